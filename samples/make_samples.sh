@@ -1,0 +1,219 @@
+#!/usr/bin/env bash
+# Regenerate the loopback sample captures in samples/.
+#
+#   sudo samples/make_samples.sh
+#
+# Every capture is real traffic between real programs on this machine, sent
+# only to 127.0.0.1 or ::1. For each capture the script starts the server,
+# waits until it listens, starts tcpdump on "lo" with a filter for just that
+# port, runs the client, then stops tcpdump with SIGINT.
+#
+# Nothing is installed by this script. It needs:
+#   tcpdump, curl, ss (iproute2), python3 with the "websockets" package,
+#   node with the npm packages "socket.io" and "socket.io-client".
+#   tshark is optional; when present it is used for a short summary at the end.
+#
+# The node packages are looked up in $NODE_MODULES_DIR
+# (default: /tmp/ls-samples-node/node_modules), so node_modules never lives in
+# the repository. Set up with:
+#   mkdir -p /tmp/ls-samples-node && cd /tmp/ls-samples-node \
+#     && npm init -y && npm install socket.io socket.io-client
+set -euo pipefail
+
+SAMPLES_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+SRC_DIR="$SAMPLES_DIR/src"
+NODE_MODULES_DIR="${NODE_MODULES_DIR:-/tmp/ls-samples-node/node_modules}"
+
+# Fixed ports so reruns produce alike captures.
+HTTP_PORT=18080      # http-get.pcap
+HTTP6_PORT=18086     # http-get-ipv6.pcap
+CLOSED_PORT=18099    # tcp-refused.pcap (nothing listens here)
+WS_PORT=18765        # websocket-deflate.pcap
+SIO_PORT=18300       # socketio-chat.pcap
+
+log() { printf '==> %s\n' "$*" >&2; }
+die() { printf 'error: %s\n' "$*" >&2; exit 1; }
+
+# ---------------------------------------------------------------- checks ---
+check_tools() {
+  local missing=()
+  [[ $EUID -eq 0 ]] || die "run as root (tcpdump needs it): sudo $0"
+  command -v tcpdump >/dev/null || missing+=("tcpdump        (apt-get install -y tcpdump)")
+  command -v curl    >/dev/null || missing+=("curl           (apt-get install -y curl)")
+  command -v ss      >/dev/null || missing+=("ss             (apt-get install -y iproute2)")
+  command -v python3 >/dev/null || missing+=("python3        (apt-get install -y python3)")
+  command -v node    >/dev/null || missing+=("node           (apt-get install -y nodejs npm)")
+  if command -v python3 >/dev/null && ! python3 -c 'import websockets.asyncio' 2>/dev/null; then
+    missing+=("python websockets >= 13   (pip install websockets)")
+  fi
+  if command -v node >/dev/null &&
+     ! NODE_PATH="$NODE_MODULES_DIR" node -e 'require.resolve("socket.io"); require.resolve("socket.io-client")' 2>/dev/null; then
+    missing+=("socket.io + socket.io-client in $NODE_MODULES_DIR
+                 (mkdir -p ${NODE_MODULES_DIR%/node_modules} && cd ${NODE_MODULES_DIR%/node_modules} && npm init -y && npm install socket.io socket.io-client)")
+  fi
+  if ((${#missing[@]})); then
+    printf 'missing tools:\n' >&2
+    printf '  - %s\n' "${missing[@]}" >&2
+    exit 1
+  fi
+  command -v tshark >/dev/null || log "tshark not found: captures will be made but not summarised (apt-get install -y tshark)"
+}
+
+# ------------------------------------------------------------- plumbing ---
+SERVER_PID=""
+TCPDUMP_PID=""
+CAPTURE_FILE=""
+TMP_DIR="$(mktemp -d /tmp/ls-samples.XXXXXX)"
+
+cleanup() {
+  [[ -n $TCPDUMP_PID ]] && kill -INT "$TCPDUMP_PID" 2>/dev/null && wait "$TCPDUMP_PID" 2>/dev/null || true
+  [[ -n $SERVER_PID ]] && kill "$SERVER_PID" 2>/dev/null && wait "$SERVER_PID" 2>/dev/null || true
+  rm -rf "$TMP_DIR"
+}
+trap cleanup EXIT
+
+# Refuse to start if a fixed port is already taken by something else.
+port_free() {
+  local port=$1
+  if ss -Hltn "sport = :$port" | grep -q .; then
+    die "port $port is already in use; stop whatever listens there and rerun"
+  fi
+}
+
+# Wait (without sending any packet) until something listens on ADDR:PORT.
+# ss prints IPv6 addresses in brackets, e.g. [::1]:18086.
+wait_listen() {
+  local addr=$1 port=$2 i
+  [[ $addr == *:* ]] && addr="[$addr]"
+  for i in $(seq 1 100); do
+    if ss -Hltn "sport = :$port" | grep -qF "$addr:$port"; then return 0; fi
+    sleep 0.1
+  done
+  die "server did not start listening on $addr:$port"
+}
+
+start_server() {   # start_server NAME CMD... ; output goes to $TMP_DIR/NAME.log
+  local name=$1; shift
+  "$@" >"$TMP_DIR/$name.log" 2>&1 &
+  SERVER_PID=$!
+}
+
+stop_server() {
+  if [[ -n $SERVER_PID ]]; then
+    kill "$SERVER_PID" 2>/dev/null || true
+    wait "$SERVER_PID" 2>/dev/null || true
+    SERVER_PID=""
+  fi
+}
+
+start_capture() {  # start_capture FILE BPF
+  local file=$1 filter=$2 i
+  CAPTURE_FILE=$file
+  rm -f "$file"
+  tcpdump -i lo -s 0 -U -w "$file" "$filter" 2>"$TMP_DIR/tcpdump.log" &
+  TCPDUMP_PID=$!
+  for i in $(seq 1 50); do
+    grep -q 'listening on' "$TMP_DIR/tcpdump.log" 2>/dev/null && break
+    sleep 0.1
+  done
+  sleep 1
+}
+
+stop_capture() {
+  sleep 1
+  kill -INT "$TCPDUMP_PID"
+  wait "$TCPDUMP_PID" || true
+  TCPDUMP_PID=""
+  # Debian's tcpdump drops to the "tcpdump" user; give the file to the repo's owner.
+  chown --reference="$SAMPLES_DIR" "$CAPTURE_FILE" 2>/dev/null || true
+  sed -n 's/^/    tcpdump: /p' "$TMP_DIR/tcpdump.log" | grep -v 'listening on' >&2 || true
+}
+
+# ------------------------------------------------------------- captures ---
+capture_http_get() {   # capture_http_get FILE BIND_ADDR PORT URL
+  local file=$1 addr=$2 port=$3 url=$4
+  log "$(basename "$file"): python3 http.server on $addr:$port + one curl GET"
+  port_free "$port"
+  start_server http python3 -u -m http.server "$port" --bind "$addr" --directory "$SRC_DIR/www"
+  wait_listen "$addr" "$port"
+  start_capture "$file" "tcp port $port"
+  curl -sS -g --http1.1 -o /dev/null -w '    curl: HTTP %{http_code}, %{size_download} bytes\n' "$url" >&2
+  stop_capture
+  stop_server
+}
+
+capture_refused() {
+  local file="$SAMPLES_DIR/tcp-refused.pcap"
+  log "tcp-refused.pcap: curl to closed port $CLOSED_PORT on 127.0.0.1 and ::1"
+  port_free "$CLOSED_PORT"
+  start_capture "$file" "tcp port $CLOSED_PORT"
+  curl -sS --connect-timeout 3 "http://127.0.0.1:$CLOSED_PORT/" 2>&1 | sed 's/^/    /' >&2 || true
+  sleep 0.5
+  curl -sS -g --connect-timeout 3 "http://[::1]:$CLOSED_PORT/" 2>&1 | sed 's/^/    /' >&2 || true
+  stop_capture
+}
+
+capture_websocket() {
+  local file="$SAMPLES_DIR/websocket-deflate.pcap"
+  log "websocket-deflate.pcap: python websockets echo server + client on 127.0.0.1:$WS_PORT"
+  port_free "$WS_PORT"
+  start_server ws python3 -u "$SRC_DIR/ws_server.py" 127.0.0.1 "$WS_PORT"
+  wait_listen 127.0.0.1 "$WS_PORT"
+  start_capture "$file" "tcp port $WS_PORT"
+  python3 -u "$SRC_DIR/ws_client.py" "ws://127.0.0.1:$WS_PORT/chat" 2>&1 | sed 's/^/    /' >&2
+  wait "$SERVER_PID" || true   # the server exits by itself after one connection
+  SERVER_PID=""
+  stop_capture
+  sed 's/^/    /' "$TMP_DIR/ws.log" >&2
+}
+
+capture_socketio() {
+  local file="$SAMPLES_DIR/socketio-chat.pcap"
+  log "socketio-chat.pcap: node socket.io server + socket.io-client on 127.0.0.1:$SIO_PORT"
+  port_free "$SIO_PORT"
+  start_server sio env NODE_PATH="$NODE_MODULES_DIR" node "$SRC_DIR/sio_server.js" 127.0.0.1 "$SIO_PORT"
+  wait_listen 127.0.0.1 "$SIO_PORT"
+  start_capture "$file" "tcp port $SIO_PORT"
+  NODE_PATH="$NODE_MODULES_DIR" timeout 20 node "$SRC_DIR/sio_client.js" "http://127.0.0.1:$SIO_PORT" 2>&1 | sed 's/^/    /' >&2
+  # The server exits by itself once the client has disconnected.
+  for _ in $(seq 1 50); do kill -0 "$SERVER_PID" 2>/dev/null || break; sleep 0.1; done
+  stop_server
+  stop_capture
+  sed 's/^/    /' "$TMP_DIR/sio.log" >&2
+}
+
+# -------------------------------------------------------------- summary ---
+summarise() {
+  command -v tshark >/dev/null || return 0
+  log "summary"
+  local f n bad odd note
+  for f in http-get tcp-refused http-get-ipv6 websocket-deflate socketio-chat; do
+    f="$SAMPLES_DIR/$f.pcap"
+    n=$(tshark -n -r "$f" 2>/dev/null | wc -l)
+    # Any address that is not 127.0.0.0/8 or ::1 would be a mistake.
+    bad=$(tshark -n -r "$f" -T fields -e ip.src -e ip.dst -e ipv6.src -e ipv6.dst 2>/dev/null |
+          tr '\t' '\n' | grep -v -e '^$' -e '^127\.' -e '^::1$' | sort -u || true)
+    # Loopback occasionally shows a spurious retransmission; worth a rerun if so.
+    odd=$(tshark -n -r "$f" -Y 'tcp.analysis.retransmission || tcp.analysis.duplicate_ack || tcp.analysis.lost_segment' 2>/dev/null | wc -l)
+    note=""
+    ((odd == 0)) || note="   ($odd retransmission/dup-ack packets; rerun for a cleaner capture)"
+    printf '    %-24s %5d packets %8d bytes%s%s\n' "$(basename "$f")" "$n" "$(stat -c %s "$f")" \
+      "${bad:+   NON-LOOPBACK: $bad}" "$note" >&2
+    [[ -z $bad ]] || die "$(basename "$f") contains non-loopback addresses"
+  done
+}
+
+main() {
+  check_tools
+  capture_http_get "$SAMPLES_DIR/http-get.pcap" 127.0.0.1 "$HTTP_PORT" \
+    "http://127.0.0.1:$HTTP_PORT/hello.txt"
+  capture_refused
+  capture_http_get "$SAMPLES_DIR/http-get-ipv6.pcap" ::1 "$HTTP6_PORT" \
+    "http://[::1]:$HTTP6_PORT/hello.txt"
+  capture_websocket
+  capture_socketio
+  summarise
+  log "done"
+}
+
+main "$@"

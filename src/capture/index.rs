@@ -1,0 +1,188 @@
+//! The index under construction, format detection, and small byte readers shared by the
+//! pcap and pcapng indexers.
+
+use super::{pcap, pcapng, Comment, Damage, Format, Interface, OpenError, PacketRecord};
+
+/// At most this many warnings are kept; one more line says how many were dropped.
+const MAX_WARNINGS: usize = 100;
+
+/// Records reserved up front are estimated from the file size, never from a header field:
+/// one per 64 bytes of file, but no more than this (128 MiB of records).
+const MAX_RESERVE: usize = 1 << 22;
+
+/// What indexing a file produced; becomes the public fields of a `Capture`.
+#[derive(Debug, Default)]
+pub(crate) struct Index {
+    pub format: Option<Format>,
+    pub interfaces: Vec<Interface>,
+    pub packets: Vec<PacketRecord>,
+    pub comments: Vec<Comment>,
+    pub damage: Option<Damage>,
+    pub warnings: Vec<String>,
+    dropped_warnings: usize,
+}
+
+impl Index {
+    /// An empty index for a file of `file_len` bytes in `format`.
+    pub fn new(format: Format, file_len: usize) -> Index {
+        Index {
+            format: Some(format),
+            packets: Vec::with_capacity((file_len / 64).min(MAX_RESERVE)),
+            ..Index::default()
+        }
+    }
+
+    /// The 1-based number the next packet will have, as damage messages count.
+    pub fn next_number(&self) -> usize {
+        self.packets.len() + 1
+    }
+
+    /// Records a warning, keeping at most `MAX_WARNINGS` of them.
+    pub fn warn(&mut self, message: String) {
+        if self.warnings.len() < MAX_WARNINGS {
+            self.warnings.push(message);
+        } else {
+            self.dropped_warnings += 1;
+        }
+    }
+
+    /// Records why reading stopped at file offset `offset`.
+    pub fn stop(&mut self, message: String, offset: usize) {
+        self.damage = Some(Damage {
+            message,
+            packets_before: self.packets.len(),
+            offset: offset as u64,
+        });
+    }
+
+    /// Releases a large over-estimate of the reservation and summarizes dropped warnings.
+    pub fn finish(mut self) -> Index {
+        if self.packets.capacity() > 2 * self.packets.len() + 1024 {
+            self.packets.shrink_to_fit();
+        }
+        if self.dropped_warnings > 0 {
+            let n = self.dropped_warnings;
+            self.warnings.push(format!("{n} more warnings not shown"));
+        }
+        self
+    }
+}
+
+/// Reads the file ahead of the indexer, one byte per cache line.
+///
+/// Indexing is a chain of dependent loads (each record's length gives the next record's
+/// position), so without help every record header costs a full memory-latency cache miss.
+/// Touching the lines ahead in order lets them load in parallel, and in a stream the
+/// hardware prefetcher recognizes.
+#[derive(Default)]
+pub(crate) struct ReadAhead {
+    next: usize,
+}
+
+impl ReadAhead {
+    const DISTANCE: usize = 4096;
+    const LINE: usize = 64;
+
+    /// Touches the lines of `data` up to `DISTANCE` bytes past `pos`.
+    #[inline]
+    pub fn advance(&mut self, data: &[u8], pos: usize) {
+        let end = pos.saturating_add(Self::DISTANCE).min(data.len());
+        while self.next < end {
+            std::hint::black_box(data[self.next]);
+            self.next += Self::LINE;
+        }
+    }
+}
+
+/// Detects the format from the magic number and indexes the file.
+pub(crate) fn build(data: &[u8]) -> Result<Index, OpenError> {
+    if data.is_empty() {
+        return Ok(Index::default());
+    }
+    let Some(magic) = data.first_chunk::<4>() else {
+        return Err(not_capture(data));
+    };
+    if let Some(layout) = pcap::detect(*magic) {
+        return Ok(pcap::index(data, layout));
+    }
+    if *magic == pcapng::SHB_BYTES {
+        return pcapng::index(data);
+    }
+    Err(not_capture(data))
+}
+
+/// `NotCapture` naming the first (up to) 4 bytes of `data`.
+pub(crate) fn not_capture(data: &[u8]) -> OpenError {
+    let hex: Vec<String> = data.iter().take(4).map(|b| format!("{b:02x}")).collect();
+    OpenError::NotCapture { hex: hex.join(" ") }
+}
+
+/// The u16 at `at` in the given byte order; 0 if out of range (callers check lengths first).
+pub(crate) fn u16_at(data: &[u8], at: usize, big_endian: bool) -> u16 {
+    let Some(b) = data.get(at..).and_then(|d| d.first_chunk::<2>()) else {
+        return 0;
+    };
+    if big_endian {
+        u16::from_be_bytes(*b)
+    } else {
+        u16::from_le_bytes(*b)
+    }
+}
+
+/// The u32 at `at` in the given byte order; 0 if out of range (callers check lengths first).
+pub(crate) fn u32_at(data: &[u8], at: usize, big_endian: bool) -> u32 {
+    let Some(b) = data.get(at..).and_then(|d| d.first_chunk::<4>()) else {
+        return 0;
+    };
+    if big_endian {
+        u32::from_be_bytes(*b)
+    } else {
+        u32::from_le_bytes(*b)
+    }
+}
+
+/// Option or string bytes as text: invalid UTF-8 replaced, trailing NUL padding dropped.
+pub(crate) fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes)
+        .trim_end_matches('\0')
+        .to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn warnings_are_capped() {
+        let mut idx = Index::new(Format::PcapNg, 0);
+        for i in 0..MAX_WARNINGS + 5 {
+            idx.warn(format!("w{i}"));
+        }
+        let idx = idx.finish();
+        assert_eq!(idx.warnings.len(), MAX_WARNINGS + 1);
+        assert_eq!(idx.warnings.last().unwrap(), "5 more warnings not shown");
+    }
+
+    #[test]
+    fn reservation_follows_file_size_not_headers() {
+        assert_eq!(Index::new(Format::PcapNg, 6400).packets.capacity(), 100);
+        let huge = Index::new(Format::PcapNg, usize::MAX);
+        assert_eq!(huge.packets.capacity(), MAX_RESERVE);
+        assert!(
+            huge.finish().packets.capacity() < 2048,
+            "unused reservation kept"
+        );
+    }
+
+    #[test]
+    fn readers_do_not_panic_past_the_end() {
+        let d = [1, 2, 3, 4, 5];
+        assert_eq!(u32_at(&d, 0, false), 0x0403_0201);
+        assert_eq!(u32_at(&d, 1, true), 0x0203_0405);
+        assert_eq!(u32_at(&d, 2, true), 0);
+        assert_eq!(u16_at(&d, 3, true), 0x0405);
+        assert_eq!(u16_at(&d, usize::MAX, true), 0);
+        assert_eq!(text(b"eth0\0\0\0"), "eth0");
+        assert_eq!(text(b"a\xffb"), "a\u{fffd}b");
+    }
+}

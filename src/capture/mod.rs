@@ -1,0 +1,441 @@
+//! Capture files: open a pcap or pcapng file, memory-map it and build a compact per-packet index.
+//!
+//! The index ([`PacketRecord`], 32 bytes a packet) says where each packet's bytes lie in the file;
+//! the bytes themselves are read from the map on demand ([`Capture::data`]), so opening a capture
+//! costs one pass over the record headers and no allocation per packet.
+//!
+//! Reading is lax: any input is accepted without panicking. Whatever follows a valid file header
+//! and cannot be read ends the index early and is reported as [`Damage`]; every whole packet
+//! before it is kept.
+
+mod index;
+mod pcap;
+mod pcapng;
+mod source;
+
+#[cfg(test)]
+mod pcapng_tests;
+#[cfg(test)]
+mod proptests;
+#[cfg(test)]
+mod testutil;
+
+use serde::Serialize;
+use std::io::Read;
+use std::path::Path;
+
+/// A link-layer header type: the numeric `LINKTYPE_*` value of a pcap header or pcapng
+/// Interface Description Block (see <https://www.tcpdump.org/linktypes.html>).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub struct LinkType(pub u32);
+
+impl LinkType {
+    /// BSD loopback: a 4-byte address family in host byte order, then the packet.
+    pub const NULL: LinkType = LinkType(0);
+    /// Ethernet II / IEEE 802.3.
+    pub const ETHERNET: LinkType = LinkType(1);
+    /// `DLT_RAW` as some systems number it in pcap files: raw IPv4 or IPv6.
+    pub const RAW_12: LinkType = LinkType(12);
+    /// `DLT_RAW` on BSD/OS and OpenBSD: raw IPv4 or IPv6.
+    pub const RAW_14: LinkType = LinkType(14);
+    /// Raw IPv4 or IPv6, no link-layer header.
+    pub const RAW: LinkType = LinkType(101);
+    /// OpenBSD loopback: a 4-byte address family in network byte order, then the packet.
+    pub const LOOP: LinkType = LinkType(108);
+    /// Linux "cooked" capture, version 1 (16-byte header).
+    pub const LINUX_SLL: LinkType = LinkType(113);
+    /// Raw IPv4 only.
+    pub const IPV4: LinkType = LinkType(228);
+    /// Raw IPv6 only.
+    pub const IPV6: LinkType = LinkType(229);
+    /// Linux netfilter NFLOG messages.
+    pub const NFLOG: LinkType = LinkType(239);
+    /// Linux "cooked" capture, version 2 (20-byte header).
+    pub const LINUX_SLL2: LinkType = LinkType(276);
+    /// Not a real link type: stands for a packet whose pcapng interface was never described.
+    pub const UNKNOWN: LinkType = LinkType(u32::MAX);
+
+    /// The capinfos/Wireshark short name of this link type, or `"unknown"`.
+    ///
+    /// Types 228 and 229 are `"rawip4"` and `"rawip6"`, as capinfos names them.
+    pub fn name(self) -> &'static str {
+        match self.0 {
+            0 => "null",
+            1 => "ether",
+            12 | 14 | 101 => "rawip",
+            108 => "loop",
+            113 => "linux-sll",
+            228 => "rawip4",
+            229 => "rawip6",
+            239 => "nflog",
+            276 => "linux-sll2",
+            _ => "unknown",
+        }
+    }
+}
+
+/// The container format of a capture file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub enum Format {
+    /// Classic libpcap format.
+    Pcap {
+        /// Timestamps are in nanoseconds (magic `a1b23c4d`) rather than microseconds.
+        nanos: bool,
+        /// Header fields are big-endian.
+        big_endian: bool,
+        /// Kuznetsov's "modified" pcap (magic `a1b2cd34`): 24-byte record headers.
+        modified: bool,
+    },
+    /// pcapng; byte order may change from section to section.
+    PcapNg,
+}
+
+impl Format {
+    /// The short name: `"pcap"`, `"nsecpcap"`, `"modified-pcap"` or `"pcapng"`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::PcapNg => "pcapng",
+            Format::Pcap { modified: true, .. } => "modified-pcap",
+            Format::Pcap { nanos: true, .. } => "nsecpcap",
+            Format::Pcap { .. } => "pcap",
+        }
+    }
+}
+
+/// An interface packets were captured on: the one interface of a pcap file, or one pcapng
+/// Interface Description Block.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Interface {
+    /// Link-layer header type of its packets ([`LinkType::UNKNOWN`] for a placeholder made
+    /// for packets that name an interface their section never described).
+    pub link_type: LinkType,
+    /// Maximum captured length per packet as the file declares it (0: no limit or unknown).
+    pub snaplen: u32,
+    /// pcapng `if_name`.
+    pub name: Option<String>,
+    /// pcapng `if_description`.
+    pub description: Option<String>,
+    /// 0-based pcapng section the interface belongs to (always 0 for pcap).
+    pub section: u32,
+}
+
+/// Where one packet is and what its record header says. 32 bytes.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct PacketRecord {
+    /// File offset of the first captured byte.
+    pub offset: u64,
+    /// Capture time in nanoseconds since the Unix epoch (pcapng: `if_tsoffset` applied;
+    /// Simple Packet Blocks, which carry no time, repeat the previous packet's).
+    pub ts_ns: i64,
+    /// Bytes captured, all of them inside the file.
+    pub caplen: u32,
+    /// Length of the packet on the wire.
+    pub origlen: u32,
+    /// Index into [`Capture::interfaces`].
+    pub iface: u32,
+}
+
+/// Why reading stopped before the end of the file.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Damage {
+    /// What was wrong, e.g. `file ends inside packet 7 (needed 1514 bytes, 210 left)`.
+    /// Packet numbers in messages are 1-based. In pcap, "needed" and "left" count the
+    /// packet's data after its record header; in pcapng they count the whole block from
+    /// its start.
+    pub message: String,
+    /// Whole packets indexed before the damage (equals `packets.len()`).
+    pub packets_before: usize,
+    /// File offset of the record or block that could not be read.
+    pub offset: u64,
+}
+
+/// A comment stored in the file.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Comment {
+    /// 0-based packet index for a packet comment (pcapng EPB `opt_comment`); `None` for a
+    /// section comment (`shb_comment`).
+    pub packet: Option<usize>,
+    /// The comment text (invalid UTF-8 replaced, trailing NULs removed).
+    pub text: String,
+}
+
+/// An opened, indexed capture file.
+#[derive(Debug)]
+pub struct Capture {
+    bytes: source::Bytes,
+    /// Container format; `None` for an empty (0-byte) file.
+    pub format: Option<Format>,
+    /// Interfaces in file order across all sections; [`PacketRecord::iface`] indexes this.
+    pub interfaces: Vec<Interface>,
+    /// One record per packet, in file order.
+    pub packets: Vec<PacketRecord>,
+    /// Section and packet comments, in file order.
+    pub comments: Vec<Comment>,
+    /// Set when reading stopped before the end of the file.
+    pub damage: Option<Damage>,
+    /// Oddities that did not stop reading (e.g. a packet on an undefined interface).
+    pub warnings: Vec<String>,
+}
+
+/// Why a file could not be opened as a capture.
+#[derive(Debug, thiserror::Error)]
+pub enum OpenError {
+    /// The file could not be opened, read or mapped.
+    #[error("cannot open {path}: {source}")]
+    Io {
+        /// The path as given (`-` for standard input).
+        path: String,
+        /// The underlying error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The file does not start with a pcap or pcapng magic number.
+    #[error("not a pcap or pcapng file: starts with {hex}")]
+    NotCapture {
+        /// The first (up to) 4 bytes in hex, e.g. `3c 21 44 4f`.
+        hex: String,
+    },
+}
+
+impl Capture {
+    /// Opens and indexes the capture at `path`; `-` reads standard input (spooled to an
+    /// unlinked temporary file so it can be mapped like any other).
+    pub fn open(path: &Path) -> Result<Capture, OpenError> {
+        if path == Path::new("-") {
+            return Self::from_reader_named(std::io::stdin().lock(), "-");
+        }
+        let bytes = source::map_file(path).map_err(|source| OpenError::Io {
+            path: path.display().to_string(),
+            source,
+        })?;
+        Self::from_source(bytes)
+    }
+
+    /// Indexes a capture read to its end from `reader`, through a temporary spool file.
+    pub fn from_reader(reader: impl Read) -> Result<Capture, OpenError> {
+        Self::from_reader_named(reader, "<reader>")
+    }
+
+    /// Indexes a capture held in memory (tests, fuzzing).
+    pub fn from_bytes(bytes: Vec<u8>) -> Result<Capture, OpenError> {
+        Self::from_source(source::Bytes::Owned(bytes))
+    }
+
+    fn from_reader_named(reader: impl Read, name: &str) -> Result<Capture, OpenError> {
+        let bytes = source::spool(reader).map_err(|source| OpenError::Io {
+            path: name.to_string(),
+            source,
+        })?;
+        Self::from_source(bytes)
+    }
+
+    fn from_source(bytes: source::Bytes) -> Result<Capture, OpenError> {
+        let idx = index::build(&bytes)?;
+        Ok(Capture {
+            bytes,
+            format: idx.format,
+            interfaces: idx.interfaces,
+            packets: idx.packets,
+            comments: idx.comments,
+            damage: idx.damage,
+            warnings: idx.warnings,
+        })
+    }
+
+    /// Number of packets indexed.
+    pub fn len(&self) -> usize {
+        self.packets.len()
+    }
+
+    /// True when no packet was indexed.
+    pub fn is_empty(&self) -> bool {
+        self.packets.is_empty()
+    }
+
+    /// Captured bytes of packet `i` (0-based); empty if `i` is out of range.
+    pub fn data(&self, i: usize) -> &[u8] {
+        let Some(rec) = self.packets.get(i) else {
+            return &[];
+        };
+        let (Ok(start), Ok(len)) = (usize::try_from(rec.offset), usize::try_from(rec.caplen))
+        else {
+            return &[];
+        };
+        start
+            .checked_add(len)
+            .and_then(|end| self.bytes.get(start..end))
+            .unwrap_or(&[])
+    }
+
+    /// The index record of packet `i` (0-based).
+    pub fn record(&self, i: usize) -> Option<&PacketRecord> {
+        self.packets.get(i)
+    }
+
+    /// Link type of packet `i`'s interface ([`LinkType::UNKNOWN`] if `i` is out of range).
+    pub fn link_type(&self, i: usize) -> LinkType {
+        self.packets
+            .get(i)
+            .and_then(|rec| self.interfaces.get(rec.iface as usize))
+            .map_or(LinkType::UNKNOWN, |iface| iface.link_type)
+    }
+
+    /// Size of the file in bytes.
+    pub fn file_len(&self) -> u64 {
+        self.bytes.len() as u64
+    }
+
+    /// The file's encapsulation as capinfos names it: the link type name shared by every
+    /// interface, `"per-packet"` when they differ, `"none"` without interfaces.
+    pub fn encapsulation_name(&self) -> &'static str {
+        let mut types = self.interfaces.iter().map(|i| i.link_type);
+        match types.next() {
+            None => "none",
+            Some(first) if types.all(|t| t == first) => first.name(),
+            Some(_) => "per-packet",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::testutil::PcapWriter;
+    use super::*;
+
+    #[test]
+    fn packet_record_is_32_bytes() {
+        assert_eq!(std::mem::size_of::<PacketRecord>(), 32);
+    }
+
+    #[test]
+    fn link_type_names() {
+        let names = [
+            (LinkType::NULL, "null"),
+            (LinkType::ETHERNET, "ether"),
+            (LinkType::RAW_12, "rawip"),
+            (LinkType::RAW_14, "rawip"),
+            (LinkType::RAW, "rawip"),
+            (LinkType::LOOP, "loop"),
+            (LinkType::LINUX_SLL, "linux-sll"),
+            (LinkType::LINUX_SLL2, "linux-sll2"),
+            (LinkType::IPV4, "rawip4"),
+            (LinkType::IPV6, "rawip6"),
+            (LinkType::NFLOG, "nflog"),
+            (LinkType(147), "unknown"),
+            (LinkType::UNKNOWN, "unknown"),
+        ];
+        for (lt, name) in names {
+            assert_eq!(lt.name(), name, "{lt:?}");
+        }
+    }
+
+    #[test]
+    fn format_names() {
+        let pcap = |nanos, modified| Format::Pcap {
+            nanos,
+            big_endian: true,
+            modified,
+        };
+        assert_eq!(pcap(false, false).name(), "pcap");
+        assert_eq!(pcap(true, false).name(), "nsecpcap");
+        assert_eq!(pcap(false, true).name(), "modified-pcap");
+        assert_eq!(Format::PcapNg.name(), "pcapng");
+    }
+
+    #[test]
+    fn html_is_not_a_capture() {
+        let err = Capture::from_bytes(b"<!DOCTYPE html>\n<html>".to_vec()).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "not a pcap or pcapng file: starts with 3c 21 44 4f"
+        );
+    }
+
+    #[test]
+    fn short_files_show_the_bytes_they_have() {
+        for (bytes, hex) in [
+            (&b"\xd4"[..], "d4"),
+            (b"\xd4\xc3", "d4 c3"),
+            (b"ab\n", "61 62 0a"),
+        ] {
+            match Capture::from_bytes(bytes.to_vec()) {
+                Err(OpenError::NotCapture { hex: got }) => assert_eq!(got, hex),
+                other => panic!("{bytes:?}: {other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn empty_file_is_an_empty_capture() {
+        let cap = Capture::from_bytes(Vec::new()).unwrap();
+        assert!(cap.is_empty());
+        assert_eq!((cap.len(), cap.format, cap.file_len()), (0, None, 0));
+        assert!(cap.damage.is_none() && cap.interfaces.is_empty());
+        assert_eq!(cap.encapsulation_name(), "none");
+    }
+
+    #[test]
+    fn accessors_never_panic_out_of_range() {
+        let mut w = PcapWriter::new(0xa1b2_c3d4, false, 1, 65535);
+        w.record(1, 2, b"abcd", 4);
+        let cap = Capture::from_bytes(w.buf).unwrap();
+        assert_eq!(cap.data(0), b"abcd");
+        assert_eq!(cap.data(1), b"");
+        assert_eq!(cap.data(usize::MAX), b"");
+        assert!(cap.record(1).is_none());
+        assert_eq!(cap.link_type(0), LinkType::ETHERNET);
+        assert_eq!(cap.link_type(1), LinkType::UNKNOWN);
+        assert_eq!(cap.encapsulation_name(), "ether");
+    }
+
+    #[test]
+    fn from_reader_spools_and_indexes() {
+        let mut w = PcapWriter::new(0xa1b2_3c4d, true, 101, 1500);
+        w.record(3, 4, b"\x45\x00", 20);
+        let len = w.buf.len() as u64;
+        let cap = Capture::from_reader(std::io::Cursor::new(w.buf)).unwrap();
+        assert_eq!(cap.file_len(), len);
+        assert_eq!(cap.data(0), b"\x45\x00");
+        assert_eq!(cap.packets[0].ts_ns, 3_000_000_004);
+        let empty = Capture::from_reader(std::io::empty()).unwrap();
+        assert_eq!((empty.len(), empty.format), (0, None));
+    }
+
+    #[test]
+    fn open_maps_a_file_and_reports_missing_ones() {
+        let mut w = PcapWriter::new(0xa1b2_c3d4, false, 113, 262_144);
+        w.record(10, 20, &[7; 30], 60);
+        let path =
+            std::env::temp_dir().join(format!("layerscope-test-{}.pcap", std::process::id()));
+        std::fs::write(&path, &w.buf).unwrap();
+        let cap = Capture::open(&path);
+        std::fs::remove_file(&path).unwrap();
+        let cap = cap.unwrap();
+        assert_eq!((cap.len(), cap.data(0)), (1, &[7u8; 30][..]));
+        assert_eq!(cap.link_type(0), LinkType::LINUX_SLL);
+
+        let err = Capture::open(&path).unwrap_err();
+        assert!(matches!(err, OpenError::Io { .. }), "{err:?}");
+        let want = format!("cannot open {}: ", path.display());
+        assert!(err.to_string().starts_with(&want), "{err}");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn open_reads_what_cannot_be_mapped() {
+        // A character device is spooled like standard input.
+        let cap = Capture::open(Path::new("/dev/null")).unwrap();
+        assert_eq!((cap.len(), cap.format), (0, None));
+        // A directory opens but cannot be read.
+        let err = Capture::open(&std::env::temp_dir()).unwrap_err();
+        assert!(matches!(err, OpenError::Io { .. }), "{err:?}");
+    }
+
+    #[test]
+    fn capture_can_be_shared_across_threads() {
+        fn shared<T: Send + Sync>() {}
+        shared::<Capture>();
+        shared::<OpenError>();
+    }
+}

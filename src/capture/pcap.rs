@@ -1,0 +1,376 @@
+//! Classic pcap: a 24-byte file header, then records of a 16-byte header (24 in the
+//! "modified" format) and the captured bytes.
+
+use super::index::{u32_at, Index, ReadAhead};
+use super::{Format, Interface, LinkType, PacketRecord};
+use pcap_parser::pcap::{
+    parse_pcap_frame, parse_pcap_frame_be, parse_pcap_frame_modified, parse_pcap_header,
+    LegacyPcapBlock,
+};
+
+/// A record claiming more captured bytes than this is damage, not something to read.
+pub(crate) const MAX_CAPLEN: u32 = 256 << 20;
+
+const FILE_HEADER_LEN: usize = 24;
+
+/// The pcap variant named by a magic number (the file's first 4 bytes, as stored). Matched
+/// by hand because the format is needed before the header is parsed (and pcap-parser does
+/// not recognize the big-endian modified magic).
+pub(crate) fn detect(magic: [u8; 4]) -> Option<Layout> {
+    let (nanos, big_endian, modified) = match u32::from_le_bytes(magic) {
+        0xa1b2_c3d4 => (false, false, false),
+        0xd4c3_b2a1 => (false, true, false),
+        0xa1b2_3c4d => (true, false, false),
+        0x4d3c_b2a1 => (true, true, false),
+        0xa1b2_cd34 => (false, false, true),
+        0x34cd_b2a1 => (false, true, true),
+        _ => return None,
+    };
+    Some(Layout {
+        nanos,
+        big_endian,
+        modified,
+    })
+}
+
+/// The byte order and record layout of one pcap file.
+#[derive(Clone, Copy)]
+pub(crate) struct Layout {
+    nanos: bool,
+    big_endian: bool,
+    modified: bool,
+}
+
+impl Layout {
+    fn format(self) -> Format {
+        Format::Pcap {
+            nanos: self.nanos,
+            big_endian: self.big_endian,
+            modified: self.modified,
+        }
+    }
+
+    fn record_header_len(self) -> usize {
+        if self.modified {
+            24
+        } else {
+            16
+        }
+    }
+}
+
+/// Indexes a pcap file of the layout `detect` found.
+pub(crate) fn index(data: &[u8], layout: Layout) -> Index {
+    let mut idx = Index::new(layout.format(), data.len());
+    match file_header(data, layout) {
+        Some(iface) => {
+            idx.interfaces.push(iface);
+            records(data, layout, &mut idx);
+        }
+        None => {
+            let left = data.len();
+            let message = format!(
+                "file ends inside the pcap file header (needed {FILE_HEADER_LEN} bytes, {left} left)"
+            );
+            idx.stop(message, 0);
+        }
+    }
+    idx.finish()
+}
+
+/// The file's one interface, from the header; `None` if the header is cut short.
+fn file_header(data: &[u8], layout: Layout) -> Option<Interface> {
+    let (snaplen, network) = if layout.modified && layout.big_endian {
+        // pcap-parser 0.17 knows the modified magic only in little-endian order.
+        if data.len() < FILE_HEADER_LEN {
+            return None;
+        }
+        (u32_at(data, 16, true), u32_at(data, 20, true))
+    } else {
+        let (_, hdr) = parse_pcap_header(data).ok()?;
+        (hdr.snaplen, hdr.network.0 as u32)
+    };
+    Some(Interface {
+        // The upper bits of the link type field carry FCS flags, not the type (LT_LINKTYPE).
+        link_type: LinkType(network & 0x03ff_ffff),
+        snaplen,
+        name: None,
+        description: None,
+        section: 0,
+    })
+}
+
+/// Indexes records until the end of the file or the first damage.
+fn records(data: &[u8], layout: Layout, idx: &mut Index) {
+    let mut pos = FILE_HEADER_LEN;
+    let mut ahead = ReadAhead::default();
+    while pos < data.len() {
+        ahead.advance(data, pos);
+        match record(&data[pos..], layout, idx.next_number()) {
+            Ok(frame) => {
+                let offset = pos + layout.record_header_len();
+                idx.packets.push(packet(&frame, offset, layout));
+                pos = offset + frame.data.len();
+            }
+            Err(message) => {
+                idx.stop(message, pos);
+                return;
+            }
+        }
+    }
+}
+
+/// The record at the start of `rest`, or why it cannot be read (packet number `n`).
+fn record(rest: &[u8], layout: Layout, n: usize) -> Result<LegacyPcapBlock<'_>, String> {
+    let hdr = layout.record_header_len();
+    if rest.len() < hdr {
+        let left = rest.len();
+        return Err(format!(
+            "file ends inside the header of packet {n} (needed {hdr} bytes, {left} left)"
+        ));
+    }
+    // Read before parsing so that an absurd length is refused rather than chased.
+    let caplen = u32_at(rest, 8, layout.big_endian);
+    if caplen > MAX_CAPLEN {
+        return Err(format!(
+            "packet {n} claims {caplen} captured bytes (limit {MAX_CAPLEN})"
+        ));
+    }
+    let left = rest.len() - hdr;
+    if caplen as usize > left {
+        return Err(format!(
+            "file ends inside packet {n} (needed {caplen} bytes, {left} left)"
+        ));
+    }
+    parse_frame(rest, layout).ok_or_else(|| format!("unreadable record header of packet {n}"))
+}
+
+/// Parses one whole record (the caller checked it is all there).
+fn parse_frame(rest: &[u8], layout: Layout) -> Option<LegacyPcapBlock<'_>> {
+    let parsed = match (layout.modified, layout.big_endian) {
+        (false, false) => parse_pcap_frame(rest),
+        (false, true) => parse_pcap_frame_be(rest),
+        (true, false) => parse_pcap_frame_modified(rest),
+        (true, true) => return modified_frame_be(rest),
+    };
+    parsed.ok().map(|(_, frame)| frame)
+}
+
+/// A big-endian modified-pcap record, read by hand: pcap-parser 0.17 has only the
+/// little-endian `parse_pcap_frame_modified`. The 8 extra header bytes (ifindex, protocol,
+/// packet type) are skipped.
+fn modified_frame_be(rest: &[u8]) -> Option<LegacyPcapBlock<'_>> {
+    let caplen = u32_at(rest, 8, true);
+    let data = rest.get(24..)?.get(..caplen as usize)?;
+    Some(LegacyPcapBlock {
+        ts_sec: u32_at(rest, 0, true),
+        ts_usec: u32_at(rest, 4, true),
+        caplen,
+        origlen: u32_at(rest, 12, true),
+        data,
+    })
+}
+
+/// The index record of `frame`, whose data starts at file offset `offset`.
+fn packet(frame: &LegacyPcapBlock<'_>, offset: usize, layout: Layout) -> PacketRecord {
+    let frac_ns = if layout.nanos {
+        i64::from(frame.ts_usec)
+    } else {
+        i64::from(frame.ts_usec) * 1000
+    };
+    PacketRecord {
+        offset: offset as u64,
+        // Both parts are u32, so this cannot overflow an i64 (at most about 4.3e18).
+        ts_ns: i64::from(frame.ts_sec) * 1_000_000_000 + frac_ns,
+        caplen: frame.data.len() as u32,
+        origlen: frame.origlen,
+        iface: 0,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::testutil::PcapWriter;
+    use super::super::{Capture, LinkType, OpenError};
+    use super::*;
+
+    const MAGICS: [(u32, bool, bool); 3] = [
+        (0xa1b2_c3d4, false, false),
+        (0xa1b2_3c4d, true, false),
+        (0xa1b2_cd34, false, true),
+    ];
+
+    /// Three records: full, snaplen-truncated, empty.
+    fn sample(magic: u32, be: bool) -> PcapWriter {
+        let mut w = PcapWriter::new(magic, be, 1, 96);
+        w.record(1_600_000_000, 999_999, &[0x11; 60], 60);
+        w.record(1_600_000_001, 5, &[0x22; 96], 1514);
+        w.record(0, 0, &[], 0);
+        w
+    }
+
+    #[test]
+    fn every_field_of_every_variant() {
+        for (magic, nanos, modified) in MAGICS {
+            for be in [false, true] {
+                let cap = Capture::from_bytes(sample(magic, be).buf).unwrap();
+                let what = format!("magic {magic:x} be {be}");
+                let format = Format::Pcap {
+                    nanos,
+                    big_endian: be,
+                    modified,
+                };
+                assert_eq!(cap.format, Some(format), "{what}");
+                assert_eq!(cap.interfaces.len(), 1);
+                assert_eq!(cap.interfaces[0].link_type, LinkType::ETHERNET);
+                assert_eq!(cap.interfaces[0].snaplen, 96);
+                assert!(cap.damage.is_none() && cap.warnings.is_empty(), "{what}");
+                let h = if modified { 24 } else { 16 };
+                let unit = if nanos { 1 } else { 1000 };
+                let want = [
+                    (24 + h, 1_600_000_000_000_000_000 + 999_999 * unit, 60, 60),
+                    (
+                        24 + h + 60 + h,
+                        1_600_000_001_000_000_000 + 5 * unit,
+                        96,
+                        1514,
+                    ),
+                    (24 + 3 * h + 156, 0, 0, 0),
+                ];
+                assert_eq!(cap.len(), 3, "{what}");
+                for (i, (offset, ts_ns, caplen, origlen)) in want.into_iter().enumerate() {
+                    let got = cap.packets[i];
+                    let expected = PacketRecord {
+                        offset,
+                        ts_ns,
+                        caplen,
+                        origlen,
+                        iface: 0,
+                    };
+                    assert_eq!(got, expected, "{what} packet {i}");
+                }
+                assert_eq!(cap.data(0), &[0x11; 60]);
+                assert_eq!(cap.data(1), &[0x22; 96]);
+                assert_eq!(cap.data(2), b"");
+            }
+        }
+    }
+
+    #[test]
+    fn fcs_bits_are_masked_from_the_link_type() {
+        // Link type 1 with "FCS length 4 present" (bits 28-31 = 2, bit 26 set).
+        let w = PcapWriter::new(0xa1b2_c3d4, false, 0x2400_0001, 0);
+        let cap = Capture::from_bytes(w.buf).unwrap();
+        assert_eq!(cap.interfaces[0].link_type, LinkType::ETHERNET);
+        assert!(cap.is_empty() && cap.damage.is_none());
+    }
+
+    #[test]
+    fn truncated_at_every_length() {
+        for (magic, _, modified) in MAGICS {
+            for be in [false, true] {
+                let full = sample(magic, be).buf;
+                let h = if modified { 24 } else { 16 };
+                let ends = [24, 24 + h + 60, 24 + 2 * h + 156, 24 + 3 * h + 156];
+                assert_eq!(ends[3], full.len());
+                for cut in 0..=full.len() {
+                    check_cut(&full[..cut], &ends);
+                }
+            }
+        }
+    }
+
+    /// `ends`: where the file header and each record end.
+    fn check_cut(bytes: &[u8], ends: &[usize]) {
+        let cut = bytes.len();
+        match Capture::from_bytes(bytes.to_vec()) {
+            Ok(cap) if cut == 0 => assert!(cap.format.is_none() && cap.damage.is_none()),
+            Err(OpenError::NotCapture { .. }) if (1..4).contains(&cut) => {}
+            Ok(cap) => {
+                let whole = ends[1..].iter().filter(|&&e| e <= cut).count();
+                assert_eq!(cap.len(), whole, "cut at {cut}");
+                let clean = ends.contains(&cut);
+                assert_eq!(cap.damage.is_none(), clean, "cut at {cut}");
+                if let Some(d) = cap.damage {
+                    assert_eq!(d.packets_before, whole);
+                    assert_eq!(
+                        d.offset as usize,
+                        if whole == 0 && cut < 24 {
+                            0
+                        } else {
+                            ends[whole]
+                        }
+                    );
+                }
+            }
+            Err(e) => panic!("cut at {cut}: {e}"),
+        }
+    }
+
+    #[test]
+    fn damage_messages() {
+        let full = sample(0xa1b2_c3d4, false).buf;
+        let msg = |cut: usize| {
+            Capture::from_bytes(full[..cut].to_vec())
+                .unwrap()
+                .damage
+                .unwrap()
+        };
+        // Packet 2's header starts at 100 and its 96 data bytes at 116.
+        let d = msg(100 + 5);
+        assert_eq!(
+            d.message,
+            "file ends inside the header of packet 2 (needed 16 bytes, 5 left)"
+        );
+        assert_eq!((d.packets_before, d.offset), (1, 100));
+        let d = msg(116 + 40);
+        assert_eq!(
+            d.message,
+            "file ends inside packet 2 (needed 96 bytes, 40 left)"
+        );
+        let d = msg(10);
+        assert_eq!(
+            d.message,
+            "file ends inside the pcap file header (needed 24 bytes, 10 left)"
+        );
+
+        let modified = sample(0xa1b2_cd34, true).buf;
+        let cap = Capture::from_bytes(modified[..24 + 20].to_vec()).unwrap();
+        assert_eq!(
+            cap.damage.unwrap().message,
+            "file ends inside the header of packet 1 (needed 24 bytes, 20 left)"
+        );
+    }
+
+    #[test]
+    fn absurd_caplen_is_damage() {
+        let mut w = PcapWriter::new(0xa1b2_c3d4, true, 1, 65535);
+        w.record(1, 1, b"ok", 2);
+        w.raw_record_header(2, 2, u32::MAX, 60);
+        w.buf.extend_from_slice(&[0; 64]);
+        let cap = Capture::from_bytes(w.buf).unwrap();
+        assert_eq!(cap.len(), 1);
+        let d = cap.damage.unwrap();
+        assert_eq!(
+            d.message,
+            "packet 2 claims 4294967295 captured bytes (limit 268435456)"
+        );
+        assert_eq!((d.packets_before, d.offset), (1, 24 + 18));
+
+        // Just over the limit is refused as a claim; at the limit it is merely cut short.
+        let message = |caplen: u32| {
+            let mut w = PcapWriter::new(0xa1b2_c3d4, false, 1, 0);
+            w.raw_record_header(1, 1, caplen, caplen);
+            w.buf.extend_from_slice(&[0; 64]);
+            Capture::from_bytes(w.buf).unwrap().damage.unwrap().message
+        };
+        assert_eq!(
+            message(MAX_CAPLEN + 1),
+            "packet 1 claims 268435457 captured bytes (limit 268435456)"
+        );
+        assert_eq!(
+            message(MAX_CAPLEN),
+            "file ends inside packet 1 (needed 268435456 bytes, 64 left)"
+        );
+    }
+}

@@ -1,0 +1,205 @@
+//! The command line: `inspect` and `stats`, driving the same library as the tests.
+//!
+//! Exit codes: 0 all read; 1 the file is damaged but what came before the
+//! damage was read and printed; 2 usage error or the file cannot be opened.
+
+use std::io::{self, BufWriter, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use crate::capture::{Capture, OpenError};
+use crate::export::{json, text};
+use crate::stats;
+use crate::store::{PacketId, Store};
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "layerscope",
+    version,
+    about = "See network protocols at work: decode pcap/pcapng captures layer by layer across the OSI model",
+    args_conflicts_with_subcommands = true
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    /// A capture to open in the window (pcap or pcapng).
+    pub file: Option<PathBuf>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Print one line per packet like tshark, or every layer of every packet.
+    Inspect(InspectArgs),
+    /// Count packets, bytes, link types, protocols and TCP handshake segments.
+    Stats(StatsArgs),
+}
+
+#[derive(clap::Args, Debug)]
+pub struct InspectArgs {
+    /// Capture file (pcap or pcapng); `-` reads standard input.
+    pub file: PathBuf,
+    /// Print the full field tree of each packet, grouped by OSI layer, with byte ranges.
+    #[arg(short = 'V', long)]
+    pub verbose: bool,
+    /// Print one JSON object per packet (NDJSON; schema in README.md).
+    #[arg(long, conflicts_with = "verbose")]
+    pub json: bool,
+    /// Stop after this many packets.
+    #[arg(short = 'c', long, value_name = "N")]
+    pub count: Option<usize>,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct StatsArgs {
+    /// Capture file (pcap or pcapng); `-` reads standard input.
+    pub file: PathBuf,
+    /// Print one JSON object (schema in README.md) instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Parse the arguments and run; the process exits with the returned code.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Some(Command::Inspect(a)) => finish(inspect(&a)),
+        Some(Command::Stats(a)) => finish(stats_cmd(&a)),
+        None => open_window(cli.file.as_deref()),
+    }
+}
+
+/// What a command reports back: whether the file was damaged.
+enum Outcome {
+    Complete,
+    Damaged(String),
+}
+
+fn finish(r: Result<Outcome, CliError>) -> ExitCode {
+    match r {
+        Ok(Outcome::Complete) => ExitCode::SUCCESS,
+        Ok(Outcome::Damaged(msg)) => {
+            eprintln!("layerscope: warning: {msg}; the packets before the damage were read");
+            ExitCode::from(1)
+        }
+        Err(CliError::Open(e)) => {
+            eprintln!("layerscope: {e}");
+            ExitCode::from(2)
+        }
+        Err(CliError::Output(e)) if e.kind() == io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+        Err(CliError::Output(e)) => {
+            eprintln!("layerscope: cannot write output: {e}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+enum CliError {
+    Open(OpenError),
+    Output(io::Error),
+}
+
+impl From<io::Error> for CliError {
+    fn from(e: io::Error) -> Self {
+        CliError::Output(e)
+    }
+}
+
+fn load(path: &Path) -> Result<Store, CliError> {
+    Capture::open(path)
+        .map(Store::build)
+        .map_err(CliError::Open)
+}
+
+fn outcome(store: &Store) -> Outcome {
+    match &store.capture.damage {
+        Some(d) => Outcome::Damaged(d.message.clone()),
+        None => Outcome::Complete,
+    }
+}
+
+fn inspect(a: &InspectArgs) -> Result<Outcome, CliError> {
+    let store = load(&a.file)?;
+    let mut out = BufWriter::new(io::stdout().lock());
+    let n = a.count.unwrap_or(usize::MAX).min(store.len());
+    for i in 0..n {
+        let id = PacketId(i as u32);
+        if a.json {
+            if let Some(d) = store.dissect(id) {
+                writeln!(out, "{}", json::packet_line(&store, id, &d))?;
+            }
+        } else if a.verbose {
+            if let Some(d) = store.dissect(id) {
+                writeln!(out, "{}", text::tree(&d))?;
+            }
+        } else {
+            writeln!(out, "{}", text::row(&store, id))?;
+        }
+    }
+    out.flush()?;
+    Ok(outcome(&store))
+}
+
+fn stats_cmd(a: &StatsArgs) -> Result<Outcome, CliError> {
+    let store = load(&a.file)?;
+    let st = stats::from_store(&a.file.display().to_string(), &store);
+    let mut out = BufWriter::new(io::stdout().lock());
+    if a.json {
+        let s = serde_json::to_string(&st).map_err(io::Error::other)?;
+        writeln!(out, "{s}")?;
+    } else {
+        write_stats_text(&mut out, &st)?;
+    }
+    out.flush()?;
+    Ok(outcome(&store))
+}
+
+fn write_stats_text(out: &mut impl Write, st: &stats::Stats) -> io::Result<()> {
+    writeln!(out, "File:       {}", st.file)?;
+    writeln!(out, "Format:     {}", st.format)?;
+    writeln!(out, "Packets:    {}", st.packets)?;
+    writeln!(
+        out,
+        "Bytes:      {} captured, {} on the wire",
+        st.bytes, st.wire_bytes
+    )?;
+    let lt: Vec<String> = st
+        .link_types
+        .iter()
+        .map(|(k, v)| format!("{k} {v}"))
+        .collect();
+    writeln!(out, "Link types: {}", lt.join(", "))?;
+    let pr: Vec<String> = st
+        .protocols
+        .iter()
+        .map(|(k, v)| format!("{k} {v}"))
+        .collect();
+    writeln!(out, "Protocols:  {}", pr.join(", "))?;
+    writeln!(
+        out,
+        "TCP:        {} SYN, {} SYN-ACK, {} RST, {} FIN",
+        st.tcp.syn, st.tcp.syn_ack, st.tcp.rst, st.tcp.fin
+    )?;
+    writeln!(out, "Flows:      {}", st.flows)?;
+    writeln!(out, "Warnings:   {}", st.warnings)?;
+    for e in &st.errors {
+        writeln!(out, "Error:      {e}")?;
+    }
+    Ok(())
+}
+
+/// `layerscope` and `layerscope FILE`: the window is not built yet.
+fn open_window(file: Option<&Path>) -> ExitCode {
+    let what = file.map_or_else(|| "a capture".to_string(), |f| f.display().to_string());
+    println!(
+        "The layerscope window is not part of this build yet.\n\
+         Meanwhile, to look at {what}:\n  \
+         layerscope inspect FILE        one line per packet\n  \
+         layerscope inspect -V FILE     every layer of every packet, by OSI layer\n  \
+         layerscope inspect --json FILE one JSON object per packet\n  \
+         layerscope stats FILE          counts\n\
+         Sample captures are in samples/ (try samples/socketio-chat.pcap)."
+    );
+    ExitCode::SUCCESS
+}

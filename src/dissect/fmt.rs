@@ -1,0 +1,92 @@
+//! Small formatting helpers shared by the field tree and the columns.
+
+use std::fmt::Write;
+
+/// `aa:bb:cc:dd:ee:ff` (any length).
+pub fn mac(bytes: &[u8]) -> String {
+    let mut s = String::with_capacity(bytes.len() * 3);
+    for (i, b) in bytes.iter().enumerate() {
+        if i > 0 {
+            s.push(':');
+        }
+        let _ = write!(s, "{b:02x}");
+    }
+    s
+}
+
+/// Lower-case hex without separators, at most `max` bytes, then `…` when cut.
+pub fn hex(bytes: &[u8], max: usize) -> String {
+    let mut s = String::with_capacity(bytes.len().min(max) * 2 + 3);
+    for b in bytes.iter().take(max) {
+        let _ = write!(s, "{b:02x}");
+    }
+    if bytes.len() > max {
+        s.push('…');
+    }
+    s
+}
+
+/// Seconds and fraction, nanosecond precision: `1.000123456`.
+pub fn secs(ns: i64) -> String {
+    let sign = if ns < 0 { "-" } else { "" };
+    let a = ns.unsigned_abs();
+    format!("{sign}{}.{:09}", a / 1_000_000_000, a % 1_000_000_000)
+}
+
+/// Seconds with microseconds, as tshark's time column: `0.000123`.
+pub fn secs6(ns: i64) -> String {
+    let sign = if ns < 0 { "-" } else { "" };
+    let us = (ns.unsigned_abs() + 500) / 1000;
+    format!("{sign}{}.{:06}", us / 1_000_000, us % 1_000_000)
+}
+
+/// `2024-05-01 12:00:00.123456789 UTC` from nanoseconds since the Unix epoch.
+pub fn utc(ts_ns: i64) -> String {
+    let secs = ts_ns.div_euclid(1_000_000_000);
+    let nanos = ts_ns.rem_euclid(1_000_000_000);
+    let days = secs.div_euclid(86_400);
+    let sod = secs.rem_euclid(86_400);
+    let (y, m, d) = civil_from_days(days);
+    format!(
+        "{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02}.{nanos:09} UTC",
+        sod / 3600,
+        sod % 3600 / 60,
+        sod % 60
+    )
+}
+
+/// Gregorian date from days since 1970-01-01 (Howard Hinnant's civil_from_days;
+/// written here rather than pulling a date crate for one conversion).
+fn civil_from_days(z: i64) -> (i64, u32, u32) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let y = yoe + era * 400;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    (if m <= 2 { y + 1 } else { y }, m, d)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats() {
+        assert_eq!(mac(&[0, 0x1b, 0xff]), "00:1b:ff");
+        assert_eq!(hex(&[1, 2, 3], 2), "0102…");
+        assert_eq!(hex(&[0xab], 8), "ab");
+        assert_eq!(secs(1_500_000_000), "1.500000000");
+        assert_eq!(secs(-1), "-0.000000001");
+        assert_eq!(secs6(1_234_567_890), "1.234568");
+        assert_eq!(utc(0), "1970-01-01 00:00:00.000000000 UTC");
+        assert_eq!(
+            utc(951_782_400_000_000_001),
+            "2000-02-29 00:00:00.000000001 UTC"
+        );
+        assert_eq!(utc(-1_000_000_000), "1969-12-31 23:59:59.000000000 UTC");
+    }
+}

@@ -1,0 +1,341 @@
+//! The one-line view of a packet (Source, Destination, Protocol, Info), as
+//! tshark prints it. Formatted only for the rows someone looks at.
+
+use std::fmt::Write;
+
+use etherparse::{
+    LaxNetSlice, LaxSlicedPacket, LinkSlice, TcpOptionElement, TcpOptionsIterator, TransportSlice,
+};
+
+use super::fmt::mac;
+use super::net::ip_proto_str;
+use super::slice::{LinkHeader, LinkStop, Sliced, TcpBytes};
+use super::summary::tcp_flags::*;
+
+/// Relative sequence-number bases of a TCP packet's direction, from the flow table.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TcpRel {
+    /// Initial sequence number of this direction (the SYN's, or the first seen).
+    pub seq_base: u32,
+    /// Initial sequence number of the other direction, once seen.
+    pub ack_base: Option<u32>,
+}
+
+/// The text columns of one packet.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Columns {
+    pub src: String,
+    pub dst: String,
+    pub protocol: String,
+    pub info: String,
+}
+
+/// `SYN, ACK`: flag names in tshark's order.
+pub fn tcp_flags_str(f: u16) -> String {
+    let names = [
+        (FIN, "FIN"),
+        (SYN, "SYN"),
+        (RST, "RST"),
+        (PSH, "PSH"),
+        (ACK, "ACK"),
+        (URG, "URG"),
+        (ECE, "ECE"),
+        (CWR, "CWR"),
+        (AE, "AE"),
+    ];
+    let v: Vec<&str> = names
+        .iter()
+        .filter(|(b, _)| f & b != 0)
+        .map(|(_, n)| *n)
+        .collect();
+    if v.is_empty() {
+        "<None>".to_string()
+    } else {
+        v.join(", ")
+    }
+}
+
+pub fn icmp_type_name(ty: u8, code: u8) -> String {
+    let s = match ty {
+        0 => "Echo (ping) reply",
+        3 => match code {
+            0 => "Destination unreachable (Network unreachable)",
+            1 => "Destination unreachable (Host unreachable)",
+            2 => "Destination unreachable (Protocol unreachable)",
+            3 => "Destination unreachable (Port unreachable)",
+            4 => "Destination unreachable (Fragmentation needed)",
+            _ => "Destination unreachable",
+        },
+        4 => "Source quench",
+        5 => "Redirect",
+        8 => "Echo (ping) request",
+        9 => "Router advertisement",
+        10 => "Router solicitation",
+        11 => "Time-to-live exceeded",
+        12 => "Parameter problem",
+        13 => "Timestamp request",
+        14 => "Timestamp reply",
+        _ => return format!("Unknown ICMP (type {ty}, code {code})"),
+    };
+    s.to_string()
+}
+
+pub fn icmpv6_type_name(ty: u8, code: u8) -> String {
+    let s = match ty {
+        1 => "Destination Unreachable",
+        2 => "Packet Too Big",
+        3 => "Time Exceeded",
+        4 => "Parameter Problem",
+        128 => "Echo (ping) request",
+        129 => "Echo (ping) reply",
+        130 => "Multicast Listener Query",
+        131 => "Multicast Listener Report",
+        133 => "Router Solicitation",
+        134 => "Router Advertisement",
+        135 => "Neighbor Solicitation",
+        136 => "Neighbor Advertisement",
+        137 => "Redirect",
+        143 => "Multicast Listener Report Message v2",
+        _ => return format!("Unknown ICMPv6 (type {ty}, code {code})"),
+    };
+    s.to_string()
+}
+
+pub(crate) fn columns(s: &Sliced<'_>, rel: Option<TcpRel>) -> Columns {
+    let mut c = Columns::default();
+    link_columns(s, &mut c);
+    if let Some(p) = &s.packet {
+        net_columns(p, &mut c);
+        transport_columns(p, s.tcp, rel, &mut c);
+        if let Some((err, _)) = &p.stop_err {
+            let _ = write!(c.info, " [Malformed: {}]", super::tree::stop_reason(err));
+        }
+    }
+    if let Some(stop) = &s.link_stop {
+        c.info = match stop {
+            LinkStop::Short {
+                protocol,
+                needed,
+                have,
+            } => {
+                format!("[Malformed: {protocol} header needs {needed} bytes, {have} captured]")
+            }
+            LinkStop::Unsupported { protocol, what } => {
+                format!("{protocol}: {what} is not decoded")
+            }
+            LinkStop::UnknownLinkType(n) => format!("Link type {n} is not decoded"),
+        };
+    }
+    c.info = c.info.trim_start().to_string();
+    c
+}
+
+fn link_columns(s: &Sliced<'_>, c: &mut Columns) {
+    c.protocol = match &s.link {
+        LinkHeader::Ethernet => "Ethernet",
+        LinkHeader::Sll(_) | LinkHeader::Sll2(_) => "SLL",
+        LinkHeader::Null { .. } => "NULL",
+        LinkHeader::Nflog { .. } => "NFLOG",
+        LinkHeader::Raw | LinkHeader::Unknown => "Frame",
+    }
+    .to_string();
+    if let Some(LinkSlice::Ethernet2(e)) = s.packet.as_ref().and_then(|p| p.link.as_ref()) {
+        c.src = mac(&e.source());
+        let dst = e.destination();
+        c.dst = if dst == [0xff; 6] {
+            "Broadcast".to_string()
+        } else {
+            mac(&dst)
+        };
+        let et = e.ether_type().0;
+        c.info = format!("EtherType 0x{et:04x}");
+    }
+}
+
+fn net_columns(p: &LaxSlicedPacket<'_>, c: &mut Columns) {
+    match &p.net {
+        Some(LaxNetSlice::Ipv4(v4)) => {
+            let h = v4.header();
+            c.src = h.source_addr().to_string();
+            c.dst = h.destination_addr().to_string();
+            c.protocol = "IPv4".into();
+            let pl = v4.payload();
+            c.info = if pl.fragmented {
+                format!(
+                    "Fragmented IP protocol (proto={}, off={}, ID={:04x})",
+                    ip_proto_str(pl.ip_number),
+                    u32::from(h.fragments_offset().value()) * 8,
+                    h.identification()
+                )
+            } else {
+                format!("IP protocol {}", ip_proto_str(pl.ip_number))
+            };
+        }
+        Some(LaxNetSlice::Ipv6(v6)) => {
+            let h = v6.header();
+            c.src = h.source_addr().to_string();
+            c.dst = h.destination_addr().to_string();
+            c.protocol = "IPv6".into();
+            let pl = v6.payload();
+            let frag = if pl.fragmented { "Fragmented " } else { "" };
+            c.info = format!("{frag}IPv6 next header {}", ip_proto_str(pl.ip_number));
+        }
+        Some(LaxNetSlice::Arp(a)) => {
+            c.protocol = "ARP".into();
+            let ip = |b: &[u8]| match b {
+                [a, b, c, d] => format!("{a}.{b}.{c}.{d}"),
+                other => mac(other),
+            };
+            let (spa, tpa) = (ip(a.sender_protocol_addr()), ip(a.target_protocol_addr()));
+            c.info = match a.operation().0 {
+                1 => format!("Who has {tpa}? Tell {spa}"),
+                2 => format!("{spa} is at {}", mac(a.sender_hw_addr())),
+                op => format!("ARP opcode {op}"),
+            };
+        }
+        None => {}
+    }
+}
+
+fn transport_columns(
+    p: &LaxSlicedPacket<'_>,
+    tcp: Option<TcpBytes<'_>>,
+    rel: Option<TcpRel>,
+    c: &mut Columns,
+) {
+    if let Some(t) = tcp {
+        c.protocol = "TCP".into();
+        c.info = tcp_info(&t, rel);
+        return;
+    }
+    let ttl = match &p.net {
+        Some(LaxNetSlice::Ipv4(v4)) => v4.header().ttl(),
+        Some(LaxNetSlice::Ipv6(v6)) => v6.header().hop_limit(),
+        _ => 0,
+    };
+    match &p.transport {
+        Some(TransportSlice::Udp(u)) => {
+            c.protocol = "UDP".into();
+            c.info = format!(
+                "{} → {} Len={}",
+                u.source_port(),
+                u.destination_port(),
+                u.payload().len()
+            );
+        }
+        Some(TransportSlice::Icmpv4(i)) => {
+            c.protocol = "ICMP".into();
+            c.info = icmp_info(
+                icmp_type_name(i.type_u8(), i.code_u8()),
+                i.slice(),
+                matches!(i.type_u8(), 0 | 8),
+                ttl,
+            );
+        }
+        Some(TransportSlice::Icmpv6(i)) => {
+            c.protocol = "ICMPv6".into();
+            let echo = matches!(i.type_u8(), 128 | 129);
+            c.info = icmp_info(
+                icmpv6_type_name(i.type_u8(), i.code_u8()),
+                i.slice(),
+                echo,
+                ttl,
+            );
+        }
+        Some(TransportSlice::Igmp(g)) => {
+            c.protocol = "IGMP".into();
+            c.info = format!("IGMP type 0x{:02x}", g.type_u8());
+        }
+        Some(TransportSlice::Tcp(_)) | None => {}
+    }
+}
+
+fn icmp_info(name: String, s: &[u8], echo: bool, ttl: u8) -> String {
+    if !echo || s.len() < 8 {
+        return name;
+    }
+    let id = u16::from_be_bytes([s[4], s[5]]);
+    let seq = u16::from_be_bytes([s[6], s[7]]);
+    format!(
+        "{name}  id=0x{id:04x}, seq={seq}/{}, ttl={ttl}",
+        seq.swap_bytes()
+    )
+}
+
+fn tcp_info(t: &TcpBytes<'_>, rel: Option<TcpRel>) -> String {
+    let flags = t.flags();
+    let seq = rel.map_or(t.seq(), |r| t.seq().wrapping_sub(r.seq_base));
+    let mut s = format!(
+        "{} → {} [{}] Seq={seq}",
+        t.sport(),
+        t.dport(),
+        tcp_flags_str(flags)
+    );
+    if flags & ACK != 0 {
+        let ack = t.ack();
+        let ack = rel
+            .and_then(|r| r.ack_base)
+            .map_or(ack, |b| ack.wrapping_sub(b));
+        let _ = write!(s, " Ack={ack}");
+    }
+    let _ = write!(s, " Win={} Len={}", t.window(), t.payload.len());
+    if flags & URG != 0 {
+        let _ = write!(s, " Urg={}", t.urgent());
+    }
+    for o in TcpOptionsIterator::from_slice(t.options()).flatten() {
+        match o {
+            TcpOptionElement::MaximumSegmentSize(v) => {
+                let _ = write!(s, " MSS={v}");
+            }
+            TcpOptionElement::WindowScale(v) => {
+                let _ = write!(s, " WS={}", 1u32 << u32::from(v).min(14));
+            }
+            TcpOptionElement::SelectiveAcknowledgementPermitted => s.push_str(" SACK_PERM"),
+            TcpOptionElement::Timestamp(v, e) => {
+                let _ = write!(s, " TSval={v} TSecr={e}");
+            }
+            TcpOptionElement::SelectiveAcknowledgement((le, re), rest) => {
+                let base = rel.and_then(|r| r.ack_base).unwrap_or(0);
+                let _ = write!(
+                    s,
+                    " SLE={} SRE={}",
+                    le.wrapping_sub(base),
+                    re.wrapping_sub(base)
+                );
+                for (le, re) in rest.iter().flatten() {
+                    let _ = write!(
+                        s,
+                        " SLE={} SRE={}",
+                        le.wrapping_sub(base),
+                        re.wrapping_sub(base)
+                    );
+                }
+            }
+            TcpOptionElement::Noop => {}
+        }
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn flag_strings_in_tshark_order() {
+        assert_eq!(tcp_flags_str(SYN | ACK), "SYN, ACK");
+        assert_eq!(tcp_flags_str(FIN | PSH | ACK), "FIN, PSH, ACK");
+        assert_eq!(tcp_flags_str(RST | ACK), "RST, ACK");
+        assert_eq!(tcp_flags_str(0), "<None>");
+    }
+
+    #[test]
+    fn icmp_names() {
+        assert_eq!(
+            icmp_type_name(3, 3),
+            "Destination unreachable (Port unreachable)"
+        );
+        assert_eq!(icmp_type_name(200, 1), "Unknown ICMP (type 200, code 1)");
+        assert_eq!(icmpv6_type_name(135, 0), "Neighbor Solicitation");
+    }
+}

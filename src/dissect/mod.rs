@@ -1,0 +1,77 @@
+//! Per-packet, stateless decoding.
+//!
+//! Two products come out of the same slicing step ([`slice::slice`]):
+//! - a compact [`Summary`] for every packet (the hot path: no allocation);
+//! - a [`Dissection`], the full field tree of one packet, built on demand when
+//!   a packet is printed, selected or exported.
+//!
+//! Decoding is lax: any byte sequence yields the layers that decoded, a
+//! structured [`Stop`] saying where and why decoding ended early, and
+//! [`Warning`]s for anomalies. Nothing here returns `Err` or panics.
+
+pub mod fmt;
+mod info;
+mod link;
+mod net;
+mod osi;
+pub mod slice;
+mod summary;
+mod transport;
+mod tree;
+
+pub use info::{Columns, TcpRel};
+pub use osi::Osi;
+pub use summary::{anomaly, tcp_flags, Endpoints, Proto, ProtoSet, Summary};
+pub use tree::{Dissection, Field, Layer, Stop, Warning};
+
+use crate::capture::{LinkType, PacketRecord};
+
+/// What the dissector needs to know about the frame besides its bytes.
+#[derive(Clone, Copy, Debug)]
+pub struct FrameMeta {
+    /// 1-based packet number, as shown to users.
+    pub number: u64,
+    pub ts_ns: i64,
+    /// Timestamp of the first packet, for the relative time.
+    pub first_ts_ns: i64,
+    pub caplen: u32,
+    pub origlen: u32,
+    pub iface: u32,
+    pub link_type: LinkType,
+}
+
+impl FrameMeta {
+    pub fn new(number: u64, rec: &PacketRecord, first_ts_ns: i64, link_type: LinkType) -> Self {
+        FrameMeta {
+            number,
+            ts_ns: rec.ts_ns,
+            first_ts_ns,
+            caplen: rec.caplen,
+            origlen: rec.origlen,
+            iface: rec.iface,
+            link_type,
+        }
+    }
+}
+
+/// Decode one packet into its full field tree.
+///
+/// `tcp` carries the relative sequence bases known from the flow table, so
+/// sequence numbers can be shown relative as Wireshark does.
+pub fn dissect(meta: &FrameMeta, data: &[u8], tcp: Option<TcpRel>) -> Dissection {
+    let sliced = slice::slice(meta.link_type, data);
+    tree::build(meta, data, &sliced, tcp)
+}
+
+/// Decode the compact summary of one packet and its flow key (no allocation).
+/// `origlen` is the length on the wire, to notice snaplen truncation.
+pub fn summarize(link_type: LinkType, data: &[u8], origlen: u32) -> (Summary, Option<Endpoints>) {
+    let sliced = slice::slice(link_type, data);
+    summary::from_sliced(&sliced, origlen, data.len())
+}
+
+/// The columns of the one-line packet list (source, destination, protocol, info).
+pub fn columns(link_type: LinkType, data: &[u8], tcp: Option<TcpRel>) -> Columns {
+    let sliced = slice::slice(link_type, data);
+    info::columns(&sliced, tcp)
+}

@@ -1,0 +1,435 @@
+//! The one slicing step shared by the summary, the columns and the field tree.
+//!
+//! etherparse's `LaxSlicedPacket` does the work from the Ethernet header (or
+//! from an EtherType or an IP header) down to TCP/UDP/ICMP. What it does not
+//! know are the capture link types that wrap those: Linux cooked v2, BSD
+//! loopback (NULL/LOOP) and NFLOG. Their small fixed headers are read here by
+//! hand; Linux cooked v1 uses etherparse's own `LinuxSllSlice`.
+
+use etherparse::{
+    EtherType, IpNumber, LaxSlicedPacket, LinuxSllProtocolType, LinuxSllSlice, TransportSlice,
+};
+
+use crate::capture::LinkType;
+
+/// The capture-level link header, for the link types etherparse does not slice itself.
+#[derive(Clone, Debug)]
+pub enum LinkHeader<'a> {
+    /// Ethernet II: the header is `packet.link`.
+    Ethernet,
+    /// Linux cooked capture v1 (16-byte header).
+    Sll(LinuxSllSlice<'a>),
+    /// Linux cooked capture v2 (20-byte header).
+    Sll2(&'a [u8]),
+    /// BSD loopback: a 4-byte address family, host byte order (NULL) or network order (LOOP).
+    Null {
+        header: &'a [u8],
+        family: u32,
+        loop_: bool,
+    },
+    /// Linux NFLOG: 4-byte header and TLVs; the payload TLV holds the IP packet.
+    Nflog {
+        header: &'a [u8],
+        family: u8,
+        tlvs: &'a [u8],
+    },
+    /// Raw IP: the packet starts with the IP header.
+    Raw,
+    /// A link type we do not decode; the frame is shown as raw bytes.
+    Unknown,
+}
+
+/// Why decoding stopped before etherparse was even reached.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum LinkStop {
+    /// The link header needs more bytes than were captured.
+    Short {
+        protocol: &'static str,
+        needed: usize,
+        have: usize,
+    },
+    /// The link header names a protocol we do not decode.
+    Unsupported {
+        protocol: &'static str,
+        what: String,
+    },
+    /// The link type itself is unknown.
+    UnknownLinkType(u32),
+}
+
+/// A packet cut into its layers.
+#[derive(Clone, Debug)]
+pub struct Sliced<'a> {
+    pub link_type: LinkType,
+    pub link: LinkHeader<'a>,
+    /// Everything from the Ethernet header (or the network layer) down, when it sliced.
+    pub packet: Option<LaxSlicedPacket<'a>>,
+    pub link_stop: Option<LinkStop>,
+    /// The TCP header, also when it is cut short by the capture (see [`TcpBytes`]).
+    pub tcp: Option<TcpBytes<'a>>,
+}
+
+/// A TCP header's bytes. etherparse gives up on a header whose options run
+/// past the captured bytes; the fixed 20 bytes are still worth showing (flags,
+/// ports, sequence numbers), as tshark does, so this view reads them itself.
+#[derive(Clone, Copy, Debug)]
+pub struct TcpBytes<'a> {
+    /// At least 20 bytes: the whole header, or what was captured of it.
+    pub header: &'a [u8],
+    pub payload: &'a [u8],
+    /// The header length the data offset declares, when more than was captured.
+    pub cut_at: Option<usize>,
+}
+
+impl<'a> TcpBytes<'a> {
+    fn be16(&self, i: usize) -> u16 {
+        u16::from_be_bytes([self.header[i], self.header[i + 1]])
+    }
+    fn be32(&self, i: usize) -> u32 {
+        u32::from_be_bytes([
+            self.header[i],
+            self.header[i + 1],
+            self.header[i + 2],
+            self.header[i + 3],
+        ])
+    }
+    pub fn sport(&self) -> u16 {
+        self.be16(0)
+    }
+    pub fn dport(&self) -> u16 {
+        self.be16(2)
+    }
+    pub fn seq(&self) -> u32 {
+        self.be32(4)
+    }
+    pub fn ack(&self) -> u32 {
+        self.be32(8)
+    }
+    /// Header length in 32-bit words.
+    pub fn data_offset(&self) -> u8 {
+        self.header[12] >> 4
+    }
+    /// The 12 flag bits (AE, CWR, ECE, URG, ACK, PSH, RST, SYN, FIN and 3 reserved).
+    pub fn flags(&self) -> u16 {
+        self.be16(12) & 0x0fff
+    }
+    pub fn window(&self) -> u16 {
+        self.be16(14)
+    }
+    pub fn checksum(&self) -> u16 {
+        self.be16(16)
+    }
+    pub fn urgent(&self) -> u16 {
+        self.be16(18)
+    }
+    /// Option bytes that were captured.
+    pub fn options(&self) -> &'a [u8] {
+        &self.header[20..]
+    }
+}
+
+fn tcp_bytes<'a>(p: &LaxSlicedPacket<'a>) -> Option<TcpBytes<'a>> {
+    if let Some(TransportSlice::Tcp(t)) = &p.transport {
+        return Some(TcpBytes {
+            header: t.header_slice(),
+            payload: t.payload(),
+            cut_at: None,
+        });
+    }
+    let ip = p.ip_payload()?;
+    if p.transport.is_some()
+        || ip.ip_number != IpNumber::TCP
+        || ip.fragmented
+        || ip.payload.len() < 20
+    {
+        return None;
+    }
+    let declared = usize::from(ip.payload[12] >> 4) * 4;
+    if declared <= ip.payload.len() {
+        return None;
+    }
+    Some(TcpBytes {
+        header: ip.payload,
+        payload: &[],
+        cut_at: Some(declared),
+    })
+}
+
+/// Slice a frame according to its link type. Never panics.
+pub fn slice(link_type: LinkType, data: &[u8]) -> Sliced<'_> {
+    let mut out = Sliced {
+        link_type,
+        link: LinkHeader::Unknown,
+        packet: None,
+        link_stop: None,
+        tcp: None,
+    };
+    match link_type {
+        LinkType::ETHERNET => {
+            out.link = LinkHeader::Ethernet;
+            match LaxSlicedPacket::from_ethernet(data) {
+                Ok(p) => out.packet = Some(p),
+                Err(_) => out.link_stop = Some(short("Ethernet II", 14, data.len())),
+            }
+        }
+        LinkType::LINUX_SLL => slice_sll(data, &mut out),
+        LinkType::LINUX_SLL2 => slice_sll2(data, &mut out),
+        LinkType::NULL | LinkType::LOOP => slice_null(data, link_type == LinkType::LOOP, &mut out),
+        LinkType::NFLOG => slice_nflog(data, &mut out),
+        LinkType::RAW | LinkType::RAW_12 | LinkType::RAW_14 | LinkType::IPV4 | LinkType::IPV6 => {
+            out.link = LinkHeader::Raw;
+            out.packet = from_ip(data, &mut out.link_stop);
+        }
+        other => out.link_stop = Some(LinkStop::UnknownLinkType(other.0)),
+    }
+    out.tcp = out.packet.as_ref().and_then(tcp_bytes);
+    out
+}
+
+fn short(protocol: &'static str, needed: usize, have: usize) -> LinkStop {
+    LinkStop::Short {
+        protocol,
+        needed,
+        have,
+    }
+}
+
+fn from_ip<'a>(data: &'a [u8], stop: &mut Option<LinkStop>) -> Option<LaxSlicedPacket<'a>> {
+    match LaxSlicedPacket::from_ip(data) {
+        Ok(p) => Some(p),
+        Err(e) => {
+            *stop = Some(LinkStop::Unsupported {
+                protocol: "IP",
+                what: e.to_string(),
+            });
+            None
+        }
+    }
+}
+
+fn slice_sll<'a>(data: &'a [u8], out: &mut Sliced<'a>) {
+    let sll = match LinuxSllSlice::from_slice(data) {
+        Ok(s) => s,
+        Err(_) => {
+            out.link_stop = Some(short("Linux cooked capture v1", 16, data.len()));
+            return;
+        }
+    };
+    let proto = sll.protocol_type();
+    let payload = sll.payload_slice();
+    out.link = LinkHeader::Sll(sll);
+    match proto {
+        LinuxSllProtocolType::EtherType(et) => {
+            out.packet = Some(LaxSlicedPacket::from_ether_type(et, payload))
+        }
+        other => {
+            out.link_stop = Some(LinkStop::Unsupported {
+                protocol: "Linux cooked capture v1",
+                what: format!("protocol {other:?}"),
+            })
+        }
+    }
+}
+
+/// Linux cooked v2 (LINKTYPE_LINUX_SLL2): protocol(2) reserved(2) ifindex(4)
+/// ARPHRD type(2) packet type(1) address length(1) address(8). etherparse
+/// only knows v1, so the 20 bytes are read here.
+fn slice_sll2<'a>(data: &'a [u8], out: &mut Sliced<'a>) {
+    if data.len() < 20 {
+        out.link_stop = Some(short("Linux cooked capture v2", 20, data.len()));
+        return;
+    }
+    out.link = LinkHeader::Sll2(&data[..20]);
+    let et = EtherType(u16::from_be_bytes([data[0], data[1]]));
+    out.packet = Some(LaxSlicedPacket::from_ether_type(et, &data[20..]));
+}
+
+/// BSD loopback: the address family is a 4-byte integer, in the capturing
+/// host's byte order for NULL and big-endian for LOOP.
+fn slice_null<'a>(data: &'a [u8], loop_: bool, out: &mut Sliced<'a>) {
+    if data.len() < 4 {
+        let name = if loop_ {
+            "OpenBSD loopback"
+        } else {
+            "Null/Loopback"
+        };
+        out.link_stop = Some(short(name, 4, data.len()));
+        return;
+    }
+    let raw = [data[0], data[1], data[2], data[3]];
+    let be = u32::from_be_bytes(raw);
+    // A NULL header written on a little-endian host reads as a huge big-endian value.
+    let family = if loop_ || be <= 0xFFFF {
+        be
+    } else {
+        u32::from_le_bytes(raw)
+    };
+    out.link = LinkHeader::Null {
+        header: &data[..4],
+        family,
+        loop_,
+    };
+    if null_family_name(family).is_some() {
+        out.packet = from_ip(&data[4..], &mut out.link_stop);
+    } else {
+        out.link_stop = Some(LinkStop::Unsupported {
+            protocol: "Null/Loopback",
+            what: format!("address family {family}"),
+        });
+    }
+}
+
+/// The protocol an address family of a BSD loopback header carries.
+pub fn null_family_name(family: u32) -> Option<&'static str> {
+    match family {
+        2 => Some("IP (AF_INET)"),
+        10 => Some("IPv6 (AF_INET6, Linux)"),
+        24 => Some("IPv6 (AF_INET6, NetBSD/OpenBSD)"),
+        28 => Some("IPv6 (AF_INET6, FreeBSD)"),
+        30 => Some("IPv6 (AF_INET6, Darwin)"),
+        _ => None,
+    }
+}
+
+/// NFLOG TLV type carrying the packet itself.
+pub const NFULA_PAYLOAD: u16 = 9;
+
+/// NFLOG (LINKTYPE_NFLOG): family(1) version(1) resource id(2, big-endian),
+/// then TLVs whose length and type are in host byte order (little-endian on
+/// the machines that write these files), each padded to 4 bytes.
+fn slice_nflog<'a>(data: &'a [u8], out: &mut Sliced<'a>) {
+    if data.len() < 4 {
+        out.link_stop = Some(short("Linux Netfilter NFLOG", 4, data.len()));
+        return;
+    }
+    out.link = LinkHeader::Nflog {
+        header: &data[..4],
+        family: data[0],
+        tlvs: &data[4..],
+    };
+    match nflog_tlvs(&data[4..]).find(|t| t.kind == NFULA_PAYLOAD) {
+        Some(t) => out.packet = from_ip(t.value, &mut out.link_stop),
+        None => {
+            out.link_stop = Some(LinkStop::Unsupported {
+                protocol: "Linux Netfilter NFLOG",
+                what: "no payload TLV".to_string(),
+            })
+        }
+    }
+}
+
+/// One NFLOG type-length-value.
+#[derive(Clone, Copy, Debug)]
+pub struct NflogTlv<'a> {
+    pub kind: u16,
+    /// The whole TLV including its 4-byte header (without padding).
+    pub whole: &'a [u8],
+    pub value: &'a [u8],
+}
+
+/// Iterate NFLOG TLVs; stops at the first malformed one.
+pub fn nflog_tlvs(mut rest: &[u8]) -> impl Iterator<Item = NflogTlv<'_>> {
+    std::iter::from_fn(move || {
+        if rest.len() < 4 {
+            return None;
+        }
+        let len = usize::from(u16::from_le_bytes([rest[0], rest[1]]));
+        let kind = u16::from_le_bytes([rest[2], rest[3]]) & 0x7fff;
+        if len < 4 || len > rest.len() {
+            rest = &[];
+            return None;
+        }
+        let tlv = NflogTlv {
+            kind,
+            whole: &rest[..len],
+            value: &rest[4..len],
+        };
+        let padded = (len + 3) & !3;
+        rest = rest.get(padded..).unwrap_or(&[]);
+        Some(tlv)
+    })
+}
+
+/// Byte offset of `part` inside `whole`, when `part` is a sub-slice of it.
+pub fn offset_in(whole: &[u8], part: &[u8]) -> usize {
+    let start = whole.as_ptr() as usize;
+    let p = part.as_ptr() as usize;
+    if p >= start && p + part.len() <= start + whole.len() {
+        p - start
+    } else {
+        0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn null_header_both_byte_orders() {
+        let ip = [
+            0x45u8, 0, 0, 20, 0, 0, 0, 0, 64, 6, 0, 0, 127, 0, 0, 1, 127, 0, 0, 1,
+        ];
+        for hdr in [[2u8, 0, 0, 0], [0, 0, 0, 2]] {
+            let mut f = hdr.to_vec();
+            f.extend_from_slice(&ip);
+            let s = slice(LinkType::NULL, &f);
+            match s.link {
+                LinkHeader::Null { family, .. } => assert_eq!(family, 2),
+                ref other => panic!("unexpected {other:?}"),
+            }
+            assert!(s.packet.unwrap().net.is_some());
+        }
+    }
+
+    #[test]
+    fn loop_is_big_endian_and_unknown_family_stops() {
+        let f = [0u8, 0, 0, 99, 1, 2, 3];
+        let s = slice(LinkType::LOOP, &f);
+        assert!(s.packet.is_none());
+        assert_eq!(
+            s.link_stop,
+            Some(LinkStop::Unsupported {
+                protocol: "Null/Loopback",
+                what: "address family 99".into()
+            })
+        );
+    }
+
+    #[test]
+    fn short_frames_stop_with_needed_and_have() {
+        assert_eq!(
+            slice(LinkType::ETHERNET, &[1, 2, 3]).link_stop,
+            Some(short("Ethernet II", 14, 3))
+        );
+        assert_eq!(
+            slice(LinkType::LINUX_SLL2, &[0; 19]).link_stop,
+            Some(short("Linux cooked capture v2", 20, 19))
+        );
+        assert_eq!(
+            slice(LinkType(147), &[0; 30]).link_stop,
+            Some(LinkStop::UnknownLinkType(147))
+        );
+    }
+
+    #[test]
+    fn nflog_finds_payload_tlv_and_stops_on_bad_length() {
+        // header, a 8-byte prefix TLV (type 1), then the payload TLV with 3 bytes (padded).
+        let mut f = vec![
+            2u8, 0, 0, 0, 8, 0, 1, 0, 0xaa, 0xbb, 0xcc, 0xdd, 7, 0, 9, 0, 1, 2, 3, 0,
+        ];
+        let tlvs: Vec<_> = nflog_tlvs(&f[4..]).collect();
+        assert_eq!(tlvs.len(), 2);
+        assert_eq!(tlvs[1].kind, NFULA_PAYLOAD);
+        assert_eq!(tlvs[1].value, &[1, 2, 3]);
+        f[4] = 200; // length past the end
+        assert_eq!(nflog_tlvs(&f[4..]).count(), 0);
+    }
+
+    #[test]
+    fn offset_of_sub_slice() {
+        let v = [0u8; 10];
+        assert_eq!(offset_in(&v, &v[3..7]), 3);
+        assert_eq!(offset_in(&v, &[1, 2]), 0);
+    }
+}

@@ -1,0 +1,286 @@
+//! The field tree of one packet: layers placed on the OSI model, fields with
+//! Wireshark-style names and byte ranges, where decoding stopped, and warnings.
+
+use std::fmt::Display;
+
+use etherparse::err::Layer as EpLayer;
+use serde::Serialize;
+
+use super::slice::{offset_in, LinkStop, Sliced};
+use super::{info::TcpRel, link, net, transport, FrameMeta, Osi};
+
+/// A half-open byte range `[start, end)` in the captured frame.
+pub type Range = [u32; 2];
+
+/// One decoded field.
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+pub struct Field {
+    /// Filter name, Wireshark's where Wireshark has one (`ip.src`, `tcp.flags.syn`).
+    pub name: &'static str,
+    /// Human label (`Source Address`).
+    pub label: &'static str,
+    /// The value as shown to a person (`127.0.0.1`, `0x0002 (SYN)`).
+    pub value: String,
+    pub range: Range,
+    pub children: Vec<Field>,
+}
+
+impl Field {
+    pub fn new(name: &'static str, label: &'static str, value: impl Display, range: Range) -> Self {
+        Field {
+            name,
+            label,
+            value: value.to_string(),
+            range,
+            children: Vec::new(),
+        }
+    }
+
+    pub fn with(mut self, children: Vec<Field>) -> Self {
+        self.children = children;
+        self
+    }
+
+    /// Depth-first search by name (this field, then its children).
+    pub fn find(&self, name: &str) -> Option<&Field> {
+        if self.name == name {
+            return Some(self);
+        }
+        self.children.iter().find_map(|c| c.find(name))
+    }
+}
+
+/// One protocol layer of a packet.
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+pub struct Layer {
+    pub osi: Osi,
+    /// Short protocol name, also the filter prefix (`eth`, `ip`, `tcp`).
+    pub protocol: &'static str,
+    /// One-line summary (`Internet Protocol Version 4, Src: 127.0.0.1, Dst: 127.0.0.1`).
+    pub title: String,
+    pub range: Range,
+    pub fields: Vec<Field>,
+}
+
+impl Layer {
+    pub fn new(osi: Osi, protocol: &'static str, title: impl Into<String>, range: Range) -> Self {
+        Layer {
+            osi,
+            protocol,
+            title: title.into(),
+            range,
+            fields: Vec::new(),
+        }
+    }
+
+    pub fn find(&self, name: &str) -> Option<&Field> {
+        self.fields.iter().find_map(|f| f.find(name))
+    }
+}
+
+/// Where and why decoding stopped before the end of the frame.
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+pub struct Stop {
+    pub osi: Osi,
+    pub protocol: String,
+    pub reason: String,
+}
+
+impl Display for Stop {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "stopped at {} (layer {}): {}",
+            self.protocol,
+            self.osi.number(),
+            self.reason
+        )
+    }
+}
+
+/// An anomaly seen while decoding. The packet is still decoded.
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+pub struct Warning {
+    pub osi: Osi,
+    pub protocol: &'static str,
+    pub message: String,
+    pub range: Option<Range>,
+}
+
+/// The full decode of one packet.
+#[derive(Clone, Debug, Serialize)]
+pub struct Dissection {
+    pub number: u64,
+    pub ts_ns: i64,
+    pub caplen: u32,
+    pub origlen: u32,
+    pub layers: Vec<Layer>,
+    pub stop: Option<Stop>,
+    pub warnings: Vec<Warning>,
+}
+
+impl Dissection {
+    pub fn layer(&self, protocol: &str) -> Option<&Layer> {
+        self.layers.iter().find(|l| l.protocol == protocol)
+    }
+
+    /// First field with this name in any layer.
+    pub fn field(&self, name: &str) -> Option<&Field> {
+        self.layers.iter().find_map(|l| l.find(name))
+    }
+}
+
+/// Accumulates layers while the frame is walked from the outside in.
+pub(crate) struct Tree<'a> {
+    pub frame: &'a [u8],
+    pub layers: Vec<Layer>,
+    pub warnings: Vec<Warning>,
+    pub stop: Option<Stop>,
+}
+
+impl<'a> Tree<'a> {
+    /// The byte range a sub-slice of the frame covers.
+    pub fn range(&self, part: &[u8]) -> Range {
+        let start = offset_in(self.frame, part) as u32;
+        [start, start + part.len() as u32]
+    }
+
+    /// The range of `len` bytes at `at` inside sub-slice `part`, clamped to the frame.
+    pub fn sub(&self, part: &[u8], at: usize, len: usize) -> Range {
+        let base = offset_in(self.frame, part);
+        let end = self.frame.len();
+        let s = (base + at).min(end);
+        [s as u32, (base + at + len).min(end) as u32]
+    }
+
+    pub fn warn(
+        &mut self,
+        osi: Osi,
+        protocol: &'static str,
+        message: String,
+        range: Option<Range>,
+    ) {
+        self.warnings.push(Warning {
+            osi,
+            protocol,
+            message,
+            range,
+        });
+    }
+
+    pub fn stop_at(&mut self, osi: Osi, protocol: impl Into<String>, reason: impl Into<String>) {
+        if self.stop.is_none() {
+            self.stop = Some(Stop {
+                osi,
+                protocol: protocol.into(),
+                reason: reason.into(),
+            });
+        }
+    }
+}
+
+pub(crate) fn build(
+    meta: &FrameMeta,
+    data: &[u8],
+    s: &Sliced<'_>,
+    tcp: Option<TcpRel>,
+) -> Dissection {
+    let mut t = Tree {
+        frame: data,
+        layers: Vec::new(),
+        warnings: Vec::new(),
+        stop: None,
+    };
+    link::frame_layer(&mut t, meta);
+    link::link_layers(&mut t, s);
+    if let Some(stop) = &s.link_stop {
+        link_stop(&mut t, stop);
+    }
+    if let Some(p) = &s.packet {
+        net::net_layers(&mut t, p);
+        transport::transport_layers(&mut t, p, s.tcp, tcp);
+        if let Some((err, layer)) = &p.stop_err {
+            let (osi, proto) = etherparse_layer(*layer);
+            t.stop_at(osi, proto, stop_reason(err));
+        }
+    }
+    Dissection {
+        number: meta.number,
+        ts_ns: meta.ts_ns,
+        caplen: meta.caplen,
+        origlen: meta.origlen,
+        layers: t.layers,
+        stop: t.stop,
+        warnings: t.warnings,
+    }
+}
+
+fn link_stop(t: &mut Tree<'_>, stop: &LinkStop) {
+    match stop {
+        LinkStop::Short {
+            protocol,
+            needed,
+            have,
+        } => t.stop_at(
+            Osi::DataLink,
+            *protocol,
+            format!("header needs {needed} bytes, {have} captured"),
+        ),
+        LinkStop::Unsupported { protocol, what } => {
+            t.stop_at(Osi::DataLink, *protocol, format!("{what} is not decoded"))
+        }
+        LinkStop::UnknownLinkType(n) => t.stop_at(
+            Osi::Physical,
+            "frame",
+            format!("link type {n} is not decoded; the frame is shown as raw bytes"),
+        ),
+    }
+    if matches!(stop, LinkStop::UnknownLinkType(_)) || t.layers.len() == 1 {
+        transport::data_layer(t, t.frame);
+    }
+}
+
+/// A short reason for an etherparse stop: lengths in plain words, other errors as etherparse says them.
+pub(crate) fn stop_reason(err: &etherparse::err::packet::SliceError) -> String {
+    use etherparse::{err::packet::SliceError, LenSource};
+    match err {
+        SliceError::Len(l) => {
+            let what = match l.len_source {
+                LenSource::Slice => "captured",
+                _ => "left by the enclosing length field",
+            };
+            format!(
+                "{} needs {} bytes, {} {what}",
+                l.layer, l.required_len, l.len
+            )
+        }
+        other => other.to_string(),
+    }
+}
+
+/// Place an etherparse error layer on the OSI model.
+fn etherparse_layer(l: EpLayer) -> (Osi, &'static str) {
+    use EpLayer::*;
+    match l {
+        LinuxSllHeader => (Osi::DataLink, "Linux cooked capture v1"),
+        Ethernet2Header | EtherPayload => (Osi::DataLink, "Ethernet II"),
+        VlanHeader => (Osi::DataLink, "802.1Q Virtual LAN"),
+        MacsecHeader | MacsecPacket => (Osi::DataLink, "MACsec"),
+        Arp => (Osi::DataLink, "ARP"),
+        Igmp => (Osi::Network, "IGMP"),
+        IpHeader => (Osi::Network, "IP"),
+        Ipv4Header | Ipv4Packet => (Osi::Network, "IPv4"),
+        IpAuthHeader => (Osi::Network, "IP Authentication Header"),
+        Ipv6Header
+        | Ipv6Packet
+        | Ipv6ExtHeader
+        | Ipv6HopByHopHeader
+        | Ipv6DestOptionsHeader
+        | Ipv6RouteHeader
+        | Ipv6FragHeader => (Osi::Network, "IPv6"),
+        Icmpv4 | Icmpv4Timestamp | Icmpv4TimestampReply => (Osi::Network, "ICMP"),
+        Icmpv6 => (Osi::Network, "ICMPv6"),
+        UdpHeader | UdpPayload => (Osi::Transport, "UDP"),
+        TcpHeader => (Osi::Transport, "TCP"),
+    }
+}

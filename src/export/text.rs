@@ -1,0 +1,80 @@
+//! Text output: tshark-like one-line rows and the OSI-grouped field tree.
+
+use std::fmt::Write;
+
+use crate::dissect::fmt::secs6;
+use crate::dissect::{Dissection, Field, Osi};
+use crate::store::{PacketId, Store};
+
+/// One row like `tshark -n -r`: number, relative time, source → destination, protocol, length, info.
+pub fn row(store: &Store, id: PacketId) -> String {
+    let c = store.columns(id);
+    let len = store.capture.record(id.index()).map_or(0, |r| r.origlen);
+    let arrow = if c.src.is_empty() && c.dst.is_empty() {
+        ""
+    } else {
+        " → "
+    };
+    format!(
+        "{:>6} {:>11} {}{arrow}{} {} {len} {}",
+        id.number(),
+        secs6(store.relative_ns(id)),
+        c.src,
+        c.dst,
+        c.protocol,
+        c.info
+    )
+}
+
+/// The full tree of one packet, grouped by OSI layer, each field with its name and byte range.
+pub fn tree(d: &Dissection) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "Packet {} ({} bytes captured, {} on the wire)",
+        d.number, d.caplen, d.origlen
+    );
+    for osi in Osi::ALL {
+        let layers: Vec<_> = d.layers.iter().filter(|l| l.osi == osi).collect();
+        if layers.is_empty() {
+            continue;
+        }
+        let _ = writeln!(out, "  Layer {} · {}", osi.number(), osi.name());
+        for l in layers {
+            let _ = writeln!(
+                out,
+                "    {}  [{} {}..{}]",
+                l.title, l.protocol, l.range[0], l.range[1]
+            );
+            for f in &l.fields {
+                field(&mut out, f, 3);
+            }
+        }
+    }
+    if let Some(stop) = &d.stop {
+        let _ = writeln!(out, "  ! {stop}");
+    }
+    for w in &d.warnings {
+        let _ = writeln!(
+            out,
+            "  ! warning ({} layer {}): {}",
+            w.protocol,
+            w.osi.number(),
+            w.message
+        );
+    }
+    out
+}
+
+fn field(out: &mut String, f: &Field, depth: usize) {
+    let pad = "  ".repeat(depth);
+    let sep = if f.value.is_empty() { "" } else { ": " };
+    let _ = writeln!(
+        out,
+        "{pad}{}{sep}{}  [{} {}..{}]",
+        f.label, f.value, f.name, f.range[0], f.range[1]
+    );
+    for c in &f.children {
+        field(out, c, depth + 1);
+    }
+}

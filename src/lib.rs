@@ -1,0 +1,19 @@
+//! layerscope: see network protocols at work.
+//!
+//! The library holds everything but the window; the CLI, the tests and the GUI
+//! all drive it, so they cannot drift apart.
+//!
+//! - [`capture`]: open pcap/pcapng files (memory-mapped) and index every packet.
+//! - [`dissect`]: stateless per-packet decoding: compact summaries for every
+//!   packet, and the full field tree placed on the OSI model for one packet.
+//! - [`store`]: a capture plus its summaries and flow table, built in one pass.
+//! - [`stats`]: counts over a whole capture (`layerscope stats`).
+//! - [`export`]: text and JSON renderings of packets.
+//! - [`cli`]: the command line.
+
+pub mod capture;
+pub mod cli;
+pub mod dissect;
+pub mod export;
+pub mod stats;
+pub mod store;

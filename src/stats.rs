@@ -1,0 +1,117 @@
+//! `layerscope stats`: counts over a whole capture, from the per-packet summaries.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use serde::Serialize;
+
+use crate::capture::{Capture, OpenError};
+use crate::dissect::{tcp_flags, Proto};
+use crate::store::Store;
+
+/// Version of the `stats` JSON object; bumped when a field changes meaning.
+pub const STATS_SCHEMA: u32 = 1;
+
+/// TCP counts. `syn`: SYN set and ACK clear; `syn_ack`: both set (retransmissions included).
+#[derive(Clone, Debug, Default, Serialize, PartialEq, Eq)]
+pub struct TcpCounts {
+    pub syn: u64,
+    pub syn_ack: u64,
+    pub rst: u64,
+    pub fin: u64,
+}
+
+/// The object `layerscope stats --json` prints.
+#[derive(Clone, Debug, Serialize)]
+pub struct Stats {
+    pub schema: u32,
+    pub file: String,
+    /// `pcap`, `nsecpcap`, `modified-pcap`, `pcapng`, or `empty`.
+    pub format: String,
+    pub packets: u64,
+    /// Captured bytes (sum of captured lengths).
+    pub bytes: u64,
+    /// Bytes on the wire (sum of original lengths).
+    pub wire_bytes: u64,
+    pub first_ts_ns: Option<i64>,
+    pub last_ts_ns: Option<i64>,
+    pub interfaces: usize,
+    /// Packets per link type name.
+    pub link_types: BTreeMap<String, u64>,
+    /// Packets containing each protocol (`eth`, `ipv4`, `tcp`, ...).
+    pub protocols: BTreeMap<String, u64>,
+    pub tcp: TcpCounts,
+    /// Flows (5-tuples, both directions together).
+    pub flows: u64,
+    /// Warnings on packets (one per anomaly) plus warnings about the file.
+    pub warnings: u64,
+    /// Why reading stopped early, if it did.
+    pub errors: Vec<String>,
+}
+
+/// Open `path` and count it.
+pub fn collect(path: &Path) -> Result<Stats, OpenError> {
+    let capture = Capture::open(path)?;
+    Ok(from_store(
+        &path.display().to_string(),
+        &Store::build(capture),
+    ))
+}
+
+/// Count a store that is already built.
+pub fn from_store(file: &str, store: &Store) -> Stats {
+    let cap = &store.capture;
+    let mut st = Stats {
+        schema: STATS_SCHEMA,
+        file: file.to_string(),
+        format: cap.format.map_or("empty", |f| f.name()).to_string(),
+        packets: store.len() as u64,
+        bytes: 0,
+        wire_bytes: 0,
+        first_ts_ns: cap.packets.first().map(|r| r.ts_ns),
+        last_ts_ns: cap.packets.last().map(|r| r.ts_ns),
+        interfaces: cap.interfaces.len(),
+        link_types: BTreeMap::new(),
+        protocols: BTreeMap::new(),
+        tcp: TcpCounts::default(),
+        flows: store.flows.len() as u64,
+        warnings: cap.warnings.len() as u64,
+        errors: cap.damage.iter().map(|d| d.message.clone()).collect(),
+    };
+    let mut per_iface = vec![0u64; cap.interfaces.len()];
+    let mut per_proto = [0u64; Proto::ALL.len()];
+    for (rec, sum) in cap.packets.iter().zip(&store.summaries) {
+        st.bytes += u64::from(rec.caplen);
+        st.wire_bytes += u64::from(rec.origlen);
+        if let Some(n) = per_iface.get_mut(rec.iface as usize) {
+            *n += 1;
+        }
+        for p in sum.protos.iter() {
+            per_proto[p as usize] += 1;
+        }
+        st.warnings += u64::from(sum.warning_count());
+        if sum.protos.contains(Proto::Tcp) {
+            let f = sum.tcp_flags;
+            let syn = f & tcp_flags::SYN != 0;
+            let ack = f & tcp_flags::ACK != 0;
+            st.tcp.syn += u64::from(syn && !ack);
+            st.tcp.syn_ack += u64::from(syn && ack);
+            st.tcp.rst += u64::from(f & tcp_flags::RST != 0);
+            st.tcp.fin += u64::from(f & tcp_flags::FIN != 0);
+        }
+    }
+    for (iface, n) in cap.interfaces.iter().zip(per_iface) {
+        if n > 0 {
+            *st.link_types
+                .entry(iface.link_type.name().to_string())
+                .or_default() += n;
+        }
+    }
+    for p in Proto::ALL {
+        if p != Proto::Frame && per_proto[p as usize] > 0 {
+            st.protocols
+                .insert(p.key().to_string(), per_proto[p as usize]);
+        }
+    }
+    st
+}

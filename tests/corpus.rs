@@ -1,0 +1,109 @@
+//! Every capture of the Zeek corpus loads, and its packet, SYN and SYN-ACK
+//! counts match what tshark reported (`tests/corpus/truth.tsv`).
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use layerscope::stats;
+
+fn corpus_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus")
+}
+
+/// Rows of truth.tsv as column-name → value maps.
+fn truth() -> Vec<HashMap<String, String>> {
+    let text = std::fs::read_to_string(corpus_dir().join("truth.tsv")).expect("truth.tsv");
+    let mut lines = text.lines();
+    let header: Vec<&str> = lines.next().expect("header").split('\t').collect();
+    lines
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| {
+            header
+                .iter()
+                .map(|h| h.to_string())
+                .zip(l.split('\t').map(str::to_string))
+                .collect()
+        })
+        .collect()
+}
+
+fn num(row: &HashMap<String, String>, col: &str) -> u64 {
+    row[col]
+        .parse()
+        .unwrap_or_else(|_| panic!("{col} of {} is not a number", row["file"]))
+}
+
+#[test]
+fn corpus_counts_match_tshark() {
+    let rows = truth();
+    assert!(rows.len() >= 30, "truth.tsv has only {} rows", rows.len());
+    let mut failures = Vec::new();
+    for row in &rows {
+        let file = &row["file"];
+        let st = stats::collect(&corpus_dir().join(file)).unwrap_or_else(|e| panic!("{file}: {e}"));
+        let damaged = row["format"].contains("damaged");
+        let want = (num(row, "packets"), num(row, "syn"), num(row, "synack"));
+        let got = (st.packets, st.tcp.syn, st.tcp.syn_ack);
+        let packets_ok = if damaged {
+            got.0 >= want.0
+        } else {
+            got.0 == want.0
+        };
+        if !packets_ok || got.1 != want.1 || got.2 != want.2 {
+            failures.push(format!(
+                "{file}: tshark packets/syn/syn_ack {want:?}, layerscope {got:?}"
+            ));
+        }
+        if !damaged && !st.errors.is_empty() {
+            failures.push(format!("{file}: unexpected errors {:?}", st.errors));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn corpus_link_types_match_capinfos() {
+    for row in truth() {
+        let st = stats::collect(&corpus_dir().join(&row["file"])).expect("opens");
+        let names: Vec<&String> = st.link_types.keys().collect();
+        let want = row["linktype"].as_str();
+        if want == "per-packet" {
+            assert!(!names.is_empty(), "{}", row["file"]);
+        } else {
+            assert_eq!(names, vec![want], "{}", row["file"]);
+        }
+    }
+}
+
+#[test]
+fn every_corpus_packet_dissects_with_ranges_inside_the_frame() {
+    use layerscope::capture::Capture;
+    use layerscope::store::{PacketId, Store};
+    for row in truth() {
+        let store = Store::build(Capture::open(&corpus_dir().join(&row["file"])).expect("opens"));
+        for i in 0..store.len() {
+            let id = PacketId(i as u32);
+            let d = store.dissect(id).expect("packet exists");
+            assert!(!d.layers.is_empty());
+            for l in &d.layers {
+                assert!(
+                    l.range[0] <= l.range[1] && l.range[1] <= d.caplen,
+                    "{} #{}: {:?}",
+                    row["file"],
+                    i + 1,
+                    l
+                );
+            }
+            // The warnings in the tree are the anomalies counted in the summary.
+            let sum = store.summary(id).expect("summary");
+            assert_eq!(
+                d.warnings.len() as u32,
+                sum.warning_count(),
+                "{} #{}: {:?}",
+                row["file"],
+                i + 1,
+                d.warnings
+            );
+        }
+    }
+}
