@@ -14,6 +14,8 @@ mod info;
 mod link;
 mod net;
 mod osi;
+#[cfg(test)]
+mod proptests;
 pub mod slice;
 mod summary;
 mod transport;

@@ -1,0 +1,278 @@
+//! The command line as a person uses it: exit codes, messages, damaged files, stdin, JSON.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+fn bin() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_layerscope"))
+}
+
+fn run(args: &[&str]) -> Output {
+    bin().args(args).output().expect("runs")
+}
+
+fn sample(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("samples")
+        .join(name)
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// A file in the test's own temporary folder.
+fn temp_file(name: &str, bytes: &[u8]) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("layerscope-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let p = dir.join(name);
+    std::fs::write(&p, bytes).expect("write");
+    p
+}
+
+#[test]
+fn help_on_every_subcommand() {
+    for args in [
+        &["--help"][..],
+        &["inspect", "--help"],
+        &["stats", "--help"],
+    ] {
+        let o = run(args);
+        assert_eq!(o.status.code(), Some(0), "{args:?}");
+        assert!(stdout(&o).contains("Usage:"), "{args:?}: {}", stdout(&o));
+    }
+    assert!(stdout(&run(&["inspect", "--help"])).contains("--json"));
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    assert_eq!(run(&["inspect"]).status.code(), Some(2));
+    assert_eq!(run(&["frobnicate", "x", "y"]).status.code(), Some(2));
+    let o = run(&["inspect", "/no/such/file.pcap"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("cannot open /no/such/file.pcap"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn not_a_capture_says_what_it_starts_with() {
+    let p = temp_file("page.pcap", b"<!DOCTYPE html><html></html>");
+    let o = run(&["inspect", p.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("not a pcap or pcapng file: starts with 3c 21 44 4f"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn empty_file_is_zero_packets() {
+    let p = temp_file("empty.pcap", b"");
+    let o = run(&["stats", "--json", p.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("json");
+    assert_eq!(v["packets"], 0);
+    assert_eq!(v["format"], "empty");
+    assert_eq!(run(&["inspect", p.to_str().unwrap()]).stdout.len(), 0);
+}
+
+/// Offsets and captured lengths of a little-endian microsecond pcap's records.
+fn pcap_records(bytes: &[u8]) -> Vec<(usize, usize)> {
+    assert_eq!(
+        &bytes[..4],
+        &[0xd4, 0xc3, 0xb2, 0xa1],
+        "sample is LE microsecond pcap"
+    );
+    let mut out = Vec::new();
+    let mut off = 24;
+    while off + 16 <= bytes.len() {
+        let caplen = u32::from_le_bytes(bytes[off + 8..off + 12].try_into().unwrap()) as usize;
+        out.push((off, caplen));
+        off += 16 + caplen;
+    }
+    out
+}
+
+#[test]
+fn truncated_file_keeps_packets_before_the_cut_and_exits_1() {
+    let bytes = std::fs::read(sample("http-get.pcap")).expect("sample");
+    let recs = pcap_records(&bytes);
+    let (off7, caplen7) = recs[6];
+    let cut = off7 + 16 + 10;
+    let p = temp_file("cut.pcap", &bytes[..cut]);
+    let o = run(&["inspect", p.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(stdout(&o).lines().count(), 6);
+    let want = format!("file ends inside packet 7 (needed {caplen7} bytes, 10 left)");
+    assert!(
+        stderr(&o).contains(&want),
+        "want {want:?} in {}",
+        stderr(&o)
+    );
+    let s = run(&["stats", "--json", p.to_str().unwrap()]);
+    assert_eq!(s.status.code(), Some(1));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&s)).expect("json");
+    assert_eq!(v["packets"], 6);
+    assert_eq!(v["errors"][0], want);
+}
+
+#[test]
+fn stdin_reads_like_a_file() {
+    let path = sample("websocket-deflate.pcap");
+    let from_file = run(&["inspect", path.to_str().unwrap()]);
+    let mut child = bin()
+        .args(["inspect", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let bytes = std::fs::read(&path).expect("sample");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(&bytes)
+        .expect("write");
+    let o = child.wait_with_output().expect("wait");
+    assert_eq!(o.status.code(), Some(0));
+    assert_eq!(stdout(&o), stdout(&from_file));
+    assert_eq!(stdout(&o).lines().count(), 26);
+}
+
+#[test]
+fn verbose_groups_layers_by_osi_with_ranges() {
+    let o = run(&[
+        "inspect",
+        "-V",
+        "-c",
+        "1",
+        sample("http-get.pcap").to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(0));
+    let out = stdout(&o);
+    let order: Vec<usize> = [
+        "Layer 1 · Physical",
+        "Layer 2 · Data link",
+        "Layer 3 · Network",
+        "Layer 4 · Transport",
+    ]
+    .iter()
+    .map(|h| {
+        out.find(h)
+            .unwrap_or_else(|| panic!("{h} missing in\n{out}"))
+    })
+    .collect();
+    assert!(order.windows(2).all(|w| w[0] < w[1]), "{order:?}");
+    assert!(out.contains("[tcp.flags.syn 46..48]"), "{out}");
+    assert!(
+        out.contains("MSS Value: 65495  [tcp.options.mss_val 54..58]"),
+        "{out}"
+    );
+    assert!(
+        out.contains("Source Address: 127.0.0.1  [ip.src 26..30]"),
+        "{out}"
+    );
+}
+
+/// Every NDJSON line follows the schema written in README.md.
+#[test]
+fn json_lines_follow_the_documented_schema() {
+    for name in [
+        "socketio-chat.pcap",
+        "tcp-refused.pcap",
+        "http-get-ipv6.pcap",
+    ] {
+        let o = run(&["inspect", "--json", sample(name).to_str().unwrap()]);
+        assert_eq!(o.status.code(), Some(0));
+        let lines: Vec<_> = stdout(&o).lines().map(str::to_string).collect();
+        assert!(!lines.is_empty());
+        for (i, line) in lines.iter().enumerate() {
+            let v: serde_json::Value = serde_json::from_str(line).expect("valid JSON");
+            check_packet(&v, i as u64 + 1);
+        }
+    }
+}
+
+fn check_packet(v: &serde_json::Value, number: u64) {
+    assert_eq!(v["schema"], 1);
+    assert_eq!(v["number"], number);
+    for k in ["ts_ns", "rel_ns", "caplen", "origlen", "interface"] {
+        assert!(v[k].is_i64() || v[k].is_u64(), "{k} in {v}");
+    }
+    for k in ["link_type", "src", "dst", "protocol", "info"] {
+        assert!(v[k].is_string(), "{k} in {v}");
+    }
+    assert!(v["stop"].is_null() || v["stop"]["reason"].is_string());
+    assert!(v["warnings"].is_array());
+    let caplen = v["caplen"].as_u64().unwrap();
+    let layers = v["layers"].as_array().expect("layers");
+    assert!(layers.len() >= 4, "frame, eth, ip, tcp at least: {v}");
+    for l in layers {
+        let osi = l["osi"].as_u64().expect("osi");
+        assert!((1..=7).contains(&osi));
+        assert!(l["protocol"].is_string() && l["title"].is_string());
+        check_range(&l["range"], caplen);
+        for f in l["fields"].as_array().expect("fields") {
+            check_field(f, caplen);
+        }
+    }
+}
+
+fn check_field(f: &serde_json::Value, caplen: u64) {
+    assert!(
+        f["name"].is_string() && f["label"].is_string() && f["value"].is_string(),
+        "{f}"
+    );
+    check_range(&f["range"], caplen);
+    for c in f["children"].as_array().expect("children") {
+        check_field(c, caplen);
+    }
+}
+
+fn check_range(r: &serde_json::Value, caplen: u64) {
+    let a = r.as_array().expect("range is an array");
+    assert_eq!(a.len(), 2);
+    let (s, e) = (a[0].as_u64().unwrap(), a[1].as_u64().unwrap());
+    assert!(s <= e && e <= caplen, "range {r} outside 0..{caplen}");
+}
+
+#[test]
+fn stats_json_counts_the_refused_sample() {
+    let o = run(&[
+        "stats",
+        "--json",
+        sample("tcp-refused.pcap").to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(0));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("json");
+    assert_eq!(v["packets"], 4);
+    assert_eq!(v["format"], "pcap");
+    assert_eq!(v["link_types"]["ether"], 4);
+    assert_eq!(v["protocols"]["ipv4"], 2);
+    assert_eq!(v["protocols"]["ipv6"], 2);
+    assert_eq!(v["protocols"]["tcp"], 4);
+    assert_eq!(v["tcp"]["syn"], 2);
+    assert_eq!(v["tcp"]["syn_ack"], 0);
+    assert_eq!(v["tcp"]["rst"], 2);
+    assert_eq!(v["errors"].as_array().unwrap().len(), 0);
+}
+
+#[test]
+fn no_arguments_explains_what_to_do() {
+    let o = run(&[]);
+    assert_eq!(o.status.code(), Some(0));
+    assert!(
+        stdout(&o).contains("layerscope inspect FILE"),
+        "{}",
+        stdout(&o)
+    );
+}
