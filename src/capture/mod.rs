@@ -18,7 +18,7 @@ mod pcapng_tests;
 #[cfg(test)]
 mod proptests;
 #[cfg(test)]
-mod testutil;
+pub(crate) mod testutil;
 
 use serde::Serialize;
 use std::io::Read;

@@ -15,7 +15,7 @@ mod link;
 mod net;
 mod osi;
 #[cfg(test)]
-mod proptests;
+pub(crate) mod proptests;
 pub mod slice;
 mod summary;
 mod transport;

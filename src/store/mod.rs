@@ -11,7 +11,7 @@ use serde::Serialize;
 pub use flows::{Flow, FlowTable};
 
 use crate::capture::Capture;
-use crate::dissect::{self, Columns, Dissection, FrameMeta, Summary, TcpRel};
+use crate::dissect::{self, Columns, Dissection, Field, FrameMeta, Summary, TcpRel};
 
 /// A packet's position in the capture (0-based; users see `index + 1`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -37,6 +37,8 @@ pub struct Store {
     pub summaries: Vec<Summary>,
     pub flows: FlowTable,
     first_ts_ns: i64,
+    /// (packet index, index into `capture.comments`) for packet comments, sorted by packet.
+    packet_comments: Vec<(usize, usize)>,
 }
 
 impl Store {
@@ -72,11 +74,16 @@ impl Store {
         }
         progress(summaries.len(), total);
         let first_ts_ns = capture.packets.first().map_or(0, |r| r.ts_ns);
+        let mut packet_comments: Vec<(usize, usize)> = (capture.comments.iter().enumerate())
+            .filter_map(|(ci, c)| c.packet.map(|p| (p, ci)))
+            .collect();
+        packet_comments.sort_unstable();
         Store {
             capture,
             summaries,
             flows,
             first_ts_ns,
+            packet_comments,
         }
     }
 
@@ -121,14 +128,32 @@ impl Store {
         })
     }
 
-    /// The full field tree of one packet.
+    /// The full field tree of one packet, with its pcapng comments in the frame layer.
     pub fn dissect(&self, id: PacketId) -> Option<Dissection> {
         let meta = self.meta(id)?;
-        Some(dissect::dissect(
-            &meta,
-            self.capture.data(id.index()),
-            self.tcp_rel(id),
-        ))
+        let mut d = dissect::dissect(&meta, self.capture.data(id.index()), self.tcp_rel(id));
+        let comments = self.comments(id);
+        if let Some(frame) = d.layers.first_mut().filter(|_| !comments.is_empty()) {
+            let range = frame.range;
+            for text in comments.into_iter().rev() {
+                frame
+                    .fields
+                    .insert(0, Field::new("frame.comment", "Comment", text, range));
+            }
+        }
+        Some(d)
+    }
+
+    /// The comments stored for one packet (pcapng `opt_comment`), in file order.
+    pub fn comments(&self, id: PacketId) -> Vec<&str> {
+        let i = id.index();
+        let start = self.packet_comments.partition_point(|&(p, _)| p < i);
+        self.packet_comments[start..]
+            .iter()
+            .take_while(|&&(p, _)| p == i)
+            .filter_map(|&(_, c)| self.capture.comments.get(c))
+            .map(|c| c.text.as_str())
+            .collect()
     }
 
     /// The text columns of one packet.
@@ -153,5 +178,51 @@ impl Store {
         self.capture.packets.capacity() * std::mem::size_of::<crate::capture::PacketRecord>()
             + self.summaries.capacity() * std::mem::size_of::<Summary>()
             + self.flows.heap_bytes()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::capture::testutil::NgWriter;
+    use crate::capture::LinkType;
+    use crate::dissect::proptests::SYN;
+
+    /// Two interfaces with different link types, a section comment between packet
+    /// comments, and a second section: each packet decodes with its own link type and
+    /// shows its own comments.
+    #[test]
+    fn pcapng_comments_and_mixed_link_types_reach_the_tree() {
+        let mut w = NgWriter::new();
+        w.shb(false, &[(1, b"section one")]);
+        w.idb(1, 0, &[]);
+        w.idb(101, 0, &[]);
+        w.epb(0, 1_000_000, &SYN, 74, &[(1, b"first"), (1, b"second")]);
+        w.epb(1, 2_000_000, &SYN[14..], 60, &[]);
+        w.shb(false, &[(1, b"section two")]);
+        w.idb(1, 0, &[]);
+        w.epb(0, 3_000_000, &SYN, 74, &[(1, b"third")]);
+        let store = Store::build(Capture::from_bytes(w.buf).expect("parses"));
+        assert_eq!(store.len(), 3);
+        assert_eq!(store.capture.link_type(1), LinkType::RAW);
+        assert_eq!(store.comments(PacketId(0)), vec!["first", "second"]);
+        assert!(store.comments(PacketId(1)).is_empty());
+        assert_eq!(store.comments(PacketId(2)), vec!["third"]);
+        let d = store.dissect(PacketId(0)).unwrap();
+        let frame = &d.layers[0];
+        assert_eq!(frame.fields[0].value, "first");
+        assert_eq!(frame.fields[1].value, "second");
+        let raw = store.dissect(PacketId(1)).unwrap();
+        assert_eq!(
+            raw.layers.iter().map(|l| l.protocol).collect::<Vec<_>>(),
+            ["frame", "ip", "tcp"]
+        );
+        assert_eq!(raw.field("ip.src").unwrap().range, [12, 16]);
+        // Both Ethernet and raw-IP SYNs are the same flow.
+        assert_eq!(store.flows.len(), 1);
+        assert_eq!(
+            store.columns(PacketId(1)).info,
+            store.columns(PacketId(0)).info
+        );
     }
 }
