@@ -6,8 +6,13 @@ use super::{pcap, pcapng, Comment, Damage, Format, Interface, OpenError, PacketR
 /// At most this many warnings are kept; one more line says how many were dropped.
 const MAX_WARNINGS: usize = 100;
 
-/// Records reserved up front are estimated from the file size, never from a header field:
-/// one per 64 bytes of file, but no more than this (128 MiB of records).
+/// Records reserved are estimated from the file size, never from a header field. The first
+/// `SAMPLE` records are reserved from the file size alone (one per 64 bytes); after them the
+/// rest is reserved from the average record size seen so far, so a big file neither
+/// over-reserves nor copies its index over and over while growing.
+const SAMPLE: usize = 1024;
+
+/// The most records reserved ahead of need (128 MiB of records).
 const MAX_RESERVE: usize = 1 << 22;
 
 /// What indexing a file produced; becomes the public fields of a `Capture`.
@@ -27,8 +32,18 @@ impl Index {
     pub fn new(format: Format, file_len: usize) -> Index {
         Index {
             format: Some(format),
-            packets: Vec::with_capacity((file_len / 64).min(MAX_RESERVE)),
+            packets: Vec::with_capacity((file_len / 64).min(SAMPLE)),
             ..Index::default()
+        }
+    }
+
+    /// Adds a record; `consumed` is how far into the file of `file_len` bytes indexing got.
+    pub fn push(&mut self, rec: PacketRecord, consumed: usize, file_len: usize) {
+        self.packets.push(rec);
+        if self.packets.len() == SAMPLE && consumed > 0 {
+            let est = (file_len as u128 * SAMPLE as u128 / consumed as u128) as usize;
+            let want = est.saturating_add(est / 16).min(MAX_RESERVE);
+            self.packets.reserve(want.saturating_sub(SAMPLE));
         }
     }
 
@@ -167,11 +182,35 @@ mod tests {
     fn reservation_follows_file_size_not_headers() {
         assert_eq!(Index::new(Format::PcapNg, 6400).packets.capacity(), 100);
         let huge = Index::new(Format::PcapNg, usize::MAX);
-        assert_eq!(huge.packets.capacity(), MAX_RESERVE);
+        assert_eq!(huge.packets.capacity(), SAMPLE);
         assert!(
             huge.finish().packets.capacity() < 2048,
             "unused reservation kept"
         );
+    }
+
+    #[test]
+    fn reservation_after_the_sample_follows_the_average_record() {
+        // 100-byte records in a 1,000,000-byte file: about 10,000 records.
+        let mut idx = Index::new(Format::PcapNg, 1_000_000);
+        let rec = PacketRecord {
+            offset: 0,
+            ts_ns: 0,
+            caplen: 84,
+            origlen: 84,
+            iface: 0,
+        };
+        for i in 0..SAMPLE {
+            idx.push(rec, (i + 1) * 100, 1_000_000);
+        }
+        let cap = idx.packets.capacity();
+        assert!((10_000..=11_000).contains(&cap), "{cap}");
+        // A bogus file size cannot make it reserve more than MAX_RESERVE.
+        let mut idx = Index::new(Format::PcapNg, usize::MAX);
+        for _ in 0..SAMPLE {
+            idx.push(rec, 1, usize::MAX);
+        }
+        assert!(idx.packets.capacity() <= MAX_RESERVE + SAMPLE);
     }
 
     #[test]

@@ -109,8 +109,8 @@ fn records(data: &[u8], layout: Layout, idx: &mut Index) {
         match record(&data[pos..], layout, idx.next_number()) {
             Ok(frame) => {
                 let offset = pos + layout.record_header_len();
-                idx.packets.push(packet(&frame, offset, layout));
                 pos = offset + frame.data.len();
+                idx.push(packet(&frame, offset, layout), pos, data.len());
             }
             Err(message) => {
                 idx.stop(message, pos);

@@ -388,13 +388,15 @@ impl<'a> Reader<'a> {
             let clock = self.clocks.get(iface as usize).copied().unwrap_or_default();
             self.last_ts = clock.ns(units);
         }
-        self.idx.packets.push(PacketRecord {
+        let rec = PacketRecord {
             offset: (pos + p.data_at) as u64,
             ts_ns: self.last_ts,
             caplen: p.caplen,
             origlen: p.origlen,
             iface,
-        });
+        };
+        let consumed = pos + p.data_at + p.caplen as usize;
+        self.idx.push(rec, consumed, self.data.len());
     }
 
     /// The global index of interface `if_id` of the current section; an id the section never

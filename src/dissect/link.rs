@@ -310,8 +310,10 @@ fn nflog(t: &mut Tree<'_>, h: &[u8], family: u8, tlvs: &[u8]) {
         l.fields.push(f);
         if tlv.kind == NFULA_PAYLOAD {
             // The payload TLV's value is the IP packet: its bytes belong to layer 3.
+            l.range[1] = t.sub(tlv.whole, 4, 0)[1];
             break;
         }
+        l.range[1] = r[1];
     }
     t.layers.push(l);
 }

@@ -78,8 +78,13 @@ fn tcp_layer(t: &mut Tree<'_>, tcp: &TcpBytes<'_>, rel: Option<TcpRel>) {
     let ack_base = rel.and_then(|r| r.ack_base).filter(|_| flags & 0x010 != 0);
     let rel_ack = ack_base.map_or(ack, |b| ack.wrapping_sub(b));
     let len = tcp.payload.len();
+    let ack_part = if flags & 0x010 != 0 {
+        format!(", Ack: {rel_ack}")
+    } else {
+        String::new()
+    };
     let title = format!(
-        "Transmission Control Protocol, Src Port: {sp}, Dst Port: {dp}, Seq: {rel_seq}, Ack: {rel_ack}, Len: {len}"
+        "Transmission Control Protocol, Src Port: {sp}, Dst Port: {dp}, Seq: {rel_seq}{ack_part}, Len: {len}"
     );
     let mut l = Layer::new(Osi::Transport, "tcp", title, t.range(h));
     let r = |at, n| t.sub(h, at, n);
