@@ -19,6 +19,19 @@ pub struct TcpRel {
     pub seq_base: u32,
     /// Initial sequence number of the other direction, once seen.
     pub ack_base: Option<u32>,
+    /// Window-scale shift of this direction, known once both SYNs were seen (RFC 7323:
+    /// scaling is on only when both offered it; then it applies to segments after the SYNs).
+    pub win_shift: Option<u8>,
+}
+
+impl TcpRel {
+    /// The window in bytes as the receiver reads it: shifted, except on SYNs.
+    pub fn window(rel: Option<TcpRel>, raw: u16, flags: u16) -> u32 {
+        match rel.and_then(|r| r.win_shift) {
+            Some(shift) if flags & SYN == 0 => u32::from(raw) << shift,
+            _ => u32::from(raw),
+        }
+    }
 }
 
 /// The text columns of one packet.
@@ -101,14 +114,18 @@ pub fn icmpv6_type_name(ty: u8, code: u8) -> String {
     s.to_string()
 }
 
-pub(crate) fn columns(s: &Sliced<'_>, rel: Option<TcpRel>) -> Columns {
+pub(crate) fn columns(s: &Sliced<'_>, snaplen_cut: bool, rel: Option<TcpRel>) -> Columns {
     let mut c = Columns::default();
     link_columns(s, &mut c);
     if let Some(p) = &s.packet {
         net_columns(p, &mut c);
         transport_columns(p, s.tcp, rel, &mut c);
         if let Some((err, _)) = &p.stop_err {
-            let _ = write!(c.info, " [Malformed: {}]", super::tree::stop_reason(err));
+            if snaplen_cut && is_cut_short(err) {
+                c.info.push_str(" [Packet size limited during capture]");
+            } else {
+                let _ = write!(c.info, " [Malformed: {}]", super::tree::stop_reason(err));
+            }
         }
     }
     if let Some(stop) = &s.link_stop {
@@ -128,6 +145,12 @@ pub(crate) fn columns(s: &Sliced<'_>, rel: Option<TcpRel>) -> Columns {
     }
     c.info = c.info.trim_start().to_string();
     c
+}
+
+/// Decoding ran out of captured bytes (rather than meeting a bad value).
+fn is_cut_short(err: &etherparse::err::packet::SliceError) -> bool {
+    use etherparse::{err::packet::SliceError, LenSource};
+    matches!(err, SliceError::Len(l) if l.len_source == LenSource::Slice)
 }
 
 fn link_columns(s: &Sliced<'_>, c: &mut Columns) {
@@ -278,7 +301,12 @@ fn tcp_info(t: &TcpBytes<'_>, rel: Option<TcpRel>) -> String {
             .map_or(ack, |b| ack.wrapping_sub(b));
         let _ = write!(s, " Ack={ack}");
     }
-    let _ = write!(s, " Win={} Len={}", t.window(), t.payload.len());
+    let _ = write!(
+        s,
+        " Win={} Len={}",
+        TcpRel::window(rel, t.window(), flags),
+        t.wire_len
+    );
     if flags & URG != 0 {
         let _ = write!(s, " Urg={}", t.urgent());
     }

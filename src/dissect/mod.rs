@@ -72,8 +72,22 @@ pub fn summarize(link_type: LinkType, data: &[u8], origlen: u32) -> (Summary, Op
     summary::from_sliced(&sliced, origlen, data.len())
 }
 
+/// The window-scale shift a TCP segment offers in its options (RFC 7323), if any.
+pub fn tcp_window_scale(link_type: LinkType, data: &[u8]) -> Option<u8> {
+    let tcp = slice::slice(link_type, data).tcp?;
+    etherparse::TcpOptionsIterator::from_slice(tcp.options())
+        .flatten()
+        .find_map(|o| match o {
+            etherparse::TcpOptionElement::WindowScale(s) => Some(s.min(14)),
+            _ => None,
+        })
+}
+
 /// The columns of the one-line packet list (source, destination, protocol, info).
-pub fn columns(link_type: LinkType, data: &[u8], tcp: Option<TcpRel>) -> Columns {
+/// `origlen` (the length on the wire) tells a cut made by the capture's snaplen from a
+/// malformed packet.
+pub fn columns(link_type: LinkType, data: &[u8], origlen: u32, tcp: Option<TcpRel>) -> Columns {
     let sliced = slice::slice(link_type, data);
-    info::columns(&sliced, tcp)
+    let snaplen_cut = (data.len() as u64) < u64::from(origlen);
+    info::columns(&sliced, snaplen_cut, tcp)
 }

@@ -212,7 +212,10 @@ fn ipv4_options(t: &Tree<'_>, opts: &[u8]) -> Field {
         let kind = opts[i];
         let len = match kind {
             0 | 1 => 1,
-            _ => usize::from(*opts.get(i + 1).unwrap_or(&0)).clamp(2, opts.len() - i),
+            // A length below 2 is malformed; step over 2 bytes (or what is left).
+            _ => usize::from(*opts.get(i + 1).unwrap_or(&0))
+                .max(2)
+                .min(opts.len() - i),
         };
         let name = match kind & 0x1f {
             0 => "End of Options List (EOL)",

@@ -70,7 +70,7 @@ fn check(link_type: LinkType, data: &[u8], origlen: usize) {
         "{:?}",
         d.warnings
     );
-    let _ = columns(link_type, data, None);
+    let _ = columns(link_type, data, origlen as u32, None);
 }
 
 proptest! {

@@ -79,6 +79,9 @@ pub struct TcpBytes<'a> {
     pub payload: &'a [u8],
     /// The header length the data offset declares, when more than was captured.
     pub cut_at: Option<usize>,
+    /// Payload bytes the segment carried on the wire (from the IP length fields), which
+    /// is more than `payload.len()` when the capture cut the packet short.
+    pub wire_len: usize,
 }
 
 impl<'a> TcpBytes<'a> {
@@ -128,12 +131,38 @@ impl<'a> TcpBytes<'a> {
     }
 }
 
+/// The length of the IP payload as the IP header declares it (what was on the wire).
+fn ip_payload_wire_len(p: &LaxSlicedPacket<'_>) -> Option<usize> {
+    use etherparse::LaxNetSlice;
+    match &p.net {
+        Some(LaxNetSlice::Ipv4(v4)) => {
+            let h = v4.header();
+            let ext = v4.extensions().auth.map_or(0, |a| a.slice().len());
+            usize::from(h.total_len()).checked_sub(h.slice().len() + ext)
+        }
+        Some(LaxNetSlice::Ipv6(v6)) => {
+            let plen = usize::from(v6.header().payload_length());
+            // A zero payload length means a jumbogram (RFC 2675): use what was captured.
+            (plen != 0)
+                .then(|| plen.checked_sub(v6.extensions().slice().len()))
+                .flatten()
+        }
+        _ => None,
+    }
+}
+
 fn tcp_bytes<'a>(p: &LaxSlicedPacket<'a>) -> Option<TcpBytes<'a>> {
+    let declared = ip_payload_wire_len(p);
     if let Some(TransportSlice::Tcp(t)) = &p.transport {
+        let (header, payload) = (t.header_slice(), t.payload());
+        let wire_len = declared
+            .and_then(|d| d.checked_sub(header.len()))
+            .map_or(payload.len(), |w| w.max(payload.len()));
         return Some(TcpBytes {
-            header: t.header_slice(),
-            payload: t.payload(),
+            header,
+            payload,
             cut_at: None,
+            wire_len,
         });
     }
     let ip = p.ip_payload()?;
@@ -144,14 +173,16 @@ fn tcp_bytes<'a>(p: &LaxSlicedPacket<'a>) -> Option<TcpBytes<'a>> {
     {
         return None;
     }
-    let declared = usize::from(ip.payload[12] >> 4) * 4;
-    if declared <= ip.payload.len() {
+    let hdr = usize::from(ip.payload[12] >> 4) * 4;
+    if hdr <= ip.payload.len() {
         return None;
     }
+    let wire_len = declared.and_then(|d| d.checked_sub(hdr)).unwrap_or(0);
     Some(TcpBytes {
         header: ip.payload,
         payload: &[],
-        cut_at: Some(declared),
+        cut_at: Some(hdr),
+        wire_len,
     })
 }
 

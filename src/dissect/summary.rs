@@ -141,7 +141,7 @@ pub struct Summary {
     pub flow: u32,
     pub seq: u32,
     pub ack: u32,
-    /// Transport payload length in bytes (TCP/UDP), else 0.
+    /// Transport payload length on the wire in bytes (TCP/UDP), else 0.
     pub payload_len: u32,
     pub tcp_flags: u16,
     pub anomalies: u16,
@@ -270,7 +270,7 @@ fn net_summary(
         sum.tcp_flags = t.flags();
         sum.seq = t.seq();
         sum.ack = t.ack();
-        sum.payload_len = t.payload.len() as u32;
+        sum.payload_len = t.wire_len as u32;
         if bad_tcp_flags(sum.tcp_flags) {
             sum.anomalies |= anomaly::TCP_BAD_FLAGS;
         }

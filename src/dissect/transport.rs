@@ -77,7 +77,7 @@ fn tcp_layer(t: &mut Tree<'_>, tcp: &TcpBytes<'_>, rel: Option<TcpRel>) {
     let flags = tcp.flags();
     let ack_base = rel.and_then(|r| r.ack_base).filter(|_| flags & 0x010 != 0);
     let rel_ack = ack_base.map_or(ack, |b| ack.wrapping_sub(b));
-    let len = tcp.payload.len();
+    let len = tcp.wire_len;
     let ack_part = if flags & 0x010 != 0 {
         format!(", Ack: {rel_ack}")
     } else {
@@ -117,7 +117,12 @@ fn tcp_layer(t: &mut Tree<'_>, tcp: &TcpBytes<'_>, rel: Option<TcpRel>) {
     l.fields = vec![
         Field::new("tcp.srcport", "Source Port", sp, r(0, 2)),
         Field::new("tcp.dstport", "Destination Port", dp, r(2, 2)),
-        Field::new("tcp.len", "TCP Segment Len", len, t.sub(h, h.len(), len)),
+        Field::new(
+            "tcp.len",
+            "TCP Segment Len",
+            len,
+            t.sub(h, h.len(), tcp.payload.len()),
+        ),
         Field::new("tcp.seq", seq_label, rel_seq, r(4, 4)),
         Field::new("tcp.seq_raw", "Sequence Number (raw)", seq, r(4, 4)),
         Field::new("tcp.ack", ack_label, rel_ack, r(8, 4)),
@@ -140,6 +145,22 @@ fn tcp_layer(t: &mut Tree<'_>, tcp: &TcpBytes<'_>, rel: Option<TcpRel>) {
         )
         .with(flag_fields),
         Field::new("tcp.window_size_value", "Window", tcp.window(), r(14, 2)),
+        Field::new(
+            "tcp.window_size",
+            "Calculated window size",
+            TcpRel::window(rel, tcp.window(), flags),
+            r(14, 2),
+        ),
+        Field::new(
+            "tcp.window_size_scalefactor",
+            "Window size scaling factor",
+            match rel.and_then(|r| r.win_shift) {
+                Some(s) if flags & 0x002 == 0 => (1u32 << s).to_string(),
+                Some(_) => "1 (not applied to SYN)".to_string(),
+                None => "unknown (handshake not seen)".to_string(),
+            },
+            r(14, 2),
+        ),
         Field::new(
             "tcp.checksum",
             "Checksum",

@@ -69,6 +69,10 @@ impl Store {
             let (mut sum, ep) = dissect::summarize(capture.link_type(i), data, origlen);
             if let Some(ep) = ep {
                 flows.assign(&mut sum, &ep, i as u32);
+                if sum.has_flag(dissect::tcp_flags::SYN) {
+                    let ws = dissect::tcp_window_scale(capture.link_type(i), data);
+                    flows.note_syn_wscale(&sum, ws);
+                }
             }
             summaries.push(sum);
         }
@@ -125,6 +129,7 @@ impl Store {
         Some(TcpRel {
             seq_base: f.isn[d]?,
             ack_base: f.isn[1 - d],
+            win_shift: f.win_shift(d),
         })
     }
 
@@ -159,11 +164,9 @@ impl Store {
     /// The text columns of one packet.
     pub fn columns(&self, id: PacketId) -> Columns {
         let i = id.index();
-        dissect::columns(
-            self.capture.link_type(i),
-            self.capture.data(i),
-            self.tcp_rel(id),
-        )
+        let origlen = self.capture.record(i).map_or(0, |r| r.origlen);
+        let (lt, data) = (self.capture.link_type(i), self.capture.data(i));
+        dissect::columns(lt, data, origlen, self.tcp_rel(id))
     }
 
     /// Seconds since the first packet.
