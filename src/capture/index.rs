@@ -7,9 +7,9 @@ use super::{pcap, pcapng, Comment, Damage, Format, Interface, OpenError, PacketR
 const MAX_WARNINGS: usize = 100;
 
 /// Records reserved are estimated from the file size, never from a header field. The first
-/// `SAMPLE` records are reserved from the file size alone (one per 64 bytes); after them the
-/// rest is reserved from the average record size seen so far, so a big file neither
-/// over-reserves nor copies its index over and over while growing.
+/// records are reserved from the file size alone (one per 64 bytes, at most `SAMPLE`); after
+/// them, from the average record size seen so far, so a big file neither over-reserves nor
+/// doubles its index while growing. `SAMPLE` is also the smallest step.
 const SAMPLE: usize = 1024;
 
 /// The most records reserved ahead of need (128 MiB of records).
@@ -38,13 +38,16 @@ impl Index {
     }
 
     /// Adds a record; `consumed` is how far into the file of `file_len` bytes indexing got.
+    /// When the reservation is used up, the rest of the file is estimated from the average
+    /// record size so far (plus 1/32), instead of doubling.
     pub fn push(&mut self, rec: PacketRecord, consumed: usize, file_len: usize) {
-        self.packets.push(rec);
-        if self.packets.len() == SAMPLE && consumed > 0 {
-            let est = (file_len as u128 * SAMPLE as u128 / consumed as u128) as usize;
-            let want = est.saturating_add(est / 16).min(MAX_RESERVE);
-            self.packets.reserve(want.saturating_sub(SAMPLE));
+        if self.packets.len() == self.packets.capacity() && consumed > 0 {
+            let avg = (consumed / self.packets.len().max(1)).max(1);
+            let rest = file_len.saturating_sub(consumed) / avg;
+            let want = rest.saturating_add(rest / 32).clamp(SAMPLE, MAX_RESERVE);
+            self.packets.reserve_exact(want);
         }
+        self.packets.push(rec);
     }
 
     /// The 1-based number the next packet will have, as damage messages count.
@@ -72,7 +75,7 @@ impl Index {
 
     /// Releases a large over-estimate of the reservation and summarizes dropped warnings.
     pub fn finish(mut self) -> Index {
-        if self.packets.capacity() > 2 * self.packets.len() + 1024 {
+        if self.packets.capacity() > self.packets.len() + self.packets.len() / 16 + SAMPLE {
             self.packets.shrink_to_fit();
         }
         if self.dropped_warnings > 0 {
@@ -200,17 +203,38 @@ mod tests {
             origlen: 84,
             iface: 0,
         };
-        for i in 0..SAMPLE {
+        for i in 0..=SAMPLE {
             idx.push(rec, (i + 1) * 100, 1_000_000);
         }
         let cap = idx.packets.capacity();
         assert!((10_000..=11_000).contains(&cap), "{cap}");
         // A bogus file size cannot make it reserve more than MAX_RESERVE.
         let mut idx = Index::new(Format::PcapNg, usize::MAX);
-        for _ in 0..SAMPLE {
+        for _ in 0..=SAMPLE {
             idx.push(rec, 1, usize::MAX);
         }
         assert!(idx.packets.capacity() <= MAX_RESERVE + SAMPLE);
+    }
+
+    #[test]
+    fn an_underestimate_grows_by_the_rest_not_by_doubling() {
+        // 200-byte records first, then 100-byte ones: the first estimate is too small.
+        let rec = PacketRecord {
+            offset: 0,
+            ts_ns: 0,
+            caplen: 84,
+            origlen: 84,
+            iface: 0,
+        };
+        let mut idx = Index::new(Format::PcapNg, 1_000_000);
+        let mut pos = 0;
+        while pos < 1_000_000 {
+            pos += if idx.packets.len() < SAMPLE { 200 } else { 100 };
+            idx.push(rec, pos, 1_000_000);
+        }
+        let n = idx.packets.len();
+        let cap = idx.finish().packets.capacity();
+        assert!(cap <= n + n / 16 + SAMPLE, "{n} records, capacity {cap}");
     }
 
     #[test]
