@@ -12,7 +12,7 @@ use layerscope::capture::Capture;
 use layerscope::export::text;
 use layerscope::store::{PacketId, Store};
 
-const COMPARED: [&str; 5] = ["TCP", "UDP", "ICMP", "ICMPv6", "ARP"];
+const COMPARED: [&str; 6] = ["TCP", "UDP", "ICMP", "ICMPv6", "ARP", "DNS"];
 
 fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))

@@ -41,9 +41,6 @@ impl<'a> DnsView<'a> {
     pub fn new(bytes: &'a [u8]) -> Option<DnsView<'a>> {
         (bytes.len() >= HEADER_LEN).then_some(DnsView { bytes })
     }
-    pub fn bytes(&self) -> &'a [u8] {
-        self.bytes
-    }
     pub fn id(&self) -> u16 {
         be16(self.bytes, 0).unwrap_or(0)
     }
@@ -925,41 +922,22 @@ fn rr_field(b: &Fields<'_, '_>, rec: Record) -> Field {
 /// The OPT pseudo-RR's class and TTL (RFC 6891 6.1.3): payload size, extended RCODE,
 /// EDNS version, and the DO bit.
 fn opt_fields(b: &Fields<'_, '_>, rec: &Record) -> Vec<Field> {
+    const OPT: [(&str, &str, usize, usize); 4] = [
+        ("dns.rr.udp_payload_size", "UDP payload size", 2, 2),
+        ("dns.resp.ext_rcode", "Higher bits in extended RCODE", 4, 1),
+        ("dns.resp.edns0_version", "EDNS0 version", 5, 1),
+        ("dns.resp.z", "Z", 6, 2),
+    ];
     let (p, z) = (rec.data - 10, rec.ttl as u16);
-    let f = |name, label, v: String, at, len| b.f(name, label, v, (p + at, len));
+    let ext = format!("0x{:02x}", rec.ttl >> 24);
+    let version = (rec.ttl >> 16 & 0xff).to_string();
+    let values = [rec.class.to_string(), ext, version, format!("0x{z:04x}")];
+    let field = |(&(name, label, at, len), v)| b.f(name, label, v, (p + at, len));
+    let mut f: Vec<Field> = OPT.iter().zip(values).map(field).collect();
     let dnssec = ["Cannot handle", "Accepts"][usize::from(z >> 15)];
     let do_bit = format!("{dnssec} DNSSEC security RRs");
-    let (ext, version) = (format!("0x{:02x}", rec.ttl >> 24), rec.ttl >> 16 & 0xff);
-    vec![
-        f(
-            "dns.rr.udp_payload_size",
-            "UDP payload size",
-            rec.class.to_string(),
-            2,
-            2,
-        ),
-        f(
-            "dns.resp.ext_rcode",
-            "Higher bits in extended RCODE",
-            ext,
-            4,
-            1,
-        ),
-        f(
-            "dns.resp.edns0_version",
-            "EDNS0 version",
-            version.to_string(),
-            5,
-            1,
-        ),
-        f("dns.resp.z", "Z", format!("0x{z:04x}"), 6, 2).with(vec![f(
-            "dns.resp.z.do",
-            "DO bit",
-            do_bit,
-            6,
-            2,
-        )]),
-    ]
+    f[3].children = vec![b.f("dns.resp.z.do", "DO bit", do_bit, (p + 6, 2))];
+    f
 }
 
 #[cfg(test)]
@@ -1231,12 +1209,13 @@ mod tests {
         assert_eq!(duration(u32::MAX), most);
     }
 
+    fn with_flags(flags: &str, qdcount: &str) -> Vec<u8> {
+        let head = format!("0007 {flags} {qdcount} 0000 0000 0000");
+        msg(&[&head, "=example.org", "0006 0001"])
+    }
+
     #[test]
-    fn opcodes_plausibility_and_tcp() {
-        let with = |flags: &str, qd: &str| {
-            let head = format!("0007 {flags} {qd} 0000 0000 0000");
-            msg(&[&head, "=example.org", "0006 0001"])
-        };
+    fn opcodes_are_named() {
         let cases = [
             ("2000", "Zone change notification 0x0007 SOA example.org"),
             ("2800", "Dynamic update 0x0007 SOA example.org"),
@@ -1249,27 +1228,28 @@ mod tests {
             ("3800", "Unknown operation (7) 0x0007 SOA example.org"),
         ];
         for (flags, text) in cases {
-            assert_eq!(info(&with(flags, "0001")).unwrap(), text);
+            assert_eq!(info(&with_flags(flags, "0001")).unwrap(), text);
         }
-        assert!(looks_like_dns(&with("2800", "0001")));
-        assert!(
-            !looks_like_dns(&with("1800", "0001")),
-            "opcode 3 is unassigned"
-        );
-        assert!(!looks_like_dns(&with("3800", "0001")));
-        assert!(!looks_like_dns(&with("0100", "0011")), "17 questions");
+    }
+
+    #[test]
+    fn plausibility() {
+        assert!(looks_like_dns(&with_flags("2800", "0001")));
+        let unassigned = with_flags("1800", "0001");
+        assert!(!looks_like_dns(&unassigned), "opcode 3");
+        assert!(!looks_like_dns(&with_flags("3800", "0001")), "opcode 7");
+        assert!(!looks_like_dns(&with_flags("0100", "0011")), "17 questions");
         assert!(!looks_like_dns(&msg(&["0000 8180 0000 0000 0000 0000"])));
         assert!(!looks_like_dns(&query()[..11]));
-        let mdns = msg(&[
-            "0000 8400 0000 0001 0000 0000",
-            "=e.local",
-            "0001 8001 00000078 0004 0a000001",
-        ]);
-        assert!(looks_like_dns(&mdns));
-        assert_eq!(
-            info(&mdns).unwrap(),
-            "Standard query response 0x0000 A 10.0.0.1"
-        );
+        let announce = "0001 8001 00000078 0004 0a000001";
+        let mdns = msg(&["0000 8400 0000 0001 0000 0000", "=e.local", announce]);
+        assert!(looks_like_dns(&mdns), "a question-less mDNS announcement");
+        let text = "Standard query response 0x0000 A 10.0.0.1";
+        assert_eq!(info(&mdns).unwrap(), text);
+    }
+
+    #[test]
+    fn tcp_length_prefix() {
         let q = query();
         let framed = [&[0, q.len() as u8][..], &q].concat();
         assert_eq!(tcp_dns(&framed), Some(&q[..]));

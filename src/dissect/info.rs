@@ -120,6 +120,10 @@ pub(crate) fn columns(s: &Sliced<'_>, snaplen_cut: bool, rel: Option<TcpRel>) ->
     if let Some(p) = &s.packet {
         net_columns(p, &mut c);
         transport_columns(p, s.tcp, rel, &mut c);
+        if let Some(info) = super::slice::dns_message(s).and_then(super::dns::info) {
+            c.protocol = "DNS".into();
+            c.info = info;
+        }
         if let Some((err, _)) = &p.stop_err {
             if snaplen_cut && is_cut_short(err) {
                 c.info.push_str(" [Packet size limited during capture]");

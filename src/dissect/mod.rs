@@ -9,6 +9,7 @@
 //! structured [`Stop`] saying where and why decoding ended early, and
 //! [`Warning`]s for anomalies. Nothing here returns `Err` or panics.
 
+mod dns;
 pub mod fmt;
 mod info;
 mod link;

@@ -381,6 +381,25 @@ pub fn nflog_tlvs(mut rest: &[u8]) -> impl Iterator<Item = NflogTlv<'_>> {
     })
 }
 
+/// Ports on which a payload is tried as DNS (53) and multicast DNS (5353).
+const DNS_PORTS: [u16; 2] = [53, 5353];
+
+/// The DNS message a packet carries, if it is on a DNS port and looks like DNS:
+/// a UDP payload, or a TCP payload after its 2-byte length prefix.
+pub(crate) fn dns_message<'a>(s: &Sliced<'a>) -> Option<&'a [u8]> {
+    let on_port = |a: u16, b: u16| DNS_PORTS.contains(&a) || DNS_PORTS.contains(&b);
+    if let Some(t) = &s.tcp {
+        let msg = super::dns::tcp_dns(t.payload).filter(|_| on_port(t.sport(), t.dport()))?;
+        return super::dns::looks_like_dns(msg).then_some(msg);
+    }
+    match s.packet.as_ref()?.transport.as_ref()? {
+        TransportSlice::Udp(u) if on_port(u.source_port(), u.destination_port()) => {
+            Some(u.payload()).filter(|p| super::dns::looks_like_dns(p))
+        }
+        _ => None,
+    }
+}
+
 /// Byte offset of `part` inside `whole`, when `part` is a sub-slice of it.
 pub fn offset_in(whole: &[u8], part: &[u8]) -> usize {
     let start = whole.as_ptr() as usize;

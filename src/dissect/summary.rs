@@ -29,10 +29,11 @@ pub enum Proto {
     Igmp,
     Udp,
     Tcp,
+    Dns,
 }
 
 impl Proto {
-    pub const ALL: [Proto; 14] = [
+    pub const ALL: [Proto; 15] = [
         Proto::Frame,
         Proto::Eth,
         Proto::Vlan,
@@ -47,6 +48,7 @@ impl Proto {
         Proto::Igmp,
         Proto::Udp,
         Proto::Tcp,
+        Proto::Dns,
     ];
 
     /// Key used in `stats` JSON and filters.
@@ -66,6 +68,7 @@ impl Proto {
             Proto::Igmp => "igmp",
             Proto::Udp => "udp",
             Proto::Tcp => "tcp",
+            Proto::Dns => "dns",
         }
     }
 
@@ -86,6 +89,7 @@ impl Proto {
             Proto::Igmp => "IGMP",
             Proto::Udp => "UDP",
             Proto::Tcp => "TCP",
+            Proto::Dns => "DNS",
         }
     }
 }
@@ -127,6 +131,7 @@ pub mod anomaly {
     pub const IP_PAYLOAD_INCOMPLETE: u16 = 1 << 3;
     pub const TCP_BAD_FLAGS: u16 = 1 << 4;
     pub const TCP_HEADER_CUT: u16 = 1 << 5;
+    pub const DNS_MALFORMED: u16 = 1 << 6;
     /// Decoding stopped before the end of the frame (not counted as a warning).
     pub const STOPPED: u16 = 1 << 15;
     /// The bits that are warnings.
@@ -209,6 +214,12 @@ pub(crate) fn from_sliced(
         set(Proto::Vlan, &mut sum);
     }
     let ep = net_summary(p, s.tcp, &mut sum, &mut set);
+    if let Some(msg) = super::slice::dns_message(s) {
+        set(Proto::Dns, &mut sum);
+        if super::dns::malformed(msg) {
+            sum.anomalies |= anomaly::DNS_MALFORMED;
+        }
+    }
     if p.stop_err.is_some() {
         sum.anomalies |= anomaly::STOPPED;
     }

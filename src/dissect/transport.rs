@@ -19,18 +19,19 @@ pub(crate) fn transport_layers(
     t: &mut Tree<'_>,
     p: &LaxSlicedPacket<'_>,
     tcp: Option<TcpBytes<'_>>,
+    dns: Option<&[u8]>,
     rel: Option<TcpRel>,
 ) {
     if let Some(tcp) = tcp {
         tcp_layer(t, &tcp, rel);
-        data_layer(t, tcp.payload);
+        app_layer(t, dns, tcp.payload);
         return;
     }
     match &p.transport {
         Some(TransportSlice::Tcp(_)) => {}
         Some(TransportSlice::Udp(udp)) => {
             udp_layer(t, udp);
-            data_layer(t, udp.payload());
+            app_layer(t, dns, udp.payload());
         }
         Some(TransportSlice::Icmpv4(i)) => icmpv4_layer(t, i),
         Some(TransportSlice::Icmpv6(i)) => icmpv6_layer(t, i),
@@ -47,6 +48,14 @@ pub(crate) fn transport_layers(
                 data_layer(t, ip.payload);
             }
         }
+    }
+}
+
+/// Layer 7 over a transport payload: DNS when it is DNS, else raw data.
+fn app_layer(t: &mut Tree<'_>, dns: Option<&[u8]>, payload: &[u8]) {
+    match dns {
+        Some(msg) => super::dns::dns_layer(t, msg),
+        None => data_layer(t, payload),
     }
 }
 

@@ -198,7 +198,8 @@ pub(crate) fn build(
     }
     if let Some(p) = &s.packet {
         net::net_layers(&mut t, p);
-        transport::transport_layers(&mut t, p, s.tcp, tcp);
+        let dns = super::slice::dns_message(s);
+        transport::transport_layers(&mut t, p, s.tcp, dns, tcp);
         if let Some((err, layer)) = &p.stop_err {
             let (osi, proto) = etherparse_layer(*layer);
             t.stop_at(osi, proto, stop_reason(err));
