@@ -7,10 +7,13 @@
 //! - [`dissect`]: stateless per-packet decoding: compact summaries for every
 //!   packet, and the full field tree placed on the OSI model for one packet.
 //! - [`store`]: a capture plus its summaries and flow table, built in one pass.
+//! - [`analysis`]: stateful analysis over a whole capture (TCP conversations and
+//!   handshakes).
 //! - [`stats`]: counts over a whole capture (`layerscope stats`).
 //! - [`export`]: text and JSON renderings of packets.
 //! - [`cli`]: the command line.
 
+pub mod analysis;
 pub mod capture;
 pub mod cli;
 pub mod dissect;

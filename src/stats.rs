@@ -19,6 +19,16 @@ pub struct TcpCounts {
     pub syn_ack: u64,
     pub rst: u64,
     pub fin: u64,
+    /// TCP conversations (a flow, cut again where a port is reused).
+    pub conversations: u64,
+    /// Conversations whose SYN, SYN-ACK and ACK came in capture order with the right numbers.
+    pub handshakes_completed: u64,
+    /// The same, whatever order the three segments were captured in.
+    pub handshakes_completed_any_order: u64,
+    /// Conversations whose SYN was answered by RST.
+    pub refused: u64,
+    /// SYNs sent again with the same ISN.
+    pub syn_retransmissions: u64,
 }
 
 /// The object `layerscope stats --json` prints.
@@ -99,6 +109,13 @@ pub fn from_store(file: &str, store: &Store) -> Stats {
             st.tcp.rst += u64::from(f & tcp_flags::RST != 0);
             st.tcp.fin += u64::from(f & tcp_flags::FIN != 0);
         }
+    }
+    for c in &store.analysis.tcp.conversations {
+        st.tcp.conversations += 1;
+        st.tcp.handshakes_completed += u64::from(c.completed_in_order());
+        st.tcp.handshakes_completed_any_order += u64::from(c.completed());
+        st.tcp.refused += u64::from(c.refused());
+        st.tcp.syn_retransmissions += u64::from(c.syn_retransmissions);
     }
     for (iface, n) in cap.interfaces.iter().zip(per_iface) {
         if n > 0 {

@@ -73,15 +73,31 @@ pub fn summarize(link_type: LinkType, data: &[u8], origlen: u32) -> (Summary, Op
     summary::from_sliced(&sliced, origlen, data.len())
 }
 
-/// The window-scale shift a TCP segment offers in its options (RFC 7323), if any.
-pub fn tcp_window_scale(link_type: LinkType, data: &[u8]) -> Option<u8> {
+/// The options a TCP SYN or SYN-ACK offers for the connection (RFC 9293, RFC 7323, RFC 2018).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
+pub struct TcpOptionsOffered {
+    pub mss: Option<u16>,
+    /// Window-scale shift (capped at 14 as RFC 7323 says).
+    pub window_scale: Option<u8>,
+    pub sack_permitted: bool,
+    pub timestamps: bool,
+}
+
+/// The options of a TCP segment, if the packet has a TCP header.
+pub fn tcp_options_offered(link_type: LinkType, data: &[u8]) -> Option<TcpOptionsOffered> {
+    use etherparse::TcpOptionElement as E;
     let tcp = slice::slice(link_type, data).tcp?;
-    etherparse::TcpOptionsIterator::from_slice(tcp.options())
-        .flatten()
-        .find_map(|o| match o {
-            etherparse::TcpOptionElement::WindowScale(s) => Some(s.min(14)),
-            _ => None,
-        })
+    let mut o = TcpOptionsOffered::default();
+    for e in etherparse::TcpOptionsIterator::from_slice(tcp.options()).flatten() {
+        match e {
+            E::MaximumSegmentSize(v) => o.mss = Some(v),
+            E::WindowScale(s) => o.window_scale = Some(s.min(14)),
+            E::SelectiveAcknowledgementPermitted => o.sack_permitted = true,
+            E::Timestamp(..) => o.timestamps = true,
+            E::Noop | E::SelectiveAcknowledgement(..) => {}
+        }
+    }
+    Some(o)
 }
 
 /// The columns of the one-line packet list (source, destination, protocol, info).

@@ -10,6 +10,7 @@ use serde::Serialize;
 
 pub use flows::{Flow, FlowTable};
 
+use crate::analysis::Analysis;
 use crate::capture::Capture;
 use crate::dissect::{self, Columns, Dissection, Field, FrameMeta, Summary, TcpRel};
 
@@ -36,6 +37,8 @@ pub struct Store {
     pub capture: Capture,
     pub summaries: Vec<Summary>,
     pub flows: FlowTable,
+    /// Stateful analysis: TCP conversations and handshakes.
+    pub analysis: Analysis,
     first_ts_ns: i64,
     /// (packet index, index into `capture.comments`) for packet comments, sorted by packet.
     packet_comments: Vec<(usize, usize)>,
@@ -70,8 +73,8 @@ impl Store {
             if let Some(ep) = ep {
                 flows.assign(&mut sum, &ep, i as u32);
                 if sum.has_flag(dissect::tcp_flags::SYN) {
-                    let ws = dissect::tcp_window_scale(capture.link_type(i), data);
-                    flows.note_syn_wscale(&sum, ws);
+                    let offered = dissect::tcp_options_offered(capture.link_type(i), data);
+                    flows.note_syn_wscale(&sum, offered.and_then(|o| o.window_scale));
                 }
             }
             summaries.push(sum);
@@ -82,10 +85,12 @@ impl Store {
             .filter_map(|(ci, c)| c.packet.map(|p| (p, ci)))
             .collect();
         packet_comments.sort_unstable();
+        let analysis = Analysis::run(&capture, &summaries);
         Store {
             capture,
             summaries,
             flows,
+            analysis,
             first_ts_ns,
             packet_comments,
         }
@@ -137,6 +142,16 @@ impl Store {
     pub fn dissect(&self, id: PacketId) -> Option<Dissection> {
         let meta = self.meta(id)?;
         let mut d = dissect::dissect(&meta, self.capture.data(id.index()), self.tcp_rel(id));
+        let tcp_range = d.layer("tcp").map(|l| l.range);
+        let dir = self.summary(id).map_or(0, |s| s.dir);
+        if let Some(layer) = tcp_range.and_then(|r| self.analysis.tcp.session_layer(id, dir, r)) {
+            let at = d
+                .layers
+                .iter()
+                .position(|l| l.osi > dissect::Osi::Transport)
+                .unwrap_or(d.layers.len());
+            d.layers.insert(at, layer);
+        }
         let comments = self.comments(id);
         if let Some(frame) = d.layers.first_mut().filter(|_| !comments.is_empty()) {
             let range = frame.range;
@@ -181,6 +196,7 @@ impl Store {
         self.capture.packets.capacity() * std::mem::size_of::<crate::capture::PacketRecord>()
             + self.summaries.capacity() * std::mem::size_of::<Summary>()
             + self.flows.heap_bytes()
+            + self.analysis.heap_bytes()
     }
 }
 
@@ -218,7 +234,7 @@ mod tests {
         let raw = store.dissect(PacketId(1)).unwrap();
         assert_eq!(
             raw.layers.iter().map(|l| l.protocol).collect::<Vec<_>>(),
-            ["frame", "ip", "tcp"]
+            ["frame", "ip", "tcp", "tcp.connection"]
         );
         assert_eq!(raw.field("ip.src").unwrap().range, [12, 16]);
         // Both Ethernet and raw-IP SYNs are the same flow.

@@ -1,0 +1,26 @@
+//! Stateful analysis over the whole capture, apart from per-packet decoding:
+//! TCP conversations and their handshakes (more protocols follow: reassembly,
+//! HTTP, WebSocket, Engine.IO, Socket.IO).
+
+pub mod tcp;
+
+use crate::capture::Capture;
+use crate::dissect::Summary;
+
+/// Everything the analysis pass found.
+#[derive(Default)]
+pub struct Analysis {
+    pub tcp: tcp::TcpAnalysis,
+}
+
+impl Analysis {
+    pub fn run(capture: &Capture, summaries: &[Summary]) -> Analysis {
+        Analysis {
+            tcp: tcp::TcpAnalysis::run(capture, summaries),
+        }
+    }
+
+    pub fn heap_bytes(&self) -> usize {
+        self.tcp.heap_bytes()
+    }
+}

@@ -1,0 +1,351 @@
+//! TCP conversations: each flow's segments cut into conversations (a port reused
+//! after a close, or a new SYN with another ISN, starts a new one), each with its
+//! handshake state, round-trip times, the options each side offered, and the
+//! teardown; and the role of every TCP segment.
+
+pub mod handshake;
+
+use std::collections::HashMap;
+
+use serde::Serialize;
+
+pub use handshake::{Handshake, Role, Seg};
+
+use crate::capture::Capture;
+use crate::dissect::{self, tcp_flags, Field, Layer, Osi, Proto, Summary, TcpOptionsOffered};
+use crate::store::{FlowId, PacketId};
+
+/// A conversation's position in [`TcpAnalysis::conversations`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub struct ConversationId(pub u32);
+
+/// How a conversation ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct Teardown {
+    /// The first FIN, and whether the client sent it.
+    pub first_fin: Option<(PacketId, bool)>,
+    /// FINs seen from the client and from the server.
+    pub fins: [bool; 2],
+    /// The first RST after the handshake (a refused SYN is not counted here).
+    pub reset: Option<PacketId>,
+}
+
+/// One TCP conversation.
+#[derive(Clone, Debug, Serialize)]
+pub struct TcpConversation {
+    pub flow: FlowId,
+    /// The flow direction (`Summary::dir`) the client sends in.
+    pub client_dir: u8,
+    pub first_packet: PacketId,
+    pub last_packet: PacketId,
+    pub packets: u32,
+    pub handshake: Handshake,
+    pub syn: Option<PacketId>,
+    pub syn_ack: Option<PacketId>,
+    pub handshake_ack: Option<PacketId>,
+    pub syn_retransmissions: u32,
+    pub syn_ack_retransmissions: u32,
+    /// SYN → SYN-ACK, in nanoseconds.
+    pub rtt_syn_ns: Option<i64>,
+    /// SYN-ACK → the handshake's ACK, in nanoseconds.
+    pub rtt_ack_ns: Option<i64>,
+    /// Options offered in the SYN (client, index 0) and the SYN-ACK (server, index 1).
+    pub offered: [Option<TcpOptionsOffered>; 2],
+    pub teardown: Teardown,
+}
+
+impl TcpConversation {
+    fn new(flow: FlowId, client_dir: u8, first: PacketId) -> Self {
+        TcpConversation {
+            flow,
+            client_dir,
+            first_packet: first,
+            last_packet: first,
+            packets: 0,
+            handshake: Handshake::Start,
+            syn: None,
+            syn_ack: None,
+            handshake_ack: None,
+            syn_retransmissions: 0,
+            syn_ack_retransmissions: 0,
+            rtt_syn_ns: None,
+            rtt_ack_ns: None,
+            offered: [None, None],
+            teardown: Teardown {
+                first_fin: None,
+                fins: [false; 2],
+                reset: None,
+            },
+        }
+    }
+
+    /// Completed in capture order: SYN, then the SYN-ACK, then the ACK.
+    pub fn completed_in_order(&self) -> bool {
+        matches!(
+            self.handshake,
+            Handshake::Established {
+                in_capture_order: true
+            }
+        )
+    }
+
+    pub fn completed(&self) -> bool {
+        matches!(self.handshake, Handshake::Established { .. })
+    }
+
+    pub fn refused(&self) -> bool {
+        self.handshake == Handshake::Refused
+    }
+
+    fn closed(&self) -> bool {
+        self.teardown.reset.is_some() || self.teardown.fins == [true, true] || self.refused()
+    }
+
+    /// A SYN that cannot belong to this conversation starts a new one.
+    fn starts_new(&self, s: &Seg) -> bool {
+        let syn_only =
+            s.flags & (tcp_flags::SYN | tcp_flags::ACK | tcp_flags::RST) == tcp_flags::SYN;
+        if !syn_only || self.handshake == Handshake::Start {
+            return false;
+        }
+        match self.handshake {
+            // The other side's SYN in answer to ours: a simultaneous open, same conversation.
+            Handshake::SynSent { .. } if !s.from_client => false,
+            Handshake::SynSent { c_isn, .. }
+            | Handshake::SynReceived { c_isn, .. }
+            | Handshake::SynAckFirst { c_isn, .. } => s.seq != c_isn || self.closed(),
+            _ => true,
+        }
+    }
+}
+
+/// All TCP conversations of a capture and the role of each packet.
+#[derive(Default)]
+pub struct TcpAnalysis {
+    pub conversations: Vec<TcpConversation>,
+    /// Per packet: its conversation (`u32::MAX` for non-TCP packets).
+    conv_of: Vec<u32>,
+    roles: Vec<Role>,
+}
+
+/// The handshake state in words.
+fn state_text(c: &TcpConversation) -> String {
+    match c.handshake {
+        Handshake::Start => "no segment yet".into(),
+        Handshake::SynSent { .. } => "SYN sent, no answer yet (half-open)".into(),
+        Handshake::SynReceived { .. } => "SYN answered by SYN-ACK, final ACK not seen".into(),
+        Handshake::SynAckFirst { .. } => "SYN-ACK captured before the SYN".into(),
+        Handshake::Established {
+            in_capture_order: true,
+        } => "three-way handshake completed".into(),
+        Handshake::Established {
+            in_capture_order: false,
+        } => "three-way handshake completed (segments captured out of order)".into(),
+        Handshake::Refused => "refused: the SYN was answered by RST".into(),
+        Handshake::SimultaneousOpen => "simultaneous open: both sides sent SYN".into(),
+        Handshake::MidStream => "joined mid-stream: no handshake in the capture".into(),
+    }
+}
+
+fn offered_text(o: &TcpOptionsOffered) -> String {
+    let mut v = Vec::new();
+    if let Some(m) = o.mss {
+        v.push(format!("MSS {m}"));
+    }
+    if let Some(w) = o.window_scale {
+        v.push(format!("window scale {w} (×{})", 1u32 << w));
+    }
+    if o.sack_permitted {
+        v.push("SACK permitted".into());
+    }
+    if o.timestamps {
+        v.push("timestamps".into());
+    }
+    if v.is_empty() {
+        "none".into()
+    } else {
+        v.join(", ")
+    }
+}
+
+impl TcpAnalysis {
+    /// Follow every TCP segment of the capture, in capture order.
+    pub fn run(capture: &Capture, summaries: &[Summary]) -> TcpAnalysis {
+        let mut a = TcpAnalysis {
+            conversations: Vec::new(),
+            conv_of: vec![u32::MAX; summaries.len()],
+            roles: vec![Role::Segment; summaries.len()],
+        };
+        let mut current: HashMap<u32, u32> = HashMap::new();
+        for (i, sum) in summaries.iter().enumerate() {
+            if !sum.protos.contains(Proto::Tcp) || sum.flow == Summary::NO_FLOW {
+                continue;
+            }
+            let id = PacketId(i as u32);
+            let ts = capture.record(i).map_or(0, |r| r.ts_ns);
+            let conv = a.conversation_for(&mut current, sum, id);
+            a.conv_of[i] = conv;
+            let c = &mut a.conversations[conv as usize];
+            let seg = seg_of(sum, c.client_dir);
+            let (next, role) = handshake::step(c.handshake, &seg);
+            c.handshake = next;
+            a.roles[i] = role;
+            record(c, capture, i, ts, &seg, role);
+        }
+        a
+    }
+
+    fn conversation_for(
+        &mut self,
+        current: &mut HashMap<u32, u32>,
+        sum: &Summary,
+        id: PacketId,
+    ) -> u32 {
+        if let Some(&c) = current.get(&sum.flow) {
+            let conv = &self.conversations[c as usize];
+            let seg = seg_of(sum, conv.client_dir);
+            if !conv.starts_new(&seg) {
+                return c;
+            }
+        }
+        let f = sum.tcp_flags;
+        let syn_ack = f & tcp_flags::SYN != 0 && f & tcp_flags::ACK != 0;
+        // The client sent the SYN; a SYN-ACK comes from the server; otherwise guess the first sender.
+        let client_dir = if syn_ack { sum.dir ^ 1 } else { sum.dir };
+        let c = self.conversations.len() as u32;
+        self.conversations
+            .push(TcpConversation::new(FlowId(sum.flow), client_dir, id));
+        current.insert(sum.flow, c);
+        c
+    }
+
+    /// The role packet `id` plays in its conversation.
+    pub fn role(&self, id: PacketId) -> Role {
+        self.roles.get(id.index()).copied().unwrap_or_default()
+    }
+
+    /// The conversation packet `id` belongs to.
+    pub fn conversation_of(&self, id: PacketId) -> Option<(ConversationId, &TcpConversation)> {
+        let c = *self.conv_of.get(id.index())?;
+        self.conversations
+            .get(c as usize)
+            .map(|conv| (ConversationId(c), conv))
+    }
+
+    /// The session layer (OSI 5) of a TCP packet: its conversation, the handshake
+    /// state and its own role in it. `dir` is the packet's flow direction
+    /// (`Summary::dir`), `range` the TCP header's.
+    pub fn session_layer(&self, id: PacketId, dir: u8, range: [u32; 2]) -> Option<Layer> {
+        let (cid, c) = self.conversation_of(id)?;
+        let role = self.role(id);
+        let title = match role.label() {
+            "" => format!("TCP connection #{}: {}", cid.0, state_text(c)),
+            r => format!("TCP connection #{}: {r}", cid.0),
+        };
+        let mut l = Layer::new(Osi::Session, "tcp.connection", title, range);
+        let f = |name, label, value: String| Field::new(name, label, value, range);
+        l.fields
+            .push(f("tcp.stream", "Stream index", cid.0.to_string()));
+        if role != Role::Segment {
+            l.fields.push(f(
+                "tcp.connection.role",
+                "Role of this segment",
+                role.label().to_string(),
+            ));
+        }
+        l.fields
+            .push(f("tcp.connection.state", "Handshake", state_text(c)));
+        let from = if dir == c.client_dir {
+            "client → server"
+        } else {
+            "server → client"
+        };
+        l.fields
+            .push(f("tcp.connection.direction", "Direction", from.to_string()));
+        if let (Some(a), Some(b)) = (c.rtt_syn_ns, c.rtt_ack_ns) {
+            let ms = |ns: i64| format!("{:.3} ms", ns as f64 / 1e6);
+            l.fields.push(
+                f(
+                    "tcp.analysis.initial_rtt",
+                    "Initial round-trip time",
+                    ms(a + b),
+                )
+                .with(vec![
+                    f("tcp.connection.rtt_syn", "SYN → SYN-ACK", ms(a)),
+                    f("tcp.connection.rtt_ack", "SYN-ACK → ACK", ms(b)),
+                ]),
+            );
+        }
+        for (side, o) in ["client", "server"].iter().zip(c.offered) {
+            if let Some(o) = o {
+                l.fields.push(f(
+                    "tcp.connection.offered",
+                    "Options offered",
+                    format!("{side}: {}", offered_text(&o)),
+                ));
+            }
+        }
+        Some(l)
+    }
+
+    pub fn heap_bytes(&self) -> usize {
+        self.conv_of.capacity() * 4
+            + self.roles.capacity()
+            + self.conversations.capacity() * std::mem::size_of::<TcpConversation>()
+    }
+}
+
+fn seg_of(sum: &Summary, client_dir: u8) -> Seg {
+    Seg {
+        from_client: sum.dir == client_dir,
+        flags: sum.tcp_flags,
+        seq: sum.seq,
+        ack: sum.ack,
+        len: sum.payload_len,
+    }
+}
+
+/// Update a conversation with segment `i` (time `ts`, role `role`).
+fn record(c: &mut TcpConversation, cap: &Capture, i: usize, ts: i64, s: &Seg, role: Role) {
+    let id = PacketId(i as u32);
+    c.packets += 1;
+    c.last_packet = id;
+    let side = usize::from(!s.from_client);
+    let ts_of = |p: Option<PacketId>| p.and_then(|p| cap.record(p.index())).map(|r| r.ts_ns);
+    match role {
+        Role::Syn => {
+            c.syn = Some(id);
+            c.offered[0] = dissect::tcp_options_offered(cap.link_type(i), cap.data(i));
+        }
+        Role::SynAck => {
+            c.syn_ack = Some(id);
+            c.offered[1] = dissect::tcp_options_offered(cap.link_type(i), cap.data(i));
+            c.rtt_syn_ns = ts_of(c.syn).map(|t| ts - t);
+        }
+        Role::HandshakeAck => {
+            c.handshake_ack = Some(id);
+            c.rtt_ack_ns = ts_of(c.syn_ack).map(|t| ts - t);
+            if c.rtt_syn_ns.is_none() {
+                // SYN-ACK captured first: measure from the SYN once both were seen.
+                c.rtt_syn_ns = ts_of(c.syn).zip(ts_of(c.syn_ack)).map(|(a, b)| b - a);
+            }
+        }
+        Role::SynRetransmission => c.syn_retransmissions += 1,
+        Role::SynAckRetransmission => c.syn_ack_retransmissions += 1,
+        Role::Fin => {
+            c.teardown.fins[side] = true;
+            c.teardown.first_fin.get_or_insert((id, s.from_client));
+        }
+        Role::Reset => {
+            c.teardown.reset.get_or_insert(id);
+        }
+        Role::Refused | Role::Segment => {}
+    }
+    if role != Role::Fin && s.flags & tcp_flags::FIN != 0 {
+        c.teardown.fins[side] = true;
+        c.teardown.first_fin.get_or_insert((id, s.from_client));
+    }
+}
+
+#[cfg(test)]
+mod tests;

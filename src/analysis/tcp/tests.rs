@@ -1,0 +1,132 @@
+//! Conversations over whole captures: real samples and crafted segment sequences.
+
+use etherparse::PacketBuilder;
+
+use super::*;
+use crate::capture::testutil::PcapWriter;
+use crate::store::Store;
+
+const C: [u8; 4] = [10, 0, 0, 1];
+const S: [u8; 4] = [10, 0, 0, 2];
+
+/// One crafted segment: (from client, flags, seq, ack, payload length).
+type Step = (bool, u16, u32, u32, usize);
+
+fn frame(from_client: bool, flags: u16, seq: u32, ack: u32, len: usize) -> Vec<u8> {
+    let (src, dst, sp, dp) = if from_client {
+        (C, S, 40000, 80)
+    } else {
+        (S, C, 80, 40000)
+    };
+    let mut b = PacketBuilder::ethernet2([1; 6], [2; 6])
+        .ipv4(src, dst, 64)
+        .tcp(sp, dp, seq, 1000);
+    if flags & tcp_flags::SYN != 0 {
+        b = b.syn();
+    }
+    if flags & tcp_flags::FIN != 0 {
+        b = b.fin();
+    }
+    if flags & tcp_flags::RST != 0 {
+        b = b.rst();
+    }
+    if flags & tcp_flags::ACK != 0 {
+        b = b.ack(ack);
+    }
+    let mut out = Vec::new();
+    b.write(&mut out, &vec![0x61; len]).expect("builds");
+    out
+}
+
+fn store_of(steps: &[Step]) -> Store {
+    let mut w = PcapWriter::new(0xa1b2_c3d4, false, 1, 65535);
+    for (i, &(c, f, seq, ack, len)) in steps.iter().enumerate() {
+        let f = frame(c, f, seq, ack, len);
+        w.record(1_000, i as u32 * 1000, &f, f.len() as u32);
+    }
+    Store::build(Capture::from_bytes(w.buf).expect("parses"))
+}
+
+use tcp_flags::{ACK, FIN, RST, SYN};
+
+#[test]
+fn port_reuse_after_close_starts_a_new_conversation() {
+    let store = store_of(&[
+        (true, SYN, 100, 0, 0),
+        (false, SYN | ACK, 900, 101, 0),
+        (true, ACK, 101, 901, 0),
+        (true, FIN | ACK, 101, 901, 0),
+        (false, FIN | ACK, 901, 102, 0),
+        (true, ACK, 102, 902, 0),
+        (true, SYN, 5000, 0, 0),
+        (false, RST | ACK, 0, 5001, 0),
+    ]);
+    let tcp = &store.analysis.tcp;
+    assert_eq!(tcp.conversations.len(), 2);
+    let (first, second) = (&tcp.conversations[0], &tcp.conversations[1]);
+    assert!(first.completed_in_order());
+    assert_eq!(first.teardown.first_fin, Some((PacketId(3), true)));
+    assert_eq!(first.teardown.fins, [true, true]);
+    assert_eq!(first.rtt_syn_ns, Some(1_000_000));
+    assert_eq!(first.rtt_ack_ns, Some(1_000_000));
+    assert!(second.refused());
+    assert_eq!(second.first_packet, PacketId(6));
+    let roles: Vec<Role> = (0..8).map(|i| tcp.role(PacketId(i))).collect();
+    use Role::*;
+    assert_eq!(
+        roles,
+        vec![Syn, SynAck, HandshakeAck, Fin, Fin, Segment, Syn, Refused]
+    );
+    assert_eq!(
+        tcp.conversation_of(PacketId(7)).unwrap().0,
+        ConversationId(1)
+    );
+}
+
+#[test]
+fn syn_retransmission_stays_in_its_conversation() {
+    let store = store_of(&[
+        (true, SYN, 100, 0, 0),
+        (true, SYN, 100, 0, 0),
+        (false, SYN | ACK, 900, 101, 0),
+        (false, SYN | ACK, 900, 101, 0),
+        (true, ACK, 101, 901, 0),
+        (true, ACK | tcp_flags::PSH, 101, 901, 10),
+    ]);
+    let tcp = &store.analysis.tcp;
+    assert_eq!(tcp.conversations.len(), 1);
+    let c = &tcp.conversations[0];
+    assert_eq!((c.syn_retransmissions, c.syn_ack_retransmissions), (1, 1));
+    assert_eq!(c.syn, Some(PacketId(0)));
+    assert_eq!(c.syn_ack, Some(PacketId(2)));
+    assert_eq!(c.handshake_ack, Some(PacketId(4)));
+    assert_eq!(tcp.role(PacketId(5)), Role::Segment);
+}
+
+#[test]
+fn mid_stream_conversation_guesses_the_first_sender_as_client() {
+    let store = store_of(&[(false, ACK, 7, 9, 5), (true, ACK, 9, 12, 0)]);
+    let c = &store.analysis.tcp.conversations[0];
+    assert_eq!(c.handshake, Handshake::MidStream);
+    assert_eq!(c.client_dir, 0, "the first packet's sender");
+    assert_eq!(c.packets, 2);
+}
+
+#[test]
+fn http_sample_has_one_completed_handshake_with_options() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/http-get.pcap");
+    let store = Store::build(Capture::open(&path).expect("sample"));
+    let tcp = &store.analysis.tcp;
+    assert_eq!(tcp.conversations.len(), 1);
+    let c = &tcp.conversations[0];
+    assert!(c.completed_in_order());
+    let offered = c.offered.map(|o| o.expect("SYN and SYN-ACK options"));
+    for o in offered {
+        assert_eq!(
+            (o.mss, o.window_scale, o.sack_permitted, o.timestamps),
+            (Some(65495), Some(10), true, true)
+        );
+    }
+    assert!(c.rtt_syn_ns.unwrap() > 0 && c.rtt_ack_ns.unwrap() > 0);
+    assert_eq!(c.teardown.first_fin.map(|(_, client)| client), Some(true));
+}
