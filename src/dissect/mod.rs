@@ -100,6 +100,11 @@ pub fn tcp_options_offered(link_type: LinkType, data: &[u8]) -> Option<TcpOption
     Some(o)
 }
 
+/// The captured TCP payload of a packet (empty if it has none).
+pub fn tcp_payload(link_type: LinkType, data: &[u8]) -> &[u8] {
+    slice::slice(link_type, data).tcp.map_or(&[], |t| t.payload)
+}
+
 /// The columns of the one-line packet list (source, destination, protocol, info).
 /// `origlen` (the length on the wire) tells a cut made by the capture's snaplen from a
 /// malformed packet.

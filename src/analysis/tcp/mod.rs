@@ -4,12 +4,14 @@
 //! teardown; and the role of every TCP segment.
 
 pub mod handshake;
+pub mod reassembly;
 
 use std::collections::HashMap;
 
 use serde::Serialize;
 
 pub use handshake::{Handshake, Role, Seg};
+pub use reassembly::Reassembler;
 
 use crate::capture::Capture;
 use crate::dissect::{self, tcp_flags, Field, Layer, Osi, Proto, Summary, TcpOptionsOffered};
@@ -52,6 +54,12 @@ pub struct TcpConversation {
     /// Options offered in the SYN (client, index 0) and the SYN-ACK (server, index 1).
     pub offered: [Option<TcpOptionsOffered>; 2],
     pub teardown: Teardown,
+    /// Bytes reassembled per direction (client → server, server → client).
+    pub stream_bytes: [u64; 2],
+    /// Bytes never captured (holes given up as gaps) per direction.
+    pub gap_bytes: [u64; 2],
+    pub retransmitted_segments: u32,
+    pub out_of_order_segments: u32,
 }
 
 impl TcpConversation {
@@ -76,6 +84,10 @@ impl TcpConversation {
                 fins: [false; 2],
                 reset: None,
             },
+            stream_bytes: [0; 2],
+            gap_bytes: [0; 2],
+            retransmitted_segments: 0,
+            out_of_order_segments: 0,
         }
     }
 
@@ -126,6 +138,80 @@ pub struct TcpAnalysis {
     /// Per packet: its conversation (`u32::MAX` for non-TCP packets).
     conv_of: Vec<u32>,
     roles: Vec<Role>,
+    /// Per packet: reassembly notes (`note::*` bits).
+    notes: Vec<u8>,
+}
+
+/// Per-packet reassembly notes.
+pub mod note {
+    pub const RETRANSMISSION: u8 = 1;
+    pub const OVERLAP: u8 = 2;
+    pub const OUT_OF_ORDER: u8 = 4;
+}
+
+/// Bytes held out of order across all streams before holes are given up (256 MiB).
+pub const MAX_TOTAL_HELD: usize = 256 << 20;
+
+/// The reassemblers of every conversation (client → server, server → client),
+/// alive only during the analysis pass.
+#[derive(Default)]
+struct Streams {
+    dirs: Vec<[Reassembler; 2]>,
+    held_total: usize,
+}
+
+impl Streams {
+    /// Feed segment `i` of conversation `conv`; returns its reassembly notes.
+    fn feed(&mut self, c: &mut TcpConversation, conv: u32, cap: &Capture, i: usize, s: &Seg) -> u8 {
+        let conv = conv as usize;
+        if self.dirs.len() <= conv {
+            self.dirs.resize_with(conv + 1, Default::default);
+        }
+        let side = usize::from(!s.from_client);
+        let r = &mut self.dirs[conv][side];
+        let mut seq = s.seq;
+        if s.flags & tcp_flags::SYN != 0 {
+            r.start_after_syn(s.seq);
+            seq = s.seq.wrapping_add(1);
+        }
+        if s.len == 0 {
+            return 0;
+        }
+        let payload = dissect::tcp_payload(cap.link_type(i), cap.data(i));
+        let mut out = Vec::new();
+        let before = r.held_bytes();
+        let n = r.push(i as u32, seq, payload, &mut out);
+        self.held_total = self.held_total + r.held_bytes() - before;
+        if self.held_total > MAX_TOTAL_HELD {
+            let before = r.held_bytes();
+            r.finish(&mut out);
+            self.held_total -= before;
+        }
+        // Nothing consumes `out` yet: the HTTP and WebSocket parsers will.
+        c.retransmitted_segments += u32::from(n.retransmission);
+        c.out_of_order_segments += u32::from(n.out_of_order);
+        (if n.retransmission {
+            note::RETRANSMISSION
+        } else {
+            0
+        }) | (if n.overlap { note::OVERLAP } else { 0 })
+            | (if n.out_of_order {
+                note::OUT_OF_ORDER
+            } else {
+                0
+            })
+    }
+
+    /// End of capture: give up remaining holes and record each direction's totals.
+    fn finish(&mut self, convs: &mut [TcpConversation]) {
+        for (c, dirs) in convs.iter_mut().zip(self.dirs.iter_mut()) {
+            for (side, r) in dirs.iter_mut().enumerate() {
+                r.finish(&mut Vec::new());
+                c.stream_bytes[side] = r.delivered_bytes;
+                c.gap_bytes[side] = r.gap_bytes;
+            }
+        }
+    }
 }
 
 /// The handshake state in words.
@@ -175,8 +261,10 @@ impl TcpAnalysis {
             conversations: Vec::new(),
             conv_of: vec![u32::MAX; summaries.len()],
             roles: vec![Role::Segment; summaries.len()],
+            notes: vec![0; summaries.len()],
         };
         let mut current: HashMap<u32, u32> = HashMap::new();
+        let mut streams = Streams::default();
         for (i, sum) in summaries.iter().enumerate() {
             if !sum.protos.contains(Proto::Tcp) || sum.flow == Summary::NO_FLOW {
                 continue;
@@ -191,7 +279,9 @@ impl TcpAnalysis {
             c.handshake = next;
             a.roles[i] = role;
             record(c, capture, i, ts, &seg, role);
+            a.notes[i] = streams.feed(c, conv, capture, i, &seg);
         }
+        streams.finish(&mut a.conversations);
         a
     }
 
@@ -222,6 +312,11 @@ impl TcpAnalysis {
     /// The role packet `id` plays in its conversation.
     pub fn role(&self, id: PacketId) -> Role {
         self.roles.get(id.index()).copied().unwrap_or_default()
+    }
+
+    /// Reassembly notes of packet `id` (`note::*` bits).
+    pub fn notes(&self, id: PacketId) -> u8 {
+        self.notes.get(id.index()).copied().unwrap_or(0)
     }
 
     /// The conversation packet `id` belongs to.
@@ -255,6 +350,38 @@ impl TcpAnalysis {
         }
         l.fields
             .push(f("tcp.connection.state", "Handshake", state_text(c)));
+        let n = self.notes(id);
+        let mut what = Vec::new();
+        for (bit, text) in [
+            (
+                note::RETRANSMISSION,
+                "retransmission: every byte was seen before",
+            ),
+            (
+                note::OVERLAP,
+                "overlap: some bytes were seen before (the first copy is kept)",
+            ),
+            (
+                note::OUT_OF_ORDER,
+                "out of order: arrived ahead of missing bytes",
+            ),
+        ] {
+            if n & bit != 0 {
+                what.push(text);
+            }
+        }
+        if !what.is_empty() {
+            l.fields
+                .push(f("tcp.analysis.flags", "Segment analysis", what.join("; ")));
+        }
+        for (side, dir) in ["client → server", "server → client"].iter().enumerate() {
+            let (bytes, gap) = (c.stream_bytes[side], c.gap_bytes[side]);
+            let v = match gap {
+                0 => format!("{dir}: {bytes} bytes"),
+                g => format!("{dir}: {bytes} bytes, {g} bytes missing (not captured)"),
+            };
+            l.fields.push(f("tcp.connection.stream_bytes", "Stream", v));
+        }
         let from = if dir == c.client_dir {
             "client → server"
         } else {
@@ -290,6 +417,7 @@ impl TcpAnalysis {
 
     pub fn heap_bytes(&self) -> usize {
         self.conv_of.capacity() * 4
+            + self.notes.capacity()
             + self.roles.capacity()
             + self.conversations.capacity() * std::mem::size_of::<TcpConversation>()
     }

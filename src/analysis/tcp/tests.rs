@@ -130,3 +130,44 @@ fn http_sample_has_one_completed_handshake_with_options() {
     assert!(c.rtt_syn_ns.unwrap() > 0 && c.rtt_ack_ns.unwrap() > 0);
     assert_eq!(c.teardown.first_fin.map(|(_, client)| client), Some(true));
 }
+
+#[test]
+fn out_of_order_retransmission_and_gap_are_noted() {
+    let store = store_of(&[
+        (true, SYN, 100, 0, 0),
+        (false, SYN | ACK, 900, 101, 0),
+        (true, ACK, 101, 901, 0),
+        (true, ACK, 101, 901, 10), // bytes 0..10
+        (true, ACK, 121, 901, 10), // bytes 20..30: ahead of a hole
+        (true, ACK, 101, 901, 10), // bytes 0..10 again
+        (true, ACK, 121, 901, 10), // the held segment again
+    ]);
+    let tcp = &store.analysis.tcp;
+    let c = &tcp.conversations[0];
+    assert_eq!(tcp.notes(PacketId(3)), 0);
+    assert_eq!(tcp.notes(PacketId(4)), note::OUT_OF_ORDER);
+    assert_eq!(tcp.notes(PacketId(5)), note::RETRANSMISSION);
+    assert_eq!(
+        tcp.notes(PacketId(6)) & note::RETRANSMISSION,
+        note::RETRANSMISSION
+    );
+    assert_eq!((c.retransmitted_segments, c.out_of_order_segments), (2, 2));
+    // The hole (bytes 10..20) was never filled: a gap at the end of the capture.
+    assert_eq!(c.stream_bytes, [20, 0]);
+    assert_eq!(c.gap_bytes, [10, 0]);
+}
+
+#[test]
+fn the_real_gap_in_the_corpus_is_found() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/corpus/zeek__ldap-gap-data-missing.pcapng");
+    let store = Store::build(Capture::open(&path).expect("corpus file"));
+    let c = &store.analysis.tcp.conversations[0];
+    assert_eq!(c.gap_bytes[0], 0);
+    assert!(c.gap_bytes[1] > 0, "the server's missing segment is a gap");
+    // tshark marks packet 14 a retransmission of packet 13.
+    assert_ne!(
+        store.analysis.tcp.notes(PacketId(13)) & note::RETRANSMISSION,
+        0
+    );
+}

@@ -1,0 +1,322 @@
+//! One direction of a TCP stream put back in order, with bounded memory.
+//!
+//! In-order bytes are handed on at once, borrowed from the packet (never
+//! copied); only segments that arrive ahead of a hole are copied and held,
+//! up to a budget per direction. Retransmitted and overlapping bytes are
+//! flagged and the first copy kept. When the budget is exceeded, or the
+//! stream ends with a hole, the hole is declared a gap and delivery resumes
+//! after it, so one lost segment never stalls the rest of the stream.
+//!
+//! Positions are 64-bit stream offsets, so sequence-number wrap-around and
+//! streams longer than 4 GiB need no special case.
+
+use std::borrow::Cow;
+use std::collections::BTreeMap;
+
+/// Bytes held out of order per direction before a hole is given up as a gap.
+pub const DEFAULT_MAX_BUFFERED: usize = 4 << 20;
+
+/// What happened to one segment.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct SegmentNote {
+    /// Every byte of it had been seen already.
+    pub retransmission: bool,
+    /// Some (not all) of its bytes had been seen already.
+    pub overlap: bool,
+    /// It arrived ahead of a hole and was held.
+    pub out_of_order: bool,
+}
+
+/// What the reassembler hands on, in stream order.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Delivery<'a> {
+    /// Contiguous bytes, with the index of the packet that carried them.
+    Data { packet: u32, bytes: Cow<'a, [u8]> },
+    /// Bytes that were never captured.
+    Gap { len: u64 },
+}
+
+/// One direction of a TCP stream.
+#[derive(Debug)]
+pub struct Reassembler {
+    /// Sequence number of the next byte expected; `None` until known.
+    next_seq: Option<u32>,
+    /// Stream offset of `next_seq`.
+    next_off: u64,
+    /// Out-of-order segments by stream offset: (packet, bytes).
+    held: BTreeMap<u64, (u32, Vec<u8>)>,
+    held_bytes: usize,
+    max_buffered: usize,
+    pub delivered_bytes: u64,
+    pub gap_bytes: u64,
+}
+
+impl Default for Reassembler {
+    fn default() -> Self {
+        Self::new(DEFAULT_MAX_BUFFERED)
+    }
+}
+
+impl Reassembler {
+    pub fn new(max_buffered: usize) -> Self {
+        Reassembler {
+            next_seq: None,
+            next_off: 0,
+            held: BTreeMap::new(),
+            held_bytes: 0,
+            max_buffered,
+            delivered_bytes: 0,
+            gap_bytes: 0,
+        }
+    }
+
+    /// Bytes currently held out of order.
+    pub fn held_bytes(&self) -> usize {
+        self.held_bytes
+    }
+
+    /// The stream's first byte is `isn + 1` (the SYN takes one sequence number).
+    pub fn start_after_syn(&mut self, isn: u32) {
+        if self.next_seq.is_none() {
+            self.next_seq = Some(isn.wrapping_add(1));
+        }
+    }
+
+    /// Feed one segment; `out` receives what became deliverable, in order.
+    pub fn push<'a>(
+        &mut self,
+        packet: u32,
+        seq: u32,
+        bytes: &'a [u8],
+        out: &mut Vec<Delivery<'a>>,
+    ) -> SegmentNote {
+        let mut note = SegmentNote::default();
+        if bytes.is_empty() {
+            return note;
+        }
+        let next = *self.next_seq.get_or_insert(seq);
+        // Signed distance from the next expected byte (RFC 1982 serial arithmetic).
+        let start = self.next_off as i128 + i128::from(seq.wrapping_sub(next) as i32);
+        let end = start + bytes.len() as i128;
+        let here = self.next_off as i128;
+        if end <= here {
+            note.retransmission = true;
+        } else if start <= here {
+            note.overlap = start < here;
+            self.deliver(
+                packet,
+                Cow::Borrowed(&bytes[(here - start) as usize..]),
+                out,
+            );
+            self.drain(out);
+        } else {
+            note.out_of_order = true;
+            match self.hold(start as u64, packet, bytes) {
+                Held::New => {}
+                Held::Overlap => note.overlap = true,
+                Held::Duplicate => note.retransmission = true,
+            }
+            while self.held_bytes > self.max_buffered {
+                self.skip_gap(out);
+            }
+        }
+        note
+    }
+
+    /// The stream ended: give up any hole and hand on what is held.
+    pub fn finish<'a>(&mut self, out: &mut Vec<Delivery<'a>>) {
+        while !self.held.is_empty() {
+            self.skip_gap(out);
+        }
+    }
+
+    fn deliver<'a>(&mut self, packet: u32, bytes: Cow<'a, [u8]>, out: &mut Vec<Delivery<'a>>) {
+        let n = bytes.len();
+        self.next_off += n as u64;
+        self.next_seq = self.next_seq.map(|s| s.wrapping_add(n as u32));
+        self.delivered_bytes += n as u64;
+        out.push(Delivery::Data { packet, bytes });
+    }
+
+    fn hold(&mut self, start: u64, packet: u32, bytes: &[u8]) -> Held {
+        let end = start + bytes.len() as u64;
+        if self
+            .held
+            .get(&start)
+            .is_some_and(|(_, v)| v.len() >= bytes.len())
+        {
+            return Held::Duplicate; // the first copy is kept
+        }
+        let overlaps = self
+            .held
+            .range(..end)
+            .any(|(&k, (_, v))| k + v.len() as u64 > start);
+        if let Some((_, old)) = self.held.insert(start, (packet, bytes.to_vec())) {
+            self.held_bytes -= old.len();
+        }
+        self.held_bytes += bytes.len();
+        if overlaps {
+            Held::Overlap
+        } else {
+            Held::New
+        }
+    }
+
+    /// Hand on held segments that now start at or before the next expected byte.
+    fn drain<'a>(&mut self, out: &mut Vec<Delivery<'a>>) {
+        while let Some(entry) = self.held.first_entry() {
+            if *entry.key() > self.next_off {
+                break;
+            }
+            let (start, (packet, bytes)) = entry.remove_entry();
+            self.held_bytes -= bytes.len();
+            let skip = (self.next_off - start) as usize;
+            if skip < bytes.len() {
+                let tail = if skip == 0 {
+                    bytes
+                } else {
+                    bytes[skip..].to_vec()
+                };
+                self.deliver(packet, Cow::Owned(tail), out);
+            }
+        }
+    }
+
+    /// Declare the hole before the first held segment a gap and move past it.
+    fn skip_gap<'a>(&mut self, out: &mut Vec<Delivery<'a>>) {
+        let Some((&start, _)) = self.held.first_key_value() else {
+            return;
+        };
+        if start > self.next_off {
+            let len = start - self.next_off;
+            out.push(Delivery::Gap { len });
+            self.gap_bytes += len;
+            self.next_off = start;
+            self.next_seq = self.next_seq.map(|s| s.wrapping_add(len as u32));
+        }
+        self.drain(out);
+    }
+}
+
+enum Held {
+    New,
+    Overlap,
+    Duplicate,
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    /// The stream as delivered: bytes, with gaps as that many `?`.
+    fn flatten(out: &[Delivery<'_>]) -> Vec<u8> {
+        let mut v = Vec::new();
+        for d in out {
+            match d {
+                Delivery::Data { bytes, .. } => v.extend_from_slice(bytes),
+                Delivery::Gap { len } => v.extend(std::iter::repeat_n(b'?', *len as usize)),
+            }
+        }
+        v
+    }
+
+    #[test]
+    fn in_order_is_borrowed_and_out_of_order_is_placed() {
+        let mut r = Reassembler::default();
+        r.start_after_syn(999);
+        let mut out = Vec::new();
+        assert_eq!(r.push(0, 1000, b"hello ", &mut out), SegmentNote::default());
+        assert!(matches!(
+            out[0],
+            Delivery::Data {
+                bytes: Cow::Borrowed(_),
+                ..
+            }
+        ));
+        let n = r.push(2, 1012, b"!", &mut out);
+        assert!(n.out_of_order);
+        assert_eq!(r.held_bytes(), 1);
+        r.push(1, 1006, b"world", &mut out);
+        r.push(3, 1011, b"s", &mut out);
+        assert_eq!(flatten(&out), b"hello worlds!");
+        assert_eq!(r.held_bytes(), 0);
+    }
+
+    #[test]
+    fn retransmission_and_overlap_keep_the_first_copy() {
+        let mut r = Reassembler::default();
+        let mut out = Vec::new();
+        r.push(0, 10, b"abcd", &mut out);
+        assert!(r.push(1, 10, b"XXXX", &mut out).retransmission);
+        let n = r.push(2, 12, b"YYef", &mut out);
+        assert!(n.overlap && !n.retransmission);
+        assert_eq!(flatten(&out), b"abcdef");
+    }
+
+    #[test]
+    fn a_hole_becomes_a_gap_when_the_budget_is_spent() {
+        let mut r = Reassembler::new(8);
+        let mut out = Vec::new();
+        r.push(0, 0, b"ab", &mut out);
+        r.push(1, 5, b"fghij", &mut out); // 3 bytes missing before it
+        assert_eq!(flatten(&out), b"ab");
+        r.push(2, 10, b"klmno", &mut out); // over the 8-byte budget
+        assert_eq!(flatten(&out), b"ab???fghijklmno");
+        assert_eq!((r.gap_bytes, r.held_bytes()), (3, 0));
+        r.push(3, 15, b"p", &mut out);
+        assert_eq!(
+            flatten(&out),
+            b"ab???fghijklmnop",
+            "delivery resumed after the gap"
+        );
+    }
+
+    #[test]
+    fn finish_gives_up_trailing_holes_and_sequence_numbers_wrap() {
+        let mut r = Reassembler::default();
+        let mut out = Vec::new();
+        r.push(0, u32::MAX - 1, b"ab", &mut out);
+        r.push(1, 1, b"d", &mut out);
+        r.finish(&mut out);
+        assert_eq!(flatten(&out), b"ab?d");
+    }
+
+    proptest! {
+        /// Any cutting, reordering and duplication of a stream delivers it exactly,
+        /// and memory held never passes the budget.
+        #[test]
+        fn shuffled_segments_reassemble(
+            data in proptest::collection::vec(any::<u8>(), 1..2000),
+            cuts in proptest::collection::vec(1usize..200, 1..40),
+            order in proptest::collection::vec(any::<u16>(), 40),
+            dups in proptest::collection::vec(any::<bool>(), 40),
+            isn in any::<u32>(),
+        ) {
+            let mut segs = Vec::new();
+            let (mut at, mut i) = (0usize, 0usize);
+            while at < data.len() {
+                let n = cuts[i % cuts.len()].min(data.len() - at);
+                segs.push((at, n));
+                if dups[i % dups.len()] { segs.push((at, n)); }
+                at += n;
+                i += 1;
+            }
+            // Keep the first segment first so the stream start is known; shuffle the rest.
+            let mut rest: Vec<_> = segs.split_off(1);
+            rest.sort_by_key(|s| order[(s.0 + s.1) % order.len()]);
+            segs.extend(rest);
+            let mut r = Reassembler::new(1 << 20);
+            r.start_after_syn(isn.wrapping_sub(1));
+            let mut out = Vec::new();
+            for (k, (at, n)) in segs.iter().enumerate() {
+                r.push(k as u32, isn.wrapping_add(*at as u32), &data[*at..*at + n], &mut out);
+                prop_assert!(r.held_bytes() <= 1 << 20);
+            }
+            r.finish(&mut out);
+            prop_assert_eq!(flatten(&out), data);
+            prop_assert_eq!(r.gap_bytes, 0);
+        }
+    }
+}
