@@ -31,6 +31,21 @@ pub struct TcpCounts {
     pub syn_retransmissions: u64,
 }
 
+/// HTTP counts from the stream analysis.
+#[derive(Clone, Debug, Default, Serialize, PartialEq, Eq)]
+pub struct HttpCounts {
+    pub requests: u64,
+    pub responses: u64,
+    /// Requests carrying an `Upgrade` header.
+    pub upgrade_requests: u64,
+    /// `101 Switching Protocols` responses.
+    pub switching_protocols: u64,
+    /// WebSocket opening handshakes (Upgrade: websocket answered by 101).
+    pub websocket_handshakes: u64,
+    /// Of those, how many had a wrong `Sec-WebSocket-Accept`.
+    pub websocket_accept_mismatches: u64,
+}
+
 /// The object `layerscope stats --json` prints.
 #[derive(Clone, Debug, Serialize)]
 pub struct Stats {
@@ -51,12 +66,33 @@ pub struct Stats {
     /// Packets containing each protocol (`eth`, `ipv4`, `tcp`, ...).
     pub protocols: BTreeMap<String, u64>,
     pub tcp: TcpCounts,
+    pub http: HttpCounts,
     /// Flows (5-tuples, both directions together).
     pub flows: u64,
     /// Warnings on packets (one per anomaly) plus warnings about the file.
     pub warnings: u64,
     /// Why reading stopped early, if it did.
     pub errors: Vec<String>,
+}
+
+fn http_counts(h: &crate::analysis::http::HttpAnalysis) -> HttpCounts {
+    use crate::analysis::http::StartLine;
+    let mut c = HttpCounts::default();
+    for m in &h.messages {
+        match m.start {
+            StartLine::Request { .. } => {
+                c.requests += 1;
+                c.upgrade_requests += u64::from(m.header("Upgrade").is_some());
+            }
+            StartLine::Response { code, .. } => {
+                c.responses += 1;
+                c.switching_protocols += u64::from(code == 101);
+            }
+        }
+    }
+    c.websocket_handshakes = h.websockets.len() as u64;
+    c.websocket_accept_mismatches = h.websockets.iter().filter(|w| !w.accept_ok).count() as u64;
+    c
 }
 
 /// Open `path` and count it.
@@ -84,6 +120,7 @@ pub fn from_store(file: &str, store: &Store) -> Stats {
         link_types: BTreeMap::new(),
         protocols: BTreeMap::new(),
         tcp: TcpCounts::default(),
+        http: http_counts(&store.analysis.http),
         flows: store.flows.len() as u64,
         warnings: cap.warnings.len() as u64,
         errors: cap.damage.iter().map(|d| d.message.clone()).collect(),

@@ -88,7 +88,32 @@ fn expected(row: &HashMap<String, String>, col: &str) -> u64 {
         .map_or_else(|| num(row, col), |(_, _, v, _)| *v)
 }
 
-/// Conversations and handshakes from the TCP analysis against tshark's counts.
+/// The one capture with a wrong `Sec-WebSocket-Accept` is caught, and a 101 to
+/// `Upgrade: tcp` is not taken for WebSocket.
+#[test]
+fn websocket_accept_is_verified() {
+    let st = |f: &str| stats::collect(&corpus_dir().join(f)).expect("opens").http;
+    let wrong = st("zeek__websocket-wrong-accept-header.pcap");
+    assert_eq!(
+        (
+            wrong.websocket_handshakes,
+            wrong.websocket_accept_mismatches
+        ),
+        (1, 1)
+    );
+    let ok = st("zeek__http-websocket.pcap");
+    assert_eq!(
+        (ok.websocket_handshakes, ok.websocket_accept_mismatches),
+        (1, 0)
+    );
+    let docker = st("zeek__http-docker-http-upgrade.pcap");
+    assert_eq!(
+        (docker.switching_protocols, docker.websocket_handshakes),
+        (1, 0)
+    );
+}
+
+/// Conversations, handshakes and HTTP upgrades from the analysis against tshark's counts.
 #[test]
 fn corpus_handshakes_match_tshark() {
     let mut failures = Vec::new();
@@ -104,6 +129,8 @@ fn corpus_handshakes_match_tshark() {
             ("tcp_streams", t.conversations),
             ("rst_reply_to_syn", t.refused),
             ("syn_retrans", t.syn_retransmissions),
+            ("http101", st.http.switching_protocols),
+            ("http_upgrade_requests", st.http.upgrade_requests),
         ];
         for (col, v) in got {
             let want = expected(&row, col);

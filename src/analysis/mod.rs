@@ -2,6 +2,7 @@
 //! TCP conversations and their handshakes (more protocols follow: reassembly,
 //! HTTP, WebSocket, Engine.IO, Socket.IO).
 
+pub mod http;
 pub mod tcp;
 
 use crate::capture::Capture;
@@ -11,16 +12,18 @@ use crate::dissect::Summary;
 #[derive(Default)]
 pub struct Analysis {
     pub tcp: tcp::TcpAnalysis,
+    pub http: http::HttpAnalysis,
 }
 
 impl Analysis {
     pub fn run(capture: &Capture, summaries: &[Summary]) -> Analysis {
-        Analysis {
-            tcp: tcp::TcpAnalysis::run(capture, summaries),
-        }
+        let mut http = http::HttpAnalysis::default();
+        let tcp = tcp::TcpAnalysis::run(capture, summaries, &mut http);
+        http.finish();
+        Analysis { tcp, http }
     }
 
     pub fn heap_bytes(&self) -> usize {
-        self.tcp.heap_bytes()
+        self.tcp.heap_bytes() + self.http.heap_bytes()
     }
 }

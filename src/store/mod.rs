@@ -152,6 +152,7 @@ impl Store {
                 .unwrap_or(d.layers.len());
             d.layers.insert(at, layer);
         }
+        self.add_http_layers(id, &mut d);
         let comments = self.comments(id);
         if let Some(frame) = d.layers.first_mut().filter(|_| !comments.is_empty()) {
             let range = frame.range;
@@ -162,6 +163,26 @@ impl Store {
             }
         }
         Some(d)
+    }
+
+    /// HTTP messages shown at this packet replace its raw data layer.
+    fn add_http_layers(&self, id: PacketId, d: &mut Dissection) {
+        let http = &self.analysis.http;
+        let mut layers: Vec<_> = http.messages_at(id.0).map(|(m, _)| m).collect();
+        if layers.is_empty() {
+            return;
+        }
+        let data = d.layers.iter().position(|l| l.protocol == "data");
+        let range = data.map_or_else(
+            || d.layers.last().map_or([0, 0], |l| l.range),
+            |i| d.layers[i].range,
+        );
+        if let Some(i) = data {
+            d.layers.remove(i);
+        }
+        for m in layers.drain(..) {
+            d.layers.push(http.layer(m, range));
+        }
     }
 
     /// The comments stored for one packet (pcapng `opt_comment`), in file order.
@@ -181,7 +202,14 @@ impl Store {
         let i = id.index();
         let origlen = self.capture.record(i).map_or(0, |r| r.origlen);
         let (lt, data) = (self.capture.link_type(i), self.capture.data(i));
-        dissect::columns(lt, data, origlen, self.tcp_rel(id))
+        let mut c = dissect::columns(lt, data, origlen, self.tcp_rel(id));
+        let http = &self.analysis.http;
+        let infos: Vec<String> = http.messages_at(id.0).map(|(m, _)| http.info(m)).collect();
+        if !infos.is_empty() {
+            c.protocol = "HTTP".into();
+            c.info = infos.join(" , ");
+        }
+        c
     }
 
     /// Seconds since the first packet.

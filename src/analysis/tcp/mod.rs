@@ -13,6 +13,9 @@ use serde::Serialize;
 pub use handshake::{Handshake, Role, Seg};
 pub use reassembly::Reassembler;
 
+use super::http::{HttpAnalysis, HttpConversation};
+use reassembly::Delivery;
+
 use crate::capture::Capture;
 use crate::dissect::{self, tcp_flags, Field, Layer, Osi, Proto, Summary, TcpOptionsOffered};
 use crate::store::{FlowId, PacketId};
@@ -157,15 +160,26 @@ pub const MAX_TOTAL_HELD: usize = 256 << 20;
 #[derive(Default)]
 struct Streams {
     dirs: Vec<[Reassembler; 2]>,
+    http: Vec<HttpConversation>,
     held_total: usize,
 }
 
 impl Streams {
     /// Feed segment `i` of conversation `conv`; returns its reassembly notes.
-    fn feed(&mut self, c: &mut TcpConversation, conv: u32, cap: &Capture, i: usize, s: &Seg) -> u8 {
+    fn feed(
+        &mut self,
+        c: &mut TcpConversation,
+        conv: u32,
+        cap: &Capture,
+        i: usize,
+        s: &Seg,
+        http: &mut HttpAnalysis,
+    ) -> u8 {
+        let conv_id = conv;
         let conv = conv as usize;
         if self.dirs.len() <= conv {
             self.dirs.resize_with(conv + 1, Default::default);
+            self.http.resize_with(conv + 1, Default::default);
         }
         let side = usize::from(!s.from_client);
         let r = &mut self.dirs[conv][side];
@@ -187,7 +201,7 @@ impl Streams {
             r.finish(&mut out);
             self.held_total -= before;
         }
-        // Nothing consumes `out` yet: the HTTP and WebSocket parsers will.
+        deliver(http, &mut self.http[conv], conv_id, s.from_client, out);
         c.retransmitted_segments += u32::from(n.retransmission);
         c.out_of_order_segments += u32::from(n.out_of_order);
         (if n.retransmission {
@@ -203,13 +217,35 @@ impl Streams {
     }
 
     /// End of capture: give up remaining holes and record each direction's totals.
-    fn finish(&mut self, convs: &mut [TcpConversation]) {
-        for (c, dirs) in convs.iter_mut().zip(self.dirs.iter_mut()) {
+    fn finish(&mut self, convs: &mut [TcpConversation], http: &mut HttpAnalysis) {
+        let all = convs
+            .iter_mut()
+            .zip(self.dirs.iter_mut())
+            .zip(self.http.iter_mut());
+        for (conv, ((c, dirs), h)) in all.enumerate() {
             for (side, r) in dirs.iter_mut().enumerate() {
-                r.finish(&mut Vec::new());
+                let mut out = Vec::new();
+                r.finish(&mut out);
+                deliver(http, h, conv as u32, side == 0, out);
                 c.stream_bytes[side] = r.delivered_bytes;
                 c.gap_bytes[side] = r.gap_bytes;
             }
+        }
+    }
+}
+
+/// Hand reassembled bytes and gaps of one direction on to the HTTP parser.
+fn deliver(
+    http: &mut HttpAnalysis,
+    h: &mut HttpConversation,
+    conv: u32,
+    from_client: bool,
+    out: Vec<Delivery<'_>>,
+) {
+    for d in out {
+        match d {
+            Delivery::Data { packet, bytes } => http.data(h, conv, from_client, packet, &bytes),
+            Delivery::Gap { len } => http.gap(h, from_client, len),
         }
     }
 }
@@ -256,7 +292,8 @@ fn offered_text(o: &TcpOptionsOffered) -> String {
 
 impl TcpAnalysis {
     /// Follow every TCP segment of the capture, in capture order.
-    pub fn run(capture: &Capture, summaries: &[Summary]) -> TcpAnalysis {
+    /// Reassembled bytes go on to `http`.
+    pub fn run(capture: &Capture, summaries: &[Summary], http: &mut HttpAnalysis) -> TcpAnalysis {
         let mut a = TcpAnalysis {
             conversations: Vec::new(),
             conv_of: vec![u32::MAX; summaries.len()],
@@ -279,9 +316,9 @@ impl TcpAnalysis {
             c.handshake = next;
             a.roles[i] = role;
             record(c, capture, i, ts, &seg, role);
-            a.notes[i] = streams.feed(c, conv, capture, i, &seg);
+            a.notes[i] = streams.feed(c, conv, capture, i, &seg, http);
         }
-        streams.finish(&mut a.conversations);
+        streams.finish(&mut a.conversations, http);
         a
     }
 

@@ -1,0 +1,809 @@
+//! HTTP/1.x on any port, found by content, over reassembled TCP streams.
+//!
+//! Message heads are parsed with `httparse` once complete (they may span many
+//! segments; a head is held up to [`MAX_HEAD`] bytes); bodies are followed by
+//! Content-Length, chunked encoding or connection close, so pipelined messages
+//! are found one after the other. Responses are paired with requests in order.
+//! A `GET` with `Upgrade: websocket` answered by `101 Switching Protocols`
+//! switches the conversation to WebSocket, and `Sec-WebSocket-Accept` is checked
+//! against base64(SHA-1(key + GUID)) (RFC 6455 §4.2.2).
+
+use base64::Engine;
+
+use crate::dissect::{Field, Layer, Osi};
+use serde::Serialize;
+use sha1::{Digest, Sha1};
+
+/// Longest message head held while waiting for its end.
+pub const MAX_HEAD: usize = 64 * 1024;
+/// Most headers kept per message.
+const MAX_HEADERS: usize = 100;
+/// RFC 6455 §1.3: the GUID appended to the client's key.
+const WS_GUID: &str = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
+
+/// The first line of a message.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum StartLine {
+    Request {
+        method: String,
+        target: String,
+        version: u8,
+    },
+    Response {
+        version: u8,
+        code: u16,
+        reason: String,
+    },
+}
+
+/// One HTTP message.
+#[derive(Clone, Debug, Serialize)]
+pub struct HttpMessage {
+    pub conversation: u32,
+    pub from_client: bool,
+    pub start: StartLine,
+    pub headers: Box<[(Box<str>, Box<str>)]>,
+    /// Packets that carried the head (first, last).
+    pub head_packets: (u32, u32),
+    /// Body bytes seen (decoded chunk sizes for chunked bodies).
+    pub body_len: u64,
+    /// The packet that completed the message, once complete.
+    pub end_packet: Option<u32>,
+    /// For a response: the request it answers (index into the message list).
+    pub answers: Option<u32>,
+}
+
+impl HttpMessage {
+    /// The first header of that name (case-insensitive).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| &**v)
+    }
+
+    /// Whether a comma-separated header holds `token` (case-insensitive).
+    pub fn header_has(&self, name: &str, token: &str) -> bool {
+        self.headers
+            .iter()
+            .filter(|(n, _)| n.eq_ignore_ascii_case(name))
+            .any(|(_, v)| v.split(',').any(|t| t.trim().eq_ignore_ascii_case(token)))
+    }
+
+    /// The one-line summary tshark shows: `GET /x HTTP/1.1`, `HTTP/1.1 101 Switching Protocols`.
+    pub fn summary(&self) -> String {
+        match &self.start {
+            StartLine::Request {
+                method,
+                target,
+                version,
+            } => format!("{method} {target} HTTP/1.{version}"),
+            StartLine::Response {
+                version,
+                code,
+                reason,
+            } => format!("HTTP/1.{version} {code} {reason}"),
+        }
+    }
+}
+
+/// A WebSocket opening handshake (RFC 6455 §4).
+#[derive(Clone, Debug, Serialize)]
+pub struct WsHandshake {
+    pub conversation: u32,
+    pub request: u32,
+    pub response: u32,
+    pub key: String,
+    pub accept: Option<String>,
+    /// base64(SHA-1(key + 258EAFA5-E914-47DA-95CA-C5AB0DC85B11)).
+    pub expected_accept: String,
+    pub accept_ok: bool,
+    pub subprotocol: Option<String>,
+    pub extensions: Option<String>,
+}
+
+/// The `Sec-WebSocket-Accept` a server must answer to `key`.
+pub fn websocket_accept(key: &str) -> String {
+    let mut h = Sha1::new();
+    h.update(key.trim().as_bytes());
+    h.update(WS_GUID.as_bytes());
+    base64::engine::general_purpose::STANDARD.encode(h.finalize())
+}
+
+/// What one direction of a conversation is in the middle of.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum State {
+    /// Waiting for a message head (or deciding whether this is HTTP at all).
+    Head,
+    /// In a body with this many bytes left.
+    Body(u64),
+    /// In a chunked body: reading a size line, or `n` bytes of chunk data and its CRLF.
+    ChunkSize,
+    ChunkData(u64),
+    /// Body runs until the connection closes.
+    UntilClose,
+    /// Switched to another protocol (WebSocket): HTTP parsing stops here.
+    Upgraded,
+    /// Lost (a body whose length cannot be known): nothing more is parsed.
+    NotHttp,
+}
+
+/// One direction's parser.
+#[derive(Debug)]
+struct Dir {
+    state: State,
+    buf: Vec<u8>,
+    head_first: Option<u32>,
+    current: Option<u32>,
+}
+
+impl Default for Dir {
+    fn default() -> Self {
+        Dir {
+            state: State::Head,
+            buf: Vec::new(),
+            head_first: None,
+            current: None,
+        }
+    }
+}
+
+/// HTTP state of one conversation.
+#[derive(Debug, Default)]
+pub struct HttpConversation {
+    dirs: [Dir; 2],
+    /// Requests waiting for their response, oldest first.
+    pending: std::collections::VecDeque<u32>,
+    /// An Upgrade request is waiting for its answer.
+    upgrade_asked: Option<u32>,
+}
+
+/// All HTTP messages and WebSocket handshakes of a capture.
+#[derive(Debug, Default)]
+pub struct HttpAnalysis {
+    pub messages: Vec<HttpMessage>,
+    pub websockets: Vec<WsHandshake>,
+    /// (packet, message) for the packet that shows each message, sorted by packet.
+    shown_at: Vec<(u32, u32)>,
+}
+
+impl HttpAnalysis {
+    /// Index the packet that shows each message: the one that completed it (or
+    /// its head's last packet when it never completed). Call once, after the pass.
+    pub fn finish(&mut self) {
+        self.shown_at = (self.messages.iter().enumerate())
+            .map(|(i, m)| (m.end_packet.unwrap_or(m.head_packets.1), i as u32))
+            .collect();
+        self.shown_at.sort_unstable();
+    }
+
+    /// The messages packet `packet` shows (usually none or one).
+    pub fn messages_at(&self, packet: u32) -> impl Iterator<Item = (u32, &HttpMessage)> {
+        let start = self.shown_at.partition_point(|&(p, _)| p < packet);
+        self.shown_at[start..]
+            .iter()
+            .take_while(move |&&(p, _)| p == packet)
+            .map(|&(_, m)| (m, &self.messages[m as usize]))
+    }
+
+    /// The WebSocket handshake a message belongs to, if any.
+    pub fn websocket_of(&self, message: u32) -> Option<&WsHandshake> {
+        self.websockets
+            .iter()
+            .find(|w| w.request == message || w.response == message)
+    }
+
+    /// The Info text of a message: its first line, with the upgrade story.
+    pub fn info(&self, message: u32) -> String {
+        let m = &self.messages[message as usize];
+        let mut s = m.summary();
+        let ws = self.websocket_of(message);
+        match &m.start {
+            StartLine::Request { .. } => {
+                if let Some(u) = m.header("Upgrade") {
+                    s.push_str(&format!(" [Upgrade: {u}]"));
+                }
+            }
+            StartLine::Response { .. } => match ws {
+                Some(w) if w.accept_ok => s.push_str(" [Accept ✓]"),
+                Some(_) => s.push_str(" [Accept ✗]"),
+                None => {}
+            },
+        }
+        s
+    }
+
+    /// The application layer (OSI 7) for a message shown at a packet; `range` is
+    /// that packet's TCP payload (a head can span several packets).
+    pub fn layer(&self, message: u32, range: [u32; 2]) -> Layer {
+        let m = &self.messages[message as usize];
+        let f = |name, label, value: String| Field::new(name, label, value, range);
+        let title = format!("Hypertext Transfer Protocol: {}", m.summary());
+        let mut l = Layer::new(Osi::Application, "http", title, range);
+        match &m.start {
+            StartLine::Request {
+                method,
+                target,
+                version,
+            } => {
+                l.fields
+                    .push(f("http.request.method", "Request Method", method.clone()));
+                l.fields
+                    .push(f("http.request.uri", "Request URI", target.clone()));
+                l.fields.push(f(
+                    "http.request.version",
+                    "Request Version",
+                    format!("HTTP/1.{version}"),
+                ));
+            }
+            StartLine::Response {
+                version,
+                code,
+                reason,
+            } => {
+                l.fields.push(f(
+                    "http.response.version",
+                    "Response Version",
+                    format!("HTTP/1.{version}"),
+                ));
+                l.fields
+                    .push(f("http.response.code", "Status Code", code.to_string()));
+                l.fields
+                    .push(f("http.response.phrase", "Response Phrase", reason.clone()));
+            }
+        }
+        for (name, value) in m.headers.iter() {
+            l.fields
+                .push(f(header_field(name), "Header", format!("{name}: {value}")));
+        }
+        l.fields.push(f(
+            "http.content_length",
+            "Body length",
+            format!("{} bytes", m.body_len),
+        ));
+        let frame = |p: u32| (p + 1).to_string();
+        if let Some(req) = m.answers {
+            l.fields.push(f(
+                "http.request_in",
+                "Request in frame",
+                frame(self.messages[req as usize].head_packets.1),
+            ));
+        }
+        if let Some(resp) = self.messages.iter().find(|r| r.answers == Some(message)) {
+            l.fields.push(f(
+                "http.response_in",
+                "Response in frame",
+                frame(resp.head_packets.1),
+            ));
+        }
+        if let Some(w) = self.websocket_of(message).filter(|w| w.response == message) {
+            let verdict = if w.accept_ok {
+                "matches ✓"
+            } else {
+                "does NOT match ✗"
+            };
+            l.fields.push(
+                f("websocket.handshake", "WebSocket handshake", format!("Sec-WebSocket-Accept {verdict}")).with(
+                    vec![
+                        f("websocket.key", "Client key", w.key.clone()),
+                        f("websocket.accept", "Accept sent", w.accept.clone().unwrap_or_default()),
+                        f(
+                            "websocket.accept.expected",
+                            "Accept expected = base64(SHA-1(key + 258EAFA5-E914-47DA-95CA-C5AB0DC85B11))",
+                            w.expected_accept.clone(),
+                        ),
+                    ],
+                ),
+            );
+        }
+        l
+    }
+
+    /// Approximate heap held (messages and their headers).
+    pub fn heap_bytes(&self) -> usize {
+        let headers: usize = self
+            .messages
+            .iter()
+            .flat_map(|m| m.headers.iter())
+            .map(|(n, v)| n.len() + v.len() + 32)
+            .sum();
+        self.messages.capacity() * std::mem::size_of::<HttpMessage>()
+            + self.websockets.capacity() * std::mem::size_of::<WsHandshake>()
+            + headers
+    }
+
+    /// Bytes `data` of conversation `conv`, direction `from_client`, carried by `packet`.
+    pub fn data(
+        &mut self,
+        c: &mut HttpConversation,
+        conv: u32,
+        from_client: bool,
+        packet: u32,
+        mut data: &[u8],
+    ) {
+        let side = usize::from(!from_client);
+        while !data.is_empty() {
+            let used = self.step(c, conv, side, packet, data);
+            if used == 0 {
+                break;
+            }
+            data = &data[used..];
+        }
+    }
+
+    /// Bytes that were never captured: a body may absorb them; elsewhere parsing
+    /// resynchronises at the next segment that starts a message.
+    pub fn gap(&mut self, c: &mut HttpConversation, from_client: bool, len: u64) {
+        let d = &mut c.dirs[usize::from(!from_client)];
+        d.state = match d.state {
+            State::Body(n) if n > len => State::Body(n - len),
+            State::Upgraded | State::NotHttp | State::UntilClose => d.state,
+            _ => State::Head,
+        };
+        d.buf.clear();
+        d.head_first = None;
+    }
+
+    /// One parsing step; returns the bytes used (0: wait for more).
+    fn step(
+        &mut self,
+        c: &mut HttpConversation,
+        conv: u32,
+        side: usize,
+        packet: u32,
+        data: &[u8],
+    ) -> usize {
+        let d = &mut c.dirs[side];
+        match d.state {
+            State::Upgraded | State::NotHttp => data.len(),
+            State::UntilClose => self.body_bytes(c, side, data.len() as u64, data.len()),
+            State::Body(n) => {
+                let take = n.min(data.len() as u64);
+                let used = self.body_bytes(c, side, take, take as usize);
+                let d = &mut c.dirs[side];
+                d.state = if n == take {
+                    State::Head
+                } else {
+                    State::Body(n - take)
+                };
+                if n == take {
+                    self.complete(c, side, packet);
+                }
+                used
+            }
+            State::ChunkSize => self.chunk_size(c, side, packet, data),
+            State::ChunkData(n) => {
+                // `n` counts the chunk's data and its closing CRLF.
+                let take = n.min(data.len() as u64);
+                let body = take.min(n.saturating_sub(2));
+                let used = self.body_bytes(c, side, body, take as usize);
+                c.dirs[side].state = if n == take {
+                    State::ChunkSize
+                } else {
+                    State::ChunkData(n - take)
+                };
+                used
+            }
+            State::Head => self.head(c, conv, side, packet, data),
+        }
+    }
+
+    /// Count `n` body bytes for the current message; returns `used` (bytes consumed).
+    fn body_bytes(&mut self, c: &HttpConversation, side: usize, n: u64, used: usize) -> usize {
+        if let Some(m) = c.dirs[side].current {
+            self.messages[m as usize].body_len += n;
+        }
+        used
+    }
+
+    /// Accumulate a head and parse it once its blank line is in.
+    fn head(
+        &mut self,
+        c: &mut HttpConversation,
+        conv: u32,
+        side: usize,
+        packet: u32,
+        data: &[u8],
+    ) -> usize {
+        let d = &mut c.dirs[side];
+        if d.buf.is_empty() && !looks_like_start(data, side == 0) {
+            // Not the start of a message (another protocol, or bytes after a gap):
+            // skip this delivery and look again at the next one, so HTTP after a
+            // SOCKS or proxy preamble, or after a gap, is still found.
+            return data.len();
+        }
+        d.head_first.get_or_insert(packet);
+        let before = d.buf.len();
+        let room = MAX_HEAD.saturating_sub(before);
+        d.buf.extend_from_slice(&data[..data.len().min(room)]);
+        match parse_head(&d.buf, side == 0) {
+            Ok(None) if d.buf.len() < MAX_HEAD => data.len(),
+            Ok(None) | Err(()) => {
+                // Too long or not a valid head: drop it and look again at the next delivery.
+                d.buf.clear();
+                d.head_first = None;
+                data.len()
+            }
+            Ok(Some((head_len, start, headers))) => {
+                let first = d.head_first.take().unwrap_or(packet);
+                d.buf.clear();
+                let used = head_len.saturating_sub(before);
+                self.new_message(c, conv, side, start, headers, (first, packet));
+                used
+            }
+        }
+    }
+
+    fn new_message(
+        &mut self,
+        c: &mut HttpConversation,
+        conv: u32,
+        side: usize,
+        start: StartLine,
+        headers: Box<[(Box<str>, Box<str>)]>,
+        head_packets: (u32, u32),
+    ) {
+        let idx = self.messages.len() as u32;
+        let mut m = HttpMessage {
+            conversation: conv,
+            from_client: side == 0,
+            start,
+            headers,
+            head_packets,
+            body_len: 0,
+            end_packet: None,
+            answers: None,
+        };
+        let is_request = matches!(m.start, StartLine::Request { .. });
+        if is_request {
+            c.pending.push_back(idx);
+            if m.header_has("Connection", "upgrade") || m.header("Upgrade").is_some() {
+                c.upgrade_asked = Some(idx);
+            }
+        } else if !matches!(
+            m.start,
+            StartLine::Response {
+                code: 100..=199,
+                ..
+            }
+        ) || self.is_switch(&m)
+        {
+            m.answers = c.pending.pop_front();
+        }
+        let state = self.body_state(&m, c);
+        self.messages.push(m);
+        c.dirs[side].current = Some(idx);
+        c.dirs[side].state = state;
+        if state == State::Head {
+            self.complete(c, side, head_packets.1);
+        }
+        if state == State::Upgraded {
+            self.upgraded(c, idx);
+        }
+    }
+
+    fn is_switch(&self, m: &HttpMessage) -> bool {
+        matches!(m.start, StartLine::Response { code: 101, .. })
+    }
+
+    /// How the body of `m` is delimited (RFC 9112 §6.3).
+    fn body_state(&self, m: &HttpMessage, c: &HttpConversation) -> State {
+        let (request_method, code) = match &m.start {
+            StartLine::Request { .. } => (None, None),
+            StartLine::Response { code, .. } => {
+                let req = m.answers.and_then(|r| self.messages.get(r as usize));
+                let method = req.and_then(|r| match &r.start {
+                    StartLine::Request { method, .. } => Some(method.as_str()),
+                    _ => None,
+                });
+                (method, Some(*code))
+            }
+        };
+        if code == Some(101) && c.upgrade_asked.is_some() {
+            return State::Upgraded;
+        }
+        if matches!(code, Some(100..=199 | 204 | 304)) || request_method == Some("HEAD") {
+            return State::Head;
+        }
+        if m.header_has("Transfer-Encoding", "chunked") {
+            return State::ChunkSize;
+        }
+        match m.header("Content-Length").map(|v| v.trim().parse::<u64>()) {
+            Some(Ok(0)) => State::Head,
+            Some(Ok(n)) => State::Body(n),
+            Some(Err(_)) => State::NotHttp,
+            None if code.is_some() => State::UntilClose,
+            None => State::Head,
+        }
+    }
+
+    fn chunk_size(
+        &mut self,
+        c: &mut HttpConversation,
+        side: usize,
+        packet: u32,
+        data: &[u8],
+    ) -> usize {
+        let d = &mut c.dirs[side];
+        let before = d.buf.len();
+        d.buf.extend_from_slice(&data[..data.len().min(1024)]);
+        match httparse::parse_chunk_size(&d.buf) {
+            Ok(httparse::Status::Complete((n, 0))) => {
+                // Last chunk: skip an empty trailer (CRLF) if it is there.
+                let end = if d.buf[n..].starts_with(b"\r\n") {
+                    n + 2
+                } else {
+                    n
+                };
+                d.buf.clear();
+                d.state = State::Head;
+                self.complete(c, side, packet);
+                end.saturating_sub(before)
+            }
+            Ok(httparse::Status::Complete((n, size))) => {
+                d.buf.clear();
+                d.state = State::ChunkData(size.saturating_add(2));
+                n.saturating_sub(before)
+            }
+            Ok(httparse::Status::Partial) if d.buf.len() < 1024 => data.len(),
+            _ => {
+                d.buf.clear();
+                d.state = State::NotHttp;
+                data.len()
+            }
+        }
+    }
+
+    fn complete(&mut self, c: &mut HttpConversation, side: usize, packet: u32) {
+        if let Some(m) = c.dirs[side].current.take() {
+            self.messages[m as usize].end_packet = Some(packet);
+        }
+    }
+
+    /// A 101 answered an Upgrade request: both directions leave HTTP.
+    fn upgraded(&mut self, c: &mut HttpConversation, response: u32) {
+        c.dirs[0].state = State::Upgraded;
+        c.dirs[1].state = State::Upgraded;
+        let head_end = self.messages[response as usize].head_packets.1;
+        self.messages[response as usize].end_packet = Some(head_end);
+        let Some(request) = c.upgrade_asked.take() else {
+            return;
+        };
+        let req = &self.messages[request as usize];
+        let resp = &self.messages[response as usize];
+        if !req.header_has("Upgrade", "websocket") {
+            return; // a 101 to something else (Upgrade: tcp, h2c): not WebSocket
+        }
+        let key = req
+            .header("Sec-WebSocket-Key")
+            .unwrap_or("")
+            .trim()
+            .to_string();
+        let accept = resp
+            .header("Sec-WebSocket-Accept")
+            .map(|a| a.trim().to_string());
+        let expected_accept = websocket_accept(&key);
+        self.websockets.push(WsHandshake {
+            conversation: req.conversation,
+            request,
+            response,
+            accept_ok: accept.as_deref() == Some(expected_accept.as_str()),
+            key,
+            accept,
+            expected_accept,
+            subprotocol: resp.header("Sec-WebSocket-Protocol").map(str::to_string),
+            extensions: resp.header("Sec-WebSocket-Extensions").map(str::to_string),
+        });
+    }
+}
+
+/// Wireshark's field name for a header.
+fn header_field(name: &str) -> &'static str {
+    const KNOWN: [(&str, &str); 13] = [
+        ("host", "http.host"),
+        ("user-agent", "http.user_agent"),
+        ("content-type", "http.content_type"),
+        ("content-length", "http.content_length_header"),
+        ("connection", "http.connection"),
+        ("upgrade", "http.upgrade"),
+        ("transfer-encoding", "http.transfer_encoding"),
+        ("server", "http.server"),
+        ("sec-websocket-key", "http.sec_websocket_key"),
+        ("sec-websocket-accept", "http.sec_websocket_accept"),
+        ("sec-websocket-version", "http.sec_websocket_version"),
+        ("sec-websocket-extensions", "http.sec_websocket_extensions"),
+        ("sec-websocket-protocol", "http.sec_websocket_protocol"),
+    ];
+    KNOWN
+        .iter()
+        .find(|(n, _)| n.eq_ignore_ascii_case(name))
+        .map_or("http.header", |(_, f)| f)
+}
+
+/// Could `data` start an HTTP message (a request from the client, a response from the server)?
+fn looks_like_start(data: &[u8], from_client: bool) -> bool {
+    if from_client {
+        let token_len = data
+            .iter()
+            .take(16)
+            .take_while(|b| b.is_ascii_uppercase())
+            .count();
+        token_len >= 3 && data.get(token_len) == Some(&b' ')
+    } else {
+        data.starts_with(b"HTTP/1.") || (data.len() < 7 && b"HTTP/1.".starts_with(data))
+    }
+}
+
+type Head = (usize, StartLine, Box<[(Box<str>, Box<str>)]>);
+
+/// `try_parse` for a message head: `Ok(None)` needs more bytes.
+fn parse_head(buf: &[u8], request: bool) -> Result<Option<Head>, ()> {
+    let mut hs = [httparse::EMPTY_HEADER; MAX_HEADERS];
+    let text = |b: &[u8]| String::from_utf8_lossy(b).into();
+    if request {
+        let mut r = httparse::Request::new(&mut hs);
+        match r.parse(buf) {
+            Ok(httparse::Status::Complete(n)) => {
+                let start = StartLine::Request {
+                    method: r.method.unwrap_or("").to_string(),
+                    target: r.path.unwrap_or("").to_string(),
+                    version: r.version.unwrap_or(1),
+                };
+                Ok(Some((
+                    n,
+                    start,
+                    r.headers
+                        .iter()
+                        .map(|h| (h.name.into(), text(h.value)))
+                        .collect(),
+                )))
+            }
+            Ok(httparse::Status::Partial) => Ok(None),
+            Err(_) => Err(()),
+        }
+    } else {
+        let mut r = httparse::Response::new(&mut hs);
+        match r.parse(buf) {
+            Ok(httparse::Status::Complete(n)) => {
+                let start = StartLine::Response {
+                    version: r.version.unwrap_or(1),
+                    code: r.code.unwrap_or(0),
+                    reason: r.reason.unwrap_or("").to_string(),
+                };
+                Ok(Some((
+                    n,
+                    start,
+                    r.headers
+                        .iter()
+                        .map(|h| (h.name.into(), text(h.value)))
+                        .collect(),
+                )))
+            }
+            Ok(httparse::Status::Partial) => Ok(None),
+            Err(_) => Err(()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn feed(chunks: &[(bool, &[u8])]) -> HttpAnalysis {
+        let mut a = HttpAnalysis::default();
+        let mut c = HttpConversation::default();
+        for (i, (client, bytes)) in chunks.iter().enumerate() {
+            a.data(&mut c, 0, *client, i as u32, bytes);
+        }
+        a
+    }
+
+    #[test]
+    fn rfc6455_example_accept() {
+        // RFC 6455 §1.3's worked example.
+        assert_eq!(
+            websocket_accept("dGhlIHNhbXBsZSBub25jZQ=="),
+            "s3pPLMBiTxaQ9kYGzzhZRbK+xOo="
+        );
+    }
+
+    #[test]
+    fn pipelined_requests_pair_with_responses_across_segments() {
+        let a = feed(&[
+            (true, b"GET /a HTTP/1.1\r\nHost: x\r\n\r\nGET /b HT"),
+            (true, b"TP/1.1\r\nHost: x\r\n\r\n"),
+            (false, b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhel"),
+            (false, b"loHTTP/1.1 404 Not Found\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n"),
+        ]);
+        let s: Vec<String> = a.messages.iter().map(|m| m.summary()).collect();
+        assert_eq!(
+            s,
+            [
+                "GET /a HTTP/1.1",
+                "GET /b HTTP/1.1",
+                "HTTP/1.1 200 OK",
+                "HTTP/1.1 404 Not Found"
+            ]
+        );
+        assert_eq!(a.messages[1].head_packets, (0, 1));
+        assert_eq!(
+            (a.messages[2].answers, a.messages[3].answers),
+            (Some(0), Some(1))
+        );
+        assert_eq!(
+            (a.messages[2].body_len, a.messages[2].end_packet),
+            (5, Some(3))
+        );
+        assert_eq!(
+            (a.messages[3].body_len, a.messages[3].end_packet),
+            (3, Some(3))
+        );
+    }
+
+    #[test]
+    fn websocket_upgrade_is_checked_and_stops_http() {
+        let a = feed(&[
+            (true, b"GET /chat HTTP/1.1\r\nHost: h\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n"),
+            (false, b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\nSec-WebSocket-Extensions: permessage-deflate\r\n\r\n\x81\x02hi"),
+            (true, b"\x81\x82abcd\x09\x0b"),
+        ]);
+        assert_eq!(a.messages.len(), 2, "frames are not HTTP");
+        let ws = &a.websockets[0];
+        assert!(ws.accept_ok);
+        assert_eq!(ws.extensions.as_deref(), Some("permessage-deflate"));
+        assert_eq!((ws.request, ws.response), (0, 1));
+    }
+
+    #[test]
+    fn wrong_accept_and_non_websocket_upgrade() {
+        let a = feed(&[
+            (true, b"GET / HTTP/1.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n"),
+            (false, b"HTTP/1.1 101 Switching Protocols\r\nSec-WebSocket-Accept: wrong=\r\n\r\n"),
+        ]);
+        assert!(!a.websockets[0].accept_ok);
+        let a = feed(&[
+            (
+                true,
+                b"POST /attach HTTP/1.1\r\nUpgrade: tcp\r\nConnection: Upgrade\r\n\r\n",
+            ),
+            (
+                false,
+                b"HTTP/1.1 101 UPGRADED\r\nUpgrade: tcp\r\n\r\nraw bytes",
+            ),
+        ]);
+        assert!(a.websockets.is_empty(), "Upgrade: tcp is not WebSocket");
+        assert_eq!(a.messages.len(), 2);
+    }
+
+    #[test]
+    fn http_after_another_protocol_is_found_and_heads_are_bounded() {
+        // A SOCKS-like binary preamble, then HTTP in the next segment.
+        let a = feed(&[(true, b"\x05\x01\x00"), (true, b"GET / HTTP/1.1\r\n\r\n")]);
+        assert_eq!(a.messages.len(), 1);
+        let a = feed(&[(true, b"\x16\x03\x01\x02\x00 TLS hello")]);
+        assert!(a.messages.is_empty());
+        let mut a = HttpAnalysis::default();
+        let mut c = HttpConversation::default();
+        a.data(&mut c, 0, true, 0, b"GET / HTTP/1.1\r\n");
+        let line = [b'a'; 1000];
+        for i in 0..200 {
+            a.data(&mut c, 0, true, i, &line);
+        }
+        assert!(c.dirs[0].buf.len() <= MAX_HEAD);
+        assert!(a.messages.is_empty());
+    }
+
+    #[test]
+    fn head_response_and_until_close_bodies() {
+        let a = feed(&[
+            (true, b"HEAD / HTTP/1.1\r\n\r\n"),
+            (false, b"HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n"),
+            (true, b"GET / HTTP/1.0\r\n\r\n"),
+            (false, b"HTTP/1.0 200 OK\r\n\r\nbody until close"),
+        ]);
+        assert_eq!(a.messages.len(), 4);
+        assert_eq!(a.messages[1].end_packet, Some(1), "no body after HEAD");
+        assert_eq!(a.messages[3].body_len, 16);
+    }
+}
