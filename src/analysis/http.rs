@@ -37,13 +37,47 @@ pub enum StartLine {
     },
 }
 
+/// A message's header fields, kept in one allocation (`Name:value` lines), since a
+/// capture can hold millions of them.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Headers(Box<str>);
+
+impl Headers {
+    fn from_pairs<'a>(pairs: impl Iterator<Item = (&'a str, String)>) -> Headers {
+        let mut s = String::new();
+        for (n, v) in pairs {
+            s.push_str(n);
+            s.push(':');
+            // httparse forbids line breaks in values; keep it that way for `lines()`.
+            s.push_str(&v.replace(['\r', '\n'], " "));
+            s.push('\n');
+        }
+        Headers(s.into_boxed_str())
+    }
+
+    /// (name, value) pairs in message order.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.0.lines().filter_map(|l| l.split_once(':'))
+    }
+
+    pub fn heap_bytes(&self) -> usize {
+        self.0.len()
+    }
+}
+
+impl Serialize for Headers {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.iter())
+    }
+}
+
 /// One HTTP message.
 #[derive(Clone, Debug, Serialize)]
 pub struct HttpMessage {
     pub conversation: u32,
     pub from_client: bool,
     pub start: StartLine,
-    pub headers: Box<[(Box<str>, Box<str>)]>,
+    pub headers: Headers,
     /// Packets that carried the head (first, last).
     pub head_packets: (u32, u32),
     /// Body bytes seen (decoded chunk sizes for chunked bodies).
@@ -57,10 +91,7 @@ pub struct HttpMessage {
 impl HttpMessage {
     /// The first header of that name (case-insensitive).
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| &**v)
+        self.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v)
     }
 
     /// Whether a comma-separated header holds `token` (case-insensitive).
@@ -302,12 +333,7 @@ impl HttpAnalysis {
 
     /// Approximate heap held (messages and their headers).
     pub fn heap_bytes(&self) -> usize {
-        let headers: usize = self
-            .messages
-            .iter()
-            .flat_map(|m| m.headers.iter())
-            .map(|(n, v)| n.len() + v.len() + 32)
-            .sum();
+        let headers: usize = self.messages.iter().map(|m| m.headers.heap_bytes()).sum();
         self.messages.capacity() * std::mem::size_of::<HttpMessage>()
             + self.websockets.capacity() * std::mem::size_of::<WsHandshake>()
             + headers
@@ -341,7 +367,7 @@ impl HttpAnalysis {
             State::Upgraded | State::NotHttp | State::UntilClose => d.state,
             _ => State::Head,
         };
-        d.buf.clear();
+        d.buf = Vec::new();
         d.head_first = None;
     }
 
@@ -415,19 +441,29 @@ impl HttpAnalysis {
         }
         d.head_first.get_or_insert(packet);
         let before = d.buf.len();
-        let room = MAX_HEAD.saturating_sub(before);
-        d.buf.extend_from_slice(&data[..data.len().min(room)]);
-        match parse_head(&d.buf, side == 0) {
+        // Usually a head arrives whole: parse it in place, copying nothing.
+        let parsed = if before == 0 {
+            parse_head(data, side == 0)
+        } else {
+            let room = MAX_HEAD.saturating_sub(before);
+            d.buf.extend_from_slice(&data[..data.len().min(room)]);
+            parse_head(&d.buf, side == 0)
+        };
+        match parsed {
+            Ok(None) if before == 0 && data.len() < MAX_HEAD => {
+                d.buf.extend_from_slice(data);
+                data.len()
+            }
             Ok(None) if d.buf.len() < MAX_HEAD => data.len(),
             Ok(None) | Err(()) => {
                 // Too long or not a valid head: drop it and look again at the next delivery.
-                d.buf.clear();
+                d.buf = Vec::new();
                 d.head_first = None;
                 data.len()
             }
             Ok(Some((head_len, start, headers))) => {
                 let first = d.head_first.take().unwrap_or(packet);
-                d.buf.clear();
+                d.buf = Vec::new();
                 let used = head_len.saturating_sub(before);
                 self.new_message(c, conv, side, start, headers, (first, packet));
                 used
@@ -441,7 +477,7 @@ impl HttpAnalysis {
         conv: u32,
         side: usize,
         start: StartLine,
-        headers: Box<[(Box<str>, Box<str>)]>,
+        headers: Headers,
         head_packets: (u32, u32),
     ) {
         let idx = self.messages.len() as u32;
@@ -536,19 +572,19 @@ impl HttpAnalysis {
                 } else {
                     n
                 };
-                d.buf.clear();
+                d.buf = Vec::new();
                 d.state = State::Head;
                 self.complete(c, side, packet);
                 end.saturating_sub(before)
             }
             Ok(httparse::Status::Complete((n, size))) => {
-                d.buf.clear();
+                d.buf = Vec::new();
                 d.state = State::ChunkData(size.saturating_add(2));
                 n.saturating_sub(before)
             }
             Ok(httparse::Status::Partial) if d.buf.len() < 1024 => data.len(),
             _ => {
-                d.buf.clear();
+                d.buf = Vec::new();
                 d.state = State::NotHttp;
                 data.len()
             }
@@ -635,12 +671,12 @@ fn looks_like_start(data: &[u8], from_client: bool) -> bool {
     }
 }
 
-type Head = (usize, StartLine, Box<[(Box<str>, Box<str>)]>);
+type Head = (usize, StartLine, Headers);
 
 /// `try_parse` for a message head: `Ok(None)` needs more bytes.
 fn parse_head(buf: &[u8], request: bool) -> Result<Option<Head>, ()> {
     let mut hs = [httparse::EMPTY_HEADER; MAX_HEADERS];
-    let text = |b: &[u8]| String::from_utf8_lossy(b).into();
+    let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
     if request {
         let mut r = httparse::Request::new(&mut hs);
         match r.parse(buf) {
@@ -653,10 +689,7 @@ fn parse_head(buf: &[u8], request: bool) -> Result<Option<Head>, ()> {
                 Ok(Some((
                     n,
                     start,
-                    r.headers
-                        .iter()
-                        .map(|h| (h.name.into(), text(h.value)))
-                        .collect(),
+                    Headers::from_pairs(r.headers.iter().map(|h| (h.name, text(h.value)))),
                 )))
             }
             Ok(httparse::Status::Partial) => Ok(None),
@@ -674,10 +707,7 @@ fn parse_head(buf: &[u8], request: bool) -> Result<Option<Head>, ()> {
                 Ok(Some((
                     n,
                     start,
-                    r.headers
-                        .iter()
-                        .map(|h| (h.name.into(), text(h.value)))
-                        .collect(),
+                    Headers::from_pairs(r.headers.iter().map(|h| (h.name, text(h.value)))),
                 )))
             }
             Ok(httparse::Status::Partial) => Ok(None),

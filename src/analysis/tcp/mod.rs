@@ -202,6 +202,10 @@ impl Streams {
             self.held_total -= before;
         }
         deliver(http, &mut self.http[conv], conv_id, s.from_client, out);
+        if c.closed() {
+            // Closed: flush both directions and free their buffers now, not at the end.
+            self.flush(c, conv, http);
+        }
         c.retransmitted_segments += u32::from(n.retransmission);
         c.out_of_order_segments += u32::from(n.out_of_order);
         (if n.retransmission {
@@ -218,18 +222,24 @@ impl Streams {
 
     /// End of capture: give up remaining holes and record each direction's totals.
     fn finish(&mut self, convs: &mut [TcpConversation], http: &mut HttpAnalysis) {
-        let all = convs
-            .iter_mut()
-            .zip(self.dirs.iter_mut())
-            .zip(self.http.iter_mut());
-        for (conv, ((c, dirs), h)) in all.enumerate() {
-            for (side, r) in dirs.iter_mut().enumerate() {
-                let mut out = Vec::new();
-                r.finish(&mut out);
-                deliver(http, h, conv as u32, side == 0, out);
-                c.stream_bytes[side] = r.delivered_bytes;
-                c.gap_bytes[side] = r.gap_bytes;
-            }
+        for (conv, c) in convs.iter_mut().enumerate().take(self.dirs.len()) {
+            self.flush(c, conv, http);
+        }
+    }
+
+    /// Give up the holes of both directions of `conv`, add their totals to `c`,
+    /// and free their state.
+    fn flush(&mut self, c: &mut TcpConversation, conv: usize, http: &mut HttpAnalysis) {
+        let mut dirs = std::mem::take(&mut self.dirs[conv]);
+        let mut h = std::mem::take(&mut self.http[conv]);
+        for (side, r) in dirs.iter_mut().enumerate() {
+            let before = r.held_bytes();
+            let mut out = Vec::new();
+            r.finish(&mut out);
+            self.held_total -= before;
+            deliver(http, &mut h, conv as u32, side == 0, out);
+            c.stream_bytes[side] += r.delivered_bytes;
+            c.gap_bytes[side] += r.gap_bytes;
         }
     }
 }
