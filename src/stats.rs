@@ -76,18 +76,15 @@ pub struct Stats {
 }
 
 fn http_counts(h: &crate::analysis::http::HttpAnalysis) -> HttpCounts {
-    use crate::analysis::http::StartLine;
+    use crate::analysis::http::flag;
     let mut c = HttpCounts::default();
     for m in &h.messages {
-        match m.start {
-            StartLine::Request { .. } => {
-                c.requests += 1;
-                c.upgrade_requests += u64::from(m.header("Upgrade").is_some());
-            }
-            StartLine::Response { code, .. } => {
-                c.responses += 1;
-                c.switching_protocols += u64::from(code == 101);
-            }
+        if m.is_request() {
+            c.requests += 1;
+            c.upgrade_requests += u64::from(m.flags & flag::UPGRADE != 0);
+        } else {
+            c.responses += 1;
+            c.switching_protocols += u64::from(m.code == 101);
         }
     }
     c.websocket_handshakes = h.websockets.len() as u64;

@@ -71,15 +71,36 @@ impl Serialize for Headers {
     }
 }
 
-/// One HTTP message.
+/// A message head's text, parsed again from the packets when it is shown
+/// (records point back to the bytes instead of keeping a copy).
+#[derive(Clone, Debug, Serialize)]
+pub struct ParsedHead {
+    pub start: StartLine,
+    pub headers: Headers,
+}
+
+/// Message flags kept for analysis and statistics.
+pub mod flag {
+    /// A request with the HEAD method (its response has no body).
+    pub const HEAD_METHOD: u8 = 1;
+    /// The message carries an `Upgrade` header.
+    pub const UPGRADE: u8 = 2;
+}
+
+/// One HTTP message, as stored for every message of a capture: where its head is,
+/// and what the analysis needs. The text is re-read with [`HttpAnalysis::parse_head_of`].
 #[derive(Clone, Debug, Serialize)]
 pub struct HttpMessage {
     pub conversation: u32,
     pub from_client: bool,
-    pub start: StartLine,
-    pub headers: Headers,
+    /// Status code of a response; 0 for a request.
+    pub code: u16,
+    pub flags: u8,
     /// Packets that carried the head (first, last).
     pub head_packets: (u32, u32),
+    /// Where the head starts in its first packet's TCP payload, and its length.
+    pub head_offset: u32,
+    pub head_len: u32,
     /// Body bytes seen (decoded chunk sizes for chunked bodies).
     pub body_len: u64,
     /// The packet that completed the message, once complete.
@@ -89,9 +110,18 @@ pub struct HttpMessage {
 }
 
 impl HttpMessage {
+    pub fn is_request(&self) -> bool {
+        self.from_client
+    }
+}
+
+impl ParsedHead {
     /// The first header of that name (case-insensitive).
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v)
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v)
     }
 
     /// Whether a comma-separated header holds `token` (case-insensitive).
@@ -165,7 +195,8 @@ enum State {
 struct Dir {
     state: State,
     buf: Vec<u8>,
-    head_first: Option<u32>,
+    /// Where the head being collected started: (packet, offset in its TCP payload).
+    head_start: Option<(u32, u32)>,
     current: Option<u32>,
 }
 
@@ -174,7 +205,7 @@ impl Default for Dir {
         Dir {
             state: State::Head,
             buf: Vec::new(),
-            head_first: None,
+            head_start: None,
             current: None,
         }
     }
@@ -187,7 +218,15 @@ pub struct HttpConversation {
     /// Requests waiting for their response, oldest first.
     pending: std::collections::VecDeque<u32>,
     /// An Upgrade request is waiting for its answer.
-    upgrade_asked: Option<u32>,
+    upgrade_asked: Option<UpgradeAsk>,
+}
+
+/// What a 101 needs to know of the request that asked for it.
+#[derive(Debug)]
+struct UpgradeAsk {
+    request: u32,
+    websocket: bool,
+    key: String,
 }
 
 /// All HTTP messages and WebSocket handshakes of a capture.
@@ -226,8 +265,7 @@ impl HttpAnalysis {
     }
 
     /// The Info text of a message: its first line, with the upgrade story.
-    pub fn info(&self, message: u32) -> String {
-        let m = &self.messages[message as usize];
+    pub fn info(&self, message: u32, m: &ParsedHead) -> String {
         let mut s = m.summary();
         let ws = self.websocket_of(message);
         match &m.start {
@@ -247,12 +285,12 @@ impl HttpAnalysis {
 
     /// The application layer (OSI 7) for a message shown at a packet; `range` is
     /// that packet's TCP payload (a head can span several packets).
-    pub fn layer(&self, message: u32, range: [u32; 2]) -> Layer {
+    pub fn layer(&self, message: u32, h: &ParsedHead, range: [u32; 2]) -> Layer {
         let m = &self.messages[message as usize];
         let f = |name, label, value: String| Field::new(name, label, value, range);
-        let title = format!("Hypertext Transfer Protocol: {}", m.summary());
+        let title = format!("Hypertext Transfer Protocol: {}", h.summary());
         let mut l = Layer::new(Osi::Application, "http", title, range);
-        match &m.start {
+        match &h.start {
             StartLine::Request {
                 method,
                 target,
@@ -284,7 +322,7 @@ impl HttpAnalysis {
                     .push(f("http.response.phrase", "Response Phrase", reason.clone()));
             }
         }
-        for (name, value) in m.headers.iter() {
+        for (name, value) in h.headers.iter() {
             l.fields
                 .push(f(header_field(name), "Header", format!("{name}: {value}")));
         }
@@ -331,12 +369,11 @@ impl HttpAnalysis {
         l
     }
 
-    /// Approximate heap held (messages and their headers).
+    /// Approximate heap held.
     pub fn heap_bytes(&self) -> usize {
-        let headers: usize = self.messages.iter().map(|m| m.headers.heap_bytes()).sum();
         self.messages.capacity() * std::mem::size_of::<HttpMessage>()
             + self.websockets.capacity() * std::mem::size_of::<WsHandshake>()
-            + headers
+            + self.shown_at.capacity() * 8
     }
 
     /// Bytes `data` of conversation `conv`, direction `from_client`, carried by `packet`.
@@ -345,16 +382,17 @@ impl HttpAnalysis {
         c: &mut HttpConversation,
         conv: u32,
         from_client: bool,
-        packet: u32,
+        (packet, mut offset): (u32, u32),
         mut data: &[u8],
     ) {
         let side = usize::from(!from_client);
         while !data.is_empty() {
-            let used = self.step(c, conv, side, packet, data);
+            let used = self.step(c, conv, side, (packet, offset), data);
             if used == 0 {
                 break;
             }
             data = &data[used..];
+            offset += used as u32;
         }
     }
 
@@ -368,7 +406,7 @@ impl HttpAnalysis {
             _ => State::Head,
         };
         d.buf = Vec::new();
-        d.head_first = None;
+        d.head_start = None;
     }
 
     /// One parsing step; returns the bytes used (0: wait for more).
@@ -377,7 +415,7 @@ impl HttpAnalysis {
         c: &mut HttpConversation,
         conv: u32,
         side: usize,
-        packet: u32,
+        (packet, offset): (u32, u32),
         data: &[u8],
     ) -> usize {
         let d = &mut c.dirs[side];
@@ -411,7 +449,7 @@ impl HttpAnalysis {
                 };
                 used
             }
-            State::Head => self.head(c, conv, side, packet, data),
+            State::Head => self.head(c, conv, side, (packet, offset), data),
         }
     }
 
@@ -429,7 +467,7 @@ impl HttpAnalysis {
         c: &mut HttpConversation,
         conv: u32,
         side: usize,
-        packet: u32,
+        (packet, offset): (u32, u32),
         data: &[u8],
     ) -> usize {
         let d = &mut c.dirs[side];
@@ -439,7 +477,7 @@ impl HttpAnalysis {
             // SOCKS or proxy preamble, or after a gap, is still found.
             return data.len();
         }
-        d.head_first.get_or_insert(packet);
+        d.head_start.get_or_insert((packet, offset));
         let before = d.buf.len();
         // Usually a head arrives whole: parse it in place, copying nothing.
         let parsed = if before == 0 {
@@ -458,14 +496,20 @@ impl HttpAnalysis {
             Ok(None) | Err(()) => {
                 // Too long or not a valid head: drop it and look again at the next delivery.
                 d.buf = Vec::new();
-                d.head_first = None;
+                d.head_start = None;
                 data.len()
             }
             Ok(Some((head_len, start, headers))) => {
-                let first = d.head_first.take().unwrap_or(packet);
+                let (first, first_offset) = d.head_start.take().unwrap_or((packet, offset));
                 d.buf = Vec::new();
                 let used = head_len.saturating_sub(before);
-                self.new_message(c, conv, side, start, headers, (first, packet));
+                let head = ParsedHead { start, headers };
+                let at = HeadAt {
+                    packets: (first, packet),
+                    offset: first_offset,
+                    len: head_len as u32,
+                };
+                self.new_message(c, conv, side, &head, at);
                 used
             }
         }
@@ -476,76 +520,78 @@ impl HttpAnalysis {
         c: &mut HttpConversation,
         conv: u32,
         side: usize,
-        start: StartLine,
-        headers: Headers,
-        head_packets: (u32, u32),
+        h: &ParsedHead,
+        at: HeadAt,
     ) {
         let idx = self.messages.len() as u32;
+        let code = match h.start {
+            StartLine::Response { code, .. } => code,
+            StartLine::Request { .. } => 0,
+        };
+        let mut flags = 0;
+        if matches!(&h.start, StartLine::Request { method, .. } if method == "HEAD") {
+            flags |= flag::HEAD_METHOD;
+        }
+        if h.header("Upgrade").is_some() {
+            flags |= flag::UPGRADE;
+        }
         let mut m = HttpMessage {
             conversation: conv,
             from_client: side == 0,
-            start,
-            headers,
-            head_packets,
+            code,
+            flags,
+            head_packets: at.packets,
+            head_offset: at.offset,
+            head_len: at.len,
             body_len: 0,
             end_packet: None,
             answers: None,
         };
-        let is_request = matches!(m.start, StartLine::Request { .. });
-        if is_request {
+        if side == 0 {
             c.pending.push_back(idx);
-            if m.header_has("Connection", "upgrade") || m.header("Upgrade").is_some() {
-                c.upgrade_asked = Some(idx);
+            if h.header_has("Connection", "upgrade") || flags & flag::UPGRADE != 0 {
+                let websocket = h.header_has("Upgrade", "websocket");
+                let key = h
+                    .header("Sec-WebSocket-Key")
+                    .unwrap_or("")
+                    .trim()
+                    .to_string();
+                c.upgrade_asked = Some(UpgradeAsk {
+                    request: idx,
+                    websocket,
+                    key,
+                });
             }
-        } else if !matches!(
-            m.start,
-            StartLine::Response {
-                code: 100..=199,
-                ..
-            }
-        ) || self.is_switch(&m)
-        {
+        } else if !(100..=199).contains(&code) || code == 101 {
             m.answers = c.pending.pop_front();
         }
-        let state = self.body_state(&m, c);
+        let state = self.body_state(&m, h, c);
         self.messages.push(m);
         c.dirs[side].current = Some(idx);
         c.dirs[side].state = state;
         if state == State::Head {
-            self.complete(c, side, head_packets.1);
+            self.complete(c, side, at.packets.1);
         }
         if state == State::Upgraded {
-            self.upgraded(c, idx);
+            self.upgraded(c, idx, h);
         }
-    }
-
-    fn is_switch(&self, m: &HttpMessage) -> bool {
-        matches!(m.start, StartLine::Response { code: 101, .. })
     }
 
     /// How the body of `m` is delimited (RFC 9112 §6.3).
-    fn body_state(&self, m: &HttpMessage, c: &HttpConversation) -> State {
-        let (request_method, code) = match &m.start {
-            StartLine::Request { .. } => (None, None),
-            StartLine::Response { code, .. } => {
-                let req = m.answers.and_then(|r| self.messages.get(r as usize));
-                let method = req.and_then(|r| match &r.start {
-                    StartLine::Request { method, .. } => Some(method.as_str()),
-                    _ => None,
-                });
-                (method, Some(*code))
-            }
-        };
+    fn body_state(&self, m: &HttpMessage, h: &ParsedHead, c: &HttpConversation) -> State {
+        let code = (!m.from_client).then_some(m.code);
+        let req = m.answers.and_then(|r| self.messages.get(r as usize));
+        let after_head_request = req.is_some_and(|r| r.flags & flag::HEAD_METHOD != 0);
         if code == Some(101) && c.upgrade_asked.is_some() {
             return State::Upgraded;
         }
-        if matches!(code, Some(100..=199 | 204 | 304)) || request_method == Some("HEAD") {
+        if matches!(code, Some(100..=199 | 204 | 304)) || after_head_request {
             return State::Head;
         }
-        if m.header_has("Transfer-Encoding", "chunked") {
+        if h.header_has("Transfer-Encoding", "chunked") {
             return State::ChunkSize;
         }
-        match m.header("Content-Length").map(|v| v.trim().parse::<u64>()) {
+        match h.header("Content-Length").map(|v| v.trim().parse::<u64>()) {
             Some(Ok(0)) => State::Head,
             Some(Ok(n)) => State::Body(n),
             Some(Err(_)) => State::NotHttp,
@@ -598,40 +644,69 @@ impl HttpAnalysis {
     }
 
     /// A 101 answered an Upgrade request: both directions leave HTTP.
-    fn upgraded(&mut self, c: &mut HttpConversation, response: u32) {
+    fn upgraded(&mut self, c: &mut HttpConversation, response: u32, resp: &ParsedHead) {
         c.dirs[0].state = State::Upgraded;
         c.dirs[1].state = State::Upgraded;
         let head_end = self.messages[response as usize].head_packets.1;
         self.messages[response as usize].end_packet = Some(head_end);
-        let Some(request) = c.upgrade_asked.take() else {
+        let Some(ask) = c.upgrade_asked.take() else {
             return;
         };
-        let req = &self.messages[request as usize];
-        let resp = &self.messages[response as usize];
-        if !req.header_has("Upgrade", "websocket") {
+        if !ask.websocket {
             return; // a 101 to something else (Upgrade: tcp, h2c): not WebSocket
         }
-        let key = req
-            .header("Sec-WebSocket-Key")
-            .unwrap_or("")
-            .trim()
-            .to_string();
         let accept = resp
             .header("Sec-WebSocket-Accept")
             .map(|a| a.trim().to_string());
-        let expected_accept = websocket_accept(&key);
+        let expected_accept = websocket_accept(&ask.key);
         self.websockets.push(WsHandshake {
-            conversation: req.conversation,
-            request,
+            conversation: self.messages[response as usize].conversation,
+            request: ask.request,
             response,
             accept_ok: accept.as_deref() == Some(expected_accept.as_str()),
-            key,
+            key: ask.key,
             accept,
             expected_accept,
             subprotocol: resp.header("Sec-WebSocket-Protocol").map(str::to_string),
             extensions: resp.header("Sec-WebSocket-Extensions").map(str::to_string),
         });
     }
+
+    /// Read a message's head again from its packets. `payload_of(p)` gives the TCP
+    /// payload of packet `p` if it belongs to the message's conversation and direction.
+    pub fn parse_head_of<'a>(
+        &self,
+        message: u32,
+        payload_of: impl Fn(u32) -> Option<&'a [u8]>,
+    ) -> Option<ParsedHead> {
+        let m = self.messages.get(message as usize)?;
+        let want = m.head_len as usize;
+        let (first, last) = m.head_packets;
+        let mut bytes = Vec::with_capacity(want.min(MAX_HEAD));
+        let head = payload_of(first)?;
+        bytes.extend_from_slice(head.get(m.head_offset as usize..)?);
+        for p in first + 1..=last {
+            if bytes.len() >= want {
+                break;
+            }
+            if let Some(pl) = payload_of(p) {
+                bytes.extend_from_slice(pl);
+            }
+        }
+        bytes.truncate(want);
+        match parse_head(&bytes, m.from_client) {
+            Ok(Some((_, start, headers))) => Some(ParsedHead { start, headers }),
+            _ => None,
+        }
+    }
+}
+
+/// Where a head was found.
+#[derive(Clone, Copy, Debug)]
+struct HeadAt {
+    packets: (u32, u32),
+    offset: u32,
+    len: u32,
 }
 
 /// Wireshark's field name for a header.
@@ -724,9 +799,27 @@ mod tests {
         let mut a = HttpAnalysis::default();
         let mut c = HttpConversation::default();
         for (i, (client, bytes)) in chunks.iter().enumerate() {
-            a.data(&mut c, 0, *client, i as u32, bytes);
+            a.data(&mut c, 0, *client, (i as u32, 0), bytes);
         }
         a
+    }
+
+    /// Each message's first line, read again from the chunks as the store does from packets.
+    fn summaries(a: &HttpAnalysis, chunks: &[(bool, &'static [u8])]) -> Vec<String> {
+        (0..a.messages.len() as u32)
+            .map(|m| {
+                let client = a.messages[m as usize].from_client;
+                let payload = |p: u32| {
+                    chunks
+                        .get(p as usize)
+                        .filter(|c| c.0 == client)
+                        .map(|c| c.1)
+                };
+                a.parse_head_of(m, payload)
+                    .expect("head read again")
+                    .summary()
+            })
+            .collect()
     }
 
     #[test]
@@ -740,13 +833,19 @@ mod tests {
 
     #[test]
     fn pipelined_requests_pair_with_responses_across_segments() {
-        let a = feed(&[
+        let chunks: [(bool, &'static [u8]); 4] = [
             (true, b"GET /a HTTP/1.1\r\nHost: x\r\n\r\nGET /b HT"),
             (true, b"TP/1.1\r\nHost: x\r\n\r\n"),
             (false, b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhel"),
             (false, b"loHTTP/1.1 404 Not Found\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n"),
-        ]);
-        let s: Vec<String> = a.messages.iter().map(|m| m.summary()).collect();
+        ];
+        let a = feed(&chunks);
+        let s = summaries(&a, &chunks);
+        // The second request starts after the 28-byte first one; the 404 after "lo".
+        assert_eq!(
+            (a.messages[1].head_offset, a.messages[3].head_offset),
+            (28, 2)
+        );
         assert_eq!(
             s,
             [
@@ -815,10 +914,10 @@ mod tests {
         assert!(a.messages.is_empty());
         let mut a = HttpAnalysis::default();
         let mut c = HttpConversation::default();
-        a.data(&mut c, 0, true, 0, b"GET / HTTP/1.1\r\n");
+        a.data(&mut c, 0, true, (0, 0), b"GET / HTTP/1.1\r\n");
         let line = [b'a'; 1000];
         for i in 0..200 {
-            a.data(&mut c, 0, true, i, &line);
+            a.data(&mut c, 0, true, (i, 0), &line);
         }
         assert!(c.dirs[0].buf.len() <= MAX_HEAD);
         assert!(a.messages.is_empty());

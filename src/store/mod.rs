@@ -165,6 +165,25 @@ impl Store {
         Some(d)
     }
 
+    /// The head of HTTP message `m`, read again from its packets.
+    pub fn http_head(&self, m: u32) -> Option<crate::analysis::http::ParsedHead> {
+        let http = &self.analysis.http;
+        let msg = http.messages.get(m as usize)?;
+        let tcp = &self.analysis.tcp;
+        let payload_of = |p: u32| {
+            let id = PacketId(p);
+            let (conv, c) = tcp.conversation_of(id)?;
+            let from_client = self.summary(id)?.dir == c.client_dir;
+            (conv.0 == msg.conversation && from_client == msg.from_client).then(|| {
+                dissect::tcp_payload(
+                    self.capture.link_type(id.index()),
+                    self.capture.data(id.index()),
+                )
+            })
+        };
+        http.parse_head_of(m, payload_of)
+    }
+
     /// HTTP messages shown at this packet replace its raw data layer.
     fn add_http_layers(&self, id: PacketId, d: &mut Dissection) {
         let http = &self.analysis.http;
@@ -181,7 +200,9 @@ impl Store {
             d.layers.remove(i);
         }
         for m in layers.drain(..) {
-            d.layers.push(http.layer(m, range));
+            if let Some(head) = self.http_head(m) {
+                d.layers.push(http.layer(m, &head, range));
+            }
         }
     }
 
@@ -204,7 +225,9 @@ impl Store {
         let (lt, data) = (self.capture.link_type(i), self.capture.data(i));
         let mut c = dissect::columns(lt, data, origlen, self.tcp_rel(id));
         let http = &self.analysis.http;
-        let infos: Vec<String> = http.messages_at(id.0).map(|(m, _)| http.info(m)).collect();
+        let infos: Vec<String> = (http.messages_at(id.0))
+            .filter_map(|(m, _)| self.http_head(m).map(|h| http.info(m, &h)))
+            .collect();
         if !infos.is_empty() {
             c.protocol = "HTTP".into();
             c.info = infos.join(" , ");

@@ -254,7 +254,11 @@ fn deliver(
 ) {
     for d in out {
         match d {
-            Delivery::Data { packet, bytes } => http.data(h, conv, from_client, packet, &bytes),
+            Delivery::Data {
+                packet,
+                offset,
+                bytes,
+            } => http.data(h, conv, from_client, (packet, offset), &bytes),
             Delivery::Gap { len } => http.gap(h, from_client, len),
         }
     }

@@ -31,7 +31,12 @@ pub struct SegmentNote {
 #[derive(Debug, PartialEq, Eq)]
 pub enum Delivery<'a> {
     /// Contiguous bytes, with the index of the packet that carried them.
-    Data { packet: u32, bytes: Cow<'a, [u8]> },
+    /// (`offset`: where they start in that packet's TCP payload).
+    Data {
+        packet: u32,
+        offset: u32,
+        bytes: Cow<'a, [u8]>,
+    },
     /// Bytes that were never captured.
     Gap { len: u64 },
 }
@@ -103,11 +108,8 @@ impl Reassembler {
             note.retransmission = true;
         } else if start <= here {
             note.overlap = start < here;
-            self.deliver(
-                packet,
-                Cow::Borrowed(&bytes[(here - start) as usize..]),
-                out,
-            );
+            let skip = (here - start) as usize;
+            self.deliver(packet, skip as u32, Cow::Borrowed(&bytes[skip..]), out);
             self.drain(out);
         } else {
             note.out_of_order = true;
@@ -130,12 +132,22 @@ impl Reassembler {
         }
     }
 
-    fn deliver<'a>(&mut self, packet: u32, bytes: Cow<'a, [u8]>, out: &mut Vec<Delivery<'a>>) {
+    fn deliver<'a>(
+        &mut self,
+        packet: u32,
+        offset: u32,
+        bytes: Cow<'a, [u8]>,
+        out: &mut Vec<Delivery<'a>>,
+    ) {
         let n = bytes.len();
         self.next_off += n as u64;
         self.next_seq = self.next_seq.map(|s| s.wrapping_add(n as u32));
         self.delivered_bytes += n as u64;
-        out.push(Delivery::Data { packet, bytes });
+        out.push(Delivery::Data {
+            packet,
+            offset,
+            bytes,
+        });
     }
 
     fn hold(&mut self, start: u64, packet: u32, bytes: &[u8]) -> Held {
@@ -177,7 +189,7 @@ impl Reassembler {
                 } else {
                     bytes[skip..].to_vec()
                 };
-                self.deliver(packet, Cow::Owned(tail), out);
+                self.deliver(packet, skip as u32, Cow::Owned(tail), out);
             }
         }
     }
