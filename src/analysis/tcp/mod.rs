@@ -155,12 +155,19 @@ pub mod note {
 /// Bytes held out of order across all streams before holes are given up (256 MiB).
 pub const MAX_TOTAL_HELD: usize = 256 << 20;
 
-/// The reassemblers of every conversation (client → server, server → client),
-/// alive only during the analysis pass.
+/// The stream state of one open conversation: a reassembler per direction
+/// (client → server, server → client) and the HTTP parser fed by them.
+#[derive(Default)]
+struct Active {
+    dirs: [Reassembler; 2],
+    http: HttpConversation,
+}
+
+/// Stream state of the conversations still open, alive only during the analysis
+/// pass; a conversation's state is dropped as soon as it closes.
 #[derive(Default)]
 struct Streams {
-    dirs: Vec<[Reassembler; 2]>,
-    http: Vec<HttpConversation>,
+    open: HashMap<u32, Active>,
     held_total: usize,
 }
 
@@ -175,69 +182,63 @@ impl Streams {
         s: &Seg,
         http: &mut HttpAnalysis,
     ) -> u8 {
-        let conv_id = conv;
-        let conv = conv as usize;
-        if self.dirs.len() <= conv {
-            self.dirs.resize_with(conv + 1, Default::default);
-            self.http.resize_with(conv + 1, Default::default);
+        if c.closed() && !self.open.contains_key(&conv) {
+            return 0; // segments after the close: nothing left to reassemble
         }
-        let side = usize::from(!s.from_client);
-        let r = &mut self.dirs[conv][side];
+        let st = self.open.entry(conv).or_default();
+        let r = &mut st.dirs[usize::from(!s.from_client)];
         let mut seq = s.seq;
         if s.flags & tcp_flags::SYN != 0 {
             r.start_after_syn(s.seq);
             seq = s.seq.wrapping_add(1);
         }
-        if s.len == 0 {
-            return 0;
-        }
-        let payload = dissect::tcp_payload(cap.link_type(i), cap.data(i));
-        let mut out = Vec::new();
-        let before = r.held_bytes();
-        let n = r.push(i as u32, seq, payload, &mut out);
-        self.held_total = self.held_total + r.held_bytes() - before;
-        if self.held_total > MAX_TOTAL_HELD {
+        let mut n = reassembly::SegmentNote::default();
+        if s.len > 0 {
+            let payload = dissect::tcp_payload(cap.link_type(i), cap.data(i));
+            let mut out = Vec::new();
             let before = r.held_bytes();
-            r.finish(&mut out);
-            self.held_total -= before;
+            n = r.push(i as u32, seq, payload, &mut out);
+            self.held_total = self.held_total + r.held_bytes() - before;
+            if self.held_total > MAX_TOTAL_HELD {
+                let before = r.held_bytes();
+                r.finish(&mut out);
+                self.held_total -= before;
+            }
+            deliver(http, &mut st.http, conv, s.from_client, out);
         }
-        deliver(http, &mut self.http[conv], conv_id, s.from_client, out);
         if c.closed() {
-            // Closed: flush both directions and free their buffers now, not at the end.
+            // Closed: flush both directions and free their state now, not at the end.
             self.flush(c, conv, http);
         }
         c.retransmitted_segments += u32::from(n.retransmission);
         c.out_of_order_segments += u32::from(n.out_of_order);
-        (if n.retransmission {
-            note::RETRANSMISSION
-        } else {
-            0
-        }) | (if n.overlap { note::OVERLAP } else { 0 })
-            | (if n.out_of_order {
-                note::OUT_OF_ORDER
-            } else {
-                0
-            })
+        let bit = |on: bool, b: u8| if on { b } else { 0 };
+        bit(n.retransmission, note::RETRANSMISSION)
+            | bit(n.overlap, note::OVERLAP)
+            | bit(n.out_of_order, note::OUT_OF_ORDER)
     }
 
     /// End of capture: give up remaining holes and record each direction's totals.
     fn finish(&mut self, convs: &mut [TcpConversation], http: &mut HttpAnalysis) {
-        for (conv, c) in convs.iter_mut().enumerate().take(self.dirs.len()) {
-            self.flush(c, conv, http);
+        let mut open: Vec<u32> = self.open.keys().copied().collect();
+        open.sort_unstable();
+        for conv in open {
+            self.flush(&mut convs[conv as usize], conv, http);
         }
     }
 
     /// Give up the holes of both directions of `conv`, add their totals to `c`,
-    /// and free their state.
-    fn flush(&mut self, c: &mut TcpConversation, conv: usize, http: &mut HttpAnalysis) {
-        let mut dirs = std::mem::take(&mut self.dirs[conv]);
-        let mut h = std::mem::take(&mut self.http[conv]);
-        for (side, r) in dirs.iter_mut().enumerate() {
+    /// and drop its state.
+    fn flush(&mut self, c: &mut TcpConversation, conv: u32, http: &mut HttpAnalysis) {
+        let Some(mut st) = self.open.remove(&conv) else {
+            return;
+        };
+        for (side, r) in st.dirs.iter_mut().enumerate() {
             let before = r.held_bytes();
             let mut out = Vec::new();
             r.finish(&mut out);
             self.held_total -= before;
-            deliver(http, &mut h, conv as u32, side == 0, out);
+            deliver(http, &mut st.http, conv, side == 0, out);
             c.stream_bytes[side] += r.delivered_bytes;
             c.gap_bytes[side] += r.gap_bytes;
         }
