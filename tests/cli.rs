@@ -267,6 +267,23 @@ fn stats_json_counts_the_refused_sample() {
 }
 
 #[test]
+fn stats_text_tells_the_handshake_and_upgrade_story() {
+    let o = run(&["stats", sample("websocket-deflate.pcap").to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0));
+    let out = stdout(&o);
+    assert!(
+        out.contains("Handshakes: 1 of 1 TCP conversations completed, 0 refused"),
+        "{out}"
+    );
+    assert!(
+        out.contains(
+            "HTTP:       1 requests, 1 responses, 1 WebSocket upgrades (0 with a wrong Accept)"
+        ),
+        "{out}"
+    );
+}
+
+#[test]
 fn no_arguments_explains_what_to_do() {
     let o = run(&[]);
     assert_eq!(o.status.code(), Some(0));

@@ -181,6 +181,18 @@ fn write_stats_text(out: &mut impl Write, st: &stats::Stats) -> io::Result<()> {
         "TCP:        {} SYN, {} SYN-ACK, {} RST, {} FIN",
         st.tcp.syn, st.tcp.syn_ack, st.tcp.rst, st.tcp.fin
     )?;
+    let t = &st.tcp;
+    writeln!(
+        out,
+        "Handshakes: {} of {} TCP conversations completed, {} refused, {} SYN retransmissions",
+        t.handshakes_completed, t.conversations, t.refused, t.syn_retransmissions
+    )?;
+    let h = &st.http;
+    writeln!(
+        out,
+        "HTTP:       {} requests, {} responses, {} WebSocket upgrades ({} with a wrong Accept)",
+        h.requests, h.responses, h.websocket_handshakes, h.websocket_accept_mismatches
+    )?;
     writeln!(out, "Flows:      {}", st.flows)?;
     writeln!(out, "Warnings:   {}", st.warnings)?;
     for e in &st.errors {
