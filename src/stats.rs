@@ -44,6 +44,8 @@ pub struct HttpCounts {
     pub websocket_handshakes: u64,
     /// Of those, how many had a wrong `Sec-WebSocket-Accept`.
     pub websocket_accept_mismatches: u64,
+    /// Messages whose body the capture cut short (counted in requests/responses too).
+    pub incomplete: u64,
 }
 
 /// The object `layerscope stats --json` prints.
@@ -79,6 +81,7 @@ fn http_counts(h: &crate::analysis::http::HttpAnalysis) -> HttpCounts {
     use crate::analysis::http::flag;
     let mut c = HttpCounts::default();
     for m in &h.messages {
+        c.incomplete += u64::from(m.end_packet.is_none());
         if m.is_request() {
             c.requests += 1;
             c.upgrade_requests += u64::from(m.flags & flag::UPGRADE != 0);

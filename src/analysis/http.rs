@@ -280,6 +280,9 @@ impl HttpAnalysis {
                 None => {}
             },
         }
+        if self.messages[message as usize].end_packet.is_none() {
+            s.push_str(" [incomplete: the capture ends before the body does]");
+        }
         s
     }
 
@@ -921,6 +924,33 @@ mod tests {
         }
         assert!(c.dirs[0].buf.len() <= MAX_HEAD);
         assert!(a.messages.is_empty());
+    }
+
+    #[test]
+    fn a_body_cut_by_the_end_of_the_capture_is_marked_incomplete() {
+        let chunks: [(bool, &'static [u8]); 2] = [
+            (true, b"GET / HTTP/1.1\r\n\r\n"),
+            (
+                false,
+                b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nonly ten b",
+            ),
+        ];
+        let a = feed(&chunks);
+        assert_eq!(
+            (a.messages[1].end_packet, a.messages[1].body_len),
+            (None, 10)
+        );
+        let head = a
+            .parse_head_of(1, |p| chunks.get(p as usize).map(|c| c.1))
+            .expect("head");
+        assert_eq!(
+            a.info(1, &head),
+            "HTTP/1.1 200 OK [incomplete: the capture ends before the body does]"
+        );
+        let req = a
+            .parse_head_of(0, |p| chunks.get(p as usize).map(|c| c.1))
+            .expect("head");
+        assert_eq!(a.info(0, &req), "GET / HTTP/1.1");
     }
 
     #[test]
