@@ -18,20 +18,6 @@ pub struct Flow {
     /// TCP: the sequence-number base of each direction (0 = from `key.src`),
     /// the SYN's sequence number, or one less than the first seen.
     pub isn: [Option<u32>; 2],
-    /// TCP: per direction, `None` until its SYN is seen, then the window-scale shift it
-    /// offered (`Some(None)`: the SYN had no window-scale option).
-    pub syn_wscale: [Option<Option<u8>>; 2],
-}
-
-impl Flow {
-    /// The window-scale shift in effect for direction `dir`, once both SYNs were seen.
-    pub fn win_shift(&self, dir: usize) -> Option<u8> {
-        match self.syn_wscale {
-            [Some(Some(a)), Some(Some(b))] => Some(if dir == 0 { a } else { b }),
-            [Some(_), Some(_)] => Some(0),
-            _ => None,
-        }
-    }
 }
 
 type Side = (IpAddr, u16);
@@ -76,14 +62,6 @@ impl FlowTable {
             + self.map.capacity() * (std::mem::size_of::<(CanonKey, u32)>() + 1)
     }
 
-    /// Record the window-scale option of a SYN or SYN-ACK (the first one per direction).
-    pub fn note_syn_wscale(&mut self, sum: &Summary, shift: Option<u8>) {
-        if let Some(f) = self.flows.get_mut(sum.flow as usize) {
-            let d = usize::from(sum.dir & 1);
-            f.syn_wscale[d].get_or_insert(shift);
-        }
-    }
-
     /// Put packet `index` into its flow, setting `sum.flow` and `sum.dir`.
     pub fn assign(&mut self, sum: &mut Summary, ep: &Endpoints, index: u32) {
         let a = (ep.src, ep.sport);
@@ -110,7 +88,6 @@ impl FlowTable {
                 last_packet: index,
                 packets: 0,
                 isn: [None, None],
-                syn_wscale: [None, None],
             });
         }
         let flow = &mut self.flows[id as usize];

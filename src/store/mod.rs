@@ -72,10 +72,6 @@ impl Store {
             let (mut sum, ep) = dissect::summarize(capture.link_type(i), data, origlen);
             if let Some(ep) = ep {
                 flows.assign(&mut sum, &ep, i as u32);
-                if sum.has_flag(dissect::tcp_flags::SYN) {
-                    let offered = dissect::tcp_options_offered(capture.link_type(i), data);
-                    flows.note_syn_wscale(&sum, offered.and_then(|o| o.window_scale));
-                }
             }
             summaries.push(sum);
         }
@@ -131,10 +127,12 @@ impl Store {
         }
         let f = self.flows.get(FlowId(s.flow))?;
         let d = usize::from(s.dir & 1);
+        let win_shift = (self.analysis.tcp.conversation_of(id))
+            .and_then(|(_, c)| c.win_shift(usize::from(s.dir != c.client_dir)));
         Some(TcpRel {
             seq_base: f.isn[d]?,
             ack_base: f.isn[1 - d],
-            win_shift: f.win_shift(d),
+            win_shift,
         })
     }
 

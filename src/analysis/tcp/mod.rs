@@ -108,6 +108,19 @@ impl TcpConversation {
         matches!(self.handshake, Handshake::Established { .. })
     }
 
+    /// The window-scale shift of `side`'s windows (0 client, 1 server), known once
+    /// both SYNs were seen: each side's own offer when both offered one, else none
+    /// (RFC 7323 §2.2).
+    pub fn win_shift(&self, side: usize) -> Option<u8> {
+        match self.offered {
+            [Some(c), Some(s)] => match (c.window_scale, s.window_scale) {
+                (Some(a), Some(b)) => Some(if side == 0 { a } else { b }),
+                _ => Some(0),
+            },
+            _ => None,
+        }
+    }
+
     pub fn refused(&self) -> bool {
         self.handshake == Handshake::Refused
     }
@@ -495,11 +508,12 @@ fn record(c: &mut TcpConversation, cap: &Capture, i: usize, ts: i64, s: &Seg, ro
     match role {
         Role::Syn => {
             c.syn = Some(id);
-            c.offered[0] = dissect::tcp_options_offered(cap.link_type(i), cap.data(i));
+            // The sender's side: a simultaneous open's second SYN comes from the server.
+            c.offered[side] = dissect::tcp_options_offered(cap.link_type(i), cap.data(i));
         }
         Role::SynAck => {
             c.syn_ack = Some(id);
-            c.offered[1] = dissect::tcp_options_offered(cap.link_type(i), cap.data(i));
+            c.offered[side] = dissect::tcp_options_offered(cap.link_type(i), cap.data(i));
             c.rtt_syn_ns = ts_of(c.syn).map(|t| ts - t);
         }
         Role::HandshakeAck => {

@@ -171,3 +171,21 @@ fn the_real_gap_in_the_corpus_is_found() {
         0
     );
 }
+
+#[test]
+fn window_scaling_needs_both_syns() {
+    let half = store_of(&[(true, SYN, 100, 0, 0)]);
+    assert_eq!(
+        half.analysis.tcp.conversations[0].win_shift(0),
+        None,
+        "SYN-ACK not seen"
+    );
+    // Neither SYN offers window scaling (no options): scaling is off, shift 0.
+    let both = store_of(&[(true, SYN, 100, 0, 0), (false, SYN | ACK, 900, 101, 0)]);
+    assert_eq!(both.analysis.tcp.conversations[0].win_shift(1), Some(0));
+    // The sample's SYN and SYN-ACK both offer 10: windows are multiplied by 1024.
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/http-get.pcap");
+    let store = Store::build(Capture::open(&path).expect("sample"));
+    let c = &store.analysis.tcp.conversations[0];
+    assert_eq!((c.win_shift(0), c.win_shift(1)), (Some(10), Some(10)));
+}
