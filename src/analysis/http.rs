@@ -59,10 +59,6 @@ impl Headers {
     pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
         self.0.lines().filter_map(|l| l.split_once(':'))
     }
-
-    pub fn heap_bytes(&self) -> usize {
-        self.0.len()
-    }
 }
 
 impl Serialize for Headers {
@@ -370,13 +366,6 @@ impl HttpAnalysis {
             );
         }
         l
-    }
-
-    /// Approximate heap held.
-    pub fn heap_bytes(&self) -> usize {
-        self.messages.capacity() * std::mem::size_of::<HttpMessage>()
-            + self.websockets.capacity() * std::mem::size_of::<WsHandshake>()
-            + self.shown_at.capacity() * 8
     }
 
     /// Bytes `data` of conversation `conv`, direction `from_client`, carried by `packet`.

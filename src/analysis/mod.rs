@@ -22,8 +22,4 @@ impl Analysis {
         http.finish();
         Analysis { tcp, http }
     }
-
-    pub fn heap_bytes(&self) -> usize {
-        self.tcp.heap_bytes() + self.http.heap_bytes()
-    }
 }

@@ -70,7 +70,7 @@ pub fn dissect(meta: &FrameMeta, data: &[u8], tcp: Option<TcpRel>) -> Dissection
 /// `origlen` is the length on the wire, to notice snaplen truncation.
 pub fn summarize(link_type: LinkType, data: &[u8], origlen: u32) -> (Summary, Option<Endpoints>) {
     let sliced = slice::slice(link_type, data);
-    summary::from_sliced(&sliced, origlen, data.len())
+    summary::from_sliced(&sliced, origlen, data)
 }
 
 /// The options a TCP SYN or SYN-ACK offers for the connection (RFC 9293, RFC 7323, RFC 2018).

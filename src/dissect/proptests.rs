@@ -70,6 +70,10 @@ fn check(link_type: LinkType, data: &[u8], origlen: usize) {
         "{:?}",
         d.warnings
     );
+    // The payload the summary points at is the one slicing finds.
+    if let Some(p) = sum.tcp_payload(data) {
+        assert_eq!(p, super::tcp_payload(link_type, data));
+    }
     let _ = columns(link_type, data, origlen as u32, None);
 }
 
@@ -134,6 +138,12 @@ fn syn_fields_have_wireshark_names_values_and_ranges() {
     assert_eq!(f("tcp.options.timestamp.tsecr").value, "0");
     assert_eq!(f("tcp.options.wscale.multiplier").value, "1024");
     assert!(d.field("tcp.options.sack_perm").is_some());
+    let (sum, _) = summarize(LinkType::ETHERNET, &SYN, 74);
+    assert_eq!(
+        sum.tcp_payload(&SYN),
+        None,
+        "a SYN without data has no payload"
+    );
     let osis: Vec<u8> = d.layers.iter().map(|l| l.osi.number()).collect();
     assert_eq!(osis, vec![1, 2, 3, 4]);
 }

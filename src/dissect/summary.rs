@@ -150,6 +150,8 @@ pub struct Summary {
     pub payload_len: u32,
     pub tcp_flags: u16,
     pub anomalies: u16,
+    /// Where the captured TCP payload starts in the frame (0: none, or past 64 KiB).
+    pub payload_off: u16,
     pub top: Proto,
     /// 0: from the flow's first sender; 1: the other way.
     pub dir: u8,
@@ -158,8 +160,14 @@ pub struct Summary {
 impl Summary {
     pub const NO_FLOW: u32 = u32::MAX;
 
-    pub fn has_flag(&self, f: u16) -> bool {
-        self.protos.contains(Proto::Tcp) && self.tcp_flags & f != 0
+    /// The captured TCP payload within this packet's `data`, when the summary knows
+    /// where it is (saves slicing the packet again).
+    pub fn tcp_payload<'a>(&self, data: &'a [u8]) -> Option<&'a [u8]> {
+        let off = usize::from(self.payload_off);
+        let end = off
+            .saturating_add(self.payload_len as usize)
+            .min(data.len());
+        (off != 0).then(|| data.get(off..end)).flatten()
     }
 
     pub fn warning_count(&self) -> u32 {
@@ -181,7 +189,7 @@ pub struct Endpoints {
 pub(crate) fn from_sliced(
     s: &Sliced<'_>,
     origlen: u32,
-    caplen: usize,
+    data: &[u8],
 ) -> (Summary, Option<Endpoints>) {
     let mut sum = Summary {
         flow: Summary::NO_FLOW,
@@ -192,7 +200,7 @@ pub(crate) fn from_sliced(
         sum.top = p;
     };
     set(Proto::Frame, &mut sum);
-    if (caplen as u64) < u64::from(origlen) {
+    if (data.len() as u64) < u64::from(origlen) {
         sum.anomalies |= anomaly::SNAPLEN_TRUNCATED;
     }
     match s.link {
@@ -214,6 +222,9 @@ pub(crate) fn from_sliced(
         set(Proto::Vlan, &mut sum);
     }
     let ep = net_summary(p, s.tcp, &mut sum, &mut set);
+    if let Some(t) = s.tcp.filter(|t| !t.payload.is_empty()) {
+        sum.payload_off = u16::try_from(super::slice::offset_in(data, t.payload)).unwrap_or(0);
+    }
     if let Some(msg) = super::slice::dns_message(s) {
         set(Proto::Dns, &mut sum);
         if super::dns::malformed(msg) {

@@ -56,12 +56,6 @@ impl FlowTable {
             .map(|(i, f)| (FlowId(i as u32), f))
     }
 
-    /// Approximate heap held by the table.
-    pub fn heap_bytes(&self) -> usize {
-        self.flows.capacity() * std::mem::size_of::<Flow>()
-            + self.map.capacity() * (std::mem::size_of::<(CanonKey, u32)>() + 1)
-    }
-
     /// Put packet `index` into its flow, setting `sum.flow` and `sum.dir`.
     pub fn assign(&mut self, sum: &mut Summary, ep: &Endpoints, index: u32) {
         let a = (ep.src, ep.sport);

@@ -171,12 +171,15 @@ impl Store {
         let payload_of = |p: u32| {
             let id = PacketId(p);
             let (conv, c) = tcp.conversation_of(id)?;
-            let from_client = self.summary(id)?.dir == c.client_dir;
+            let sum = self.summary(id)?;
+            let from_client = sum.dir == c.client_dir;
             (conv.0 == msg.conversation && from_client == msg.from_client).then(|| {
-                dissect::tcp_payload(
+                let (lt, data) = (
                     self.capture.link_type(id.index()),
                     self.capture.data(id.index()),
-                )
+                );
+                sum.tcp_payload(data)
+                    .unwrap_or_else(|| dissect::tcp_payload(lt, data))
             })
         };
         http.parse_head_of(m, payload_of)
@@ -238,14 +241,6 @@ impl Store {
         self.capture
             .record(id.index())
             .map_or(0, |r| r.ts_ns - self.first_ts_ns)
-    }
-
-    /// Heap bytes held per packet by the index, the summaries and the flow table.
-    pub fn heap_bytes(&self) -> usize {
-        self.capture.packets.capacity() * std::mem::size_of::<crate::capture::PacketRecord>()
-            + self.summaries.capacity() * std::mem::size_of::<Summary>()
-            + self.flows.heap_bytes()
-            + self.analysis.heap_bytes()
     }
 }
 

@@ -190,8 +190,7 @@ impl Streams {
         &mut self,
         c: &mut TcpConversation,
         conv: u32,
-        cap: &Capture,
-        i: usize,
+        (i, payload): (usize, &[u8]),
         s: &Seg,
         http: &mut HttpAnalysis,
     ) -> u8 {
@@ -207,7 +206,6 @@ impl Streams {
         }
         let mut n = reassembly::SegmentNote::default();
         if s.len > 0 {
-            let payload = dissect::tcp_payload(cap.link_type(i), cap.data(i));
             let mut out = Vec::new();
             let before = r.held_bytes();
             n = r.push(i as u32, seq, payload, &mut out);
@@ -344,7 +342,13 @@ impl TcpAnalysis {
             c.handshake = next;
             a.roles[i] = role;
             record(c, capture, i, ts, &seg, role);
-            a.notes[i] = streams.feed(c, conv, capture, i, &seg, http);
+            let payload = match seg.len {
+                0 => &[][..],
+                _ => sum
+                    .tcp_payload(capture.data(i))
+                    .unwrap_or_else(|| dissect::tcp_payload(capture.link_type(i), capture.data(i))),
+            };
+            a.notes[i] = streams.feed(c, conv, (i, payload), &seg, http);
         }
         streams.finish(&mut a.conversations, http);
         a
@@ -478,13 +482,6 @@ impl TcpAnalysis {
             }
         }
         Some(l)
-    }
-
-    pub fn heap_bytes(&self) -> usize {
-        self.conv_of.capacity() * 4
-            + self.notes.capacity()
-            + self.roles.capacity()
-            + self.conversations.capacity() * std::mem::size_of::<TcpConversation>()
     }
 }
 

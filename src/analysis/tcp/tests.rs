@@ -189,3 +189,13 @@ fn window_scaling_needs_both_syns() {
     let c = &store.analysis.tcp.conversations[0];
     assert_eq!((c.win_shift(0), c.win_shift(1)), (Some(10), Some(10)));
 }
+
+#[test]
+fn summaries_point_at_the_tcp_payload() {
+    let store = store_of(&[(true, ACK | tcp_flags::PSH, 1, 1, 7)]);
+    let sum = store.summary(PacketId(0)).expect("summary");
+    assert_eq!(
+        sum.tcp_payload(store.capture.data(0)),
+        Some(&[0x61u8; 7][..])
+    );
+}
