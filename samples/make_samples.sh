@@ -1,12 +1,23 @@
 #!/usr/bin/env bash
 # Regenerate the loopback sample captures in samples/.
 #
-#   sudo samples/make_samples.sh
+#   sudo samples/make_samples.sh              # all captures
+#   sudo samples/make_samples.sh NAME...      # only these, e.g. socketio-polling
+#
+# NAME is a capture file name without ".pcap": http-get, tcp-refused,
+# http-get-ipv6, websocket-deflate, socketio-chat, socketio-polling,
+# socketio-deflate.
 #
 # Every capture is real traffic between real programs on this machine, sent
 # only to 127.0.0.1 or ::1. For each capture the script starts the server,
 # waits until it listens, starts tcpdump on "lo" with a filter for just that
 # port, runs the client, then stops tcpdump with SIGINT.
+#
+# The socketio-polling and socketio-deflate captures also write the ground
+# truth of the events their scripts sent to
+# tests/samples_expected/NAME.events.json (see src/sio_truth.js). At the end,
+# if tshark is present, tests/samples_expected/make.sh refreshes the tshark
+# views (NAME.ws.tsv) of the WebSocket captures.
 #
 # Nothing is installed by this script. It needs:
 #   tcpdump, curl, ss (iproute2), python3 with the "websockets" package,
@@ -23,6 +34,9 @@ set -euo pipefail
 SAMPLES_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 SRC_DIR="$SAMPLES_DIR/src"
 NODE_MODULES_DIR="${NODE_MODULES_DIR:-/tmp/ls-samples-node/node_modules}"
+EXPECTED_DIR="$(cd "$SAMPLES_DIR/.." && pwd)/tests/samples_expected"
+ALL_CAPTURES=(http-get tcp-refused http-get-ipv6 websocket-deflate socketio-chat
+              socketio-polling socketio-deflate)
 
 # Fixed ports so reruns produce alike captures.
 HTTP_PORT=18080      # http-get.pcap
@@ -30,6 +44,8 @@ HTTP6_PORT=18086     # http-get-ipv6.pcap
 CLOSED_PORT=18099    # tcp-refused.pcap (nothing listens here)
 WS_PORT=18765        # websocket-deflate.pcap
 SIO_PORT=18300       # socketio-chat.pcap
+SIO_POLL_PORT=18301  # socketio-polling.pcap
+SIO_DEFL_PORT=18302  # socketio-deflate.pcap
 
 log() { printf '==> %s\n' "$*" >&2; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }
@@ -182,13 +198,39 @@ capture_socketio() {
   sed 's/^/    /' "$TMP_DIR/sio.log" >&2
 }
 
+# A Socket.IO capture whose node scripts log every event they send as a
+# TRUTH line; the lines of both logs are merged, in send order, into
+# tests/samples_expected/NAME.events.json.
+capture_socketio_truth() {  # capture_socketio_truth NAME PORT SERVER_JS CLIENT_JS
+  local name=$1 port=$2 server_js=$3 client_js=$4
+  local file="$SAMPLES_DIR/$name.pcap"
+  log "$name.pcap: node $server_js + $client_js on 127.0.0.1:$port"
+  port_free "$port"
+  start_server "$name-server" env NODE_PATH="$NODE_MODULES_DIR" node "$SRC_DIR/$server_js" 127.0.0.1 "$port"
+  wait_listen 127.0.0.1 "$port"
+  start_capture "$file" "tcp port $port"
+  NODE_PATH="$NODE_MODULES_DIR" timeout 20 node "$SRC_DIR/$client_js" "http://127.0.0.1:$port" 2>&1 |
+    tee "$TMP_DIR/$name-client.log" | grep -v '^TRUTH ' | sed 's/^/    /' >&2
+  # The server exits by itself once the client has disconnected.
+  for _ in $(seq 1 50); do kill -0 "$SERVER_PID" 2>/dev/null || break; sleep 0.1; done
+  stop_server
+  stop_capture
+  grep -v '^TRUTH ' "$TMP_DIR/$name-server.log" | sed 's/^/    /' >&2 || true
+  mkdir -p "$EXPECTED_DIR"
+  node "$SRC_DIR/sio_truth.js" merge "$TMP_DIR/$name-client.log" "$TMP_DIR/$name-server.log" \
+    >"$EXPECTED_DIR/$name.events.json"
+  chown --reference="$SAMPLES_DIR" "$EXPECTED_DIR/$name.events.json" 2>/dev/null || true
+  log "    wrote $EXPECTED_DIR/$name.events.json ($(grep -c '"from"' "$EXPECTED_DIR/$name.events.json") events)"
+}
+
 # -------------------------------------------------------------- summary ---
 summarise() {
   command -v tshark >/dev/null || return 0
   log "summary"
   local f n bad odd note
-  for f in http-get tcp-refused http-get-ipv6 websocket-deflate socketio-chat; do
+  for f in "${ALL_CAPTURES[@]}"; do
     f="$SAMPLES_DIR/$f.pcap"
+    [[ -f $f ]] || { log "    $(basename "$f") missing"; continue; }
     n=$(tshark -n -r "$f" 2>/dev/null | wc -l)
     # Any address that is not 127.0.0.0/8 or ::1 would be a mistake.
     bad=$(tshark -n -r "$f" -T fields -e ip.src -e ip.dst -e ipv6.src -e ipv6.dst 2>/dev/null |
@@ -203,16 +245,36 @@ summarise() {
   done
 }
 
+run_capture() {
+  case $1 in
+    http-get)          capture_http_get "$SAMPLES_DIR/http-get.pcap" 127.0.0.1 "$HTTP_PORT" \
+                         "http://127.0.0.1:$HTTP_PORT/hello.txt" ;;
+    tcp-refused)       capture_refused ;;
+    http-get-ipv6)     capture_http_get "$SAMPLES_DIR/http-get-ipv6.pcap" ::1 "$HTTP6_PORT" \
+                         "http://[::1]:$HTTP6_PORT/hello.txt" ;;
+    websocket-deflate) capture_websocket ;;
+    socketio-chat)     capture_socketio ;;
+    socketio-polling)  capture_socketio_truth socketio-polling "$SIO_POLL_PORT" \
+                         sio_polling_server.js sio_polling_client.js ;;
+    socketio-deflate)  capture_socketio_truth socketio-deflate "$SIO_DEFL_PORT" \
+                         sio_deflate_server.js sio_deflate_client.js ;;
+    *) die "unknown capture '$1' (known: ${ALL_CAPTURES[*]})" ;;
+  esac
+}
+
 main() {
+  local name
+  (($# > 0)) || set -- "${ALL_CAPTURES[@]}"
+  for name in "$@"; do   # refuse typos before recording anything
+    [[ " ${ALL_CAPTURES[*]} " == *" $name "* ]] || die "unknown capture '$name' (known: ${ALL_CAPTURES[*]})"
+  done
   check_tools
-  capture_http_get "$SAMPLES_DIR/http-get.pcap" 127.0.0.1 "$HTTP_PORT" \
-    "http://127.0.0.1:$HTTP_PORT/hello.txt"
-  capture_refused
-  capture_http_get "$SAMPLES_DIR/http-get-ipv6.pcap" ::1 "$HTTP6_PORT" \
-    "http://[::1]:$HTTP6_PORT/hello.txt"
-  capture_websocket
-  capture_socketio
+  for name in "$@"; do run_capture "$name"; done
   summarise
+  if command -v tshark >/dev/null; then
+    log "refreshing tshark views in $EXPECTED_DIR"
+    "$EXPECTED_DIR/make.sh"
+  fi
   log "done"
 }
 

@@ -5,12 +5,13 @@ use std::path::Path;
 
 use serde::Serialize;
 
+use crate::analysis::Keep;
 use crate::capture::{Capture, OpenError};
 use crate::dissect::{tcp_flags, Proto};
 use crate::store::Store;
 
 /// Version of the `stats` JSON object; bumped when a field changes meaning.
-pub const STATS_SCHEMA: u32 = 1;
+pub const STATS_SCHEMA: u32 = 2;
 
 /// TCP counts. `syn`: SYN set and ACK clear; `syn_ack`: both set (retransmissions included).
 #[derive(Clone, Debug, Default, Serialize, PartialEq, Eq)]
@@ -19,8 +20,8 @@ pub struct TcpCounts {
     pub syn_ack: u64,
     pub rst: u64,
     pub fin: u64,
-    /// TCP conversations (a flow, cut again where a port is reused).
-    pub conversations: u64,
+    /// TCP conversations (a flow, cut again where a port is reused): `tcp.stream` values.
+    pub streams: u64,
     /// Conversations whose SYN, SYN-ACK and ACK came in capture order with the right numbers.
     pub handshakes_completed: u64,
     /// The same, whatever order the three segments were captured in.
@@ -29,6 +30,10 @@ pub struct TcpCounts {
     pub refused: u64,
     /// SYNs sent again with the same ISN.
     pub syn_retransmissions: u64,
+    /// Conversations ended by a RST after their handshake (refused ones not counted).
+    pub resets: u64,
+    /// Segments whose every byte was seen before.
+    pub retransmissions: u64,
 }
 
 /// HTTP counts from the stream analysis.
@@ -38,12 +43,12 @@ pub struct HttpCounts {
     pub responses: u64,
     /// Requests carrying an `Upgrade` header.
     pub upgrade_requests: u64,
-    /// `101 Switching Protocols` responses.
-    pub switching_protocols: u64,
+    /// `101 Switching Protocols` responses (to WebSocket or anything else).
+    pub upgrades: u64,
     /// WebSocket opening handshakes (Upgrade: websocket answered by 101).
-    pub websocket_handshakes: u64,
+    pub websocket_upgrades: u64,
     /// Of those, how many had a wrong `Sec-WebSocket-Accept`.
-    pub websocket_accept_mismatches: u64,
+    pub accept_mismatches: u64,
     /// Messages whose body the capture cut short (counted in requests/responses too).
     pub incomplete: u64,
 }
@@ -69,12 +74,59 @@ pub struct Stats {
     pub protocols: BTreeMap<String, u64>,
     pub tcp: TcpCounts,
     pub http: HttpCounts,
+    pub websocket: WsCounts,
+    pub engineio: EioCounts,
+    pub socketio: SioCounts,
     /// Flows (5-tuples, both directions together).
     pub flows: u64,
     /// Warnings on packets (one per anomaly) plus warnings about the file.
     pub warnings: u64,
     /// Why reading stopped early, if it did.
     pub errors: Vec<String>,
+}
+
+pub use crate::analysis::upper::WsCounts;
+
+#[derive(Clone, Debug, Default, Serialize, PartialEq, Eq)]
+pub struct EioCounts {
+    pub sessions: u64,
+    pub packets: u64,
+}
+
+#[derive(Clone, Debug, Default, Serialize, PartialEq, Eq)]
+pub struct SioCounts {
+    pub packets: u64,
+    /// EVENT and BINARY_EVENT.
+    pub events: u64,
+    /// ACK and BINARY_ACK.
+    pub acks: u64,
+    pub connects: u64,
+    pub disconnects: u64,
+    /// BINARY_EVENT and BINARY_ACK.
+    pub binary: u64,
+    pub namespaces: Vec<String>,
+    /// Emits that asked for an acknowledgement no ACK answered.
+    pub unanswered_acks: u64,
+}
+
+fn realtime_counts(up: &crate::analysis::upper::Upper) -> (EioCounts, SioCounts) {
+    let c = &up.realtime.counts;
+    (
+        EioCounts {
+            sessions: c.eio_sessions,
+            packets: c.eio_packets,
+        },
+        SioCounts {
+            packets: c.sio_packets,
+            events: c.sio_events,
+            acks: c.sio_acks,
+            connects: c.sio_connects,
+            disconnects: c.sio_disconnects,
+            binary: c.sio_binary,
+            namespaces: c.namespaces.iter().cloned().collect(),
+            unanswered_acks: c.unanswered_acks,
+        },
+    )
 }
 
 fn http_counts(h: &crate::analysis::http::HttpAnalysis) -> HttpCounts {
@@ -87,11 +139,11 @@ fn http_counts(h: &crate::analysis::http::HttpAnalysis) -> HttpCounts {
             c.upgrade_requests += u64::from(m.flags & flag::UPGRADE != 0);
         } else {
             c.responses += 1;
-            c.switching_protocols += u64::from(m.code == 101);
+            c.upgrades += u64::from(m.code == 101);
         }
     }
-    c.websocket_handshakes = h.websockets.len() as u64;
-    c.websocket_accept_mismatches = h.websockets.iter().filter(|w| !w.accept_ok).count() as u64;
+    c.websocket_upgrades = h.websockets.len() as u64;
+    c.accept_mismatches = h.websockets.iter().filter(|w| !w.accept_ok).count() as u64;
     c
 }
 
@@ -100,13 +152,14 @@ pub fn collect(path: &Path) -> Result<Stats, OpenError> {
     let capture = Capture::open(path)?;
     Ok(from_store(
         &path.display().to_string(),
-        &Store::build(capture),
+        &Store::build_keeping(capture, Keep::Counts),
     ))
 }
 
 /// Count a store that is already built.
 pub fn from_store(file: &str, store: &Store) -> Stats {
     let cap = &store.capture;
+    let (eio, sio) = realtime_counts(&store.analysis.upper);
     let mut st = Stats {
         schema: STATS_SCHEMA,
         file: file.to_string(),
@@ -120,7 +173,10 @@ pub fn from_store(file: &str, store: &Store) -> Stats {
         link_types: BTreeMap::new(),
         protocols: BTreeMap::new(),
         tcp: TcpCounts::default(),
-        http: http_counts(&store.analysis.http),
+        http: http_counts(&store.analysis.upper.http),
+        websocket: store.analysis.upper.ws.clone(),
+        engineio: eio,
+        socketio: sio,
         flows: store.flows.len() as u64,
         warnings: cap.warnings.len() as u64,
         errors: cap.damage.iter().map(|d| d.message.clone()).collect(),
@@ -148,7 +204,9 @@ pub fn from_store(file: &str, store: &Store) -> Stats {
         }
     }
     for c in &store.analysis.tcp.conversations {
-        st.tcp.conversations += 1;
+        st.tcp.streams += 1;
+        st.tcp.resets += u64::from(c.teardown.reset.is_some());
+        st.tcp.retransmissions += u64::from(c.retransmitted_segments);
         st.tcp.handshakes_completed += u64::from(c.completed_in_order());
         st.tcp.handshakes_completed_any_order += u64::from(c.completed());
         st.tcp.refused += u64::from(c.refused());

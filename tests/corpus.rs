@@ -94,23 +94,11 @@ fn expected(row: &HashMap<String, String>, col: &str) -> u64 {
 fn websocket_accept_is_verified() {
     let st = |f: &str| stats::collect(&corpus_dir().join(f)).expect("opens").http;
     let wrong = st("zeek__websocket-wrong-accept-header.pcap");
-    assert_eq!(
-        (
-            wrong.websocket_handshakes,
-            wrong.websocket_accept_mismatches
-        ),
-        (1, 1)
-    );
+    assert_eq!((wrong.websocket_upgrades, wrong.accept_mismatches), (1, 1));
     let ok = st("zeek__http-websocket.pcap");
-    assert_eq!(
-        (ok.websocket_handshakes, ok.websocket_accept_mismatches),
-        (1, 0)
-    );
+    assert_eq!((ok.websocket_upgrades, ok.accept_mismatches), (1, 0));
     let docker = st("zeek__http-docker-http-upgrade.pcap");
-    assert_eq!(
-        (docker.switching_protocols, docker.websocket_handshakes),
-        (1, 0)
-    );
+    assert_eq!((docker.upgrades, docker.websocket_upgrades), (1, 0));
 }
 
 /// Conversations, handshakes and HTTP upgrades from the analysis against tshark's counts.
@@ -126,10 +114,10 @@ fn corpus_handshakes_match_tshark() {
                 "handshakes_completed_any_order",
                 t.handshakes_completed_any_order,
             ),
-            ("tcp_streams", t.conversations),
+            ("tcp_streams", t.streams),
             ("rst_reply_to_syn", t.refused),
             ("syn_retrans", t.syn_retransmissions),
-            ("http101", st.http.switching_protocols),
+            ("http101", st.http.upgrades),
             ("http_upgrade_requests", st.http.upgrade_requests),
         ];
         for (col, v) in got {
@@ -137,6 +125,43 @@ fn corpus_handshakes_match_tshark() {
             if v != want {
                 failures.push(format!("{}: {col} expected {want}, got {v}", row["file"]));
             }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// WebSocket frames by kind, masks, length forms and close codes against tshark.
+#[test]
+fn corpus_websocket_frames_match_tshark() {
+    let mut failures = Vec::new();
+    for row in truth() {
+        let st = stats::collect(&corpus_dir().join(&row["file"])).expect("opens");
+        let w = &st.websocket;
+        let got = [
+            ("ws_frames", w.frames),
+            ("ws_text", w.text),
+            ("ws_binary", w.binary),
+            ("ws_close", w.close),
+            ("ws_ping", w.ping),
+            ("ws_pong", w.pong),
+            ("ws_continuation", w.continuation),
+            ("ws_masked", w.masked),
+            ("ws_compressed_frames", w.compressed),
+        ];
+        for (col, v) in got {
+            let want = expected(&row, col);
+            if v != want {
+                failures.push(format!("{}: {col} expected {want}, got {v}", row["file"]));
+            }
+        }
+        let codes: Vec<String> = w.close_codes.iter().map(u16::to_string).collect();
+        if codes.join(",") != row["ws_close_codes"] {
+            failures.push(format!(
+                "{}: close codes expected {:?}, got {:?}",
+                row["file"],
+                row["ws_close_codes"],
+                codes.join(",")
+            ));
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));

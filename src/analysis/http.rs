@@ -81,6 +81,22 @@ pub mod flag {
     pub const HEAD_METHOD: u8 = 1;
     /// The message carries an `Upgrade` header.
     pub const UPGRADE: u8 = 2;
+    /// An Engine.IO request (`EIO=` in its target) or the response to one: its
+    /// body is kept for the Engine.IO parser.
+    pub const ENGINEIO: u8 = 4;
+}
+
+/// Longest body kept for the Engine.IO parser (a polling payload); longer ones
+/// are cut and marked. Socket.IO's own default limit is 1 MB.
+pub const MAX_KEPT_BODY: usize = 4 << 20;
+
+/// A complete body of an Engine.IO message, handed on once the message ends.
+#[derive(Debug)]
+pub struct KeptBody {
+    pub message: u32,
+    pub bytes: Vec<u8>,
+    /// Longer than [`MAX_KEPT_BODY`]: `bytes` is its start.
+    pub cut: bool,
 }
 
 /// One HTTP message, as stored for every message of a capture: where its head is,
@@ -194,6 +210,8 @@ struct Dir {
     /// Where the head being collected started: (packet, offset in its TCP payload).
     head_start: Option<(u32, u32)>,
     current: Option<u32>,
+    /// The body being kept for the Engine.IO parser.
+    body: Option<Vec<u8>>,
 }
 
 impl Default for Dir {
@@ -203,6 +221,7 @@ impl Default for Dir {
             buf: Vec::new(),
             head_start: None,
             current: None,
+            body: None,
         }
     }
 }
@@ -215,6 +234,16 @@ pub struct HttpConversation {
     pending: std::collections::VecDeque<u32>,
     /// An Upgrade request is waiting for its answer.
     upgrade_asked: Option<UpgradeAsk>,
+    /// The WebSocket handshake that switched this conversation (index into
+    /// [`HttpAnalysis::websockets`]).
+    websocket: Option<u32>,
+}
+
+impl HttpConversation {
+    /// The WebSocket handshake this conversation switched with, if it did.
+    pub fn websocket(&self) -> Option<u32> {
+        self.websocket
+    }
 }
 
 /// What a 101 needs to know of the request that asked for it.
@@ -232,6 +261,10 @@ pub struct HttpAnalysis {
     pub websockets: Vec<WsHandshake>,
     /// (packet, message) for the packet that shows each message, sorted by packet.
     shown_at: Vec<(u32, u32)>,
+    /// The target of every Engine.IO request (`EIO=` in it), by message.
+    pub engineio_targets: std::collections::HashMap<u32, Box<str>>,
+    /// Engine.IO bodies completed and not yet taken by [`Self::take_bodies`].
+    bodies: Vec<KeptBody>,
 }
 
 impl HttpAnalysis {
@@ -369,6 +402,8 @@ impl HttpAnalysis {
     }
 
     /// Bytes `data` of conversation `conv`, direction `from_client`, carried by `packet`.
+    /// Returns how many were HTTP: the rest follows a `101 Switching Protocols`
+    /// and belongs to the protocol switched to.
     pub fn data(
         &mut self,
         c: &mut HttpConversation,
@@ -376,9 +411,13 @@ impl HttpAnalysis {
         from_client: bool,
         (packet, mut offset): (u32, u32),
         mut data: &[u8],
-    ) {
+    ) -> usize {
         let side = usize::from(!from_client);
+        let total = data.len();
         while !data.is_empty() {
+            if c.dirs[side].state == State::Upgraded {
+                break;
+            }
             let used = self.step(c, conv, side, (packet, offset), data);
             if used == 0 {
                 break;
@@ -386,6 +425,12 @@ impl HttpAnalysis {
             data = &data[used..];
             offset += used as u32;
         }
+        total - data.len()
+    }
+
+    /// Engine.IO bodies completed since the last call.
+    pub fn take_bodies(&mut self) -> Vec<KeptBody> {
+        std::mem::take(&mut self.bodies)
     }
 
     /// Bytes that were never captured: a body may absorb them; elsewhere parsing
@@ -399,6 +444,7 @@ impl HttpAnalysis {
         };
         d.buf = Vec::new();
         d.head_start = None;
+        d.body = None; // a body with a hole is not handed on
     }
 
     /// One parsing step; returns the bytes used (0: wait for more).
@@ -413,10 +459,10 @@ impl HttpAnalysis {
         let d = &mut c.dirs[side];
         match d.state {
             State::Upgraded | State::NotHttp => data.len(),
-            State::UntilClose => self.body_bytes(c, side, data.len() as u64, data.len()),
+            State::UntilClose => self.body_bytes(c, side, data, data.len()),
             State::Body(n) => {
                 let take = n.min(data.len() as u64);
-                let used = self.body_bytes(c, side, take, take as usize);
+                let used = self.body_bytes(c, side, &data[..take as usize], take as usize);
                 let d = &mut c.dirs[side];
                 d.state = if n == take {
                     State::Head
@@ -433,7 +479,7 @@ impl HttpAnalysis {
                 // `n` counts the chunk's data and its closing CRLF.
                 let take = n.min(data.len() as u64);
                 let body = take.min(n.saturating_sub(2));
-                let used = self.body_bytes(c, side, body, take as usize);
+                let used = self.body_bytes(c, side, &data[..body as usize], take as usize);
                 c.dirs[side].state = if n == take {
                     State::ChunkSize
                 } else {
@@ -445,10 +491,22 @@ impl HttpAnalysis {
         }
     }
 
-    /// Count `n` body bytes for the current message; returns `used` (bytes consumed).
-    fn body_bytes(&mut self, c: &HttpConversation, side: usize, n: u64, used: usize) -> usize {
-        if let Some(m) = c.dirs[side].current {
-            self.messages[m as usize].body_len += n;
+    /// Count `body` for the current message (and keep it when it is Engine.IO's);
+    /// returns `used` (bytes consumed).
+    fn body_bytes(
+        &mut self,
+        c: &mut HttpConversation,
+        side: usize,
+        body: &[u8],
+        used: usize,
+    ) -> usize {
+        let d = &mut c.dirs[side];
+        if let Some(m) = d.current {
+            self.messages[m as usize].body_len += body.len() as u64;
+        }
+        if let Some(kept) = d.body.as_mut() {
+            let room = MAX_KEPT_BODY.saturating_sub(kept.len());
+            kept.extend_from_slice(&body[..body.len().min(room)]);
         }
         used
     }
@@ -527,6 +585,12 @@ impl HttpAnalysis {
         if h.header("Upgrade").is_some() {
             flags |= flag::UPGRADE;
         }
+        if let StartLine::Request { target, .. } = &h.start {
+            if target.contains("EIO=") {
+                flags |= flag::ENGINEIO;
+                self.engineio_targets.insert(idx, target.as_str().into());
+            }
+        }
         let mut m = HttpMessage {
             conversation: conv,
             from_client: side == 0,
@@ -556,11 +620,17 @@ impl HttpAnalysis {
             }
         } else if !(100..=199).contains(&code) || code == 101 {
             m.answers = c.pending.pop_front();
+            let asked = m.answers.and_then(|r| self.messages.get(r as usize));
+            if asked.is_some_and(|r| r.flags & flag::ENGINEIO != 0) {
+                m.flags |= flag::ENGINEIO;
+            }
         }
         let state = self.body_state(&m, h, c);
+        let keep = m.flags & flag::ENGINEIO != 0 && code != 101;
         self.messages.push(m);
         c.dirs[side].current = Some(idx);
         c.dirs[side].state = state;
+        c.dirs[side].body = keep.then(Vec::new);
         if state == State::Head {
             self.complete(c, side, at.packets.1);
         }
@@ -630,9 +700,20 @@ impl HttpAnalysis {
     }
 
     fn complete(&mut self, c: &mut HttpConversation, side: usize, packet: u32) {
-        if let Some(m) = c.dirs[side].current.take() {
-            self.messages[m as usize].end_packet = Some(packet);
+        let d = &mut c.dirs[side];
+        if let Some(m) = d.current.take() {
+            let msg = &mut self.messages[m as usize];
+            msg.end_packet = Some(packet);
+            if let Some(bytes) = d.body.take().filter(|b| !b.is_empty()) {
+                let cut = (msg.body_len as usize) > bytes.len();
+                self.bodies.push(KeptBody {
+                    message: m,
+                    bytes,
+                    cut,
+                });
+            }
         }
+        d.body = None;
     }
 
     /// A 101 answered an Upgrade request: both directions leave HTTP.
@@ -647,6 +728,7 @@ impl HttpAnalysis {
         if !ask.websocket {
             return; // a 101 to something else (Upgrade: tcp, h2c): not WebSocket
         }
+        c.websocket = Some(self.websockets.len() as u32);
         let accept = resp
             .header("Sec-WebSocket-Accept")
             .map(|a| a.trim().to_string());

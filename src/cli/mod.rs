@@ -34,6 +34,21 @@ pub enum Command {
     Inspect(InspectArgs),
     /// Count packets, bytes, link types, protocols and TCP handshake segments.
     Stats(StatsArgs),
+    /// The message-level view: one line per HTTP message, WebSocket message,
+    /// Engine.IO and Socket.IO packet, in time order.
+    Messages(MessagesArgs),
+}
+
+#[derive(clap::Args, Debug)]
+pub struct MessagesArgs {
+    /// Capture file (pcap or pcapng); `-` reads standard input.
+    pub file: PathBuf,
+    /// One JSON object per message (NDJSON; schema in README.md).
+    #[arg(long, conflicts_with = "har")]
+    pub json: bool,
+    /// Write HAR 1.2 (HTTP entries, WebSocket messages in `_webSocketMessages`).
+    #[arg(long)]
+    pub har: bool,
 }
 
 #[derive(clap::Args, Debug)]
@@ -66,6 +81,7 @@ pub fn main() -> ExitCode {
     match cli.command {
         Some(Command::Inspect(a)) => finish(inspect(&a)),
         Some(Command::Stats(a)) => finish(stats_cmd(&a)),
+        Some(Command::Messages(a)) => finish(messages_cmd(&a)),
         None => open_window(cli.file.as_deref()),
     }
 }
@@ -141,8 +157,32 @@ fn inspect(a: &InspectArgs) -> Result<Outcome, CliError> {
     Ok(outcome(&store))
 }
 
-fn stats_cmd(a: &StatsArgs) -> Result<Outcome, CliError> {
+fn messages_cmd(a: &MessagesArgs) -> Result<Outcome, CliError> {
+    use crate::export::{har, messages};
     let store = load(&a.file)?;
+    let mut out = BufWriter::new(io::stdout().lock());
+    if a.har {
+        let doc = har::har(&store);
+        let s = serde_json::to_string_pretty(&doc).map_err(io::Error::other)?;
+        writeln!(out, "{s}")?;
+    } else {
+        for l in messages::lines(&store) {
+            if a.json {
+                let s = serde_json::to_string(&l).map_err(io::Error::other)?;
+                writeln!(out, "{s}")?;
+            } else {
+                writeln!(out, "{}", messages::text_line(&l))?;
+            }
+        }
+    }
+    out.flush()?;
+    Ok(outcome(&store))
+}
+
+fn stats_cmd(a: &StatsArgs) -> Result<Outcome, CliError> {
+    let store = Capture::open(&a.file)
+        .map(|c| Store::build_keeping(c, crate::analysis::Keep::Counts))
+        .map_err(CliError::Open)?;
     let st = stats::from_store(&a.file.display().to_string(), &store);
     let mut out = BufWriter::new(io::stdout().lock());
     if a.json {
@@ -185,13 +225,34 @@ fn write_stats_text(out: &mut impl Write, st: &stats::Stats) -> io::Result<()> {
     writeln!(
         out,
         "Handshakes: {} of {} TCP conversations completed, {} refused, {} SYN retransmissions",
-        t.handshakes_completed, t.conversations, t.refused, t.syn_retransmissions
+        t.handshakes_completed, t.streams, t.refused, t.syn_retransmissions
     )?;
     let h = &st.http;
     writeln!(
         out,
         "HTTP:       {} requests, {} responses, {} WebSocket upgrades ({} with a wrong Accept)",
-        h.requests, h.responses, h.websocket_handshakes, h.websocket_accept_mismatches
+        h.requests, h.responses, h.websocket_upgrades, h.accept_mismatches
+    )?;
+    let w = &st.websocket;
+    writeln!(
+        out,
+        "WebSocket:  {} frames ({} text, {} binary, {} continuation, {} close, {} ping, {} pong), {} messages, {} compressed frames, {} with warnings",
+        w.frames, w.text, w.binary, w.continuation, w.close, w.ping, w.pong, w.messages, w.compressed, w.warnings
+    )?;
+    let s = &st.socketio;
+    writeln!(
+        out,
+        "Engine.IO:  {} sessions, {} packets",
+        st.engineio.sessions, st.engineio.packets
+    )?;
+    writeln!(
+        out,
+        "Socket.IO:  {} packets, {} events, {} acks ({} emits never acknowledged), namespaces {}",
+        s.packets,
+        s.events,
+        s.acks,
+        s.unanswered_acks,
+        s.namespaces.join(" ")
     )?;
     writeln!(out, "Flows:      {}", st.flows)?;
     writeln!(out, "Warnings:   {}", st.warnings)?;

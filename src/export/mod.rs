@@ -1,4 +1,6 @@
 //! Turning packets into text and JSON, for the CLI, the tests and (later) the GUI's export.
 
+pub mod har;
 pub mod json;
+pub mod messages;
 pub mod text;

@@ -2,15 +2,18 @@
 //! flow table. Built in one pass over the file; everything else (columns,
 //! field trees) is derived from it on demand.
 
+mod app_layers;
 mod flows;
+mod records;
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use serde::Serialize;
 
 pub use flows::{Flow, FlowTable};
+pub use records::SioView;
 
-use crate::analysis::Analysis;
+use crate::analysis::{Analysis, Keep};
 use crate::capture::Capture;
 use crate::dissect::{self, Columns, Dissection, Field, FrameMeta, Summary, TcpRel};
 
@@ -50,12 +53,26 @@ impl Store {
         Self::build_with(capture, &AtomicBool::new(false), |_, _| {})
     }
 
+    /// Summarize, keeping the analysis records or only counting them.
+    pub fn build_keeping(capture: Capture, keep: Keep) -> Store {
+        Self::build_full(capture, &AtomicBool::new(false), |_, _| {}, keep)
+    }
+
     /// Summarize with progress reports (`done`, `total`) every 64 Ki packets; stops early,
     /// keeping what was summarized, when `cancel` is set.
     pub fn build_with(
         capture: Capture,
         cancel: &AtomicBool,
+        progress: impl FnMut(usize, usize),
+    ) -> Store {
+        Self::build_full(capture, cancel, progress, Keep::Records)
+    }
+
+    fn build_full(
+        capture: Capture,
+        cancel: &AtomicBool,
         mut progress: impl FnMut(usize, usize),
+        keep: Keep,
     ) -> Store {
         let total = capture.len();
         let mut summaries = Vec::with_capacity(total);
@@ -81,7 +98,7 @@ impl Store {
             .filter_map(|(ci, c)| c.packet.map(|p| (p, ci)))
             .collect();
         packet_comments.sort_unstable();
-        let analysis = Analysis::run(&capture, &summaries);
+        let analysis = Analysis::run_keeping(&capture, &summaries, keep);
         Store {
             capture,
             summaries,
@@ -151,6 +168,8 @@ impl Store {
             d.layers.insert(at, layer);
         }
         self.add_http_layers(id, &mut d);
+        self.add_polling_layers(id, &mut d);
+        self.add_app_layers(id, &mut d);
         let comments = self.comments(id);
         if let Some(frame) = d.layers.first_mut().filter(|_| !comments.is_empty()) {
             let range = frame.range;
@@ -165,7 +184,7 @@ impl Store {
 
     /// The head of HTTP message `m`, read again from its packets.
     pub fn http_head(&self, m: u32) -> Option<crate::analysis::http::ParsedHead> {
-        let http = &self.analysis.http;
+        let http = &self.analysis.upper.http;
         let msg = http.messages.get(m as usize)?;
         let tcp = &self.analysis.tcp;
         let payload_of = |p: u32| {
@@ -187,7 +206,7 @@ impl Store {
 
     /// HTTP messages shown at this packet replace its raw data layer.
     fn add_http_layers(&self, id: PacketId, d: &mut Dissection) {
-        let http = &self.analysis.http;
+        let http = &self.analysis.upper.http;
         let mut layers: Vec<_> = http.messages_at(id.0).map(|(m, _)| m).collect();
         if layers.is_empty() {
             return;
@@ -225,13 +244,21 @@ impl Store {
         let origlen = self.capture.record(i).map_or(0, |r| r.origlen);
         let (lt, data) = (self.capture.link_type(i), self.capture.data(i));
         let mut c = dissect::columns(lt, data, origlen, self.tcp_rel(id));
-        let http = &self.analysis.http;
+        let http = &self.analysis.upper.http;
         let infos: Vec<String> = (http.messages_at(id.0))
             .filter_map(|(m, _)| self.http_head(m).map(|h| http.info(m, &h)))
             .collect();
         if !infos.is_empty() {
             c.protocol = "HTTP".into();
             c.info = infos.join(" , ");
+        }
+        if let Some((proto, info)) = self.app_info(id) {
+            if infos.is_empty() {
+                c.info = info;
+            } else {
+                c.info = format!("{} , {info}", c.info);
+            }
+            c.protocol = proto.into();
         }
         c
     }

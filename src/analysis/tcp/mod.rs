@@ -168,23 +168,76 @@ pub mod note {
 /// Bytes held out of order across all streams before holes are given up (256 MiB).
 pub const MAX_TOTAL_HELD: usize = 256 << 20;
 
+/// What reassembled bytes are handed to: the parsers above TCP, with their
+/// per-conversation state `Conv`.
+pub trait StreamSink {
+    type Conv: Default;
+    /// In-order bytes of one direction; `at` = (packet, offset in its TCP payload).
+    fn data(
+        &mut self,
+        st: &mut Self::Conv,
+        conv: u32,
+        from_client: bool,
+        at: (u32, u32),
+        bytes: &[u8],
+    );
+    /// `len` bytes of one direction that were never captured.
+    fn gap(&mut self, st: &mut Self::Conv, conv: u32, from_client: bool, len: u64);
+    /// The conversation's streams ended (it closed, or the capture did).
+    fn end(&mut self, st: Self::Conv, conv: u32);
+}
+
+impl StreamSink for HttpAnalysis {
+    type Conv = HttpConversation;
+    fn data(
+        &mut self,
+        st: &mut Self::Conv,
+        conv: u32,
+        from_client: bool,
+        at: (u32, u32),
+        bytes: &[u8],
+    ) {
+        HttpAnalysis::data(self, st, conv, from_client, at, bytes);
+    }
+    fn gap(&mut self, st: &mut Self::Conv, _conv: u32, from_client: bool, len: u64) {
+        HttpAnalysis::gap(self, st, from_client, len);
+    }
+    fn end(&mut self, _st: Self::Conv, _conv: u32) {}
+}
+
 /// The stream state of one open conversation: a reassembler per direction
-/// (client → server, server → client) and the HTTP parser fed by them.
-#[derive(Default)]
-struct Active {
+/// (client → server, server → client) and the parsers fed by them.
+struct Active<C> {
     dirs: [Reassembler; 2],
-    http: HttpConversation,
+    up: C,
+}
+
+impl<C: Default> Default for Active<C> {
+    fn default() -> Self {
+        Active {
+            dirs: Default::default(),
+            up: C::default(),
+        }
+    }
 }
 
 /// Stream state of the conversations still open, alive only during the analysis
 /// pass; a conversation's state is dropped as soon as it closes.
-#[derive(Default)]
-struct Streams {
-    open: HashMap<u32, Active>,
+struct Streams<C> {
+    open: HashMap<u32, Active<C>>,
     held_total: usize,
 }
 
-impl Streams {
+impl<C> Default for Streams<C> {
+    fn default() -> Self {
+        Streams {
+            open: HashMap::new(),
+            held_total: 0,
+        }
+    }
+}
+
+impl<C: Default> Streams<C> {
     /// Feed segment `i` of conversation `conv`; returns its reassembly notes.
     fn feed(
         &mut self,
@@ -192,7 +245,7 @@ impl Streams {
         conv: u32,
         (i, payload): (usize, &[u8]),
         s: &Seg,
-        http: &mut HttpAnalysis,
+        http: &mut impl StreamSink<Conv = C>,
     ) -> u8 {
         if c.closed() && !self.open.contains_key(&conv) {
             return 0; // segments after the close: nothing left to reassemble
@@ -215,7 +268,7 @@ impl Streams {
                 r.finish(&mut out);
                 self.held_total -= before;
             }
-            deliver(http, &mut st.http, conv, s.from_client, out);
+            deliver(http, &mut st.up, conv, s.from_client, out);
         }
         if c.closed() {
             // Closed: flush both directions and free their state now, not at the end.
@@ -230,7 +283,7 @@ impl Streams {
     }
 
     /// End of capture: give up remaining holes and record each direction's totals.
-    fn finish(&mut self, convs: &mut [TcpConversation], http: &mut HttpAnalysis) {
+    fn finish(&mut self, convs: &mut [TcpConversation], http: &mut impl StreamSink<Conv = C>) {
         let mut open: Vec<u32> = self.open.keys().copied().collect();
         open.sort_unstable();
         for conv in open {
@@ -240,7 +293,7 @@ impl Streams {
 
     /// Give up the holes of both directions of `conv`, add their totals to `c`,
     /// and drop its state.
-    fn flush(&mut self, c: &mut TcpConversation, conv: u32, http: &mut HttpAnalysis) {
+    fn flush(&mut self, c: &mut TcpConversation, conv: u32, http: &mut impl StreamSink<Conv = C>) {
         let Some(mut st) = self.open.remove(&conv) else {
             return;
         };
@@ -249,17 +302,18 @@ impl Streams {
             let mut out = Vec::new();
             r.finish(&mut out);
             self.held_total -= before;
-            deliver(http, &mut st.http, conv, side == 0, out);
+            deliver(http, &mut st.up, conv, side == 0, out);
             c.stream_bytes[side] += r.delivered_bytes;
             c.gap_bytes[side] += r.gap_bytes;
         }
+        http.end(st.up, conv);
     }
 }
 
-/// Hand reassembled bytes and gaps of one direction on to the HTTP parser.
-fn deliver(
-    http: &mut HttpAnalysis,
-    h: &mut HttpConversation,
+/// Hand reassembled bytes and gaps of one direction on to the parsers above.
+fn deliver<S: StreamSink>(
+    http: &mut S,
+    h: &mut S::Conv,
     conv: u32,
     from_client: bool,
     out: Vec<Delivery<'_>>,
@@ -271,7 +325,7 @@ fn deliver(
                 offset,
                 bytes,
             } => http.data(h, conv, from_client, (packet, offset), &bytes),
-            Delivery::Gap { len } => http.gap(h, from_client, len),
+            Delivery::Gap { len } => http.gap(h, conv, from_client, len),
         }
     }
 }
@@ -319,7 +373,11 @@ fn offered_text(o: &TcpOptionsOffered) -> String {
 impl TcpAnalysis {
     /// Follow every TCP segment of the capture, in capture order.
     /// Reassembled bytes go on to `http`.
-    pub fn run(capture: &Capture, summaries: &[Summary], http: &mut HttpAnalysis) -> TcpAnalysis {
+    pub fn run<S: StreamSink>(
+        capture: &Capture,
+        summaries: &[Summary],
+        http: &mut S,
+    ) -> TcpAnalysis {
         let mut a = TcpAnalysis {
             conversations: Vec::new(),
             conv_of: vec![u32::MAX; summaries.len()],

@@ -1,0 +1,425 @@
+//! Engine.IO sessions and Socket.IO packets, over both transports: WebSocket
+//! messages and HTTP long-polling bodies. One Engine.IO session ties together
+//! every TCP conversation that carries its `sid` (the polling requests and the
+//! WebSocket). Socket.IO emits that ask for an acknowledgement are paired with
+//! their ACK; binary attachments are joined to the packet that announced them.
+//!
+//! The byte-level parsers are [`super::engineio`] and [`super::socketio`]; this
+//! module keeps the records, which point back at their carrier (a WebSocket
+//! message or an HTTP body) and the packet that completed it.
+
+use std::collections::{BTreeSet, HashMap};
+
+use serde::Serialize;
+
+use super::engineio::{self as eio, PacketType};
+use super::socketio::{self as sio, SioType};
+use super::upper::{Keep, PayloadRef, WsMessage};
+
+/// What carried an Engine.IO packet.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub enum Carrier {
+    /// A WebSocket message (index into `Upper::ws_messages`): one packet.
+    WsMessage(u32),
+    /// An HTTP long-polling body (HTTP message index, the kept body).
+    HttpBody(u32, Option<PayloadRef>),
+}
+
+/// One Engine.IO packet.
+#[derive(Clone, Copy, Debug)]
+pub struct EioRecord {
+    pub session: u32,
+    pub carrier: Carrier,
+    /// Where it sits in the carrier's decoded payload.
+    pub range: (u32, u32),
+    pub kind: PacketType,
+    pub binary: bool,
+    pub from_client: bool,
+    /// The packet that completed its carrier.
+    pub packet: u32,
+    /// The TCP conversation.
+    pub conversation: u32,
+}
+
+/// One Socket.IO packet.
+#[derive(Clone, Debug)]
+pub struct SioRecord {
+    /// The Engine.IO message packet carrying it.
+    pub eio: u32,
+    pub kind: SioType,
+    pub nsp: u16,
+    pub ack_id: Option<u64>,
+    /// Binary attachments announced, and the Engine.IO packets that carried them.
+    pub attachments: u32,
+    pub attached: Vec<u32>,
+    /// For an emit that asked for an ack: the ACK packet (index into `socketio`).
+    pub answered_by: Option<u32>,
+    /// For an ACK: the emit it answers.
+    pub answers: Option<u32>,
+}
+
+/// One Engine.IO session.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct EioSession {
+    pub sid: Option<String>,
+    pub version: u8,
+    /// TCP conversations that carried it, in order of first use.
+    pub conversations: Vec<u32>,
+    /// The WebSocket connection it upgraded to (or started on).
+    pub websocket: Option<u32>,
+    pub ping_interval_ms: Option<u64>,
+    pub ping_timeout_ms: Option<u64>,
+    pub max_payload: Option<u64>,
+    pub upgrades: Vec<String>,
+    pub packets: u64,
+    pub first_packet: u32,
+    pub last_packet: u32,
+    /// Session health findings (late or missing pong...), filled by `finish`.
+    pub health: Vec<String>,
+}
+
+/// Counters kept in both modes.
+#[derive(Clone, Debug, Default, Serialize, PartialEq, Eq)]
+pub struct RealtimeCounts {
+    pub eio_sessions: u64,
+    pub eio_packets: u64,
+    pub sio_packets: u64,
+    pub sio_events: u64,
+    pub sio_acks: u64,
+    pub sio_connects: u64,
+    pub sio_disconnects: u64,
+    pub sio_binary: u64,
+    pub sio_errors: u64,
+    pub namespaces: BTreeSet<String>,
+    pub unanswered_acks: u64,
+}
+
+/// Engine.IO and Socket.IO over the whole capture.
+#[derive(Default)]
+pub struct Realtime {
+    pub sessions: Vec<EioSession>,
+    pub eio: Vec<EioRecord>,
+    pub socketio: Vec<SioRecord>,
+    pub namespaces: Vec<String>,
+    pub counts: RealtimeCounts,
+    by_sid: HashMap<String, u32>,
+    acks: sio::AckTracker,
+    /// Per (session, from_client): the Socket.IO packet waiting for attachments.
+    waiting: HashMap<(u32, bool), (u32, u32)>,
+    /// (packet, eio record) for the packet that completed each carrier.
+    eio_at: Vec<(u32, u32)>,
+    /// Per Engine.IO record, its Socket.IO record (u32::MAX for none).
+    sio_of: Vec<u32>,
+}
+
+impl Realtime {
+    /// The session a request target names (`sid=`), made when first seen. A target
+    /// with `EIO=` but no `sid` (a WebSocket-only client) gets a session whose sid
+    /// the open packet will fill in.
+    pub fn websocket_session(&mut self, target: &str, conv: u32, connection: u32) -> Option<u32> {
+        let version = eio::eio_version_from_query(target).unwrap_or(4);
+        let s = match eio::sid_from_query(target) {
+            Some(sid) => self.session_for(sid, version),
+            None => self.new_session(None, version),
+        };
+        let sess = &mut self.sessions[s as usize];
+        sess.websocket = Some(connection);
+        if !sess.conversations.contains(&conv) {
+            sess.conversations.push(conv);
+        }
+        Some(s)
+    }
+
+    fn session_for(&mut self, sid: &str, version: u8) -> u32 {
+        if let Some(&s) = self.by_sid.get(sid) {
+            return s;
+        }
+        self.new_session(Some(sid), version)
+    }
+
+    fn new_session(&mut self, sid: Option<&str>, version: u8) -> u32 {
+        let s = self.sessions.len() as u32;
+        if let Some(sid) = sid {
+            self.by_sid.insert(sid.to_string(), s);
+        }
+        self.counts.eio_sessions += 1;
+        self.sessions.push(EioSession {
+            sid: sid.map(str::to_string),
+            version,
+            first_packet: u32::MAX,
+            ..Default::default()
+        });
+        s
+    }
+
+    /// A complete WebSocket message of a connection; `session` is the Engine.IO
+    /// session the connection's handshake named. Returns the session.
+    #[allow(clippy::too_many_arguments)]
+    pub fn ws_message(
+        &mut self,
+        keep: Keep,
+        session: Option<u32>,
+        (conv, _connection): (u32, u32),
+        from_client: bool,
+        text: bool,
+        payload: &[u8],
+        carrier: Carrier,
+        packet: u32,
+    ) -> Option<u32> {
+        let s = session?;
+        let version = self.sessions.get(s as usize).map_or(4, |x| x.version);
+        let p = if text {
+            eio::parse_ws_text(payload).ok()?
+        } else {
+            eio::parse_ws_binary(payload, version)
+        };
+        let range = (0, payload.len() as u32);
+        self.packet(keep, s, conv, from_client, &p, carrier, range, packet);
+        Some(s)
+    }
+
+    /// A complete HTTP long-polling body (request or response) of `target`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn polling_body(
+        &mut self,
+        keep: Keep,
+        target: &str,
+        conv: u32,
+        from_client: bool,
+        body: &[u8],
+        carrier: Carrier,
+        packet: u32,
+    ) {
+        let version = eio::eio_version_from_query(target).unwrap_or(4);
+        let mut session = eio::sid_from_query(target).map(|sid| self.session_for(sid, version));
+        for p in eio::split_polling(body, version).into_iter().flatten() {
+            let s = match session {
+                Some(s) => s,
+                // The handshake response: the open packet names the session.
+                None => {
+                    let sid = (p.kind == PacketType::Open)
+                        .then(|| eio::parse_open(&p.data).ok())
+                        .flatten()
+                        .map(|o| o.sid);
+                    let s = match sid {
+                        Some(sid) => self.session_for(&sid, version),
+                        None => self.new_session(None, version),
+                    };
+                    session = Some(s);
+                    s
+                }
+            };
+            let range = (p.range.0 as u32, p.range.1 as u32);
+            self.packet(keep, s, conv, from_client, &p, carrier, range, packet);
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn packet(
+        &mut self,
+        keep: Keep,
+        s: u32,
+        conv: u32,
+        from_client: bool,
+        p: &eio::Packet<'_>,
+        carrier: Carrier,
+        range: (u32, u32),
+        packet: u32,
+    ) {
+        self.counts.eio_packets += 1;
+        let idx = self.eio.len() as u32;
+        let sess = &mut self.sessions[s as usize];
+        sess.packets += 1;
+        sess.first_packet = sess.first_packet.min(packet);
+        sess.last_packet = sess.last_packet.max(packet);
+        if !sess.conversations.contains(&conv) {
+            sess.conversations.push(conv);
+        }
+        if p.kind == PacketType::Open {
+            if let Ok(o) = eio::parse_open(&p.data) {
+                if sess.sid.is_none() {
+                    self.by_sid.insert(o.sid.clone(), s);
+                    sess.sid = Some(o.sid.clone());
+                }
+                sess.ping_interval_ms = Some(o.ping_interval_ms);
+                sess.ping_timeout_ms = Some(o.ping_timeout_ms);
+                sess.max_payload = o.max_payload;
+                sess.upgrades = o.upgrades;
+            }
+        }
+        let records = keep == Keep::Records;
+        if records {
+            self.eio.push(EioRecord {
+                session: s,
+                carrier,
+                range,
+                kind: p.kind,
+                binary: p.binary,
+                from_client,
+                packet,
+                conversation: conv,
+            });
+            self.eio_at.push((packet, idx));
+            self.sio_of.push(u32::MAX);
+        }
+        if p.kind != PacketType::Message {
+            return;
+        }
+        if p.binary {
+            self.attachment(s, from_client, idx, records);
+            return;
+        }
+        // A text message while attachments were still expected: the owner stays incomplete.
+        self.waiting.remove(&(s, from_client));
+        if let Ok(sp) = sio::parse(&p.data) {
+            self.socketio(s, from_client, idx, &sp, records);
+        } else {
+            self.counts.sio_errors += 1;
+        }
+    }
+
+    fn attachment(&mut self, s: u32, from_client: bool, eio_idx: u32, records: bool) {
+        let Some((owner, left)) = self.waiting.get(&(s, from_client)).copied() else {
+            return;
+        };
+        if records {
+            if let Some(r) = self.socketio.get_mut(owner as usize) {
+                r.attached.push(eio_idx);
+            }
+        }
+        if left <= 1 {
+            self.waiting.remove(&(s, from_client));
+        } else {
+            self.waiting.insert((s, from_client), (owner, left - 1));
+        }
+    }
+
+    fn socketio(
+        &mut self,
+        s: u32,
+        from_client: bool,
+        eio_idx: u32,
+        p: &sio::SioPacket,
+        records: bool,
+    ) {
+        let c = &mut self.counts;
+        c.sio_packets += 1;
+        match p.kind {
+            SioType::Event => c.sio_events += 1,
+            SioType::BinaryEvent => {
+                c.sio_events += 1;
+                c.sio_binary += 1;
+            }
+            SioType::Ack => c.sio_acks += 1,
+            SioType::BinaryAck => {
+                c.sio_acks += 1;
+                c.sio_binary += 1;
+            }
+            SioType::Connect => c.sio_connects += 1,
+            SioType::Disconnect => c.sio_disconnects += 1,
+            SioType::ConnectError => {}
+        }
+        if !c.namespaces.contains(&p.nsp) {
+            c.namespaces.insert(p.nsp.clone());
+        }
+        let nsp = match self.namespaces.iter().position(|n| *n == p.nsp) {
+            Some(i) => i as u16,
+            None if self.namespaces.len() < u16::MAX as usize => {
+                self.namespaces.push(p.nsp.clone());
+                (self.namespaces.len() - 1) as u16
+            }
+            None => u16::MAX,
+        };
+        let idx = self.socketio.len() as u32;
+        let mut answers = None;
+        match (p.kind, p.ack_id) {
+            (SioType::Event | SioType::BinaryEvent, Some(id)) => {
+                self.acks.ask(u64::from(s), &p.nsp, from_client, id, idx, 0);
+            }
+            (SioType::Ack | SioType::BinaryAck, Some(id)) => {
+                if let Some((asker, _)) =
+                    self.acks
+                        .answer(u64::from(s), &p.nsp, from_client, id, idx, 0)
+                {
+                    answers = Some(asker);
+                }
+            }
+            _ => {}
+        }
+        if p.attachments > 0 {
+            self.waiting.insert((s, from_client), (idx, p.attachments));
+        }
+        if !records {
+            return;
+        }
+        if let Some(a) = answers {
+            if let Some(r) = self.socketio.get_mut(a as usize) {
+                r.answered_by = Some(idx);
+            }
+        }
+        if let Some(x) = self.sio_of.get_mut(eio_idx as usize) {
+            *x = idx;
+        }
+        self.socketio.push(SioRecord {
+            eio: eio_idx,
+            kind: p.kind,
+            nsp,
+            ack_id: p.ack_id,
+            attachments: p.attachments,
+            attached: Vec::new(),
+            answered_by: None,
+            answers,
+        });
+    }
+
+    /// Index and close the pass.
+    pub fn finish(&mut self, _ws: &[WsMessage]) {
+        self.counts.unanswered_acks = self.acks.unanswered().len() as u64;
+        self.eio_at.sort_unstable();
+    }
+
+    /// Check each session's heartbeat against its announced interval and timeout
+    /// (`ts(p)`: the timestamp of packet `p`); findings go to `EioSession::health`.
+    pub fn check_health(&mut self, ts: impl Fn(u32) -> i64, end_ts_ns: i64) {
+        let mut health: HashMap<u32, eio::Health> = HashMap::new();
+        for (i, r) in self.eio.iter().enumerate() {
+            let Some(sess) = self.sessions.get(r.session as usize) else {
+                continue;
+            };
+            let (Some(iv), Some(to)) = (sess.ping_interval_ms, sess.ping_timeout_ms) else {
+                continue;
+            };
+            let h = health
+                .entry(r.session)
+                .or_insert_with(|| eio::Health::new(sess.version, iv, to));
+            h.observe(!r.from_client, r.kind, i as u32, ts(r.packet).max(0) as u64);
+        }
+        for (s, h) in health {
+            let findings = h.finish(end_ts_ns.max(0) as u64);
+            if let Some(sess) = self.sessions.get_mut(s as usize) {
+                sess.health = findings.iter().map(|f| f.describe()).collect();
+            }
+        }
+    }
+
+    /// The Engine.IO packets whose carrier packet `p` completed.
+    pub fn eio_at(&self, p: u32) -> impl Iterator<Item = (u32, &EioRecord)> {
+        let start = self.eio_at.partition_point(|&(q, _)| q < p);
+        self.eio_at[start..]
+            .iter()
+            .take_while(move |&&(q, _)| q == p)
+            .filter_map(|&(_, e)| Some((e, self.eio.get(e as usize)?)))
+    }
+
+    /// The Socket.IO packet an Engine.IO packet carries.
+    pub fn socketio_of(&self, eio_idx: u32) -> Option<(u32, &SioRecord)> {
+        let s = *self.sio_of.get(eio_idx as usize)?;
+        Some((s, self.socketio.get(s as usize)?))
+    }
+
+    pub fn namespace(&self, i: u16) -> &str {
+        self.namespaces
+            .get(usize::from(i))
+            .map_or("/", String::as_str)
+    }
+}

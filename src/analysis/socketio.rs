@@ -1,0 +1,890 @@
+//! Socket.IO packets (protocol v5 — Socket.IO 3/4 — and v4 — Socket.IO 2),
+//! as carried in the data of an Engine.IO `message` packet: pure parsers and
+//! formatters, plus two small trackers the caller feeds per session.
+//!
+//! Encoding: `<type>[<attachments>-][<nsp>,][<ack id>][JSON data]`
+//! * type: `0` CONNECT, `1` DISCONNECT, `2` EVENT, `3` ACK, `4` CONNECT_ERROR
+//!   (`ERROR` in v4), `5` BINARY_EVENT, `6` BINARY_ACK;
+//! * attachments: for types 5 and 6 only, decimal then `-`;
+//! * namespace: present only when it starts with `/`; it ends at `,` (or at the
+//!   end of the packet). Default `/`. A `?query` (v4 CONNECT to a namespace) is
+//!   split off into [`SioPacket::query`];
+//! * ack id: the decimal digits right before the JSON;
+//! * data: JSON — an array for EVENT/ACK (and their binary forms), an object
+//!   for CONNECT, an object (v5) or a string (v4) for CONNECT_ERROR.
+//!
+//! Binary packets are followed by their attachments, each one binary Engine.IO
+//! message; in the JSON each attachment is a placeholder
+//! `{"_placeholder":true,"num":N}` ([`replace_placeholders`], [`Attachments`]).
+
+use std::collections::HashMap;
+use std::fmt;
+
+use serde_json::Value;
+
+/// Characters of JSON shown by [`info`] per part before `…`.
+const INFO_JSON_CHARS: usize = 120;
+/// Bytes of an attachment shown in hex by [`replace_placeholders`] before `…`.
+const ATTACHMENT_PREVIEW_BYTES: usize = 32;
+/// Most asks an [`AckTracker`] waits on, and most ids it keeps in each list;
+/// beyond that they are only counted.
+pub const MAX_TRACKED: usize = 100_000;
+
+/// Why bytes are not a valid Socket.IO packet. Positions are byte offsets into
+/// the packet text given to [`parse`].
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum Error {
+    #[error("empty packet")]
+    Empty,
+    /// The first byte is not `0`–`6`.
+    #[error("unknown packet type {byte:#04x}")]
+    UnknownType { byte: u8 },
+    /// A binary packet whose attachment count is missing, not decimal, too
+    /// large, or not followed by `-`.
+    #[error("bad attachment count at byte {at}")]
+    BadAttachments { at: usize },
+    /// An ack id too large for 64 bits.
+    #[error("bad ack id at byte {at}")]
+    BadAckId { at: usize },
+    /// The data is not JSON.
+    #[error("invalid JSON at byte {at}: {reason}")]
+    InvalidJson { at: usize, reason: String },
+    /// The data is JSON of the wrong shape for the packet type.
+    #[error("{kind} data must be {expected}")]
+    BadPayload {
+        kind: SioType,
+        expected: &'static str,
+    },
+}
+
+/// The Socket.IO packet types.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum SioType {
+    Connect,
+    Disconnect,
+    Event,
+    Ack,
+    ConnectError,
+    BinaryEvent,
+    BinaryAck,
+}
+
+impl SioType {
+    /// From its ASCII digit (`b'0'`–`b'6'`).
+    pub fn from_digit(digit: u8) -> Option<SioType> {
+        Some(match digit {
+            b'0' => SioType::Connect,
+            b'1' => SioType::Disconnect,
+            b'2' => SioType::Event,
+            b'3' => SioType::Ack,
+            b'4' => SioType::ConnectError,
+            b'5' => SioType::BinaryEvent,
+            b'6' => SioType::BinaryAck,
+            _ => return None,
+        })
+    }
+
+    /// `CONNECT`, `DISCONNECT`, `EVENT`, `ACK`, `CONNECT_ERROR`, `BINARY_EVENT`, `BINARY_ACK`.
+    pub fn name(self) -> &'static str {
+        match self {
+            SioType::Connect => "CONNECT",
+            SioType::Disconnect => "DISCONNECT",
+            SioType::Event => "EVENT",
+            SioType::Ack => "ACK",
+            SioType::ConnectError => "CONNECT_ERROR",
+            SioType::BinaryEvent => "BINARY_EVENT",
+            SioType::BinaryAck => "BINARY_ACK",
+        }
+    }
+
+    /// BINARY_EVENT or BINARY_ACK: followed by attachments.
+    pub fn is_binary(self) -> bool {
+        matches!(self, SioType::BinaryEvent | SioType::BinaryAck)
+    }
+
+    /// EVENT or BINARY_EVENT.
+    pub fn is_event(self) -> bool {
+        matches!(self, SioType::Event | SioType::BinaryEvent)
+    }
+
+    /// ACK or BINARY_ACK.
+    pub fn is_ack(self) -> bool {
+        matches!(self, SioType::Ack | SioType::BinaryAck)
+    }
+}
+
+impl fmt::Display for SioType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// One Socket.IO packet.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SioPacket {
+    pub kind: SioType,
+    /// Attachments that follow (binary types; 0 otherwise).
+    pub attachments: u32,
+    /// The namespace, `/` by default, without any `?query`.
+    pub nsp: String,
+    /// The query after `?` in the namespace field (v4 CONNECT), if any.
+    pub query: Option<String>,
+    pub ack_id: Option<u64>,
+    pub data: Option<Value>,
+    /// Byte range of the JSON data in the input.
+    pub data_range: Option<(usize, usize)>,
+}
+
+/// Reads ASCII digits from `text[*pos..]` into a number that must fit `max`;
+/// returns `None` on overflow, `Some(None)` when there are no digits.
+fn digits(text: &[u8], pos: &mut usize, max: u64) -> Option<Option<u64>> {
+    let mut n: Option<u64> = None;
+    while let Some(&b) = text.get(*pos).filter(|b| b.is_ascii_digit()) {
+        let v = n
+            .unwrap_or(0)
+            .checked_mul(10)?
+            .checked_add(u64::from(b - b'0'))
+            .filter(|v| *v <= max)?;
+        n = Some(v);
+        *pos += 1;
+    }
+    Some(n)
+}
+
+/// The byte offset in `data` of serde_json's 1-based line / column.
+fn json_error_offset(data: &[u8], line: usize, column: usize) -> usize {
+    let mut line_start = 0;
+    if line > 1 {
+        let mut seen = 1;
+        for (i, &b) in data.iter().enumerate() {
+            if b == b'\n' {
+                seen += 1;
+                if seen == line {
+                    line_start = i + 1;
+                    break;
+                }
+            }
+        }
+    }
+    (line_start + column.saturating_sub(1)).min(data.len())
+}
+
+/// Parses one Socket.IO packet (the data of an Engine.IO message packet).
+/// Errors name the reason: unknown type, bad attachment count, bad ack id,
+/// invalid JSON at byte N, or JSON of the wrong shape for the type.
+pub fn parse(text: &[u8]) -> Result<SioPacket, Error> {
+    let &first = text.first().ok_or(Error::Empty)?;
+    let kind = SioType::from_digit(first).ok_or(Error::UnknownType { byte: first })?;
+    let mut pos = 1;
+
+    let mut attachments = 0;
+    if kind.is_binary() {
+        let at = pos;
+        let bad = Error::BadAttachments { at };
+        let n = digits(text, &mut pos, u64::from(u32::MAX))
+            .flatten()
+            .ok_or(bad.clone())?;
+        if text.get(pos) != Some(&b'-') {
+            return Err(bad);
+        }
+        pos += 1;
+        attachments = u32::try_from(n).map_err(|_| bad)?;
+    }
+
+    let mut nsp = String::from("/");
+    let mut query = None;
+    if text.get(pos) == Some(&b'/') {
+        let rest = text.get(pos..).unwrap_or_default();
+        let len = rest.iter().position(|&b| b == b',').unwrap_or(rest.len());
+        let field = String::from_utf8_lossy(rest.get(..len).unwrap_or_default());
+        match field.split_once('?') {
+            Some((n, q)) => {
+                nsp = n.to_string();
+                query = Some(q.to_string());
+            }
+            None => nsp = field.into_owned(),
+        }
+        // Skip the namespace and its comma, if any.
+        pos = (pos + len + 1).min(text.len());
+    }
+
+    let at = pos;
+    let ack_id = digits(text, &mut pos, u64::MAX).ok_or(Error::BadAckId { at })?;
+
+    let rest = text.get(pos..).unwrap_or_default();
+    let (data, data_range) = if rest.is_empty() {
+        (None, None)
+    } else {
+        let value: Value = serde_json::from_slice(rest).map_err(|e| {
+            let reason = e.to_string();
+            let reason = reason.split(" at line ").next().unwrap_or_default();
+            Error::InvalidJson {
+                at: pos + json_error_offset(rest, e.line(), e.column()),
+                reason: reason.to_string(),
+            }
+        })?;
+        (Some(value), Some((pos, text.len())))
+    };
+
+    if let Some(value) = &data {
+        let expected = match kind {
+            SioType::Event | SioType::BinaryEvent | SioType::Ack | SioType::BinaryAck => {
+                (!value.is_array()).then_some("an array")
+            }
+            SioType::Connect => (!value.is_object()).then_some("an object"),
+            SioType::ConnectError => {
+                (!value.is_object() && !value.is_string()).then_some("an object or a string")
+            }
+            SioType::Disconnect => None,
+        };
+        if let Some(expected) = expected {
+            return Err(Error::BadPayload { kind, expected });
+        }
+    }
+
+    Ok(SioPacket {
+        kind,
+        attachments,
+        nsp,
+        query,
+        ack_id,
+        data,
+        data_range,
+    })
+}
+
+/// Whether `v` is an attachment placeholder; its `num` if so.
+fn placeholder_num(v: &Value) -> Option<u64> {
+    let obj = v.as_object()?;
+    if obj.get("_placeholder") != Some(&Value::Bool(true)) {
+        return None;
+    }
+    obj.get("num")?.as_u64()
+}
+
+impl SioPacket {
+    /// EVENT / BINARY_EVENT: the event name (the first array element, if a string).
+    pub fn event_name(&self) -> Option<&str> {
+        if !self.kind.is_event() {
+            return None;
+        }
+        self.data.as_ref()?.as_array()?.first()?.as_str()
+    }
+
+    /// The arguments: for EVENT / BINARY_EVENT the array elements after the
+    /// event name, for ACK / BINARY_ACK all elements; empty for other types.
+    pub fn args(&self) -> &[Value] {
+        let Some(items) = self.data.as_ref().and_then(Value::as_array) else {
+            return &[];
+        };
+        if self.kind.is_event() {
+            items.get(1..).unwrap_or_default()
+        } else if self.kind.is_ack() {
+            items
+        } else {
+            &[]
+        }
+    }
+
+    /// How many attachment placeholders (`{"_placeholder":true,"num":N}`) the data holds.
+    pub fn placeholders(&self) -> usize {
+        let mut count = 0;
+        let mut stack: Vec<&Value> = self.data.iter().collect();
+        while let Some(v) = stack.pop() {
+            if placeholder_num(v).is_some() {
+                count += 1;
+                continue;
+            }
+            match v {
+                Value::Array(a) => stack.extend(a.iter()),
+                Value::Object(o) => stack.extend(o.values()),
+                _ => {}
+            }
+        }
+        count
+    }
+}
+
+/// Replaces each placeholder `{"_placeholder":true,"num":n}` in `value` by a
+/// readable form of `attachments[n]`:
+/// `{"_binary":"<hex>","len":<bytes>,"num":n}`, where `<hex>` is the first 32
+/// bytes in lower-case hex, followed by `…` when the attachment is longer.
+/// Placeholders whose `num` has no attachment are left as they are.
+pub fn replace_placeholders<B: AsRef<[u8]>>(value: &mut Value, attachments: &[B]) {
+    let mut stack: Vec<&mut Value> = vec![value];
+    while let Some(v) = stack.pop() {
+        if let Some(num) = placeholder_num(v) {
+            let bytes = usize::try_from(num)
+                .ok()
+                .and_then(|n| attachments.get(n))
+                .map(AsRef::as_ref);
+            if let Some(bytes) = bytes {
+                let mut hex = String::with_capacity(2 * ATTACHMENT_PREVIEW_BYTES + 3);
+                for b in bytes.iter().take(ATTACHMENT_PREVIEW_BYTES) {
+                    hex.push_str(&format!("{b:02x}"));
+                }
+                if bytes.len() > ATTACHMENT_PREVIEW_BYTES {
+                    hex.push('…');
+                }
+                *v = serde_json::json!({ "_binary": hex, "len": bytes.len(), "num": num });
+            }
+            continue;
+        }
+        match v {
+            Value::Array(a) => stack.extend(a.iter_mut()),
+            Value::Object(o) => stack.extend(o.values_mut()),
+            _ => {}
+        }
+    }
+}
+
+/// `s` cut after [`INFO_JSON_CHARS`] characters, with `…`.
+fn truncate(s: String) -> String {
+    match s.char_indices().nth(INFO_JSON_CHARS) {
+        Some((i, _)) => {
+            let mut t = s;
+            t.truncate(i);
+            t.push('…');
+            t
+        }
+        None => s,
+    }
+}
+
+/// Compact JSON, cut after [`INFO_JSON_CHARS`] characters.
+fn json(v: &Value) -> String {
+    truncate(serde_json::to_string(v).unwrap_or_default())
+}
+
+/// Compact JSON array of `items`, cut after [`INFO_JSON_CHARS`] characters
+/// (items past the cut are not serialized).
+fn json_list(items: &[Value]) -> String {
+    let mut s = String::from("[");
+    for (i, item) in items.iter().enumerate() {
+        if s.len() > INFO_JSON_CHARS * 4 {
+            break;
+        }
+        if i > 0 {
+            s.push(',');
+        }
+        s.push_str(&serde_json::to_string(item).unwrap_or_default());
+    }
+    s.push(']');
+    truncate(s)
+}
+
+/// A one-line description, for an info column. Formats:
+/// * `Socket.IO EVENT / "chat message" ["hi"]` — namespace, quoted event
+///   name, the other arguments as an array;
+/// * `Socket.IO EVENT / "ask" ["what is the answer?"] ack=0` — with an ack id;
+/// * `Socket.IO ACK / ack=0 [{"answer":42}]` — acks put the id first;
+/// * `Socket.IO CONNECT /admin {"token":"x"}`, `Socket.IO CONNECT /`;
+/// * `Socket.IO DISCONNECT /admin`, `Socket.IO CONNECT_ERROR / {"message":"Not authorized"}`;
+/// * `Socket.IO BINARY_EVENT / "upload" ["bytes.bin",{"_placeholder":true,"num":0}] (1 attachment)`
+///   — binary types end with the attachment count (`(2 attachments)`).
+///
+/// JSON is compact (`serde_json`), each part cut after 120 characters with
+/// `…`. A namespace query shows as `/admin?x=1`. An event whose first element
+/// is not a string shows its whole array.
+pub fn info(p: &SioPacket) -> String {
+    let mut s = format!("Socket.IO {} {}", p.kind.name(), p.nsp);
+    if let Some(q) = &p.query {
+        s.push('?');
+        s.push_str(q);
+    }
+    let ack = p.ack_id.map(|id| format!(" ack={id}"));
+    if p.kind.is_ack() {
+        if let Some(a) = &ack {
+            s.push_str(a);
+        }
+    }
+    match (p.event_name(), &p.data) {
+        (Some(name), _) => {
+            s.push(' ');
+            s.push_str(&json(&Value::String(name.to_string())));
+            s.push(' ');
+            s.push_str(&json_list(p.args()));
+        }
+        (None, Some(data)) => {
+            s.push(' ');
+            s.push_str(&match data.as_array() {
+                Some(items) => json_list(items),
+                None => json(data),
+            });
+        }
+        (None, None) => {}
+    }
+    if !p.kind.is_ack() {
+        if let Some(a) = &ack {
+            s.push_str(a);
+        }
+    }
+    if p.kind.is_binary() {
+        let plural = if p.attachments == 1 { "" } else { "s" };
+        s.push_str(&format!(" ({} attachment{plural})", p.attachments));
+    }
+    s
+}
+
+type AckKey = (u64, String, bool, u64);
+
+/// Pairs acks with the packets that asked for them (an EVENT with an ack id),
+/// per caller-given session key and namespace. An ACK from the client answers
+/// the server's ask, and the other way round.
+#[derive(Clone, Debug, Default)]
+pub struct AckTracker {
+    /// (session, nsp, asked by the client, ack id) → (record, ts).
+    pending: HashMap<AckKey, (u32, u64)>,
+    /// Asks replaced by a later ask with the same id before an answer.
+    superseded: Vec<u32>,
+    /// Answers with no ask waiting.
+    unmatched: Vec<u32>,
+    dropped: u64,
+}
+
+impl AckTracker {
+    /// A packet asking for an ack: `ack_id` sent by the client (`from_client`)
+    /// or the server, in record `record_id` at `ts_ns`.
+    pub fn ask(
+        &mut self,
+        key: u64,
+        nsp: &str,
+        from_client: bool,
+        ack_id: u64,
+        record_id: u32,
+        ts_ns: u64,
+    ) {
+        let k = (key, nsp.to_string(), from_client, ack_id);
+        if !self.pending.contains_key(&k) && self.pending.len() >= MAX_TRACKED {
+            self.dropped += 1;
+            return;
+        }
+        if let Some((old, _)) = self.pending.insert(k, (record_id, ts_ns)) {
+            if self.superseded.len() < MAX_TRACKED {
+                self.superseded.push(old);
+            } else {
+                self.dropped += 1;
+            }
+        }
+    }
+
+    /// An ACK (sent by the client when `from_client`) for `ack_id`: the asking
+    /// record and the latency (ns, 0 if the clock went backwards), or `None`
+    /// when nothing was waiting (the ACK is remembered as unmatched).
+    pub fn answer(
+        &mut self,
+        key: u64,
+        nsp: &str,
+        from_client: bool,
+        ack_id: u64,
+        record_id: u32,
+        ts_ns: u64,
+    ) -> Option<(u32, u64)> {
+        let k = (key, nsp.to_string(), !from_client, ack_id);
+        match self.pending.remove(&k) {
+            Some((asker, asked_ts)) => Some((asker, ts_ns.saturating_sub(asked_ts))),
+            None => {
+                if self.unmatched.len() < MAX_TRACKED {
+                    self.unmatched.push(record_id);
+                } else {
+                    self.dropped += 1;
+                }
+                None
+            }
+        }
+    }
+
+    /// Records of asks never answered (including asks whose id was reused
+    /// before an answer came), sorted.
+    pub fn unanswered(&self) -> Vec<u32> {
+        let mut ids: Vec<u32> = self.pending.values().map(|(id, _)| *id).collect();
+        ids.extend_from_slice(&self.superseded);
+        ids.sort_unstable();
+        ids
+    }
+
+    /// Records of ACKs that answered nothing, in the order seen.
+    pub fn unmatched_answers(&self) -> &[u32] {
+        &self.unmatched
+    }
+
+    /// Asks and ids not kept because of [`MAX_TRACKED`].
+    pub fn dropped(&self) -> u64 {
+        self.dropped
+    }
+}
+
+/// Joins binary packets with their attachments, for one session and one
+/// direction: after a BINARY_EVENT / BINARY_ACK with `n` attachments
+/// ([`Attachments::expect`]), the next `n` binary Engine.IO messages in that
+/// direction ([`Attachments::binary`]) are its attachments. Another text
+/// message arriving first ([`Attachments::text`]), or a new binary packet, or
+/// the end ([`Attachments::finish`]) leaves the owner incomplete.
+#[derive(Clone, Debug, Default)]
+pub struct Attachments {
+    /// (owner packet, expected, received so far).
+    waiting: Option<(u32, u32, u32)>,
+    incomplete: Vec<u32>,
+    dropped: u64,
+}
+
+impl Attachments {
+    fn give_up(&mut self) -> Option<u32> {
+        let (owner, _, _) = self.waiting.take()?;
+        if self.incomplete.len() < MAX_TRACKED {
+            self.incomplete.push(owner);
+        } else {
+            self.dropped += 1;
+        }
+        Some(owner)
+    }
+
+    /// Packet `packet_id` is a binary Socket.IO packet with `n` attachments.
+    /// Returns a previous owner still waiting, now flagged incomplete.
+    pub fn expect(&mut self, packet_id: u32, n: u32) -> Option<u32> {
+        let previous = self.give_up();
+        if n > 0 {
+            self.waiting = Some((packet_id, n, 0));
+        }
+        previous
+    }
+
+    /// A binary Engine.IO message: `(owner packet, attachment index, owner
+    /// now complete)` if it is an expected attachment, `None` otherwise.
+    pub fn binary(&mut self) -> Option<(u32, u32, bool)> {
+        let (owner, expected, received) = self.waiting?;
+        let index = received;
+        let received = received + 1;
+        let complete = received >= expected;
+        self.waiting = (!complete).then_some((owner, expected, received));
+        Some((owner, index, complete))
+    }
+
+    /// A text Engine.IO message (other than the owner itself): an owner still
+    /// waiting is flagged incomplete and returned.
+    pub fn text(&mut self) -> Option<u32> {
+        self.give_up()
+    }
+
+    /// The end of the session: an owner still waiting is flagged incomplete.
+    pub fn finish(&mut self) -> Option<u32> {
+        self.give_up()
+    }
+
+    /// The owner waiting for attachments: `(owner, expected, received)`.
+    pub fn waiting(&self) -> Option<(u32, u32, u32)> {
+        self.waiting
+    }
+
+    /// Owners whose attachments did not all arrive, in the order flagged.
+    pub fn incomplete(&self) -> &[u32] {
+        &self.incomplete
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn p(s: &str) -> SioPacket {
+        parse(s.as_bytes()).unwrap_or_else(|e| panic!("{s}: {e}"))
+    }
+
+    #[test]
+    fn connect_forms() {
+        let c = p("0");
+        assert_eq!(
+            c,
+            SioPacket {
+                kind: SioType::Connect,
+                attachments: 0,
+                nsp: "/".into(),
+                query: None,
+                ack_id: None,
+                data: None,
+                data_range: None,
+            }
+        );
+        assert_eq!(info(&c), "Socket.IO CONNECT /");
+        let c = p("0/admin,");
+        assert_eq!((c.nsp.as_str(), &c.data), ("/admin", &None));
+        assert_eq!(info(&c), "Socket.IO CONNECT /admin");
+        let c = p(r#"0/admin,{"token":"123"}"#);
+        assert_eq!(c.nsp, "/admin");
+        assert_eq!(c.data, Some(json!({"token": "123"})));
+        assert_eq!(c.data_range, Some((8, 23)));
+        assert_eq!(info(&c), r#"Socket.IO CONNECT /admin {"token":"123"}"#);
+        let c = p(r#"0{"sid":"xyz"}"#);
+        assert_eq!((c.nsp.as_str(), c.data), ("/", Some(json!({"sid": "xyz"}))));
+        // A namespace without the trailing comma (v4) and with a query.
+        assert_eq!(p("0/admin").nsp, "/admin");
+        let q = p("0/admin?x=1,");
+        assert_eq!(
+            (q.nsp.as_str(), q.query.as_deref()),
+            ("/admin", Some("x=1"))
+        );
+        assert_eq!(info(&q), "Socket.IO CONNECT /admin?x=1");
+    }
+
+    #[test]
+    fn disconnect_and_error() {
+        let d = p("1/admin,");
+        assert_eq!((d.kind, d.nsp.as_str()), (SioType::Disconnect, "/admin"));
+        assert_eq!(info(&d), "Socket.IO DISCONNECT /admin");
+        let e = p(r#"4{"message":"Not authorized"}"#);
+        assert_eq!(e.kind, SioType::ConnectError);
+        assert_eq!(
+            info(&e),
+            r#"Socket.IO CONNECT_ERROR / {"message":"Not authorized"}"#
+        );
+        // v4: a string.
+        let e = p(r#"4"Not authorized""#);
+        assert_eq!(e.data, Some(json!("Not authorized")));
+        assert_eq!(info(&e), r#"Socket.IO CONNECT_ERROR / "Not authorized""#);
+    }
+
+    #[test]
+    fn events_and_acks() {
+        let e = p(r#"2["hello",1]"#);
+        assert_eq!(e.kind, SioType::Event);
+        assert_eq!(e.event_name(), Some("hello"));
+        assert_eq!(e.args(), &[json!(1)]);
+        assert_eq!(e.ack_id, None);
+        assert_eq!(e.data_range, Some((1, 12)));
+        assert_eq!(info(&e), r#"Socket.IO EVENT / "hello" [1]"#);
+
+        let e = p(r#"2/admin,456["project:delete",123]"#);
+        assert_eq!((e.nsp.as_str(), e.ack_id), ("/admin", Some(456)));
+        assert_eq!(e.event_name(), Some("project:delete"));
+        assert_eq!(e.args(), &[json!(123)]);
+        assert_eq!(
+            info(&e),
+            r#"Socket.IO EVENT /admin "project:delete" [123] ack=456"#
+        );
+
+        let a = p("3/admin,456[]");
+        assert_eq!(
+            (a.kind, a.nsp.as_str(), a.ack_id),
+            (SioType::Ack, "/admin", Some(456))
+        );
+        assert!(a.args().is_empty());
+        assert_eq!(a.event_name(), None);
+        assert_eq!(info(&a), "Socket.IO ACK /admin ack=456 []");
+
+        let a = p(r#"312["ok"]"#);
+        assert_eq!((a.nsp.as_str(), a.ack_id), ("/", Some(12)));
+        assert_eq!(a.args(), &[json!("ok")]);
+        assert_eq!(info(&a), r#"Socket.IO ACK / ack=12 ["ok"]"#);
+
+        assert_eq!(
+            info(&p(r#"2["chat message","hi"]"#)),
+            r#"Socket.IO EVENT / "chat message" ["hi"]"#
+        );
+        assert_eq!(
+            info(&p(r#"20["ask","what is the answer?"]"#)),
+            r#"Socket.IO EVENT / "ask" ["what is the answer?"] ack=0"#
+        );
+        assert_eq!(
+            info(&p(r#"30[{"answer":42}]"#)),
+            r#"Socket.IO ACK / ack=0 [{"answer":42}]"#
+        );
+        // No string event name: the whole array.
+        assert_eq!(info(&p("2[1,2]")), "Socket.IO EVENT / [1,2]");
+        assert_eq!(info(&p("2[]")), "Socket.IO EVENT / []");
+    }
+
+    #[test]
+    fn binary_packets() {
+        let b = p(r#"51-["hello",{"_placeholder":true,"num":0}]"#);
+        assert_eq!((b.kind, b.attachments), (SioType::BinaryEvent, 1));
+        assert_eq!(b.event_name(), Some("hello"));
+        assert_eq!(b.placeholders(), 1);
+        assert_eq!(
+            info(&b),
+            r#"Socket.IO BINARY_EVENT / "hello" [{"_placeholder":true,"num":0}] (1 attachment)"#
+        );
+        let b = p(r#"51-["upload","bytes.bin",{"_placeholder":true,"num":0}]"#);
+        assert_eq!(
+            info(&b),
+            r#"Socket.IO BINARY_EVENT / "upload" ["bytes.bin",{"_placeholder":true,"num":0}] (1 attachment)"#
+        );
+        let b = p(r#"61-/admin,456[{"_placeholder":true,"num":0}]"#);
+        assert_eq!(
+            (b.kind, b.attachments, b.nsp.as_str(), b.ack_id),
+            (SioType::BinaryAck, 1, "/admin", Some(456))
+        );
+        assert_eq!(b.args().len(), 1);
+        assert_eq!(
+            info(&b),
+            r#"Socket.IO BINARY_ACK /admin ack=456 [{"_placeholder":true,"num":0}] (1 attachment)"#
+        );
+        let b =
+            p(r#"52-["x",{"a":[{"_placeholder":true,"num":1}]},{"_placeholder":true,"num":0}]"#);
+        assert_eq!(b.placeholders(), 2);
+        assert!(info(&b).ends_with(" (2 attachments)"));
+    }
+
+    #[test]
+    fn errors() {
+        assert_eq!(parse(b""), Err(Error::Empty));
+        assert_eq!(parse(b"9"), Err(Error::UnknownType { byte: b'9' }));
+        assert_eq!(
+            parse(b"2["),
+            Err(Error::InvalidJson {
+                at: 1,
+                reason: "EOF while parsing a list".into()
+            })
+        );
+        assert!(matches!(
+            parse(b"2[1,x]"),
+            Err(Error::InvalidJson { at: 4, .. })
+        ));
+        assert!(matches!(
+            parse(b"2[1,\n x]"),
+            Err(Error::InvalidJson { at: 6, .. })
+        ));
+        assert_eq!(parse(b"5x-[]"), Err(Error::BadAttachments { at: 1 }));
+        assert_eq!(parse(b"5-[]"), Err(Error::BadAttachments { at: 1 }));
+        assert_eq!(parse(b"51[]"), Err(Error::BadAttachments { at: 1 }));
+        assert_eq!(
+            parse(b"599999999999-[]"),
+            Err(Error::BadAttachments { at: 1 })
+        );
+        assert_eq!(
+            parse(b"2/a,99999999999999999999999[]"),
+            Err(Error::BadAckId { at: 4 })
+        );
+        assert_eq!(
+            parse(br#"2{"a":1}"#),
+            Err(Error::BadPayload {
+                kind: SioType::Event,
+                expected: "an array"
+            })
+        );
+        assert_eq!(
+            parse(b"0[1]").map_err(|e| e.to_string()),
+            Err("CONNECT data must be an object".into())
+        );
+        assert_eq!(
+            parse(b"4[1]").map_err(|e| e.to_string()),
+            Err("CONNECT_ERROR data must be an object or a string".into())
+        );
+        assert_eq!(
+            parse(b"5x-[]").map_err(|e| e.to_string()),
+            Err("bad attachment count at byte 1".into())
+        );
+    }
+
+    #[test]
+    fn placeholder_replacement() {
+        let mut b = p(
+            r#"52-["up",{"_placeholder":true,"num":0},[{"_placeholder":true,"num":1}],{"_placeholder":true,"num":7}]"#,
+        );
+        let attachments = vec![vec![1u8, 2, 0xff], vec![0xaa; 40]];
+        let mut data = b.data.take().unwrap();
+        replace_placeholders(&mut data, &attachments);
+        assert_eq!(
+            data,
+            json!([
+                "up",
+                {"_binary": "0102ff", "len": 3, "num": 0},
+                [{"_binary": format!("{}…", "aa".repeat(32)), "len": 40, "num": 1}],
+                {"_placeholder": true, "num": 7}
+            ])
+        );
+        // Not placeholders: wrong flag or no num.
+        let mut v = json!([{"_placeholder": false, "num": 0}, {"_placeholder": true}]);
+        let before = v.clone();
+        replace_placeholders(&mut v, &attachments);
+        assert_eq!(v, before);
+    }
+
+    #[test]
+    fn long_args_are_cut() {
+        let long = "x".repeat(300);
+        let e = p(&format!(r#"2["big","{long}"]"#));
+        let text = info(&e);
+        let args = format!(r#"["{long}"]"#);
+        let cut: String = args.chars().take(120).collect();
+        assert_eq!(text, format!(r#"Socket.IO EVENT / "big" {cut}…"#));
+    }
+
+    #[test]
+    fn ack_tracker() {
+        let mut t = AckTracker::default();
+        // Client asks (EVENT with id 0) in record 10; server ACKs in 12.
+        t.ask(1, "/", true, 0, 10, 1_000);
+        // Server asks with the same id: a different direction.
+        t.ask(1, "/", false, 0, 11, 1_500);
+        // Another session and namespace with the same id.
+        t.ask(2, "/", true, 0, 20, 2_000);
+        t.ask(1, "/admin", true, 0, 30, 2_500);
+        assert_eq!(t.answer(1, "/", false, 0, 12, 4_000), Some((10, 3_000)));
+        // Answered once only.
+        assert_eq!(t.answer(1, "/", false, 0, 13, 5_000), None);
+        // The client's ACK answers the server's ask.
+        assert_eq!(t.answer(1, "/", true, 0, 14, 1_400), Some((11, 0)));
+        assert_eq!(t.answer(1, "/admin", false, 0, 31, 3_000), Some((30, 500)));
+        // An id reused before its answer leaves the first ask unanswered.
+        t.ask(1, "/", true, 5, 40, 6_000);
+        t.ask(1, "/", true, 5, 41, 7_000);
+        assert_eq!(t.answer(1, "/", false, 5, 42, 9_000), Some((41, 2_000)));
+        assert_eq!(t.unanswered(), vec![20, 40]);
+        assert_eq!(t.unmatched_answers(), &[13]);
+    }
+
+    #[test]
+    fn attachment_joiner() {
+        let mut a = Attachments::default();
+        assert_eq!(a.binary(), None); // nothing expected
+        assert_eq!(a.expect(1, 2), None);
+        assert_eq!(a.waiting(), Some((1, 2, 0)));
+        assert_eq!(a.binary(), Some((1, 0, false)));
+        assert_eq!(a.binary(), Some((1, 1, true)));
+        assert_eq!(a.binary(), None);
+        assert_eq!(a.text(), None);
+        // A text packet cuts the second attachment off.
+        assert_eq!(a.expect(5, 2), None);
+        assert_eq!(a.binary(), Some((5, 0, false)));
+        assert_eq!(a.text(), Some(5));
+        assert_eq!(a.binary(), None);
+        // A new binary packet before the attachments, and the end.
+        a.expect(8, 1);
+        assert_eq!(a.expect(9, 3), Some(8));
+        assert_eq!(a.finish(), Some(9));
+        assert_eq!(a.expect(10, 0), None);
+        assert_eq!(a.waiting(), None);
+        assert_eq!(a.incomplete(), &[5, 8, 9]);
+    }
+
+    fn holds(bytes: &[u8]) {
+        if let Ok(mut pk) = parse(bytes) {
+            let _ = (info(&pk), pk.event_name(), pk.args(), pk.placeholders());
+            if let Some((s, e)) = pk.data_range {
+                assert!(s <= e && e == bytes.len());
+            }
+            if let Some(d) = pk.data.as_mut() {
+                replace_placeholders(d, &[bytes]);
+            }
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn arbitrary_bytes_hold(m in proptest::collection::vec(proptest::num::u8::ANY, 0..300)) {
+            holds(&m);
+        }
+
+        #[test]
+        fn structured_bytes_hold(head in proptest::collection::vec(
+            proptest::sample::select(vec![b'0', b'2', b'5', b'6', b'9', b'-', b'/', b',', b'?', b'a', b'[', b']', b'"', b'{', b'}', b':', 0xC3, 0xFF]),
+            0..40), tail in proptest::sample::select(vec![
+                "", "[]", r#"["e",{"_placeholder":true,"num":0}]"#, r#"{"a":1}"#, "\"s\"", "[",
+            ])) {
+            let mut m = head;
+            m.extend_from_slice(tail.as_bytes());
+            holds(&m);
+        }
+    }
+}

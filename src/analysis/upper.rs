@@ -1,0 +1,564 @@
+//! The parsers above TCP, wired together: reassembled bytes go to HTTP; after a
+//! WebSocket `101` they go to the WebSocket parser of that connection; WebSocket
+//! messages and Engine.IO polling bodies go on to Engine.IO and Socket.IO
+//! ([`super::realtime`]). A conversation that starts mid-stream with WebSocket
+//! framing and no handshake is followed too, marked as a guess.
+//!
+//! Everything found is stored as compact records pointing back at the packets
+//! that carried them ([`WsFrame`], [`WsMessage`]); decoded payloads (unmasked,
+//! joined, inflated) go to one bounded [`Payloads`] arena so the detail views
+//! never need to replay a compressed stream.
+
+use serde::Serialize;
+
+use super::http::{HttpAnalysis, HttpConversation};
+use super::realtime::{Carrier, Realtime};
+use super::tcp::StreamSink;
+use super::websocket::{self as ws, Direction, Event};
+
+/// Most decoded payload bytes kept for the detail views, over the whole capture
+/// (payloads past it are counted and parsed but not kept).
+pub const MAX_KEPT_PAYLOADS: usize = 512 << 20;
+
+/// Whether the pass keeps records for the detail views or only counts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Keep {
+    /// Every record and payload (the GUI, `inspect`, `messages`).
+    Records,
+    /// Only the counters (`stats`): every parser still runs, nothing is stored per frame.
+    Counts,
+}
+
+/// Decoded payloads, one after the other in a bounded arena.
+#[derive(Debug, Default)]
+pub struct Payloads {
+    bytes: Vec<u8>,
+}
+
+/// Where one payload sits in [`Payloads`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct PayloadRef {
+    pub start: u64,
+    pub len: u32,
+}
+
+impl Payloads {
+    fn keep(&mut self, data: &[u8]) -> Option<PayloadRef> {
+        if self.bytes.len() + data.len() > MAX_KEPT_PAYLOADS || data.len() > u32::MAX as usize {
+            return None;
+        }
+        let start = self.bytes.len() as u64;
+        self.bytes.extend_from_slice(data);
+        Some(PayloadRef {
+            start,
+            len: data.len() as u32,
+        })
+    }
+
+    pub fn get(&self, r: PayloadRef) -> Option<&[u8]> {
+        let s = usize::try_from(r.start).ok()?;
+        self.bytes.get(s..s + r.len as usize)
+    }
+
+    fn shrink(&mut self) {
+        self.bytes.shrink_to_fit();
+    }
+}
+
+/// One WebSocket connection: the TCP conversation after its `101`, or one taken
+/// for WebSocket by its framing alone.
+#[derive(Clone, Debug, Serialize)]
+pub struct WsConnection {
+    pub conversation: u32,
+    /// The opening handshake (index into `HttpAnalysis::websockets`); `None` for a guess.
+    pub handshake: Option<u32>,
+    /// Found by the framing heuristic, with no handshake seen.
+    pub guessed: bool,
+    /// permessage-deflate was negotiated.
+    pub deflate: bool,
+    /// The Engine.IO session it carries, if any.
+    pub engineio: Option<u32>,
+}
+
+/// A WebSocket frame as stored for every frame.
+#[derive(Clone, Copy, Debug, Serialize)]
+pub struct WsFrame {
+    pub connection: u32,
+    /// The message it belongs to (index into [`Upper::ws_messages`]).
+    pub message: u32,
+    /// (packet, offset in its TCP payload) of the first header byte.
+    pub start: (u32, u32),
+    /// (packet, offset) of the first payload byte.
+    pub payload_start: (u32, u32),
+    /// The packet carrying the last byte.
+    pub end_packet: u32,
+    pub payload_len: u64,
+    pub mask: Option<[u8; 4]>,
+    pub fin: bool,
+    pub rsv: u8,
+    pub opcode: u8,
+    pub header_len: u8,
+    pub from_client: bool,
+    pub incomplete: bool,
+    /// `websocket::warn` bits.
+    pub warnings: u32,
+}
+
+/// A WebSocket message: one data message (its fragments joined) or one control frame.
+#[derive(Clone, Debug, Serialize)]
+pub struct WsMessage {
+    pub connection: u32,
+    pub from_client: bool,
+    pub opcode: u8,
+    /// Its frames: `first_frame .. first_frame + frames` in [`Upper::ws_frames`] order
+    /// are not contiguous when control frames interleave; use [`Upper::frames_of`].
+    pub frames: u32,
+    pub first_packet: u32,
+    pub last_packet: u32,
+    /// Payload bytes on the wire (compressed when `compressed`).
+    pub wire_len: u64,
+    /// Decoded length.
+    pub len: u64,
+    pub compressed: bool,
+    pub utf8_valid: Option<bool>,
+    pub close: Option<(u16, String)>,
+    pub truncated: bool,
+    pub incomplete: bool,
+    pub warnings: u32,
+    /// The decoded payload, if kept.
+    pub payload: Option<PayloadRef>,
+    /// For a pong: the ping it answers.
+    pub answers: Option<u32>,
+}
+
+/// WebSocket counters, kept in both [`Keep`] modes: every frame (several in one
+/// segment included), by opcode.
+#[derive(Clone, Debug, Default, Serialize, PartialEq, Eq)]
+pub struct WsCounts {
+    pub connections: u64,
+    pub frames: u64,
+    pub masked: u64,
+    pub compressed: u64,
+    pub text: u64,
+    pub binary: u64,
+    pub continuation: u64,
+    pub close: u64,
+    pub ping: u64,
+    pub pong: u64,
+    pub messages: u64,
+    /// Frames and messages with at least one conformance warning.
+    pub warnings: u64,
+    /// Close codes, in capture order.
+    pub close_codes: Vec<u16>,
+    /// Frames on connections taken for WebSocket by their framing alone (no
+    /// handshake seen): counted here only, not in the counts above.
+    pub guessed_frames: u64,
+}
+
+/// Per-conversation state of the parsers above TCP.
+#[derive(Default)]
+pub struct UpperConv {
+    http: HttpConversation,
+    ws: Option<Box<WsState>>,
+    /// Nothing above TCP recognised yet, and the first bytes were not HTTP:
+    /// offered to the WebSocket heuristic once.
+    probed: [bool; 2],
+}
+
+struct WsState {
+    connection: u32,
+    dirs: [Direction; 2],
+    /// Per direction: the packets that delivered bytes since the last frame ended
+    /// (a frame spanning many segments has bytes in each of them).
+    recent: [Vec<u32>; 2],
+}
+
+/// Most packets one frame is indexed under (a frame can span a whole stream).
+const MAX_PACKETS_PER_FRAME: usize = 65_536;
+
+/// All records of the parsers above TCP.
+pub struct Upper {
+    pub keep: Keep,
+    pub http: HttpAnalysis,
+    pub ws_connections: Vec<WsConnection>,
+    pub ws_frames: Vec<WsFrame>,
+    pub ws_messages: Vec<WsMessage>,
+    pub ws: WsCounts,
+    pub payloads: Payloads,
+    pub realtime: Realtime,
+    pings: ws::PingTracker,
+    /// (packet, frame) for every packet a frame has bytes in, sorted at the end.
+    frames_at: Vec<(u32, u32)>,
+    /// (packet, message) for the packet that completed each message.
+    messages_at: Vec<(u32, u32)>,
+    /// Frames not yet given their message: (frame, the message's index in its direction).
+    open_frames: Vec<(u32, u32)>,
+}
+
+impl Default for Upper {
+    fn default() -> Self {
+        Upper::new(Keep::Records)
+    }
+}
+
+impl Upper {
+    pub fn new(keep: Keep) -> Self {
+        Upper {
+            keep,
+            http: HttpAnalysis::default(),
+            ws_connections: Vec::new(),
+            ws_frames: Vec::new(),
+            ws_messages: Vec::new(),
+            ws: WsCounts::default(),
+            payloads: Payloads::default(),
+            realtime: Realtime::default(),
+            pings: ws::PingTracker::default(),
+            frames_at: Vec::new(),
+            messages_at: Vec::new(),
+            open_frames: Vec::new(),
+        }
+    }
+
+    fn records(&self) -> bool {
+        self.keep == Keep::Records
+    }
+
+    /// Sort the packet indexes; call once after the pass.
+    pub fn finish(&mut self) {
+        self.http.finish();
+        self.frames_at.sort_unstable();
+        self.frames_at.dedup();
+        self.messages_at.sort_unstable();
+        self.payloads.shrink();
+        self.realtime.finish(&self.ws_messages);
+    }
+
+    /// The frames packet `p` carries bytes of.
+    pub fn frames_at(&self, p: u32) -> impl Iterator<Item = (u32, &WsFrame)> {
+        let start = self.frames_at.partition_point(|&(q, _)| q < p);
+        self.frames_at[start..]
+            .iter()
+            .take_while(move |&&(q, _)| q == p)
+            .filter_map(|&(_, f)| Some((f, self.ws_frames.get(f as usize)?)))
+    }
+
+    /// The messages packet `p` completed.
+    pub fn messages_at(&self, p: u32) -> impl Iterator<Item = (u32, &WsMessage)> {
+        let start = self.messages_at.partition_point(|&(q, _)| q < p);
+        self.messages_at[start..]
+            .iter()
+            .take_while(move |&&(q, _)| q == p)
+            .filter_map(|&(_, m)| Some((m, self.ws_messages.get(m as usize)?)))
+    }
+
+    /// The frames of message `m`, in order.
+    pub fn frames_of(&self, m: u32) -> impl Iterator<Item = (u32, &WsFrame)> {
+        self.ws_frames
+            .iter()
+            .enumerate()
+            .filter(move |(_, f)| f.message == m)
+            .map(|(i, f)| (i as u32, f))
+    }
+
+    /// The decoded payload of message `m`, when kept.
+    pub fn payload(&self, m: u32) -> Option<&[u8]> {
+        let r = self.ws_messages.get(m as usize)?.payload?;
+        self.payloads.get(r)
+    }
+
+    fn start_ws(&mut self, st: &mut UpperConv, conv: u32, handshake: Option<u32>) {
+        let ext = handshake
+            .and_then(|h| self.http.websockets.get(h as usize))
+            .and_then(|w| w.extensions.as_deref())
+            .map(ws::parse_extensions)
+            .unwrap_or_default();
+        let connection = self.ws_connections.len() as u32;
+        let engineio = handshake.and_then(|h| {
+            let w = self.http.websockets.get(h as usize)?;
+            let target = self.http.engineio_targets.get(&w.request)?;
+            self.realtime.websocket_session(target, conv, connection)
+        });
+        self.ws.connections += u64::from(handshake.is_some());
+        self.ws_connections.push(WsConnection {
+            conversation: conv,
+            handshake,
+            guessed: handshake.is_none(),
+            deflate: ext.deflate.is_some(),
+            engineio,
+        });
+        st.ws = Some(Box::new(WsState {
+            connection,
+            dirs: [Direction::new(true, &ext), Direction::new(false, &ext)],
+            recent: [Vec::new(), Vec::new()],
+        }));
+    }
+
+    fn ws_feed(&mut self, st: &mut WsState, from_client: bool, at: (u32, u32), bytes: &[u8]) {
+        let side = usize::from(!from_client);
+        let connection = st.connection;
+        let pos = ws::Pos {
+            packet: at.0,
+            offset: at.1,
+        };
+        let recent = &mut st.recent[side];
+        if recent.last() != Some(&at.0) && recent.len() < MAX_PACKETS_PER_FRAME {
+            recent.push(at.0);
+        }
+        let mut events = Vec::new();
+        st.dirs[side].feed(pos, bytes, &mut |e| events.push(own(e)));
+        for e in events {
+            self.ws_event(connection, from_client, &st.recent[side], e);
+        }
+        // The last packet may hold the start of the next frame.
+        st.recent[side].retain(|&p| p == at.0);
+    }
+
+    fn ws_event(&mut self, connection: u32, from_client: bool, recent: &[u32], e: Owned) {
+        match e {
+            Owned::Frame(f) => self.ws_frame(connection, from_client, recent, f),
+            Owned::Message(m, payload) => self.ws_message(connection, from_client, m, &payload),
+        }
+    }
+
+    fn ws_frame(&mut self, connection: u32, from_client: bool, recent: &[u32], f: ws::FrameRecord) {
+        let h = &f.header;
+        let c = &mut self.ws;
+        if self.ws_connections[connection as usize].guessed {
+            c.guessed_frames += 1;
+        } else {
+            c.frames += 1;
+            c.masked += u64::from(h.masked);
+            c.compressed += u64::from(h.rsv & 0b100 != 0);
+            match h.opcode {
+                0 => c.continuation += 1,
+                1 => c.text += 1,
+                2 => c.binary += 1,
+                8 => c.close += 1,
+                9 => c.ping += 1,
+                10 => c.pong += 1,
+                _ => {}
+            }
+            c.warnings += u64::from(f.warnings != 0);
+        }
+        if !self.records() {
+            return;
+        }
+        let idx = self.ws_frames.len() as u32;
+        // The message index is fixed up when the message is emitted; until then
+        // frames point at the next message of their direction.
+        self.ws_frames.push(WsFrame {
+            connection,
+            message: u32::MAX,
+            start: (f.start.packet, f.start.offset),
+            payload_start: (f.payload_start.packet, f.payload_start.offset),
+            end_packet: f.end_packet,
+            payload_len: h.payload_len,
+            mask: h.masked.then_some(h.mask),
+            fin: h.fin,
+            rsv: h.rsv,
+            opcode: h.opcode,
+            header_len: h.header_len,
+            from_client,
+            incomplete: f.incomplete,
+            warnings: u32::from(f.warnings),
+        });
+        let carried = recent
+            .iter()
+            .filter(|&&p| (f.start.packet..=f.end_packet).contains(&p));
+        for &p in carried {
+            self.frames_at.push((p, idx));
+        }
+        self.open_frames.push((idx, f.message));
+    }
+
+    fn ws_message(
+        &mut self,
+        connection: u32,
+        from_client: bool,
+        m: ws::MessageRecord,
+        payload: &[u8],
+    ) {
+        self.ws.messages += 1;
+        if let Some((code, _)) = &m.close {
+            self.ws.close_codes.push(*code);
+        }
+        let idx = self.ws_messages.len() as u32;
+        let answers = (self
+            .pings
+            .observe(from_client, m.opcode, payload, 0, u64::from(idx)))
+        .map(|(ping, _)| ping as u32);
+        let carrier = Carrier::WsMessage(idx);
+        let conn = &self.ws_connections[connection as usize];
+        let conv = conn.conversation;
+        let session = conn.engineio;
+        let text = m.opcode == 1;
+        if matches!(m.opcode, 1 | 2) && !m.truncated {
+            let found = self.realtime.ws_message(
+                self.keep,
+                session,
+                (conv, connection),
+                from_client,
+                text,
+                payload,
+                carrier,
+                m.last_packet,
+            );
+            if let Some(s) = found {
+                self.ws_connections[connection as usize].engineio = Some(s);
+            }
+        }
+        if !self.records() {
+            return;
+        }
+        // The frames of this message: same connection and direction, same index.
+        let frames = &mut self.ws_frames;
+        self.open_frames.retain(|&(f, dir_index)| {
+            let Some(x) = frames.get_mut(f as usize) else {
+                return false;
+            };
+            let mine =
+                x.connection == connection && x.from_client == from_client && dir_index == m.index;
+            if mine {
+                x.message = idx;
+            }
+            !mine
+        });
+        let payload = self.payloads.keep(payload);
+        self.messages_at.push((m.last_packet, idx));
+        self.ws_messages.push(WsMessage {
+            connection,
+            from_client,
+            opcode: m.opcode,
+            frames: m.frames,
+            first_packet: m.first_packet,
+            last_packet: m.last_packet,
+            wire_len: m.wire_len,
+            len: m.len,
+            compressed: m.compressed,
+            utf8_valid: m.utf8_valid,
+            close: m.close,
+            truncated: m.truncated,
+            incomplete: m.incomplete,
+            warnings: u32::from(m.warnings),
+            payload,
+            answers,
+        });
+    }
+
+    /// Engine.IO polling bodies completed by the last HTTP delivery.
+    fn bodies(&mut self, conv: u32) {
+        for b in self.http.take_bodies() {
+            let Some(msg) = self.http.messages.get(b.message as usize) else {
+                continue;
+            };
+            let from_client = msg.from_client;
+            let shown = msg.end_packet.unwrap_or(msg.head_packets.1);
+            let request = if from_client {
+                Some(b.message)
+            } else {
+                msg.answers
+            };
+            let target = request.and_then(|r| self.http.engineio_targets.get(&r));
+            let Some(target) = target.cloned() else {
+                continue;
+            };
+            let payload = if self.records() {
+                self.payloads.keep(&b.bytes)
+            } else {
+                None
+            };
+            self.realtime.polling_body(
+                self.keep,
+                &target,
+                conv,
+                from_client,
+                &b.bytes,
+                Carrier::HttpBody(b.message, payload),
+                shown,
+            );
+        }
+    }
+}
+
+/// An event with its payload owned, so the parser's borrow ends before it is stored.
+enum Owned {
+    Frame(ws::FrameRecord),
+    Message(ws::MessageRecord, Vec<u8>),
+}
+
+fn own(e: Event<'_>) -> Owned {
+    match e {
+        Event::Frame(f) => Owned::Frame(f),
+        Event::Message(m, p) => Owned::Message(m, p.to_vec()),
+    }
+}
+
+impl StreamSink for Upper {
+    type Conv = UpperConv;
+
+    fn data(
+        &mut self,
+        st: &mut UpperConv,
+        conv: u32,
+        from_client: bool,
+        at: (u32, u32),
+        bytes: &[u8],
+    ) {
+        if let Some(mut w) = st.ws.take() {
+            self.ws_feed(&mut w, from_client, at, bytes);
+            st.ws = Some(w);
+            return;
+        }
+        let side = usize::from(!from_client);
+        if !st.probed[side] {
+            st.probed[side] = true;
+            if ws::looks_like_websocket(bytes, from_client).is_some() {
+                self.start_ws(st, conv, None);
+                if let Some(mut w) = st.ws.take() {
+                    self.ws_feed(&mut w, from_client, at, bytes);
+                    st.ws = Some(w);
+                }
+                return;
+            }
+        }
+        let used = self.http.data(&mut st.http, conv, from_client, at, bytes);
+        self.bodies(conv);
+        if let Some(h) = st.http.websocket() {
+            self.start_ws(st, conv, Some(h));
+            if used < bytes.len() {
+                let at = (at.0, at.1 + used as u32);
+                if let Some(mut w) = st.ws.take() {
+                    self.ws_feed(&mut w, from_client, at, &bytes[used..]);
+                    st.ws = Some(w);
+                }
+            }
+        }
+    }
+
+    fn gap(&mut self, st: &mut UpperConv, _conv: u32, from_client: bool, len: u64) {
+        if let Some(mut w) = st.ws.take() {
+            let connection = w.connection;
+            let mut events = Vec::new();
+            w.dirs[usize::from(!from_client)].gap(len, &mut |e| events.push(own(e)));
+            for e in events {
+                self.ws_event(connection, from_client, &[], e);
+            }
+            st.ws = Some(w);
+        } else {
+            self.http.gap(&mut st.http, from_client, len);
+        }
+    }
+
+    fn end(&mut self, st: UpperConv, _conv: u32) {
+        if let Some(mut w) = st.ws {
+            let connection = w.connection;
+            for side in 0..2 {
+                let mut events = Vec::new();
+                w.dirs[side].finish(&mut |e| events.push(own(e)));
+                for e in events {
+                    self.ws_event(connection, side == 0, &w.recent[side], e);
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,617 @@
+//! One direction of a WebSocket connection, parsed incrementally: frames are
+//! reported as they end, messages (RFC 6455 §5.4 fragments joined, unmasked,
+//! inflated per RFC 7692) as their final frame ends.
+//!
+//! Bytes are consumed as they come: the parser holds at most a partial frame
+//! header (≤ 14 bytes) and the message in progress (≤ the cap, raw), plus one
+//! control or reserved-opcode frame's payload (≤ the cap) when it interrupts a
+//! fragmented message.
+//!
+//! Lost bytes ([`Direction::gap`]): inside a frame payload they are counted as
+//! missing (frame and message marked incomplete, later frames still parse);
+//! anywhere else the frame boundaries are unknown, so the direction stops
+//! ([`Direction::lost`]) after reporting what was in progress as incomplete.
+
+use serde::Serialize;
+
+use super::close::{close_code_valid, parse_close, CloseBody};
+use super::deflate::{Extensions, InflateError, Inflater};
+use super::frame::{
+    self, parse_header, unmask, FrameHeader, MAX_HEADER_LEN, OP_CLOSE, OP_CONTINUATION, OP_TEXT,
+};
+use super::{push_bounded, warn, MAX_MESSAGE_BYTES};
+
+/// Where a byte was captured: packet number and offset in its TCP payload.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Pos {
+    pub packet: u32,
+    pub offset: u32,
+}
+
+impl Pos {
+    fn advance(self, n: usize) -> Pos {
+        Pos {
+            packet: self.packet,
+            offset: self
+                .offset
+                .saturating_add(u32::try_from(n).unwrap_or(u32::MAX)),
+        }
+    }
+}
+
+/// What the parser reports.
+#[derive(Debug)]
+pub enum Event<'a> {
+    /// A frame ended (or was cut).
+    Frame(FrameRecord),
+    /// A message ended (or was cut), with its decoded payload: unmasked,
+    /// joined and inflated; a prefix when `truncated`.
+    Message(MessageRecord, &'a [u8]),
+}
+
+/// One frame.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct FrameRecord {
+    pub header: FrameHeader,
+    /// Where the frame's first header byte is.
+    pub start: Pos,
+    /// The packet carrying the frame's last byte.
+    pub end_packet: u32,
+    /// Where the first payload byte is (just after the header when empty).
+    pub payload_start: Pos,
+    /// [`warn`] bits about this frame.
+    pub warnings: u16,
+    /// Index (per direction, from 0) of the message this frame belongs to;
+    /// control and reserved-opcode frames are messages of their own.
+    pub message: u32,
+    /// Some of the frame was not captured.
+    pub incomplete: bool,
+}
+
+/// One message.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct MessageRecord {
+    pub index: u32,
+    /// The first frame's opcode: Text or Binary, a control opcode, a reserved
+    /// one, or Continuation when the message's start was not seen.
+    pub opcode: u8,
+    pub frames: u32,
+    pub first_packet: u32,
+    pub last_packet: u32,
+    /// Sum of the frames' payload lengths.
+    pub wire_len: u64,
+    /// Decoded length: `wire_len` when not compressed, else the inflated
+    /// length (then a lower bound when `truncated`).
+    pub len: u64,
+    pub compressed: bool,
+    /// For Text messages (after inflating) and close reasons.
+    pub utf8_valid: Option<bool>,
+    /// Close frames: code and reason (RFC 6455 §5.5.1).
+    pub close: Option<(u16, String)>,
+    /// [`warn`] bits: every frame's, and the message's own.
+    pub warnings: u16,
+    /// Over the cap: the payload given is a prefix.
+    pub truncated: bool,
+    /// Some of the message was not captured (gap, end of capture, interrupted).
+    pub incomplete: bool,
+}
+
+/// Why a direction stopped being parsed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub enum LostReason {
+    /// Bytes were lost outside a frame payload.
+    Gap,
+    /// A 64-bit length with the most significant bit set (RFC 6455 §5.2).
+    InvalidLength,
+}
+
+/// A message being assembled.
+#[derive(Debug)]
+struct Msg {
+    index: u32,
+    opcode: u8,
+    frames: u32,
+    first_packet: u32,
+    last_packet: u32,
+    wire_len: u64,
+    compressed: bool,
+    warnings: u16,
+    truncated: bool,
+    incomplete: bool,
+    /// Bytes are missing: `buf` holds what came before them.
+    hole: bool,
+    buf: Vec<u8>,
+}
+
+impl Msg {
+    fn new(index: u32, opcode: u8, first_packet: u32, compressed: bool) -> Msg {
+        Msg {
+            index,
+            opcode,
+            frames: 0,
+            first_packet,
+            last_packet: first_packet,
+            wire_len: 0,
+            compressed,
+            warnings: 0,
+            truncated: false,
+            incomplete: false,
+            hole: false,
+            buf: Vec::new(),
+        }
+    }
+}
+
+/// Which message the frame in progress feeds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Slot {
+    /// The (possibly fragmented) data message.
+    Data,
+    /// A control or reserved-opcode frame: a message of its own.
+    Single,
+}
+
+/// A frame whose payload is being read.
+#[derive(Debug)]
+struct Cur {
+    rec: FrameRecord,
+    remaining: u64,
+    /// Payload bytes passed so far (for unmasking, RFC 6455 §5.3).
+    offset: u64,
+    started: bool,
+    slot: Slot,
+}
+
+#[derive(Debug)]
+enum State {
+    Header,
+    Payload(Cur),
+    Lost(LostReason),
+    Done,
+}
+
+/// The parser for one direction of one connection.
+#[derive(Debug)]
+pub struct Direction {
+    from_client: bool,
+    deflate: bool,
+    inflater: Option<Inflater>,
+    cap: usize,
+    hbuf: [u8; MAX_HEADER_LEN],
+    hlen: usize,
+    hstart: Pos,
+    state: State,
+    data: Option<Msg>,
+    single: Option<Msg>,
+    next_index: u32,
+    closed: bool,
+}
+
+impl Direction {
+    /// The parser for the client's (`from_client`) or the server's bytes, with
+    /// the extensions the server accepted.
+    pub fn new(from_client: bool, ext: &Extensions) -> Direction {
+        Direction::with_cap(from_client, ext, MAX_MESSAGE_BYTES)
+    }
+
+    /// Like [`Direction::new`], holding messages up to `cap` bytes.
+    pub fn with_cap(from_client: bool, ext: &Extensions, cap: usize) -> Direction {
+        Direction {
+            from_client,
+            deflate: ext.deflate.is_some(),
+            inflater: ext.deflate.map(|p| Inflater::for_sender(&p, from_client)),
+            cap,
+            hbuf: [0; MAX_HEADER_LEN],
+            hlen: 0,
+            hstart: Pos::default(),
+            state: State::Header,
+            data: None,
+            single: None,
+            next_index: 0,
+            closed: false,
+        }
+    }
+
+    /// Parsing stopped because frame boundaries were lost.
+    pub fn lost(&self) -> bool {
+        matches!(self.state, State::Lost(_))
+    }
+
+    pub fn lost_reason(&self) -> Option<LostReason> {
+        match self.state {
+            State::Lost(r) => Some(r),
+            _ => None,
+        }
+    }
+
+    /// This direction sent a close frame.
+    pub fn closed(&self) -> bool {
+        self.closed
+    }
+
+    /// Messages started so far (the next message index).
+    pub fn messages(&self) -> u32 {
+        self.next_index
+    }
+
+    /// Bytes held: a partial header and the messages in progress.
+    pub fn buffered_bytes(&self) -> usize {
+        self.hlen
+            + self.data.as_ref().map_or(0, |m| m.buf.capacity())
+            + self.single.as_ref().map_or(0, |m| m.buf.capacity())
+    }
+
+    /// The next bytes of the direction, which start at `pos`.
+    pub fn feed(&mut self, pos: Pos, bytes: &[u8], sink: &mut impl FnMut(Event<'_>)) {
+        let mut i = 0;
+        while let Some(rest) = bytes.get(i..).filter(|r| !r.is_empty()) {
+            let here = pos.advance(i);
+            i += match self.state {
+                State::Header => self.feed_header(here, rest, sink),
+                State::Payload(_) => self.feed_payload(here, rest, sink),
+                State::Lost(_) | State::Done => return,
+            };
+        }
+    }
+
+    /// `len` bytes of the direction were not captured.
+    pub fn gap(&mut self, len: u64, sink: &mut impl FnMut(Event<'_>)) {
+        if len == 0 {
+            return;
+        }
+        match std::mem::replace(&mut self.state, State::Header) {
+            s @ (State::Lost(_) | State::Done) => self.state = s,
+            State::Payload(mut cur) if len <= cur.remaining => {
+                // Missing payload bytes: the frame boundaries are still known.
+                cur.remaining -= len;
+                cur.offset += len;
+                cur.rec.incomplete = true;
+                if let Some(m) = self.msg(cur.slot) {
+                    m.hole = true;
+                    m.incomplete = true;
+                }
+                if cur.remaining == 0 {
+                    self.end_frame(cur, sink);
+                } else {
+                    self.state = State::Payload(cur);
+                }
+            }
+            s => {
+                self.state = s;
+                self.stop(State::Lost(LostReason::Gap), sink);
+            }
+        }
+    }
+
+    /// End of capture: what is in progress is reported as incomplete.
+    pub fn finish(&mut self, sink: &mut impl FnMut(Event<'_>)) {
+        if !matches!(self.state, State::Lost(_) | State::Done) {
+            self.stop(State::Done, sink);
+        }
+    }
+
+    fn stop(&mut self, end: State, sink: &mut impl FnMut(Event<'_>)) {
+        self.hlen = 0;
+        if let State::Payload(mut cur) = std::mem::replace(&mut self.state, State::Header) {
+            cur.rec.incomplete = true;
+            self.end_frame(cur, sink);
+        }
+        if let Some(mut m) = self.data.take() {
+            m.incomplete = true;
+            self.emit_message(m, sink);
+        }
+        self.state = end;
+    }
+
+    fn msg(&mut self, slot: Slot) -> Option<&mut Msg> {
+        match slot {
+            Slot::Data => self.data.as_mut(),
+            Slot::Single => self.single.as_mut(),
+        }
+    }
+
+    fn alloc_index(&mut self) -> u32 {
+        let i = self.next_index;
+        self.next_index = self.next_index.saturating_add(1);
+        i
+    }
+
+    fn feed_header(&mut self, here: Pos, rest: &[u8], sink: &mut impl FnMut(Event<'_>)) -> usize {
+        if self.hlen == 0 {
+            self.hstart = here;
+        }
+        let mut take = 0;
+        for (d, s) in self.hbuf.iter_mut().skip(self.hlen).zip(rest) {
+            *d = *s;
+            take += 1;
+        }
+        let have = self.hlen + take;
+        match parse_header(self.hbuf.get(..have).unwrap_or_default()) {
+            Ok(None) => {
+                self.hlen = have;
+                take
+            }
+            Ok(Some(h)) => {
+                let used = usize::from(h.header_len).saturating_sub(self.hlen).max(1);
+                self.hlen = 0;
+                self.start_frame(h, here.advance(used - 1), sink);
+                used
+            }
+            Err(_) => {
+                self.stop(State::Lost(LostReason::InvalidLength), sink);
+                rest.len()
+            }
+        }
+    }
+
+    /// A header was read; `last` is the position of its last byte.
+    fn start_frame(&mut self, h: FrameHeader, last: Pos, sink: &mut impl FnMut(Event<'_>)) {
+        let control = h.is_control();
+        let reserved = frame::is_reserved(h.opcode);
+        let mut w = 0;
+        // RFC 6455 §5.1: "a client MUST mask all frames that it sends to the
+        // server ... A server MUST NOT mask any frames that it sends".
+        if self.from_client && !h.masked {
+            w |= warn::CLIENT_UNMASKED;
+        }
+        if !self.from_client && h.masked {
+            w |= warn::SERVER_MASKED;
+        }
+        // RFC 6455 §5.2: "RSV1, RSV2, RSV3: MUST be 0 unless an extension is
+        // negotiated that defines meanings for non-zero values".
+        if h.rsv & 0b011 != 0 {
+            w |= warn::RSV_WITHOUT_EXTENSION;
+        }
+        if h.rsv1() {
+            // RFC 7692 §6.1: "An endpoint MUST NOT set the "Per-Message
+            // Compressed" bit of control frames and non-first fragments".
+            if control || h.opcode == OP_CONTINUATION {
+                w |= warn::RSV1_ON_CONTINUATION;
+            } else if !self.deflate {
+                w |= warn::RSV_WITHOUT_EXTENSION;
+            }
+        }
+        // RFC 6455 §5.5: "All control frames MUST have a payload length of 125
+        // bytes or less and MUST NOT be fragmented."
+        if control && h.payload_len > 125 {
+            w |= warn::CONTROL_TOO_LONG;
+        }
+        if control && !h.fin {
+            w |= warn::CONTROL_FRAGMENTED;
+        }
+        if reserved {
+            w |= warn::RESERVED_OPCODE;
+        }
+        if h.non_minimal_length() {
+            w |= warn::NON_MINIMAL_LENGTH;
+        }
+        // RFC 6455 §5.5.1: "the endpoint MUST NOT send any more data frames
+        // after sending a Close frame" (nor anything else, per §1.4).
+        if self.closed {
+            w |= warn::DATA_AFTER_CLOSE;
+        }
+
+        let packet = self.hstart.packet;
+        let slot = if control || reserved {
+            let i = self.alloc_index();
+            self.single = Some(Msg::new(i, h.opcode, packet, false));
+            Slot::Single
+        } else if h.opcode == OP_CONTINUATION {
+            // RFC 6455 §5.4: fragments after the first have opcode 0.
+            if self.data.is_none() {
+                w |= warn::UNEXPECTED_CONTINUATION;
+                let i = self.alloc_index();
+                let mut m = Msg::new(i, OP_CONTINUATION, packet, false);
+                m.incomplete = true;
+                self.data = Some(m);
+            }
+            Slot::Data
+        } else {
+            // RFC 6455 §5.4: "the fragments of one message MUST NOT be
+            // interleaved between the fragments of another message".
+            if let Some(mut old) = self.data.take() {
+                old.warnings |= warn::INTERRUPTED_MESSAGE;
+                old.incomplete = true;
+                self.emit_message(old, sink);
+            }
+            // RFC 7692 §6: RSV1 on the first frame marks a compressed message.
+            let compressed = h.rsv1() && self.deflate;
+            let i = self.alloc_index();
+            self.data = Some(Msg::new(i, h.opcode, packet, compressed));
+            Slot::Data
+        };
+        let mut message = 0;
+        if let Some(m) = self.msg(slot) {
+            m.frames = m.frames.saturating_add(1);
+            m.warnings |= w;
+            m.wire_len = m.wire_len.saturating_add(h.payload_len);
+            message = m.index;
+        }
+        let cur = Cur {
+            rec: FrameRecord {
+                header: h,
+                start: self.hstart,
+                end_packet: last.packet,
+                payload_start: last.advance(1),
+                warnings: w,
+                message,
+                incomplete: false,
+            },
+            remaining: h.payload_len,
+            offset: 0,
+            started: false,
+            slot,
+        };
+        if cur.remaining == 0 {
+            self.end_frame(cur, sink);
+        } else {
+            self.state = State::Payload(cur);
+        }
+    }
+
+    fn feed_payload(&mut self, here: Pos, rest: &[u8], sink: &mut impl FnMut(Event<'_>)) -> usize {
+        let State::Payload(mut cur) = std::mem::replace(&mut self.state, State::Header) else {
+            return 0;
+        };
+        let n = usize::try_from(cur.remaining)
+            .unwrap_or(usize::MAX)
+            .min(rest.len());
+        let chunk = rest.get(..n).unwrap_or_default();
+        if !cur.started {
+            cur.rec.payload_start = here;
+            cur.started = true;
+        }
+        cur.rec.end_packet = here.packet;
+        let cap = self.cap;
+        let (masked, mask, offset) = (cur.rec.header.masked, cur.rec.header.mask, cur.offset);
+        if let Some(m) = self.msg(cur.slot) {
+            if !m.hole && !m.truncated {
+                let before = m.buf.len();
+                if !push_bounded(&mut m.buf, chunk, cap) {
+                    m.truncated = true;
+                    m.warnings |= warn::TOO_BIG;
+                }
+                if masked {
+                    // RFC 6455 §5.3: the whole payload is masked, whatever its size.
+                    unmask(m.buf.get_mut(before..).unwrap_or_default(), mask, offset);
+                }
+            }
+        }
+        cur.remaining -= n as u64;
+        cur.offset += n as u64;
+        if cur.remaining == 0 {
+            self.end_frame(cur, sink);
+        } else {
+            self.state = State::Payload(cur);
+        }
+        n
+    }
+
+    /// The frame's payload ended (or was cut: `rec.incomplete`).
+    fn end_frame(&mut self, cur: Cur, sink: &mut impl FnMut(Event<'_>)) {
+        let mut rec = cur.rec;
+        match cur.slot {
+            Slot::Single => {
+                let Some(mut m) = self.single.take() else {
+                    sink(Event::Frame(rec));
+                    return;
+                };
+                m.last_packet = rec.end_packet;
+                m.incomplete |= rec.incomplete;
+                let (mrec, payload) = self.build_message(m);
+                // The close body is this frame's: its warnings show on it too.
+                rec.warnings |= mrec.warnings
+                    & (warn::INVALID_CLOSE_CODE
+                        | warn::CLOSE_PAYLOAD_ONE_BYTE
+                        | warn::INVALID_UTF8);
+                if mrec.opcode == OP_CLOSE {
+                    self.closed = true;
+                }
+                sink(Event::Frame(rec));
+                sink(Event::Message(mrec, &payload));
+            }
+            Slot::Data => {
+                let fin = rec.header.fin;
+                if let Some(m) = self.data.as_mut() {
+                    m.last_packet = rec.end_packet;
+                    m.incomplete |= rec.incomplete;
+                }
+                sink(Event::Frame(rec));
+                // RFC 6455 §5.4: the message ends with the frame that has FIN set.
+                if fin {
+                    if let Some(m) = self.data.take() {
+                        self.emit_message(m, sink);
+                    }
+                }
+            }
+        }
+    }
+
+    fn emit_message(&mut self, m: Msg, sink: &mut impl FnMut(Event<'_>)) {
+        let (rec, payload) = self.build_message(m);
+        sink(Event::Message(rec, &payload));
+    }
+
+    /// Decodes a message that ended: inflate, UTF-8 check, close body.
+    fn build_message(&mut self, m: Msg) -> (MessageRecord, Vec<u8>) {
+        let mut warnings = m.warnings;
+        let mut truncated = m.truncated;
+        let partial = m.incomplete || m.hole || m.truncated;
+        let mut decoded_ok = true;
+        let payload = match (m.compressed, self.inflater.as_mut()) {
+            (true, Some(inf)) => {
+                let mut out = Vec::new();
+                // RFC 7692 §7.2.2: the joined payloads are inflated once.
+                let r = if partial {
+                    inf.inflate_partial(&m.buf, self.cap, &mut out)
+                } else {
+                    inf.inflate_into(&m.buf, self.cap, &mut out)
+                };
+                match r {
+                    Ok(()) => {}
+                    Err(InflateError::TooBig { .. }) => {
+                        warnings |= warn::TOO_BIG;
+                        truncated = true;
+                    }
+                    Err(InflateError::Corrupt(_) | InflateError::BrokenContext) => {
+                        warnings |= warn::INFLATE_FAILED;
+                        decoded_ok = false;
+                    }
+                }
+                out
+            }
+            _ => m.buf,
+        };
+        let partial = partial || truncated;
+        let mut utf8_valid = None;
+        let mut close = None;
+        if m.opcode == OP_TEXT && decoded_ok {
+            utf8_valid = Some(utf8_ok(&payload, partial));
+        } else if m.opcode == OP_CLOSE {
+            // RFC 6455 §5.5.1: empty, or a 2-byte status code then a UTF-8 reason.
+            match parse_close(&payload) {
+                CloseBody::Empty => {}
+                CloseBody::OneByte(_) => warnings |= warn::CLOSE_PAYLOAD_ONE_BYTE,
+                CloseBody::Code { code, reason, .. } => {
+                    // RFC 6455 §7.4: codes that must not be sent.
+                    if !close_code_valid(code) {
+                        warnings |= warn::INVALID_CLOSE_CODE;
+                    }
+                    utf8_valid = Some(utf8_ok(payload.get(2..).unwrap_or_default(), partial));
+                    close = Some((code, reason));
+                }
+            }
+        }
+        if utf8_valid == Some(false) {
+            warnings |= warn::INVALID_UTF8;
+        }
+        let rec = MessageRecord {
+            index: m.index,
+            opcode: m.opcode,
+            frames: m.frames,
+            first_packet: m.first_packet,
+            last_packet: m.last_packet,
+            wire_len: m.wire_len,
+            len: if m.compressed && self.inflater.is_some() {
+                payload.len() as u64
+            } else {
+                m.wire_len
+            },
+            compressed: m.compressed,
+            utf8_valid,
+            close,
+            warnings,
+            truncated,
+            incomplete: m.incomplete || m.hole,
+        };
+        (rec, payload)
+    }
+}
+
+/// RFC 6455 §5.6 / §8.1: valid UTF-8; a prefix may end inside a character.
+fn utf8_ok(b: &[u8], prefix: bool) -> bool {
+    match std::str::from_utf8(b) {
+        Ok(_) => true,
+        Err(e) => prefix && e.error_len().is_none(),
+    }
+}

@@ -1,0 +1,212 @@
+//! `layerscope messages --har`: HAR 1.2 (http://www.softwareishard.com/blog/har-12-spec/),
+//! one entry per HTTP request with its response, and the WebSocket messages of an
+//! upgraded connection in `_webSocketMessages`, the form browser DevTools export.
+
+use serde_json::{json, Value};
+
+use crate::analysis::http::StartLine;
+use crate::store::Store;
+
+/// The whole HAR document.
+pub fn har(store: &Store) -> Value {
+    let http = &store.analysis.upper.http;
+    let up = &store.analysis.upper;
+    let mut entries = Vec::new();
+    for (i, m) in http.messages.iter().enumerate() {
+        if !m.from_client {
+            continue;
+        }
+        let Some(req) = store.http_head(i as u32) else {
+            continue;
+        };
+        let StartLine::Request {
+            method,
+            target,
+            version,
+        } = &req.start
+        else {
+            continue;
+        };
+        let host = req.header("Host").unwrap_or("");
+        let url = if target.starts_with("http://") || target.starts_with("https://") {
+            target.clone()
+        } else {
+            format!("http://{host}{target}")
+        };
+        let headers = |h: &crate::analysis::http::ParsedHead| -> Vec<Value> {
+            h.headers
+                .iter()
+                .map(|(n, v)| json!({"name": n, "value": v}))
+                .collect()
+        };
+        let query: Vec<Value> = target
+            .split_once('?')
+            .map(|(_, q)| q)
+            .unwrap_or("")
+            .split('&')
+            .filter(|kv| !kv.is_empty())
+            .map(|kv| {
+                let (k, v) = kv.split_once('=').unwrap_or((kv, ""));
+                json!({"name": k, "value": v})
+            })
+            .collect();
+        let start_ts = store.ts_ns(m.head_packets.0);
+        let req_end = store.ts_ns(m.end_packet.unwrap_or(m.head_packets.1));
+        let resp_idx = (http.messages.iter().enumerate())
+            .find(|(_, r)| r.answers == Some(i as u32))
+            .map(|(j, _)| j as u32);
+        let resp = resp_idx.and_then(|j| Some((j, store.http_head(j)?)));
+        let (response, wait_ms, recv_ms) = match &resp {
+            Some((j, h)) => {
+                let rm = &http.messages[*j as usize];
+                let (code, reason, v) = match &h.start {
+                    StartLine::Response {
+                        code,
+                        reason,
+                        version,
+                    } => (*code, reason.clone(), *version),
+                    StartLine::Request { .. } => (0, String::new(), 1),
+                };
+                let first = store.ts_ns(rm.head_packets.0);
+                let last = store.ts_ns(rm.end_packet.unwrap_or(rm.head_packets.1));
+                (
+                    json!({
+                        "status": code,
+                        "statusText": reason,
+                        "httpVersion": format!("HTTP/1.{v}"),
+                        "cookies": [],
+                        "headers": headers(h),
+                        "content": {
+                            "size": rm.body_len,
+                            "mimeType": h.header("Content-Type").unwrap_or(""),
+                        },
+                        "redirectURL": h.header("Location").unwrap_or(""),
+                        "headersSize": rm.head_len,
+                        "bodySize": rm.body_len,
+                    }),
+                    ms(first - req_end),
+                    ms(last - first),
+                )
+            }
+            None => (
+                json!({"status": 0, "statusText": "", "httpVersion": "", "cookies": [],
+                       "headers": [], "content": {"size": 0, "mimeType": ""},
+                       "redirectURL": "", "headersSize": -1, "bodySize": -1,
+                       "_error": "no response captured"}),
+                -1.0,
+                -1.0,
+            ),
+        };
+        let send_ms = ms(req_end - start_ts);
+        let total = [send_ms, wait_ms, recv_ms]
+            .iter()
+            .filter(|x| **x >= 0.0)
+            .sum::<f64>();
+        let mut entry = json!({
+            "startedDateTime": iso8601(start_ts),
+            "time": total,
+            "request": {
+                "method": method,
+                "url": url,
+                "httpVersion": format!("HTTP/1.{version}"),
+                "cookies": [],
+                "headers": headers(&req),
+                "queryString": query,
+                "headersSize": m.head_len,
+                "bodySize": m.body_len,
+            },
+            "response": response,
+            "cache": {},
+            "timings": {"send": send_ms, "wait": wait_ms, "receive": recv_ms},
+            "connection": m.conversation.to_string(),
+        });
+        if let Some(w) = (http.websockets.iter()).position(|w| w.request == i as u32) {
+            let conn = up
+                .ws_connections
+                .iter()
+                .position(|c| c.handshake == Some(w as u32));
+            let msgs: Vec<Value> = (up.ws_messages.iter().enumerate())
+                .filter(|(_, x)| Some(x.connection as usize) == conn)
+                .map(|(k, x)| {
+                    let payload = up.payload(k as u32).unwrap_or(&[]);
+                    let data = match x.opcode {
+                        1 => String::from_utf8_lossy(payload).into_owned(),
+                        _ => base64_encode(payload),
+                    };
+                    json!({
+                        "type": if x.from_client { "send" } else { "receive" },
+                        "time": store.ts_ns(x.last_packet) as f64 / 1e9,
+                        "opcode": x.opcode,
+                        "data": data,
+                    })
+                })
+                .collect();
+            entry["_resourceType"] = json!("websocket");
+            entry["_webSocketMessages"] = Value::Array(msgs);
+        }
+        entries.push(entry);
+    }
+    json!({
+        "log": {
+            "version": "1.2",
+            "creator": {"name": "layerscope", "version": env!("CARGO_PKG_VERSION")},
+            "pages": [],
+            "entries": entries,
+        }
+    })
+}
+
+fn base64_encode(b: &[u8]) -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::STANDARD.encode(b)
+}
+
+fn ms(ns: i64) -> f64 {
+    (ns.max(0) as f64) / 1e6
+}
+
+/// `2026-11-26T10:55:00.123Z` from nanoseconds since the epoch (UTC).
+pub fn iso8601(ts_ns: i64) -> String {
+    let secs = ts_ns.div_euclid(1_000_000_000);
+    let millis = ts_ns.rem_euclid(1_000_000_000) / 1_000_000;
+    let days = secs.div_euclid(86_400);
+    let rem = secs.rem_euclid(86_400);
+    let (y, m, d) = civil_from_days(days);
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{millis:03}Z",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
+}
+
+/// Gregorian date of a day count since 1970-01-01 (the well-known civil-from-days
+/// algorithm, written out here to avoid a date crate for one conversion).
+fn civil_from_days(z: i64) -> (i64, u32, u32) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let y = yoe + era * 400;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    (if m <= 2 { y + 1 } else { y }, m, d)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn iso8601_dates() {
+        assert_eq!(iso8601(0), "1970-01-01T00:00:00.000Z");
+        // 2000-02-29 (a leap day) 12:34:56.789
+        assert_eq!(iso8601(951_827_696_789_000_000), "2000-02-29T12:34:56.789Z");
+        assert_eq!(
+            iso8601(1_795_000_000_000_000_000),
+            "2026-11-18T11:06:40.000Z"
+        );
+    }
+}

@@ -1,0 +1,348 @@
+//! `layerscope messages`: the message-level view of a capture, one record per
+//! HTTP message, WebSocket message, Engine.IO packet and Socket.IO packet, in
+//! time order, each with its conversation, direction, time and the packets
+//! that carried it. A WebSocket message that carries Engine.IO (and Socket.IO)
+//! is one line, named by its innermost protocol, with the WebSocket details
+//! beside it.
+
+use std::collections::HashMap;
+
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::analysis::engineio::{self as eio, PacketType};
+use crate::analysis::realtime::Carrier;
+use crate::analysis::socketio::{self as sio, SioType};
+use crate::analysis::websocket as ws;
+use crate::store::{PacketId, Store};
+
+/// Version of the `messages --json` objects.
+pub const MESSAGES_SCHEMA: u32 = 1;
+
+/// Longest text payload shown in full in a record (longer ones are cut, marked).
+const MAX_TEXT: usize = 64 * 1024;
+
+/// One line of `layerscope messages`.
+#[derive(Clone, Debug, Serialize)]
+pub struct MessageLine {
+    /// `http`, `websocket`, `engineio` or `socketio`.
+    pub kind: &'static str,
+    /// Seconds since the first packet.
+    pub time: f64,
+    pub ts_ns: i64,
+    /// TCP conversation (`tcp.stream`).
+    pub conversation: u32,
+    /// `client` or `server`.
+    pub from: &'static str,
+    /// Packet numbers (1-based) that carried it.
+    pub packets: Vec<u64>,
+    /// One line in words.
+    pub summary: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub http: Option<HttpPart>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub websocket: Option<WsPart>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub engineio: Option<EioPart>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub socketio: Option<SioPart>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct HttpPart {
+    pub start_line: String,
+    pub headers: Vec<(String, String)>,
+    pub body_len: u64,
+    pub complete: bool,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct WsPart {
+    pub opcode: &'static str,
+    pub frames: u32,
+    pub len: u64,
+    pub wire_len: u64,
+    pub compressed: bool,
+    /// The payload as text (text messages, close reasons), or hex for binary.
+    pub data: String,
+    pub binary: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub close_code: Option<u16>,
+    pub warnings: Vec<&'static str>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct EioPart {
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    pub transport: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sid: Option<String>,
+    pub session: u32,
+    pub data: String,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct SioPart {
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    pub nsp: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub event: Option<String>,
+    pub args: Vec<Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ack_id: Option<u64>,
+    /// For an emit with an ack id: the packet number of its ACK and the latency.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ack_packet: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ack_latency_ms: Option<f64>,
+    /// For an emit with an ack id that no ACK answered.
+    pub unanswered: bool,
+    /// For an ACK: the packet number of the emit it answers.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub answers_packet: Option<u64>,
+    pub attachments: u32,
+    pub missing_attachments: u32,
+}
+
+/// Every message of the capture, in time order.
+pub fn lines(store: &Store) -> Vec<MessageLine> {
+    let mut out = Vec::new();
+    http_lines(store, &mut out);
+    let up = &store.analysis.upper;
+    let mut eio_of_ws: HashMap<u32, u32> = HashMap::new();
+    for (i, e) in up.realtime.eio.iter().enumerate() {
+        match e.carrier {
+            Carrier::WsMessage(m) => {
+                eio_of_ws.insert(m, i as u32);
+            }
+            Carrier::HttpBody(..) => {
+                if let Some(l) = eio_line(store, i as u32, None) {
+                    out.push(l);
+                }
+            }
+        }
+    }
+    for m in 0..up.ws_messages.len() as u32 {
+        if let Some(l) = ws_line(store, m, eio_of_ws.get(&m).copied()) {
+            out.push(l);
+        }
+    }
+    // Stable: within one packet, HTTP first, then the packets its body carried.
+    out.sort_by(|a, b| {
+        (a.packets.last(), a.ts_ns)
+            .partial_cmp(&(b.packets.last(), b.ts_ns))
+            .unwrap_or(std::cmp::Ordering::Equal)
+    });
+    out
+}
+
+fn from(client: bool) -> &'static str {
+    if client {
+        "client"
+    } else {
+        "server"
+    }
+}
+
+/// The packets from `first` to `last` of conversation `conv` in one direction.
+fn packets_between(store: &Store, conv: u32, client: bool, first: u32, last: u32) -> Vec<u64> {
+    let tcp = &store.analysis.tcp;
+    let last = last.min(first.saturating_add(100_000));
+    (first..=last)
+        .filter(|&p| {
+            tcp.conversation_of(PacketId(p)).is_some_and(|(c, tc)| {
+                c.0 == conv
+                    && store
+                        .summary(PacketId(p))
+                        .is_some_and(|s| (s.dir == tc.client_dir) == client)
+            })
+        })
+        .map(|p| u64::from(p) + 1)
+        .collect()
+}
+
+fn line(
+    store: &Store,
+    kind: &'static str,
+    conv: u32,
+    client: bool,
+    packets: Vec<u64>,
+) -> MessageLine {
+    let last = packets.last().map_or(0, |p| (p - 1) as u32);
+    MessageLine {
+        kind,
+        time: store.rel_secs(last),
+        ts_ns: store.ts_ns(last),
+        conversation: conv,
+        from: from(client),
+        packets,
+        summary: String::new(),
+        http: None,
+        websocket: None,
+        engineio: None,
+        socketio: None,
+    }
+}
+
+fn http_lines(store: &Store, out: &mut Vec<MessageLine>) {
+    let http = &store.analysis.upper.http;
+    for (i, m) in http.messages.iter().enumerate() {
+        let Some(head) = store.http_head(i as u32) else {
+            continue;
+        };
+        let last = m.end_packet.unwrap_or(m.head_packets.1);
+        let packets = packets_between(store, m.conversation, m.from_client, m.head_packets.0, last);
+        let mut l = line(store, "http", m.conversation, m.from_client, packets);
+        l.summary = http.info(i as u32, &head);
+        l.http = Some(HttpPart {
+            start_line: head.summary(),
+            headers: head
+                .headers
+                .iter()
+                .map(|(n, v)| (n.to_string(), v.to_string()))
+                .collect(),
+            body_len: m.body_len,
+            complete: m.end_packet.is_some(),
+        });
+        out.push(l);
+    }
+}
+
+fn text_or_hex(bytes: &[u8], text: bool) -> (String, bool) {
+    let cut = &bytes[..bytes.len().min(MAX_TEXT)];
+    let more = if bytes.len() > MAX_TEXT { "…" } else { "" };
+    match (text, std::str::from_utf8(cut)) {
+        (true, Ok(s)) => (format!("{s}{more}"), false),
+        _ => (
+            format!(
+                "{}{more}",
+                cut.iter().map(|b| format!("{b:02x}")).collect::<String>()
+            ),
+            true,
+        ),
+    }
+}
+
+fn ws_line(store: &Store, m: u32, eio_idx: Option<u32>) -> Option<MessageLine> {
+    let up = &store.analysis.upper;
+    let msg = up.ws_messages.get(m as usize)?;
+    let conv = up.ws_connections.get(msg.connection as usize)?.conversation;
+    let first = up
+        .frames_of(m)
+        .next()
+        .map_or(msg.first_packet, |(_, f)| f.start.0);
+    let packets = packets_between(store, conv, msg.from_client, first, msg.last_packet);
+    let payload = up.payload(m).unwrap_or(&[]);
+    let (data, binary) = match msg.opcode {
+        8 => (
+            msg.close
+                .as_ref()
+                .map_or(String::new(), |(c, r)| format!("{c} {r}")),
+            false,
+        ),
+        op => text_or_hex(payload, op == 1 || op == 9 || op == 10),
+    };
+    let mut l = line(store, "websocket", conv, msg.from_client, packets);
+    l.websocket = Some(WsPart {
+        opcode: ws::opcode_name(msg.opcode),
+        frames: msg.frames,
+        len: msg.len,
+        wire_len: msg.wire_len,
+        compressed: msg.compressed,
+        data: data.clone(),
+        binary,
+        close_code: msg.close.as_ref().map(|c| c.0),
+        warnings: ws::warn::warning_texts(msg.warnings as u16),
+    });
+    l.summary = store.ws_message_info(m);
+    if let Some(e) = eio_idx {
+        if let Some(inner) = eio_line(store, e, Some(l.clone())) {
+            return Some(inner);
+        }
+    }
+    Some(l)
+}
+
+/// The line of Engine.IO record `e`: Socket.IO when it carries a Socket.IO packet.
+/// `base` is the WebSocket line of its carrier, if it rode on WebSocket.
+fn eio_line(store: &Store, e: u32, base: Option<MessageLine>) -> Option<MessageLine> {
+    let rt = &store.analysis.upper.realtime;
+    let (r, p) = store.eio_packet(e)?;
+    let mut l = match base {
+        Some(b) => b,
+        None => {
+            let packets = vec![u64::from(r.packet) + 1];
+            line(store, "engineio", r.conversation, r.from_client, packets)
+        }
+    };
+    l.kind = "engineio";
+    let sess = rt.sessions.get(r.session as usize);
+    let transport = match r.carrier {
+        Carrier::WsMessage(_) => "websocket",
+        Carrier::HttpBody(..) => "polling",
+    };
+    l.engineio = Some(EioPart {
+        kind: p.kind.name(),
+        transport,
+        sid: sess.and_then(|s| s.sid.clone()),
+        session: r.session,
+        data: text_or_hex(&p.data, !p.binary).0,
+    });
+    l.summary = format!("Engine.IO {}", eio::describe(&p));
+    if r.kind != PacketType::Message || r.binary {
+        return Some(l);
+    }
+    let Some((s, _)) = rt.socketio_of(e) else {
+        return Some(l);
+    };
+    let (sr, view) = store.sio_view(s)?;
+    l.kind = "socketio";
+    let pk = &view.packet;
+    let args = match (&view.data, pk.kind) {
+        (Some(Value::Array(a)), SioType::Event | SioType::BinaryEvent) => {
+            a.iter().skip(1).cloned().collect()
+        }
+        (Some(Value::Array(a)), _) => a.clone(),
+        (Some(v), _) => vec![v.clone()],
+        (None, _) => Vec::new(),
+    };
+    let ack = store.ack_latency_ns(s);
+    let pkt_of = |x: u32| {
+        rt.socketio
+            .get(x as usize)
+            .and_then(|y| rt.eio.get(y.eio as usize))
+            .map(|y| u64::from(y.packet) + 1)
+    };
+    let asks = matches!(pk.kind, SioType::Event | SioType::BinaryEvent) && pk.ack_id.is_some();
+    l.socketio = Some(SioPart {
+        kind: pk.kind.name(),
+        nsp: pk.nsp.clone(),
+        event: pk.event_name().map(str::to_string),
+        args,
+        ack_id: pk.ack_id,
+        ack_packet: ack.and_then(|(a, _)| pkt_of(a)),
+        ack_latency_ms: ack.map(|(_, ns)| ns as f64 / 1e6),
+        unanswered: asks && sr.answered_by.is_none(),
+        answers_packet: sr.answers.and_then(pkt_of),
+        attachments: sr.attachments,
+        missing_attachments: view.missing_attachments,
+    });
+    l.summary = store.sio_info(s).unwrap_or_else(|| sio::info(pk));
+    Some(l)
+}
+
+/// The text form: one line per message.
+pub fn text_line(l: &MessageLine) -> String {
+    let arrow = if l.from == "client" { "→" } else { "←" };
+    let pk = match l.packets.as_slice() {
+        [] => String::new(),
+        [p] => format!("#{p}"),
+        [a, .., b] => format!("#{a}-{b}"),
+    };
+    format!(
+        "{:>11.6}  tcp.stream {:<3} {} {:<9} {}  [{}]",
+        l.time, l.conversation, arrow, l.kind, l.summary, pk
+    )
+}

@@ -1,0 +1,114 @@
+//! Reading records again from the store: the payload of a WebSocket message,
+//! the Engine.IO and Socket.IO packets re-parsed from their carrier, their
+//! timestamps and latencies. Records keep only positions; the text is derived
+//! here, on demand, for the rows and trees being shown.
+
+use serde_json::Value;
+
+use super::{PacketId, Store};
+use crate::analysis::engineio::{self as eio, PacketType};
+use crate::analysis::realtime::{Carrier, EioRecord, SioRecord};
+use crate::analysis::socketio::{self as sio, SioPacket};
+
+/// A Socket.IO packet read again, its attachments joined.
+#[derive(Clone, Debug)]
+pub struct SioView {
+    pub packet: SioPacket,
+    /// The data with each binary placeholder replaced by its attachment.
+    pub data: Option<Value>,
+    /// Announced attachments that never came.
+    pub missing_attachments: u32,
+}
+
+impl Store {
+    /// Capture timestamp of packet `p` in nanoseconds since the epoch.
+    pub fn ts_ns(&self, p: u32) -> i64 {
+        self.capture.record(p as usize).map_or(0, |r| r.ts_ns)
+    }
+
+    /// The decoded bytes an Engine.IO record's carrier holds.
+    fn carrier_bytes(&self, c: Carrier) -> Option<&[u8]> {
+        let up = &self.analysis.upper;
+        match c {
+            Carrier::WsMessage(m) => up.payload(m),
+            Carrier::HttpBody(_, Some(r)) => up.payloads.get(r),
+            Carrier::HttpBody(_, None) => None,
+        }
+    }
+
+    /// Engine.IO record `e`, parsed again from its carrier.
+    pub fn eio_packet(&self, e: u32) -> Option<(EioRecord, eio::Packet<'_>)> {
+        let r = *self.analysis.upper.realtime.eio.get(e as usize)?;
+        let bytes = self.carrier_bytes(r.carrier)?;
+        let version = (self.analysis.upper.realtime.sessions)
+            .get(r.session as usize)
+            .map_or(4, |s| s.version);
+        let p = match r.carrier {
+            Carrier::WsMessage(m) => {
+                let text = self.analysis.upper.ws_messages.get(m as usize)?.opcode == 1;
+                if text {
+                    eio::parse_ws_text(bytes).ok()?
+                } else {
+                    eio::parse_ws_binary(bytes, version)
+                }
+            }
+            Carrier::HttpBody(..) => eio::split_polling(bytes, version)
+                .into_iter()
+                .flatten()
+                .find(|p| p.range.0 as u32 == r.range.0)?,
+        };
+        Some((r, p))
+    }
+
+    /// Socket.IO record `s`, parsed again, its binary attachments joined.
+    pub fn sio_view(&self, s: u32) -> Option<(SioRecord, SioView)> {
+        let rt = &self.analysis.upper.realtime;
+        let r = rt.socketio.get(s as usize)?.clone();
+        let (_, p) = self.eio_packet(r.eio)?;
+        let packet = sio::parse(&p.data).ok()?;
+        let attachments: Vec<Vec<u8>> = (r.attached.iter())
+            .filter_map(|&a| self.eio_packet(a).map(|(_, p)| p.data.into_owned()))
+            .collect();
+        let mut data = packet.data.clone();
+        if let Some(d) = data.as_mut() {
+            sio::replace_placeholders(d, &attachments);
+        }
+        let missing_attachments = r.attachments.saturating_sub(attachments.len() as u32);
+        Some((
+            r,
+            SioView {
+                packet,
+                data,
+                missing_attachments,
+            },
+        ))
+    }
+
+    /// For an emit answered by an ACK: the ACK's record and the latency in ns.
+    pub fn ack_latency_ns(&self, s: u32) -> Option<(u32, i64)> {
+        let rt = &self.analysis.upper.realtime;
+        let r = rt.socketio.get(s as usize)?;
+        let a = r.answered_by?;
+        let ask = rt.eio.get(r.eio as usize)?.packet;
+        let ans = rt
+            .eio
+            .get(rt.socketio.get(a as usize)?.eio as usize)?
+            .packet;
+        Some((a, self.ts_ns(ans) - self.ts_ns(ask)))
+    }
+
+    /// The Engine.IO packet kind of record `e`.
+    pub fn eio_kind(&self, e: u32) -> Option<PacketType> {
+        self.analysis
+            .upper
+            .realtime
+            .eio
+            .get(e as usize)
+            .map(|r| r.kind)
+    }
+
+    /// Seconds since the first packet, of packet `p`.
+    pub fn rel_secs(&self, p: u32) -> f64 {
+        self.relative_ns(PacketId(p)) as f64 / 1e9
+    }
+}
