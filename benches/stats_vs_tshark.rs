@@ -630,7 +630,7 @@ fn run(packets: usize) -> Result<bool, String> {
         }
     );
     // Further counts the generator knows exactly; shown when the JSON has them.
-    let rows: [(&str, &str, Option<u64>); 10] = [
+    let rows: [(&str, &str, Option<u64>); 14] = [
         ("tcp.syn (SYN without ACK)", "tcp/syn", Some(counts.tcp_syn)),
         ("tcp.syn_ack", "tcp/syn_ack", Some(counts.tcp_syn_ack)),
         ("tcp.rst", "tcp/rst", Some(counts.tcp_rst)),
@@ -644,6 +644,26 @@ fn run(packets: usize) -> Result<bool, String> {
             "flows",
             "flows",
             Some(counts.tcp_conversations + counts.dns_queries),
+        ),
+        (
+            "tcp.handshakes_completed",
+            "tcp/handshakes_completed",
+            Some(counts.handshakes),
+        ),
+        (
+            "http.upgrades (101)",
+            "http/upgrades",
+            Some(counts.http_101),
+        ),
+        (
+            "http.websocket_upgrades",
+            "http/websocket_upgrades",
+            Some(counts.http_101),
+        ),
+        (
+            "websocket.frames",
+            "websocket/frames",
+            Some(counts.websocket_frames),
         ),
         ("warnings", "warnings", None),
     ];

@@ -41,6 +41,7 @@ fn help_on_every_subcommand() {
         &["--help"][..],
         &["inspect", "--help"],
         &["stats", "--help"],
+        &["messages", "--help"],
     ] {
         let o = run(args);
         assert_eq!(o.status.code(), Some(0), "{args:?}");
@@ -292,4 +293,93 @@ fn no_arguments_explains_what_to_do() {
         "{}",
         stdout(&o)
     );
+}
+
+#[test]
+fn inspect_tells_the_socketio_story() {
+    let o = run(&["inspect", sample("socketio-chat.pcap").to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0));
+    let out = stdout(&o);
+    for want in [
+        "GET /socket.io/?EIO=4&transport=websocket",
+        "[Upgrade: websocket]",
+        "101 Switching Protocols [Accept ✓]",
+        "Engine.IO ping probe",
+        "Socket.IO EVENT / \"chat message\" [\"hi\"]",
+        "Socket.IO ACK / ack=0",
+        "WebSocket Close [FIN] [MASKED]",
+    ] {
+        assert!(out.contains(want), "missing {want:?} in:\n{out}");
+    }
+}
+
+#[test]
+fn messages_text_json_and_har() {
+    let path = sample("socketio-chat.pcap");
+    let p = path.to_str().unwrap();
+    let text = stdout(&run(&["messages", p]));
+    assert!(
+        text.contains("socketio  Socket.IO EVENT / \"ask\""),
+        "{text}"
+    );
+    let json = run(&["messages", "--json", p]);
+    assert_eq!(json.status.code(), Some(0));
+    let lines: Vec<serde_json::Value> = stdout(&json)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("each line is JSON"))
+        .collect();
+    assert_eq!(lines.len(), text.lines().count());
+    let ask = lines
+        .iter()
+        .find(|l| l["socketio"]["event"] == "ask")
+        .expect("the ask event");
+    assert_eq!(ask["kind"], "socketio");
+    assert_eq!(ask["from"], "client");
+    assert_eq!(ask["socketio"]["ack_id"], 0);
+    assert!(ask["socketio"]["ack_latency_ms"].as_f64().unwrap() > 0.0);
+    assert_eq!(ask["websocket"]["opcode"], "Text");
+    let times: Vec<f64> = lines.iter().map(|l| l["time"].as_f64().unwrap()).collect();
+    assert!(times.windows(2).all(|w| w[0] <= w[1]), "time order");
+
+    let har: serde_json::Value =
+        serde_json::from_slice(&run(&["messages", "--har", p]).stdout).expect("HAR is JSON");
+    assert_eq!(har["log"]["version"], "1.2");
+    let entries = har["log"]["entries"].as_array().unwrap();
+    let ws = entries
+        .iter()
+        .find(|e| e["response"]["status"] == 101)
+        .expect("the upgrade entry");
+    let msgs = ws["_webSocketMessages"].as_array().unwrap();
+    assert!(msgs
+        .iter()
+        .any(|m| m["type"] == "send" && m["data"] == "2probe"));
+    assert!(msgs
+        .iter()
+        .any(|m| m["type"] == "receive" && m["data"] == "3probe"));
+    assert!(entries
+        .iter()
+        .all(|e| e["startedDateTime"].as_str().unwrap().ends_with('Z')));
+}
+
+#[test]
+fn stats_json_has_the_stream_analysis_counts() {
+    let o = run(&[
+        "stats",
+        "--json",
+        sample("socketio-chat.pcap").to_str().unwrap(),
+    ]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("JSON");
+    assert_eq!(v["schema"], 2);
+    assert_eq!(v["http"]["upgrades"], 1);
+    assert_eq!(v["http"]["websocket_upgrades"], 1);
+    assert_eq!(v["engineio"]["sessions"], 1);
+    assert_eq!(v["socketio"]["namespaces"], serde_json::json!(["/"]));
+    assert_eq!(v["socketio"]["unanswered_acks"], 0);
+    assert_eq!(v["websocket"]["close"], 2);
+    let w = &v["websocket"];
+    let by_kind: u64 = ["text", "binary", "continuation", "close", "ping", "pong"]
+        .iter()
+        .map(|k| w[k].as_u64().unwrap())
+        .sum();
+    assert_eq!(w["frames"].as_u64().unwrap(), by_kind);
 }

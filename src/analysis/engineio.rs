@@ -530,10 +530,15 @@ pub fn is_probe(p: &Packet) -> bool {
 /// Text data for display: invalid UTF-8 replaced, control characters
 /// escaped, cut after [`PREVIEW_CHARS`] characters with `…`.
 fn preview_text(data: &[u8]) -> String {
-    let text = String::from_utf8_lossy(data);
+    one_line(&String::from_utf8_lossy(data), PREVIEW_CHARS)
+}
+
+/// `text` on one line for display: control characters escaped (`\n`), cut
+/// after `max` characters with `…`.
+pub fn one_line(text: &str, max: usize) -> String {
     let mut out = String::new();
     for (n, c) in text.chars().enumerate() {
-        if n == PREVIEW_CHARS {
+        if n == max {
             out.push('…');
             break;
         }

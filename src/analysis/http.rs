@@ -49,7 +49,11 @@ impl Headers {
             s.push_str(n);
             s.push(':');
             // httparse forbids line breaks in values; keep it that way for `lines()`.
-            s.push_str(&v.replace(['\r', '\n'], " "));
+            if v.contains(['\r', '\n']) {
+                s.push_str(&v.replace(['\r', '\n'], " "));
+            } else {
+                s.push_str(&v);
+            }
             s.push('\n');
         }
         Headers(s.into_boxed_str())

@@ -271,7 +271,7 @@ impl Realtime {
         }
         // A text message while attachments were still expected: the owner stays incomplete.
         self.waiting.remove(&(s, from_client));
-        if let Ok(sp) = sio::parse(&p.data) {
+        if let Ok(sp) = sio::parse_head(&p.data) {
             self.socketio(s, from_client, idx, &sp, records);
         } else {
             self.counts.sio_errors += 1;

@@ -57,7 +57,7 @@ pub fn utc(ts_ns: i64) -> String {
 
 /// Gregorian date from days since 1970-01-01 (Howard Hinnant's civil_from_days;
 /// written here rather than pulling a date crate for one conversion).
-fn civil_from_days(z: i64) -> (i64, u32, u32) {
+pub fn civil_from_days(z: i64) -> (i64, u32, u32) {
     let z = z + 719_468;
     let era = z.div_euclid(146_097);
     let doe = z.rem_euclid(146_097);

@@ -254,7 +254,7 @@ fn ws_line(store: &Store, m: u32, eio_idx: Option<u32>) -> Option<MessageLine> {
         data: data.clone(),
         binary,
         close_code: msg.close.as_ref().map(|c| c.0),
-        warnings: ws::warn::warning_texts(msg.warnings as u16),
+        warnings: ws::warn::warning_texts(msg.warnings),
     });
     l.summary = store.ws_message_info(m);
     if let Some(e) = eio_idx {
@@ -309,12 +309,7 @@ fn eio_line(store: &Store, e: u32, base: Option<MessageLine>) -> Option<MessageL
         (None, _) => Vec::new(),
     };
     let ack = store.ack_latency_ns(s);
-    let pkt_of = |x: u32| {
-        rt.socketio
-            .get(x as usize)
-            .and_then(|y| rt.eio.get(y.eio as usize))
-            .map(|y| u64::from(y.packet) + 1)
-    };
+    let pkt_of = |x: u32| Some(store.sio_packet_number(x)).filter(|&n| n > 0);
     let asks = matches!(pk.kind, SioType::Event | SioType::BinaryEvent) && pk.ack_id.is_some();
     l.socketio = Some(SioPart {
         kind: pk.kind.name(),

@@ -16,21 +16,8 @@ use super::{PacketId, Store};
 /// Longest payload text put in a tree field.
 const MAX_FIELD_TEXT: usize = 4096;
 
-/// `s` on one line, control characters escaped (`\n`), cut after `max` characters.
 fn cut(s: &str, max: usize) -> String {
-    let mut out = String::with_capacity(s.len().min(max + 8));
-    for (n, c) in s.chars().enumerate() {
-        if n == max {
-            out.push('…');
-            break;
-        }
-        if c.is_control() {
-            out.extend(c.escape_default());
-        } else {
-            out.push(c);
-        }
-    }
-    out
+    eio::one_line(s, max)
 }
 
 fn preview(bytes: &[u8], text: bool, max: usize) -> String {
@@ -409,6 +396,19 @@ impl Store {
             ));
         }
         let up = &self.analysis.upper;
+        if up
+            .ws_connections
+            .get(f.connection as usize)
+            .is_some_and(|c| c.guessed)
+        {
+            l.title = format!("{} [guess]", l.title);
+            l.fields.push(Field::new(
+                "websocket.guess",
+                "Found by",
+                "no opening handshake in the capture: taken for WebSocket by its framing alone (a guess)",
+                r.header,
+            ));
+        }
         if let Some(m) = up.ws_messages.get(f.message as usize) {
             if m.frames == 1 && !m.compressed && f.end_packet == id.0 {
                 let text = self.ws_payload_text(f.message, m, MAX_FIELD_TEXT);
@@ -509,7 +509,7 @@ impl Store {
             text,
             range,
         ));
-        for w in ws::warn::warning_texts(m.warnings as u16) {
+        for w in ws::warn::warning_texts(m.warnings) {
             l.fields
                 .push(Field::new("websocket.warning", "Warning", w, range));
         }
@@ -692,12 +692,7 @@ impl Store {
             ));
         }
         if let Some((a, ns)) = self.ack_latency_ns(s) {
-            let rt = &self.analysis.upper.realtime;
-            let pk = rt
-                .socketio
-                .get(a as usize)
-                .and_then(|x| rt.eio.get(x.eio as usize))
-                .map_or(0, |x| x.packet + 1);
+            let pk = self.sio_packet_number(a);
             l.fields.push(Field::new(
                 "socketio.ack",
                 "Acknowledged by",
@@ -706,12 +701,7 @@ impl Store {
             ));
         }
         if let Some(a) = r.answers {
-            let rt = &self.analysis.upper.realtime;
-            let pk = rt
-                .socketio
-                .get(a as usize)
-                .and_then(|x| rt.eio.get(x.eio as usize))
-                .map_or(0, |x| x.packet + 1);
+            let pk = self.sio_packet_number(a);
             l.fields.push(Field::new(
                 "socketio.answers",
                 "Answers the emit in",

@@ -97,6 +97,15 @@ impl Store {
         Some((a, self.ts_ns(ans) - self.ts_ns(ask)))
     }
 
+    /// The packet number (1-based) that completed Socket.IO record `s`; 0 if unknown.
+    pub fn sio_packet_number(&self, s: u32) -> u64 {
+        let rt = &self.analysis.upper.realtime;
+        rt.socketio
+            .get(s as usize)
+            .and_then(|x| rt.eio.get(x.eio as usize))
+            .map_or(0, |x| u64::from(x.packet) + 1)
+    }
+
     /// The Engine.IO packet kind of record `e`.
     pub fn eio_kind(&self, e: u32) -> Option<PacketType> {
         self.analysis

@@ -51,7 +51,7 @@ pub fn looks_like_websocket(data: &[u8], from_client: bool) -> Option<Confidence
         let pl = usize::try_from(h.payload_len).ok()?;
         let end = hl.checked_add(pl)?;
         let payload = rest.get(hl..end)?;
-        if h.opcode == OP_TEXT && !h.rsv1() || h.opcode == OP_CLOSE {
+        if (h.opcode == OP_TEXT && !h.rsv1()) || h.opcode == OP_CLOSE {
             // Bounded by the input's size.
             let mut p = payload.to_vec();
             if h.masked {

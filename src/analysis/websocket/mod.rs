@@ -14,12 +14,18 @@
 //! - [`heuristic`]: recognising WebSocket frames when the handshake was missed.
 //!
 //! Memory is bounded: a message is held up to [`MAX_MESSAGE_BYTES`] (raw and
-//! decoded), and bytes are released as soon as they are consumed.
+//! decoded), and bytes are released as soon as they are consumed. Per
+//! direction at most: a partial header (≤ 14 bytes), the raw message in
+//! progress (≤ the cap), one control frame interrupting it (≤ the cap, ≤ 125
+//! bytes when conformant), while a message is inflated its output (≤ the cap),
+//! and once a compressed message was seen an inflater (the 32 KiB LZ77 window,
+//! its tables and a 32 KiB output chunk).
 
 pub mod close;
 pub mod deflate;
 pub mod frame;
 pub mod heuristic;
+pub mod message;
 pub mod ping;
 pub mod stream;
 

@@ -14,11 +14,12 @@
 
 use serde::Serialize;
 
-use super::close::{close_code_valid, parse_close, CloseBody};
-use super::deflate::{Extensions, InflateError, Inflater};
+use super::deflate::{DeflateParams, Extensions, Inflater};
 use super::frame::{
-    self, parse_header, unmask, FrameHeader, MAX_HEADER_LEN, OP_CLOSE, OP_CONTINUATION, OP_TEXT,
+    self, parse_header, unmask, FrameHeader, MAX_HEADER_LEN, OP_CLOSE, OP_CONTINUATION,
 };
+pub use super::message::MessageRecord;
+use super::message::Msg;
 use super::{push_bounded, warn, MAX_MESSAGE_BYTES};
 
 /// Where a byte was captured: packet number and offset in its TCP payload.
@@ -68,34 +69,6 @@ pub struct FrameRecord {
     pub incomplete: bool,
 }
 
-/// One message.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct MessageRecord {
-    pub index: u32,
-    /// The first frame's opcode: Text or Binary, a control opcode, a reserved
-    /// one, or Continuation when the message's start was not seen.
-    pub opcode: u8,
-    pub frames: u32,
-    pub first_packet: u32,
-    pub last_packet: u32,
-    /// Sum of the frames' payload lengths.
-    pub wire_len: u64,
-    /// Decoded length: `wire_len` when not compressed, else the inflated
-    /// length (then a lower bound when `truncated`).
-    pub len: u64,
-    pub compressed: bool,
-    /// For Text messages (after inflating) and close reasons.
-    pub utf8_valid: Option<bool>,
-    /// Close frames: code and reason (RFC 6455 §5.5.1).
-    pub close: Option<(u16, String)>,
-    /// [`warn`] bits: every frame's, and the message's own.
-    pub warnings: u16,
-    /// Over the cap: the payload given is a prefix.
-    pub truncated: bool,
-    /// Some of the message was not captured (gap, end of capture, interrupted).
-    pub incomplete: bool,
-}
-
 /// Why a direction stopped being parsed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 pub enum LostReason {
@@ -103,43 +76,6 @@ pub enum LostReason {
     Gap,
     /// A 64-bit length with the most significant bit set (RFC 6455 §5.2).
     InvalidLength,
-}
-
-/// A message being assembled.
-#[derive(Debug)]
-struct Msg {
-    index: u32,
-    opcode: u8,
-    frames: u32,
-    first_packet: u32,
-    last_packet: u32,
-    wire_len: u64,
-    compressed: bool,
-    warnings: u16,
-    truncated: bool,
-    incomplete: bool,
-    /// Bytes are missing: `buf` holds what came before them.
-    hole: bool,
-    buf: Vec<u8>,
-}
-
-impl Msg {
-    fn new(index: u32, opcode: u8, first_packet: u32, compressed: bool) -> Msg {
-        Msg {
-            index,
-            opcode,
-            frames: 0,
-            first_packet,
-            last_packet: first_packet,
-            wire_len: 0,
-            compressed,
-            warnings: 0,
-            truncated: false,
-            incomplete: false,
-            hole: false,
-            buf: Vec::new(),
-        }
-    }
 }
 
 /// Which message the frame in progress feeds.
@@ -174,7 +110,8 @@ enum State {
 #[derive(Debug)]
 pub struct Direction {
     from_client: bool,
-    deflate: bool,
+    deflate: Option<DeflateParams>,
+    /// Created at the first compressed message.
     inflater: Option<Inflater>,
     cap: usize,
     hbuf: [u8; MAX_HEADER_LEN],
@@ -198,8 +135,8 @@ impl Direction {
     pub fn with_cap(from_client: bool, ext: &Extensions, cap: usize) -> Direction {
         Direction {
             from_client,
-            deflate: ext.deflate.is_some(),
-            inflater: ext.deflate.map(|p| Inflater::for_sender(&p, from_client)),
+            deflate: ext.deflate,
+            inflater: None,
             cap,
             hbuf: [0; MAX_HEADER_LEN],
             hlen: 0,
@@ -367,7 +304,7 @@ impl Direction {
             // Compressed" bit of control frames and non-first fragments".
             if control || h.opcode == OP_CONTINUATION {
                 w |= warn::RSV1_ON_CONTINUATION;
-            } else if !self.deflate {
+            } else if self.deflate.is_none() {
                 w |= warn::RSV_WITHOUT_EXTENSION;
             }
         }
@@ -415,7 +352,7 @@ impl Direction {
                 self.emit_message(old, sink);
             }
             // RFC 7692 §6: RSV1 on the first frame marks a compressed message.
-            let compressed = h.rsv1() && self.deflate;
+            let compressed = h.rsv1() && self.deflate.is_some();
             let i = self.alloc_index();
             self.data = Some(Msg::new(i, h.opcode, packet, compressed));
             Slot::Data
@@ -532,86 +469,17 @@ impl Direction {
         sink(Event::Message(rec, &payload));
     }
 
-    /// Decodes a message that ended: inflate, UTF-8 check, close body.
+    /// Decodes a message that ended, with this direction's inflater.
     fn build_message(&mut self, m: Msg) -> (MessageRecord, Vec<u8>) {
-        let mut warnings = m.warnings;
-        let mut truncated = m.truncated;
-        let partial = m.incomplete || m.hole || m.truncated;
-        let mut decoded_ok = true;
-        let payload = match (m.compressed, self.inflater.as_mut()) {
-            (true, Some(inf)) => {
-                let mut out = Vec::new();
-                // RFC 7692 §7.2.2: the joined payloads are inflated once.
-                let r = if partial {
-                    inf.inflate_partial(&m.buf, self.cap, &mut out)
-                } else {
-                    inf.inflate_into(&m.buf, self.cap, &mut out)
-                };
-                match r {
-                    Ok(()) => {}
-                    Err(InflateError::TooBig { .. }) => {
-                        warnings |= warn::TOO_BIG;
-                        truncated = true;
-                    }
-                    Err(InflateError::Corrupt(_) | InflateError::BrokenContext) => {
-                        warnings |= warn::INFLATE_FAILED;
-                        decoded_ok = false;
-                    }
-                }
-                out
-            }
-            _ => m.buf,
+        let (deflate, from_client) = (self.deflate, self.from_client);
+        let inflater = match deflate {
+            // RFC 7692 §7.1.1: the sender's own parameters apply.
+            Some(p) if m.compressed => Some(
+                self.inflater
+                    .get_or_insert_with(|| Inflater::for_sender(&p, from_client)),
+            ),
+            _ => None,
         };
-        let partial = partial || truncated;
-        let mut utf8_valid = None;
-        let mut close = None;
-        if m.opcode == OP_TEXT && decoded_ok {
-            utf8_valid = Some(utf8_ok(&payload, partial));
-        } else if m.opcode == OP_CLOSE {
-            // RFC 6455 §5.5.1: empty, or a 2-byte status code then a UTF-8 reason.
-            match parse_close(&payload) {
-                CloseBody::Empty => {}
-                CloseBody::OneByte(_) => warnings |= warn::CLOSE_PAYLOAD_ONE_BYTE,
-                CloseBody::Code { code, reason, .. } => {
-                    // RFC 6455 §7.4: codes that must not be sent.
-                    if !close_code_valid(code) {
-                        warnings |= warn::INVALID_CLOSE_CODE;
-                    }
-                    utf8_valid = Some(utf8_ok(payload.get(2..).unwrap_or_default(), partial));
-                    close = Some((code, reason));
-                }
-            }
-        }
-        if utf8_valid == Some(false) {
-            warnings |= warn::INVALID_UTF8;
-        }
-        let rec = MessageRecord {
-            index: m.index,
-            opcode: m.opcode,
-            frames: m.frames,
-            first_packet: m.first_packet,
-            last_packet: m.last_packet,
-            wire_len: m.wire_len,
-            len: if m.compressed && self.inflater.is_some() {
-                payload.len() as u64
-            } else {
-                m.wire_len
-            },
-            compressed: m.compressed,
-            utf8_valid,
-            close,
-            warnings,
-            truncated,
-            incomplete: m.incomplete || m.hole,
-        };
-        (rec, payload)
-    }
-}
-
-/// RFC 6455 §5.6 / §8.1: valid UTF-8; a prefix may end inside a character.
-fn utf8_ok(b: &[u8], prefix: bool) -> bool {
-    match std::str::from_utf8(b) {
-        Ok(_) => true,
-        Err(e) => prefix && e.error_len().is_none(),
+        m.decode(inflater, self.cap)
     }
 }
