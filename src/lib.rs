@@ -11,6 +11,7 @@
 //!   handshakes).
 //! - [`stats`]: counts over a whole capture (`layerscope stats`).
 //! - [`export`]: text and JSON renderings of packets.
+//! - [`filter`]: display filters (Wireshark syntax) over the field tree.
 //! - [`cli`]: the command line.
 
 pub mod analysis;
@@ -18,5 +19,6 @@ pub mod capture;
 pub mod cli;
 pub mod dissect;
 pub mod export;
+pub mod filter;
 pub mod stats;
 pub mod store;

@@ -383,3 +383,83 @@ fn stats_json_has_the_stream_analysis_counts() {
         .sum();
     assert_eq!(w["frames"].as_u64().unwrap(), by_kind);
 }
+
+#[test]
+fn display_filter_in_every_mode() {
+    let f = sample("socketio-chat.pcap");
+    let f = f.to_str().unwrap();
+    let all = stdout(&run(&["inspect", f]));
+    let socketio: Vec<&str> = all.lines().filter(|l| l.contains(" Socket.IO ")).collect();
+    assert!(socketio.len() >= 2);
+
+    let o = run(&["inspect", "-Y", "socketio", f]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(stdout(&o).lines().collect::<Vec<_>>(), socketio);
+
+    // -c counts printed packets, like tshark.
+    let o = run(&["inspect", "-c", "2", "--display-filter", "socketio", f]);
+    assert_eq!(stdout(&o).lines().collect::<Vec<_>>(), socketio[..2]);
+
+    let o = run(&[
+        "inspect",
+        "-Y",
+        "tcp.flags.syn == 1 && tcp.flags.ack == 0",
+        f,
+    ]);
+    let syns = stdout(&o);
+    assert_eq!(syns.lines().count(), 4);
+    assert!(syns.lines().all(|l| l.contains("[SYN]")), "{syns}");
+
+    let o = run(&[
+        "inspect",
+        "-V",
+        "-Y",
+        r#"http.request.uri contains "transport=websocket""#,
+        f,
+    ]);
+    let v = stdout(&o);
+    assert_eq!(
+        v.matches("\nPacket ").count() + usize::from(v.starts_with("Packet ")),
+        1,
+        "{v}"
+    );
+    assert!(v.contains("transport=websocket"));
+
+    let o = run(&["inspect", "--json", "-Y", "websocket.opcode == 1", f]);
+    let lines: Vec<serde_json::Value> = stdout(&o)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("JSON line"))
+        .collect();
+    assert!(!lines.is_empty());
+    for l in &lines {
+        assert!(l.to_string().contains("Text (1)"), "{l}");
+    }
+
+    let o = run(&["inspect", "-Y", "not tcp", f]);
+    assert_eq!(o.status.code(), Some(0));
+    assert_eq!(stdout(&o), "");
+}
+
+#[test]
+fn bad_display_filter_exits_2_with_a_caret() {
+    let f = sample("http-get.pcap");
+    let o = run(&["inspect", "-Y", "tcp and )", f.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(o.stdout, b"");
+    assert_eq!(
+        stderr(&o),
+        "layerscope: invalid filter: unexpected \")\" at 8\n  tcp and )\n          ^\n"
+    );
+    let o = run(&["inspect", "-Y", "tcp.prot == 80", f.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(
+        stderr(&o),
+        "layerscope: invalid filter: \"tcp.prot\" is not a known field or protocol (did you mean tcp.port?)\n  tcp.prot == 80\n  ^^^^^^^^\n"
+    );
+    // The filter is checked before the file is opened.
+    let o = run(&["inspect", "-Y", "tcp ==", "/no/such/file.pcap"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).starts_with("layerscope: invalid filter: expected a value after \"==\" at 6\n")
+    );
+}

@@ -11,6 +11,7 @@ use clap::{Parser, Subcommand};
 
 use crate::capture::{Capture, OpenError};
 use crate::export::{json, text};
+use crate::filter::{self, Filter, FilterError};
 use crate::stats;
 use crate::store::{PacketId, Store};
 
@@ -61,9 +62,13 @@ pub struct InspectArgs {
     /// Print one JSON object per packet (NDJSON; schema in README.md).
     #[arg(long, conflicts_with = "verbose")]
     pub json: bool,
-    /// Stop after this many packets.
+    /// Stop after this many packets (counting only those the filter lets through).
     #[arg(short = 'c', long, value_name = "N")]
     pub count: Option<usize>,
+    /// Print only the packets that match this display filter (Wireshark syntax,
+    /// e.g. `tcp.port == 80 && http`).
+    #[arg(short = 'Y', long = "display-filter", value_name = "FILTER")]
+    pub filter: Option<String>,
 }
 
 #[derive(clap::Args, Debug)]
@@ -103,6 +108,11 @@ fn finish(r: Result<Outcome, CliError>) -> ExitCode {
             eprintln!("layerscope: {e}");
             ExitCode::from(2)
         }
+        Err(CliError::Filter(text, e)) => {
+            eprintln!("layerscope: invalid filter: {e}");
+            eprintln!("{}", caret_lines(&text, &e));
+            ExitCode::from(2)
+        }
         Err(CliError::Output(e)) if e.kind() == io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
         Err(CliError::Output(e)) => {
             eprintln!("layerscope: cannot write output: {e}");
@@ -113,6 +123,7 @@ fn finish(r: Result<Outcome, CliError>) -> ExitCode {
 
 enum CliError {
     Open(OpenError),
+    Filter(String, FilterError),
     Output(io::Error),
 }
 
@@ -135,26 +146,61 @@ fn outcome(store: &Store) -> Outcome {
     }
 }
 
+/// The filter text, then a caret line under the part the error points at.
+fn caret_lines(text: &str, e: &FilterError) -> String {
+    let at = e.at.min(text.len());
+    let col = text.char_indices().take_while(|&(i, _)| i < at).count();
+    let end = e.at.saturating_add(e.len).min(text.len());
+    let width = text
+        .char_indices()
+        .filter(|&(i, _)| i >= at && i < end)
+        .count()
+        .max(1);
+    format!("  {text}\n  {}{}", " ".repeat(col), "^".repeat(width))
+}
+
 fn inspect(a: &InspectArgs) -> Result<Outcome, CliError> {
+    let filter = match a.filter.as_deref() {
+        Some(t) => filter::parse(t).map_err(|e| CliError::Filter(t.to_string(), e))?,
+        None => filter::parse("").map_err(|e| CliError::Filter(String::new(), e))?,
+    };
     let store = load(&a.file)?;
     let mut out = BufWriter::new(io::stdout().lock());
-    let n = a.count.unwrap_or(usize::MAX).min(store.len());
-    for i in 0..n {
+    let limit = a.count.unwrap_or(usize::MAX);
+    let mut printed = 0;
+    for i in 0..store.len() {
+        if printed >= limit {
+            break;
+        }
         let id = PacketId(i as u32);
-        if a.json {
-            if let Some(d) = store.dissect(id) {
-                writeln!(out, "{}", json::packet_line(&store, id, &d))?;
-            }
-        } else if a.verbose {
-            if let Some(d) = store.dissect(id) {
-                writeln!(out, "{}", text::tree(&d))?;
-            }
-        } else {
-            writeln!(out, "{}", text::row(&store, id))?;
+        if print_packet(&mut out, &store, id, a, &filter)? {
+            printed += 1;
         }
     }
     out.flush()?;
     Ok(outcome(&store))
+}
+
+/// Print one packet in the chosen mode if it passes the filter; whether it did.
+fn print_packet(
+    out: &mut impl Write,
+    store: &Store,
+    id: PacketId,
+    a: &InspectArgs,
+    filter: &Filter,
+) -> io::Result<bool> {
+    let needs_tree = a.json || a.verbose || !filter.is_empty();
+    let d = if needs_tree { store.dissect(id) } else { None };
+    if !filter.is_empty() && !d.as_ref().is_some_and(|d| filter.matches(d)) {
+        return Ok(false);
+    }
+    match d {
+        Some(d) if a.json => writeln!(out, "{}", json::packet_line(store, id, &d))?,
+        Some(d) if a.verbose => writeln!(out, "{}", text::tree(&d))?,
+        _ if a.json || a.verbose => return Ok(false),
+        _ => writeln!(out, "{}", text::row(store, id))?,
+    }
+    Ok(true)
 }
 
 fn messages_cmd(a: &MessagesArgs) -> Result<Outcome, CliError> {

@@ -1,0 +1,556 @@
+//! Display filters: a subset of Wireshark's display-filter language, evaluated
+//! against the field tree of each packet ([`Dissection`]). The CLI
+//! (`layerscope inspect -Y`) and the window use this same engine.
+//!
+//! # API
+//!
+//! ```
+//! use std::sync::atomic::AtomicBool;
+//! use layerscope::{capture::Capture, filter, store::{PacketId, Store}};
+//!
+//! let store = Store::build(Capture::open("samples/http-get.pcap".as_ref()).unwrap());
+//! let f = filter::parse(r#"http.request.method == "GET""#).unwrap();
+//! let hits = filter::filter_all(&store, &f, &AtomicBool::new(false), |_done, _total| {});
+//! assert_eq!(hits.len(), 1);
+//! assert!(f.matches_packet(&store, PacketId(hits[0])));
+//!
+//! let e = filter::parse("tcp.prot == 80").unwrap_err();
+//! assert_eq!(e.message, "\"tcp.prot\" is not a known field or protocol (did you mean tcp.port?)");
+//! assert_eq!(filter::complete("tcp.flags.s"), ["tcp.flags.syn"]);
+//! ```
+//!
+//! - [`parse`]`(text) -> Result<Filter, FilterError>`: blank text gives a filter
+//!   that matches everything ([`Filter::is_empty`]).
+//! - [`Filter::matches`]`(&Dissection)`, [`Filter::matches_packet`]`(&Store, PacketId)`
+//!   (dissects the packet, then [`Filter::matches`]).
+//! - [`filter_all`]: the indexes of the matching packets of a whole store, with
+//!   progress every [`PROGRESS_EVERY`] packets and cancellation.
+//! - [`known_fields`]: every field and protocol name the library emits, with a
+//!   description, sorted; [`complete`]: the names that start with the last word
+//!   of a partly typed filter.
+//! - [`FilterError`]: `at`/`len` locate the offending text (byte offsets), the
+//!   message says what is wrong and where (`unexpected ")" at 7`).
+//!
+//! # Syntax
+//!
+//! - A bare name (`tcp`, `websocket`, `tcp.flags.syn`) is true when the packet has
+//!   a layer or field of that name, or one below it (`tcp.connection` and
+//!   `tcp.flags.syn` count for `tcp`).
+//! - Comparisons `==` `!=` `<` `<=` `>` `>=` (also `=`, and the words `eq` `ne`
+//!   `lt` `le` `gt` `ge`), `contains "text"`, `matches "regex"` (also `~`),
+//!   `in {80 443}` / `in {"a", "b"}` / `in {1..10}` (inclusive), `not in {...}`.
+//! - `and` `or` `not` (also `&&` `||` `!`, keywords in any case), parentheses;
+//!   `not` binds tighter than `and`, which binds tighter than `or`. Nesting
+//!   (parentheses and `not`) deeper than [`MAX_DEPTH`] levels is an error.
+//! - Values: integers (`80`, `0x50`, `-1`), decimals (`0.5`), IPv4/IPv6
+//!   addresses, MAC addresses (`00:11:22:33:44:55`), `true`/`false`, bare words
+//!   and double-quoted strings. Escapes in strings: `\"` `\\` `\n` `\r` `\t` `\0`
+//!   `\xHH`; any other `\c` stays as written, so `matches "^127\."` works.
+//! - Names are checked against [`known_fields`]: an unknown name is an error
+//!   with a suggestion.
+//!
+//! # Semantics
+//!
+//! Field values are the display text of the field tree; each comparison reads
+//! them as follows.
+//!
+//! - Numbers: when the literal is an unquoted number and the value starts with a
+//!   number (`"80"`, `"74 bytes"`, `"0x0002 (SYN)"` = 2), or else ends in a
+//!   parenthesized number (`"Text (1)"` = 1, `"TCP (6)"` = 6), the comparison is
+//!   numeric. `True`/`Set` read as 1 and `False`/`Not set` as 0, so
+//!   `tcp.flags.syn == 1` and `websocket.fin == true` both work.
+//! - Booleans: `true`/`false` against `True`/`False`/`Set`/`Not set`.
+//! - Addresses: an address literal is compared with the value parsed as an
+//!   address (`::1` equals `0:0:0:0:0:0:0:1`); ordering only within one family.
+//! - Otherwise strings, case-sensitive: equal to the whole value or to its words
+//!   before a parenthesized part (`websocket.opcode == Text` matches
+//!   `"Text (1)"`). A quoted literal is always compared as a string. `<`, `>`
+//!   compare strings lexicographically unless the literal is a number (then a
+//!   value without a number does not match).
+//! - A named HTTP header field (`http.host`, `http.user_agent`, ...) is shown as
+//!   `Host: 127.0.0.1:80` but compared on the header value (`127.0.0.1:80`), as
+//!   in Wireshark; `http.header` (other headers) keeps the whole line.
+//! - `contains` looks for the text in the value (case-sensitive); `matches` is a
+//!   case-insensitive regular expression search (the `regex` crate's syntax).
+//! - A name can occur several times in a packet (two `ip` layers, several
+//!   WebSocket frames): a test matches when any occurrence matches. A protocol
+//!   name compared to a value uses its layers' one-line titles.
+//! - `ip.addr`, `ipv6.addr`, `eth.addr` stand for the source and destination
+//!   fields, `tcp.port` and `udp.port` for both ports: `==` matches when either
+//!   side equals.
+//! - `!=` is Wireshark's since 3.6: `a != b` means the field is present and
+//!   *no* occurrence equals `b` (so `ip.addr != 10.0.0.1` excludes every packet
+//!   to or from 10.0.0.1). Like every comparison, it is false when the field is
+//!   absent; `!(a == b)` is true there.
+//!
+//! # Limitations
+//!
+//! No field-to-field comparisons (the right side is always a value), no
+//! arithmetic, slices (`tcp.payload[0:2]`), functions (`len()`, `upper()`),
+//! CIDR (`ip.addr == 10.0.0.0/8`), `any`/`all` qualifiers or layer operators
+//! (`ip#2`). Values are matched as displayed, so a field shown truncated (long
+//! payloads) only matches on what is shown.
+
+mod eval;
+mod fields;
+mod lexer;
+mod parser;
+
+use std::fmt;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use crate::dissect::Dissection;
+use crate::store::{PacketId, Store};
+
+pub use parser::MAX_DEPTH;
+
+/// How often [`filter_all`] reports progress and checks for cancellation.
+pub const PROGRESS_EVERY: usize = 4096;
+
+/// A parsed display filter.
+#[derive(Clone, Debug)]
+pub struct Filter {
+    text: String,
+    expr: parser::Expr,
+}
+
+/// Why a filter does not parse, and where: `at` is a byte offset into the
+/// filter text and `len` the byte length of the offending part (at least 1,
+/// possibly past the end of the text when something is missing there).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FilterError {
+    pub at: usize,
+    pub len: usize,
+    pub message: String,
+}
+
+impl fmt::Display for FilterError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for FilterError {}
+
+/// Parse a display filter. Blank text gives a filter that matches everything.
+pub fn parse(text: &str) -> Result<Filter, FilterError> {
+    Ok(Filter {
+        text: text.to_string(),
+        expr: parser::parse_expr(text)?,
+    })
+}
+
+impl Filter {
+    /// Whether the packet with this field tree passes the filter.
+    pub fn matches(&self, d: &Dissection) -> bool {
+        eval::eval(&self.expr, d)
+    }
+
+    /// Dissect packet `id` and test it; a packet that cannot be read matches
+    /// only the empty filter.
+    pub fn matches_packet(&self, store: &Store, id: PacketId) -> bool {
+        if self.is_empty() {
+            return id.index() < store.len();
+        }
+        store.dissect(id).is_some_and(|d| self.matches(&d))
+    }
+
+    /// True for the filter of blank text, which matches every packet.
+    pub fn is_empty(&self) -> bool {
+        matches!(self.expr, parser::Expr::All)
+    }
+
+    /// The text the filter was parsed from.
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+}
+
+/// Every field and protocol name a filter can use, with a description, sorted
+/// by name.
+pub fn known_fields() -> &'static [(&'static str, &'static str)] {
+    fields::KNOWN
+}
+
+/// Autocompletion: the known names that start with the last word of `prefix`
+/// (all names when `prefix` is blank or ends with a space or operator).
+pub fn complete(prefix: &str) -> Vec<&'static str> {
+    let word_start = prefix
+        .char_indices()
+        .rev()
+        .find(|&(_, c)| !(c.is_alphanumeric() || c == '_' || c == '.'))
+        .map_or(0, |(i, c)| i + c.len_utf8());
+    let word = &prefix[word_start..];
+    fields::KNOWN
+        .iter()
+        .map(|(n, _)| *n)
+        .filter(|n| n.starts_with(word))
+        .collect()
+}
+
+/// The indexes of the packets of `store` that match `f`, in order.
+/// `progress(done, total)` is called every [`PROGRESS_EVERY`] packets and at
+/// the end; when `cancel` becomes true the scan stops and returns the matches
+/// found so far.
+pub fn filter_all(
+    store: &Store,
+    f: &Filter,
+    cancel: &AtomicBool,
+    mut progress: impl FnMut(usize, usize),
+) -> Vec<u32> {
+    let total = store.len();
+    let mut out = Vec::new();
+    for i in 0..total {
+        if i % PROGRESS_EVERY == 0 {
+            if cancel.load(Ordering::Relaxed) {
+                return out;
+            }
+            if i > 0 {
+                progress(i, total);
+            }
+        }
+        let id = PacketId(i as u32);
+        if f.matches_packet(store, id) {
+            out.push(id.0);
+        }
+    }
+    progress(total, total);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    use super::*;
+    use crate::capture::Capture;
+    use crate::dissect::tcp_flags;
+    use crate::dissect::Field;
+
+    fn store(name: &str) -> Store {
+        let path = format!("{}/samples/{name}", env!("CARGO_MANIFEST_DIR"));
+        Store::build(Capture::open(path.as_ref()).expect("sample opens"))
+    }
+
+    fn hits(s: &Store, filter: &str) -> Vec<u32> {
+        let f = parse(filter).unwrap_or_else(|e| panic!("{filter}: {e}"));
+        filter_all(s, &f, &AtomicBool::new(false), |_, _| {})
+    }
+
+    /// Packets for which `pred` holds on the dissection, computed without the filter.
+    fn by_tree(s: &Store, pred: impl Fn(&Dissection) -> bool) -> Vec<u32> {
+        (0..s.len() as u32)
+            .filter(|&i| s.dissect(PacketId(i)).is_some_and(|d| pred(&d)))
+            .collect()
+    }
+
+    /// Every layer protocol and field name of a packet.
+    fn names(d: &Dissection) -> Vec<&'static str> {
+        let mut out = Vec::new();
+        for l in &d.layers {
+            out.push(l.protocol);
+            let mut stack: Vec<&Field> = l.fields.iter().collect();
+            while let Some(f) = stack.pop() {
+                out.push(f.name);
+                stack.extend(&f.children);
+            }
+        }
+        out
+    }
+
+    fn values<'a>(d: &'a Dissection, name: &str) -> Vec<&'a str> {
+        fn walk<'a>(f: &'a Field, name: &str, out: &mut Vec<&'a str>) {
+            if f.name == name {
+                out.push(&f.value);
+            }
+            f.children.iter().for_each(|c| walk(c, name, out));
+        }
+        let mut out = Vec::new();
+        d.layers
+            .iter()
+            .flat_map(|l| &l.fields)
+            .for_each(|f| walk(f, name, &mut out));
+        out
+    }
+
+    #[test]
+    fn socketio_matches_the_socketio_column() {
+        let s = store("socketio-chat.pcap");
+        let want: Vec<u32> = (0..s.len() as u32)
+            .filter(|&i| s.columns(PacketId(i)).protocol == "Socket.IO")
+            .collect();
+        assert!(!want.is_empty());
+        assert_eq!(hits(&s, "socketio"), want);
+    }
+
+    #[test]
+    fn syn_only_segments() {
+        let s = store("socketio-chat.pcap");
+        let want: Vec<u32> = (0..s.len() as u32)
+            .filter(|&i| {
+                let fl = s.summary(PacketId(i)).map_or(0, |x| x.tcp_flags);
+                fl & tcp_flags::SYN != 0 && fl & tcp_flags::ACK == 0
+            })
+            .collect();
+        assert_eq!(want.len(), 4);
+        assert_eq!(hits(&s, "tcp.flags.syn == 1 and tcp.flags.ack == 0"), want);
+        // The flag fields are present in every TCP packet, whatever their value.
+        assert!(hits(&s, "tcp.flags.syn eq true && !tcp.flags.ack").is_empty());
+        assert_eq!(
+            hits(&s, "tcp.flags.syn == True and tcp.flags.ack == false"),
+            want
+        );
+        assert_eq!(hits(&s, "tcp.flags == 0x002"), want);
+        assert_eq!(hits(&s, "tcp.flags == 2"), want);
+    }
+
+    #[test]
+    fn ports_and_addresses() {
+        let s = store("socketio-chat.pcap");
+        let tcp = by_tree(&s, |d| d.layer("tcp").is_some());
+        assert_eq!(tcp.len(), s.len());
+        assert_eq!(hits(&s, "tcp.port == 18300"), tcp);
+        assert_eq!(hits(&s, "tcp"), tcp);
+        assert_eq!(hits(&s, "ip.addr == 127.0.0.1"), tcp);
+        assert_eq!(hits(&s, "ip.src == 127.0.0.1 and ip.dst eq 127.0.0.1"), tcp);
+        assert!(hits(&s, "ip.addr != 127.0.0.1").is_empty());
+        assert!(hits(&s, "tcp.port != 18300").is_empty());
+        assert!(hits(&s, "ip.addr == 10.0.0.1").is_empty());
+        assert_eq!(hits(&s, "ip.addr != 10.0.0.1"), tcp);
+        assert!(
+            hits(&s, "ipv6.addr != ::1").is_empty(),
+            "absent fields never compare"
+        );
+        let to_server = by_tree(&s, |d| values(d, "tcp.dstport") == ["18300"]);
+        assert!(!to_server.is_empty() && to_server.len() < tcp.len());
+        assert_eq!(hits(&s, "tcp.dstport in {18300 80}"), to_server);
+        assert_eq!(hits(&s, "tcp.dstport in {18300..18300, 80}"), to_server);
+        assert_eq!(hits(&s, "tcp.dstport == 18300"), to_server);
+        assert_eq!(hits(&s, "tcp.srcport != 18300"), to_server);
+        assert_eq!(hits(&s, "eth.addr == 00:00:00:00:00:00"), tcp);
+        assert_eq!(hits(&s, "ip.src >= 127.0.0.1 and ip.src < 127.0.0.2"), tcp);
+
+        let v6 = store("http-get-ipv6.pcap");
+        let all: Vec<u32> = (0..v6.len() as u32).collect();
+        assert_eq!(hits(&v6, "ipv6.addr == ::1"), all);
+        assert_eq!(hits(&v6, "ipv6.src == 0:0:0:0:0:0:0:1"), all);
+        assert!(hits(&v6, "ip").is_empty());
+        assert_eq!(hits(&v6, "not ip"), all);
+    }
+
+    #[test]
+    fn http_fields() {
+        let s = store("socketio-chat.pcap");
+        let get = by_tree(&s, |d| values(d, "http.request.method").contains(&"GET"));
+        assert!(get.len() >= 3);
+        assert_eq!(hits(&s, r#"http.request.method == "GET""#), get);
+        assert_eq!(hits(&s, "http.request.method == GET"), get);
+        let ws_uri = by_tree(&s, |d| {
+            values(d, "http.request.uri")
+                .iter()
+                .any(|u| u.contains("transport=websocket"))
+        });
+        assert_eq!(ws_uri.len(), 1);
+        assert_eq!(
+            hits(&s, r#"http.request.uri contains "transport=websocket""#),
+            ws_uri
+        );
+        let hosts = by_tree(&s, |d| {
+            values(d, "http.host")
+                .iter()
+                .any(|h| h.starts_with("Host: 127."))
+        });
+        assert!(!hosts.is_empty());
+        assert_eq!(hits(&s, r#"http.host matches "^127\\.""#), hosts);
+        assert_eq!(hits(&s, r#"http.host matches "^127\.""#), hosts);
+        assert_eq!(hits(&s, r#"http.host == "127.0.0.1:18300""#), hosts);
+        assert!(!hits(&s, r#"http.header contains "Accept""#).is_empty());
+        assert_eq!(
+            hits(&s, r#"http.request.method matches "^get$""#),
+            get,
+            "case-insensitive"
+        );
+        assert!(
+            hits(&s, r#"http.request.method contains "get""#).is_empty(),
+            "case-sensitive"
+        );
+        let http = by_tree(&s, |d| d.layer("http").is_some());
+        assert_eq!(hits(&s, "http"), http);
+        let ok = by_tree(&s, |d| values(d, "http.response.code").contains(&"200"));
+        assert!(!ok.is_empty());
+        assert_eq!(hits(&s, "http.response.code == 200"), ok);
+        assert_eq!(hits(&s, "http.response.code in {200..299}"), ok);
+        let switching = hits(&s, "http.response.code == 101");
+        assert_eq!(switching.len(), 1);
+        assert_eq!(
+            hits(&s, "http.response.code >= 100 and http.response.code < 200"),
+            switching
+        );
+    }
+
+    #[test]
+    fn websocket_and_socketio_fields() {
+        let s = store("socketio-chat.pcap");
+        let text = by_tree(&s, |d| values(d, "websocket.opcode").contains(&"Text (1)"));
+        assert!(!text.is_empty());
+        assert_eq!(hits(&s, "websocket.opcode == 1"), text);
+        assert_eq!(hits(&s, "websocket.opcode == Text"), text);
+        assert_eq!(hits(&s, r#"websocket.opcode == "Text (1)""#), text);
+        let chat = by_tree(&s, |d| {
+            values(d, "socketio.event").contains(&"chat message")
+        });
+        assert!(!chat.is_empty());
+        assert_eq!(hits(&s, r#"socketio.event == "chat message""#), chat);
+        let fin = by_tree(&s, |d| values(d, "websocket.fin").contains(&"True"));
+        assert_eq!(hits(&s, "websocket.fin == true"), fin);
+        assert_eq!(hits(&s, "websocket.fin == 1"), fin);
+        let ws = by_tree(&s, |d| {
+            names(d)
+                .iter()
+                .any(|n| *n == "websocket" || n.starts_with("websocket."))
+        });
+        assert!(ws.len() > text.len());
+        assert_eq!(hits(&s, "websocket"), ws);
+
+        let d = store("websocket-deflate.pcap");
+        let close = by_tree(&d, |x| {
+            values(x, "websocket.close.code")
+                .iter()
+                .any(|v| v.starts_with("1000 "))
+        });
+        assert!(!close.is_empty());
+        assert_eq!(hits(&d, "websocket.close.code == 1000"), close);
+        assert_eq!(hits(&d, "websocket.close.code == 8"), Vec::<u32>::new());
+    }
+
+    #[test]
+    fn frame_len_and_negation() {
+        let s = store("socketio-chat.pcap");
+        let big = by_tree(&s, |d| d.origlen > 100);
+        assert!(!big.is_empty() && big.len() < s.len());
+        assert_eq!(hits(&s, "frame.len > 100"), big);
+        assert_eq!(hits(&s, "frame.len gt 100"), big);
+        let small = by_tree(&s, |d| d.origlen <= 100);
+        assert_eq!(hits(&s, "frame.len <= 100"), small);
+        assert!(hits(&s, "not tcp").is_empty());
+        let r = store("tcp-refused.pcap");
+        let resets = (0..r.len() as u32)
+            .filter(|&i| {
+                r.summary(PacketId(i))
+                    .is_some_and(|x| x.tcp_flags & tcp_flags::RST != 0)
+            })
+            .collect::<Vec<_>>();
+        assert!(!resets.is_empty());
+        assert_eq!(hits(&r, "tcp.flags.reset == 1"), resets);
+        assert!(hits(&r, "not tcp").is_empty());
+    }
+
+    #[test]
+    fn not_is_the_complement() {
+        let s = store("socketio-chat.pcap");
+        let all: BTreeSet<u32> = (0..s.len() as u32).collect();
+        for x in [
+            "socketio",
+            "tcp.port == 18300",
+            "ip.addr != 127.0.0.1",
+            "frame.len > 100 and tcp.flags.push == 1",
+            "http.request.method == GET or websocket.opcode in {1 2}",
+            r#"http.host matches "^127\.""#,
+            "tcp.len >= 1",
+        ] {
+            let yes: BTreeSet<u32> = hits(&s, x).into_iter().collect();
+            let no: BTreeSet<u32> = hits(&s, &format!("!({x})")).into_iter().collect();
+            assert!(yes.is_disjoint(&no), "{x}");
+            assert_eq!(&yes | &no, all, "{x}");
+        }
+    }
+
+    #[test]
+    fn empty_filter_and_filter_all_progress() {
+        let s = store("http-get.pcap");
+        let f = parse("  ").unwrap();
+        assert!(f.is_empty());
+        assert!(!parse("tcp").unwrap().is_empty());
+        let mut calls = Vec::new();
+        let all = filter_all(&s, &f, &AtomicBool::new(false), |d, t| calls.push((d, t)));
+        assert_eq!(all, (0..s.len() as u32).collect::<Vec<_>>());
+        assert_eq!(calls, [(s.len(), s.len())]);
+        assert!(filter_all(&s, &f, &AtomicBool::new(true), |_, _| {}).is_empty());
+        assert!(!f.matches_packet(&s, PacketId(s.len() as u32)));
+        assert!(!parse("tcp").unwrap().matches_packet(&s, PacketId(u32::MAX)));
+    }
+
+    #[test]
+    fn completion() {
+        assert_eq!(complete("tcp.flags.sy"), ["tcp.flags.syn"]);
+        assert_eq!(
+            complete("ip.src == 1.2.3.4 and tcp.flags.sy"),
+            ["tcp.flags.syn"]
+        );
+        assert_eq!(complete("(websocket.opc"), ["websocket.opcode"]);
+        assert!(complete("tcp.").iter().all(|n| n.starts_with("tcp.")));
+        assert!(complete("tcp.").contains(&"tcp.port"));
+        assert_eq!(complete("").len(), known_fields().len());
+        assert!(complete("zzz").is_empty());
+    }
+
+    /// Every name in the field tree of every packet of every sample is known.
+    #[test]
+    fn every_sample_field_is_known() {
+        let dir = format!("{}/samples", env!("CARGO_MANIFEST_DIR"));
+        let mut seen = BTreeSet::new();
+        let mut samples = 0;
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path
+                .extension()
+                .is_none_or(|e| e != "pcap" && e != "pcapng")
+            {
+                continue;
+            }
+            samples += 1;
+            let s = Store::build(Capture::open(&path).unwrap());
+            for i in 0..s.len() as u32 {
+                seen.extend(names(&s.dissect(PacketId(i)).unwrap()));
+            }
+        }
+        assert!(samples >= 7);
+        let known: BTreeSet<&str> = known_fields().iter().map(|(n, _)| *n).collect();
+        let missing: Vec<_> = seen.iter().filter(|n| !known.contains(*n)).collect();
+        assert!(missing.is_empty(), "not in known_fields: {missing:?}");
+        assert!(seen.len() > 150, "{}", seen.len());
+    }
+
+    mod props {
+        use proptest::prelude::*;
+
+        use super::*;
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(2000))]
+
+            #[test]
+            fn parse_never_panics(s in "\\PC{0,80}") {
+                if let Err(e) = parse(&s) {
+                    prop_assert!(e.at <= s.len());
+                    prop_assert!(!e.message.is_empty());
+                }
+            }
+
+            #[test]
+            fn parse_never_panics_on_filter_like_text(
+                parts in proptest::collection::vec(prop_oneof![
+                    Just("tcp"), Just("ip.addr"), Just("=="), Just("!="), Just("("), Just(")"),
+                    Just("{"), Just("}"), Just(".."), Just("and"), Just("or"), Just("!"), Just("not"),
+                    Just("in"), Just("contains"), Just("matches"), Just("\""), Just("\\"),
+                    Just("80"), Just("0x"), Just("::1"), Just("1.2.3.4"), Just("é"), Just(","),
+                    Just("~"), Just("<"), Just(">="), Just("\"a\\x4"), Just("tcp.prot"),
+                ], 0..24),
+                sep in prop_oneof![Just(""), Just(" ")],
+            ) {
+                let s = parts.join(sep);
+                let _ = parse(&s);
+            }
+        }
+    }
+}

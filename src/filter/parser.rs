@@ -1,0 +1,569 @@
+//! Tokens to an expression tree. Precedence: `not` > `and` > `or`; nesting
+//! (parentheses and `not`) is limited to [`MAX_DEPTH`] levels.
+
+use std::net::IpAddr;
+
+use regex::{Regex, RegexBuilder};
+
+use super::eval::{parse_mac, parse_num, Num};
+use super::fields;
+use super::lexer::{lex, Cmp, Tok, Token};
+use super::FilterError;
+
+/// The deepest nesting of parentheses and `not` accepted.
+pub const MAX_DEPTH: usize = 64;
+
+#[derive(Clone, Debug)]
+pub enum Expr {
+    /// The empty filter.
+    All,
+    And(Vec<Expr>),
+    Or(Vec<Expr>),
+    Not(Box<Expr>),
+    /// A bare field or protocol name: present in the packet.
+    Has(String),
+    Test(String, Test),
+}
+
+#[derive(Clone, Debug)]
+pub enum Test {
+    Cmp(Cmp, Literal),
+    Contains(String),
+    Matches(Regex),
+    In(Vec<SetItem>),
+}
+
+#[derive(Clone, Debug)]
+pub enum SetItem {
+    One(Literal),
+    /// Inclusive numeric range `lo..hi`.
+    Range(Literal, Literal),
+}
+
+/// A value written in the filter, with every typed reading it allows.
+#[derive(Clone, Debug)]
+pub struct Literal {
+    pub text: String,
+    /// Written in double quotes: compared as a string only.
+    pub quoted: bool,
+    pub num: Option<Num>,
+    pub boolean: Option<bool>,
+    pub ip: Option<IpAddr>,
+    pub mac: Option<[u8; 6]>,
+}
+
+impl Literal {
+    fn quoted(text: String) -> Literal {
+        Literal {
+            text,
+            quoted: true,
+            num: None,
+            boolean: None,
+            ip: None,
+            mac: None,
+        }
+    }
+
+    fn word(text: String) -> Literal {
+        let boolean = match text.to_ascii_lowercase().as_str() {
+            "true" => Some(true),
+            "false" => Some(false),
+            _ => None,
+        };
+        Literal {
+            num: parse_num(&text),
+            boolean,
+            ip: text.parse().ok(),
+            mac: parse_mac(&text),
+            quoted: false,
+            text,
+        }
+    }
+}
+
+struct Parser<'a> {
+    src: &'a str,
+    toks: Vec<Token>,
+    pos: usize,
+    depth: usize,
+}
+
+/// Parse filter text into an expression ([`Expr::All`] for blank text).
+pub fn parse_expr(src: &str) -> Result<Expr, FilterError> {
+    let toks = lex(src)?;
+    if toks.is_empty() {
+        return Ok(Expr::All);
+    }
+    let mut p = Parser {
+        src,
+        toks,
+        pos: 0,
+        depth: 0,
+    };
+    let e = p.or()?;
+    match p.peek() {
+        None => Ok(e),
+        Some(t) => Err(p.unexpected(t)),
+    }
+}
+
+impl Parser<'_> {
+    fn peek(&self) -> Option<&Token> {
+        self.toks.get(self.pos)
+    }
+
+    fn next_is(&self, tok: &Tok) -> bool {
+        self.peek().is_some_and(|t| &t.tok == tok)
+    }
+
+    fn bump(&mut self) -> Option<Token> {
+        let t = self.toks.get(self.pos).cloned();
+        self.pos += usize::from(t.is_some());
+        t
+    }
+
+    /// Where the next token starts (the end of the text when there is none).
+    fn here(&self) -> usize {
+        self.peek().map_or(self.src.len(), |t| t.at)
+    }
+
+    fn err(&self, at: usize, len: usize, message: String) -> FilterError {
+        FilterError { at, len, message }
+    }
+
+    fn unexpected(&self, t: &Token) -> FilterError {
+        self.err(
+            t.at,
+            t.len,
+            format!("unexpected \"{}\" at {}", t.text(self.src), t.at),
+        )
+    }
+
+    /// "expected X after "op" at N", pointing at what follows `after`.
+    fn expected(&self, what: &str, after: &Token) -> FilterError {
+        let op = after.text(self.src);
+        match self.peek() {
+            Some(t) if !matches!(t.tok, Tok::RParen | Tok::RBrace) => self.err(
+                t.at,
+                t.len,
+                format!(
+                    "expected {what} after \"{op}\" at {}, found \"{}\"",
+                    t.at,
+                    t.text(self.src)
+                ),
+            ),
+            _ => {
+                let at = self.here();
+                self.err(at, 1, format!("expected {what} after \"{op}\" at {at}"))
+            }
+        }
+    }
+
+    fn enter(&mut self, at: usize) -> Result<(), FilterError> {
+        self.depth += 1;
+        if self.depth > MAX_DEPTH {
+            return Err(self.err(
+                at,
+                1,
+                format!("filter nested too deeply at {at} (more than {MAX_DEPTH} levels)"),
+            ));
+        }
+        Ok(())
+    }
+
+    fn or(&mut self) -> Result<Expr, FilterError> {
+        let mut parts = vec![self.and()?];
+        while self.next_is(&Tok::Or) {
+            self.bump();
+            parts.push(self.and()?);
+        }
+        Ok(if parts.len() == 1 {
+            parts.remove(0)
+        } else {
+            Expr::Or(parts)
+        })
+    }
+
+    fn and(&mut self) -> Result<Expr, FilterError> {
+        let mut parts = vec![self.not()?];
+        while self.next_is(&Tok::And) {
+            self.bump();
+            parts.push(self.not()?);
+        }
+        Ok(if parts.len() == 1 {
+            parts.remove(0)
+        } else {
+            Expr::And(parts)
+        })
+    }
+
+    fn not(&mut self) -> Result<Expr, FilterError> {
+        if self.next_is(&Tok::Not) {
+            let t = self.bump().unwrap_or_else(unreachable_token);
+            self.enter(t.at)?;
+            if self.peek().is_none() {
+                return Err(self.expected("a filter", &t));
+            }
+            let e = self.not()?;
+            self.depth -= 1;
+            return Ok(Expr::Not(Box::new(e)));
+        }
+        self.primary()
+    }
+
+    fn primary(&mut self) -> Result<Expr, FilterError> {
+        let Some(t) = self.bump() else {
+            let at = self.src.len();
+            let after = self.pos.checked_sub(1).and_then(|i| self.toks.get(i));
+            return Err(match after {
+                Some(a) => self.err(
+                    at,
+                    1,
+                    format!("expected a filter after \"{}\" at {at}", a.text(self.src)),
+                ),
+                None => self.err(at, 1, format!("expected a filter at {at}")),
+            });
+        };
+        match &t.tok {
+            Tok::LParen => {
+                self.enter(t.at)?;
+                if self.next_is(&Tok::RParen) {
+                    let r = self.bump().unwrap_or_else(unreachable_token);
+                    return Err(self.err(r.at, 1, format!("empty parentheses at {}", t.at)));
+                }
+                let e = self.or()?;
+                if !self.next_is(&Tok::RParen) {
+                    return Err(match self.peek() {
+                        Some(u) => self.unexpected(&u.clone()),
+                        None => {
+                            self.err(t.at, 1, format!("missing \")\" for the \"(\" at {}", t.at))
+                        }
+                    });
+                }
+                self.bump();
+                self.depth -= 1;
+                Ok(e)
+            }
+            Tok::Word(name) => {
+                if !fields::is_known(name) {
+                    let hint = fields::suggest(name)
+                        .map(|s| format!(" (did you mean {s}?)"))
+                        .unwrap_or_default();
+                    return Err(self.err(
+                        t.at,
+                        t.len,
+                        format!("\"{name}\" is not a known field or protocol{hint}"),
+                    ));
+                }
+                self.test(name.clone())
+            }
+            _ => Err(self.unexpected(&t)),
+        }
+    }
+
+    /// What follows a field name: an operator and a value, or nothing (presence).
+    fn test(&mut self, name: String) -> Result<Expr, FilterError> {
+        let Some(op) = self.peek().cloned() else {
+            return Ok(Expr::Has(name));
+        };
+        match op.tok {
+            Tok::Cmp(c) => {
+                self.bump();
+                let lit = self.literal(&op)?;
+                Ok(Expr::Test(name, Test::Cmp(c, lit)))
+            }
+            Tok::Contains => {
+                self.bump();
+                let lit = self.literal(&op)?;
+                Ok(Expr::Test(name, Test::Contains(lit.text)))
+            }
+            Tok::Matches => {
+                self.bump();
+                let at = self.here();
+                let lit = self.literal(&op)?;
+                let re = RegexBuilder::new(&lit.text)
+                    .case_insensitive(true)
+                    .size_limit(1 << 20)
+                    .nest_limit(64)
+                    .build()
+                    .map_err(|e| {
+                        let msg = e.to_string();
+                        let line = msg
+                            .lines()
+                            .find_map(|l| l.trim().strip_prefix("error: "))
+                            .unwrap_or(msg.trim());
+                        self.err(
+                            at,
+                            self.pos
+                                .checked_sub(1)
+                                .and_then(|i| self.toks.get(i))
+                                .map_or(1, |t| t.len),
+                            format!("invalid regex: {line}"),
+                        )
+                    })?;
+                Ok(Expr::Test(name, Test::Matches(re)))
+            }
+            Tok::In => {
+                self.bump();
+                Ok(Expr::Test(name, Test::In(self.set(&op)?)))
+            }
+            Tok::Not
+                if matches!(
+                    self.toks.get(self.pos + 1),
+                    Some(Token { tok: Tok::In, .. })
+                ) =>
+            {
+                self.bump();
+                let op = self.bump().unwrap_or_else(unreachable_token);
+                let set = self.set(&op)?;
+                Ok(Expr::Not(Box::new(Expr::Test(name, Test::In(set)))))
+            }
+            _ => Ok(Expr::Has(name)),
+        }
+    }
+
+    fn literal(&mut self, after: &Token) -> Result<Literal, FilterError> {
+        match self.peek().map(|t| &t.tok) {
+            Some(Tok::Str(s)) => {
+                let s = s.clone();
+                self.bump();
+                Ok(Literal::quoted(s))
+            }
+            Some(Tok::Word(w)) => {
+                let w = w.clone();
+                self.bump();
+                Ok(Literal::word(w))
+            }
+            _ => Err(self.expected("a value", after)),
+        }
+    }
+
+    /// `{a b c}`, `{a, b}`, `{1..10}`, after `in`.
+    fn set(&mut self, op: &Token) -> Result<Vec<SetItem>, FilterError> {
+        if !self.next_is(&Tok::LBrace) {
+            return Err(self.expected("\"{\"", op));
+        }
+        let open = self.bump().unwrap_or_else(unreachable_token);
+        let mut items = Vec::new();
+        loop {
+            match self.peek().map(|t| &t.tok) {
+                Some(Tok::RBrace) => {
+                    let close = self.bump().unwrap_or_else(unreachable_token);
+                    if items.is_empty() {
+                        return Err(self.err(
+                            open.at,
+                            close.at + 1 - open.at,
+                            format!("empty set at {}", open.at),
+                        ));
+                    }
+                    return Ok(items);
+                }
+                Some(Tok::Comma) if !items.is_empty() => {
+                    self.bump();
+                }
+                Some(Tok::Str(_) | Tok::Word(_)) => {
+                    let first = self.literal(&open)?;
+                    if self.next_is(&Tok::DotDot) {
+                        let dots = self.bump().unwrap_or_else(unreachable_token);
+                        let last = self.literal(&dots)?;
+                        if first.num.is_none() || last.num.is_none() {
+                            return Err(self.err(
+                                dots.at,
+                                2,
+                                format!(
+                                    "a range needs numbers on both sides of \"..\" at {}",
+                                    dots.at
+                                ),
+                            ));
+                        }
+                        items.push(SetItem::Range(first, last));
+                    } else {
+                        items.push(SetItem::One(first));
+                    }
+                }
+                Some(_) => {
+                    let t = self.peek().cloned().unwrap_or_else(unreachable_token);
+                    return Err(self.unexpected(&t));
+                }
+                None => {
+                    return Err(self.err(
+                        open.at,
+                        1,
+                        format!("missing \"}}\" for the \"{{\" at {}", open.at),
+                    ))
+                }
+            }
+        }
+    }
+}
+
+/// Only reached after a successful `peek`; kept panic-free all the same.
+fn unreachable_token() -> Token {
+    Token {
+        tok: Tok::RParen,
+        at: 0,
+        len: 0,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A compact rendering of the tree, to check structure.
+    fn show(e: &Expr) -> String {
+        match e {
+            Expr::All => "ALL".into(),
+            Expr::And(v) => format!("(and {})", v.iter().map(show).collect::<Vec<_>>().join(" ")),
+            Expr::Or(v) => format!("(or {})", v.iter().map(show).collect::<Vec<_>>().join(" ")),
+            Expr::Not(e) => format!("(not {})", show(e)),
+            Expr::Has(n) => n.clone(),
+            Expr::Test(n, Test::Cmp(c, l)) => format!("[{n} {} {}]", c.symbol(), l.text),
+            Expr::Test(n, Test::Contains(s)) => format!("[{n} contains {s}]"),
+            Expr::Test(n, Test::Matches(r)) => format!("[{n} matches {}]", r.as_str()),
+            Expr::Test(n, Test::In(items)) => format!("[{n} in {}]", items.len()),
+        }
+    }
+
+    fn p(s: &str) -> String {
+        show(&parse_expr(s).unwrap())
+    }
+
+    fn e(s: &str) -> FilterError {
+        parse_expr(s).unwrap_err()
+    }
+
+    #[test]
+    fn precedence_not_and_or() {
+        assert_eq!(p("tcp or udp and not ip"), "(or tcp (and udp (not ip)))");
+        assert_eq!(p("!tcp && udp || ip"), "(or (and (not tcp) udp) ip)");
+        assert_eq!(p("not (tcp or udp)"), "(not (or tcp udp))");
+        assert_eq!(p("tcp and udp and ip"), "(and tcp udp ip)");
+        assert_eq!(p("((tcp))"), "tcp");
+        assert_eq!(p("   "), "ALL");
+        assert_eq!(p(""), "ALL");
+    }
+
+    #[test]
+    fn comparisons_and_word_operators() {
+        assert_eq!(p("tcp.port eq 80"), "[tcp.port == 80]");
+        assert_eq!(p("tcp.port ne 80"), "[tcp.port != 80]");
+        assert_eq!(
+            p("frame.len ge 60 and frame.len lt 100"),
+            "(and [frame.len >= 60] [frame.len < 100])"
+        );
+        assert_eq!(
+            p("frame.len le 1 or frame.len gt 2"),
+            "(or [frame.len <= 1] [frame.len > 2])"
+        );
+        assert_eq!(p(r#"http.host contains "127""#), "[http.host contains 127]");
+        assert_eq!(
+            p(r#"http.host matches "^127\.""#),
+            r"[http.host matches ^127\.]"
+        );
+        assert_eq!(p("http.host ~ abc"), "[http.host matches abc]");
+        assert_eq!(p("tcp.port in {80 443, 1..10}"), "[tcp.port in 3]");
+        assert_eq!(p("tcp.port not in {80}"), "(not [tcp.port in 1])");
+    }
+
+    #[test]
+    fn literal_readings() {
+        let lit = |s: &str| match parse_expr(&format!("ip.src == {s}")).unwrap() {
+            Expr::Test(_, Test::Cmp(_, l)) => l,
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(lit("0x10").num, Some(Num::Int(16)));
+        assert_eq!(lit("-3").num, Some(Num::Int(-3)));
+        assert_eq!(lit("1.5").num, Some(Num::Float(1.5)));
+        assert_eq!(lit("true").boolean, Some(true));
+        assert_eq!(lit("10.0.0.1").ip, Some("10.0.0.1".parse().unwrap()));
+        assert_eq!(lit("10.0.0.1").num, None);
+        assert_eq!(lit("::1").ip, Some("::1".parse().unwrap()));
+        assert_eq!(
+            lit("00:11:22:33:44:ff").mac,
+            Some([0, 0x11, 0x22, 0x33, 0x44, 0xff])
+        );
+        assert!(lit("\"80\"").quoted && lit("\"80\"").num.is_none());
+        assert_eq!(lit("GET").text, "GET");
+    }
+
+    #[test]
+    fn errors_with_positions() {
+        let x = e("(tcp) )");
+        assert_eq!(x.message, "unexpected \")\" at 6");
+        assert_eq!((x.at, x.len), (6, 1));
+        assert_eq!(e("tcp and )").message, "unexpected \")\" at 8");
+        let x = e("tcp.port ==");
+        assert_eq!(x.message, "expected a value after \"==\" at 11");
+        assert_eq!(x.at, 11);
+        assert_eq!(
+            e("(tcp.port == )").message,
+            "expected a value after \"==\" at 13"
+        );
+        assert_eq!(
+            e("tcp.port == and").message,
+            "expected a value after \"==\" at 12, found \"and\""
+        );
+        assert_eq!(
+            e(r#"http.host == "abc"#).message,
+            "unterminated string at 13"
+        );
+        let x = e("tcp.prot == 80");
+        assert_eq!(
+            x.message,
+            "\"tcp.prot\" is not a known field or protocol (did you mean tcp.port?)"
+        );
+        assert_eq!((x.at, x.len), (0, 8));
+        assert_eq!(
+            e("foo.bar.baz").message,
+            "\"foo.bar.baz\" is not a known field or protocol"
+        );
+        assert_eq!(e("(tcp").message, "missing \")\" for the \"(\" at 0");
+        assert_eq!(e("tcp and").message, "expected a filter after \"and\" at 7");
+        assert_eq!(e("not").message, "expected a filter after \"not\" at 3");
+        assert_eq!(e("()").message, "empty parentheses at 0");
+        assert_eq!(
+            e("tcp.port in 80").message,
+            "expected \"{\" after \"in\" at 12, found \"80\""
+        );
+        assert_eq!(e("tcp.port in {}").message, "empty set at 12");
+        assert_eq!(
+            e("tcp.port in {80").message,
+            "missing \"}\" for the \"{\" at 12"
+        );
+        assert_eq!(
+            e("tcp.port in {a..b}").message,
+            "a range needs numbers on both sides of \"..\" at 14"
+        );
+        assert_eq!(e("\"x\" == 1").message, "unexpected \"\"x\"\" at 0");
+        assert_eq!(e("tcp udp").message, "unexpected \"udp\" at 4");
+        let x = e(r#"http.host matches "(""#);
+        assert!(x.message.starts_with("invalid regex: "), "{}", x.message);
+        assert_eq!((x.at, x.len), (18, 3));
+    }
+
+    #[test]
+    fn nesting_is_limited() {
+        let ok = format!("{}tcp{}", "(".repeat(MAX_DEPTH), ")".repeat(MAX_DEPTH));
+        assert_eq!(p(&ok), "tcp");
+        let deep = format!(
+            "{}tcp{}",
+            "(".repeat(MAX_DEPTH + 1),
+            ")".repeat(MAX_DEPTH + 1)
+        );
+        let x = e(&deep);
+        assert_eq!(
+            x.message,
+            "filter nested too deeply at 64 (more than 64 levels)"
+        );
+        let nots = format!("{}tcp", "not ".repeat(MAX_DEPTH + 1));
+        assert!(e(&nots).message.starts_with("filter nested too deeply"));
+        let bangs = format!("{}tcp", "!".repeat(100_000));
+        assert!(e(&bangs).message.starts_with("filter nested too deeply"));
+        let parens = "(".repeat(100_000);
+        assert!(e(&parens).message.starts_with("filter nested too deeply"));
+        // Long flat chains are not nesting.
+        let flat = vec!["tcp"; 10_000].join(" or ");
+        assert!(parse_expr(&flat).is_ok());
+    }
+}
