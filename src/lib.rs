@@ -11,6 +11,8 @@
 //!   handshakes).
 //! - [`stats`]: counts over a whole capture (`layerscope stats`).
 //! - [`export`]: text and JSON renderings of packets.
+//! - [`story`]: per-conversation views for people: the conversation and session
+//!   lists, a sequence-diagram ladder, chat transcripts, Follow TCP Stream.
 //! - [`cli`]: the command line.
 
 pub mod analysis;
@@ -20,3 +22,4 @@ pub mod dissect;
 pub mod export;
 pub mod stats;
 pub mod store;
+pub mod story;
