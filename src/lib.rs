@@ -12,6 +12,8 @@
 //! - [`stats`]: counts over a whole capture (`layerscope stats`).
 //! - [`export`]: text and JSON renderings of packets.
 //! - [`filter`]: display filters (Wireshark syntax) over the field tree.
+//! - [`story`]: per-conversation views for people: the conversation and session
+//!   lists, a sequence-diagram ladder, chat transcripts, Follow TCP Stream.
 //! - [`cli`]: the command line.
 
 pub mod analysis;
@@ -22,3 +24,4 @@ pub mod export;
 pub mod filter;
 pub mod stats;
 pub mod store;
+pub mod story;

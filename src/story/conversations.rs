@@ -1,0 +1,334 @@
+//! The conversation list: one row per TCP conversation, and one per Engine.IO
+//! session (which can span several conversations).
+
+use serde::Serialize;
+
+use super::{endpoints, secs};
+use crate::analysis::realtime::Carrier;
+use crate::analysis::tcp::{Handshake, TcpConversation};
+use crate::store::{PacketId, Store};
+
+/// One TCP conversation, in words.
+#[derive(Clone, Debug, Serialize)]
+pub struct ConversationRow {
+    /// `tcp.stream`.
+    pub id: u32,
+    /// `127.0.0.1:46262`, `[::1]:18086`.
+    pub client: String,
+    pub server: String,
+    /// `completed`, `refused`, `half-open`, `joined mid-stream`...
+    pub handshake: &'static str,
+    /// SYN → SYN-ACK → ACK, in milliseconds, when the whole handshake was seen.
+    pub initial_rtt_ms: Option<f64>,
+    pub packets: u32,
+    /// Captured bytes of its packets (frames, headers included).
+    pub bytes: u64,
+    /// Reassembled payload bytes, client → server and server → client.
+    pub stream_bytes: [u64; 2],
+    /// Payload bytes never captured, per direction.
+    pub missing_bytes: [u64; 2],
+    /// First and last packet (0-based indexes).
+    pub first_packet: u32,
+    pub last_packet: u32,
+    /// Seconds from the capture's first packet to this conversation's first.
+    pub start_s: f64,
+    pub duration_s: f64,
+    /// `FIN from client first`, `reset by server`, `open at end of capture`...
+    pub teardown: String,
+    /// What rides on it: `HTTP`, `WebSocket`, `WebSocket (deflate)`,
+    /// `Engine.IO <sid>`, `Socket.IO /, /admin`.
+    pub tags: Vec<String>,
+}
+
+/// One Engine.IO session.
+#[derive(Clone, Debug, Serialize)]
+pub struct SessionRow {
+    /// Index into the capture's sessions.
+    pub id: u32,
+    pub sid: Option<String>,
+    /// Engine.IO protocol version (3 or 4).
+    pub version: u8,
+    /// TCP conversations that carried it, in order of first use.
+    pub conversations: Vec<u32>,
+    /// `polling`, `websocket`, in order of first use.
+    pub transports: Vec<&'static str>,
+    /// Engine.IO packets.
+    pub packets: u64,
+    pub first_packet: u32,
+    pub last_packet: u32,
+    pub duration_s: f64,
+    pub ping_interval_ms: Option<u64>,
+    pub ping_timeout_ms: Option<u64>,
+    /// Heartbeat findings (late or missing pong...); empty when healthy.
+    pub health: Vec<String>,
+    /// Socket.IO namespaces used, in order of first use.
+    pub namespaces: Vec<String>,
+}
+
+/// The handshake outcome in a few words.
+pub fn handshake_words(h: Handshake) -> &'static str {
+    match h {
+        Handshake::Start => "no segment",
+        Handshake::SynSent { .. } => "half-open (SYN unanswered)",
+        Handshake::SynReceived { .. } => "half-open (final ACK not seen)",
+        Handshake::SynAckFirst { .. } => "half-open (SYN-ACK before SYN)",
+        Handshake::Established {
+            in_capture_order: true,
+        } => "completed",
+        Handshake::Established {
+            in_capture_order: false,
+        } => "completed (out of order)",
+        Handshake::Refused => "refused",
+        Handshake::SimultaneousOpen => "simultaneous open",
+        Handshake::MidStream => "joined mid-stream",
+    }
+}
+
+fn side(client: bool) -> &'static str {
+    if client {
+        "client"
+    } else {
+        "server"
+    }
+}
+
+/// How the conversation ended, in words.
+pub fn teardown_words(store: &Store, c: &TcpConversation) -> String {
+    if c.refused() {
+        return "refused (RST answered the SYN)".into();
+    }
+    let t = &c.teardown;
+    let reset = t.reset.map(|p| side(super::from_client(store, c, p.0)));
+    match (t.first_fin, reset) {
+        (Some((f, by_client)), Some(r)) if t.reset.is_some_and(|p| p > f) => {
+            format!("FIN from {} first, then reset by {r}", side(by_client))
+        }
+        (_, Some(r)) => format!("reset by {r}"),
+        (Some((_, by_client)), None) if t.fins == [true, true] => {
+            format!("FIN from {} first", side(by_client))
+        }
+        (Some((_, by_client)), None) => {
+            format!("FIN from {} only, open at end of capture", side(by_client))
+        }
+        (None, None) => "open at end of capture".into(),
+    }
+}
+
+fn push_unique<T: PartialEq>(v: &mut Vec<T>, x: T) {
+    if !v.contains(&x) {
+        v.push(x);
+    }
+}
+
+/// One row per TCP conversation, in `tcp.stream` order.
+pub fn conversations(store: &Store) -> Vec<ConversationRow> {
+    let tcp = &store.analysis.tcp;
+    let up = &store.analysis.upper;
+    let rt = &up.realtime;
+    let n = tcp.conversations.len();
+    let mut bytes = vec![0u64; n];
+    for i in 0..store.len() {
+        if let Some((id, _)) = tcp.conversation_of(PacketId(i as u32)) {
+            if let Some(b) = bytes.get_mut(id.0 as usize) {
+                *b += store.capture.data(i).len() as u64;
+            }
+        }
+    }
+    let mut tags: Vec<Vec<String>> = vec![Vec::new(); n];
+    let mut tag = |conv: u32, t: String| {
+        if let Some(v) = tags.get_mut(conv as usize) {
+            push_unique(v, t);
+        }
+    };
+    for m in &up.http.messages {
+        tag(m.conversation, "HTTP".into());
+    }
+    for w in &up.ws_connections {
+        let t = match (w.deflate, w.guessed) {
+            (true, _) => "WebSocket (deflate)",
+            (false, true) => "WebSocket (guessed)",
+            (false, false) => "WebSocket",
+        };
+        tag(w.conversation, t.into());
+    }
+    for s in &rt.sessions {
+        let t = match &s.sid {
+            Some(sid) => format!("Engine.IO {sid}"),
+            None => "Engine.IO".into(),
+        };
+        for &c in &s.conversations {
+            tag(c, t.clone());
+        }
+    }
+    // Socket.IO namespaces per conversation, in order of first use.
+    let mut nsps: Vec<Vec<u16>> = vec![Vec::new(); n];
+    for s in &rt.socketio {
+        let Some(e) = rt.eio.get(s.eio as usize) else {
+            continue;
+        };
+        if let Some(v) = nsps.get_mut(e.conversation as usize) {
+            push_unique(v, s.nsp);
+        }
+    }
+    for (conv, v) in nsps.iter().enumerate() {
+        if !v.is_empty() {
+            let names: Vec<&str> = v.iter().map(|&i| rt.namespace(i)).collect();
+            tag(conv as u32, format!("Socket.IO {}", names.join(", ")));
+        }
+    }
+    let t0 = store.first_ts_ns();
+    (tcp.conversations.iter().enumerate())
+        .map(|(i, c)| {
+            let (client, server) = endpoints(store, c);
+            let (first, last) = (c.first_packet.0, c.last_packet.0);
+            ConversationRow {
+                id: i as u32,
+                client,
+                server,
+                handshake: handshake_words(c.handshake),
+                initial_rtt_ms: c
+                    .rtt_syn_ns
+                    .zip(c.rtt_ack_ns)
+                    .map(|(a, b)| a.saturating_add(b) as f64 / 1e6),
+                packets: c.packets,
+                bytes: bytes.get(i).copied().unwrap_or(0),
+                stream_bytes: c.stream_bytes,
+                missing_bytes: c.gap_bytes,
+                first_packet: first,
+                last_packet: last,
+                start_s: secs(t0, store.ts_ns(first)),
+                duration_s: secs(store.ts_ns(first), store.ts_ns(last)),
+                teardown: teardown_words(store, c),
+                tags: tags.get_mut(i).map(std::mem::take).unwrap_or_default(),
+            }
+        })
+        .collect()
+}
+
+/// One row per Engine.IO session, in order of first appearance.
+pub fn sessions(store: &Store) -> Vec<SessionRow> {
+    let rt = &store.analysis.upper.realtime;
+    let n = rt.sessions.len();
+    let mut transports: Vec<Vec<&'static str>> = vec![Vec::new(); n];
+    for e in &rt.eio {
+        let t = match e.carrier {
+            Carrier::WsMessage(_) => "websocket",
+            Carrier::HttpBody(..) => "polling",
+        };
+        if let Some(v) = transports.get_mut(e.session as usize) {
+            push_unique(v, t);
+        }
+    }
+    let mut nsps: Vec<Vec<u16>> = vec![Vec::new(); n];
+    for s in &rt.socketio {
+        let sess = rt.eio.get(s.eio as usize).map(|e| e.session);
+        if let Some(v) = sess.and_then(|x| nsps.get_mut(x as usize)) {
+            push_unique(v, s.nsp);
+        }
+    }
+    (rt.sessions.iter().enumerate())
+        .map(|(i, s)| {
+            let mut tr = transports
+                .get_mut(i)
+                .map(std::mem::take)
+                .unwrap_or_default();
+            if s.websocket.is_some() {
+                push_unique(&mut tr, "websocket");
+            }
+            SessionRow {
+                id: i as u32,
+                sid: s.sid.clone(),
+                version: s.version,
+                conversations: s.conversations.clone(),
+                transports: tr,
+                packets: s.packets,
+                first_packet: s.first_packet,
+                last_packet: s.last_packet,
+                duration_s: secs(store.ts_ns(s.first_packet), store.ts_ns(s.last_packet)),
+                ping_interval_ms: s.ping_interval_ms,
+                ping_timeout_ms: s.ping_timeout_ms,
+                health: s.health.clone(),
+                namespaces: (nsps.get(i).into_iter().flatten())
+                    .map(|&x| rt.namespace(x).to_string())
+                    .collect(),
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::testutil::sample;
+    use super::*;
+
+    #[test]
+    fn socketio_chat_has_four_conversations_and_one_session() {
+        let store = sample("socketio-chat.pcap");
+        let rows = conversations(&store);
+        assert_eq!(rows.len(), 4);
+        let ws = &rows[2];
+        assert_eq!(ws.id, 2);
+        assert_eq!(ws.client, "127.0.0.1:46262");
+        assert_eq!(ws.server, "127.0.0.1:18300");
+        assert_eq!(ws.handshake, "completed");
+        assert!(ws.initial_rtt_ms.is_some_and(|r| r > 0.0 && r < 1.0));
+        assert!(ws.tags.iter().any(|t| t == "WebSocket"), "{:?}", ws.tags);
+        assert!(ws
+            .tags
+            .contains(&"Engine.IO KX86owTm70Tuehy3AAAA".to_string()));
+        assert!(ws.tags.contains(&"Socket.IO /".to_string()));
+        assert_eq!(ws.teardown, "FIN from server first");
+        assert_eq!((ws.first_packet, ws.last_packet), (13, 57));
+        assert_eq!(ws.packets, rows[2].packets);
+        assert!(ws.bytes > 0 && ws.duration_s > 0.0);
+        assert_eq!(rows[0].tags[0], "HTTP");
+        assert_eq!(rows[0].teardown, "FIN from server first");
+        assert_eq!(rows[3].teardown, "FIN from client first");
+
+        let s = sessions(&store);
+        assert_eq!(s.len(), 1);
+        assert_eq!(s[0].sid.as_deref(), Some("KX86owTm70Tuehy3AAAA"));
+        assert_eq!(s[0].conversations.len(), 4);
+        assert_eq!(s[0].transports, ["polling", "websocket"]);
+        assert_eq!(s[0].namespaces, ["/"]);
+        assert_eq!(s[0].ping_interval_ms, Some(25000));
+    }
+
+    #[test]
+    fn refused_and_ipv6_endpoints() {
+        let store = sample("tcp-refused.pcap");
+        let rows = conversations(&store);
+        assert_eq!(rows.len(), 2);
+        assert!(rows.iter().all(|r| r.handshake == "refused"));
+        assert!(rows[0].teardown.starts_with("refused"));
+        assert!(rows[1].client.starts_with("[::1]:"));
+        assert_eq!(rows[1].server, "[::1]:18099");
+        assert!(sessions(&store).is_empty());
+
+        let polling = sample("socketio-polling.pcap");
+        let s = sessions(&polling);
+        assert_eq!(s.len(), 1);
+        assert_eq!(s[0].transports, ["polling"]);
+        assert_eq!(s[0].namespaces, ["/", "/admin"]);
+        let rows = conversations(&polling);
+        assert!(rows
+            .iter()
+            .any(|r| r.tags.contains(&"Socket.IO /, /admin".to_string())));
+        assert!(rows
+            .iter()
+            .all(|r| !r.tags.iter().any(|t| t.starts_with("WebSocket"))));
+
+        let deflate = sample("socketio-deflate.pcap");
+        let rows = conversations(&deflate);
+        assert!(
+            rows[0].tags.contains(&"WebSocket (deflate)".to_string()),
+            "{:?}",
+            rows[0].tags
+        );
+
+        let v6 = sample("http-get-ipv6.pcap");
+        let rows = conversations(&v6);
+        assert_eq!(rows[0].server, "[::1]:18086");
+        assert_eq!(rows[0].tags, ["HTTP"]);
+    }
+}

@@ -1,0 +1,155 @@
+//! The story of a capture, told per conversation: what a packet list makes you
+//! piece together by hand, computed once for the GUI (and the tests) to draw.
+//!
+//! - [`conversations`]: one row per TCP conversation (endpoints, handshake,
+//!   teardown, what rides on it), and [`sessions`]: Engine.IO sessions that
+//!   span several connections.
+//! - [`ladder()`]: a sequence diagram of one conversation, one arrow per packet,
+//!   grouped into phases (handshake, HTTP, upgrade, WebSocket, Socket.IO, teardown).
+//! - [`transcript()`]: a conversation or session read like a chat.
+//! - [`follow_stream`]: the reassembled bytes of both directions, like
+//!   Wireshark's *Follow TCP Stream*.
+//! - [`conversation_filter`]: the display filter for "Apply as filter".
+//!
+//! Everything here is plain data (`Serialize`), no GUI types. Packet numbers in
+//! these records are 0-based indexes ([`crate::store::PacketId`]); people see
+//! `index + 1`. Unknown conversation or session ids give empty results.
+
+pub mod conversations;
+pub mod follow;
+pub mod ladder;
+pub mod transcript;
+
+pub use conversations::{conversations, sessions, ConversationRow, SessionRow};
+pub use follow::{follow_stream, follow_text, FollowStream, GapMark};
+pub use ladder::{ladder, Arrow, ArrowKind, Ladder, Phase, PhaseSpan};
+pub use transcript::{transcript, ChatLine};
+
+use std::net::SocketAddr;
+
+use crate::analysis::tcp::TcpConversation;
+use crate::store::{FlowId, PacketId, Store};
+
+/// The display filter selecting one TCP conversation (`tcp.stream == N`);
+/// empty when there is no such conversation.
+pub fn conversation_filter(store: &Store, conversation: u32) -> String {
+    match store.analysis.tcp.conversations.get(conversation as usize) {
+        Some(_) => format!("tcp.stream == {conversation}"),
+        None => String::new(),
+    }
+}
+
+/// The packets of conversation `conv`, in capture order.
+pub(crate) fn conversation_packets<'a>(
+    store: &'a Store,
+    conv: u32,
+    c: &TcpConversation,
+) -> impl Iterator<Item = u32> + 'a {
+    let tcp = &store.analysis.tcp;
+    (c.first_packet.0..=c.last_packet.0).filter(move |&p| {
+        tcp.conversation_of(PacketId(p))
+            .is_some_and(|(id, _)| id.0 == conv)
+    })
+}
+
+/// Client and server of a conversation as `addr:port` (`[v6]:port`).
+pub(crate) fn endpoints(store: &Store, c: &TcpConversation) -> (String, String) {
+    let Some(f) = store.flows.get(c.flow) else {
+        return (String::new(), String::new());
+    };
+    let a = SocketAddr::new(f.key.src, f.key.sport).to_string();
+    let b = SocketAddr::new(f.key.dst, f.key.dport).to_string();
+    if c.client_dir == 0 {
+        (a, b)
+    } else {
+        (b, a)
+    }
+}
+
+/// Whether packet `p` was sent by the client of `c`.
+pub(crate) fn from_client(store: &Store, c: &TcpConversation, p: u32) -> bool {
+    store
+        .summary(PacketId(p))
+        .is_some_and(|s| s.dir == c.client_dir && s.flow != u32::MAX && FlowId(s.flow) == c.flow)
+}
+
+/// `text` cut to at most `max` characters, ending in `…` when cut.
+pub(crate) fn shorten(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        return text.to_string();
+    }
+    let mut s: String = text.chars().take(max.saturating_sub(1)).collect();
+    s.push('…');
+    s
+}
+
+/// Seconds between two capture timestamps.
+pub(crate) fn secs(from_ns: i64, to_ns: i64) -> f64 {
+    to_ns.saturating_sub(from_ns) as f64 / 1e9
+}
+
+#[cfg(test)]
+pub(crate) mod testutil {
+    use crate::capture::Capture;
+    use crate::store::Store;
+
+    /// A sample capture from `samples/`, summarized.
+    pub fn sample(name: &str) -> Store {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/samples/").to_string() + name;
+        Store::build(Capture::open(std::path::Path::new(&path)).expect("sample opens"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::testutil::sample;
+    use super::*;
+
+    #[test]
+    fn filter_names_the_stream_and_unknown_ids_give_nothing() {
+        let store = sample("socketio-chat.pcap");
+        assert_eq!(conversation_filter(&store, 2), "tcp.stream == 2");
+        assert_eq!(conversation_filter(&store, 99), "");
+        assert_eq!(shorten("abcdef", 4), "abc…");
+        assert_eq!(shorten("abc", 4), "abc");
+    }
+
+    /// Every view over every sample and every id (and some past the end) stays
+    /// consistent and never panics.
+    #[test]
+    fn every_view_of_every_sample() {
+        for name in [
+            "http-get.pcap",
+            "tcp-refused.pcap",
+            "http-get-ipv6.pcap",
+            "websocket-deflate.pcap",
+            "socketio-chat.pcap",
+            "socketio-polling.pcap",
+            "socketio-deflate.pcap",
+        ] {
+            let store = sample(name);
+            let rows = conversations(&store);
+            let n = rows.len() as u32;
+            for c in 0..n + 2 {
+                let l = ladder(&store, c);
+                assert_eq!(l.arrows.is_empty(), c >= n, "{name} {c}");
+                let covered: u32 = l
+                    .phases
+                    .iter()
+                    .map(|s| s.last_arrow - s.first_arrow + 1)
+                    .sum();
+                assert_eq!(covered as usize, l.arrows.len());
+                if let Some(r) = rows.get(c as usize) {
+                    assert_eq!(l.arrows.len(), r.packets as usize, "{name} {c}");
+                    let fs = follow_stream(&store, c, 1 << 20);
+                    assert_eq!(fs.total_bytes as u64, r.stream_bytes[0] + r.stream_bytes[1]);
+                    assert_eq!(fs.chunks.len(), fs.chunk_packets.len());
+                }
+                let _ = transcript(&store, Some(c), None);
+            }
+            for s in 0..sessions(&store).len() as u32 + 1 {
+                let _ = transcript(&store, None, Some(s));
+            }
+        }
+    }
+}
