@@ -15,6 +15,7 @@
 //! - [`story`]: per-conversation views for people: the conversation and session
 //!   lists, a sequence-diagram ladder, chat transcripts, Follow TCP Stream.
 //! - [`cli`]: the command line.
+//! - `gui` (feature `gui`): the desktop inspector, the only module that knows egui.
 
 pub mod analysis;
 pub mod capture;
@@ -22,6 +23,8 @@ pub mod cli;
 pub mod dissect;
 pub mod export;
 pub mod filter;
+#[cfg(feature = "gui")]
+pub mod gui;
 pub mod stats;
 pub mod store;
 pub mod story;

@@ -308,15 +308,22 @@ fn write_stats_text(out: &mut impl Write, st: &stats::Stats) -> io::Result<()> {
     Ok(())
 }
 
-/// `layerscope` and `layerscope FILE`: the window is not built yet.
+/// `layerscope` and `layerscope FILE`: the window, on FILE or the bundled sample.
+#[cfg(feature = "gui")]
+fn open_window(file: Option<&Path>) -> ExitCode {
+    crate::gui::run(file)
+}
+
+/// `layerscope` and `layerscope FILE` in a build without the window.
+#[cfg(not(feature = "gui"))]
 fn open_window(file: Option<&Path>) -> ExitCode {
     let what = file.map_or_else(|| "a capture".to_string(), |f| f.display().to_string());
     println!(
-        "The layerscope window is not part of this build yet.\n\
-         Meanwhile, to look at {what}:\n  \
+        "This layerscope was built without its window (the `gui` feature).\n\
+         To look at {what}:\n  \
          layerscope inspect FILE        one line per packet\n  \
          layerscope inspect -V FILE     every layer of every packet, by OSI layer\n  \
-         layerscope inspect --json FILE one JSON object per packet\n  \
+         layerscope messages FILE       HTTP, WebSocket and Socket.IO messages\n  \
          layerscope stats FILE          counts\n\
          Sample captures are in samples/ (try samples/socketio-chat.pcap)."
     );

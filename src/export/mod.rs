@@ -3,4 +3,5 @@
 pub mod har;
 pub mod json;
 pub mod messages;
+pub mod save;
 pub mod text;

@@ -7,6 +7,7 @@ mod flows;
 mod records;
 
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 
 use serde::Serialize;
 
@@ -37,7 +38,8 @@ pub struct FlowId(pub u32);
 
 /// An indexed and summarized capture.
 pub struct Store {
-    pub capture: Capture,
+    /// Shared so a viewer can show rows from the index while the store is built.
+    pub capture: Arc<Capture>,
     pub summaries: Vec<Summary>,
     pub flows: FlowTable,
     /// Stateful analysis: TCP conversations and handshakes.
@@ -70,6 +72,16 @@ impl Store {
 
     fn build_full(
         capture: Capture,
+        cancel: &AtomicBool,
+        progress: impl FnMut(usize, usize),
+        keep: Keep,
+    ) -> Store {
+        Self::build_shared(Arc::new(capture), cancel, progress, keep)
+    }
+
+    /// Build over a capture that a viewer may already be reading.
+    pub fn build_shared(
+        capture: Arc<Capture>,
         cancel: &AtomicBool,
         mut progress: impl FnMut(usize, usize),
         keep: Keep,

@@ -1,0 +1,767 @@
+//! The inspector window: menu and filter bar at the top, the packet list, and
+//! below it the layers of the selected packet, its OSI stack and encapsulation,
+//! and its bytes; a status bar at the bottom. Panels return actions; the app
+//! applies them in one place ([`App::apply`]).
+
+use std::path::PathBuf;
+use std::sync::mpsc::{channel, Receiver};
+use std::sync::Arc;
+use std::time::Duration;
+
+use egui::{Key, KeyboardShortcut, Modifiers, RichText};
+
+use super::bytes::{field_at, hex_ui, tabs_ui};
+use super::details::{details_ui, DetailsAction, FieldPath};
+use super::file_dialog::{self, Browser};
+use super::filter_bar::FilterBar;
+use super::loader::{Input, LoadEvent, Loader};
+use super::model::{RowCache, Source, TimeFormat};
+use super::packet_list::{key_move, packet_list_ui, ListState};
+use super::settings::Settings;
+use super::stack::{encapsulation_ui, stack_ui};
+use super::theme::RowKind;
+use super::views::{ConvAction, ConvViews};
+use crate::dissect::Dissection;
+use crate::store::{PacketId, Store};
+
+/// The capture bundled in the binary, opened when no file is given: a Socket.IO
+/// chat with the polling → WebSocket upgrade (see samples/README.md).
+pub const SAMPLE: (&str, &[u8]) = (
+    "socketio-chat.pcap (bundled sample)",
+    include_bytes!("../../samples/socketio-chat.pcap"),
+);
+
+/// Something the user asked for, applied by [`App::apply`].
+pub enum Action {
+    Open(Input),
+    Select(u32),
+    SelectField(FieldPath, [u32; 2]),
+    ApplyFilter(String),
+    SaveAs { displayed_only: bool },
+    ExportJson,
+}
+
+/// The selected packet's decoded tree, kept until the selection changes.
+struct Selected {
+    index: u32,
+    dissection: Option<Dissection>,
+    field: Option<FieldPath>,
+    range: Option<[u32; 2]>,
+    open_layer: Option<usize>,
+    bytes_tab: usize,
+}
+
+/// Which file-chooser is open and what it is for.
+enum Choosing {
+    Open,
+    Save { displayed_only: bool },
+    ExportJson,
+}
+
+pub struct App {
+    pub settings: Settings,
+    settings_path: Option<PathBuf>,
+    pub source: Option<Source>,
+    loader: Option<Loader>,
+    /// What was opened, and how long loading took.
+    pub title: String,
+    pub load_time: Option<Duration>,
+    pub error: Option<String>,
+    pub status: Option<String>,
+    selected: Option<Selected>,
+    cache: RowCache,
+    pub filter: FilterBar,
+    scroll_to_selected: bool,
+    pub views: ConvViews,
+    browser: Option<(Browser, Choosing)>,
+    native_dialog: Option<(Receiver<file_dialog::Answer>, Choosing)>,
+    /// Applied zoom, to notice a change.
+    applied_zoom: f32,
+    fonts_installed: bool,
+    applied_dark: Option<bool>,
+}
+
+impl App {
+    pub fn new(settings: Settings, settings_path: Option<PathBuf>) -> App {
+        App {
+            applied_zoom: 0.0,
+            fonts_installed: false,
+            applied_dark: None,
+            settings,
+            settings_path,
+            source: None,
+            loader: None,
+            title: String::new(),
+            load_time: None,
+            error: None,
+            status: None,
+            selected: None,
+            cache: RowCache::default(),
+            filter: FilterBar::default(),
+            scroll_to_selected: false,
+            views: ConvViews::default(),
+            browser: None,
+            native_dialog: None,
+        }
+    }
+
+    /// Start loading `input` off the UI thread.
+    pub fn open(&mut self, input: Input, ctx: &egui::Context) {
+        if let Some(l) = self.loader.take() {
+            l.cancel();
+        }
+        if let Input::File(p) = &input {
+            self.settings.add_recent(p);
+            self.save_settings();
+        }
+        self.title = input.name();
+        self.source = None;
+        self.selected = None;
+        self.error = None;
+        self.load_time = None;
+        self.cache.clear();
+        self.filter.reset();
+        self.views = ConvViews::default();
+        let ctx = ctx.clone();
+        self.loader = Some(Loader::start(input, move || ctx.request_repaint()));
+    }
+
+    /// Show a store built elsewhere (tests, the UI benchmark).
+    pub fn show_store(&mut self, title: &str, store: Arc<Store>) {
+        self.title = title.to_string();
+        self.source = Some(Source::Store(store));
+        self.cache.clear();
+        self.loader = None;
+    }
+
+    /// Wait for the current load to finish (tests, the UI benchmark).
+    pub fn wait_loaded(&mut self) {
+        while let Some(l) = &self.loader {
+            match l.wait() {
+                Some(e) => self.loaded(e),
+                None => self.loader = None,
+            }
+        }
+    }
+
+    pub fn is_loading(&self) -> bool {
+        self.loader.is_some()
+    }
+
+    pub fn store(&self) -> Option<&Arc<Store>> {
+        self.source.as_ref().and_then(Source::store)
+    }
+
+    pub fn selected_index(&self) -> Option<u32> {
+        self.selected.as_ref().map(|s| s.index)
+    }
+
+    pub fn selected_range(&self) -> Option<[u32; 2]> {
+        self.selected.as_ref().and_then(|s| s.range)
+    }
+
+    fn save_settings(&mut self) {
+        if let Some(p) = &self.settings_path {
+            if let Err(e) = self.settings.save(p) {
+                self.status = Some(format!("settings not saved: {e}"));
+            }
+        }
+    }
+
+    fn loaded(&mut self, e: LoadEvent) {
+        match e {
+            LoadEvent::Indexed(cap) => {
+                if let Some(d) = &cap.damage {
+                    self.status = Some(format!(
+                        "damaged file: {}; the packets before it are shown",
+                        d.message
+                    ));
+                }
+                self.source = Some(Source::Capture(cap));
+                self.cache.clear();
+            }
+            LoadEvent::Done(store) => {
+                self.load_time = self.loader.as_ref().map(|l| l.started.elapsed());
+                self.source = Some(Source::Store(store));
+                self.cache.clear();
+                self.loader = None;
+                match self.selected.as_ref().map(|s| s.index) {
+                    Some(i) => self.select(i),
+                    None if self.source.as_ref().is_some_and(|s| !s.is_empty()) => self.select(0),
+                    None => {}
+                }
+                self.filter.rerun();
+            }
+            LoadEvent::Failed(msg) => {
+                self.error = Some(msg);
+                self.loader = None;
+            }
+        }
+    }
+
+    fn select(&mut self, index: u32) {
+        let dissection = match &self.source {
+            Some(Source::Store(s)) => s.dissect(PacketId(index)),
+            Some(Source::Capture(c)) => c.record(index as usize).map(|r| {
+                let first = c.packets.first().map_or(0, |r| r.ts_ns);
+                let meta = crate::dissect::FrameMeta::new(
+                    u64::from(index) + 1,
+                    r,
+                    first,
+                    c.link_type(index as usize),
+                );
+                crate::dissect::dissect(&meta, c.data(index as usize), None)
+            }),
+            None => None,
+        };
+        self.selected = Some(Selected {
+            index,
+            dissection,
+            field: None,
+            range: None,
+            open_layer: None,
+            bytes_tab: 0,
+        });
+    }
+
+    /// Apply one action.
+    pub fn apply(&mut self, a: Action, ctx: &egui::Context) {
+        match a {
+            Action::Open(input) => self.open(input, ctx),
+            Action::Select(i) => {
+                self.select(i);
+                self.scroll_to_selected = true;
+            }
+            Action::SelectField(path, range) => {
+                if let Some(s) = &mut self.selected {
+                    s.open_layer = path.first().copied();
+                    s.field = Some(path);
+                    s.range = Some(range);
+                }
+            }
+            Action::ApplyFilter(text) => self.filter.set(&text),
+            Action::SaveAs { displayed_only } => self.choose(Choosing::Save { displayed_only }),
+            Action::ExportJson => self.choose(Choosing::ExportJson),
+        }
+    }
+
+    fn choose(&mut self, what: Choosing) {
+        let save = !matches!(what, Choosing::Open);
+        let start = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("/"));
+        let (tx, rx) = channel();
+        let dir = start.clone();
+        let spawned = std::thread::Builder::new()
+            .name("layerscope-dialog".into())
+            .spawn(move || {
+                let _ = tx.send(file_dialog::native(save, &dir));
+            });
+        match spawned {
+            Ok(_) => self.native_dialog = Some((rx, what)),
+            Err(_) => self.browser = Some((Browser::new(start, save), what)),
+        }
+    }
+
+    fn chosen(&mut self, path: PathBuf, what: Choosing, ctx: &egui::Context) {
+        match what {
+            Choosing::Open => self.open(Input::File(path), ctx),
+            Choosing::Save { displayed_only } => {
+                let Some(src) = &self.source else { return };
+                let which: Vec<u32> = match (displayed_only, self.filter.shown()) {
+                    (true, Some(v)) => v.to_vec(),
+                    _ => (0..src.len() as u32).collect(),
+                };
+                self.status = Some(match crate::export::save::save(src.capture(), &which, &path) {
+                    Ok(0) => format!("saved {} packets to {}", which.len(), path.display()),
+                    Ok(n) => format!(
+                        "saved to {}; {n} packets of another link type left out (save as .pcapng to keep them)",
+                        path.display()
+                    ),
+                    Err(e) => format!("could not save {}: {e}", path.display()),
+                });
+            }
+            Choosing::ExportJson => {
+                let Some(store) = self.store().cloned() else {
+                    self.status = Some("wait for loading to finish before exporting".into());
+                    return;
+                };
+                let which: Vec<u32> = match self.filter.shown() {
+                    Some(v) => v.to_vec(),
+                    None => (0..store.len() as u32).collect(),
+                };
+                let mut out = String::new();
+                for &i in &which {
+                    if let Some(d) = store.dissect(PacketId(i)) {
+                        out.push_str(&crate::export::json::packet_line(&store, PacketId(i), &d));
+                        out.push('\n');
+                    }
+                }
+                self.status = Some(match std::fs::write(&path, out) {
+                    Ok(()) => format!(
+                        "exported {} packets as JSON to {}",
+                        which.len(),
+                        path.display()
+                    ),
+                    Err(e) => format!("could not write {}: {e}", path.display()),
+                });
+            }
+        }
+    }
+
+    /// Everything that is not drawing: load events, dropped files, shortcuts.
+    fn logic(&mut self, ctx: &egui::Context) {
+        if !self.fonts_installed {
+            install_fonts(ctx);
+            self.fonts_installed = true;
+        }
+        while let Some(e) = self.loader.as_ref().and_then(Loader::poll) {
+            self.loaded(e);
+        }
+        if let Some((rx, _)) = &self.native_dialog {
+            if let Ok(r) = rx.try_recv() {
+                let (_, what) = self.native_dialog.take().expect("checked above");
+                match r {
+                    Ok(Some(p)) => self.chosen(p, what, ctx),
+                    Ok(None) => {}
+                    Err(file_dialog::NoDialog) => {
+                        let start = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("/"));
+                        let save = !matches!(what, Choosing::Open);
+                        self.browser = Some((Browser::new(start, save), what));
+                    }
+                }
+            } else {
+                ctx.request_repaint_after(Duration::from_millis(100));
+            }
+        }
+        let dropped: Vec<PathBuf> = ctx.input(|i| {
+            (i.raw.dropped_files.iter())
+                .map(|f| f.path().to_path_buf())
+                .filter(|p| !p.as_os_str().is_empty())
+                .collect()
+        });
+        if let Some(p) = dropped.into_iter().next() {
+            self.open(Input::File(p), ctx);
+        }
+        let open = KeyboardShortcut::new(Modifiers::COMMAND, Key::O);
+        let plus = KeyboardShortcut::new(Modifiers::COMMAND, Key::Plus);
+        let equals = KeyboardShortcut::new(Modifiers::COMMAND, Key::Equals);
+        let minus = KeyboardShortcut::new(Modifiers::COMMAND, Key::Minus);
+        if ctx.input_mut(|i| i.consume_shortcut(&open)) {
+            self.choose(Choosing::Open);
+        }
+        if ctx.input_mut(|i| i.consume_shortcut(&plus) || i.consume_shortcut(&equals)) {
+            self.settings.zoom_by(0.1);
+            self.save_settings();
+        }
+        if ctx.input_mut(|i| i.consume_shortcut(&minus)) {
+            self.settings.zoom_by(-0.1);
+            self.save_settings();
+        }
+        if self.settings.zoom != self.applied_zoom {
+            ctx.set_zoom_factor(self.settings.zoom);
+            self.applied_zoom = self.settings.zoom;
+        }
+        if self.applied_dark != Some(self.settings.dark) {
+            ctx.set_theme(if self.settings.dark {
+                egui::Theme::Dark
+            } else {
+                egui::Theme::Light
+            });
+            self.applied_dark = Some(self.settings.dark);
+        }
+        if let Some(store) = self.store().cloned() {
+            self.filter.poll(&store, ctx);
+        }
+        if self.loader.is_some() {
+            ctx.request_repaint_after(Duration::from_millis(100));
+        }
+    }
+
+    /// Draw the whole window into `ui`.
+    pub fn ui(&mut self, ui: &mut egui::Ui) {
+        let ctx = ui.ctx().clone();
+        self.logic(&ctx);
+        let mut actions = Vec::new();
+        egui::Panel::top("menu").show(ui, |ui| self.menu_ui(ui, &mut actions));
+        let store = self.store().cloned();
+        egui::Panel::top("filter").show(ui, |ui| self.filter.ui(ui, store));
+        egui::Panel::bottom("status").show(ui, |ui| self.status_ui(ui));
+        if self.settings.show_legend {
+            egui::Panel::right("legend").show(ui, legend_ui);
+        }
+        if self.views.open {
+            egui::Panel::right("views")
+                .default_size(520.0)
+                .resizable(true)
+                .show(ui, |ui| match &self.source {
+                    Some(Source::Store(s)) => {
+                        let s = s.clone();
+                        if let Some(a) = self.views.ui(ui, &s) {
+                            actions.push(match a {
+                                ConvAction::SelectPacket(p) => Action::Select(p),
+                                ConvAction::ApplyFilter(f) => Action::ApplyFilter(f),
+                            });
+                        }
+                    }
+                    _ => {
+                        ui.label("Conversations appear when the analysis has finished.");
+                    }
+                });
+        }
+        if self.selected.is_some() {
+            egui::Panel::bottom("selected")
+                .resizable(true)
+                .default_size(ui.available_height() * 0.5)
+                .show(ui, |ui| self.selected_ui(ui, &mut actions));
+        }
+        egui::CentralPanel::default().show(ui, |ui| self.center_ui(ui, &mut actions));
+        if let Some((b, _)) = &mut self.browser {
+            let mut result = None;
+            egui::Window::new(if b.save { "Save as" } else { "Open a capture" })
+                .collapsible(false)
+                .show(&ctx, |ui| result = b.ui(ui));
+            if let Some(r) = result {
+                let (_, what) = self.browser.take().expect("browser is open");
+                if let Some(p) = r {
+                    self.chosen(p, what, &ctx);
+                }
+            }
+        }
+        for a in actions {
+            self.apply(a, &ctx);
+        }
+    }
+
+    fn menu_ui(&mut self, ui: &mut egui::Ui, actions: &mut Vec<Action>) {
+        egui::MenuBar::new().ui(ui, |ui| {
+            ui.menu_button("File", |ui| {
+                if ui
+                    .add(egui::Button::new("Open…").shortcut_text("Ctrl+O"))
+                    .clicked()
+                {
+                    self.choose(Choosing::Open);
+                    ui.close();
+                }
+                ui.menu_button("Open Recent", |ui| {
+                    if self.settings.recent.is_empty() {
+                        ui.label(RichText::new("(none yet)").weak());
+                    }
+                    for p in self.settings.recent.clone() {
+                        if ui.button(p.display().to_string()).clicked() {
+                            actions.push(Action::Open(Input::File(p)));
+                            ui.close();
+                        }
+                    }
+                });
+                if ui.button("Open the bundled sample").clicked() {
+                    actions.push(Action::Open(Input::Bytes(SAMPLE.0, SAMPLE.1)));
+                    ui.close();
+                }
+                ui.separator();
+                if ui.button("Save As… (all packets)").clicked() {
+                    actions.push(Action::SaveAs {
+                        displayed_only: false,
+                    });
+                    ui.close();
+                }
+                if ui.button("Save As… (displayed packets)").clicked() {
+                    actions.push(Action::SaveAs {
+                        displayed_only: true,
+                    });
+                    ui.close();
+                }
+                if ui.button("Export displayed packets as JSON…").clicked() {
+                    actions.push(Action::ExportJson);
+                    ui.close();
+                }
+                ui.separator();
+                if ui.button("Quit").clicked() {
+                    ui.ctx().send_viewport_cmd(egui::ViewportCommand::Close);
+                }
+            });
+            ui.menu_button("View", |ui| {
+                ui.label("Time");
+                let mut changed = false;
+                for (t, name) in [
+                    (TimeFormat::Relative, "Seconds since the first packet"),
+                    (TimeFormat::Absolute, "Time of day (UTC)"),
+                    (TimeFormat::Delta, "Seconds since the previous packet"),
+                ] {
+                    changed |= ui.radio_value(&mut self.settings.time, t, name).changed();
+                }
+                ui.separator();
+                changed |= ui
+                    .checkbox(&mut self.settings.top_down, "Layer 7 at the top")
+                    .changed();
+                changed |= ui.checkbox(&mut self.settings.dark, "Dark theme").changed();
+                changed |= ui
+                    .checkbox(&mut self.settings.show_legend, "Colour legend")
+                    .changed();
+                ui.checkbox(&mut self.views.open, "Conversations, ladder and messages");
+                ui.separator();
+                ui.horizontal(|ui| {
+                    if ui.button("A−").on_hover_text("Ctrl −").clicked() {
+                        self.settings.zoom_by(-0.1);
+                        changed = true;
+                    }
+                    ui.label(format!("{:.0} %", self.settings.zoom * 100.0));
+                    if ui.button("A+").on_hover_text("Ctrl +").clicked() {
+                        self.settings.zoom_by(0.1);
+                        changed = true;
+                    }
+                });
+                if changed {
+                    self.cache.clear();
+                    self.save_settings();
+                }
+            });
+            if ui
+                .selectable_label(self.views.open, "Conversations")
+                .clicked()
+            {
+                self.views.open = !self.views.open;
+            }
+        });
+    }
+
+    fn status_ui(&mut self, ui: &mut egui::Ui) {
+        ui.horizontal(|ui| {
+            ui.label(RichText::new(&self.title).strong());
+            if let Some(src) = &self.source {
+                let total = src.len();
+                let shown = self.filter.shown().map_or(total, <[u32]>::len);
+                ui.separator();
+                ui.label(format!("Packets: {total} · Displayed: {shown}"));
+                let warnings = src.capture().warnings.len()
+                    + self.store().map_or(0, |s| {
+                        s.summaries.iter().map(|x| x.warning_count() as usize).sum()
+                    });
+                ui.separator();
+                ui.label(format!("Warnings: {warnings}"));
+            }
+            if let Some(t) = self.load_time {
+                ui.separator();
+                ui.label(format!("Loaded in {:.2} s", t.as_secs_f64()));
+            }
+            if let Some(l) = &self.loader {
+                ui.separator();
+                let (done, total) = l.progress();
+                let frac = if total == 0 {
+                    0.0
+                } else {
+                    done as f32 / total as f32
+                };
+                let text = if self.source.is_none() {
+                    "Opening…".to_string()
+                } else if done >= total && total > 0 {
+                    "Following conversations…".to_string()
+                } else {
+                    format!("Decoding {done} / {total}")
+                };
+                ui.add(egui::ProgressBar::new(frac).desired_width(200.0).text(text));
+                if ui.button("Cancel").clicked() {
+                    l.cancel();
+                }
+            }
+            if let Some(s) = &self.status {
+                ui.separator();
+                ui.label(RichText::new(s).italics());
+            }
+        });
+    }
+
+    fn center_ui(&mut self, ui: &mut egui::Ui, actions: &mut Vec<Action>) {
+        if let Some(e) = &self.error {
+            ui.vertical_centered(|ui| {
+                ui.add_space(40.0);
+                ui.heading("This file could not be opened");
+                ui.colored_label(egui::Color32::from_rgb(0xd9, 0x4f, 0x3c), e);
+                ui.label(
+                    "Choose another file with File ▸ Open (Ctrl+O), or drop one on the window.",
+                );
+            });
+            return;
+        }
+        let Some(src) = self.source.clone() else {
+            ui.vertical_centered(|ui| {
+                ui.add_space(40.0);
+                if self.loader.is_some() {
+                    ui.spinner();
+                    ui.label(format!("Opening {}…", self.title));
+                } else {
+                    ui.heading("No capture open");
+                    ui.label("File ▸ Open (Ctrl+O), drop a pcap or pcapng file here, or open the bundled sample.");
+                    if ui.button("Open the bundled Socket.IO sample").clicked() {
+                        actions.push(Action::Open(Input::Bytes(SAMPLE.0, SAMPLE.1)));
+                    }
+                }
+            });
+            return;
+        };
+        let shown = self.filter.shown();
+        let n = shown.map_or(src.len(), <[u32]>::len);
+        let pos = self.selected.as_ref().and_then(|s| match shown {
+            Some(v) => v.binary_search(&s.index).ok(),
+            None => Some(s.index as usize),
+        });
+        let typing = ui.ctx().memory(|m| m.focused().is_some());
+        if !typing {
+            if let Some(p) = key_move(ui.ctx(), pos, n, 20) {
+                let index = shown.map_or(p as u32, |v| v[p]);
+                actions.push(Action::Select(index));
+            }
+        }
+        if n == 0 {
+            ui.label(if shown.is_some() {
+                "No packet matches the filter."
+            } else {
+                "The capture holds no packets."
+            });
+            return;
+        }
+        let mut st = ListState {
+            source: &src,
+            shown,
+            selected: self.selected_index(),
+            time: self.settings.time,
+            cache: &mut self.cache,
+            dark: self.settings.dark,
+            scroll_to_selected: self.scroll_to_selected,
+        };
+        if let Some(i) = packet_list_ui(ui, &mut st) {
+            actions.push(Action::Select(i));
+        }
+        self.scroll_to_selected = st.scroll_to_selected;
+    }
+
+    fn selected_ui(&mut self, ui: &mut egui::Ui, actions: &mut Vec<Action>) {
+        let top_down = self.settings.top_down;
+        let derived = match (self.store(), &self.selected) {
+            (Some(s), Some(sel)) => derived_bytes(s, sel.index),
+            _ => Vec::new(),
+        };
+        let data: Vec<u8> = match (&self.source, &self.selected) {
+            (Some(src), Some(sel)) => src.capture().data(sel.index as usize).to_vec(),
+            _ => Vec::new(),
+        };
+        let Some(sel) = &mut self.selected else {
+            return;
+        };
+        let Some(d) = &sel.dissection else {
+            ui.label("This packet could not be decoded.");
+            return;
+        };
+        let w = ui.available_width();
+        let h = ui.available_height();
+        ui.horizontal_top(|ui| {
+            ui.allocate_ui(egui::vec2(w * 0.42, h), |ui| {
+                ui.vertical(|ui| {
+                    ui.strong(format!("Packet {} — layers", sel.index + 1));
+                    egui::ScrollArea::vertical()
+                        .id_salt("details")
+                        .auto_shrink([false, false])
+                        .show(ui, |ui| {
+                            match details_ui(ui, d, sel.field.as_ref(), top_down, sel.open_layer) {
+                                Some(DetailsAction::SelectField(p, r)) => {
+                                    actions.push(Action::SelectField(p, r))
+                                }
+                                Some(DetailsAction::ApplyFilter(f)) => {
+                                    actions.push(Action::ApplyFilter(f))
+                                }
+                                Some(DetailsAction::GoToPacket(p)) => {
+                                    actions.push(Action::Select(p))
+                                }
+                                None => {}
+                            }
+                        });
+                });
+            });
+            ui.separator();
+            ui.vertical(|ui| {
+                ui.strong("OSI stack");
+                if let Some(li) = stack_ui(ui, d) {
+                    let r = d.layers[li].range;
+                    actions.push(Action::SelectField(vec![li], r));
+                }
+                ui.add_space(4.0);
+                if let Some(r) = encapsulation_ui(ui, d) {
+                    let li = d
+                        .layers
+                        .iter()
+                        .position(|l| l.range[0] == r[0])
+                        .unwrap_or(0);
+                    actions.push(Action::SelectField(vec![li], r));
+                }
+                ui.add_space(4.0);
+                let mut names = vec![format!("Frame ({} bytes)", data.len())];
+                names.extend(derived.iter().map(|(n, _)| n.clone()));
+                tabs_ui(ui, &names, &mut sel.bytes_tab);
+                if sel.bytes_tab == 0 {
+                    if let Some(at) = hex_ui(ui, &data, Some(d), sel.range) {
+                        if let Some((p, r)) = field_at(d, at) {
+                            actions.push(Action::SelectField(p, r));
+                        }
+                    }
+                } else if let Some((_, bytes)) = derived.get(sel.bytes_tab - 1) {
+                    hex_ui(ui, bytes, None, None);
+                } else {
+                    sel.bytes_tab = 0;
+                }
+            });
+        });
+    }
+}
+
+/// Bytes derived from packet `index`: WebSocket messages it completes, as
+/// decoded (unmasked, joined, inflated).
+fn derived_bytes(store: &Store, index: u32) -> Vec<(String, Vec<u8>)> {
+    let up = &store.analysis.upper;
+    up.messages_at(index)
+        .filter_map(|(m, msg)| {
+            let p = up.payload(m)?;
+            let what = match (msg.compressed, msg.frames > 1, msg.from_client) {
+                (true, _, _) => "inflated",
+                (false, true, _) => "reassembled",
+                (false, false, true) => "unmasked",
+                (false, false, false) => "payload",
+            };
+            Some((
+                format!("WebSocket message, {what} ({} bytes)", p.len()),
+                p.to_vec(),
+            ))
+        })
+        .collect()
+}
+
+/// egui's fonts plus a small symbol font (arrows, check marks) as a fallback,
+/// so `46234 → 18300` and `[Accept ✓]` read as in the terminal.
+fn install_fonts(ctx: &egui::Context) {
+    let mut fonts = egui::FontDefinitions::default();
+    fonts.font_data.insert(
+        "symbols".into(),
+        Arc::new(egui::FontData::from_static(include_bytes!(
+            "../../assets/fonts/symbols-subset.ttf"
+        ))),
+    );
+    for family in [egui::FontFamily::Proportional, egui::FontFamily::Monospace] {
+        fonts
+            .families
+            .entry(family)
+            .or_default()
+            .push("symbols".into());
+    }
+    ctx.set_fonts(fonts);
+}
+
+fn legend_ui(ui: &mut egui::Ui) {
+    ui.strong("Colours");
+    let dark = ui.visuals().dark_mode;
+    for k in RowKind::ALL {
+        ui.horizontal(|ui| {
+            let (r, _) = ui.allocate_exact_size(egui::vec2(18.0, 14.0), egui::Sense::hover());
+            if let Some(c) = k.background(dark) {
+                ui.painter().rect_filled(r, 2.0, c);
+            }
+            ui.label(k.legend());
+        });
+    }
+}

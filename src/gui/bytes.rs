@@ -1,0 +1,160 @@
+//! The bytes of the selected packet: hex and ASCII, each layer's bytes tinted
+//! in its layer's colour, the selected field's bytes highlighted; clicking a
+//! byte selects the innermost field that covers it. Tabs show derived bytes
+//! (a WebSocket message unmasked, joined and inflated) next to the frame.
+
+use egui::{Color32, RichText, TextFormat};
+
+use super::details::FieldPath;
+use super::theme::osi_color;
+use crate::dissect::{Dissection, Field};
+
+/// The innermost field covering byte `at`: its path and range.
+pub fn field_at(d: &Dissection, at: u32) -> Option<(FieldPath, [u32; 2])> {
+    let mut best: Option<(FieldPath, [u32; 2])> = None;
+    fn walk(fs: &[Field], path: &mut FieldPath, at: u32, best: &mut Option<(FieldPath, [u32; 2])>) {
+        for (i, f) in fs.iter().enumerate() {
+            path.push(i);
+            let [a, b] = f.range;
+            if a <= at && at < b {
+                let better = best.as_ref().is_none_or(|(p, r)| {
+                    let (w, bw) = (b - a, r[1] - r[0]);
+                    w < bw || (w == bw && path.len() >= p.len())
+                });
+                if better {
+                    *best = Some((path.clone(), f.range));
+                }
+            }
+            walk(&f.children, path, at, best);
+            path.pop();
+        }
+    }
+    for (li, l) in d.layers.iter().enumerate() {
+        let mut path = vec![li];
+        walk(&l.fields, &mut path, at, &mut best);
+    }
+    best
+}
+
+/// The colour tint of byte `at`: the innermost (highest, then narrowest) layer covering it.
+fn tint(d: &Dissection, at: u32) -> Option<Color32> {
+    d.layers
+        .iter()
+        .filter(|l| l.range[0] <= at && at < l.range[1])
+        .max_by_key(|l| (l.osi as u8, u32::MAX - (l.range[1] - l.range[0])))
+        .map(|l| osi_color(l.osi))
+}
+
+/// Draw `data` as hex + ASCII, 16 bytes a line. `d` tints the bytes (frame
+/// bytes only); `selected` is highlighted. Returns the byte clicked.
+pub fn hex_ui(
+    ui: &mut egui::Ui,
+    data: &[u8],
+    d: Option<&Dissection>,
+    selected: Option<[u32; 2]>,
+) -> Option<u32> {
+    let mut clicked = None;
+    let dark = ui.visuals().dark_mode;
+    let mono = egui::TextStyle::Monospace.resolve(ui.style());
+    let line_h = ui.text_style_height(&egui::TextStyle::Monospace) + 2.0;
+    let lines = data.len().div_ceil(16);
+    egui::ScrollArea::both()
+        .id_salt("hex")
+        .auto_shrink([false, false])
+        .show_rows(ui, line_h, lines, |ui, range| {
+            for line in range {
+                let start = line * 16;
+                let chunk = &data[start..(start + 16).min(data.len())];
+                let mut job = egui::text::LayoutJob::default();
+                let plain = TextFormat::simple(mono.clone(), ui.visuals().weak_text_color());
+                job.append(&format!("{start:04x}  "), 0.0, plain.clone());
+                let fmt_of = |i: usize| {
+                    let at = (start + i) as u32;
+                    let mut f = TextFormat::simple(mono.clone(), ui.visuals().text_color());
+                    if let Some(c) = d.and_then(|d| tint(d, at)) {
+                        f.color = if dark { c } else { c.gamma_multiply(0.9) };
+                    }
+                    if selected.is_some_and(|[a, b]| a <= at && at < b) {
+                        f.background = if dark {
+                            Color32::from_rgb(0x44, 0x55, 0x99)
+                        } else {
+                            Color32::from_rgb(0xb5, 0xd3, 0xff)
+                        };
+                        f.color = ui.visuals().strong_text_color();
+                    }
+                    f
+                };
+                for (i, b) in chunk.iter().enumerate() {
+                    job.append(&format!("{b:02x}"), 0.0, fmt_of(i));
+                    job.append(if i == 7 { "  " } else { " " }, 0.0, plain.clone());
+                }
+                let pad = (16 - chunk.len()) * 3 + usize::from(chunk.len() <= 7);
+                job.append(&" ".repeat(pad + 1), 0.0, plain.clone());
+                for (i, b) in chunk.iter().enumerate() {
+                    let c = if b.is_ascii_graphic() || *b == b' ' {
+                        *b as char
+                    } else {
+                        '·'
+                    };
+                    job.append(&c.to_string(), 0.0, fmt_of(i));
+                }
+                let galley = ui.painter().layout_job(job);
+                let (rect, resp) = ui.allocate_exact_size(galley.size(), egui::Sense::click());
+                ui.painter()
+                    .galley(rect.min, galley.clone(), ui.visuals().text_color());
+                if resp.clicked() {
+                    if let Some(p) = resp.interact_pointer_pos() {
+                        let col = galley.cursor_from_pos(p - rect.min).index.0;
+                        if let Some(i) = byte_at_column(col, chunk.len()) {
+                            clicked = Some((start + i) as u32);
+                        }
+                    }
+                }
+            }
+        });
+    clicked
+}
+
+/// Which byte of a line a character column is on (`0000  00 01 … 07  08 … 0f  ascii`).
+fn byte_at_column(col: usize, n: usize) -> Option<usize> {
+    let hex_start = 6;
+    let hex_end = hex_start + 16 * 3 + 1;
+    if (hex_start..hex_end).contains(&col) {
+        let c = col - hex_start;
+        let i = if c > 8 * 3 { (c - 1) / 3 } else { c / 3 };
+        return (i < n).then_some(i);
+    }
+    let ascii = hex_end + 1;
+    (col >= ascii && col - ascii < n).then(|| col - ascii)
+}
+
+/// A tab label and whether it is chosen.
+pub fn tabs_ui(ui: &mut egui::Ui, names: &[String], chosen: &mut usize) {
+    ui.horizontal(|ui| {
+        for (i, n) in names.iter().enumerate() {
+            if ui
+                .selectable_label(*chosen == i, RichText::new(n).small())
+                .clicked()
+            {
+                *chosen = i;
+            }
+        }
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn columns_map_to_bytes() {
+        assert_eq!(byte_at_column(6, 16), Some(0));
+        assert_eq!(byte_at_column(7, 16), Some(0));
+        assert_eq!(byte_at_column(9, 16), Some(1));
+        // the extra space after the 8th byte
+        assert_eq!(byte_at_column(6 + 8 * 3 + 1, 16), Some(8));
+        assert_eq!(byte_at_column(6 + 16 * 3 + 2, 16), Some(0));
+        assert_eq!(byte_at_column(2, 16), None);
+        assert_eq!(byte_at_column(9, 1), None);
+    }
+}

@@ -1,0 +1,134 @@
+//! Loading off the UI thread: a named worker opens and indexes the file (the
+//! rows can be shown from then on), then builds the store (summaries and the
+//! stream analysis) with progress and a Cancel. Messages go through a channel;
+//! the worker asks egui to repaint when it sends one.
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::mpsc::{channel, Receiver};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use crate::analysis::Keep;
+use crate::capture::Capture;
+use crate::store::Store;
+
+/// What to open.
+#[derive(Clone, Debug)]
+pub enum Input {
+    File(PathBuf),
+    /// Bytes in memory (the bundled sample), with a name to show.
+    Bytes(&'static str, &'static [u8]),
+}
+
+impl Input {
+    pub fn name(&self) -> String {
+        match self {
+            Input::File(p) => p.display().to_string(),
+            Input::Bytes(name, _) => (*name).to_string(),
+        }
+    }
+}
+
+/// What the worker reports.
+pub enum LoadEvent {
+    /// The index is read: rows can be shown from it.
+    Indexed(Arc<Capture>),
+    /// Everything is built.
+    Done(Arc<Store>),
+    Failed(String),
+}
+
+/// A load in progress.
+pub struct Loader {
+    pub input: Input,
+    pub started: Instant,
+    rx: Receiver<LoadEvent>,
+    cancel: Arc<AtomicBool>,
+    /// done << 32 | total, packets summarized.
+    progress: Arc<AtomicU64>,
+}
+
+impl Loader {
+    /// Start loading `input`; `wake` is called after every message (repaint).
+    pub fn start(input: Input, wake: impl Fn() + Send + 'static) -> Loader {
+        let (tx, rx) = channel();
+        let cancel = Arc::new(AtomicBool::new(false));
+        let progress = Arc::new(AtomicU64::new(0));
+        let (c, p, inp) = (cancel.clone(), progress.clone(), input.clone());
+        let spawned = std::thread::Builder::new()
+            .name("layerscope-load".into())
+            .spawn(move || {
+                let opened = match &inp {
+                    Input::File(path) => Capture::open(path),
+                    Input::Bytes(_, b) => Capture::from_bytes(b.to_vec()),
+                };
+                let capture = match opened {
+                    Ok(c) => Arc::new(c),
+                    Err(e) => {
+                        let _ = tx.send(LoadEvent::Failed(e.to_string()));
+                        wake();
+                        return;
+                    }
+                };
+                let _ = tx.send(LoadEvent::Indexed(capture.clone()));
+                wake();
+                let mut last = Instant::now();
+                let store = Store::build_shared(
+                    capture,
+                    &c,
+                    |done, total| {
+                        p.store(((done as u64) << 32) | total as u64, Ordering::Relaxed);
+                        if last.elapsed() > Duration::from_millis(50) {
+                            last = Instant::now();
+                            wake();
+                        }
+                    },
+                    Keep::Records,
+                );
+                let _ = tx.send(LoadEvent::Done(Arc::new(store)));
+                wake();
+            });
+        if let Err(e) = spawned {
+            let (tx2, rx2) = channel();
+            let _ = tx2.send(LoadEvent::Failed(format!(
+                "cannot start the loading thread: {e}"
+            )));
+            return Loader {
+                input,
+                started: Instant::now(),
+                rx: rx2,
+                cancel,
+                progress,
+            };
+        }
+        Loader {
+            input,
+            started: Instant::now(),
+            rx,
+            cancel,
+            progress,
+        }
+    }
+
+    /// The next message, if any; `None` also once the worker is gone.
+    pub fn poll(&self) -> Option<LoadEvent> {
+        self.rx.try_recv().ok()
+    }
+
+    /// Wait for the next message (tests and the UI benchmark).
+    pub fn wait(&self) -> Option<LoadEvent> {
+        self.rx.recv().ok()
+    }
+
+    /// (packets summarized, total).
+    pub fn progress(&self) -> (u64, u64) {
+        let v = self.progress.load(Ordering::Relaxed);
+        (v >> 32, v & 0xffff_ffff)
+    }
+
+    /// Stop building; what was summarized so far is kept and shown.
+    pub fn cancel(&self) {
+        self.cancel.store(true, Ordering::Relaxed);
+    }
+}

@@ -1,0 +1,91 @@
+//! The desktop inspector (eframe + egui), the only part of layerscope that
+//! knows egui. It drives the same library as the CLI and the tests.
+//!
+//! - [`app`]: the window, its panels and the actions they return.
+//! - [`loader`]: loading off the UI thread, with progress and Cancel.
+//! - [`model`]: packet-list rows, described only when shown.
+//! - [`packet_list`], [`details`], [`bytes`], [`stack`]: the panes.
+//! - [`filter_bar`]: display filters on a worker thread.
+//! - [`views`]: conversations, the ladder diagram, messages, Follow Stream.
+//! - [`theme`], [`settings`], [`file_dialog`].
+//!
+//! Renderers: eframe does not fall back from one renderer to another by
+//! itself, so [`run`] tries OpenGL (glow) first and then wgpu (Vulkan), or the
+//! one named by `LAYERSCOPE_RENDERER=glow|wgpu`, and says plainly what to
+//! install when neither starts.
+
+pub mod app;
+pub mod bytes;
+pub mod details;
+pub mod file_dialog;
+pub mod filter_bar;
+pub mod loader;
+pub mod model;
+pub mod packet_list;
+pub mod settings;
+pub mod stack;
+pub mod theme;
+pub mod views;
+
+use std::path::Path;
+use std::process::ExitCode;
+
+use app::{App, SAMPLE};
+use loader::Input;
+use settings::Settings;
+
+/// Open the window on `file`, or on the bundled sample.
+pub fn run(file: Option<&Path>) -> ExitCode {
+    let input = match file {
+        Some(p) => Input::File(p.to_path_buf()),
+        None => Input::Bytes(SAMPLE.0, SAMPLE.1),
+    };
+    let renderers: Vec<eframe::Renderer> = match std::env::var("LAYERSCOPE_RENDERER").as_deref() {
+        Ok("glow") => vec![eframe::Renderer::Glow],
+        Ok("wgpu") => vec![eframe::Renderer::Wgpu],
+        _ => vec![eframe::Renderer::Glow, eframe::Renderer::Wgpu],
+    };
+    let mut errors = Vec::new();
+    for renderer in renderers {
+        let options = eframe::NativeOptions {
+            renderer,
+            viewport: egui::ViewportBuilder::default()
+                .with_title("layerscope")
+                .with_inner_size([1280.0, 800.0])
+                .with_min_inner_size([640.0, 400.0])
+                .with_drag_and_drop(true),
+            ..Default::default()
+        };
+        let input = input.clone();
+        let started = eframe::run_native(
+            "layerscope",
+            options,
+            Box::new(move |cc| {
+                let path = Settings::default_path();
+                let settings = path.as_deref().map(Settings::load).unwrap_or_default();
+                let mut app = App::new(settings, path);
+                app.open(input, &cc.egui_ctx);
+                Ok(Box::new(Window(app)))
+            }),
+        );
+        match started {
+            Ok(()) => return ExitCode::SUCCESS,
+            Err(e) => errors.push(format!("{renderer:?}: {e}")),
+        }
+    }
+    eprintln!(
+        "layerscope: the window could not start ({}).\n\
+         It needs OpenGL (Debian: libgl1 libegl1 libgl1-mesa-dri) or Vulkan (libvulkan1 mesa-vulkan-drivers),\n\
+         and a display (X11 or Wayland). Without one, use the command line: layerscope inspect FILE",
+        errors.join("; ")
+    );
+    ExitCode::from(2)
+}
+
+struct Window(App);
+
+impl eframe::App for Window {
+    fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
+        self.0.ui(ui);
+    }
+}

@@ -1,0 +1,230 @@
+//! What the window shows of a capture: the rows of the packet list, from the
+//! index alone while the store is still being built, then from the store with
+//! everything the stream analysis found. Rows are described only when shown and
+//! kept in a small cache.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use super::theme::RowKind;
+use crate::analysis::tcp::Role;
+use crate::capture::Capture;
+use crate::dissect::fmt::secs6;
+use crate::dissect::{self, tcp_flags, Proto};
+use crate::store::{PacketId, Store};
+
+/// The data behind the window.
+#[derive(Clone)]
+pub enum Source {
+    /// The index is read; the store is being built: rows decode each packet alone.
+    Capture(Arc<Capture>),
+    Store(Arc<Store>),
+}
+
+impl Source {
+    pub fn capture(&self) -> &Capture {
+        match self {
+            Source::Capture(c) => c,
+            Source::Store(s) => &s.capture,
+        }
+    }
+
+    pub fn store(&self) -> Option<&Arc<Store>> {
+        match self {
+            Source::Store(s) => Some(s),
+            Source::Capture(_) => None,
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        match self {
+            Source::Capture(c) => c.len(),
+            Source::Store(s) => s.len(),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// How the Time column reads.
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize, Default,
+)]
+pub enum TimeFormat {
+    /// Seconds since the first packet.
+    #[default]
+    Relative,
+    /// Date and time of day (UTC).
+    Absolute,
+    /// Seconds since the previous packet.
+    Delta,
+}
+
+/// One packet-list row, as shown.
+#[derive(Clone, Debug)]
+pub struct Row {
+    pub number: u64,
+    pub time: String,
+    pub src: String,
+    pub dst: String,
+    pub protocol: String,
+    pub len: u32,
+    pub info: String,
+    pub kind: RowKind,
+    /// `1/3`, `2/3`, `3/3` for handshake segments.
+    pub badge: Option<&'static str>,
+}
+
+/// Rows described so far (cleared when it grows past a few screens).
+#[derive(Default)]
+pub struct RowCache {
+    rows: HashMap<(u32, TimeFormat), Row>,
+}
+
+impl RowCache {
+    const MAX: usize = 4096;
+
+    pub fn clear(&mut self) {
+        self.rows.clear();
+    }
+
+    pub fn get(&mut self, src: &Source, index: u32, time: TimeFormat) -> Row {
+        if self.rows.len() > Self::MAX {
+            self.rows.clear();
+        }
+        self.rows
+            .entry((index, time))
+            .or_insert_with(|| row(src, index, time))
+            .clone()
+    }
+}
+
+fn time_text(cap: &Capture, index: u32, fmt: TimeFormat) -> String {
+    let i = index as usize;
+    let ts = cap.record(i).map_or(0, |r| r.ts_ns);
+    match fmt {
+        TimeFormat::Relative => secs6(ts - cap.packets.first().map_or(0, |r| r.ts_ns)),
+        TimeFormat::Absolute => dissect::fmt::utc(ts)
+            .trim_end_matches(" UTC")
+            .chars()
+            .skip(11)
+            .take(15)
+            .collect(),
+        TimeFormat::Delta => {
+            let prev = i
+                .checked_sub(1)
+                .and_then(|p| cap.record(p))
+                .map_or(ts, |r| r.ts_ns);
+            secs6(ts - prev)
+        }
+    }
+}
+
+/// Describe row `index`.
+pub fn row(src: &Source, index: u32, time: TimeFormat) -> Row {
+    let cap = src.capture();
+    let i = index as usize;
+    let len = cap.record(i).map_or(0, |r| r.origlen);
+    let time = time_text(cap, index, time);
+    let number = u64::from(index) + 1;
+    match src {
+        Source::Capture(c) => {
+            let data = c.data(i);
+            let cols = dissect::columns(c.link_type(i), data, len, None);
+            let (sum, _) = dissect::summarize(c.link_type(i), data, len);
+            let kind = plain_kind(&sum, &cols.protocol);
+            Row {
+                number,
+                time,
+                src: cols.src,
+                dst: cols.dst,
+                protocol: cols.protocol,
+                len,
+                info: cols.info,
+                kind,
+                badge: None,
+            }
+        }
+        Source::Store(s) => {
+            let id = PacketId(index);
+            let cols = s.columns(id);
+            let role = s.analysis.tcp.role(id);
+            let badge = match role {
+                Role::Syn => Some("1/3"),
+                Role::SynAck => Some("2/3"),
+                Role::HandshakeAck => Some("3/3"),
+                _ => None,
+            };
+            let kind = store_kind(s, id, role, &cols.protocol, &cols.info);
+            Row {
+                number,
+                time,
+                src: cols.src,
+                dst: cols.dst,
+                protocol: cols.protocol,
+                len,
+                info: cols.info,
+                kind,
+                badge,
+            }
+        }
+    }
+}
+
+/// The colour of a row known only from its own bytes.
+fn plain_kind(sum: &dissect::Summary, protocol: &str) -> RowKind {
+    let f = sum.tcp_flags;
+    if sum.anomalies != 0 {
+        return RowKind::Warning;
+    }
+    if sum.protos.contains(Proto::Tcp) {
+        if f & tcp_flags::RST != 0 {
+            return RowKind::Reset;
+        }
+        if f & tcp_flags::SYN != 0 {
+            return RowKind::Handshake;
+        }
+        if f & tcp_flags::FIN != 0 {
+            return RowKind::Teardown;
+        }
+    }
+    match protocol {
+        "DNS" => RowKind::Dns,
+        _ => RowKind::Plain,
+    }
+}
+
+/// The colour of a row once the stream analysis has run.
+fn store_kind(s: &Store, id: PacketId, role: Role, protocol: &str, info: &str) -> RowKind {
+    match role {
+        Role::Syn | Role::SynAck | Role::HandshakeAck => return RowKind::Handshake,
+        Role::Refused | Role::Reset => return RowKind::Reset,
+        Role::Fin => return RowKind::Teardown,
+        Role::SynRetransmission | Role::SynAckRetransmission => return RowKind::Warning,
+        Role::Segment => {}
+    }
+    match protocol {
+        "Socket.IO" => return RowKind::SocketIo,
+        "Engine.IO" => return RowKind::EngineIo,
+        "WebSocket" => {
+            let up = &s.analysis.upper;
+            let op = up.frames_at(id.0).map(|(_, f)| f.opcode).last();
+            return match op {
+                Some(1) => RowKind::WsText,
+                Some(2) => RowKind::WsBinary,
+                _ => RowKind::WsControl,
+            };
+        }
+        "HTTP" if info.contains("[Upgrade:") || info.contains(" 101 ") => return RowKind::Upgrade,
+        "HTTP" => return RowKind::Http,
+        "DNS" => return RowKind::Dns,
+        _ => {}
+    }
+    let warn = s.summary(id).is_some_and(|x| x.anomalies != 0);
+    if warn || s.analysis.tcp.notes(id) != 0 {
+        return RowKind::Warning;
+    }
+    RowKind::Plain
+}

@@ -1,0 +1,169 @@
+//! The packet list: virtualized (only the visible rows are described), coloured
+//! by what each packet is in the story, with the handshake badge; the keyboard
+//! moves the selection and the list follows it.
+
+use egui::{Color32, Key, RichText};
+use egui_extras::{Column, TableBuilder};
+
+use super::model::{Row, RowCache, Source, TimeFormat};
+
+/// What the list needs from the window.
+pub struct ListState<'a> {
+    pub source: &'a Source,
+    /// The packets shown (indexes), or all when `None`.
+    pub shown: Option<&'a [u32]>,
+    pub selected: Option<u32>,
+    pub time: TimeFormat,
+    pub cache: &'a mut RowCache,
+    pub dark: bool,
+    /// Scroll so that the selection is visible (set after a keyboard move).
+    pub scroll_to_selected: bool,
+}
+
+/// Draw the list; returns the packet clicked, if any.
+pub fn packet_list_ui(ui: &mut egui::Ui, st: &mut ListState<'_>) -> Option<u32> {
+    let n = st.shown.map_or(st.source.len(), <[u32]>::len);
+    let row_h = ui.text_style_height(&egui::TextStyle::Body) + 4.0;
+    let mut clicked = None;
+    let pos_of = |st: &ListState<'_>, p: u32| match st.shown {
+        Some(v) => v.binary_search(&p).ok(),
+        None => Some(p as usize),
+    };
+    let mut table = TableBuilder::new(ui)
+        .id_salt("packet_list")
+        .striped(false)
+        .resizable(true)
+        .sense(egui::Sense::click())
+        .cell_layout(egui::Layout::left_to_right(egui::Align::Center))
+        .column(Column::initial(64.0).at_least(40.0))
+        .column(Column::initial(96.0).at_least(40.0))
+        .column(Column::initial(150.0).at_least(40.0).clip(true))
+        .column(Column::initial(150.0).at_least(40.0).clip(true))
+        .column(Column::initial(80.0).at_least(40.0))
+        .column(Column::initial(56.0).at_least(30.0))
+        .column(Column::remainder().clip(true))
+        .min_scrolled_height(0.0);
+    if st.scroll_to_selected {
+        if let Some(pos) = st.selected.and_then(|p| pos_of(st, p)) {
+            table = table.scroll_to_row(pos, None);
+        }
+        st.scroll_to_selected = false;
+    }
+    table
+        .header(row_h + 2.0, |mut h| {
+            for title in [
+                "No.",
+                "Time",
+                "Source",
+                "Destination",
+                "Protocol",
+                "Length",
+                "Info",
+            ] {
+                h.col(|ui| {
+                    ui.strong(title);
+                });
+            }
+        })
+        .body(|body| {
+            body.rows(row_h, n, |mut row| {
+                let pos = row.index();
+                let index = st.shown.map_or(pos as u32, |v| v[pos]);
+                let r: Row = st.cache.get(st.source, index, st.time);
+                let selected = st.selected == Some(index);
+                row.set_selected(selected);
+                let bg = r.kind.background(st.dark);
+                let text = |s: &str| {
+                    let t = RichText::new(s);
+                    if bg.is_some() && !selected {
+                        t.color(if st.dark {
+                            Color32::from_gray(230)
+                        } else {
+                            Color32::from_gray(20)
+                        })
+                    } else {
+                        t
+                    }
+                };
+                let cell = |ui: &mut egui::Ui, s: &str| {
+                    if let (Some(c), false) = (bg, selected) {
+                        ui.painter().rect_filled(
+                            ui.max_rect()
+                                .expand2(egui::vec2(ui.spacing().item_spacing.x, 1.0)),
+                            0.0,
+                            c,
+                        );
+                    }
+                    ui.add(egui::Label::new(text(s)).truncate().selectable(false));
+                };
+                row.col(|ui| cell(ui, &r.number.to_string()));
+                row.col(|ui| cell(ui, &r.time));
+                row.col(|ui| cell(ui, &r.src));
+                row.col(|ui| cell(ui, &r.dst));
+                row.col(|ui| cell(ui, &r.protocol));
+                row.col(|ui| cell(ui, &r.len.to_string()));
+                row.col(|ui| {
+                    if let (Some(c), false) = (bg, selected) {
+                        ui.painter().rect_filled(
+                            ui.max_rect()
+                                .expand2(egui::vec2(ui.spacing().item_spacing.x, 1.0)),
+                            0.0,
+                            c,
+                        );
+                    }
+                    if let Some(b) = r.badge {
+                        ui.label(
+                            RichText::new(b)
+                                .strong()
+                                .background_color(Color32::from_rgb(0x2e, 0x7d, 0x32))
+                                .color(Color32::WHITE),
+                        );
+                    }
+                    ui.add(egui::Label::new(text(&r.info)).truncate().selectable(false));
+                });
+                if row.response().clicked() {
+                    clicked = Some(index);
+                }
+            });
+        });
+    clicked
+}
+
+/// A keyboard move of the selection over `n` shown rows: the new position.
+pub fn key_move(ctx: &egui::Context, pos: Option<usize>, n: usize, page: usize) -> Option<usize> {
+    if n == 0 {
+        return None;
+    }
+    let last = n - 1;
+    let (down, up, pgdn, pgup, home, end) = ctx.input(|i| {
+        (
+            i.key_pressed(Key::ArrowDown),
+            i.key_pressed(Key::ArrowUp),
+            i.key_pressed(Key::PageDown),
+            i.key_pressed(Key::PageUp),
+            i.key_pressed(Key::Home),
+            i.key_pressed(Key::End),
+        )
+    });
+    let cur = pos.unwrap_or(0);
+    let next = if home {
+        0
+    } else if end {
+        last
+    } else if down {
+        if pos.is_none() {
+            0
+        } else {
+            (cur + 1).min(last)
+        }
+    } else if up {
+        cur.saturating_sub(1)
+    } else if pgdn {
+        (cur + page).min(last)
+    } else if pgup {
+        cur.saturating_sub(page)
+    } else {
+        return None;
+    };
+    Some(next)
+}

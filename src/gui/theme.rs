@@ -1,0 +1,106 @@
+//! Colours: one per OSI layer (the details tree, the bytes pane, the stack
+//! picture and the encapsulation bar share them), and the packet-list colours
+//! that tell the story at a glance, with the legend that explains them.
+
+use egui::Color32;
+
+use crate::dissect::Osi;
+
+/// The colour of an OSI layer, readable on light and dark backgrounds.
+pub fn osi_color(osi: Osi) -> Color32 {
+    match osi {
+        Osi::Physical => Color32::from_rgb(0x8c, 0x8c, 0x8c),
+        Osi::DataLink => Color32::from_rgb(0x4e, 0x8b, 0xd6),
+        Osi::Network => Color32::from_rgb(0x2f, 0xa5, 0x8a),
+        Osi::Transport => Color32::from_rgb(0xd9, 0x9a, 0x1e),
+        Osi::Session => Color32::from_rgb(0xa0, 0x6c, 0xd5),
+        Osi::Presentation => Color32::from_rgb(0xd5, 0x5c, 0x9a),
+        Osi::Application => Color32::from_rgb(0xd9, 0x4f, 0x3c),
+    }
+}
+
+/// What a packet-list row is, for its colour.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum RowKind {
+    Plain,
+    /// SYN, SYN-ACK, or the ACK that completes the handshake.
+    Handshake,
+    /// RST, or a refused connection.
+    Reset,
+    /// FIN segments.
+    Teardown,
+    /// The HTTP Upgrade request and its `101`.
+    Upgrade,
+    Http,
+    WsText,
+    WsBinary,
+    WsControl,
+    EngineIo,
+    SocketIo,
+    Dns,
+    /// A segment with a warning (retransmission, malformed...).
+    Warning,
+}
+
+impl RowKind {
+    pub const ALL: [RowKind; 12] = [
+        RowKind::Handshake,
+        RowKind::Reset,
+        RowKind::Teardown,
+        RowKind::Upgrade,
+        RowKind::Http,
+        RowKind::WsText,
+        RowKind::WsBinary,
+        RowKind::WsControl,
+        RowKind::EngineIo,
+        RowKind::SocketIo,
+        RowKind::Dns,
+        RowKind::Warning,
+    ];
+
+    /// Row background; a light tint in light mode, a dark one in dark mode.
+    pub fn background(self, dark: bool) -> Option<Color32> {
+        let (r, g, b) = match self {
+            RowKind::Plain => return None,
+            RowKind::Handshake => (0x9b, 0xd7, 0x73),
+            RowKind::Reset => (0xe0, 0x5a, 0x4f),
+            RowKind::Teardown => (0xa9, 0xa9, 0xa9),
+            RowKind::Upgrade => (0xf2, 0xc1, 0x3d),
+            RowKind::Http => (0x9f, 0xcf, 0xf5),
+            RowKind::WsText => (0xb9, 0x9c, 0xf0),
+            RowKind::WsBinary => (0x7f, 0x8d, 0xe8),
+            RowKind::WsControl => (0xc7, 0xc7, 0xe0),
+            RowKind::EngineIo => (0x7f, 0xd6, 0xd0),
+            RowKind::SocketIo => (0x4f, 0xc3, 0x9a),
+            RowKind::Dns => (0xd8, 0xe6, 0xa6),
+            RowKind::Warning => (0x30, 0x30, 0x30),
+        };
+        Some(if dark {
+            Color32::from_rgb(r / 3, g / 3, b / 3)
+        } else {
+            Color32::from_rgb(
+                255 - (255 - r) / 2,
+                255 - (255 - g) / 2,
+                255 - (255 - b) / 2,
+            )
+        })
+    }
+
+    pub fn legend(self) -> &'static str {
+        match self {
+            RowKind::Plain => "other",
+            RowKind::Handshake => "TCP three-way handshake (1/3 SYN, 2/3 SYN-ACK, 3/3 ACK)",
+            RowKind::Reset => "reset or refused connection",
+            RowKind::Teardown => "connection teardown (FIN)",
+            RowKind::Upgrade => "HTTP Upgrade request and its 101 Switching Protocols",
+            RowKind::Http => "HTTP",
+            RowKind::WsText => "WebSocket text",
+            RowKind::WsBinary => "WebSocket binary",
+            RowKind::WsControl => "WebSocket control (ping, pong, close)",
+            RowKind::EngineIo => "Engine.IO (open, ping, pong, upgrade…)",
+            RowKind::SocketIo => "Socket.IO event or ack",
+            RowKind::Dns => "DNS",
+            RowKind::Warning => "warning (retransmission, malformed…)",
+        }
+    }
+}

@@ -1,0 +1,405 @@
+//! Conversations and what happened on them: the list of TCP conversations and
+//! Engine.IO sessions, the ladder (sequence) diagram of one conversation, its
+//! Messages view read like a chat, and Follow Stream. The data comes from the
+//! library ([`crate::story`]); this file only draws it.
+
+use egui::{Align2, Color32, FontId, RichText, Sense, Stroke};
+
+use crate::store::Store;
+use crate::story::{self, Ladder, Phase};
+
+/// What a click here asks the window for.
+pub enum ConvAction {
+    SelectPacket(u32),
+    ApplyFilter(String),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum Tab {
+    #[default]
+    List,
+    Ladder,
+    Messages,
+    Follow,
+}
+
+/// Most bytes Follow Stream shows.
+const FOLLOW_MAX: usize = 4 << 20;
+
+/// Follow Stream of one conversation, as text: (conversation, note, chunks).
+type Follow = (u32, String, Vec<(bool, String)>);
+
+#[derive(Default)]
+pub struct ConvViews {
+    pub open: bool,
+    pub tab: Tab,
+    pub conversation: Option<u32>,
+    pub session: Option<u32>,
+    /// The ladder of `conversation`, built once per selection.
+    ladder: Option<(u32, Ladder)>,
+    follow: Option<Follow>,
+}
+
+pub fn phase_color(p: Phase, dark: bool) -> Color32 {
+    let c = match p {
+        Phase::TcpHandshake => Color32::from_rgb(0x9b, 0xd7, 0x73),
+        Phase::Upgrade => Color32::from_rgb(0xf2, 0xc1, 0x3d),
+        Phase::Http => Color32::from_rgb(0x9f, 0xcf, 0xf5),
+        Phase::WebSocket => Color32::from_rgb(0xb9, 0x9c, 0xf0),
+        Phase::SocketIo => Color32::from_rgb(0x4f, 0xc3, 0x9a),
+        Phase::Data => Color32::from_gray(0xb0),
+        Phase::Teardown => Color32::from_rgb(0xa9, 0xa9, 0xa9),
+    };
+    c.gamma_multiply(if dark { 0.25 } else { 0.35 })
+}
+
+pub fn phase_name(p: Phase) -> &'static str {
+    match p {
+        Phase::TcpHandshake => "TCP handshake",
+        Phase::Upgrade => "HTTP Upgrade",
+        Phase::Http => "HTTP",
+        Phase::WebSocket => "WebSocket",
+        Phase::SocketIo => "Engine.IO / Socket.IO",
+        Phase::Data => "data",
+        Phase::Teardown => "teardown",
+    }
+}
+
+impl ConvViews {
+    pub fn ui(&mut self, ui: &mut egui::Ui, store: &Store) -> Option<ConvAction> {
+        let mut action = None;
+        ui.horizontal(|ui| {
+            for (t, name) in [
+                (Tab::List, "Conversations"),
+                (Tab::Ladder, "Ladder"),
+                (Tab::Messages, "Messages"),
+                (Tab::Follow, "Follow Stream"),
+            ] {
+                if ui.selectable_label(self.tab == t, name).clicked() {
+                    self.tab = t;
+                }
+            }
+        });
+        ui.separator();
+        match self.tab {
+            Tab::List => action = self.list_ui(ui, store),
+            Tab::Ladder => action = self.ladder_ui(ui, store),
+            Tab::Messages => action = self.messages_ui(ui, store),
+            Tab::Follow => self.follow_ui(ui, store),
+        }
+        action
+    }
+
+    fn select(&mut self, c: u32) {
+        self.conversation = Some(c);
+        self.session = None;
+        self.ladder = None;
+        self.follow = None;
+    }
+
+    fn list_ui(&mut self, ui: &mut egui::Ui, store: &Store) -> Option<ConvAction> {
+        let mut action = None;
+        let rows = story::conversations(store);
+        let sessions = story::sessions(store);
+        egui::ScrollArea::vertical()
+            .id_salt("conv_list")
+            .auto_shrink([false, false])
+            .show(ui, |ui| {
+                if !sessions.is_empty() {
+                    ui.strong("Engine.IO sessions");
+                    for (i, s) in sessions.iter().enumerate() {
+                        let text = format!(
+                            "{}  v{}  streams {:?}  {}  {} packets",
+                            s.sid.as_deref().unwrap_or("(sid not seen)"),
+                            s.version,
+                            s.conversations,
+                            s.transports.join("+"),
+                            s.packets
+                        );
+                        let r = ui.selectable_label(self.session == Some(i as u32), text);
+                        if r.clicked() {
+                            self.session = Some(i as u32);
+                            self.conversation = None;
+                            self.tab = Tab::Messages;
+                        }
+                        for h in &s.health {
+                            ui.label(
+                                RichText::new(format!("   ⚠ {h}"))
+                                    .color(Color32::from_rgb(0xd9, 0x7a, 0x00)),
+                            );
+                        }
+                    }
+                    ui.separator();
+                }
+                ui.strong(format!("TCP conversations ({})", rows.len()));
+                egui::Grid::new("conv_grid")
+                    .striped(true)
+                    .num_columns(7)
+                    .show(ui, |ui| {
+                        for h in [
+                            "#",
+                            "Client → Server",
+                            "Handshake",
+                            "Packets",
+                            "Bytes",
+                            "Duration",
+                            "Carries",
+                        ] {
+                            ui.strong(h);
+                        }
+                        ui.end_row();
+                        for r in rows.iter().take(100_000) {
+                            let sel = self.conversation == Some(r.id);
+                            if ui.selectable_label(sel, r.id.to_string()).clicked() {
+                                self.select(r.id);
+                                self.tab = Tab::Ladder;
+                            }
+                            let resp =
+                                ui.selectable_label(sel, format!("{} → {}", r.client, r.server));
+                            if resp.clicked() {
+                                self.select(r.id);
+                                self.tab = Tab::Ladder;
+                            }
+                            resp.context_menu(|ui| {
+                                if ui.button("Apply as filter").clicked() {
+                                    action = Some(ConvAction::ApplyFilter(
+                                        story::conversation_filter(store, r.id),
+                                    ));
+                                    ui.close();
+                                }
+                                if ui.button("Go to first packet").clicked() {
+                                    action = Some(ConvAction::SelectPacket(r.first_packet));
+                                    ui.close();
+                                }
+                            });
+                            let rtt = r
+                                .initial_rtt_ms
+                                .map_or(String::new(), |ms| format!(" ({ms:.3} ms)"));
+                            ui.label(format!("{}{rtt}", r.handshake));
+                            ui.label(r.packets.to_string());
+                            ui.label(r.bytes.to_string());
+                            ui.label(format!("{:.3} s", r.duration_s));
+                            ui.label(r.tags.join(", "));
+                            ui.end_row();
+                        }
+                    });
+            });
+        action
+    }
+
+    fn ladder_ui(&mut self, ui: &mut egui::Ui, store: &Store) -> Option<ConvAction> {
+        let Some(c) = self.conversation else {
+            ui.label("Pick a conversation in the Conversations tab.");
+            return None;
+        };
+        if self.ladder.as_ref().is_none_or(|(x, _)| *x != c) {
+            self.ladder = Some((c, story::ladder(store, c)));
+        }
+        let (_, ladder) = self.ladder.as_ref()?;
+        let mut action = None;
+        let dark = ui.visuals().dark_mode;
+        ui.horizontal(|ui| {
+            ui.strong(format!(
+                "Stream {c}: {}  ⇄  {}",
+                ladder.client, ladder.server
+            ));
+            if ui
+                .small_button("Filter")
+                .on_hover_text("Apply as filter")
+                .clicked()
+            {
+                action = Some(ConvAction::ApplyFilter(story::conversation_filter(
+                    store, c,
+                )));
+            }
+        });
+        ui.horizontal_wrapped(|ui| {
+            for p in &ladder.phases {
+                let (r, _) = ui.allocate_exact_size(egui::vec2(12.0, 12.0), Sense::hover());
+                ui.painter()
+                    .rect_filled(r, 2.0, phase_color(p.phase, dark).gamma_multiply(2.5));
+                ui.label(RichText::new(phase_name(p.phase)).small());
+            }
+        });
+        let row_h = 26.0;
+        let text_color = ui.visuals().text_color();
+        egui::ScrollArea::vertical()
+            .id_salt("ladder")
+            .auto_shrink([false, false])
+            .show_rows(ui, row_h, ladder.arrows.len(), |ui, range| {
+                let w = ui.available_width().max(300.0);
+                let (left, right) = (90.0, w - 40.0);
+                for i in range {
+                    let a = &ladder.arrows[i];
+                    let (rect, resp) = ui.allocate_exact_size(egui::vec2(w, row_h), Sense::click());
+                    let arrow_text = format!("#{}  {}", a.packet + 1, a.label);
+                    // Painted, so tell AccessKit (screen readers, UI tests) what it says.
+                    resp.widget_info(|| {
+                        egui::WidgetInfo::labeled(egui::Role::Button, true, arrow_text.clone())
+                    });
+                    let p = ui.painter();
+                    p.rect_filled(rect, 0.0, phase_color(a.phase, dark));
+                    let lx = rect.left() + left;
+                    let rx = rect.left() + right;
+                    let stroke = Stroke::new(1.0, text_color.gamma_multiply(0.5));
+                    p.line_segment(
+                        [egui::pos2(lx, rect.top()), egui::pos2(lx, rect.bottom())],
+                        stroke,
+                    );
+                    p.line_segment(
+                        [egui::pos2(rx, rect.top()), egui::pos2(rx, rect.bottom())],
+                        stroke,
+                    );
+                    let y = rect.bottom() - 6.0;
+                    let (from, to) = if a.from_client { (lx, rx) } else { (rx, lx) };
+                    let hover = resp.hovered();
+                    let color = if hover {
+                        Color32::from_rgb(0xff, 0xa0, 0x00)
+                    } else {
+                        text_color
+                    };
+                    p.arrow(
+                        egui::pos2(from, y),
+                        egui::vec2(to - from, 0.0),
+                        Stroke::new(1.5, color),
+                    );
+                    p.text(
+                        egui::pos2(rect.left() + 4.0, rect.center().y),
+                        Align2::LEFT_CENTER,
+                        format!("{:.6}", a.rel_s),
+                        FontId::monospace(11.0),
+                        text_color.gamma_multiply(0.7),
+                    );
+                    p.text(
+                        egui::pos2((lx + rx) / 2.0, rect.top() + 9.0),
+                        Align2::CENTER_CENTER,
+                        arrow_text,
+                        FontId::proportional(12.5),
+                        color,
+                    );
+                    if resp.clicked() {
+                        action = Some(ConvAction::SelectPacket(a.packet));
+                    }
+                }
+            });
+        action
+    }
+
+    fn messages_ui(&mut self, ui: &mut egui::Ui, store: &Store) -> Option<ConvAction> {
+        if self.conversation.is_none() && self.session.is_none() {
+            ui.label("Pick a conversation or an Engine.IO session in the Conversations tab.");
+            return None;
+        }
+        let lines = story::transcript(store, self.conversation, self.session);
+        let mut action = None;
+        let dark = ui.visuals().dark_mode;
+        egui::ScrollArea::vertical()
+            .id_salt("messages")
+            .auto_shrink([false, false])
+            .show(ui, |ui| {
+                let w = ui.available_width();
+                for l in &lines {
+                    let layout = if l.from_client {
+                        egui::Layout::left_to_right(egui::Align::TOP)
+                    } else {
+                        egui::Layout::right_to_left(egui::Align::TOP)
+                    };
+                    ui.allocate_ui_with_layout(egui::vec2(w, 0.0), layout, |ui| {
+                        let fill = match (l.from_client, dark) {
+                            (true, true) => Color32::from_rgb(0x23, 0x3d, 0x5c),
+                            (true, false) => Color32::from_rgb(0xd6, 0xe8, 0xff),
+                            (false, true) => Color32::from_rgb(0x2b, 0x4a, 0x32),
+                            (false, false) => Color32::from_rgb(0xdc, 0xf5, 0xdf),
+                        };
+                        let r = egui::Frame::new()
+                            .fill(fill)
+                            .corner_radius(6.0)
+                            .inner_margin(6.0)
+                            .show(ui, |ui| {
+                                ui.set_max_width(w * 0.75);
+                                ui.label(
+                                    RichText::new(format!(
+                                        "{} · {:.6} s · #{}",
+                                        l.who,
+                                        l.rel_s,
+                                        l.packet + 1
+                                    ))
+                                    .small()
+                                    .weak(),
+                                );
+                                ui.label(&l.text);
+                                if l.unanswered {
+                                    ui.colored_label(
+                                        Color32::from_rgb(0xd9, 0x7a, 0x00),
+                                        "no acknowledgement seen",
+                                    );
+                                }
+                            })
+                            .response
+                            .interact(Sense::click());
+                        if r.clicked() {
+                            action = Some(ConvAction::SelectPacket(l.packet));
+                        }
+                    });
+                }
+            });
+        action
+    }
+
+    fn follow_ui(&mut self, ui: &mut egui::Ui, store: &Store) {
+        let Some(c) = self.conversation else {
+            ui.label("Pick a conversation in the Conversations tab.");
+            return;
+        };
+        if self.follow.as_ref().is_none_or(|(x, _, _)| *x != c) {
+            let f = story::follow_stream(store, c, FOLLOW_MAX);
+            let chunks = f
+                .chunks
+                .iter()
+                .map(|(client, bytes)| (*client, printable(bytes)))
+                .collect();
+            let note = if f.truncated {
+                format!("first {} MiB shown", FOLLOW_MAX >> 20)
+            } else {
+                String::new()
+            };
+            self.follow = Some((c, note, chunks));
+        }
+        let Some((_, note, chunks)) = &self.follow else {
+            return;
+        };
+        ui.horizontal(|ui| {
+            ui.label(RichText::new("client → server").color(Color32::from_rgb(0xe0, 0x6c, 0x60)));
+            ui.label(RichText::new("server → client").color(Color32::from_rgb(0x60, 0x9c, 0xe0)));
+            if !note.is_empty() {
+                ui.label(RichText::new(note).weak());
+            }
+        });
+        egui::ScrollArea::vertical()
+            .id_salt("follow")
+            .auto_shrink([false, false])
+            .show(ui, |ui| {
+                for (client, text) in chunks {
+                    let color = if *client {
+                        Color32::from_rgb(0xe0, 0x6c, 0x60)
+                    } else {
+                        Color32::from_rgb(0x60, 0x9c, 0xe0)
+                    };
+                    ui.label(RichText::new(text).monospace().color(color));
+                }
+            });
+    }
+}
+
+/// Bytes as text, non-printables as `.` (Wireshark's ASCII view).
+fn printable(b: &[u8]) -> String {
+    b.iter()
+        .map(|&c| {
+            if c == b'\n' || c == b'\r' || c == b'\t' || (0x20..0x7f).contains(&c) {
+                c as char
+            } else {
+                '.'
+            }
+        })
+        .collect()
+}

@@ -1,0 +1,126 @@
+//! The window as a user drives it, headless (egui_kittest: clicks by label,
+//! reads the AccessKit tree; no GPU, no X server).
+#![cfg(feature = "gui")]
+
+use std::path::{Path, PathBuf};
+
+use egui::Role;
+use egui_kittest::kittest::Queryable;
+use egui_kittest::Harness;
+use layerscope::gui::app::App;
+use layerscope::gui::loader::Input;
+use layerscope::gui::settings::Settings;
+
+fn sample(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("samples")
+        .join(name)
+}
+
+/// The window on `name`, loaded (no settings file is read or written).
+fn harness(name: &str) -> Harness<'static, App> {
+    let mut app = App::new(Settings::default(), None);
+    let ctx = egui::Context::default();
+    app.open(Input::File(sample(name)), &ctx);
+    app.wait_loaded();
+    let mut h = Harness::builder()
+        .with_size(egui::vec2(1280.0, 800.0))
+        .build_ui_state(|ui, app: &mut App| app.ui(ui), app);
+    h.run_steps(4);
+    h
+}
+
+#[test]
+fn the_sample_opens_with_its_handshake_visible() {
+    let h = harness("socketio-chat.pcap");
+    assert!(h.state().store().is_some());
+    // The status bar counts the packets; the handshake badges are shown.
+    h.get_by_label_contains("Packets: 58");
+    assert!(h.query_all_by_label("1/3").count() >= 1);
+    // Only the rows on screen are built: 3 of the 4 SYNs are in the first 15 rows.
+    assert_eq!(h.query_all_by_label_contains("[SYN] Seq=0").count(), 3);
+    // The first packet is selected at load, its layers shown by OSI layer.
+    assert_eq!(h.state().selected_index(), Some(0));
+    assert_eq!(h.query_all_by_label_contains("5 Session").count(), 2);
+    h.get_by_label("Role of this segment: handshake 1/3");
+}
+
+#[test]
+fn clicking_a_row_shows_the_socketio_layers_and_a_field_selects_its_bytes() {
+    let mut h = harness("socketio-chat.pcap");
+    // Scroll the list to packet 41 with the keyboard, then click its row.
+    for _ in 0..40 {
+        h.key_press(egui::Key::ArrowDown);
+        h.run_steps(1);
+    }
+    assert_eq!(h.state().selected_index(), Some(40));
+    h.run_steps(2);
+    // The row (in the list, at the top of the window), not the tree's layer title.
+    let row = h
+        .get_all_by_label_contains("Socket.IO EVENT / \"chat message\" [\"hi\"]")
+        .min_by(|a, b| a.rect().top().total_cmp(&b.rect().top()))
+        .expect("the row");
+    row.click();
+    h.run_steps(2);
+    assert_eq!(h.state().selected_index(), Some(40));
+    // Layer 7 in the tree and in the OSI stack.
+    assert_eq!(h.query_all_by_label_contains("7 Application").count(), 2);
+    h.get_by_label("Event: chat message");
+    // Clicking the opcode selects its byte: the first byte of the frame.
+    h.get_by_label("Opcode: Text (1)").click();
+    h.run_steps(2);
+    assert_eq!(h.state().selected_range(), Some([66, 67]));
+}
+
+#[test]
+fn a_typed_filter_shows_only_the_matching_rows() {
+    let mut h = harness("socketio-chat.pcap");
+    let input = h.get_by_role(Role::TextInput);
+    input.focus();
+    input.type_text("socketio.event == \"chat message\"");
+    h.run_steps(1);
+    h.key_press(egui::Key::Enter);
+    h.run_steps(2);
+    let store = h.state().store().cloned().expect("loaded");
+    let ctx = h.ctx.clone();
+    h.state_mut().filter.wait(&store, &ctx);
+    h.run_steps(2);
+    assert_eq!(h.state().filter.shown(), Some(&[40u32, 42][..]));
+    h.get_by_label_contains("Displayed: 2");
+    // A bad filter says why, in words.
+    h.state_mut().filter.set("tcp.prot == 1");
+    h.run_steps(2);
+    h.get_by_label_contains("not a known field");
+}
+
+#[test]
+fn a_conversation_shows_its_ladder_and_an_arrow_selects_its_packet() {
+    let mut h = harness("socketio-chat.pcap");
+    h.state_mut().views.open = true;
+    h.run_steps(2);
+    h.get_by_label_contains("127.0.0.1:46262 → 127.0.0.1:18300")
+        .click();
+    h.run_steps(3);
+    h.get_by_label_contains("SYN Seq=0");
+    h.get_by_label_contains("101 Switching Protocols");
+    let event = h.get_by_label_contains("Socket.IO EVENT \"chat message\" [\"hi\"]");
+    event.click();
+    h.run_steps(2);
+    assert_eq!(h.state().selected_index(), Some(40));
+}
+
+#[test]
+fn a_file_that_is_not_a_capture_shows_the_reason() {
+    let dir = std::env::temp_dir().join(format!("layerscope-gui-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let bad = dir.join("page.html");
+    std::fs::write(&bad, "<!DOCTYPE html><html></html>").unwrap();
+    let mut app = App::new(Settings::default(), None);
+    app.open(Input::File(bad), &egui::Context::default());
+    app.wait_loaded();
+    let mut h = Harness::builder().build_ui_state(|ui, app: &mut App| app.ui(ui), app);
+    h.run_steps(2);
+    h.get_by_label("This file could not be opened");
+    h.get_by_label_contains("not a pcap or pcapng file");
+    let _ = std::fs::remove_dir_all(dir);
+}
