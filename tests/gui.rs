@@ -97,7 +97,8 @@ fn a_typed_filter_shows_only_the_matching_rows() {
 fn a_conversation_shows_its_ladder_and_an_arrow_selects_its_packet() {
     let mut h = harness("socketio-chat.pcap");
     h.state_mut().views.open = true;
-    h.run_steps(2);
+    // A new window takes a few frames to size and fade in.
+    h.run_steps(6);
     h.get_by_label_contains("127.0.0.1:46262 → 127.0.0.1:18300")
         .click();
     h.run_steps(3);

@@ -123,6 +123,8 @@ pub struct HttpMessage {
     pub end_packet: Option<u32>,
     /// For a response: the request it answers (index into the message list).
     pub answers: Option<u32>,
+    /// For a request: the response that answered it.
+    pub answered_by: Option<u32>,
 }
 
 impl HttpMessage {
@@ -269,6 +271,8 @@ pub struct HttpAnalysis {
     pub engineio_targets: std::collections::HashMap<u32, Box<str>>,
     /// Engine.IO bodies completed and not yet taken by [`Self::take_bodies`].
     bodies: Vec<KeptBody>,
+    /// (request or response message, handshake), sorted by message.
+    ws_by_message: Vec<(u32, u32)>,
 }
 
 impl HttpAnalysis {
@@ -279,6 +283,10 @@ impl HttpAnalysis {
             .map(|(i, m)| (m.end_packet.unwrap_or(m.head_packets.1), i as u32))
             .collect();
         self.shown_at.sort_unstable();
+        self.ws_by_message = (self.websockets.iter().enumerate())
+            .flat_map(|(i, w)| [(w.request, i as u32), (w.response, i as u32)])
+            .collect();
+        self.ws_by_message.sort_unstable();
     }
 
     /// The messages packet `packet` shows (usually none or one).
@@ -292,9 +300,11 @@ impl HttpAnalysis {
 
     /// The WebSocket handshake a message belongs to, if any.
     pub fn websocket_of(&self, message: u32) -> Option<&WsHandshake> {
-        self.websockets
-            .iter()
-            .find(|w| w.request == message || w.response == message)
+        let at = self
+            .ws_by_message
+            .binary_search_by_key(&message, |&(m, _)| m);
+        let (_, w) = self.ws_by_message.get(at.ok()?)?;
+        self.websockets.get(*w as usize)
     }
 
     /// The Info text of a message: its first line, with the upgrade story.
@@ -375,7 +385,8 @@ impl HttpAnalysis {
                 frame(self.messages[req as usize].head_packets.1),
             ));
         }
-        if let Some(resp) = self.messages.iter().find(|r| r.answers == Some(message)) {
+        let response = m.answered_by.and_then(|r| self.messages.get(r as usize));
+        if let Some(resp) = response {
             l.fields.push(f(
                 "http.response_in",
                 "Response in frame",
@@ -606,6 +617,7 @@ impl HttpAnalysis {
             body_len: 0,
             end_packet: None,
             answers: None,
+            answered_by: None,
         };
         if side == 0 {
             c.pending.push_back(idx);
@@ -624,9 +636,11 @@ impl HttpAnalysis {
             }
         } else if !(100..=199).contains(&code) || code == 101 {
             m.answers = c.pending.pop_front();
-            let asked = m.answers.and_then(|r| self.messages.get(r as usize));
-            if asked.is_some_and(|r| r.flags & flag::ENGINEIO != 0) {
-                m.flags |= flag::ENGINEIO;
+            if let Some(r) = m.answers.and_then(|r| self.messages.get_mut(r as usize)) {
+                r.answered_by = Some(idx);
+                if r.flags & flag::ENGINEIO != 0 {
+                    m.flags |= flag::ENGINEIO;
+                }
             }
         }
         let state = self.body_state(&m, h, c);

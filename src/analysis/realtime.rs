@@ -39,6 +39,8 @@ pub struct EioRecord {
     pub packet: u32,
     /// The TCP conversation.
     pub conversation: u32,
+    /// The Socket.IO packet it carries (index into `socketio`), if any.
+    pub socketio: Option<u32>,
 }
 
 /// One Socket.IO packet.
@@ -49,9 +51,9 @@ pub struct SioRecord {
     pub kind: SioType,
     pub nsp: u16,
     pub ack_id: Option<u64>,
-    /// Binary attachments announced, and the Engine.IO packets that carried them.
+    /// Binary attachments announced (the Engine.IO packets that carried them:
+    /// [`Realtime::attached`]).
     pub attachments: u32,
-    pub attached: Vec<u32>,
     /// For an emit that asked for an ack: the ACK packet (index into `socketio`).
     pub answered_by: Option<u32>,
     /// For an ACK: the emit it answers.
@@ -108,8 +110,9 @@ pub struct Realtime {
     waiting: HashMap<(u32, bool), (u32, u32)>,
     /// (packet, eio record) for the packet that completed each carrier.
     eio_at: Vec<(u32, u32)>,
-    /// Per Engine.IO record, its Socket.IO record (u32::MAX for none).
-    sio_of: Vec<u32>,
+    /// (Socket.IO record, Engine.IO packet of one of its binary attachments),
+    /// sorted at the end of the pass.
+    attached: Vec<(u32, u32)>,
 }
 
 impl Realtime {
@@ -258,9 +261,9 @@ impl Realtime {
                 from_client,
                 packet,
                 conversation: conv,
+                socketio: None,
             });
             self.eio_at.push((packet, idx));
-            self.sio_of.push(u32::MAX);
         }
         if p.kind != PacketType::Message {
             return;
@@ -283,9 +286,7 @@ impl Realtime {
             return;
         };
         if records {
-            if let Some(r) = self.socketio.get_mut(owner as usize) {
-                r.attached.push(eio_idx);
-            }
+            self.attached.push((owner, eio_idx));
         }
         if left <= 1 {
             self.waiting.remove(&(s, from_client));
@@ -357,8 +358,8 @@ impl Realtime {
                 r.answered_by = Some(idx);
             }
         }
-        if let Some(x) = self.sio_of.get_mut(eio_idx as usize) {
-            *x = idx;
+        if let Some(x) = self.eio.get_mut(eio_idx as usize) {
+            x.socketio = Some(idx);
         }
         self.socketio.push(SioRecord {
             eio: eio_idx,
@@ -366,7 +367,6 @@ impl Realtime {
             nsp,
             ack_id: p.ack_id,
             attachments: p.attachments,
-            attached: Vec::new(),
             answered_by: None,
             answers,
         });
@@ -376,6 +376,17 @@ impl Realtime {
     pub fn finish(&mut self, _ws: &[WsMessage]) {
         self.counts.unanswered_acks = self.acks.unanswered().len() as u64;
         self.eio_at.sort_unstable();
+        self.attached.sort_unstable();
+    }
+
+    /// The Engine.IO packets that carried the binary attachments of Socket.IO
+    /// record `s`, in order.
+    pub fn attached(&self, s: u32) -> impl Iterator<Item = u32> + '_ {
+        let start = self.attached.partition_point(|&(x, _)| x < s);
+        self.attached[start..]
+            .iter()
+            .take_while(move |&&(x, _)| x == s)
+            .map(|&(_, e)| e)
     }
 
     /// Check each session's heartbeat against its announced interval and timeout
@@ -413,7 +424,7 @@ impl Realtime {
 
     /// The Socket.IO packet an Engine.IO packet carries.
     pub fn socketio_of(&self, eio_idx: u32) -> Option<(u32, &SioRecord)> {
-        let s = *self.sio_of.get(eio_idx as usize)?;
+        let s = self.eio.get(eio_idx as usize)?.socketio?;
         Some((s, self.socketio.get(s as usize)?))
     }
 

@@ -35,19 +35,19 @@ pub struct Payloads {
     bytes: Vec<u8>,
 }
 
-/// Where one payload sits in [`Payloads`].
+/// Where one payload sits in [`Payloads`] (under 4 GiB: the arena is capped).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 pub struct PayloadRef {
-    pub start: u64,
+    pub start: u32,
     pub len: u32,
 }
 
 impl Payloads {
     fn keep(&mut self, data: &[u8]) -> Option<PayloadRef> {
-        if self.bytes.len() + data.len() > MAX_KEPT_PAYLOADS || data.len() > u32::MAX as usize {
+        if self.bytes.len() + data.len() > MAX_KEPT_PAYLOADS {
             return None;
         }
-        let start = self.bytes.len() as u64;
+        let start = self.bytes.len() as u32;
         self.bytes.extend_from_slice(data);
         Some(PayloadRef {
             start,
@@ -56,7 +56,7 @@ impl Payloads {
     }
 
     pub fn get(&self, r: PayloadRef) -> Option<&[u8]> {
-        let s = usize::try_from(r.start).ok()?;
+        let s = r.start as usize;
         self.bytes.get(s..s + r.len as usize)
     }
 
@@ -104,26 +104,39 @@ pub struct WsFrame {
     pub warnings: u32,
 }
 
-/// A WebSocket message: one data message (its fragments joined) or one control
-/// frame; the parser's record (opcode, frames, packets, lengths, close, warnings)
-/// plus where it belongs and its kept payload.
+/// A WebSocket message as stored for every message: one data message (its
+/// fragments joined) or one control frame. Kept small (a capture can hold
+/// millions); the payload is in the arena when it took work to decode, and the
+/// close code and reason are read from it when shown (`Store::ws_close`).
 #[derive(Clone, Debug, Serialize)]
 pub struct WsMessage {
     pub connection: u32,
-    pub from_client: bool,
-    #[serde(flatten)]
-    pub record: ws::MessageRecord,
+    /// Its first frame (index into `ws_frames`); the others follow, with control
+    /// frames of the same direction possibly interleaved.
+    pub first_frame: u32,
+    pub frames: u32,
+    pub first_packet: u32,
+    pub last_packet: u32,
+    /// Payload bytes on the wire (compressed when `compressed`).
+    pub wire_len: u64,
+    /// Decoded length.
+    pub len: u64,
     /// The decoded payload, if kept.
     pub payload: Option<PayloadRef>,
     /// For a pong: the ping it answers.
     pub answers: Option<u32>,
-}
-
-impl std::ops::Deref for WsMessage {
-    type Target = ws::MessageRecord;
-    fn deref(&self) -> &ws::MessageRecord {
-        &self.record
-    }
+    /// `websocket::warn` bits.
+    pub warnings: u16,
+    /// The first frame's opcode.
+    pub opcode: u8,
+    pub from_client: bool,
+    pub compressed: bool,
+    /// Over the 16 MiB cap: the payload is a prefix.
+    pub truncated: bool,
+    /// Some of it was not captured.
+    pub incomplete: bool,
+    /// For text messages and close reasons.
+    pub utf8_valid: Option<bool>,
 }
 
 /// WebSocket counters, kept in both [`Keep`] modes: every frame (several in one
@@ -184,8 +197,6 @@ pub struct Upper {
     pings: ws::PingTracker,
     /// (packet, frame) for every packet a frame has bytes in, sorted at the end.
     frames_at: Vec<(u32, u32)>,
-    /// (packet, message) for the packet that completed each message.
-    messages_at: Vec<(u32, u32)>,
     /// Frames not yet given their message: (frame, the message's index in its direction).
     open_frames: Vec<(u32, u32)>,
 }
@@ -209,7 +220,6 @@ impl Upper {
             realtime: Realtime::default(),
             pings: ws::PingTracker::default(),
             frames_at: Vec::new(),
-            messages_at: Vec::new(),
             open_frames: Vec::new(),
         }
     }
@@ -223,7 +233,6 @@ impl Upper {
         self.http.finish();
         self.frames_at.sort_unstable();
         self.frames_at.dedup();
-        self.messages_at.sort_unstable();
         self.payloads.shrink();
         self.realtime.finish(&self.ws_messages);
     }
@@ -239,23 +248,36 @@ impl Upper {
 
     /// The messages packet `p` completed.
     pub fn messages_at(&self, p: u32) -> impl Iterator<Item = (u32, &WsMessage)> {
-        let start = self.messages_at.partition_point(|&(q, _)| q < p);
-        self.messages_at[start..]
-            .iter()
-            .take_while(move |&&(q, _)| q == p)
-            .filter_map(|&(_, m)| Some((m, self.ws_messages.get(m as usize)?)))
+        // A message completes in the packet of its last frame: found through the
+        // frames, so no second per-packet index is kept.
+        let mut last = None;
+        self.frames_at(p).filter_map(move |(_, f)| {
+            let m = self.ws_messages.get(f.message as usize)?;
+            (m.last_packet == p && last != Some(f.message)).then(|| {
+                last = Some(f.message);
+                (f.message, m)
+            })
+        })
     }
 
     /// The frames of message `m`, in order.
     pub fn frames_of(&self, m: u32) -> impl Iterator<Item = (u32, &WsFrame)> {
-        self.ws_frames
-            .iter()
-            .enumerate()
-            .filter(move |(_, f)| f.message == m)
-            .map(|(i, f)| (i as u32, f))
+        let msg = self.ws_messages.get(m as usize);
+        let (first, n) = msg.map_or((u32::MAX, 0), |x| (x.first_frame, x.frames as usize));
+        (self
+            .ws_frames
+            .get(first as usize..)
+            .unwrap_or_default()
+            .iter())
+        .zip(first..)
+        .filter(move |(f, _)| f.message == m)
+        .take(n)
+        .map(|(f, i)| (i, f))
     }
 
-    /// The decoded payload of message `m`, when kept.
+    /// The decoded payload of message `m`, when kept: messages that need work to
+    /// decode (joined, inflated, spanning packets). A single frame inside one
+    /// packet is read again from that packet: see `Store::ws_payload`.
     pub fn payload(&self, m: u32) -> Option<&[u8]> {
         let r = self.ws_messages.get(m as usize)?.payload?;
         self.payloads.get(r)
@@ -411,6 +433,10 @@ impl Upper {
         }
         // The frames of this message: same connection and direction, same index.
         let frames = &mut self.ws_frames;
+        // Whether the payload can be read again from one packet (one frame whose
+        // payload lies in the packet that ends it, sent as is): then it is not kept.
+        let mut in_one_packet = m.frames == 1 && !m.compressed && !m.truncated && !m.incomplete;
+        let mut first_frame = u32::MAX;
         self.open_frames.retain(|&(f, dir_index)| {
             let Some(x) = frames.get_mut(f as usize) else {
                 return false;
@@ -419,17 +445,33 @@ impl Upper {
                 x.connection == connection && x.from_client == from_client && dir_index == m.index;
             if mine {
                 x.message = idx;
+                in_one_packet &= x.payload_start.0 == x.end_packet;
+                first_frame = first_frame.min(f);
             }
             !mine
         });
-        let payload = self.payloads.keep(payload);
-        self.messages_at.push((m.last_packet, idx));
+        let payload = if in_one_packet {
+            None
+        } else {
+            self.payloads.keep(payload)
+        };
         self.ws_messages.push(WsMessage {
             connection,
-            from_client,
-            record: m,
+            first_frame,
+            frames: m.frames,
+            first_packet: m.first_packet,
+            last_packet: m.last_packet,
+            wire_len: m.wire_len,
+            len: m.len,
             payload,
             answers,
+            warnings: m.warnings,
+            opcode: m.opcode,
+            from_client,
+            compressed: m.compressed,
+            truncated: m.truncated,
+            incomplete: m.incomplete,
+            utf8_valid: m.utf8_valid,
         });
     }
 
@@ -600,9 +642,11 @@ mod tests {
             .unwrap();
         let ack = rt.socketio[ask].answered_by.unwrap() as usize;
         assert_eq!(rt.socketio[ack].answers, Some(ask as u32));
-        // Each packet knows its frame; the frames know their messages.
+        // Each packet knows its frame; the frames know their messages. A frame
+        // inside one packet is not copied: its payload is read from the packet.
         let (_, f) = up.frames_at(4).next().expect("frame at packet 4");
-        assert_eq!(up.payload(f.message), Some(&br#"421["ask","q"]"#[..]));
+        assert_eq!(up.ws_messages[f.message as usize].len, 14);
+        assert_eq!(up.payload(f.message), None);
     }
 
     #[test]

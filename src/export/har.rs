@@ -52,9 +52,7 @@ pub fn har(store: &Store) -> Value {
             .collect();
         let start_ts = store.ts_ns(m.head_packets.0);
         let req_end = store.ts_ns(m.end_packet.unwrap_or(m.head_packets.1));
-        let resp_idx = (http.messages.iter().enumerate())
-            .find(|(_, r)| r.answers == Some(i as u32))
-            .map(|(j, _)| j as u32);
+        let resp_idx = m.answered_by;
         let resp = resp_idx.and_then(|j| Some((j, store.http_head(j)?)));
         let (response, wait_ms, recv_ms) = match &resp {
             Some((j, h)) => {
@@ -128,10 +126,10 @@ pub fn har(store: &Store) -> Value {
             let msgs: Vec<Value> = (up.ws_messages.iter().enumerate())
                 .filter(|(_, x)| Some(x.connection as usize) == conn)
                 .map(|(k, x)| {
-                    let payload = up.payload(k as u32).unwrap_or(&[]);
+                    let payload = store.ws_payload(k as u32).unwrap_or_default();
                     let data = match x.opcode {
-                        1 => String::from_utf8_lossy(payload).into_owned(),
-                        _ => base64_encode(payload),
+                        1 => String::from_utf8_lossy(&payload).into_owned(),
+                        _ => base64_encode(&payload),
                     };
                     json!({
                         "type": if x.from_client { "send" } else { "receive" },

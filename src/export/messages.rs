@@ -234,15 +234,15 @@ fn ws_line(store: &Store, m: u32, eio_idx: Option<u32>) -> Option<MessageLine> {
         .next()
         .map_or(msg.first_packet, |(_, f)| f.start.0);
     let packets = packets_between(store, conv, msg.from_client, first, msg.last_packet);
-    let payload = up.payload(m).unwrap_or(&[]);
+    let payload = store.ws_payload(m).unwrap_or_default();
     let (data, binary) = match msg.opcode {
         8 => (
-            msg.close
-                .as_ref()
+            store
+                .ws_close(m)
                 .map_or(String::new(), |(c, r)| format!("{c} {r}")),
             false,
         ),
-        op => text_or_hex(payload, op == 1 || op == 9 || op == 10),
+        op => text_or_hex(&payload, op == 1 || op == 9 || op == 10),
     };
     let mut l = line(store, "websocket", conv, msg.from_client, packets);
     l.websocket = Some(WsPart {
@@ -253,7 +253,7 @@ fn ws_line(store: &Store, m: u32, eio_idx: Option<u32>) -> Option<MessageLine> {
         compressed: msg.compressed,
         data: data.clone(),
         binary,
-        close_code: msg.close.as_ref().map(|c| c.0),
+        close_code: store.ws_close(m).map(|c| c.0),
         warnings: ws::warn::warning_texts(msg.warnings),
     });
     l.summary = store.ws_message_info(m);

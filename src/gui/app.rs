@@ -66,6 +66,8 @@ pub struct App {
     /// What was opened, and how long loading took.
     pub title: String,
     pub load_time: Option<Duration>,
+    /// Warnings in the capture (file and packets), counted once when loaded.
+    warnings: usize,
     pub error: Option<String>,
     pub status: Option<String>,
     selected: Option<Selected>,
@@ -93,6 +95,7 @@ impl App {
             loader: None,
             title: String::new(),
             load_time: None,
+            warnings: 0,
             error: None,
             status: None,
             selected: None,
@@ -124,14 +127,6 @@ impl App {
         self.views = ConvViews::default();
         let ctx = ctx.clone();
         self.loader = Some(Loader::start(input, move || ctx.request_repaint()));
-    }
-
-    /// Show a store built elsewhere (tests, the UI benchmark).
-    pub fn show_store(&mut self, title: &str, store: Arc<Store>) {
-        self.title = title.to_string();
-        self.source = Some(Source::Store(store));
-        self.cache.clear();
-        self.loader = None;
     }
 
     /// Wait for the current load to finish (tests, the UI benchmark).
@@ -182,6 +177,10 @@ impl App {
             }
             LoadEvent::Done(store) => {
                 self.load_time = self.loader.as_ref().map(|l| l.started.elapsed());
+                self.warnings = store.capture.warnings.len()
+                    + (store.summaries.iter())
+                        .map(|x| x.warning_count() as usize)
+                        .sum::<usize>();
                 self.source = Some(Source::Store(store));
                 self.cache.clear();
                 self.loader = None;
@@ -388,25 +387,6 @@ impl App {
         if self.settings.show_legend {
             egui::Panel::right("legend").show(ui, legend_ui);
         }
-        if self.views.open {
-            egui::Panel::right("views")
-                .default_size(520.0)
-                .resizable(true)
-                .show(ui, |ui| match &self.source {
-                    Some(Source::Store(s)) => {
-                        let s = s.clone();
-                        if let Some(a) = self.views.ui(ui, &s) {
-                            actions.push(match a {
-                                ConvAction::SelectPacket(p) => Action::Select(p),
-                                ConvAction::ApplyFilter(f) => Action::ApplyFilter(f),
-                            });
-                        }
-                    }
-                    _ => {
-                        ui.label("Conversations appear when the analysis has finished.");
-                    }
-                });
-        }
         if self.selected.is_some() {
             egui::Panel::bottom("selected")
                 .resizable(true)
@@ -414,6 +394,28 @@ impl App {
                 .show(ui, |ui| self.selected_ui(ui, &mut actions));
         }
         egui::CentralPanel::default().show(ui, |ui| self.center_ui(ui, &mut actions));
+        if self.views.open {
+            let mut open = true;
+            let store = self.store().cloned();
+            egui::Window::new("Conversations")
+                .open(&mut open)
+                .default_size([760.0, 520.0])
+                .default_pos([ctx.content_rect().width() - 800.0, 60.0])
+                .show(&ctx, |ui| match store {
+                    Some(s) => {
+                        if let Some(a) = self.views.ui(ui, &s) {
+                            actions.push(match a {
+                                ConvAction::SelectPacket(p) => Action::Select(p),
+                                ConvAction::ApplyFilter(f) => Action::ApplyFilter(f),
+                            });
+                        }
+                    }
+                    None => {
+                        ui.label("Conversations appear when the analysis has finished.");
+                    }
+                });
+            self.views.open = open;
+        }
         if let Some((b, _)) = &mut self.browser {
             let mut result = None;
             egui::Window::new(if b.save { "Save as" } else { "Open a capture" })
@@ -531,10 +533,7 @@ impl App {
                 let shown = self.filter.shown().map_or(total, <[u32]>::len);
                 ui.separator();
                 ui.label(format!("Packets: {total} · Displayed: {shown}"));
-                let warnings = src.capture().warnings.len()
-                    + self.store().map_or(0, |s| {
-                        s.summaries.iter().map(|x| x.warning_count() as usize).sum()
-                    });
+                let warnings = self.warnings;
                 ui.separator();
                 ui.label(format!("Warnings: {warnings}"));
             }
@@ -717,7 +716,7 @@ fn derived_bytes(store: &Store, index: u32) -> Vec<(String, Vec<u8>)> {
     let up = &store.analysis.upper;
     up.messages_at(index)
         .filter_map(|(m, msg)| {
-            let p = up.payload(m)?;
+            let p = store.ws_payload(m)?;
             let what = match (msg.compressed, msg.frames > 1, msg.from_client) {
                 (true, _, _) => "inflated",
                 (false, true, _) => "reassembled",

@@ -84,7 +84,7 @@ pub struct RowCache {
 }
 
 impl RowCache {
-    const MAX: usize = 4096;
+    const MAX: usize = 1024;
 
     pub fn clear(&mut self) {
         self.rows.clear();

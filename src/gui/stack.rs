@@ -9,7 +9,9 @@ use super::details::{osi_title, OSI_ORDER};
 use super::theme::osi_color;
 use crate::dissect::{Dissection, Layer, Osi};
 
-/// One line per layer: what the packet carries there.
+/// One line per layer: what the packet carries there. At layer 7 the
+/// innermost protocol says it best (`Socket.IO EVENT / "chat message" ["hi"]`
+/// rather than the WebSocket frame that carried it).
 pub fn layer_summary(d: &Dissection, osi: Osi) -> Option<String> {
     let titles: Vec<&str> = d
         .layers
@@ -17,7 +19,11 @@ pub fn layer_summary(d: &Dissection, osi: Osi) -> Option<String> {
         .filter(|l| l.osi == osi)
         .map(|l| l.title.as_str())
         .collect();
-    (!titles.is_empty()).then(|| titles.join(" · "))
+    match (osi, titles.last()) {
+        (_, None) => None,
+        (Osi::Application, Some(last)) => Some((*last).to_string()),
+        _ => Some(titles.join(" · ")),
+    }
 }
 
 /// Draw the stack (layer 7 at the top); returns the index of the first layer
@@ -63,7 +69,10 @@ pub fn encapsulation(d: &Dissection) -> Vec<(String, u32, u32, Osi)> {
     let mut layers: Vec<&Layer> = d
         .layers
         .iter()
+        // Headers on the wire only: the session and presentation layers are
+        // derived views of bytes another layer already shows.
         .filter(|l| l.range[1] > l.range[0] && l.protocol != "frame")
+        .filter(|l| !matches!(l.osi, Osi::Session | Osi::Presentation))
         .collect();
     layers.sort_by_key(|l| (l.range[0], l.osi as u8));
     let mut out: Vec<(String, u32, u32, Osi)> = Vec::new();

@@ -258,11 +258,13 @@ impl ConvViews {
                     } else {
                         text_color
                     };
-                    p.arrow(
-                        egui::pos2(from, y),
-                        egui::vec2(to - from, 0.0),
-                        Stroke::new(1.5, color),
-                    );
+                    let st = Stroke::new(1.5, color);
+                    p.line_segment([egui::pos2(from, y), egui::pos2(to, y)], st);
+                    // A small head at the receiving lifeline.
+                    let dir = if to > from { -1.0 } else { 1.0 };
+                    for dy in [-4.0, 4.0] {
+                        p.line_segment([egui::pos2(to, y), egui::pos2(to + dir * 8.0, y + dy)], st);
+                    }
                     p.text(
                         egui::pos2(rect.left() + 4.0, rect.center().y),
                         Align2::LEFT_CENTER,

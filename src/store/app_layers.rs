@@ -65,12 +65,12 @@ impl Store {
     }
 
     fn ws_payload_text(&self, mi: u32, m: &WsMessage, max: usize) -> String {
-        if let Some((code, reason)) = &m.close {
-            let name = ws::close_code_name(*code).unwrap_or("unknown");
+        if let Some((code, reason)) = self.ws_close(mi) {
+            let name = ws::close_code_name(code).unwrap_or("unknown");
             return format!("{code} ({name}) {reason}").trim_end().to_string();
         }
-        let payload = self.analysis.upper.payload(mi).unwrap_or(&[]);
-        preview(payload, matches!(m.opcode, 1 | 8 | 9 | 10), max)
+        let payload = self.ws_payload(mi).unwrap_or_default();
+        preview(&payload, matches!(m.opcode, 1 | 8 | 9 | 10), max)
     }
 
     /// The Info text of WebSocket message `m`, decoded as deep as it goes.
@@ -250,7 +250,7 @@ impl Store {
                 ));
             }
             if m.opcode == 1 {
-                if let Some(p) = up.payload(*mi) {
+                if let Some(p) = self.ws_payload(*mi) {
                     let json = p
                         .iter()
                         .position(|b| matches!(b, b'{' | b'['))
@@ -267,6 +267,7 @@ impl Store {
             }
         }
         if !pres.fields.is_empty() {
+            pres.title = presentation_title(&frames, &msgs);
             d.layers.push(pres);
         }
         // Layer 7: each frame, then each message completed here, then Engine.IO / Socket.IO.
@@ -429,13 +430,13 @@ impl Store {
                     r.payload,
                 ));
             }
-            if let Some((code, reason)) = &m.close {
+            if let Some((code, reason)) = self.ws_close(f.message) {
                 l.fields.push(Field::new(
                     "websocket.close.code",
                     "Close code",
                     format!(
                         "{code} ({})",
-                        ws::close_code_name(*code).unwrap_or("unknown")
+                        ws::close_code_name(code).unwrap_or("unknown")
                     ),
                     r.payload,
                 ));
@@ -687,7 +688,11 @@ impl Store {
             l.fields.push(Field::new(
                 "socketio.attachments",
                 "Binary attachments",
-                format!("{} announced, {} joined", p.attachments, r.attached.len()),
+                format!(
+                    "{} announced, {} joined",
+                    p.attachments,
+                    self.analysis.upper.realtime.attached(s).count()
+                ),
                 range,
             ));
         }
@@ -742,6 +747,38 @@ impl Store {
                 }
             }
         }
+    }
+}
+
+/// `masked (key 3f 2a 91 c0), UTF-8, JSON`: what was done to the payloads, in words.
+fn presentation_title(frames: &[(u32, WsFrame)], msgs: &[(u32, WsMessage)]) -> String {
+    let mut parts = Vec::new();
+    for (_, f) in frames {
+        if let Some(k) = f.mask {
+            parts.push(format!(
+                "masked (key {:02x} {:02x} {:02x} {:02x})",
+                k[0], k[1], k[2], k[3]
+            ));
+        }
+    }
+    for (_, m) in msgs {
+        if m.compressed {
+            parts.push(format!(
+                "permessage-deflate {} → {} bytes",
+                m.wire_len, m.len
+            ));
+        }
+        match m.utf8_valid {
+            Some(true) => parts.push("UTF-8".into()),
+            Some(false) => parts.push("invalid UTF-8".into()),
+            None => {}
+        }
+    }
+    if parts.is_empty() {
+        "WebSocket payload encoding".into()
+    } else {
+        parts.dedup();
+        parts.join(", ")
     }
 }
 

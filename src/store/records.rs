@@ -3,6 +3,8 @@
 //! timestamps and latencies. Records keep only positions; the text is derived
 //! here, on demand, for the rows and trees being shown.
 
+use std::borrow::Cow;
+
 use serde_json::Value;
 
 use super::{PacketId, Store};
@@ -26,20 +28,60 @@ impl Store {
         self.capture.record(p as usize).map_or(0, |r| r.ts_ns)
     }
 
+    /// The decoded payload of WebSocket message `m`: kept by the analysis when it
+    /// took work to decode, else read again from the one packet that carried its
+    /// frame and unmasked.
+    pub fn ws_payload(&self, m: u32) -> Option<Cow<'_, [u8]>> {
+        let up = &self.analysis.upper;
+        if let Some(p) = up.payload(m) {
+            return Some(Cow::Borrowed(p));
+        }
+        let msg = up.ws_messages.get(m as usize)?;
+        let (_, f) = up.frames_of(m).next()?;
+        let (packet, offset) = f.payload_start;
+        let i = packet as usize;
+        let data = self.capture.data(i);
+        let payload = (self.summary(PacketId(packet))?.tcp_payload(data))
+            .unwrap_or_else(|| crate::dissect::tcp_payload(self.capture.link_type(i), data));
+        let start = offset as usize;
+        let bytes = payload.get(start..start.checked_add(usize::try_from(msg.len).ok()?)?)?;
+        Some(match f.mask {
+            Some(key) => {
+                let mut v = bytes.to_vec();
+                crate::analysis::websocket::unmask(&mut v, key, 0);
+                Cow::Owned(v)
+            }
+            None => Cow::Borrowed(bytes),
+        })
+    }
+
+    /// The close code and reason of close message `m` (none for an empty body).
+    pub fn ws_close(&self, m: u32) -> Option<(u16, String)> {
+        use crate::analysis::websocket::close::{parse_close, CloseBody};
+        if self.analysis.upper.ws_messages.get(m as usize)?.opcode != 8 {
+            return None;
+        }
+        match parse_close(&self.ws_payload(m)?) {
+            CloseBody::Code { code, reason, .. } => Some((code, reason)),
+            CloseBody::Empty | CloseBody::OneByte(_) => None,
+        }
+    }
+
     /// The decoded bytes an Engine.IO record's carrier holds.
-    fn carrier_bytes(&self, c: Carrier) -> Option<&[u8]> {
+    fn carrier_bytes(&self, c: Carrier) -> Option<Cow<'_, [u8]>> {
         let up = &self.analysis.upper;
         match c {
-            Carrier::WsMessage(m) => up.payload(m),
-            Carrier::HttpBody(_, Some(r)) => up.payloads.get(r),
+            Carrier::WsMessage(m) => self.ws_payload(m),
+            Carrier::HttpBody(_, Some(r)) => up.payloads.get(r).map(Cow::Borrowed),
             Carrier::HttpBody(_, None) => None,
         }
     }
 
     /// Engine.IO record `e`, parsed again from its carrier.
-    pub fn eio_packet(&self, e: u32) -> Option<(EioRecord, eio::Packet<'_>)> {
+    pub fn eio_packet(&self, e: u32) -> Option<(EioRecord, eio::Packet<'static>)> {
         let r = *self.analysis.upper.realtime.eio.get(e as usize)?;
         let bytes = self.carrier_bytes(r.carrier)?;
+        let bytes: &[u8] = &bytes;
         let version = (self.analysis.upper.realtime.sessions)
             .get(r.session as usize)
             .map_or(4, |s| s.version);
@@ -57,7 +99,13 @@ impl Store {
                 .flatten()
                 .find(|p| p.range.0 as u32 == r.range.0)?,
         };
-        Some((r, p))
+        let owned = eio::Packet {
+            kind: p.kind,
+            binary: p.binary,
+            data: Cow::Owned(p.data.into_owned()),
+            range: p.range,
+        };
+        Some((r, owned))
     }
 
     /// Socket.IO record `s`, parsed again, its binary attachments joined.
@@ -66,8 +114,8 @@ impl Store {
         let r = rt.socketio.get(s as usize)?.clone();
         let (_, p) = self.eio_packet(r.eio)?;
         let packet = sio::parse(&p.data).ok()?;
-        let attachments: Vec<Vec<u8>> = (r.attached.iter())
-            .filter_map(|&a| self.eio_packet(a).map(|(_, p)| p.data.into_owned()))
+        let attachments: Vec<Vec<u8>> = (rt.attached(s))
+            .filter_map(|a| self.eio_packet(a).map(|(_, p)| p.data.into_owned()))
             .collect();
         let mut data = packet.data.clone();
         if let Some(d) = data.as_mut() {

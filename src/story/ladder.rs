@@ -187,14 +187,14 @@ fn sio_label(store: &Store, s: u32) -> Option<String> {
 fn ws_label(store: &Store, m: u32) -> Option<String> {
     let up = &store.analysis.upper;
     let msg = up.ws_messages.get(m as usize)?;
-    let payload = up.payload(m).unwrap_or(&[]);
+    let payload = store.ws_payload(m).unwrap_or_default();
     Some(match msg.opcode {
         1 => {
-            let text = String::from_utf8_lossy(payload);
+            let text = String::from_utf8_lossy(&payload);
             format!("WS Text {:?}", shorten(&text, 24))
         }
         2 => format!("WS Binary {} bytes", msg.len),
-        8 => match &msg.close {
+        8 => match &store.ws_close(m) {
             Some((code, reason)) if reason.is_empty() => format!("WS Close {code}"),
             Some((code, reason)) => format!("WS Close {code} {:?}", shorten(reason, 24)),
             None => "WS Close".into(),

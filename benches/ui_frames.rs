@@ -1,0 +1,146 @@
+//! The window's benchmark on a big capture (not a timed test): time from opening
+//! to the first rows drawn, time to the full analysis, CPU time of one frame
+//! while scrolling and while a filter runs, and peak memory against the target
+//! of the file's size plus 150 bytes per packet.
+//!
+//!     cargo bench --bench ui_frames                     # target/bench-data/synthetic-1000000.pcap
+//!     LAYERSCOPE_UI_BENCH_FILE=some.pcap cargo bench --bench ui_frames
+//!
+//! The synthetic file is the one `stats_vs_tshark` writes (run that first, or
+//! `benches/compare_tshark.sh`). Frames are drawn headless (egui_kittest, no
+//! GPU): this measures layerscope's own work per frame (layout of the visible
+//! rows, details, bytes), not the renderer's.
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use egui_kittest::Harness;
+use layerscope::gui::app::App;
+use layerscope::gui::loader::Input;
+use layerscope::gui::settings::Settings;
+
+fn peak_rss_bytes() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1)?.parse::<u64>().ok())
+        })
+        .map_or(0, |kb| kb * 1024)
+}
+
+fn median(mut v: Vec<Duration>) -> Duration {
+    v.sort();
+    v.get(v.len() / 2).copied().unwrap_or_default()
+}
+
+fn p95(mut v: Vec<Duration>) -> Duration {
+    v.sort();
+    v.get(v.len() * 95 / 100).copied().unwrap_or_default()
+}
+
+fn main() {
+    let file = std::env::var_os("LAYERSCOPE_UI_BENCH_FILE").map_or_else(
+        || {
+            PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+                .join("target/bench-data/synthetic-1000000.pcap")
+        },
+        PathBuf::from,
+    );
+    if !file.exists() {
+        eprintln!(
+            "{} is missing: run `LAYERSCOPE_BENCH_PACKETS=1000000 cargo bench --bench stats_vs_tshark` first, \
+             or set LAYERSCOPE_UI_BENCH_FILE",
+            file.display()
+        );
+        std::process::exit(2);
+    }
+    let file_bytes = std::fs::metadata(&file).map_or(0, |m| m.len());
+
+    let app = App::new(Settings::default(), None);
+    let mut h = Harness::builder()
+        .with_size(egui::vec2(1280.0, 800.0))
+        .build_ui_state(|ui, app: &mut App| app.ui(ui), app);
+    let ctx = h.ctx.clone();
+
+    // Launch → first rows drawn (rows come from the index while the store builds).
+    let t0 = Instant::now();
+    h.state_mut().open(Input::File(file.clone()), &ctx);
+    let mut first_rows = None;
+    while h.state().is_loading() || first_rows.is_none() {
+        h.step();
+        if first_rows.is_none() && h.state().source.is_some() {
+            first_rows = Some(t0.elapsed());
+        }
+        if !h.state().is_loading() && first_rows.is_some() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    let full = t0.elapsed();
+    let packets = h.state().source.as_ref().map_or(0, |s| s.len());
+    h.step();
+
+    // One frame while scrolling: page down through the list.
+    let mut scroll = Vec::new();
+    for _ in 0..200 {
+        h.key_press(egui::Key::PageDown);
+        let t = Instant::now();
+        h.step();
+        scroll.push(t.elapsed());
+    }
+
+    // One frame while a filter runs over every packet on its worker thread.
+    h.state_mut()
+        .filter
+        .set("websocket.opcode == 1 && tcp.len > 40");
+    let mut filtering = Vec::new();
+    let tf = Instant::now();
+    h.step();
+    while h.state().filter.is_running() && filtering.len() < 100_000 {
+        let t = Instant::now();
+        h.step();
+        filtering.push(t.elapsed());
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    let filter_time = tf.elapsed();
+    let shown = h.state().filter.shown().map_or(0, <[u32]>::len);
+    let peak = peak_rss_bytes();
+    let budget = file_bytes + 150 * packets as u64;
+
+    let ms = |d: Duration| d.as_secs_f64() * 1e3;
+    println!(
+        "## layerscope window on {} ({packets} packets, {:.1} MiB)",
+        file.display(),
+        file_bytes as f64 / 1048576.0
+    );
+    println!();
+    println!("| measure | value | target |");
+    println!("|---|---:|---|");
+    println!(
+        "| launch → first rows drawn | {:.0} ms | < 500 ms |",
+        ms(first_rows.unwrap_or_default())
+    );
+    println!("| launch → full analysis | {:.2} s | |", full.as_secs_f64());
+    println!(
+        "| frame while scrolling, median / p95 | {:.2} / {:.2} ms | < 10 ms |",
+        ms(median(scroll.clone())),
+        ms(p95(scroll))
+    );
+    println!(
+        "| frame while a filter runs, median / p95 ({} frames) | {:.2} / {:.2} ms | < 10 ms |",
+        filtering.len(),
+        ms(median(filtering.clone())),
+        ms(p95(filtering))
+    );
+    println!(
+        "| filter over every packet (worker thread) | {:.2} s, {shown} packets match | |",
+        filter_time.as_secs_f64()
+    );
+    println!(
+        "| peak memory (RSS, mapped file included) | {:.0} MiB | < {:.0} MiB (file + 150 B/packet) |",
+        peak as f64 / 1048576.0,
+        budget as f64 / 1048576.0
+    );
+}
