@@ -21,8 +21,9 @@ use super::upper::{Keep, PayloadRef, WsMessage};
 pub enum Carrier {
     /// A WebSocket message (index into `Upper::ws_messages`): one packet.
     WsMessage(u32),
-    /// An HTTP long-polling body (HTTP message index, the kept body).
-    HttpBody(u32, Option<PayloadRef>),
+    /// An HTTP long-polling body (HTTP message index; the body is in
+    /// [`Realtime::body`]).
+    HttpBody(u32),
 }
 
 /// One Engine.IO packet.
@@ -35,10 +36,8 @@ pub struct EioRecord {
     pub kind: PacketType,
     pub binary: bool,
     pub from_client: bool,
-    /// The packet that completed its carrier.
+    /// The packet that completed its carrier (its TCP conversation is the packet's).
     pub packet: u32,
-    /// The TCP conversation.
-    pub conversation: u32,
     /// The Socket.IO packet it carries (index into `socketio`), if any.
     pub socketio: Option<u32>,
 }
@@ -110,6 +109,8 @@ pub struct Realtime {
     waiting: HashMap<(u32, bool), (u32, u32)>,
     /// (packet, eio record) for the packet that completed each carrier.
     eio_at: Vec<(u32, u32)>,
+    /// The kept long-polling bodies, by HTTP message.
+    bodies: HashMap<u32, PayloadRef>,
     /// (Socket.IO record, Engine.IO packet of one of its binary attachments),
     /// sorted at the end of the pass.
     attached: Vec<(u32, u32)>,
@@ -260,7 +261,6 @@ impl Realtime {
                 binary: p.binary,
                 from_client,
                 packet,
-                conversation: conv,
                 socketio: None,
             });
             self.eio_at.push((packet, idx));
@@ -420,6 +420,16 @@ impl Realtime {
             .iter()
             .take_while(move |&&(q, _)| q == p)
             .filter_map(|&(_, e)| Some((e, self.eio.get(e as usize)?)))
+    }
+
+    /// Where the long-polling body of HTTP message `m` is kept.
+    pub fn body(&self, m: u32) -> Option<PayloadRef> {
+        self.bodies.get(&m).copied()
+    }
+
+    /// Remember where the body of HTTP message `m` is kept.
+    pub fn keep_body(&mut self, m: u32, at: PayloadRef) {
+        self.bodies.insert(m, at);
     }
 
     /// The Socket.IO packet an Engine.IO packet carries.

@@ -83,8 +83,7 @@ pub struct WsConnection {
 /// A WebSocket frame as stored for every frame.
 #[derive(Clone, Copy, Debug, Serialize)]
 pub struct WsFrame {
-    pub connection: u32,
-    /// The message it belongs to (index into [`Upper::ws_messages`]).
+    /// The message it belongs to (its connection is the message's) (index into [`Upper::ws_messages`]).
     pub message: u32,
     /// (packet, offset in its TCP payload) of the first header byte.
     pub start: (u32, u32),
@@ -101,7 +100,7 @@ pub struct WsFrame {
     pub from_client: bool,
     pub incomplete: bool,
     /// `websocket::warn` bits.
-    pub warnings: u32,
+    pub warnings: u16,
 }
 
 /// A WebSocket message as stored for every message: one data message (its
@@ -197,8 +196,9 @@ pub struct Upper {
     pings: ws::PingTracker,
     /// (packet, frame) for every packet a frame has bytes in, sorted at the end.
     frames_at: Vec<(u32, u32)>,
-    /// Frames not yet given their message: (frame, the message's index in its direction).
-    open_frames: Vec<(u32, u32)>,
+    /// Frames not yet given their message: (frame, the message's index in its
+    /// direction, connection, from client).
+    open_frames: Vec<(u32, u32, u32, bool)>,
 }
 
 impl Default for Upper {
@@ -258,6 +258,13 @@ impl Upper {
                 (f.message, m)
             })
         })
+    }
+
+    /// The connection a frame belongs to (through its message).
+    pub fn frame_connection(&self, f: &WsFrame) -> Option<u32> {
+        self.ws_messages
+            .get(f.message as usize)
+            .map(|m| m.connection)
     }
 
     /// The frames of message `m`, in order.
@@ -368,7 +375,6 @@ impl Upper {
         // The message index is fixed up when the message is emitted; until then
         // frames point at the next message of their direction.
         self.ws_frames.push(WsFrame {
-            connection,
             message: u32::MAX,
             start: (f.start.packet, f.start.offset),
             payload_start: (f.payload_start.packet, f.payload_start.offset),
@@ -381,7 +387,7 @@ impl Upper {
             header_len: h.header_len,
             from_client,
             incomplete: f.incomplete,
-            warnings: u32::from(f.warnings),
+            warnings: f.warnings,
         });
         let carried = recent
             .iter()
@@ -389,7 +395,8 @@ impl Upper {
         for &p in carried {
             self.frames_at.push((p, idx));
         }
-        self.open_frames.push((idx, f.message));
+        self.open_frames
+            .push((idx, f.message, connection, from_client));
     }
 
     fn ws_message(
@@ -437,12 +444,11 @@ impl Upper {
         // payload lies in the packet that ends it, sent as is): then it is not kept.
         let mut in_one_packet = m.frames == 1 && !m.compressed && !m.truncated && !m.incomplete;
         let mut first_frame = u32::MAX;
-        self.open_frames.retain(|&(f, dir_index)| {
+        self.open_frames.retain(|&(f, dir_index, conn, client)| {
             let Some(x) = frames.get_mut(f as usize) else {
                 return false;
             };
-            let mine =
-                x.connection == connection && x.from_client == from_client && dir_index == m.index;
+            let mine = conn == connection && client == from_client && dir_index == m.index;
             if mine {
                 x.message = idx;
                 in_one_packet &= x.payload_start.0 == x.end_packet;
@@ -492,18 +498,18 @@ impl Upper {
             let Some(target) = target.cloned() else {
                 continue;
             };
-            let payload = if self.records() {
-                self.payloads.keep(&b.bytes)
-            } else {
-                None
-            };
+            if self.records() {
+                if let Some(at) = self.payloads.keep(&b.bytes) {
+                    self.realtime.keep_body(b.message, at);
+                }
+            }
             self.realtime.polling_body(
                 self.keep,
                 &target,
                 conv,
                 from_client,
                 &b.bytes,
-                Carrier::HttpBody(b.message, payload),
+                Carrier::HttpBody(b.message),
                 shown,
             );
         }

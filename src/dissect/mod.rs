@@ -22,7 +22,7 @@ mod summary;
 mod transport;
 mod tree;
 
-pub use info::{Columns, TcpRel};
+pub use info::{tcp_flags_str, Columns, TcpRel};
 pub use osi::Osi;
 pub use summary::{anomaly, tcp_flags, Endpoints, Proto, ProtoSet, Summary};
 pub use tree::{Dissection, Field, Layer, Stop, Warning};

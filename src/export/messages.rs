@@ -274,7 +274,8 @@ fn eio_line(store: &Store, e: u32, base: Option<MessageLine>) -> Option<MessageL
         Some(b) => b,
         None => {
             let packets = vec![u64::from(r.packet) + 1];
-            line(store, "engineio", r.conversation, r.from_client, packets)
+            let conv = store.eio_conversation(&r);
+            line(store, "engineio", conv, r.from_client, packets)
         }
     };
     l.kind = "engineio";

@@ -18,15 +18,8 @@ pub enum DetailsAction {
     GoToPacket(u32),
 }
 
-pub const OSI_ORDER: [Osi; 7] = [
-    Osi::Physical,
-    Osi::DataLink,
-    Osi::Network,
-    Osi::Transport,
-    Osi::Session,
-    Osi::Presentation,
-    Osi::Application,
-];
+/// The seven layers, 1 to 7.
+pub const OSI_ORDER: [Osi; 7] = Osi::ALL;
 
 /// `7 Application`.
 pub fn osi_title(osi: Osi) -> String {

@@ -129,23 +129,13 @@ pub fn row(src: &Source, index: u32, time: TimeFormat) -> Row {
     let len = cap.record(i).map_or(0, |r| r.origlen);
     let time = time_text(cap, index, time);
     let number = u64::from(index) + 1;
-    match src {
+    let (cols, kind, badge) = match src {
         Source::Capture(c) => {
             let data = c.data(i);
             let cols = dissect::columns(c.link_type(i), data, len, None);
             let (sum, _) = dissect::summarize(c.link_type(i), data, len);
             let kind = plain_kind(&sum, &cols.protocol);
-            Row {
-                number,
-                time,
-                src: cols.src,
-                dst: cols.dst,
-                protocol: cols.protocol,
-                len,
-                info: cols.info,
-                kind,
-                badge: None,
-            }
+            (cols, kind, None)
         }
         Source::Store(s) => {
             let id = PacketId(index);
@@ -158,18 +148,19 @@ pub fn row(src: &Source, index: u32, time: TimeFormat) -> Row {
                 _ => None,
             };
             let kind = store_kind(s, id, role, &cols.protocol, &cols.info);
-            Row {
-                number,
-                time,
-                src: cols.src,
-                dst: cols.dst,
-                protocol: cols.protocol,
-                len,
-                info: cols.info,
-                kind,
-                badge,
-            }
+            (cols, kind, badge)
         }
+    };
+    Row {
+        number,
+        time,
+        src: cols.src,
+        dst: cols.dst,
+        protocol: cols.protocol,
+        len,
+        info: cols.info,
+        kind,
+        badge,
     }
 }
 
@@ -227,4 +218,40 @@ fn store_kind(s: &Store, id: PacketId, role: Role, protocol: &str, info: &str) -
         return RowKind::Warning;
     }
     RowKind::Plain
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Rows shown while the store is still being built come from the index
+    /// alone; once the store is in, they gain the stream analysis.
+    #[test]
+    fn rows_from_the_index_then_from_the_store() {
+        let path =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/socketio-chat.pcap");
+        let cap = Arc::new(Capture::open(&path).unwrap());
+        let early = row(&Source::Capture(cap.clone()), 0, TimeFormat::Relative);
+        assert_eq!((early.number, early.protocol.as_str()), (1, "TCP"));
+        assert_eq!(early.kind, RowKind::Handshake);
+        assert_eq!(early.badge, None);
+        let store = Arc::new(Store::build(Capture::open(&path).unwrap()));
+        let src = Source::Store(store);
+        let syn = row(&src, 0, TimeFormat::Relative);
+        assert_eq!((syn.kind, syn.badge), (RowKind::Handshake, Some("1/3")));
+        // Relative sequence numbers need the flow table: absolute until then.
+        assert!(
+            early.info.contains("[SYN] Seq=2514827940"),
+            "{}",
+            early.info
+        );
+        assert!(syn.info.contains("[SYN] Seq=0 "), "{}", syn.info);
+        let event = row(&src, 40, TimeFormat::Delta);
+        assert_eq!(event.kind, RowKind::SocketIo);
+        assert!(event.info.starts_with("Socket.IO EVENT / \"chat message\""));
+        assert_eq!(row(&src, 28, TimeFormat::Relative).kind, RowKind::Upgrade);
+        assert_eq!(row(&src, 0, TimeFormat::Relative).time, "0.000000");
+        let mut cache = RowCache::default();
+        assert_eq!(cache.get(&src, 40, TimeFormat::Delta).info, event.info);
+    }
 }

@@ -197,7 +197,8 @@ impl Store {
         }
         let all: Range = [pl_off.min(frame_len), frame_len];
         // Layer 5: the Engine.IO session.
-        if let Some(l) = self.eio_session_layer(frames[0].1.connection, all) {
+        let connection = up.frame_connection(&frames[0].1).unwrap_or(u32::MAX);
+        if let Some(l) = self.eio_session_layer(connection, all) {
             d.layers.push(l);
         }
         // Layer 6: how the payloads are encoded.
@@ -397,9 +398,10 @@ impl Store {
             ));
         }
         let up = &self.analysis.upper;
+        let connection = up.frame_connection(f).unwrap_or(u32::MAX);
         if up
             .ws_connections
-            .get(f.connection as usize)
+            .get(connection as usize)
             .is_some_and(|c| c.guessed)
         {
             l.title = format!("{} [guess]", l.title);
@@ -468,7 +470,7 @@ impl Store {
                 r.payload,
             ));
         }
-        for w in ws::warn::warning_texts(f.warnings as u16) {
+        for w in ws::warn::warning_texts(f.warnings) {
             l.fields
                 .push(Field::new("websocket.warning", "Warning", w, r.header));
         }

@@ -72,8 +72,7 @@ impl Store {
         let up = &self.analysis.upper;
         match c {
             Carrier::WsMessage(m) => self.ws_payload(m),
-            Carrier::HttpBody(_, Some(r)) => up.payloads.get(r).map(Cow::Borrowed),
-            Carrier::HttpBody(_, None) => None,
+            Carrier::HttpBody(m) => up.payloads.get(up.realtime.body(m)?).map(Cow::Borrowed),
         }
     }
 
@@ -143,6 +142,14 @@ impl Store {
             .get(rt.socketio.get(a as usize)?.eio as usize)?
             .packet;
         Some((a, self.ts_ns(ans) - self.ts_ns(ask)))
+    }
+
+    /// The TCP conversation (`tcp.stream`) of the packet that carried Engine.IO record `r`.
+    pub fn eio_conversation(&self, r: &EioRecord) -> u32 {
+        self.analysis
+            .tcp
+            .conversation_of(PacketId(r.packet))
+            .map_or(u32::MAX, |(c, _)| c.0)
     }
 
     /// The packet number (1-based) that completed Socket.IO record `s`; 0 if unknown.

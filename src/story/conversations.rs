@@ -166,7 +166,7 @@ pub fn conversations(store: &Store) -> Vec<ConversationRow> {
         let Some(e) = rt.eio.get(s.eio as usize) else {
             continue;
         };
-        if let Some(v) = nsps.get_mut(e.conversation as usize) {
+        if let Some(v) = nsps.get_mut(store.eio_conversation(e) as usize) {
             push_unique(v, s.nsp);
         }
     }

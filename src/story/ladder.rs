@@ -13,7 +13,7 @@ use crate::analysis::http::{flag, StartLine};
 use crate::analysis::realtime::Carrier;
 use crate::analysis::socketio::SioType;
 use crate::analysis::tcp::{note, Role};
-use crate::dissect::tcp_flags::{ACK, CWR, ECE, FIN, PSH, RST, SYN, URG};
+use crate::dissect::tcp_flags::{ACK, FIN, RST, SYN};
 use crate::store::{PacketId, Store};
 
 /// Most arrows in one ladder; longer conversations are cut (`Ladder::truncated`).
@@ -96,28 +96,7 @@ pub struct Ladder {
     pub truncated: bool,
 }
 
-/// `SYN, ACK`: the flags set, in the usual order.
-fn flags_text(f: u16) -> String {
-    let names = [
-        (FIN, "FIN"),
-        (SYN, "SYN"),
-        (RST, "RST"),
-        (PSH, "PSH"),
-        (ACK, "ACK"),
-        (URG, "URG"),
-        (ECE, "ECE"),
-        (CWR, "CWR"),
-    ];
-    let v: Vec<&str> = (names.iter())
-        .filter(|(b, _)| f & b != 0)
-        .map(|(_, n)| *n)
-        .collect();
-    if v.is_empty() {
-        "<none>".into()
-    } else {
-        v.join(", ")
-    }
-}
+use crate::dissect::tcp_flags_str as flags_text;
 
 /// `1.23 ms` with a precision that suits the size.
 pub(crate) fn ms_text(ms: f64) -> String {
@@ -274,7 +253,7 @@ fn messages_in(store: &Store, conv: u32, p: u32) -> (Vec<String>, Option<Phase>)
     }
     let mut carried = HashSet::new();
     for (e, r) in rt.eio_at(p) {
-        if r.conversation != conv {
+        if store.eio_conversation(r) != conv {
             continue;
         }
         if let Carrier::WsMessage(m) = r.carrier {
@@ -431,8 +410,9 @@ pub fn ladder(store: &Store, conversation: u32) -> Ladder {
         } else if sum.payload_len == 0 {
             previous.unwrap_or(Phase::Data)
         } else if let Some((_, fr)) = up.frames_at(p).next() {
-            let eio = (up.ws_connections.get(fr.connection as usize))
-                .is_some_and(|wc| wc.engineio.is_some());
+            let conn = up.frame_connection(fr).unwrap_or(u32::MAX);
+            let eio =
+                (up.ws_connections.get(conn as usize)).is_some_and(|wc| wc.engineio.is_some());
             if eio && matches!(fr.opcode, 0..=2) {
                 Phase::SocketIo
             } else {
