@@ -32,7 +32,7 @@ fn harness(name: &str) -> Harness<'static, App> {
 
 #[test]
 fn the_sample_opens_with_its_handshake_visible() {
-    let h = harness("socketio-chat.pcap");
+    let mut h = harness("socketio-chat.pcap");
     assert!(h.state().store().is_some());
     // The status bar counts the packets; the handshake badges are shown.
     h.get_by_label_contains("Packets: 58");
@@ -42,6 +42,15 @@ fn the_sample_opens_with_its_handshake_visible() {
     // The first packet is selected at load, its layers shown by OSI layer.
     assert_eq!(h.state().selected_index(), Some(0));
     assert_eq!(h.query_all_by_label_contains("5 Session").count(), 2);
+    // Lower layers start folded: expanding TCP shows its fields.
+    assert!(h.query_by_label("Source Port: 46234").is_none());
+    // The tree's header (left), not the OSI stack's row (right).
+    h.get_all_by_label_contains("Transmission Control Protocol, Src Port: 46234")
+        .min_by(|a, b| a.rect().left().total_cmp(&b.rect().left()))
+        .expect("the TCP layer header")
+        .click();
+    h.run_steps(3);
+    h.get_by_label("Source Port: 46234");
     h.get_by_label("Role of this segment: handshake 1/3");
 }
 
