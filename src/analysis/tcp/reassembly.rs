@@ -339,7 +339,8 @@ mod tests {
         /// the stream is finished.
         #[test]
         fn lost_segments_become_gaps_of_their_length(
-            data in proptest::collection::vec(1u8..=255, 1..1500),
+            // No `?` in the data: the model marks lost bytes with it.
+            data in proptest::collection::vec(64u8..=255, 1..1500),
             cuts in proptest::collection::vec(1usize..150, 1..30),
             order in proptest::collection::vec(any::<u16>(), 30),
             lost in proptest::collection::vec(any::<bool>(), 30),
