@@ -6,7 +6,7 @@
 use egui::{Align2, Color32, FontId, RichText, Sense, Stroke};
 
 use crate::store::Store;
-use crate::story::{self, Ladder, Phase};
+use crate::story::{self, ChatLine, ConversationRow, Ladder, Phase, SessionRow};
 
 /// What a click here asks the window for.
 pub enum ConvAction {
@@ -26,6 +26,9 @@ pub enum Tab {
 /// Most bytes Follow Stream shows.
 const FOLLOW_MAX: usize = 4 << 20;
 
+/// What a transcript is of: (conversation, Engine.IO session).
+type Which = (Option<u32>, Option<u32>);
+
 /// Follow Stream of one conversation, as text: (conversation, note, chunks).
 type Follow = (u32, String, Vec<(bool, String)>);
 
@@ -38,6 +41,11 @@ pub struct ConvViews {
     /// The ladder of `conversation`, built once per selection.
     ladder: Option<(u32, Ladder)>,
     follow: Option<Follow>,
+    /// The lists, built once per store (each is a pass over the capture: never
+    /// once per frame), keyed by the store's address.
+    lists: Option<(usize, Vec<ConversationRow>, Vec<SessionRow>)>,
+    /// The transcript of (conversation, session), built once per selection.
+    transcript: Option<(Which, Vec<ChatLine>)>,
 }
 
 pub fn phase_color(p: Phase, dark: bool) -> Color32 {
@@ -99,8 +107,12 @@ impl ConvViews {
 
     fn list_ui(&mut self, ui: &mut egui::Ui, store: &Store) -> Option<ConvAction> {
         let mut action = None;
-        let rows = story::conversations(store);
-        let sessions = story::sessions(store);
+        let key = store as *const Store as usize;
+        if self.lists.as_ref().is_none_or(|(k, _, _)| *k != key) {
+            self.lists = Some((key, story::conversations(store), story::sessions(store)));
+        }
+        // Taken out while drawing (the list's clicks change `self`), put back after.
+        let (key, rows, sessions) = self.lists.take()?;
         egui::ScrollArea::vertical()
             .id_salt("conv_list")
             .auto_shrink([false, false])
@@ -184,6 +196,7 @@ impl ConvViews {
                         }
                     });
             });
+        self.lists = Some((key, rows, sessions));
         action
     }
 
@@ -292,7 +305,11 @@ impl ConvViews {
             ui.label("Pick a conversation or an Engine.IO session in the Conversations tab.");
             return None;
         }
-        let lines = story::transcript(store, self.conversation, self.session);
+        let which = (self.conversation, self.session);
+        if self.transcript.as_ref().is_none_or(|(w, _)| *w != which) {
+            self.transcript = Some((which, story::transcript(store, which.0, which.1)));
+        }
+        let (which, lines) = self.transcript.take()?;
         let mut action = None;
         let dark = ui.visuals().dark_mode;
         egui::ScrollArea::vertical()
@@ -345,6 +362,7 @@ impl ConvViews {
                     });
                 }
             });
+        self.transcript = Some((which, lines));
         action
     }
 
