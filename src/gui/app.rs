@@ -45,6 +45,10 @@ pub enum Action {
 struct Selected {
     index: u32,
     dissection: Option<Dissection>,
+    /// The frame's bytes, and bytes derived from them (a WebSocket message
+    /// unmasked, joined, inflated), read once when the packet is selected.
+    data: Vec<u8>,
+    derived: Vec<(String, Vec<u8>)>,
     field: Option<FieldPath>,
     range: Option<[u32; 2]>,
     open_layer: Option<usize>,
@@ -213,9 +217,16 @@ impl App {
             }),
             None => None,
         };
+        let data = (self.source.as_ref())
+            .map_or_else(Vec::new, |s| s.capture().data(index as usize).to_vec());
+        let derived = self
+            .store()
+            .map_or_else(Vec::new, |s| derived_bytes(s, index));
         self.selected = Some(Selected {
             index,
             dissection,
+            data,
+            derived,
             field: None,
             range: None,
             open_layer: None,
@@ -634,17 +645,10 @@ impl App {
 
     fn selected_ui(&mut self, ui: &mut egui::Ui, actions: &mut Vec<Action>) {
         let top_down = self.settings.top_down;
-        let derived = match (self.store(), &self.selected) {
-            (Some(s), Some(sel)) => derived_bytes(s, sel.index),
-            _ => Vec::new(),
-        };
-        let data: Vec<u8> = match (&self.source, &self.selected) {
-            (Some(src), Some(sel)) => src.capture().data(sel.index as usize).to_vec(),
-            _ => Vec::new(),
-        };
         let Some(sel) = &mut self.selected else {
             return;
         };
+        let (data, derived) = (&sel.data, &sel.derived);
         let Some(d) = &sel.dissection else {
             ui.label("This packet could not be decoded.");
             return;
@@ -695,7 +699,7 @@ impl App {
                 names.extend(derived.iter().map(|(n, _)| n.clone()));
                 tabs_ui(ui, &names, &mut sel.bytes_tab);
                 if sel.bytes_tab == 0 {
-                    if let Some(at) = hex_ui(ui, &data, Some(d), sel.range) {
+                    if let Some(at) = hex_ui(ui, data, Some(d), sel.range) {
                         if let Some((p, r)) = field_at(d, at) {
                             actions.push(Action::SelectField(p, r));
                         }
