@@ -14,7 +14,7 @@ use serde::Serialize;
 
 use super::engineio::{self as eio, PacketType};
 use super::socketio::{self as sio, SioType};
-use super::upper::{Keep, PayloadRef, WsMessage};
+use super::upper::{Keep, PayloadRef};
 
 /// What carried an Engine.IO packet.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -373,7 +373,7 @@ impl Realtime {
     }
 
     /// Index and close the pass.
-    pub fn finish(&mut self, _ws: &[WsMessage]) {
+    pub fn finish(&mut self) {
         self.counts.unanswered_acks = self.acks.unanswered().len() as u64;
         self.eio_at.sort_unstable();
         self.attached.sort_unstable();

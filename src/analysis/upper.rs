@@ -234,7 +234,7 @@ impl Upper {
         self.frames_at.sort_unstable();
         self.frames_at.dedup();
         self.payloads.shrink();
-        self.realtime.finish(&self.ws_messages);
+        self.realtime.finish();
     }
 
     /// The frames packet `p` carries bytes of.

@@ -8,7 +8,7 @@ use std::borrow::Cow;
 use serde_json::Value;
 
 use super::{PacketId, Store};
-use crate::analysis::engineio::{self as eio, PacketType};
+use crate::analysis::engineio as eio;
 use crate::analysis::realtime::{Carrier, EioRecord, SioRecord};
 use crate::analysis::socketio::{self as sio, SioPacket};
 
@@ -159,16 +159,6 @@ impl Store {
             .get(s as usize)
             .and_then(|x| rt.eio.get(x.eio as usize))
             .map_or(0, |x| u64::from(x.packet) + 1)
-    }
-
-    /// The Engine.IO packet kind of record `e`.
-    pub fn eio_kind(&self, e: u32) -> Option<PacketType> {
-        self.analysis
-            .upper
-            .realtime
-            .eio
-            .get(e as usize)
-            .map(|r| r.kind)
     }
 
     /// Seconds since the first packet, of packet `p`.
