@@ -134,3 +134,53 @@ fn a_file_that_is_not_a_capture_shows_the_reason() {
     h.get_by_label_contains("not a pcap or pcapng file");
     let _ = std::fs::remove_dir_all(dir);
 }
+
+/// While a capture loads, the packet list, the conversations and the ladder show
+/// what is analysed so far and grow as more comes in. The store is filled here by
+/// hand, as the loading thread does by time, so each step is known.
+#[test]
+fn the_conversation_views_grow_while_the_capture_loads() {
+    use layerscope::analysis::Keep;
+    use layerscope::capture::Capture;
+    use layerscope::gui::app::VIEWS_REFRESH;
+    use layerscope::gui::model::Source;
+    use layerscope::store::Growing;
+    use std::sync::Arc;
+
+    let cap = Arc::new(Capture::open(&sample("socketio-chat.pcap")).unwrap());
+    let (g, mut pass) = Growing::start(cap.clone(), Keep::Records);
+    let g = Arc::new(g);
+    // Up to the ACK after `101 Switching Protocols` (packets 1–30 of 58).
+    assert_eq!(g.grow_by(&mut pass, 30), 30);
+    let mut app = App::new(Settings::default(), None);
+    app.source = Some(Source::Growing(cap.clone(), g.clone()));
+    app.views.open = true;
+    let mut h = Harness::builder()
+        .with_size(egui::vec2(1280.0, 800.0))
+        .build_ui_state(|ui, app: &mut App| app.ui(ui), app);
+    h.run_steps(6);
+    // Every packet is listed; the analysed ones have their badges already.
+    h.get_by_label_contains("Packets: 58");
+    assert!(h.query_all_by_label("1/3").count() >= 1);
+    h.get_by_label_contains("127.0.0.1:46262 → 127.0.0.1:18300")
+        .click();
+    h.run_steps(3);
+    // The 101's row in the list and its arrow in the ladder.
+    assert_eq!(
+        h.query_all_by_label_contains("101 Switching Protocols")
+            .count(),
+        2
+    );
+    assert!(
+        h.query_by_label_contains("Socket.IO EVENT \"chat message\" [\"hi\"]")
+            .is_none(),
+        "packet 41 is not analysed yet"
+    );
+    // The rest comes in; the views are rebuilt at their next refresh.
+    assert_eq!(g.grow_by(&mut pass, usize::MAX), 58);
+    std::thread::sleep(VIEWS_REFRESH + std::time::Duration::from_millis(50));
+    h.run_steps(3);
+    h.get_by_label_contains("Socket.IO EVENT \"chat message\" [\"hi\"]");
+    g.finish(pass);
+    assert!(g.is_finished());
+}

@@ -22,6 +22,9 @@ pub struct Analysis {
     pub upper: upper::Upper,
 }
 
+/// The state of an analysis pass that is not a result: see [`tcp::TcpPass`].
+pub type AnalysisPass = tcp::TcpPass<upper::UpperConv>;
+
 impl Analysis {
     pub fn run(capture: &Capture, summaries: &[Summary]) -> Analysis {
         Self::run_keeping(capture, summaries, Keep::Records)
@@ -29,12 +32,41 @@ impl Analysis {
 
     /// Run every parser; `keep` says whether records are stored or only counted.
     pub fn run_keeping(capture: &Capture, summaries: &[Summary], keep: Keep) -> Analysis {
-        let mut upper = upper::Upper::new(keep);
-        let tcp = tcp::TcpAnalysis::run(capture, summaries, &mut upper);
-        upper.finish();
+        let mut a = Analysis::new(keep, summaries.len());
+        let mut pass = AnalysisPass::default();
+        for (i, sum) in summaries.iter().enumerate() {
+            a.step(&mut pass, capture, (i, sum));
+        }
+        a.finish(pass, capture);
+        a
+    }
+
+    /// An analysis with nothing in it yet, with room for `packets` packets.
+    pub fn new(keep: Keep, packets: usize) -> Analysis {
+        Analysis {
+            tcp: tcp::TcpAnalysis::with_capacity(packets),
+            upper: upper::Upper::new(keep),
+        }
+    }
+
+    /// Analyse the next packet, `i` (packets go in capture order, one at a time).
+    pub fn step(&mut self, pass: &mut AnalysisPass, capture: &Capture, packet: (usize, &Summary)) {
+        pass.step(&mut self.tcp, capture, packet, &mut self.upper);
+    }
+
+    /// Make what was found so far readable (the per-packet indexes sorted) without
+    /// ending the pass: records of streams still open are not in yet.
+    pub fn settle(&mut self) {
+        self.upper.settle();
+    }
+
+    /// End the pass: streams still open give up their holes, the indexes are
+    /// sorted and each Engine.IO session's heartbeat is checked.
+    pub fn finish(&mut self, pass: AnalysisPass, capture: &Capture) {
+        pass.finish(&mut self.tcp, &mut self.upper);
+        self.upper.finish();
         let ts = |p: u32| capture.record(p as usize).map_or(0, |r| r.ts_ns);
         let end = capture.packets.last().map_or(0, |r| r.ts_ns);
-        upper.realtime.check_health(ts, end);
-        Analysis { tcp, upper }
+        self.upper.realtime.check_health(ts, end);
     }
 }

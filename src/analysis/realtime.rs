@@ -372,11 +372,12 @@ impl Realtime {
         });
     }
 
-    /// Index and close the pass.
+    /// Sort the indexes and count what is still unanswered; may be called
+    /// mid-pass (stable sorts: new entries are few and mostly in order).
     pub fn finish(&mut self) {
         self.counts.unanswered_acks = self.acks.unanswered().len() as u64;
-        self.eio_at.sort_unstable();
-        self.attached.sort_unstable();
+        self.eio_at.sort();
+        self.attached.sort();
     }
 
     /// The Engine.IO packets that carried the binary attachments of Socket.IO

@@ -228,13 +228,20 @@ impl Upper {
         self.keep == Keep::Records
     }
 
+    /// Sort the packet indexes so far, mid-pass (a capture still loading is
+    /// being shown). Between two calls few entries are added, mostly in order:
+    /// the stable sort finds the sorted run and merges the rest in linear time.
+    pub fn settle(&mut self) {
+        self.http.finish();
+        self.frames_at.sort();
+        self.frames_at.dedup();
+        self.realtime.finish();
+    }
+
     /// Sort the packet indexes; call once after the pass.
     pub fn finish(&mut self) {
-        self.http.finish();
-        self.frames_at.sort_unstable();
-        self.frames_at.dedup();
+        self.settle();
         self.payloads.shrink();
-        self.realtime.finish();
     }
 
     /// The frames packet `p` carries bytes of.

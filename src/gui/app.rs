@@ -6,7 +6,7 @@
 use std::path::PathBuf;
 use std::sync::mpsc::{channel, Receiver};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use egui::{Key, KeyboardShortcut, Modifiers, RichText};
 
@@ -85,7 +85,15 @@ pub struct App {
     applied_zoom: f32,
     fonts_installed: bool,
     applied_dark: Option<bool>,
+    /// The source's generation the row cache was filled at.
+    rows_generation: u64,
+    /// The generation the conversation views show, and when it was taken.
+    views_generation: u64,
+    views_refreshed: Instant,
 }
+
+/// How often the conversation views are rebuilt while a capture loads.
+pub const VIEWS_REFRESH: Duration = Duration::from_millis(400);
 
 impl App {
     pub fn new(settings: Settings, settings_path: Option<PathBuf>) -> App {
@@ -93,6 +101,9 @@ impl App {
             applied_zoom: 0.0,
             fonts_installed: false,
             applied_dark: None,
+            rows_generation: 0,
+            views_generation: 0,
+            views_refreshed: Instant::now(),
             settings,
             settings_path,
             source: None,
@@ -169,17 +180,22 @@ impl App {
 
     fn loaded(&mut self, e: LoadEvent) {
         match e {
-            LoadEvent::Indexed(cap) => {
+            LoadEvent::Indexed(cap, growing) => {
                 if let Some(d) = &cap.damage {
                     self.status = Some(format!(
                         "damaged file: {}; the packets before it are shown",
                         d.message
                     ));
                 }
-                self.source = Some(Source::Capture(cap));
+                self.source = Some(Source::Growing(cap, growing));
                 self.cache.clear();
             }
-            LoadEvent::Done(store) => {
+            LoadEvent::Done => {
+                let Some(Source::Growing(_, growing)) = &self.source else {
+                    self.loader = None;
+                    return;
+                };
+                let store = Arc::new(growing.take());
                 self.load_time = self.loader.as_ref().map(|l| l.started.elapsed());
                 self.warnings = store.capture.warnings.len()
                     + (store.summaries.iter())
@@ -203,25 +219,29 @@ impl App {
     }
 
     fn select(&mut self, index: u32) {
-        let dissection = match &self.source {
-            Some(Source::Store(s)) => s.dissect(PacketId(index)),
-            Some(Source::Capture(c)) => c.record(index as usize).map(|r| {
-                let first = c.packets.first().map_or(0, |r| r.ts_ns);
-                let meta = crate::dissect::FrameMeta::new(
-                    u64::from(index) + 1,
-                    r,
-                    first,
-                    c.link_type(index as usize),
-                );
-                crate::dissect::dissect(&meta, c.data(index as usize), None)
-            }),
-            None => None,
+        let src = self.source.clone();
+        let store = src.as_ref().and_then(Source::read);
+        let store = store.as_deref().filter(|s| (index as usize) < s.len());
+        let dissection = match (store, &self.source) {
+            (Some(s), _) => s.dissect(PacketId(index)),
+            (None, Some(src)) => {
+                let c = src.capture();
+                c.record(index as usize).map(|r| {
+                    let first = c.packets.first().map_or(0, |r| r.ts_ns);
+                    let meta = crate::dissect::FrameMeta::new(
+                        u64::from(index) + 1,
+                        r,
+                        first,
+                        c.link_type(index as usize),
+                    );
+                    crate::dissect::dissect(&meta, c.data(index as usize), None)
+                })
+            }
+            (None, None) => None,
         };
         let data = (self.source.as_ref())
             .map_or_else(Vec::new, |s| s.capture().data(index as usize).to_vec());
-        let derived = self
-            .store()
-            .map_or_else(Vec::new, |s| derived_bytes(s, index));
+        let derived = store.map_or_else(Vec::new, |s| derived_bytes(s, index));
         self.selected = Some(Selected {
             index,
             dissection,
@@ -390,10 +410,30 @@ impl App {
     pub fn ui(&mut self, ui: &mut egui::Ui) {
         let ctx = ui.ctx().clone();
         self.logic(&ctx);
+        let src = self.source.clone();
+        let generation = src.as_ref().map_or(0, Source::generation);
+        if generation != self.rows_generation {
+            self.cache.clear();
+            self.rows_generation = generation;
+        }
+        // The conversation views are passes over the capture: while it loads they
+        // are rebuilt a few times a second, not on every slice.
+        let finished = generation == u64::MAX;
+        if generation != self.views_generation
+            && (finished || self.views_refreshed.elapsed() >= VIEWS_REFRESH)
+        {
+            self.views_generation = generation;
+            self.views_refreshed = Instant::now();
+        }
+        // One look at the store for the whole frame (a growing store is locked
+        // meanwhile, for a few milliseconds; the loader waits). Actions that read
+        // it again run after it is let go.
+        let guard = src.as_ref().and_then(Source::read);
+        let store = guard.as_deref();
         let mut actions = Vec::new();
         egui::Panel::top("menu").show(ui, |ui| self.menu_ui(ui, &mut actions));
-        let store = self.store().cloned();
-        egui::Panel::top("filter").show(ui, |ui| self.filter.ui(ui, store));
+        let finished_store = self.store().cloned();
+        egui::Panel::top("filter").show(ui, |ui| self.filter.ui(ui, finished_store));
         egui::Panel::bottom("status").show(ui, |ui| self.status_ui(ui));
         if self.settings.show_legend {
             egui::Panel::right("legend").show(ui, legend_ui);
@@ -404,29 +444,41 @@ impl App {
                 .default_size(ui.available_height() * 0.5)
                 .show(ui, |ui| self.selected_ui(ui, &mut actions));
         }
-        egui::CentralPanel::default().show(ui, |ui| self.center_ui(ui, &mut actions));
+        egui::CentralPanel::default().show(ui, |ui| self.center_ui(ui, store, &mut actions));
         if self.views.open {
             let mut open = true;
-            let store = self.store().cloned();
+            let loading = self.loader.is_some();
+            let views_generation = self.views_generation;
             egui::Window::new("Conversations")
                 .open(&mut open)
                 .default_size([760.0, 520.0])
                 .default_pos([ctx.content_rect().width() - 800.0, 60.0])
-                .show(&ctx, |ui| match store {
-                    Some(s) => {
-                        if let Some(a) = self.views.ui(ui, &s) {
+                .show(&ctx, |ui| match (store, src.as_ref()) {
+                    (Some(s), Some(src_ref)) => {
+                        if loading {
+                            ui.label(
+                                RichText::new(format!(
+                                    "Loading: {} of {} packets analysed. Open conversations show what has arrived so far.",
+                                    s.len(),
+                                    s.capture.len()
+                                ))
+                                .weak(),
+                            );
+                        }
+                        if let Some(a) = self.views.ui(ui, s, src_ref, views_generation) {
                             actions.push(match a {
                                 ConvAction::SelectPacket(p) => Action::Select(p),
                                 ConvAction::ApplyFilter(f) => Action::ApplyFilter(f),
                             });
                         }
                     }
-                    None => {
-                        ui.label("Conversations appear when the analysis has finished.");
+                    _ => {
+                        ui.label("Conversations appear as soon as the first packets are analysed.");
                     }
                 });
             self.views.open = open;
         }
+        drop(guard);
         if let Some((b, _)) = &mut self.browser {
             let mut result = None;
             egui::Window::new(if b.save { "Save as" } else { "Open a capture" })
@@ -579,7 +631,7 @@ impl App {
         });
     }
 
-    fn center_ui(&mut self, ui: &mut egui::Ui, actions: &mut Vec<Action>) {
+    fn center_ui(&mut self, ui: &mut egui::Ui, store: Option<&Store>, actions: &mut Vec<Action>) {
         if let Some(e) = &self.error {
             ui.vertical_centered(|ui| {
                 ui.add_space(40.0);
@@ -630,6 +682,7 @@ impl App {
         }
         let mut st = ListState {
             source: &src,
+            store,
             shown,
             selected: self.selected_index(),
             time: self.settings.time,

@@ -1,7 +1,9 @@
 //! Loading off the UI thread: a named worker opens and indexes the file (the
-//! rows can be shown from then on), then builds the store (summaries and the
-//! stream analysis) with progress and a Cancel. Messages go through a channel;
-//! the worker asks egui to repaint when it sends one.
+//! rows can be shown from then on), then fills the store (summaries and the
+//! stream analysis) in slices of a few milliseconds, with progress and a
+//! Cancel. Between slices the window reads what is in: rows gain their analysis
+//! and the conversations, ladder and transcripts grow while the file loads.
+//! Messages go through a channel; the worker asks egui to repaint.
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -11,7 +13,7 @@ use std::time::{Duration, Instant};
 
 use crate::analysis::Keep;
 use crate::capture::Capture;
-use crate::store::Store;
+use crate::store::Growing;
 
 /// What to open.
 #[derive(Clone, Debug)]
@@ -32,12 +34,17 @@ impl Input {
 
 /// What the worker reports.
 pub enum LoadEvent {
-    /// The index is read: rows can be shown from it.
-    Indexed(Arc<Capture>),
-    /// Everything is built.
-    Done(Arc<Store>),
+    /// The index is read: rows can be shown from it, and the store is filling.
+    Indexed(Arc<Capture>, Arc<Growing>),
+    /// Everything is in the store (or loading was cancelled): take it out of the
+    /// [`Growing`] sent before.
+    Done,
     Failed(String),
 }
+
+/// The longest the worker holds the store (a slice ends sooner when the window
+/// asks to read it); progress and Cancel are looked at between slices.
+pub const SLICE: Duration = Duration::from_millis(100);
 
 /// A load in progress.
 pub struct Loader {
@@ -71,22 +78,28 @@ impl Loader {
                         return;
                     }
                 };
-                let _ = tx.send(LoadEvent::Indexed(capture.clone()));
+                let total = capture.len();
+                let (growing, mut pass) = Growing::start(capture.clone(), Keep::Records);
+                let growing = Arc::new(growing);
+                let _ = tx.send(LoadEvent::Indexed(capture, growing.clone()));
                 wake();
                 let mut last = Instant::now();
-                let store = Store::build_shared(
-                    capture,
-                    &c,
-                    |done, total| {
-                        p.store(((done as u64) << 32) | total as u64, Ordering::Relaxed);
-                        if last.elapsed() > Duration::from_millis(50) {
-                            last = Instant::now();
-                            wake();
-                        }
-                    },
-                    Keep::Records,
-                );
-                let _ = tx.send(LoadEvent::Done(Arc::new(store)));
+                loop {
+                    if c.load(Ordering::Relaxed) {
+                        break;
+                    }
+                    let done = growing.grow(&mut pass, SLICE);
+                    p.store(((done as u64) << 32) | total as u64, Ordering::Relaxed);
+                    if done >= total {
+                        break;
+                    }
+                    if last.elapsed() > Duration::from_millis(100) {
+                        last = Instant::now();
+                        wake();
+                    }
+                }
+                growing.finish(pass);
+                let _ = tx.send(LoadEvent::Done);
                 wake();
             });
         if let Err(e) = spawned {

@@ -4,6 +4,7 @@
 //! kept in a small cache.
 
 use std::collections::HashMap;
+use std::ops::Deref;
 use std::sync::Arc;
 
 use super::theme::RowKind;
@@ -11,36 +12,73 @@ use crate::analysis::tcp::Role;
 use crate::capture::Capture;
 use crate::dissect::fmt::secs6;
 use crate::dissect::{self, tcp_flags, Proto};
-use crate::store::{PacketId, Store};
+use crate::store::{Growing, GrowingRead, PacketId, Store};
 
 /// The data behind the window.
 #[derive(Clone)]
 pub enum Source {
-    /// The index is read; the store is being built: rows decode each packet alone.
+    /// The index is read; the store is not started: rows decode each packet alone.
     Capture(Arc<Capture>),
+    /// The store is filling: what is in so far can be read between slices.
+    Growing(Arc<Capture>, Arc<Growing>),
+    /// Everything is in.
     Store(Arc<Store>),
+}
+
+/// A store to read: the finished one, or what a growing one holds so far.
+pub enum StoreRef<'a> {
+    Done(&'a Store),
+    Growing(GrowingRead<'a>),
+}
+
+impl Deref for StoreRef<'_> {
+    type Target = Store;
+    fn deref(&self) -> &Store {
+        match self {
+            StoreRef::Done(s) => s,
+            StoreRef::Growing(g) => g,
+        }
+    }
 }
 
 impl Source {
     pub fn capture(&self) -> &Capture {
         match self {
-            Source::Capture(c) => c,
+            Source::Capture(c) | Source::Growing(c, _) => c,
             Source::Store(s) => &s.capture,
         }
     }
 
+    /// The finished store.
     pub fn store(&self) -> Option<&Arc<Store>> {
         match self {
             Source::Store(s) => Some(s),
-            Source::Capture(_) => None,
+            _ => None,
         }
     }
 
-    pub fn len(&self) -> usize {
+    /// The store as far as it is filled. A growing store is locked while the
+    /// returned value lives: hold one at a time, and not across frames.
+    pub fn read(&self) -> Option<StoreRef<'_>> {
         match self {
-            Source::Capture(c) => c.len(),
-            Source::Store(s) => s.len(),
+            Source::Capture(_) => None,
+            Source::Growing(_, g) => Some(StoreRef::Growing(g.read())),
+            Source::Store(s) => Some(StoreRef::Done(s)),
         }
+    }
+
+    /// Changes whenever what [`Source::read`] gives changes.
+    pub fn generation(&self) -> u64 {
+        match self {
+            Source::Capture(_) => 0,
+            Source::Growing(_, g) => 1 + g.generation(),
+            Source::Store(_) => u64::MAX,
+        }
+    }
+
+    /// The packets in the file (all listed, decoded alone until analysed).
+    pub fn len(&self) -> usize {
+        self.capture().len()
     }
 
     pub fn is_empty(&self) -> bool {
@@ -90,13 +128,19 @@ impl RowCache {
         self.rows.clear();
     }
 
-    pub fn get(&mut self, src: &Source, index: u32, time: TimeFormat) -> Row {
+    pub fn get(
+        &mut self,
+        cap: &Capture,
+        store: Option<&Store>,
+        index: u32,
+        time: TimeFormat,
+    ) -> Row {
         if self.rows.len() > Self::MAX {
             self.rows.clear();
         }
         self.rows
             .entry((index, time))
-            .or_insert_with(|| row(src, index, time))
+            .or_insert_with(|| row(cap, store, index, time))
             .clone()
     }
 }
@@ -122,22 +166,22 @@ fn time_text(cap: &Capture, index: u32, fmt: TimeFormat) -> String {
     }
 }
 
-/// Describe row `index`.
-pub fn row(src: &Source, index: u32, time: TimeFormat) -> Row {
-    let cap = src.capture();
+/// Describe row `index`: from the store when the packet is in it, else from
+/// its own bytes.
+pub fn row(cap: &Capture, store: Option<&Store>, index: u32, time: TimeFormat) -> Row {
     let i = index as usize;
     let len = cap.record(i).map_or(0, |r| r.origlen);
     let time = time_text(cap, index, time);
     let number = u64::from(index) + 1;
-    let (cols, kind, badge) = match src {
-        Source::Capture(c) => {
-            let data = c.data(i);
-            let cols = dissect::columns(c.link_type(i), data, len, None);
-            let (sum, _) = dissect::summarize(c.link_type(i), data, len);
+    let (cols, kind, badge) = match store.filter(|s| i < s.len()) {
+        None => {
+            let data = cap.data(i);
+            let cols = dissect::columns(cap.link_type(i), data, len, None);
+            let (sum, _) = dissect::summarize(cap.link_type(i), data, len);
             let kind = plain_kind(&sum, &cols.protocol);
             (cols, kind, None)
         }
-        Source::Store(s) => {
+        Some(s) => {
             let id = PacketId(index);
             let cols = s.columns(id);
             let role = s.analysis.tcp.role(id);
@@ -224,20 +268,23 @@ fn store_kind(s: &Store, id: PacketId, role: Role, protocol: &str, info: &str) -
 mod tests {
     use super::*;
 
-    /// Rows shown while the store is still being built come from the index
-    /// alone; once the store is in, they gain the stream analysis.
+    /// Rows shown before the store has a packet come from the index alone;
+    /// once the packet is in the store, they gain the stream analysis. A growing
+    /// store gives the analysed rows for the packets in it and plain ones after.
     #[test]
     fn rows_from_the_index_then_from_the_store() {
         let path =
             std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/socketio-chat.pcap");
         let cap = Arc::new(Capture::open(&path).unwrap());
-        let early = row(&Source::Capture(cap.clone()), 0, TimeFormat::Relative);
+        let early = row(&cap, None, 0, TimeFormat::Relative);
         assert_eq!((early.number, early.protocol.as_str()), (1, "TCP"));
         assert_eq!(early.kind, RowKind::Handshake);
         assert_eq!(early.badge, None);
         let store = Arc::new(Store::build(Capture::open(&path).unwrap()));
         let src = Source::Store(store);
-        let syn = row(&src, 0, TimeFormat::Relative);
+        let done = src.read();
+        let s = done.as_deref();
+        let syn = row(&cap, s, 0, TimeFormat::Relative);
         assert_eq!((syn.kind, syn.badge), (RowKind::Handshake, Some("1/3")));
         // Relative sequence numbers need the flow table: absolute until then.
         assert!(
@@ -246,12 +293,46 @@ mod tests {
             early.info
         );
         assert!(syn.info.contains("[SYN] Seq=0 "), "{}", syn.info);
-        let event = row(&src, 40, TimeFormat::Delta);
+        let event = row(&cap, s, 40, TimeFormat::Delta);
         assert_eq!(event.kind, RowKind::SocketIo);
         assert!(event.info.starts_with("Socket.IO EVENT / \"chat message\""));
-        assert_eq!(row(&src, 28, TimeFormat::Relative).kind, RowKind::Upgrade);
-        assert_eq!(row(&src, 0, TimeFormat::Relative).time, "0.000000");
+        assert_eq!(
+            row(&cap, s, 28, TimeFormat::Relative).kind,
+            RowKind::Upgrade
+        );
+        assert_eq!(row(&cap, s, 0, TimeFormat::Relative).time, "0.000000");
         let mut cache = RowCache::default();
-        assert_eq!(cache.get(&src, 40, TimeFormat::Delta).info, event.info);
+        assert_eq!(cache.get(&cap, s, 40, TimeFormat::Delta).info, event.info);
+
+        // Half the packets in: analysed rows up to there, plain ones after.
+        let (g, mut pass) = Growing::start(cap.clone(), crate::analysis::Keep::Records);
+        let g = Arc::new(g);
+        let growing = Source::Growing(cap.clone(), g.clone());
+        let gen0 = growing.generation();
+        // Packet 2 is the final ACK of the first handshake: not in yet.
+        assert_eq!(g.grow_by(&mut pass, 2), 2);
+        assert!(growing.generation() > gen0);
+        let r = growing.read().expect("a growing store reads");
+        assert_eq!(
+            row(&cap, Some(&r), 0, TimeFormat::Relative).badge,
+            Some("1/3")
+        );
+        assert_eq!(
+            row(&cap, Some(&r), 1, TimeFormat::Relative).badge,
+            Some("2/3")
+        );
+        assert_eq!(row(&cap, Some(&r), 2, TimeFormat::Relative).badge, None);
+        assert_eq!(
+            growing.len(),
+            cap.len(),
+            "every packet is listed while loading"
+        );
+        drop(r);
+        g.grow_by(&mut pass, 1);
+        let r = growing.read().expect("a growing store reads");
+        assert_eq!(
+            row(&cap, Some(&r), 2, TimeFormat::Relative).badge,
+            Some("3/3")
+        );
     }
 }

@@ -6,10 +6,13 @@ use egui::{Color32, Key, RichText};
 use egui_extras::{Column, TableBuilder};
 
 use super::model::{Row, RowCache, Source, TimeFormat};
+use crate::store::Store;
 
 /// What the list needs from the window.
 pub struct ListState<'a> {
     pub source: &'a Source,
+    /// The store as far as it is filled (rows after it decode their packet alone).
+    pub store: Option<&'a Store>,
     /// The packets shown (indexes), or all when `None`.
     pub shown: Option<&'a [u32]>,
     pub selected: Option<u32>,
@@ -69,7 +72,7 @@ pub fn packet_list_ui(ui: &mut egui::Ui, st: &mut ListState<'_>) -> Option<u32> 
             body.rows(row_h, n, |mut row| {
                 let pos = row.index();
                 let index = st.shown.map_or(pos as u32, |v| v[pos]);
-                let r: Row = st.cache.get(st.source, index, st.time);
+                let r: Row = st.cache.get(st.source.capture(), st.store, index, st.time);
                 let selected = st.selected == Some(index);
                 row.set_selected(selected);
                 let bg = r.kind.background(st.dark);

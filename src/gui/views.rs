@@ -3,7 +3,13 @@
 //! Messages view read like a chat, and Follow Stream. The data comes from the
 //! library ([`crate::story`]); this file only draws it.
 
+use std::sync::mpsc::{channel, Receiver, TryRecvError};
+use std::sync::Arc;
+
 use egui::{Align2, Color32, FontId, RichText, Sense, Stroke};
+use egui_extras::{Column, TableBuilder};
+
+use super::model::Source;
 
 use crate::store::Store;
 use crate::story::{self, ChatLine, ConversationRow, Ladder, Phase, SessionRow};
@@ -32,6 +38,24 @@ type Which = (Option<u32>, Option<u32>);
 /// Follow Stream of one conversation, as text: (conversation, note, chunks).
 type Follow = (u32, String, Vec<(bool, String)>);
 
+/// The conversation and session lists.
+pub struct Lists {
+    pub conversations: Vec<ConversationRow>,
+    pub sessions: Vec<SessionRow>,
+}
+
+impl Lists {
+    fn of(store: &Store) -> Lists {
+        Lists {
+            conversations: story::conversations(store),
+            sessions: story::sessions(store),
+        }
+    }
+}
+
+/// From this many packets on, the lists are built off the UI thread.
+const LISTS_ON_A_WORKER_FROM: usize = 100_000;
+
 #[derive(Default)]
 pub struct ConvViews {
     pub open: bool,
@@ -41,9 +65,13 @@ pub struct ConvViews {
     /// The ladder of `conversation`, built once per selection.
     ladder: Option<(u32, Ladder)>,
     follow: Option<Follow>,
-    /// The lists, built once per store (each is a pass over the capture: never
-    /// once per frame), keyed by the store's address.
-    lists: Option<(usize, Vec<ConversationRow>, Vec<SessionRow>)>,
+    /// The lists, built once per store generation (never once per frame),
+    /// keyed by the generation.
+    lists: Option<(u64, Arc<Lists>)>,
+    /// Lists being built on a worker, for that generation.
+    pending: Option<(u64, Receiver<Lists>)>,
+    /// The store generation the ladder, transcript and follow were built at.
+    generation: u64,
     /// The transcript of (conversation, session), built once per selection.
     transcript: Option<(Which, Vec<ChatLine>)>,
 }
@@ -74,7 +102,21 @@ pub fn phase_name(p: Phase) -> &'static str {
 }
 
 impl ConvViews {
-    pub fn ui(&mut self, ui: &mut egui::Ui, store: &Store) -> Option<ConvAction> {
+    /// Draw the views of `store`. `generation` changes when the store has more
+    /// in it (while a capture loads): what was built from it is built again.
+    pub fn ui(
+        &mut self,
+        ui: &mut egui::Ui,
+        store: &Store,
+        source: &Source,
+        generation: u64,
+    ) -> Option<ConvAction> {
+        if generation != self.generation {
+            self.generation = generation;
+            self.ladder = None;
+            self.follow = None;
+            self.transcript = None;
+        }
         let mut action = None;
         ui.horizontal(|ui| {
             for (t, name) in [
@@ -90,7 +132,7 @@ impl ConvViews {
         });
         ui.separator();
         match self.tab {
-            Tab::List => action = self.list_ui(ui, store),
+            Tab::List => action = self.list_ui(ui, store, source),
             Tab::Ladder => action = self.ladder_ui(ui, store),
             Tab::Messages => action = self.messages_ui(ui, store),
             Tab::Follow => self.follow_ui(ui, store),
@@ -105,22 +147,71 @@ impl ConvViews {
         self.follow = None;
     }
 
-    fn list_ui(&mut self, ui: &mut egui::Ui, store: &Store) -> Option<ConvAction> {
-        let mut action = None;
-        let key = store as *const Store as usize;
-        if self.lists.as_ref().is_none_or(|(k, _, _)| *k != key) {
-            self.lists = Some((key, story::conversations(store), story::sessions(store)));
+    /// The lists for the current generation: built here for a small store, on a
+    /// worker for a big one (a pass over every conversation and record, tens of
+    /// milliseconds on a million packets); until it answers, the last lists stay.
+    fn refresh_lists(&mut self, ctx: &egui::Context, store: &Store, source: &Source) {
+        let want = self.generation;
+        if let Some((g, rx)) = &self.pending {
+            match rx.try_recv() {
+                Ok(lists) => {
+                    self.lists = Some((*g, Arc::new(lists)));
+                    self.pending = None;
+                }
+                Err(TryRecvError::Disconnected) => self.pending = None,
+                Err(TryRecvError::Empty) => {}
+            }
         }
-        // Taken out while drawing (the list's clicks change `self`), put back after.
-        let (key, rows, sessions) = self.lists.take()?;
-        egui::ScrollArea::vertical()
-            .id_salt("conv_list")
-            .auto_shrink([false, false])
-            .show(ui, |ui| {
-                if !sessions.is_empty() {
-                    ui.strong("Engine.IO sessions");
-                    for (i, s) in sessions.iter().enumerate() {
-                        let text = format!(
+        let fresh = self.lists.as_ref().is_some_and(|(k, _)| *k == want);
+        if fresh || self.pending.is_some() {
+            return;
+        }
+        if store.len() < LISTS_ON_A_WORKER_FROM {
+            self.lists = Some((want, Arc::new(Lists::of(store))));
+            return;
+        }
+        let (tx, rx) = channel();
+        let (src, ctx) = (source.clone(), ctx.clone());
+        let spawned = std::thread::Builder::new()
+            .name("layerscope-conversations".into())
+            .spawn(move || {
+                if let Some(store) = src.read() {
+                    let _ = tx.send(Lists::of(&store));
+                }
+                ctx.request_repaint();
+            });
+        match spawned {
+            Ok(_) => self.pending = Some((want, rx)),
+            Err(_) => self.lists = Some((want, Arc::new(Lists::of(store)))),
+        }
+    }
+
+    fn list_ui(&mut self, ui: &mut egui::Ui, store: &Store, source: &Source) -> Option<ConvAction> {
+        self.refresh_lists(ui.ctx(), store, source);
+        let Some((_, lists)) = self.lists.clone() else {
+            ui.horizontal(|ui| {
+                ui.spinner();
+                ui.label("Listing the conversations…");
+            });
+            return None;
+        };
+        let mut action = None;
+        let row_h = ui.text_style_height(&egui::TextStyle::Body) + 6.0;
+        let sessions = &lists.sessions;
+        if !sessions.is_empty() {
+            ui.strong(format!("Engine.IO sessions ({})", sessions.len()));
+            egui::ScrollArea::vertical()
+                .id_salt("session_list")
+                .max_height(row_h * 6.0)
+                .auto_shrink([false, true])
+                .show_rows(ui, row_h, sessions.len(), |ui, range| {
+                    for (i, s) in sessions
+                        .iter()
+                        .enumerate()
+                        .skip(range.start)
+                        .take(range.len())
+                    {
+                        let mut text = format!(
                             "{}  v{}  streams {:?}  {}  {} packets",
                             s.sid.as_deref().unwrap_or("(sid not seen)"),
                             s.version,
@@ -128,75 +219,100 @@ impl ConvViews {
                             s.transports.join("+"),
                             s.packets
                         );
+                        if !s.health.is_empty() {
+                            text.push_str(&format!("   ⚠ {}", s.health.join("; ")));
+                        }
                         let r = ui.selectable_label(self.session == Some(i as u32), text);
                         if r.clicked() {
                             self.session = Some(i as u32);
                             self.conversation = None;
                             self.tab = Tab::Messages;
                         }
-                        for h in &s.health {
-                            ui.label(
-                                RichText::new(format!("   ⚠ {h}"))
-                                    .color(Color32::from_rgb(0xd9, 0x7a, 0x00)),
-                            );
-                        }
                     }
-                    ui.separator();
+                });
+            ui.separator();
+        }
+        let rows = &lists.conversations;
+        ui.strong(format!("TCP conversations ({})", rows.len()));
+        // Only the rows on screen are laid out: a capture can hold hundreds of
+        // thousands of conversations.
+        TableBuilder::new(ui)
+            .id_salt("conv_table")
+            .striped(true)
+            .resizable(true)
+            .cell_layout(egui::Layout::left_to_right(egui::Align::Center))
+            .column(Column::initial(56.0).at_least(30.0))
+            .column(Column::initial(280.0).at_least(80.0).clip(true))
+            .column(Column::initial(190.0).at_least(60.0).clip(true))
+            .column(Column::initial(64.0).at_least(40.0))
+            .column(Column::initial(80.0).at_least(40.0))
+            .column(Column::initial(72.0).at_least(40.0))
+            .column(Column::remainder().clip(true))
+            .min_scrolled_height(0.0)
+            .header(row_h, |mut h| {
+                for t in [
+                    "#",
+                    "Client → Server",
+                    "Handshake",
+                    "Packets",
+                    "Bytes",
+                    "Duration",
+                    "Carries",
+                ] {
+                    h.col(|ui| {
+                        ui.strong(t);
+                    });
                 }
-                ui.strong(format!("TCP conversations ({})", rows.len()));
-                egui::Grid::new("conv_grid")
-                    .striped(true)
-                    .num_columns(7)
-                    .show(ui, |ui| {
-                        for h in [
-                            "#",
-                            "Client → Server",
-                            "Handshake",
-                            "Packets",
-                            "Bytes",
-                            "Duration",
-                            "Carries",
-                        ] {
-                            ui.strong(h);
-                        }
-                        ui.end_row();
-                        for r in rows.iter().take(100_000) {
-                            let sel = self.conversation == Some(r.id);
-                            if ui.selectable_label(sel, r.id.to_string()).clicked() {
-                                self.select(r.id);
-                                self.tab = Tab::Ladder;
-                            }
-                            let resp =
-                                ui.selectable_label(sel, format!("{} → {}", r.client, r.server));
-                            if resp.clicked() {
-                                self.select(r.id);
-                                self.tab = Tab::Ladder;
-                            }
-                            resp.context_menu(|ui| {
-                                if ui.button("Apply as filter").clicked() {
-                                    action = Some(ConvAction::ApplyFilter(
-                                        story::conversation_filter(store, r.id),
-                                    ));
-                                    ui.close();
-                                }
-                                if ui.button("Go to first packet").clicked() {
-                                    action = Some(ConvAction::SelectPacket(r.first_packet));
-                                    ui.close();
-                                }
-                            });
-                            let rtt = r
-                                .initial_rtt_ms
-                                .map_or(String::new(), |ms| format!(" ({ms:.3} ms)"));
-                            ui.label(format!("{}{rtt}", r.handshake));
-                            ui.label(r.packets.to_string());
-                            ui.label(r.bytes.to_string());
-                            ui.label(format!("{:.3} s", r.duration_s));
-                            ui.label(r.tags.join(", "));
-                            ui.end_row();
+            })
+            .body(|body| {
+                body.rows(row_h, rows.len(), |mut row| {
+                    let r = &rows[row.index()];
+                    let sel = self.conversation == Some(r.id);
+                    row.col(|ui| {
+                        if ui.selectable_label(sel, r.id.to_string()).clicked() {
+                            self.select(r.id);
+                            self.tab = Tab::Ladder;
                         }
                     });
+                    row.col(|ui| {
+                        let resp = ui.selectable_label(sel, format!("{} → {}", r.client, r.server));
+                        if resp.clicked() {
+                            self.select(r.id);
+                            self.tab = Tab::Ladder;
+                        }
+                        resp.context_menu(|ui| {
+                            if ui.button("Apply as filter").clicked() {
+                                action = Some(ConvAction::ApplyFilter(story::conversation_filter(
+                                    store, r.id,
+                                )));
+                                ui.close();
+                            }
+                            if ui.button("Go to first packet").clicked() {
+                                action = Some(ConvAction::SelectPacket(r.first_packet));
+                                ui.close();
+                            }
+                        });
+                    });
+                    let rtt = r
+                        .initial_rtt_ms
+                        .map_or(String::new(), |ms| format!(" ({ms:.3} ms)"));
+                    row.col(|ui| {
+                        ui.label(format!("{}{rtt}", r.handshake));
+                    });
+                    row.col(|ui| {
+                        ui.label(r.packets.to_string());
+                    });
+                    row.col(|ui| {
+                        ui.label(r.bytes.to_string());
+                    });
+                    row.col(|ui| {
+                        ui.label(format!("{:.3} s", r.duration_s));
+                    });
+                    row.col(|ui| {
+                        ui.label(r.tags.join(", "));
+                    });
+                });
             });
-        self.lists = Some((key, rows, sessions));
         action
     }
 

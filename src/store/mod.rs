@@ -4,6 +4,7 @@
 
 mod app_layers;
 mod flows;
+mod growing;
 mod records;
 
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -12,11 +13,15 @@ use std::sync::Arc;
 use serde::Serialize;
 
 pub use flows::{Flow, FlowTable};
+pub use growing::{Growing, GrowingRead};
 pub use records::SioView;
 
-use crate::analysis::{Analysis, Keep};
+use crate::analysis::{Analysis, AnalysisPass, Keep};
 use crate::capture::Capture;
 use crate::dissect::{self, Columns, Dissection, Field, FrameMeta, Summary, TcpRel};
+
+/// The state of a pass filling a [`Store`] (see [`Store::start`]).
+pub struct StorePass(AnalysisPass);
 
 /// A packet's position in the capture (0-based; users see `index + 1`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -87,38 +92,66 @@ impl Store {
         keep: Keep,
     ) -> Store {
         let total = capture.len();
-        let mut summaries = Vec::with_capacity(total);
-        let mut flows = FlowTable::default();
-        for i in 0..total {
-            if i % 65_536 == 0 {
-                if cancel.load(Ordering::Relaxed) {
-                    break;
-                }
-                progress(i, total);
+        let (mut store, mut pass) = Store::start(capture, keep);
+        while store.len() < total {
+            if cancel.load(Ordering::Relaxed) {
+                break;
             }
-            let data = capture.data(i);
-            let origlen = capture.record(i).map_or(0, |r| r.origlen);
-            let (mut sum, ep) = dissect::summarize(capture.link_type(i), data, origlen);
-            if let Some(ep) = ep {
-                flows.assign(&mut sum, &ep, i as u32);
-            }
-            summaries.push(sum);
+            progress(store.len(), total);
+            store.ingest(&mut pass, 65_536);
         }
-        progress(summaries.len(), total);
+        progress(store.len(), total);
+        store.finish(pass);
+        store
+    }
+
+    /// A store with no packet in yet, and the pass that will fill it: packets go
+    /// in with [`Store::ingest`], each summarized and analysed in capture order.
+    pub fn start(capture: Arc<Capture>, keep: Keep) -> (Store, StorePass) {
+        let total = capture.len();
         let first_ts_ns = capture.packets.first().map_or(0, |r| r.ts_ns);
         let mut packet_comments: Vec<(usize, usize)> = (capture.comments.iter().enumerate())
             .filter_map(|(ci, c)| c.packet.map(|p| (p, ci)))
             .collect();
         packet_comments.sort_unstable();
-        let analysis = Analysis::run_keeping(&capture, &summaries, keep);
-        Store {
+        let store = Store {
+            summaries: Vec::with_capacity(total),
+            flows: FlowTable::default(),
+            analysis: Analysis::new(keep, total),
             capture,
-            summaries,
-            flows,
-            analysis,
             first_ts_ns,
             packet_comments,
+        };
+        (store, StorePass(Default::default()))
+    }
+
+    /// Summarize and analyse up to `max` more packets; returns how many went in
+    /// (0 once every packet is in). What is read mid-pass is exact for the packets
+    /// in, except records of streams still open: call [`Store::settle`] first.
+    pub fn ingest(&mut self, pass: &mut StorePass, max: usize) -> usize {
+        let from = self.summaries.len();
+        let to = self.capture.len().min(from.saturating_add(max));
+        for i in from..to {
+            let data = self.capture.data(i);
+            let origlen = self.capture.record(i).map_or(0, |r| r.origlen);
+            let (mut sum, ep) = dissect::summarize(self.capture.link_type(i), data, origlen);
+            if let Some(ep) = ep {
+                self.flows.assign(&mut sum, &ep, i as u32);
+            }
+            self.analysis.step(&mut pass.0, &self.capture, (i, &sum));
+            self.summaries.push(sum);
         }
+        to - from
+    }
+
+    /// Make the packets in so far readable mid-pass (see [`Analysis::settle`]).
+    pub fn settle(&mut self) {
+        self.analysis.settle();
+    }
+
+    /// End the pass (after the last packet, or early when loading is cancelled).
+    pub fn finish(&mut self, pass: StorePass) {
+        self.analysis.finish(pass.0, &self.capture);
     }
 
     pub fn len(&self) -> usize {

@@ -6,7 +6,7 @@ use serde::Serialize;
 use super::{endpoints, secs};
 use crate::analysis::realtime::Carrier;
 use crate::analysis::tcp::{Handshake, TcpConversation};
-use crate::store::{PacketId, Store};
+use crate::store::Store;
 
 /// One TCP conversation, in words.
 #[derive(Clone, Debug, Serialize)]
@@ -126,14 +126,6 @@ pub fn conversations(store: &Store) -> Vec<ConversationRow> {
     let up = &store.analysis.upper;
     let rt = &up.realtime;
     let n = tcp.conversations.len();
-    let mut bytes = vec![0u64; n];
-    for i in 0..store.len() {
-        if let Some((id, _)) = tcp.conversation_of(PacketId(i as u32)) {
-            if let Some(b) = bytes.get_mut(id.0 as usize) {
-                *b += store.capture.data(i).len() as u64;
-            }
-        }
-    }
     let mut tags: Vec<Vec<String>> = vec![Vec::new(); n];
     let mut tag = |conv: u32, t: String| {
         if let Some(v) = tags.get_mut(conv as usize) {
@@ -191,7 +183,7 @@ pub fn conversations(store: &Store) -> Vec<ConversationRow> {
                     .zip(c.rtt_ack_ns)
                     .map(|(a, b)| a.saturating_add(b) as f64 / 1e6),
                 packets: c.packets,
-                bytes: bytes.get(i).copied().unwrap_or(0),
+                bytes: c.frame_bytes,
                 stream_bytes: c.stream_bytes,
                 missing_bytes: c.gap_bytes,
                 first_packet: first,

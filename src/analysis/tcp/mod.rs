@@ -44,6 +44,8 @@ pub struct TcpConversation {
     pub first_packet: PacketId,
     pub last_packet: PacketId,
     pub packets: u32,
+    /// Captured bytes of its packets, headers included.
+    pub frame_bytes: u64,
     pub handshake: Handshake,
     pub syn: Option<PacketId>,
     pub syn_ack: Option<PacketId>,
@@ -73,6 +75,7 @@ impl TcpConversation {
             first_packet: first,
             last_packet: first,
             packets: 0,
+            frame_bytes: 0,
             handshake: Handshake::Start,
             syn: None,
             syn_ack: None,
@@ -370,7 +373,77 @@ fn offered_text(o: &TcpOptionsOffered) -> String {
     }
 }
 
+/// The state of a pass over the capture that lives only while it runs: the
+/// conversation each flow is in now, and the streams still open. Packets go in
+/// one at a time ([`TcpPass::step`]), so the records can be read between steps
+/// while a capture is still loading.
+pub struct TcpPass<C> {
+    current: HashMap<u32, u32>,
+    streams: Streams<C>,
+}
+
+impl<C: Default> Default for TcpPass<C> {
+    fn default() -> Self {
+        TcpPass {
+            current: HashMap::new(),
+            streams: Streams::default(),
+        }
+    }
+}
+
+impl<C: Default> TcpPass<C> {
+    /// Follow packet `i` (the next one: `i` equals the packets seen so far).
+    /// Reassembled bytes go on to `http`.
+    pub fn step<S: StreamSink<Conv = C>>(
+        &mut self,
+        a: &mut TcpAnalysis,
+        capture: &Capture,
+        (i, sum): (usize, &Summary),
+        http: &mut S,
+    ) {
+        debug_assert_eq!(i, a.conv_of.len());
+        a.conv_of.push(u32::MAX);
+        a.roles.push(Role::Segment);
+        a.notes.push(0);
+        if !sum.protos.contains(Proto::Tcp) || sum.flow == Summary::NO_FLOW {
+            return;
+        }
+        let id = PacketId(i as u32);
+        let ts = capture.record(i).map_or(0, |r| r.ts_ns);
+        let conv = a.conversation_for(&mut self.current, sum, id);
+        a.conv_of[i] = conv;
+        let c = &mut a.conversations[conv as usize];
+        let seg = seg_of(sum, c.client_dir);
+        let (next, role) = handshake::step(c.handshake, &seg);
+        c.handshake = next;
+        a.roles[i] = role;
+        record(c, capture, i, ts, &seg, role);
+        let payload = match seg.len {
+            0 => &[][..],
+            _ => sum
+                .tcp_payload(capture.data(i))
+                .unwrap_or_else(|| dissect::tcp_payload(capture.link_type(i), capture.data(i))),
+        };
+        a.notes[i] = self.streams.feed(c, conv, (i, payload), &seg, http);
+    }
+
+    /// End of the capture: the streams still open give up their holes.
+    pub fn finish<S: StreamSink<Conv = C>>(mut self, a: &mut TcpAnalysis, http: &mut S) {
+        self.streams.finish(&mut a.conversations, http);
+    }
+}
+
 impl TcpAnalysis {
+    /// Room for `packets` packets' roles and notes, reserved once.
+    pub fn with_capacity(packets: usize) -> TcpAnalysis {
+        TcpAnalysis {
+            conversations: Vec::new(),
+            conv_of: Vec::with_capacity(packets),
+            roles: Vec::with_capacity(packets),
+            notes: Vec::with_capacity(packets),
+        }
+    }
+
     /// Follow every TCP segment of the capture, in capture order.
     /// Reassembled bytes go on to `http`.
     pub fn run<S: StreamSink>(
@@ -378,37 +451,12 @@ impl TcpAnalysis {
         summaries: &[Summary],
         http: &mut S,
     ) -> TcpAnalysis {
-        let mut a = TcpAnalysis {
-            conversations: Vec::new(),
-            conv_of: vec![u32::MAX; summaries.len()],
-            roles: vec![Role::Segment; summaries.len()],
-            notes: vec![0; summaries.len()],
-        };
-        let mut current: HashMap<u32, u32> = HashMap::new();
-        let mut streams = Streams::default();
+        let mut a = TcpAnalysis::with_capacity(summaries.len());
+        let mut pass = TcpPass::default();
         for (i, sum) in summaries.iter().enumerate() {
-            if !sum.protos.contains(Proto::Tcp) || sum.flow == Summary::NO_FLOW {
-                continue;
-            }
-            let id = PacketId(i as u32);
-            let ts = capture.record(i).map_or(0, |r| r.ts_ns);
-            let conv = a.conversation_for(&mut current, sum, id);
-            a.conv_of[i] = conv;
-            let c = &mut a.conversations[conv as usize];
-            let seg = seg_of(sum, c.client_dir);
-            let (next, role) = handshake::step(c.handshake, &seg);
-            c.handshake = next;
-            a.roles[i] = role;
-            record(c, capture, i, ts, &seg, role);
-            let payload = match seg.len {
-                0 => &[][..],
-                _ => sum
-                    .tcp_payload(capture.data(i))
-                    .unwrap_or_else(|| dissect::tcp_payload(capture.link_type(i), capture.data(i))),
-            };
-            a.notes[i] = streams.feed(c, conv, (i, payload), &seg, http);
+            pass.step(&mut a, capture, (i, sum), http);
         }
-        streams.finish(&mut a.conversations, http);
+        pass.finish(&mut a, http);
         a
     }
 
@@ -557,6 +605,7 @@ fn seg_of(sum: &Summary, client_dir: u8) -> Seg {
 fn record(c: &mut TcpConversation, cap: &Capture, i: usize, ts: i64, s: &Seg, role: Role) {
     let id = PacketId(i as u32);
     c.packets += 1;
+    c.frame_bytes += cap.data(i).len() as u64;
     c.last_packet = id;
     let side = usize::from(!s.from_client);
     let ts_of = |p: Option<PacketId>| p.and_then(|p| cap.record(p.index())).map(|r| r.ts_ns);
