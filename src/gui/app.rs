@@ -434,7 +434,8 @@ impl App {
         egui::Panel::top("menu").show(ui, |ui| self.menu_ui(ui, &mut actions));
         let finished_store = self.store().cloned();
         egui::Panel::top("filter").show(ui, |ui| self.filter.ui(ui, finished_store));
-        egui::Panel::bottom("status").show(ui, |ui| self.status_ui(ui));
+        let analysed = store.map(Store::len);
+        egui::Panel::bottom("status").show(ui, |ui| self.status_ui(ui, analysed));
         if self.settings.show_legend {
             egui::Panel::right("legend").show(ui, legend_ui);
         }
@@ -453,8 +454,8 @@ impl App {
                 .open(&mut open)
                 .default_size([760.0, 520.0])
                 .default_pos([ctx.content_rect().width() - 800.0, 60.0])
-                .show(&ctx, |ui| match (store, src.as_ref()) {
-                    (Some(s), Some(src_ref)) => {
+                .show(&ctx, |ui| match store {
+                    Some(s) => {
                         if loading {
                             ui.label(
                                 RichText::new(format!(
@@ -465,14 +466,14 @@ impl App {
                                 .weak(),
                             );
                         }
-                        if let Some(a) = self.views.ui(ui, s, src_ref, views_generation) {
+                        if let Some(a) = self.views.ui(ui, s, views_generation) {
                             actions.push(match a {
                                 ConvAction::SelectPacket(p) => Action::Select(p),
                                 ConvAction::ApplyFilter(f) => Action::ApplyFilter(f),
                             });
                         }
                     }
-                    _ => {
+                    None => {
                         ui.label("Conversations appear as soon as the first packets are analysed.");
                     }
                 });
@@ -588,7 +589,9 @@ impl App {
         });
     }
 
-    fn status_ui(&mut self, ui: &mut egui::Ui) {
+    /// `analysed`: the packets in the store now (the loader's progress is from
+    /// its last slice).
+    fn status_ui(&mut self, ui: &mut egui::Ui, analysed: Option<usize>) {
         ui.horizontal(|ui| {
             ui.label(RichText::new(&self.title).strong());
             if let Some(src) = &self.source {
@@ -607,6 +610,7 @@ impl App {
             if let Some(l) = &self.loader {
                 ui.separator();
                 let (done, total) = l.progress();
+                let done = analysed.map_or(done, |n| done.max(n as u64));
                 let frac = if total == 0 {
                     0.0
                 } else {

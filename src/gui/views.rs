@@ -3,13 +3,11 @@
 //! Messages view read like a chat, and Follow Stream. The data comes from the
 //! library ([`crate::story`]); this file only draws it.
 
-use std::sync::mpsc::{channel, Receiver, TryRecvError};
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use egui::{Align2, Color32, FontId, RichText, Sense, Stroke};
 use egui_extras::{Column, TableBuilder};
-
-use super::model::Source;
 
 use crate::store::Store;
 use crate::story::{self, ChatLine, ConversationRow, Ladder, Phase, SessionRow};
@@ -38,23 +36,21 @@ type Which = (Option<u32>, Option<u32>);
 /// Follow Stream of one conversation, as text: (conversation, note, chunks).
 type Follow = (u32, String, Vec<(bool, String)>);
 
-/// The conversation and session lists.
+/// The conversation and session lists: what each conversation carries, kept
+/// compact (its row is put in words when shown), and the sessions.
 pub struct Lists {
-    pub conversations: Vec<ConversationRow>,
+    pub carried: story::Carried,
     pub sessions: Vec<SessionRow>,
 }
 
 impl Lists {
-    fn of(store: &Store) -> Lists {
+    pub fn of(store: &Store) -> Lists {
         Lists {
-            conversations: story::conversations(store),
+            carried: story::carried(store),
             sessions: story::sessions(store),
         }
     }
 }
-
-/// From this many packets on, the lists are built off the UI thread.
-const LISTS_ON_A_WORKER_FROM: usize = 100_000;
 
 #[derive(Default)]
 pub struct ConvViews {
@@ -68,8 +64,8 @@ pub struct ConvViews {
     /// The lists, built once per store generation (never once per frame),
     /// keyed by the generation.
     lists: Option<(u64, Arc<Lists>)>,
-    /// Lists being built on a worker, for that generation.
-    pending: Option<(u64, Receiver<Lists>)>,
+    /// Conversation rows in words, for the rows shown.
+    rows: HashMap<u32, ConversationRow>,
     /// The store generation the ladder, transcript and follow were built at.
     generation: u64,
     /// The transcript of (conversation, session), built once per selection.
@@ -104,13 +100,7 @@ pub fn phase_name(p: Phase) -> &'static str {
 impl ConvViews {
     /// Draw the views of `store`. `generation` changes when the store has more
     /// in it (while a capture loads): what was built from it is built again.
-    pub fn ui(
-        &mut self,
-        ui: &mut egui::Ui,
-        store: &Store,
-        source: &Source,
-        generation: u64,
-    ) -> Option<ConvAction> {
+    pub fn ui(&mut self, ui: &mut egui::Ui, store: &Store, generation: u64) -> Option<ConvAction> {
         if generation != self.generation {
             self.generation = generation;
             self.ladder = None;
@@ -132,7 +122,7 @@ impl ConvViews {
         });
         ui.separator();
         match self.tab {
-            Tab::List => action = self.list_ui(ui, store, source),
+            Tab::List => action = self.list_ui(ui, store),
             Tab::Ladder => action = self.ladder_ui(ui, store),
             Tab::Messages => action = self.messages_ui(ui, store),
             Tab::Follow => self.follow_ui(ui, store),
@@ -147,54 +137,32 @@ impl ConvViews {
         self.follow = None;
     }
 
-    /// The lists for the current generation: built here for a small store, on a
-    /// worker for a big one (a pass over every conversation and record, tens of
-    /// milliseconds on a million packets); until it answers, the last lists stay.
-    fn refresh_lists(&mut self, ctx: &egui::Context, store: &Store, source: &Source) {
+    /// The lists for the current generation (a pass over the records, not the
+    /// packets: a few milliseconds on a million packets).
+    fn refresh_lists(&mut self, store: &Store) {
         let want = self.generation;
-        if let Some((g, rx)) = &self.pending {
-            match rx.try_recv() {
-                Ok(lists) => {
-                    self.lists = Some((*g, Arc::new(lists)));
-                    self.pending = None;
-                }
-                Err(TryRecvError::Disconnected) => self.pending = None,
-                Err(TryRecvError::Empty) => {}
-            }
-        }
-        let fresh = self.lists.as_ref().is_some_and(|(k, _)| *k == want);
-        if fresh || self.pending.is_some() {
-            return;
-        }
-        if store.len() < LISTS_ON_A_WORKER_FROM {
+        if self.lists.as_ref().is_none_or(|(k, _)| *k != want) {
             self.lists = Some((want, Arc::new(Lists::of(store))));
-            return;
-        }
-        let (tx, rx) = channel();
-        let (src, ctx) = (source.clone(), ctx.clone());
-        let spawned = std::thread::Builder::new()
-            .name("layerscope-conversations".into())
-            .spawn(move || {
-                if let Some(store) = src.read() {
-                    let _ = tx.send(Lists::of(&store));
-                }
-                ctx.request_repaint();
-            });
-        match spawned {
-            Ok(_) => self.pending = Some((want, rx)),
-            Err(_) => self.lists = Some((want, Arc::new(Lists::of(store)))),
+            self.rows.clear();
         }
     }
 
-    fn list_ui(&mut self, ui: &mut egui::Ui, store: &Store, source: &Source) -> Option<ConvAction> {
-        self.refresh_lists(ui.ctx(), store, source);
-        let Some((_, lists)) = self.lists.clone() else {
-            ui.horizontal(|ui| {
-                ui.spinner();
-                ui.label("Listing the conversations…");
-            });
-            return None;
-        };
+    /// Conversation `i` in words, from the small cache of rows shown.
+    fn row(&mut self, store: &Store, lists: &Lists, i: u32) -> Option<ConversationRow> {
+        if self.rows.len() > 512 {
+            self.rows.clear();
+        }
+        if let Some(r) = self.rows.get(&i) {
+            return Some(r.clone());
+        }
+        let r = story::conversation_row(store, &lists.carried, i)?;
+        self.rows.insert(i, r.clone());
+        Some(r)
+    }
+
+    fn list_ui(&mut self, ui: &mut egui::Ui, store: &Store) -> Option<ConvAction> {
+        self.refresh_lists(store);
+        let (_, lists) = self.lists.clone()?;
         let mut action = None;
         let row_h = ui.text_style_height(&egui::TextStyle::Body) + 6.0;
         let sessions = &lists.sessions;
@@ -232,8 +200,8 @@ impl ConvViews {
                 });
             ui.separator();
         }
-        let rows = &lists.conversations;
-        ui.strong(format!("TCP conversations ({})", rows.len()));
+        let n = lists.carried.len();
+        ui.strong(format!("TCP conversations ({n})"));
         // Only the rows on screen are laid out: a capture can hold hundreds of
         // thousands of conversations.
         TableBuilder::new(ui)
@@ -265,8 +233,10 @@ impl ConvViews {
                 }
             })
             .body(|body| {
-                body.rows(row_h, rows.len(), |mut row| {
-                    let r = &rows[row.index()];
+                body.rows(row_h, n, |mut row| {
+                    let Some(r) = self.row(store, &lists, row.index() as u32) else {
+                        return;
+                    };
                     let sel = self.conversation == Some(r.id);
                     row.col(|ui| {
                         if ui.selectable_label(sel, r.id.to_string()).clicked() {

@@ -152,7 +152,7 @@ impl Growing {
     /// viewer keeps the store itself and reads it without a lock).
     pub fn take(&self) -> Store {
         let mut w = self.write();
-        let empty = Store::start(w.capture.clone(), w.analysis.upper.keep).0;
+        let empty = Store::empty(w.capture.clone());
         std::mem::replace(&mut *w, empty)
     }
 }

@@ -125,6 +125,18 @@ impl Store {
         (store, StorePass(Default::default()))
     }
 
+    /// A store of `capture` with no packet in it and no room reserved.
+    pub fn empty(capture: Arc<Capture>) -> Store {
+        Store {
+            summaries: Vec::new(),
+            flows: FlowTable::default(),
+            analysis: Analysis::default(),
+            capture,
+            first_ts_ns: 0,
+            packet_comments: Vec::new(),
+        }
+    }
+
     /// Summarize and analyse up to `max` more packets; returns how many went in
     /// (0 once every packet is in). What is read mid-pass is exact for the packets
     /// in, except records of streams still open: call [`Store::settle`] first.
@@ -225,6 +237,17 @@ impl Store {
             }
         }
         Some(d)
+    }
+
+    /// Whether the stream analysis put a record at packet `id`: an HTTP message
+    /// shown there, WebSocket frame bytes, or an Engine.IO packet completed there.
+    /// Without one, the packet has no HTTP, WebSocket, Engine.IO, Socket.IO or
+    /// JSON layer (the display filter skips such packets for those names).
+    pub fn has_stream_records(&self, id: PacketId) -> bool {
+        let up = &self.analysis.upper;
+        up.frames_at(id.0).next().is_some()
+            || up.http.messages_at(id.0).next().is_some()
+            || up.realtime.eio_at(id.0).next().is_some()
     }
 
     /// The head of HTTP message `m`, read again from its packets.

@@ -120,80 +120,149 @@ fn push_unique<T: PartialEq>(v: &mut Vec<T>, x: T) {
     }
 }
 
-/// One row per TCP conversation, in `tcp.stream` order.
-pub fn conversations(store: &Store) -> Vec<ConversationRow> {
+/// What rides on each TCP conversation, found in one pass over the records and
+/// kept compact (a few bytes per conversation): a list of a big capture's
+/// conversations puts a row in words only when it is shown
+/// ([`conversation_row`]).
+#[derive(Default)]
+pub struct Carried {
+    /// Per conversation: `carried::*` bits.
+    kinds: Vec<u8>,
+    /// (conversation, Engine.IO session), by conversation, sessions in order.
+    sessions: Vec<(u32, u32)>,
+    /// (conversation, Socket.IO namespace), by conversation, in order of first use.
+    namespaces: Vec<(u32, u16)>,
+}
+
+mod carried {
+    pub const HTTP: u8 = 1;
+    pub const WEBSOCKET: u8 = 2;
+    pub const WEBSOCKET_DEFLATE: u8 = 4;
+    pub const WEBSOCKET_GUESSED: u8 = 8;
+}
+
+impl Carried {
+    /// The conversations of `store` so far.
+    pub fn len(&self) -> usize {
+        self.kinds.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.kinds.is_empty()
+    }
+
+    fn of<T: Copy>(v: &[(u32, T)], conv: u32) -> impl Iterator<Item = T> + '_ {
+        let start = v.partition_point(|&(c, _)| c < conv);
+        v[start..]
+            .iter()
+            .take_while(move |&&(c, _)| c == conv)
+            .map(|&(_, x)| x)
+    }
+}
+
+/// What rides on every conversation of `store` (see [`Carried`]).
+pub fn carried(store: &Store) -> Carried {
     let tcp = &store.analysis.tcp;
     let up = &store.analysis.upper;
     let rt = &up.realtime;
-    let n = tcp.conversations.len();
-    let mut tags: Vec<Vec<String>> = vec![Vec::new(); n];
-    let mut tag = |conv: u32, t: String| {
-        if let Some(v) = tags.get_mut(conv as usize) {
-            push_unique(v, t);
+    let mut kinds = vec![0u8; tcp.conversations.len()];
+    let mut set = |conv: u32, bit: u8| {
+        if let Some(k) = kinds.get_mut(conv as usize) {
+            *k |= bit;
         }
     };
     for m in &up.http.messages {
-        tag(m.conversation, "HTTP".into());
+        set(m.conversation, carried::HTTP);
     }
     for w in &up.ws_connections {
-        let t = match (w.deflate, w.guessed) {
-            (true, _) => "WebSocket (deflate)",
-            (false, true) => "WebSocket (guessed)",
-            (false, false) => "WebSocket",
+        let bit = match (w.deflate, w.guessed) {
+            (true, _) => carried::WEBSOCKET_DEFLATE,
+            (false, true) => carried::WEBSOCKET_GUESSED,
+            (false, false) => carried::WEBSOCKET,
         };
-        tag(w.conversation, t.into());
+        set(w.conversation, bit);
     }
-    for s in &rt.sessions {
-        let t = match &s.sid {
+    let mut sessions: Vec<(u32, u32)> = (rt.sessions.iter().enumerate())
+        .flat_map(|(i, s)| s.conversations.iter().map(move |&c| (c, i as u32)))
+        .collect();
+    // Stable: each conversation's sessions stay in session order.
+    sessions.sort_by_key(|&(c, _)| c);
+    sessions.dedup();
+    let mut namespaces: Vec<(u32, u16)> = (rt.socketio.iter())
+        .filter_map(|s| {
+            let e = rt.eio.get(s.eio as usize)?;
+            Some((store.eio_conversation(e), s.nsp))
+        })
+        .collect();
+    namespaces.sort_by_key(|&(c, _)| c);
+    // Keep each namespace's first use in its conversation.
+    let mut seen = std::collections::HashSet::new();
+    namespaces.retain(|&x| seen.insert(x));
+    Carried {
+        kinds,
+        sessions,
+        namespaces,
+    }
+}
+
+/// The row of conversation `i`, put in words.
+pub fn conversation_row(store: &Store, carried: &Carried, i: u32) -> Option<ConversationRow> {
+    let c = store.analysis.tcp.conversations.get(i as usize)?;
+    let rt = &store.analysis.upper.realtime;
+    let mut tags: Vec<String> = Vec::new();
+    let kinds = carried.kinds.get(i as usize).copied().unwrap_or(0);
+    for (bit, name) in [
+        (carried::HTTP, "HTTP"),
+        (carried::WEBSOCKET, "WebSocket"),
+        (carried::WEBSOCKET_DEFLATE, "WebSocket (deflate)"),
+        (carried::WEBSOCKET_GUESSED, "WebSocket (guessed)"),
+    ] {
+        if kinds & bit != 0 {
+            tags.push(name.into());
+        }
+    }
+    for s in Carried::of(&carried.sessions, i) {
+        let t = match rt.sessions.get(s as usize).and_then(|s| s.sid.as_ref()) {
             Some(sid) => format!("Engine.IO {sid}"),
             None => "Engine.IO".into(),
         };
-        for &c in &s.conversations {
-            tag(c, t.clone());
-        }
+        push_unique(&mut tags, t);
     }
-    // Socket.IO namespaces per conversation, in order of first use.
-    let mut nsps: Vec<Vec<u16>> = vec![Vec::new(); n];
-    for s in &rt.socketio {
-        let Some(e) = rt.eio.get(s.eio as usize) else {
-            continue;
-        };
-        if let Some(v) = nsps.get_mut(store.eio_conversation(e) as usize) {
-            push_unique(v, s.nsp);
-        }
+    let names: Vec<&str> = Carried::of(&carried.namespaces, i)
+        .map(|n| rt.namespace(n))
+        .collect();
+    if !names.is_empty() {
+        tags.push(format!("Socket.IO {}", names.join(", ")));
     }
-    for (conv, v) in nsps.iter().enumerate() {
-        if !v.is_empty() {
-            let names: Vec<&str> = v.iter().map(|&i| rt.namespace(i)).collect();
-            tag(conv as u32, format!("Socket.IO {}", names.join(", ")));
-        }
-    }
-    let t0 = store.first_ts_ns();
-    (tcp.conversations.iter().enumerate())
-        .map(|(i, c)| {
-            let (client, server) = endpoints(store, c);
-            let (first, last) = (c.first_packet.0, c.last_packet.0);
-            ConversationRow {
-                id: i as u32,
-                client,
-                server,
-                handshake: handshake_words(c.handshake),
-                initial_rtt_ms: c
-                    .rtt_syn_ns
-                    .zip(c.rtt_ack_ns)
-                    .map(|(a, b)| a.saturating_add(b) as f64 / 1e6),
-                packets: c.packets,
-                bytes: c.frame_bytes,
-                stream_bytes: c.stream_bytes,
-                missing_bytes: c.gap_bytes,
-                first_packet: first,
-                last_packet: last,
-                start_s: secs(t0, store.ts_ns(first)),
-                duration_s: secs(store.ts_ns(first), store.ts_ns(last)),
-                teardown: teardown_words(store, c),
-                tags: tags.get_mut(i).map(std::mem::take).unwrap_or_default(),
-            }
-        })
+    let (client, server) = endpoints(store, c);
+    let (first, last) = (c.first_packet.0, c.last_packet.0);
+    Some(ConversationRow {
+        id: i,
+        client,
+        server,
+        handshake: handshake_words(c.handshake),
+        initial_rtt_ms: c
+            .rtt_syn_ns
+            .zip(c.rtt_ack_ns)
+            .map(|(a, b)| a.saturating_add(b) as f64 / 1e6),
+        packets: c.packets,
+        bytes: c.frame_bytes,
+        stream_bytes: c.stream_bytes,
+        missing_bytes: c.gap_bytes,
+        first_packet: first,
+        last_packet: last,
+        start_s: secs(store.first_ts_ns(), store.ts_ns(first)),
+        duration_s: secs(store.ts_ns(first), store.ts_ns(last)),
+        teardown: teardown_words(store, c),
+        tags,
+    })
+}
+
+/// One row per TCP conversation, in `tcp.stream` order.
+pub fn conversations(store: &Store) -> Vec<ConversationRow> {
+    let carried = carried(store);
+    (0..carried.len() as u32)
+        .filter_map(|i| conversation_row(store, &carried, i))
         .collect()
 }
 

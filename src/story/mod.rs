@@ -20,7 +20,9 @@ pub mod follow;
 pub mod ladder;
 pub mod transcript;
 
-pub use conversations::{conversations, sessions, ConversationRow, SessionRow};
+pub use conversations::{
+    carried, conversation_row, conversations, sessions, Carried, ConversationRow, SessionRow,
+};
 pub use follow::{follow_stream, follow_text, FollowStream, GapMark};
 pub use ladder::{ladder, Arrow, ArrowKind, Ladder, Phase, PhaseSpan};
 pub use transcript::{transcript, ChatLine};
