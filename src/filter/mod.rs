@@ -112,6 +112,34 @@ pub const PROGRESS_EVERY: usize = 4096;
 pub struct Filter {
     text: String,
     expr: parser::Expr,
+    /// Only a packet with stream-analysis records can match (see [`needs_records`]).
+    needs_records: bool,
+}
+
+/// Protocols whose layers and fields a packet has only when the stream analysis
+/// put a record at it: an HTTP message, a WebSocket frame, an Engine.IO packet
+/// in a polling body ([`Store::has_stream_records`]). The layers of `http.rs` and
+/// `store/app_layers.rs` are the only places these names are emitted.
+const RECORD_PROTOCOLS: [&str; 5] = ["http", "websocket", "engineio", "socketio", "json"];
+
+/// Whether `e` can only be true on a packet with stream records. Every test of a
+/// field (a bare name, a comparison, `contains`, `matches`, `in`, and `!=`) is
+/// false when the field is absent, so a test of a record protocol's name needs
+/// records; `and` needs them when one side does, `or` when every side does, and
+/// `not` never (it is true where the field is absent). Packets without records
+/// are then skipped without being dissected: the same answer, much sooner, for
+/// the filters this tool is about (`websocket`, `socketio.event == "chat"`).
+fn needs_records(e: &parser::Expr) -> bool {
+    use parser::Expr;
+    match e {
+        Expr::All | Expr::Not(_) => false,
+        Expr::And(v) => v.iter().any(needs_records),
+        Expr::Or(v) => !v.is_empty() && v.iter().all(needs_records),
+        Expr::Has(name) | Expr::Test(name, _) => {
+            let head = name.split('.').next().unwrap_or("");
+            RECORD_PROTOCOLS.contains(&head)
+        }
+    }
 }
 
 /// Why a filter does not parse, and where: `at` is a byte offset into the
@@ -134,9 +162,11 @@ impl std::error::Error for FilterError {}
 
 /// Parse a display filter. Blank text gives a filter that matches everything.
 pub fn parse(text: &str) -> Result<Filter, FilterError> {
+    let expr = parser::parse_expr(text)?;
     Ok(Filter {
         text: text.to_string(),
-        expr: parser::parse_expr(text)?,
+        needs_records: needs_records(&expr),
+        expr,
     })
 }
 
@@ -151,6 +181,9 @@ impl Filter {
     pub fn matches_packet(&self, store: &Store, id: PacketId) -> bool {
         if self.is_empty() {
             return id.index() < store.len();
+        }
+        if self.needs_records && !store.has_stream_records(id) {
+            return false;
         }
         store.dissect(id).is_some_and(|d| self.matches(&d))
     }
@@ -271,6 +304,63 @@ mod tests {
             .flat_map(|l| &l.fields)
             .for_each(|f| walk(f, name, &mut out));
         out
+    }
+
+    /// Skipping packets without stream records gives the same packets as
+    /// dissecting every one, on every sample and corpus file, for filters that can skip (record
+    /// protocols, alone or combined) and filters that cannot (`not`, `or` with a
+    /// lower layer).
+    #[test]
+    fn skipping_packets_without_records_changes_no_answer() {
+        let filters = [
+            ("websocket", true),
+            ("http", true),
+            ("socketio.event == \"chat message\"", true),
+            ("engineio && tcp.len > 10", true),
+            ("json or websocket.opcode == 1", true),
+            ("websocket.opcode != 1", true),
+            (
+                "http.request.method in {\"GET\" \"POST\"} && ip.addr == 127.0.0.1",
+                true,
+            ),
+            ("websocket.key contains \"=\"", true),
+            ("http.response.code == 101 || tcp.flags.syn == 1", false),
+            ("!websocket", false),
+            ("not (socketio and tcp)", false),
+            ("tcp.port == 18300", false),
+        ];
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut files: Vec<_> = ["samples", "tests/corpus"]
+            .iter()
+            .flat_map(|d| std::fs::read_dir(root.join(d)).unwrap())
+            .map(|e| e.unwrap().path())
+            .collect();
+        files.sort();
+        assert!(files.len() > 30, "the samples and the Zeek corpus");
+        let mut skipped = 0;
+        for path in files {
+            if !path
+                .extension()
+                .is_some_and(|e| e == "pcap" || e == "pcapng")
+            {
+                continue;
+            }
+            // Damaged corpus files keep the packets before the damage.
+            let Ok(cap) = Capture::open(&path) else {
+                panic!("{} does not open", path.display());
+            };
+            let s = Store::build(cap);
+            for (text, skips) in filters {
+                let f = parse(text).unwrap();
+                assert_eq!(f.needs_records, skips, "{text}");
+                let want = by_tree(&s, |d| f.matches(d));
+                assert_eq!(hits(&s, text), want, "{text} on {}", path.display());
+                skipped += (0..s.len() as u32)
+                    .filter(|&i| skips && !s.has_stream_records(PacketId(i)))
+                    .count();
+            }
+        }
+        assert!(skipped > 100, "the samples have packets to skip: {skipped}");
     }
 
     #[test]
