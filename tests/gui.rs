@@ -37,8 +37,10 @@ fn the_sample_opens_with_its_handshake_visible() {
     // The status bar counts the packets; the handshake badges are shown.
     h.get_by_label_contains("Packets: 58");
     assert!(h.query_all_by_label("1/3").count() >= 1);
-    // Only the rows on screen are built: 3 of the 4 SYNs are in the first 15 rows.
-    assert_eq!(h.query_all_by_label_contains("[SYN] Seq=0").count(), 3);
+    // Only the rows on screen are built: 3 of the 4 SYNs are in the first 15 rows;
+    // the fourth label is the selected SYN's transport row in the OSI stack.
+    assert_eq!(h.query_all_by_label_contains("[SYN] Seq=0").count(), 4);
+    h.get_by_label("TCP 46234 → 18300 [SYN] Seq=0 Len=0");
     // The first packet is selected at load, its layers shown by OSI layer.
     assert_eq!(h.state().selected_index(), Some(0));
     assert_eq!(h.query_all_by_label_contains("5 Session").count(), 2);
@@ -79,6 +81,55 @@ fn clicking_a_row_shows_the_socketio_layers_and_a_field_selects_its_bytes() {
     h.get_by_label("Opcode: Text (1)").click();
     h.run_steps(2);
     assert_eq!(h.state().selected_range(), Some([66, 67]));
+}
+
+/// The OSI stack says what the packet carries at each layer; clicking a layer's
+/// row selects that layer in the tree and its bytes.
+#[test]
+fn the_osi_stack_names_each_layer_and_a_click_selects_its_bytes() {
+    let mut h = harness("socketio-chat.pcap");
+    for _ in 0..40 {
+        h.key_press(egui::Key::ArrowDown);
+        h.run_steps(1);
+    }
+    h.run_steps(2);
+    assert_eq!(h.state().selected_index(), Some(40));
+    // The stack's rows are right of the tree (which has layer titles too).
+    let stack_row = |h: &Harness<'static, App>, text: &str| {
+        h.get_all_by_label_contains(text)
+            .map(|n| n.rect())
+            .max_by(|a, b| a.left().total_cmp(&b.left()))
+            .unwrap_or_else(|| panic!("no label with {text:?}"))
+    };
+    let transport = stack_row(&h, "4 Transport");
+    let tree_title = h
+        .get_all_by_label_contains("4 Transport")
+        .map(|n| n.rect().left())
+        .fold(f32::MAX, f32::min);
+    assert!(
+        transport.left() > tree_title + 100.0,
+        "a stack row and a tree title"
+    );
+    // What each layer carries, in a few words, on the layer's row.
+    for (text, row) in [
+        ("masked (key ", "6 Presentation"),
+        ("[PSH, ACK]", "4 Transport"),
+    ] {
+        let (what, name) = (stack_row(&h, text), stack_row(&h, row));
+        assert!(
+            (what.center().y - name.center().y).abs() < 4.0 && what.left() > name.left(),
+            "{text:?} is on the {row} row"
+        );
+    }
+    h.get_all_by_label_contains("4 Transport")
+        .max_by(|a, b| a.rect().left().total_cmp(&b.rect().left()))
+        .expect("the stack's transport row")
+        .click();
+    h.run_steps(2);
+    // Ethernet (14) and IPv4 (20) come first; the TCP header with options is 32 bytes.
+    assert_eq!(h.state().selected_range(), Some([34, 66]));
+    // The tree opened the transport layer: its fields are shown.
+    h.get_by_label("Source Port: 46262");
 }
 
 #[test]

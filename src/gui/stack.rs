@@ -13,16 +13,54 @@ use crate::dissect::{Dissection, Layer, Osi};
 /// innermost protocol says it best (`Socket.IO EVENT / "chat message" ["hi"]`
 /// rather than the WebSocket frame that carried it).
 pub fn layer_summary(d: &Dissection, osi: Osi) -> Option<String> {
-    let titles: Vec<&str> = d
+    let titles: Vec<String> = d
         .layers
         .iter()
         .filter(|l| l.osi == osi)
-        .map(|l| l.title.as_str())
+        .map(|l| short_title(l).unwrap_or_else(|| l.title.clone()))
         .collect();
     match (osi, titles.last()) {
         (_, None) => None,
-        (Osi::Application, Some(last)) => Some((*last).to_string()),
+        (Osi::Application, Some(last)) => Some(last.clone()),
         _ => Some(titles.join(" · ")),
+    }
+}
+
+/// A transport header in a few words, as a packet list's Info reads:
+/// `TCP 46262 → 18300 [PSH, ACK] Seq=305 Len=29`, `UDP 48063 → 53 Len=33`.
+fn short_title(l: &Layer) -> Option<String> {
+    let field = |name: &str| {
+        l.fields
+            .iter()
+            .find(|f| f.name == name)
+            .map(|f| f.value.as_str())
+    };
+    match l.protocol {
+        "tcp" => {
+            let flags = field("tcp.flags")?;
+            let flags = match (flags.find('('), flags.rfind(')')) {
+                (Some(a), Some(b)) if a < b => &flags[a + 1..b],
+                _ => flags,
+            };
+            Some(format!(
+                "TCP {} → {} [{flags}] Seq={} Len={}",
+                field("tcp.srcport")?,
+                field("tcp.dstport")?,
+                field("tcp.seq")?,
+                field("tcp.len")?
+            ))
+        }
+        "udp" => {
+            // The header's length field counts its own 8 bytes; Len is the payload.
+            let len: u32 = field("udp.length")?.parse().ok()?;
+            Some(format!(
+                "UDP {} → {} Len={}",
+                field("udp.srcport")?,
+                field("udp.dstport")?,
+                len.saturating_sub(8)
+            ))
+        }
+        _ => None,
     }
 }
 
@@ -43,14 +81,21 @@ pub fn stack_ui(ui: &mut egui::Ui, d: &Dissection) -> Option<usize> {
                 };
                 ui.painter().rect_filled(rect, 2.0, fill);
                 let name = RichText::new(format!("{:<15}", osi_title(*osi))).monospace();
+                // Not selectable: a click anywhere on the row is the row's.
+                let label = |ui: &mut egui::Ui, t: RichText| {
+                    ui.add(egui::Label::new(t).selectable(false));
+                };
                 match &summary {
                     Some(s) => {
-                        ui.label(name.strong().color(color));
-                        ui.add(egui::Label::new(s.as_str()).truncate());
+                        label(ui, name.strong().color(color));
+                        ui.add(egui::Label::new(s.as_str()).truncate().selectable(false));
                     }
                     None => {
-                        ui.label(name.weak());
-                        ui.label(RichText::new("(nothing at this layer)").weak().italics());
+                        label(ui, name.weak());
+                        label(
+                            ui,
+                            RichText::new("(nothing at this layer)").weak().italics(),
+                        );
                     }
                 }
             })
