@@ -186,7 +186,7 @@ pub fn from_store(file: &str, store: &Store) -> Stats {
     for (rec, sum) in cap.packets.iter().zip(&store.summaries) {
         st.bytes += u64::from(rec.caplen);
         st.wire_bytes += u64::from(rec.origlen);
-        if let Some(n) = per_iface.get_mut(rec.iface as usize) {
+        if let Some(n) = per_iface.get_mut(rec.iface() as usize) {
             *n += 1;
         }
         for p in sum.protos.iter() {

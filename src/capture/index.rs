@@ -196,13 +196,7 @@ mod tests {
     fn reservation_after_the_sample_follows_the_average_record() {
         // 100-byte records in a 1,000,000-byte file: about 10,000 records.
         let mut idx = Index::new(Format::PcapNg, 1_000_000);
-        let rec = PacketRecord {
-            offset: 0,
-            ts_ns: 0,
-            caplen: 84,
-            origlen: 84,
-            iface: 0,
-        };
+        let rec = PacketRecord::new(0, 0, 84, 84, 0);
         for i in 0..=SAMPLE {
             idx.push(rec, (i + 1) * 100, 1_000_000);
         }
@@ -219,13 +213,7 @@ mod tests {
     #[test]
     fn an_underestimate_grows_by_the_rest_not_by_doubling() {
         // 200-byte records first, then 100-byte ones: the first estimate is too small.
-        let rec = PacketRecord {
-            offset: 0,
-            ts_ns: 0,
-            caplen: 84,
-            origlen: 84,
-            iface: 0,
-        };
+        let rec = PacketRecord::new(0, 0, 84, 84, 0);
         let mut idx = Index::new(Format::PcapNg, 1_000_000);
         let mut pos = 0;
         while pos < 1_000_000 {

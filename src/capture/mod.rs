@@ -1,6 +1,6 @@
 //! Capture files: open a pcap or pcapng file, memory-map it and build a compact per-packet index.
 //!
-//! The index ([`PacketRecord`], 32 bytes a packet) says where each packet's bytes lie in the file;
+//! The index ([`PacketRecord`], 24 bytes a packet) says where each packet's bytes lie in the file;
 //! the bytes themselves are read from the map on demand ([`Capture::data`]), so opening a capture
 //! costs one pass over the record headers and no allocation per packet.
 //!
@@ -19,6 +19,8 @@ mod pcapng_tests;
 mod proptests;
 #[cfg(test)]
 pub(crate) mod testutil;
+
+use std::fmt;
 
 use serde::Serialize;
 use std::io::Read;
@@ -119,12 +121,15 @@ pub struct Interface {
     pub section: u32,
 }
 
-/// Where one packet is and what its record header says. 32 bytes.
-#[repr(C)]
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+/// Where one packet is and what its record header says. 24 bytes: a million
+/// packets' index is 24 MB.
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub struct PacketRecord {
-    /// File offset of the first captured byte.
-    pub offset: u64,
+    /// The file offset of the first captured byte (low 48 bits: files up to
+    /// 256 TiB) and the interface (high 16 bits: up to 65,536 interfaces; the
+    /// pcapng reader stops at more). Read with [`PacketRecord::offset`] and
+    /// [`PacketRecord::iface`].
+    at: u64,
     /// Capture time in nanoseconds since the Unix epoch (pcapng: `if_tsoffset` applied;
     /// Simple Packet Blocks, which carry no time, repeat the previous packet's).
     pub ts_ns: i64,
@@ -132,8 +137,60 @@ pub struct PacketRecord {
     pub caplen: u32,
     /// Length of the packet on the wire.
     pub origlen: u32,
+}
+
+impl PacketRecord {
+    /// Most interfaces a capture can have.
+    pub const MAX_INTERFACES: usize = 1 << 16;
+    /// Files are read up to this size (256 TiB).
+    pub const MAX_OFFSET: u64 = (1 << 48) - 1;
+
+    /// `offset` above [`Self::MAX_OFFSET`] and `iface` at or above
+    /// [`Self::MAX_INTERFACES`] are kept to those limits; readers never make them.
+    pub fn new(offset: u64, ts_ns: i64, caplen: u32, origlen: u32, iface: u32) -> PacketRecord {
+        let iface = u64::from(iface.min(Self::MAX_INTERFACES as u32 - 1));
+        PacketRecord {
+            at: offset.min(Self::MAX_OFFSET) | iface << 48,
+            ts_ns,
+            caplen,
+            origlen,
+        }
+    }
+
+    /// File offset of the first captured byte.
+    pub fn offset(&self) -> u64 {
+        self.at & Self::MAX_OFFSET
+    }
+
     /// Index into [`Capture::interfaces`].
-    pub iface: u32,
+    pub fn iface(&self) -> u32 {
+        (self.at >> 48) as u32
+    }
+}
+
+impl fmt::Debug for PacketRecord {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PacketRecord")
+            .field("offset", &self.offset())
+            .field("ts_ns", &self.ts_ns)
+            .field("caplen", &self.caplen)
+            .field("origlen", &self.origlen)
+            .field("iface", &self.iface())
+            .finish()
+    }
+}
+
+impl Serialize for PacketRecord {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut st = s.serialize_struct("PacketRecord", 5)?;
+        st.serialize_field("offset", &self.offset())?;
+        st.serialize_field("ts_ns", &self.ts_ns)?;
+        st.serialize_field("caplen", &self.caplen)?;
+        st.serialize_field("origlen", &self.origlen)?;
+        st.serialize_field("iface", &self.iface())?;
+        st.end()
+    }
 }
 
 /// Why reading stopped before the end of the file.
@@ -231,6 +288,12 @@ impl Capture {
     }
 
     fn from_source(bytes: source::Bytes) -> Result<Capture, OpenError> {
+        if bytes.len() as u64 > PacketRecord::MAX_OFFSET {
+            return Err(OpenError::Io {
+                path: String::new(),
+                source: std::io::Error::other("the file is larger than 256 TiB"),
+            });
+        }
         let idx = index::build(&bytes)?;
         Ok(Capture {
             bytes,
@@ -258,7 +321,7 @@ impl Capture {
         let Some(rec) = self.packets.get(i) else {
             return &[];
         };
-        let (Ok(start), Ok(len)) = (usize::try_from(rec.offset), usize::try_from(rec.caplen))
+        let (Ok(start), Ok(len)) = (usize::try_from(rec.offset()), usize::try_from(rec.caplen))
         else {
             return &[];
         };
@@ -277,7 +340,7 @@ impl Capture {
     pub fn link_type(&self, i: usize) -> LinkType {
         self.packets
             .get(i)
-            .and_then(|rec| self.interfaces.get(rec.iface as usize))
+            .and_then(|rec| self.interfaces.get(rec.iface() as usize))
             .map_or(LinkType::UNKNOWN, |iface| iface.link_type)
     }
 
@@ -304,8 +367,18 @@ mod tests {
     use super::*;
 
     #[test]
-    fn packet_record_is_32_bytes() {
-        assert_eq!(std::mem::size_of::<PacketRecord>(), 32);
+    fn packet_record_is_24_bytes_and_keeps_offset_and_interface_apart() {
+        assert_eq!(std::mem::size_of::<PacketRecord>(), 24);
+        let r = PacketRecord::new(PacketRecord::MAX_OFFSET, -5, 7, 9, 65_535);
+        assert_eq!((r.offset(), r.iface()), (PacketRecord::MAX_OFFSET, 65_535));
+        assert_eq!((r.ts_ns, r.caplen, r.origlen), (-5, 7, 9));
+        let r = PacketRecord::new(1 << 40, 0, 0, 0, 3);
+        assert_eq!((r.offset(), r.iface()), (1 << 40, 3));
+        let json = serde_json::to_string(&r).unwrap();
+        assert_eq!(
+            json,
+            r#"{"offset":1099511627776,"ts_ns":0,"caplen":0,"origlen":0,"iface":3}"#
+        );
     }
 
     #[test]

@@ -178,14 +178,14 @@ fn packet(frame: &LegacyPcapBlock<'_>, offset: usize, layout: Layout) -> PacketR
     } else {
         i64::from(frame.ts_usec) * 1000
     };
-    PacketRecord {
-        offset: offset as u64,
+    PacketRecord::new(
+        offset as u64,
         // Both parts are u32, so this cannot overflow an i64 (at most about 4.3e18).
-        ts_ns: i64::from(frame.ts_sec) * 1_000_000_000 + frac_ns,
-        caplen: frame.data.len() as u32,
-        origlen: frame.origlen,
-        iface: 0,
-    }
+        i64::from(frame.ts_sec) * 1_000_000_000 + frac_ns,
+        frame.data.len() as u32,
+        frame.origlen,
+        0,
+    )
 }
 
 #[cfg(test)]
@@ -240,13 +240,7 @@ mod tests {
                 assert_eq!(cap.len(), 3, "{what}");
                 for (i, (offset, ts_ns, caplen, origlen)) in want.into_iter().enumerate() {
                     let got = cap.packets[i];
-                    let expected = PacketRecord {
-                        offset,
-                        ts_ns,
-                        caplen,
-                        origlen,
-                        iface: 0,
-                    };
+                    let expected = PacketRecord::new(offset, ts_ns, caplen, origlen, 0);
                     assert_eq!(got, expected, "{what} packet {i}");
                 }
                 assert_eq!(cap.data(0), &[0x11; 60]);

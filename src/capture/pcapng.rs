@@ -250,7 +250,7 @@ impl<'a> Reader<'a> {
             section: self.sections.saturating_sub(1),
         };
         let clock = self.interface_options(&idb.options, &mut iface);
-        let global = self.add_interface(iface, clock);
+        let global = self.add_interface(iface, clock, pos)?;
         self.local.push(global);
         Ok(())
     }
@@ -282,11 +282,19 @@ impl<'a> Reader<'a> {
         clock
     }
 
-    fn add_interface(&mut self, iface: Interface, clock: Clock) -> u32 {
-        let global = u32::try_from(self.idx.interfaces.len()).unwrap_or(u32::MAX);
+    /// Adds an interface; a file with more than [`PacketRecord::MAX_INTERFACES`]
+    /// is read up to the block that would add one more (`pos`).
+    fn add_interface(&mut self, iface: Interface, clock: Clock, pos: usize) -> Result<u32, String> {
+        let n = self.idx.interfaces.len();
+        if n >= PacketRecord::MAX_INTERFACES {
+            return Err(format!(
+                "more than {} interfaces (block at offset {pos})",
+                PacketRecord::MAX_INTERFACES
+            ));
+        }
         self.idx.interfaces.push(iface);
         self.clocks.push(clock);
-        global
+        Ok(n as u32)
     }
 
     /// An Enhanced Packet Block.
@@ -307,7 +315,7 @@ impl<'a> Reader<'a> {
             origlen: epb.origlen,
             data_at: 28,
         };
-        self.push(packet, pos);
+        self.push(packet, pos)?;
         self.comments(&epb.options, Some(n - 1));
         Ok(())
     }
@@ -339,7 +347,7 @@ impl<'a> Reader<'a> {
             origlen: spb.origlen,
             data_at: 12,
         };
-        self.push(packet, pos);
+        self.push(packet, pos)?;
         Ok(())
     }
 
@@ -358,7 +366,7 @@ impl<'a> Reader<'a> {
             origlen: u32_at(block, 24, be),
             data_at: 28,
         };
-        self.push(packet, pos);
+        self.push(packet, pos)?;
         Ok(())
     }
 
@@ -382,31 +390,32 @@ impl<'a> Reader<'a> {
     }
 
     /// Adds the packet of the block at `pos` to the index.
-    fn push(&mut self, p: Packet, pos: usize) {
-        let iface = self.global_interface(p.if_id);
+    fn push(&mut self, p: Packet, pos: usize) -> Result<(), String> {
+        let iface = self.global_interface(p.if_id, pos)?;
         if let Some(units) = p.ts {
             let clock = self.clocks.get(iface as usize).copied().unwrap_or_default();
             self.last_ts = clock.ns(units);
         }
-        let rec = PacketRecord {
-            offset: (pos + p.data_at) as u64,
-            ts_ns: self.last_ts,
-            caplen: p.caplen,
-            origlen: p.origlen,
+        let rec = PacketRecord::new(
+            (pos + p.data_at) as u64,
+            self.last_ts,
+            p.caplen,
+            p.origlen,
             iface,
-        };
+        );
         let consumed = pos + p.data_at + p.caplen as usize;
         self.idx.push(rec, consumed, self.data.len());
+        Ok(())
     }
 
     /// The global index of interface `if_id` of the current section; an id the section never
     /// described gets a placeholder interface of unknown link type, and a warning.
-    fn global_interface(&mut self, if_id: u32) -> u32 {
+    fn global_interface(&mut self, if_id: u32, pos: usize) -> Result<u32, String> {
         if let Some(&global) = self.local.get(if_id as usize) {
-            return global;
+            return Ok(global);
         }
         if let Some(&global) = self.undefined.get(&if_id) {
-            return global;
+            return Ok(global);
         }
         let section = self.sections.saturating_sub(1);
         let iface = Interface {
@@ -416,13 +425,13 @@ impl<'a> Reader<'a> {
             description: None,
             section,
         };
-        let global = self.add_interface(iface, Clock::default());
+        let global = self.add_interface(iface, Clock::default(), pos)?;
         self.undefined.insert(if_id, global);
         let n = self.idx.next_number();
         self.idx.warn(format!(
             "packet {n} uses undefined interface {if_id} of section {section} (link type unknown)"
         ));
-        global
+        Ok(global)
     }
 
     /// Keeps the comment options of a block (`packet`: index of its packet, if any).

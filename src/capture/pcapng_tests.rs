@@ -8,13 +8,7 @@ fn open(w: &NgWriter) -> Capture {
 }
 
 fn record(offset: usize, ts_ns: i64, caplen: u32, origlen: u32, iface: u32) -> PacketRecord {
-    PacketRecord {
-        offset: offset as u64,
-        ts_ns,
-        caplen,
-        origlen,
-        iface,
-    }
+    PacketRecord::new(offset as u64, ts_ns, caplen, origlen, iface)
 }
 
 fn comment(packet: Option<usize>, text: &str) -> Comment {
@@ -142,7 +136,7 @@ fn sections_restart_interface_numbering() {
         (LinkType::NFLOG, 2),
     ];
     assert_eq!(summary, want);
-    let ifaces: Vec<u32> = cap.packets.iter().map(|p| p.iface).collect();
+    let ifaces: Vec<u32> = cap.packets.iter().map(|p| p.iface()).collect();
     assert_eq!(ifaces, [1, 2, 3, 3, 4]);
     assert_eq!(cap.link_type(2), LinkType::UNKNOWN);
     assert_eq!(cap.data(3), b"s1??");
@@ -390,7 +384,7 @@ fn truncated_at_every_length() {
                 }
                 for (i, rec) in cap.packets.iter().enumerate() {
                     assert!(
-                        rec.offset + u64::from(rec.caplen) <= cut as u64,
+                        rec.offset() + u64::from(rec.caplen) <= cut as u64,
                         "cut {cut} packet {i}"
                     );
                 }
@@ -441,4 +435,32 @@ fn truncation_messages() {
             ends[4]
         )
     );
+}
+
+/// An interface is 16 bits of a packet's index record: a file that describes
+/// more interfaces than that is read up to the block that adds one too many.
+#[test]
+fn more_interfaces_than_the_index_holds_is_damage() {
+    let mut w = NgWriter::new();
+    w.shb(false, &[]);
+    w.idb(1, 0, &[]);
+    w.epb(0, 1, b"first", 5, &[]);
+    for _ in 1..PacketRecord::MAX_INTERFACES {
+        w.idb(1, 0, &[]);
+    }
+    w.epb(65_535, 2, b"last one", 8, &[]);
+    let at = w.buf.len();
+    w.idb(1, 0, &[]);
+    w.epb(0, 3, b"never read", 10, &[]);
+    let cap = open(&w);
+    assert_eq!(cap.interfaces.len(), PacketRecord::MAX_INTERFACES);
+    assert_eq!(cap.len(), 2);
+    assert_eq!(cap.packets[1].iface(), 65_535);
+    assert_eq!(cap.data(1), b"last one");
+    let d = cap.damage.expect("stopped at the extra interface");
+    assert_eq!(
+        d.message,
+        format!("more than 65536 interfaces (block at offset {at})")
+    );
+    assert_eq!(d.packets_before, 2);
 }

@@ -18,12 +18,12 @@ fn invariants(cap: &Capture, len: u64) {
     assert_eq!(cap.file_len(), len);
     for (i, rec) in cap.packets.iter().enumerate() {
         assert!(
-            rec.offset + u64::from(rec.caplen) <= len,
+            rec.offset() + u64::from(rec.caplen) <= len,
             "packet {i}: {rec:?}"
         );
         assert_eq!(cap.data(i).len(), rec.caplen as usize);
         assert!(
-            (rec.iface as usize) < cap.interfaces.len(),
+            (rec.iface() as usize) < cap.interfaces.len(),
             "packet {i}: {rec:?}"
         );
     }

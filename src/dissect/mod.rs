@@ -51,7 +51,7 @@ impl FrameMeta {
             first_ts_ns,
             caplen: rec.caplen,
             origlen: rec.origlen,
-            iface: rec.iface,
+            iface: rec.iface(),
             link_type,
         }
     }

@@ -32,7 +32,7 @@ pub struct PacketJson<'a> {
 /// One packet as a JSON line (without the trailing newline).
 pub fn packet_line(store: &Store, id: PacketId, d: &Dissection) -> String {
     let c = store.columns(id);
-    let iface = store.capture.record(id.index()).map_or(0, |r| r.iface);
+    let iface = store.capture.record(id.index()).map_or(0, |r| r.iface());
     let obj = PacketJson {
         schema: PACKET_SCHEMA,
         number: d.number,
