@@ -273,6 +273,12 @@ pub struct HttpAnalysis {
     bodies: Vec<KeptBody>,
     /// (request or response message, handshake), sorted by message.
     ws_by_message: Vec<(u32, u32)>,
+    /// Mid-pass ([`Self::settle`]): the messages looked at so far, those of them
+    /// still incomplete, and where those are shown meanwhile (their head's last
+    /// packet), sorted by packet.
+    settled: usize,
+    open: Vec<u32>,
+    shown_open: Vec<(u32, u32)>,
 }
 
 impl HttpAnalysis {
@@ -283,6 +289,46 @@ impl HttpAnalysis {
             .map(|(i, m)| (m.end_packet.unwrap_or(m.head_packets.1), i as u32))
             .collect();
         self.shown_at.sort_unstable();
+        self.settled = self.messages.len();
+        self.open.clear();
+        self.shown_open.clear();
+        self.index_websockets();
+    }
+
+    /// Index mid-pass, in time proportional to what changed since the last call
+    /// (a capture still loading is being shown): messages completed since then
+    /// get their place for good; incomplete ones are shown at their head until
+    /// they complete. [`Self::finish`] indexes everything again at the end.
+    pub fn settle(&mut self) {
+        let tail = self.shown_at.len();
+        let mut still = Vec::new();
+        let new = self.settled as u32..self.messages.len() as u32;
+        for m in std::mem::take(&mut self.open).into_iter().chain(new) {
+            match self.messages[m as usize].end_packet {
+                Some(end) => self.shown_at.push((end, m)),
+                None => still.push(m),
+            }
+        }
+        self.settled = self.messages.len();
+        self.shown_at[tail..].sort_unstable();
+        if tail > 0
+            && self
+                .shown_at
+                .get(tail)
+                .is_some_and(|x| *x < self.shown_at[tail - 1])
+        {
+            // Two sorted runs: the stable sort merges them in linear time.
+            self.shown_at.sort();
+        }
+        self.shown_open = (still.iter())
+            .map(|&m| (self.messages[m as usize].head_packets.1, m))
+            .collect();
+        self.shown_open.sort_unstable();
+        self.open = still;
+        self.index_websockets();
+    }
+
+    fn index_websockets(&mut self) {
         self.ws_by_message = (self.websockets.iter().enumerate())
             .flat_map(|(i, w)| [(w.request, i as u32), (w.response, i as u32)])
             .collect();
@@ -291,10 +337,13 @@ impl HttpAnalysis {
 
     /// The messages packet `packet` shows (usually none or one).
     pub fn messages_at(&self, packet: u32) -> impl Iterator<Item = (u32, &HttpMessage)> {
-        let start = self.shown_at.partition_point(|&(p, _)| p < packet);
-        self.shown_at[start..]
-            .iter()
-            .take_while(move |&&(p, _)| p == packet)
+        let at = |v: &[(u32, u32)]| {
+            let start = v.partition_point(|&(p, _)| p < packet);
+            start..start + v[start..].iter().take_while(|&&(p, _)| p == packet).count()
+        };
+        let (done, open) = (at(&self.shown_at), at(&self.shown_open));
+        (self.shown_at[done].iter())
+            .chain(&self.shown_open[open])
             .map(|&(_, m)| (m, &self.messages[m as usize]))
     }
 

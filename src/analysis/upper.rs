@@ -232,7 +232,11 @@ impl Upper {
     /// being shown). Between two calls few entries are added, mostly in order:
     /// the stable sort finds the sorted run and merges the rest in linear time.
     pub fn settle(&mut self) {
-        self.http.finish();
+        self.http.settle();
+        self.sort_indexes();
+    }
+
+    fn sort_indexes(&mut self) {
         self.frames_at.sort();
         self.frames_at.dedup();
         self.realtime.finish();
@@ -240,7 +244,8 @@ impl Upper {
 
     /// Sort the packet indexes; call once after the pass.
     pub fn finish(&mut self) {
-        self.settle();
+        self.http.finish();
+        self.sort_indexes();
         self.payloads.shrink();
     }
 

@@ -195,6 +195,18 @@ mod tests {
                 let _ = r.columns(id);
                 let _ = r.dissect(id);
             }
+            // Every HTTP message so far is shown once, where it completed, or at
+            // its head while incomplete (the index is kept up incrementally).
+            let http = &r.analysis.upper.http;
+            for (m, msg) in http.messages.iter().enumerate() {
+                let at = msg.end_packet.unwrap_or(msg.head_packets.1);
+                let shown: Vec<u32> = http.messages_at(at).map(|(x, _)| x).collect();
+                assert_eq!(shown.iter().filter(|&&x| x == m as u32).count(), 1, "{m}");
+            }
+            let total: usize = (0..r.len() as u32)
+                .map(|p| http.messages_at(p).count())
+                .sum();
+            assert_eq!(total, http.messages.len());
             let _ = crate::story::conversations(&r);
             let _ = crate::story::transcript(&r, Some(0), None);
         }

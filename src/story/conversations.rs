@@ -188,16 +188,32 @@ pub fn carried(store: &Store) -> Carried {
     // Stable: each conversation's sessions stay in session order.
     sessions.sort_by_key(|&(c, _)| c);
     sessions.dedup();
-    let mut namespaces: Vec<(u32, u16)> = (rt.socketio.iter())
-        .filter_map(|s| {
-            let e = rt.eio.get(s.eio as usize)?;
-            Some((store.eio_conversation(e), s.nsp))
-        })
-        .collect();
+    // Runs of records on one conversation and namespace are the rule: one
+    // entry per run, then each namespace's first use in its conversation.
+    let mut namespaces: Vec<(u32, u16)> = Vec::new();
+    for s in &rt.socketio {
+        let Some(e) = rt.eio.get(s.eio as usize) else {
+            continue;
+        };
+        let x = (store.eio_conversation(e), s.nsp);
+        if namespaces.last() != Some(&x) {
+            namespaces.push(x);
+        }
+    }
     namespaces.sort_by_key(|&(c, _)| c);
-    // Keep each namespace's first use in its conversation.
-    let mut seen = std::collections::HashSet::new();
-    namespaces.retain(|&x| seen.insert(x));
+    let mut kept = 0;
+    for i in 0..namespaces.len() {
+        let x = namespaces[i];
+        let group = namespaces[..kept]
+            .iter()
+            .rev()
+            .take_while(|&&(c, _)| c == x.0);
+        if !group.into_iter().any(|&y| y == x) {
+            namespaces[kept] = x;
+            kept += 1;
+        }
+    }
+    namespaces.truncate(kept);
     Carried {
         kinds,
         sessions,
