@@ -125,11 +125,14 @@ fn the_osi_stack_names_each_layer_and_a_click_selects_its_bytes() {
         .max_by(|a, b| a.rect().left().total_cmp(&b.rect().left()))
         .expect("the stack's transport row")
         .click();
-    h.run_steps(2);
+    // The tree scrolls (animated) over the next frames.
+    h.run_steps(12);
     // Ethernet (14) and IPv4 (20) come first; the TCP header with options is 32 bytes.
     assert_eq!(h.state().selected_range(), Some([34, 66]));
-    // The tree opened the transport layer: its fields are shown.
-    h.get_by_label("Source Port: 46262");
+    // The tree opened the transport layer and scrolled to it: its fields are on
+    // screen (the window is 800 points high; the tree starts half way down).
+    let port = h.get_by_label("Source Port: 46262").rect();
+    assert!(port.top() > 400.0 && port.bottom() < 800.0, "{port:?}");
 }
 
 #[test]

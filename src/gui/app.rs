@@ -53,6 +53,9 @@ struct Selected {
     range: Option<[u32; 2]>,
     open_layer: Option<usize>,
     bytes_tab: usize,
+    /// Scroll the tree to the selected field on the next frame (it was chosen in
+    /// the OSI stack or the bytes).
+    reveal: bool,
 }
 
 /// Which file-chooser is open and what it is for.
@@ -251,6 +254,7 @@ impl App {
             range: None,
             open_layer: None,
             bytes_tab: 0,
+            reveal: false,
         });
     }
 
@@ -267,6 +271,7 @@ impl App {
                     s.open_layer = path.first().copied();
                     s.field = Some(path);
                     s.range = Some(range);
+                    s.reveal = true;
                 }
             }
             Action::ApplyFilter(text) => self.filter.set(&text),
@@ -720,7 +725,15 @@ impl App {
                         .id_salt("details")
                         .auto_shrink([false, false])
                         .show(ui, |ui| {
-                            match details_ui(ui, d, sel.field.as_ref(), top_down, sel.open_layer) {
+                            let reveal = std::mem::take(&mut sel.reveal);
+                            match details_ui(
+                                ui,
+                                d,
+                                sel.field.as_ref(),
+                                top_down,
+                                sel.open_layer,
+                                reveal,
+                            ) {
                                 Some(DetailsAction::SelectField(p, r)) => {
                                     actions.push(Action::SelectField(p, r))
                                 }

@@ -26,13 +26,16 @@ pub fn osi_title(osi: Osi) -> String {
     format!("{} {}", osi as u8, osi.name())
 }
 
-/// Draw the tree. `top_down`: layer 7 first.
+/// Draw the tree. `top_down`: layer 7 first. `reveal`: scroll the selected
+/// field (or layer) into view, once, after it was selected elsewhere (the OSI
+/// stack, the bytes).
 pub fn details_ui(
     ui: &mut egui::Ui,
     d: &Dissection,
     selected: Option<&FieldPath>,
     top_down: bool,
     open_layer: Option<usize>,
+    reveal: bool,
 ) -> Option<DetailsAction> {
     let mut action = None;
     let mut order = OSI_ORDER.to_vec();
@@ -67,13 +70,16 @@ pub fn details_ui(
                 }
                 let r = lh.show(ui, |ui| {
                     for (fi, f) in layer.fields.iter().enumerate() {
-                        if let Some(a) = field_ui(ui, f, vec![li, fi], selected) {
+                        if let Some(a) = field_ui(ui, f, vec![li, fi], selected, reveal) {
                             action = Some(a);
                         }
                     }
                 });
                 if r.header_response.clicked() {
                     action = Some(DetailsAction::SelectField(vec![li], layer.range));
+                }
+                if reveal && selected.is_some_and(|p| p.as_slice() == [li]) {
+                    r.header_response.scroll_to_me(None);
                 }
             }
         });
@@ -101,6 +107,7 @@ fn field_ui(
     f: &Field,
     path: FieldPath,
     selected: Option<&FieldPath>,
+    reveal: bool,
 ) -> Option<DetailsAction> {
     let mut action = None;
     let is_sel = selected == Some(&path);
@@ -114,6 +121,9 @@ fn field_ui(
             ));
         if r.clicked() {
             action = Some(DetailsAction::SelectField(path.clone(), f.range));
+        }
+        if reveal && is_sel {
+            r.scroll_to_me(None);
         }
         r.context_menu(|ui| {
             if ui.button("Apply as filter").clicked() {
@@ -149,7 +159,7 @@ fn field_ui(
                 for (ci, c) in f.children.iter().enumerate() {
                     let mut p = path.clone();
                     p.push(ci);
-                    if let Some(a) = field_ui(ui, c, p, selected) {
+                    if let Some(a) = field_ui(ui, c, p, selected, reveal) {
                         action = Some(a);
                     }
                 }
