@@ -189,6 +189,9 @@ fn print_packet(
     a: &InspectArgs,
     filter: &Filter,
 ) -> io::Result<bool> {
+    if !filter.is_empty() && filter.rules_out(store, id) {
+        return Ok(false);
+    }
     let needs_tree = a.json || a.verbose || !filter.is_empty();
     let d = if needs_tree { store.dissect(id) } else { None };
     if !filter.is_empty() && !d.as_ref().is_some_and(|d| filter.matches(d)) {

@@ -97,7 +97,8 @@ mod lexer;
 mod parser;
 
 use std::fmt;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::Mutex;
 
 use crate::dissect::Dissection;
 use crate::store::{PacketId, Store};
@@ -182,10 +183,16 @@ impl Filter {
         if self.is_empty() {
             return id.index() < store.len();
         }
-        if self.needs_records && !store.has_stream_records(id) {
+        if self.rules_out(store, id) {
             return false;
         }
         store.dissect(id).is_some_and(|d| self.matches(&d))
+    }
+
+    /// True when packet `id` cannot match, known without dissecting it: the
+    /// filter needs a field of a record protocol and the packet has no record.
+    pub fn rules_out(&self, store: &Store, id: PacketId) -> bool {
+        self.needs_records && !store.has_stream_records(id)
     }
 
     /// True for the filter of blank text, which matches every packet.
@@ -222,9 +229,12 @@ pub fn complete(prefix: &str) -> Vec<&'static str> {
 }
 
 /// The indexes of the packets of `store` that match `f`, in order.
-/// `progress(done, total)` is called every [`PROGRESS_EVERY`] packets and at
+/// `progress(done, total)` is called about every [`PROGRESS_EVERY`] packets and at
 /// the end; when `cancel` becomes true the scan stops and returns the matches
-/// found so far.
+/// found so far (among the packets before the first one not yet looked at).
+///
+/// Packets are looked at in chunks by as many threads as the machine has cores
+/// (this thread among them; it alone reports progress).
 pub fn filter_all(
     store: &Store,
     f: &Filter,
@@ -232,22 +242,54 @@ pub fn filter_all(
     mut progress: impl FnMut(usize, usize),
 ) -> Vec<u32> {
     let total = store.len();
-    let mut out = Vec::new();
-    for i in 0..total {
-        if i % PROGRESS_EVERY == 0 {
-            if cancel.load(Ordering::Relaxed) {
-                return out;
-            }
-            if i > 0 {
-                progress(i, total);
+    let chunks = total.div_ceil(PROGRESS_EVERY);
+    let chunk = |c: usize| -> Vec<u32> {
+        let start = c * PROGRESS_EVERY;
+        (start..total.min(start + PROGRESS_EVERY))
+            .map(|i| i as u32)
+            .filter(|&i| f.matches_packet(store, PacketId(i)))
+            .collect()
+    };
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let helpers = cores.min(8).min(chunks).saturating_sub(1);
+    let next = AtomicUsize::new(0);
+    let done = AtomicUsize::new(0);
+    let found: Mutex<Vec<Option<Vec<u32>>>> = Mutex::new(vec![None; chunks]);
+    // Looks at the next chunk; returns how many chunks are done, or None when
+    // there is none left (or the scan was cancelled).
+    let step = || {
+        if cancel.load(Ordering::Relaxed) {
+            return None;
+        }
+        let c = next.fetch_add(1, Ordering::Relaxed);
+        if c >= chunks {
+            return None;
+        }
+        let v = chunk(c);
+        if let Ok(mut found) = found.lock() {
+            found[c] = Some(v);
+        }
+        Some(done.fetch_add(1, Ordering::Relaxed) + 1)
+    };
+    std::thread::scope(|scope| {
+        for _ in 0..helpers {
+            // A helper that cannot start leaves its share to the others.
+            let _ = std::thread::Builder::new()
+                .name("layerscope-filter-helper".into())
+                .spawn_scoped(scope, || while step().is_some() {});
+        }
+        while let Some(n) = step() {
+            if n < chunks {
+                progress(n * PROGRESS_EVERY, total);
             }
         }
-        let id = PacketId(i as u32);
-        if f.matches_packet(store, id) {
-            out.push(id.0);
-        }
+    });
+    let found = found.into_inner().unwrap_or_else(|e| e.into_inner());
+    let complete = found.iter().all(Option::is_some);
+    let out: Vec<u32> = found.into_iter().map_while(|v| v).flatten().collect();
+    if complete {
+        progress(total, total);
     }
-    progress(total, total);
     out
 }
 
@@ -304,6 +346,34 @@ mod tests {
             .flat_map(|l| &l.fields)
             .for_each(|f| walk(f, name, &mut out));
         out
+    }
+
+    /// Over several chunks (looked at by several threads), the matches are
+    /// those of each packet alone, in order; progress ends at the total; a
+    /// cancelled scan returns only what it found.
+    #[test]
+    fn many_chunks_give_the_matches_in_order() {
+        use crate::capture::testutil::PcapWriter;
+        use crate::dissect::proptests::SYN;
+        let n = 3 * PROGRESS_EVERY + 123;
+        let mut w = PcapWriter::new(0xa1b2_c3d4, false, 1, 65535);
+        for i in 0..n {
+            let mut f = SYN;
+            let port = 1000 + (i % 7) as u16;
+            f[34..36].copy_from_slice(&port.to_be_bytes());
+            w.record(i as u32, 0, &f, 74);
+        }
+        let s = Store::build(Capture::from_bytes(w.buf).unwrap());
+        assert_eq!(s.len(), n);
+        let f = parse("tcp.srcport == 1003").unwrap();
+        let mut last = (0, 0);
+        let got = filter_all(&s, &f, &AtomicBool::new(false), |d, t| last = (d, t));
+        let want: Vec<u32> = (0..n as u32).filter(|i| i % 7 == 3).collect();
+        assert_eq!(got, want);
+        assert_eq!(last, (n, n));
+        assert_eq!(got, by_tree(&s, |d| f.matches(d)));
+        let none = filter_all(&s, &f, &AtomicBool::new(true), |_, _| {});
+        assert!(none.is_empty());
     }
 
     /// Skipping packets without stream records gives the same packets as
