@@ -30,6 +30,14 @@ fn harness(name: &str) -> Harness<'static, App> {
     h
 }
 
+/// Move the selection down `n` rows with the keyboard, a frame per key.
+fn press_down(h: &mut Harness<'static, App>, n: usize) {
+    for _ in 0..n {
+        h.key_press(egui::Key::ArrowDown);
+        h.run_steps(1);
+    }
+}
+
 #[test]
 fn the_sample_opens_with_its_handshake_visible() {
     let mut h = harness("socketio-chat.pcap");
@@ -60,10 +68,7 @@ fn the_sample_opens_with_its_handshake_visible() {
 fn clicking_a_row_shows_the_socketio_layers_and_a_field_selects_its_bytes() {
     let mut h = harness("socketio-chat.pcap");
     // Scroll the list to packet 41 with the keyboard, then click its row.
-    for _ in 0..40 {
-        h.key_press(egui::Key::ArrowDown);
-        h.run_steps(1);
-    }
+    press_down(&mut h, 40);
     assert_eq!(h.state().selected_index(), Some(40));
     h.run_steps(2);
     // The row (in the list, at the top of the window), not the tree's layer title.
@@ -88,10 +93,7 @@ fn clicking_a_row_shows_the_socketio_layers_and_a_field_selects_its_bytes() {
 #[test]
 fn the_osi_stack_names_each_layer_and_a_click_selects_its_bytes() {
     let mut h = harness("socketio-chat.pcap");
-    for _ in 0..40 {
-        h.key_press(egui::Key::ArrowDown);
-        h.run_steps(1);
-    }
+    press_down(&mut h, 40);
     h.run_steps(2);
     assert_eq!(h.state().selected_index(), Some(40));
     // The stack's rows are right of the tree (which has layer titles too).

@@ -168,18 +168,24 @@ mod tests {
         Arc::new(Capture::open(&path).expect("sample opens"))
     }
 
-    /// Filled slice by slice, the store ends equal to one built in one go; in
-    /// between, what is readable covers a growing prefix, and every index lookup
-    /// works on it.
-    #[test]
-    fn grown_in_slices_equals_built_at_once() {
-        let cap = sample("socketio-chat.pcap");
+    /// A sample, and its store built in one go.
+    fn sample_and_store(name: &str) -> (Arc<Capture>, Store) {
+        let cap = sample(name);
         let whole = Store::build_shared(
             cap.clone(),
             &AtomicBool::new(false),
             |_, _| {},
             Keep::Records,
         );
+        (cap, whole)
+    }
+
+    /// Filled slice by slice, the store ends equal to one built in one go; in
+    /// between, what is readable covers a growing prefix, and every index lookup
+    /// works on it.
+    #[test]
+    fn grown_in_slices_equals_built_at_once() {
+        let (cap, whole) = sample_and_store("socketio-chat.pcap");
         let (g, mut pass) = Growing::start(cap.clone(), Keep::Records);
         let mut seen = Vec::new();
         loop {
@@ -236,13 +242,7 @@ mod tests {
     /// conversation still open are readable before the capture ends.
     #[test]
     fn events_are_readable_before_the_capture_ends() {
-        let cap = sample("socketio-chat.pcap");
-        let whole = Store::build_shared(
-            cap.clone(),
-            &AtomicBool::new(false),
-            |_, _| {},
-            Keep::Records,
-        );
+        let (cap, whole) = sample_and_store("socketio-chat.pcap");
         let last_event = (0..whole.len() as u32)
             .rev()
             .find(|&p| whole.columns(super::super::PacketId(p)).protocol == "Socket.IO")
