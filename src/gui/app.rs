@@ -200,6 +200,13 @@ impl App {
                 };
                 let store = Arc::new(growing.take());
                 self.load_time = self.loader.as_ref().map(|l| l.started.elapsed());
+                if store.len() < store.capture.len() {
+                    self.status = Some(format!(
+                        "loading cancelled: {} of {} packets analysed; the others are listed, decoded alone",
+                        store.len(),
+                        store.capture.len()
+                    ));
+                }
                 self.warnings = store.capture.warnings.len()
                     + (store.summaries.iter())
                         .map(|x| x.warning_count() as usize)
@@ -616,6 +623,8 @@ impl App {
                 ui.separator();
                 let (done, total) = l.progress();
                 let done = analysed.map_or(done, |n| done.max(n as u64));
+                // Before the first slice the loader has not said the total yet.
+                let total = total.max(self.source.as_ref().map_or(0, |s| s.len() as u64));
                 let frac = if total == 0 {
                     0.0
                 } else {
