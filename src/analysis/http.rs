@@ -285,20 +285,17 @@ impl HttpAnalysis {
     /// Index the packet that shows each message: the one that completed it (or
     /// its head's last packet when it never completed). Call once, after the pass.
     pub fn finish(&mut self) {
-        self.shown_at = (self.messages.iter().enumerate())
-            .map(|(i, m)| (m.end_packet.unwrap_or(m.head_packets.1), i as u32))
-            .collect();
-        self.shown_at.sort_unstable();
-        self.settled = self.messages.len();
+        self.settle();
+        // Messages that never completed stay shown at their head, for good.
+        self.shown_at.append(&mut self.shown_open);
+        self.shown_at.sort();
         self.open.clear();
-        self.shown_open.clear();
-        self.index_websockets();
     }
 
     /// Index mid-pass, in time proportional to what changed since the last call
     /// (a capture still loading is being shown): messages completed since then
-    /// get their place for good; incomplete ones are shown at their head until
-    /// they complete. [`Self::finish`] indexes everything again at the end.
+    /// get their place for good (a message's end is set once, in the call that
+    /// completes it); incomplete ones are shown at their head until they do.
     pub fn settle(&mut self) {
         let tail = self.shown_at.len();
         let mut still = Vec::new();

@@ -26,21 +26,6 @@ pub struct Analysis {
 pub type AnalysisPass = tcp::TcpPass<upper::UpperConv>;
 
 impl Analysis {
-    pub fn run(capture: &Capture, summaries: &[Summary]) -> Analysis {
-        Self::run_keeping(capture, summaries, Keep::Records)
-    }
-
-    /// Run every parser; `keep` says whether records are stored or only counted.
-    pub fn run_keeping(capture: &Capture, summaries: &[Summary], keep: Keep) -> Analysis {
-        let mut a = Analysis::new(keep, summaries.len());
-        let mut pass = AnalysisPass::default();
-        for (i, sum) in summaries.iter().enumerate() {
-            a.step(&mut pass, capture, (i, sum));
-        }
-        a.finish(pass, capture);
-        a
-    }
-
     /// An analysis with nothing in it yet, with room for `packets` packets.
     pub fn new(keep: Keep, packets: usize) -> Analysis {
         Analysis {

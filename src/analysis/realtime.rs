@@ -372,9 +372,9 @@ impl Realtime {
         });
     }
 
-    /// Sort the indexes and count what is still unanswered; may be called
-    /// mid-pass (stable sorts: new entries are few and mostly in order).
-    pub fn finish(&mut self) {
+    /// Sort the indexes and count what is still unanswered; called mid-pass
+    /// and at the end (stable sorts: new entries are few and mostly in order).
+    pub fn settle(&mut self) {
         self.counts.unanswered_acks = self.acks.unanswered().len() as u64;
         self.eio_at.sort();
         self.attached.sort();

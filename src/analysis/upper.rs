@@ -239,7 +239,7 @@ impl Upper {
     fn sort_indexes(&mut self) {
         self.frames_at.sort();
         self.frames_at.dedup();
-        self.realtime.finish();
+        self.realtime.settle();
     }
 
     /// Sort the packet indexes; call once after the pass.

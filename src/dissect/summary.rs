@@ -170,6 +170,17 @@ impl Summary {
         (off != 0).then(|| data.get(off..end)).flatten()
     }
 
+    /// The captured TCP payload of the packet: where the summary says, else
+    /// found by slicing the packet again (empty if it has none).
+    pub fn tcp_payload_in<'a>(
+        &self,
+        link_type: crate::capture::LinkType,
+        data: &'a [u8],
+    ) -> &'a [u8] {
+        self.tcp_payload(data)
+            .unwrap_or_else(|| super::tcp_payload(link_type, data))
+    }
+
     pub fn warning_count(&self) -> u32 {
         (self.anomalies & anomaly::WARNINGS).count_ones()
     }

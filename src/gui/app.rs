@@ -191,7 +191,6 @@ impl App {
                     ));
                 }
                 self.source = Some(Source::Growing(cap, growing));
-                self.cache.clear();
             }
             LoadEvent::Done => {
                 let Some(Source::Growing(_, growing)) = &self.source else {
@@ -211,8 +210,8 @@ impl App {
                     + (store.summaries.iter())
                         .map(|x| x.warning_count() as usize)
                         .sum::<usize>();
+                // The row cache follows the source's generation, which changes here.
                 self.source = Some(Source::Store(store));
-                self.cache.clear();
                 self.loader = None;
                 match self.selected.as_ref().map(|s| s.index) {
                     Some(i) => self.select(i),

@@ -3,20 +3,20 @@
 //! you type. Filtering runs on a worker thread with progress and a Cancel, so
 //! a million packets never freeze the window.
 
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{channel, Receiver};
 use std::sync::Arc;
 
 use egui::{Color32, RichText};
 
+use super::loader::Progress;
 use crate::filter::{self, Filter};
 use crate::store::Store;
 
 struct Job {
     rx: Receiver<Vec<u32>>,
     cancel: Arc<AtomicBool>,
-    /// done << 32 | total.
-    progress: Arc<AtomicU64>,
+    progress: Progress,
 }
 
 #[derive(Default)]
@@ -118,14 +118,12 @@ impl FilterBar {
         }
         let (tx, rx) = channel();
         let cancel = Arc::new(AtomicBool::new(false));
-        let progress = Arc::new(AtomicU64::new(0));
+        let progress = Progress::default();
         let (c, p) = (cancel.clone(), progress.clone());
         let spawned = std::thread::Builder::new()
             .name("layerscope-filter".into())
             .spawn(move || {
-                let v = filter::filter_all(&store, &f, &c, |done, total| {
-                    p.store(((done as u64) << 32) | total as u64, Ordering::Relaxed);
-                });
+                let v = filter::filter_all(&store, &f, &c, |done, total| p.set(done, total));
                 if !c.load(Ordering::Relaxed) {
                     let _ = tx.send(v);
                     ctx.request_repaint();
@@ -147,7 +145,8 @@ impl FilterBar {
     pub fn ui(&mut self, ui: &mut egui::Ui, store: Option<Arc<Store>>) {
         ui.horizontal(|ui| {
             ui.label("Filter:");
-            let valid = self.error.is_none() && filter::parse(&self.text).is_ok();
+            // Every change of the text parses it again and sets `error`.
+            let valid = self.error.is_none();
             let bg = if self.text.trim().is_empty() {
                 None
             } else if valid {
@@ -178,15 +177,8 @@ impl FilterBar {
                 self.apply_text();
             }
             if let Some(j) = &self.job {
-                let v = j.progress.load(Ordering::Relaxed);
-                let (done, total) = (v >> 32, v & 0xffff_ffff);
-                let frac = if total == 0 {
-                    0.0
-                } else {
-                    done as f32 / total as f32
-                };
                 ui.add(
-                    egui::ProgressBar::new(frac)
+                    egui::ProgressBar::new(j.progress.fraction())
                         .desired_width(80.0)
                         .text("filtering"),
                 );
@@ -195,7 +187,7 @@ impl FilterBar {
                     self.job = None;
                 }
             }
-            if self.error.is_some() || !valid {
+            if !valid {
                 self.suggestions_ui(ui);
             }
         });

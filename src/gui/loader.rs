@@ -15,6 +15,33 @@ use crate::analysis::Keep;
 use crate::capture::Capture;
 use crate::store::Growing;
 
+/// How far a worker is, shared with the window: (done, total) in one atomic
+/// word, so the pair is always read as written.
+#[derive(Clone, Default)]
+pub struct Progress(Arc<AtomicU64>);
+
+impl Progress {
+    pub fn set(&self, done: usize, total: usize) {
+        let (d, t) = (done.min(u32::MAX as usize), total.min(u32::MAX as usize));
+        self.0
+            .store(((d as u64) << 32) | t as u64, Ordering::Relaxed);
+    }
+
+    /// (done, total).
+    pub fn get(&self) -> (u64, u64) {
+        let v = self.0.load(Ordering::Relaxed);
+        (v >> 32, v & 0xffff_ffff)
+    }
+
+    /// Done as a fraction of the total (0 while the total is unknown).
+    pub fn fraction(&self) -> f32 {
+        match self.get() {
+            (_, 0) => 0.0,
+            (d, t) => d as f32 / t as f32,
+        }
+    }
+}
+
 /// What to open.
 #[derive(Clone, Debug)]
 pub enum Input {
@@ -52,8 +79,8 @@ pub struct Loader {
     pub started: Instant,
     rx: Receiver<LoadEvent>,
     cancel: Arc<AtomicBool>,
-    /// done << 32 | total, packets summarized.
-    progress: Arc<AtomicU64>,
+    /// Packets analysed, of the total.
+    progress: Progress,
 }
 
 impl Loader {
@@ -61,7 +88,7 @@ impl Loader {
     pub fn start(input: Input, wake: impl Fn() + Send + 'static) -> Loader {
         let (tx, rx) = channel();
         let cancel = Arc::new(AtomicBool::new(false));
-        let progress = Arc::new(AtomicU64::new(0));
+        let progress = Progress::default();
         let (c, p, inp) = (cancel.clone(), progress.clone(), input.clone());
         let spawned = std::thread::Builder::new()
             .name("layerscope-load".into())
@@ -89,7 +116,7 @@ impl Loader {
                         break;
                     }
                     let done = growing.grow(&mut pass, SLICE);
-                    p.store(((done as u64) << 32) | total as u64, Ordering::Relaxed);
+                    p.set(done, total);
                     if done >= total {
                         break;
                     }
@@ -102,19 +129,17 @@ impl Loader {
                 let _ = tx.send(LoadEvent::Done);
                 wake();
             });
-        if let Err(e) = spawned {
-            let (tx2, rx2) = channel();
-            let _ = tx2.send(LoadEvent::Failed(format!(
-                "cannot start the loading thread: {e}"
-            )));
-            return Loader {
-                input,
-                started: Instant::now(),
-                rx: rx2,
-                cancel,
-                progress,
-            };
-        }
+        // A thread that cannot start is a load that failed, with the reason.
+        let rx = match spawned {
+            Ok(_) => rx,
+            Err(e) => {
+                let (tx, rx) = channel();
+                let _ = tx.send(LoadEvent::Failed(format!(
+                    "cannot start the loading thread: {e}"
+                )));
+                rx
+            }
+        };
         Loader {
             input,
             started: Instant::now(),
@@ -134,10 +159,9 @@ impl Loader {
         self.rx.recv().ok()
     }
 
-    /// (packets summarized, total).
+    /// (packets analysed, total).
     pub fn progress(&self) -> (u64, u64) {
-        let v = self.progress.load(Ordering::Relaxed);
-        (v >> 32, v & 0xffff_ffff)
+        self.progress.get()
     }
 
     /// Stop building; what was summarized so far is kept and shown.

@@ -8,6 +8,7 @@ use std::ops::Deref;
 use std::sync::Arc;
 
 use super::theme::RowKind;
+use crate::analysis::http::flag as http_flag;
 use crate::analysis::tcp::Role;
 use crate::capture::Capture;
 use crate::dissect::fmt::secs6;
@@ -191,7 +192,7 @@ pub fn row(cap: &Capture, store: Option<&Store>, index: u32, time: TimeFormat) -
                 Role::HandshakeAck => Some("3/3"),
                 _ => None,
             };
-            let kind = store_kind(s, id, role, &cols.protocol, &cols.info);
+            let kind = store_kind(s, id, role, &cols.protocol);
             (cols, kind, badge)
         }
     };
@@ -232,7 +233,7 @@ fn plain_kind(sum: &dissect::Summary, protocol: &str) -> RowKind {
 }
 
 /// The colour of a row once the stream analysis has run.
-fn store_kind(s: &Store, id: PacketId, role: Role, protocol: &str, info: &str) -> RowKind {
+fn store_kind(s: &Store, id: PacketId, role: Role, protocol: &str) -> RowKind {
     match role {
         Role::Syn | Role::SynAck | Role::HandshakeAck => return RowKind::Handshake,
         Role::Refused | Role::Reset => return RowKind::Reset,
@@ -252,8 +253,17 @@ fn store_kind(s: &Store, id: PacketId, role: Role, protocol: &str, info: &str) -
                 _ => RowKind::WsControl,
             };
         }
-        "HTTP" if info.contains("[Upgrade:") || info.contains(" 101 ") => return RowKind::Upgrade,
-        "HTTP" => return RowKind::Http,
+        "HTTP" => {
+            // An Upgrade request, or its 101: from the records, not the Info text.
+            let upgrade = (s.analysis.upper.http.messages_at(id.0)).any(|(_, m)| {
+                m.code == 101 || (m.is_request() && m.flags & http_flag::UPGRADE != 0)
+            });
+            return if upgrade {
+                RowKind::Upgrade
+            } else {
+                RowKind::Http
+            };
+        }
         "DNS" => return RowKind::Dns,
         _ => {}
     }

@@ -60,8 +60,25 @@ impl RowKind {
 
     /// Row background; a light tint in light mode, a dark one in dark mode.
     pub fn background(self, dark: bool) -> Option<Color32> {
+        if self == RowKind::Plain {
+            return None;
+        }
+        let [r, g, b, _] = self.color().to_array();
+        Some(if dark {
+            Color32::from_rgb(r / 3, g / 3, b / 3)
+        } else {
+            Color32::from_rgb(
+                255 - (255 - r) / 2,
+                255 - (255 - g) / 2,
+                255 - (255 - b) / 2,
+            )
+        })
+    }
+
+    /// The kind's colour at full strength (the ladder's phases use it too).
+    pub fn color(self) -> Color32 {
         let (r, g, b) = match self {
-            RowKind::Plain => return None,
+            RowKind::Plain => (0xb0, 0xb0, 0xb0),
             RowKind::Handshake => (0x9b, 0xd7, 0x73),
             RowKind::Reset => (0xe0, 0x5a, 0x4f),
             RowKind::Teardown => (0xa9, 0xa9, 0xa9),
@@ -75,15 +92,7 @@ impl RowKind {
             RowKind::Dns => (0xd8, 0xe6, 0xa6),
             RowKind::Warning => (0x30, 0x30, 0x30),
         };
-        Some(if dark {
-            Color32::from_rgb(r / 3, g / 3, b / 3)
-        } else {
-            Color32::from_rgb(
-                255 - (255 - r) / 2,
-                255 - (255 - g) / 2,
-                255 - (255 - b) / 2,
-            )
-        })
+        Color32::from_rgb(r, g, b)
     }
 
     pub fn legend(self) -> &'static str {

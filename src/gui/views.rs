@@ -9,6 +9,7 @@ use std::sync::Arc;
 use egui::{Align2, Color32, FontId, RichText, Sense, Stroke};
 use egui_extras::{Column, TableBuilder};
 
+use super::theme::RowKind;
 use crate::store::Store;
 use crate::story::{self, ChatLine, ConversationRow, Ladder, Phase, SessionRow};
 
@@ -26,6 +27,10 @@ pub enum Tab {
     Messages,
     Follow,
 }
+
+/// Follow Stream's colours for each side's bytes.
+const FROM_CLIENT: Color32 = Color32::from_rgb(0xe0, 0x6c, 0x60);
+const FROM_SERVER: Color32 = Color32::from_rgb(0x60, 0x9c, 0xe0);
 
 /// Most bytes Follow Stream shows.
 const FOLLOW_MAX: usize = 4 << 20;
@@ -73,16 +78,17 @@ pub struct ConvViews {
 }
 
 pub fn phase_color(p: Phase, dark: bool) -> Color32 {
-    let c = match p {
-        Phase::TcpHandshake => Color32::from_rgb(0x9b, 0xd7, 0x73),
-        Phase::Upgrade => Color32::from_rgb(0xf2, 0xc1, 0x3d),
-        Phase::Http => Color32::from_rgb(0x9f, 0xcf, 0xf5),
-        Phase::WebSocket => Color32::from_rgb(0xb9, 0x9c, 0xf0),
-        Phase::SocketIo => Color32::from_rgb(0x4f, 0xc3, 0x9a),
-        Phase::Data => Color32::from_gray(0xb0),
-        Phase::Teardown => Color32::from_rgb(0xa9, 0xa9, 0xa9),
+    // The same colours as the packet list's rows of that kind.
+    let kind = match p {
+        Phase::TcpHandshake => RowKind::Handshake,
+        Phase::Upgrade => RowKind::Upgrade,
+        Phase::Http => RowKind::Http,
+        Phase::WebSocket => RowKind::WsText,
+        Phase::SocketIo => RowKind::SocketIo,
+        Phase::Data => RowKind::Plain,
+        Phase::Teardown => RowKind::Teardown,
     };
-    c.gamma_multiply(if dark { 0.25 } else { 0.35 })
+    kind.color().gamma_multiply(if dark { 0.25 } else { 0.35 })
 }
 
 pub fn phase_name(p: Phase) -> &'static str {
@@ -475,8 +481,8 @@ impl ConvViews {
             return;
         };
         ui.horizontal(|ui| {
-            ui.label(RichText::new("client → server").color(Color32::from_rgb(0xe0, 0x6c, 0x60)));
-            ui.label(RichText::new("server → client").color(Color32::from_rgb(0x60, 0x9c, 0xe0)));
+            ui.label(RichText::new("client → server").color(FROM_CLIENT));
+            ui.label(RichText::new("server → client").color(FROM_SERVER));
             if !note.is_empty() {
                 ui.label(RichText::new(note).weak());
             }
@@ -486,11 +492,7 @@ impl ConvViews {
             .auto_shrink([false, false])
             .show(ui, |ui| {
                 for (client, text) in chunks {
-                    let color = if *client {
-                        Color32::from_rgb(0xe0, 0x6c, 0x60)
-                    } else {
-                        Color32::from_rgb(0x60, 0x9c, 0xe0)
-                    };
+                    let color = if *client { FROM_CLIENT } else { FROM_SERVER };
                     ui.label(RichText::new(text).monospace().color(color));
                 }
             });

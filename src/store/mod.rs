@@ -62,7 +62,7 @@ impl Store {
 
     /// Summarize, keeping the analysis records or only counting them.
     pub fn build_keeping(capture: Capture, keep: Keep) -> Store {
-        Self::build_full(capture, &AtomicBool::new(false), |_, _| {}, keep)
+        Self::build_shared(Arc::new(capture), &AtomicBool::new(false), |_, _| {}, keep)
     }
 
     /// Summarize with progress reports (`done`, `total`) every 64 Ki packets; stops early,
@@ -72,16 +72,7 @@ impl Store {
         cancel: &AtomicBool,
         progress: impl FnMut(usize, usize),
     ) -> Store {
-        Self::build_full(capture, cancel, progress, Keep::Records)
-    }
-
-    fn build_full(
-        capture: Capture,
-        cancel: &AtomicBool,
-        progress: impl FnMut(usize, usize),
-        keep: Keep,
-    ) -> Store {
-        Self::build_shared(Arc::new(capture), cancel, progress, keep)
+        Self::build_shared(Arc::new(capture), cancel, progress, Keep::Records)
     }
 
     /// Build over a capture that a viewer may already be reading.
@@ -250,6 +241,15 @@ impl Store {
             || up.realtime.eio_at(id.0).next().is_some()
     }
 
+    /// The captured TCP payload of packet `id` (empty if it has none).
+    pub fn tcp_payload(&self, id: PacketId) -> &[u8] {
+        let i = id.index();
+        let data = self.capture.data(i);
+        self.summary(id).map_or(&[][..], |s| {
+            s.tcp_payload_in(self.capture.link_type(i), data)
+        })
+    }
+
     /// The head of HTTP message `m`, read again from its packets.
     pub fn http_head(&self, m: u32) -> Option<crate::analysis::http::ParsedHead> {
         let http = &self.analysis.upper.http;
@@ -260,14 +260,8 @@ impl Store {
             let (conv, c) = tcp.conversation_of(id)?;
             let sum = self.summary(id)?;
             let from_client = sum.dir == c.client_dir;
-            (conv.0 == msg.conversation && from_client == msg.from_client).then(|| {
-                let (lt, data) = (
-                    self.capture.link_type(id.index()),
-                    self.capture.data(id.index()),
-                );
-                sum.tcp_payload(data)
-                    .unwrap_or_else(|| dissect::tcp_payload(lt, data))
-            })
+            (conv.0 == msg.conversation && from_client == msg.from_client)
+                .then(|| self.tcp_payload(id))
         };
         http.parse_head_of(m, payload_of)
     }

@@ -39,10 +39,7 @@ impl Store {
         let msg = up.ws_messages.get(m as usize)?;
         let (_, f) = up.frames_of(m).next()?;
         let (packet, offset) = f.payload_start;
-        let i = packet as usize;
-        let data = self.capture.data(i);
-        let payload = (self.summary(PacketId(packet))?.tcp_payload(data))
-            .unwrap_or_else(|| crate::dissect::tcp_payload(self.capture.link_type(i), data));
+        let payload = self.tcp_payload(PacketId(packet));
         let start = offset as usize;
         let bytes = payload.get(start..start.checked_add(usize::try_from(msg.len).ok()?)?)?;
         Some(match f.mask {

@@ -6,7 +6,7 @@ use serde::Serialize;
 use super::{conversation_packets, from_client};
 use crate::analysis::tcp::reassembly::{Delivery, DEFAULT_MAX_BUFFERED};
 use crate::analysis::tcp::Reassembler;
-use crate::dissect::{self, tcp_flags};
+use crate::dissect::tcp_flags;
 use crate::store::{PacketId, Store};
 
 /// Bytes never captured, noted where they would have been.
@@ -125,10 +125,7 @@ pub fn follow_stream(store: &Store, conversation: u32, max_bytes: usize) -> Foll
         if sum.payload_len == 0 || sum.tcp_flags & tcp_flags::RST != 0 {
             continue;
         }
-        let data = store.capture.data(id.index());
-        let payload = sum
-            .tcp_payload(data)
-            .unwrap_or_else(|| dissect::tcp_payload(store.capture.link_type(id.index()), data));
+        let payload = store.tcp_payload(id);
         let mut out = Vec::new();
         r.push(p, seq, payload, &mut out);
         fs.deliver(client, out, p, max_bytes);

@@ -13,7 +13,6 @@ use serde::Serialize;
 pub use handshake::{Handshake, Role, Seg};
 pub use reassembly::Reassembler;
 
-use super::http::{HttpAnalysis, HttpConversation};
 use reassembly::Delivery;
 
 use crate::capture::Capture;
@@ -188,24 +187,6 @@ pub trait StreamSink {
     fn gap(&mut self, st: &mut Self::Conv, conv: u32, from_client: bool, len: u64);
     /// The conversation's streams ended (it closed, or the capture did).
     fn end(&mut self, st: Self::Conv, conv: u32);
-}
-
-impl StreamSink for HttpAnalysis {
-    type Conv = HttpConversation;
-    fn data(
-        &mut self,
-        st: &mut Self::Conv,
-        conv: u32,
-        from_client: bool,
-        at: (u32, u32),
-        bytes: &[u8],
-    ) {
-        HttpAnalysis::data(self, st, conv, from_client, at, bytes);
-    }
-    fn gap(&mut self, st: &mut Self::Conv, _conv: u32, from_client: bool, len: u64) {
-        HttpAnalysis::gap(self, st, from_client, len);
-    }
-    fn end(&mut self, _st: Self::Conv, _conv: u32) {}
 }
 
 /// The stream state of one open conversation: a reassembler per direction
@@ -420,9 +401,7 @@ impl<C: Default> TcpPass<C> {
         record(c, capture, i, ts, &seg, role);
         let payload = match seg.len {
             0 => &[][..],
-            _ => sum
-                .tcp_payload(capture.data(i))
-                .unwrap_or_else(|| dissect::tcp_payload(capture.link_type(i), capture.data(i))),
+            _ => sum.tcp_payload_in(capture.link_type(i), capture.data(i)),
         };
         a.notes[i] = self.streams.feed(c, conv, (i, payload), &seg, http);
     }
@@ -442,22 +421,6 @@ impl TcpAnalysis {
             roles: Vec::with_capacity(packets),
             notes: Vec::with_capacity(packets),
         }
-    }
-
-    /// Follow every TCP segment of the capture, in capture order.
-    /// Reassembled bytes go on to `http`.
-    pub fn run<S: StreamSink>(
-        capture: &Capture,
-        summaries: &[Summary],
-        http: &mut S,
-    ) -> TcpAnalysis {
-        let mut a = TcpAnalysis::with_capacity(summaries.len());
-        let mut pass = TcpPass::default();
-        for (i, sum) in summaries.iter().enumerate() {
-            pass.step(&mut a, capture, (i, sum), http);
-        }
-        pass.finish(&mut a, http);
-        a
     }
 
     fn conversation_for(

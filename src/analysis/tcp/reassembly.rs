@@ -366,8 +366,7 @@ mod tests {
                 model.pop();
             }
             let mut arrive: Vec<_> = segs.iter().filter(|s| !s.2).copied().collect();
-            let rest = arrive.split_off(1);
-            let mut rest = rest;
+            let mut rest = arrive.split_off(1);
             rest.sort_by_key(|s| order[(s.0 * 7 + s.1) % order.len()]);
             arrive.extend(rest);
             let mut r = Reassembler::new(1 << 20);
