@@ -14,6 +14,8 @@
 //! - [`filter`]: display filters (Wireshark syntax) over the field tree.
 //! - [`story`]: per-conversation views for people: the conversation and session
 //!   lists, a sequence-diagram ladder, chat transcripts, Follow TCP Stream.
+//! - [`live`]: live capture through the capture helper (`layerscope-capture`), followed
+//!   into the same store as a file.
 //! - [`cli`]: the command line.
 //! - `gui` (feature `gui`): the desktop inspector, the only module that knows egui.
 
@@ -25,6 +27,7 @@ pub mod export;
 pub mod filter;
 #[cfg(feature = "gui")]
 pub mod gui;
+pub mod live;
 pub mod stats;
 pub mod store;
 pub mod story;

@@ -15,8 +15,23 @@ const SAMPLE: usize = 1024;
 /// The most records reserved ahead of need (128 MiB of records).
 const MAX_RESERVE: usize = 1 << 22;
 
+/// Why indexing stopped: the data ends inside a record (which a file still being written
+/// will complete), or a record is bad (damage, whatever comes later).
+pub(crate) enum Halt {
+    Cut(String),
+    Bad(String),
+}
+
+impl Halt {
+    pub fn into_message(self) -> String {
+        match self {
+            Halt::Cut(m) | Halt::Bad(m) => m,
+        }
+    }
+}
+
 /// What indexing a file produced; becomes the public fields of a `Capture`.
-#[derive(Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub(crate) struct Index {
     pub format: Option<Format>,
     pub interfaces: Vec<Interface>,
@@ -24,7 +39,10 @@ pub(crate) struct Index {
     pub comments: Vec<Comment>,
     pub damage: Option<Damage>,
     pub warnings: Vec<String>,
-    dropped_warnings: usize,
+    pub dropped_warnings: usize,
+    /// The file is still being written: grow the reservation by a share of what is there,
+    /// since the file's size says nothing of what is to come.
+    pub growing: bool,
 }
 
 impl Index {
@@ -44,7 +62,12 @@ impl Index {
         if self.packets.len() == self.packets.capacity() && consumed > 0 {
             let avg = (consumed / self.packets.len().max(1)).max(1);
             let rest = file_len.saturating_sub(consumed) / avg;
-            let want = rest.saturating_add(rest / 32).clamp(SAMPLE, MAX_RESERVE);
+            let mut want = rest.saturating_add(rest / 32);
+            if self.growing {
+                // A quarter more each time: amortized appends, at most 25% unused.
+                want = want.max(self.packets.len() / 4);
+            }
+            let want = want.clamp(SAMPLE, MAX_RESERVE);
             self.packets.reserve_exact(want);
         }
         self.packets.push(rec);
@@ -97,6 +120,13 @@ pub(crate) struct ReadAhead {
     next: usize,
 }
 
+impl From<usize> for ReadAhead {
+    /// Reading ahead from file offset `pos`.
+    fn from(pos: usize) -> ReadAhead {
+        ReadAhead { next: pos }
+    }
+}
+
 impl ReadAhead {
     const DISTANCE: usize = 4096;
     const LINE: usize = 64;
@@ -112,21 +142,67 @@ impl ReadAhead {
     }
 }
 
-/// Detects the format from the magic number and indexes the file.
+/// Where indexing of a file got to: before the format is known, or the next record of a
+/// pcap or pcapng file. Kept between calls while a file grows (a live capture's spool).
+#[derive(Clone, Default)]
+pub(crate) enum Cursor {
+    #[default]
+    Start,
+    Pcap(pcap::Layout, usize),
+    PcapNg(Box<pcapng::Reader>, usize),
+}
+
+/// Detects the format from the magic number and indexes the whole file.
 pub(crate) fn build(data: &[u8]) -> Result<Index, OpenError> {
-    if data.is_empty() {
-        return Ok(Index::default());
+    let mut idx = Index::default();
+    advance(data, &mut idx, &mut Cursor::Start, true)?;
+    Ok(idx.finish())
+}
+
+/// Indexes what `data` holds past `cur` into `idx`. With `at_end` false the file is still
+/// being written: a record it cuts short, or a header too short to tell the format, waits for
+/// the next call; with `at_end` true they are damage (or not a capture). Nothing is read once
+/// `idx` has damage.
+pub(crate) fn advance(
+    data: &[u8],
+    idx: &mut Index,
+    cur: &mut Cursor,
+    at_end: bool,
+) -> Result<(), OpenError> {
+    if idx.damage.is_some() {
+        return Ok(());
     }
-    let Some(magic) = data.first_chunk::<4>() else {
-        return Err(not_capture(data));
-    };
-    if let Some(layout) = pcap::detect(*magic) {
-        return Ok(pcap::index(data, layout));
+    if let Cursor::Start = cur {
+        if data.is_empty() || (data.len() < 12 && !at_end) {
+            return Ok(());
+        }
+        let Some(magic) = data.first_chunk::<4>() else {
+            return Err(not_capture(data));
+        };
+        let format = if let Some(layout) = pcap::detect(*magic) {
+            *cur = Cursor::Pcap(layout, 0);
+            layout.format()
+        } else if *magic == pcapng::SHB_BYTES && pcapng::is_pcapng(data) != Some(false) {
+            *cur = Cursor::PcapNg(Box::default(), 0);
+            Format::PcapNg
+        } else {
+            return Err(not_capture(data));
+        };
+        let growing = idx.growing;
+        *idx = Index::new(format, data.len());
+        idx.growing = growing;
     }
-    if *magic == pcapng::SHB_BYTES {
-        return pcapng::index(data);
+    match cur {
+        Cursor::Start => {}
+        Cursor::Pcap(layout, pos) => *pos = pcap::index_from(data, *layout, idx, *pos, at_end),
+        Cursor::PcapNg(reader, pos) => {
+            // The reader keeps its own index between calls; lend it ours for this one.
+            std::mem::swap(&mut reader.idx, idx);
+            *pos = reader.run(data, *pos, at_end);
+            std::mem::swap(&mut reader.idx, idx);
+        }
     }
-    Err(not_capture(data))
+    Ok(())
 }
 
 /// `NotCapture` naming the first (up to) 4 bytes of `data`.

@@ -8,10 +8,12 @@
 //! and cannot be read ends the index early and is reported as [`Damage`]; every whole packet
 //! before it is kept.
 
+mod follow;
 mod index;
 mod pcap;
 mod pcapng;
 mod source;
+pub mod status;
 
 #[cfg(test)]
 mod pcapng_tests;
@@ -233,6 +235,8 @@ pub struct Capture {
     pub damage: Option<Damage>,
     /// Oddities that did not stop reading (e.g. a packet on an undefined interface).
     pub warnings: Vec<String>,
+    /// Set while the file is still being written and followed ([`Capture::follow`]).
+    follow: Option<Box<follow::Follow>>,
 }
 
 /// Why a file could not be opened as a capture.
@@ -303,6 +307,7 @@ impl Capture {
             comments: idx.comments,
             damage: idx.damage,
             warnings: idx.warnings,
+            follow: None,
         })
     }
 

@@ -1,7 +1,7 @@
 //! Classic pcap: a 24-byte file header, then records of a 16-byte header (24 in the
 //! "modified" format) and the captured bytes.
 
-use super::index::{u32_at, Index, ReadAhead};
+use super::index::{u32_at, Halt, Index, ReadAhead};
 use super::{Format, Interface, LinkType, PacketRecord};
 use pcap_parser::pcap::{
     parse_pcap_frame, parse_pcap_frame_be, parse_pcap_frame_modified, parse_pcap_header,
@@ -42,7 +42,7 @@ pub(crate) struct Layout {
 }
 
 impl Layout {
-    fn format(self) -> Format {
+    pub(crate) fn format(self) -> Format {
         Format::Pcap {
             nanos: self.nanos,
             big_endian: self.big_endian,
@@ -59,23 +59,51 @@ impl Layout {
     }
 }
 
-/// Indexes a pcap file of the layout `detect` found.
-pub(crate) fn index(data: &[u8], layout: Layout) -> Index {
-    let mut idx = Index::new(layout.format(), data.len());
-    match file_header(data, layout) {
-        Some(iface) => {
-            idx.interfaces.push(iface);
-            records(data, layout, &mut idx);
-        }
-        None => {
-            let left = data.len();
-            let message = format!(
-                "file ends inside the pcap file header (needed {FILE_HEADER_LEN} bytes, {left} left)"
-            );
-            idx.stop(message, 0);
+/// Indexes records of a pcap file of the layout `detect` found, from file offset `pos` (0:
+/// the file header first). Returns where the next record starts. With `at_end` false, a
+/// header or record that `data` cuts short is left for a later call (the file is still being
+/// written); otherwise it is damage.
+pub(crate) fn index_from(
+    data: &[u8],
+    layout: Layout,
+    idx: &mut Index,
+    mut pos: usize,
+    at_end: bool,
+) -> usize {
+    if pos == 0 {
+        match file_header(data, layout) {
+            Some(iface) => {
+                idx.interfaces.push(iface);
+                pos = FILE_HEADER_LEN;
+            }
+            None if !at_end => return 0,
+            None => {
+                let left = data.len();
+                let message = format!(
+                    "file ends inside the pcap file header (needed {FILE_HEADER_LEN} bytes, {left} left)"
+                );
+                idx.stop(message, 0);
+                return 0;
+            }
         }
     }
-    idx.finish()
+    let mut ahead = ReadAhead::from(pos);
+    while pos < data.len() {
+        ahead.advance(data, pos);
+        match record(&data[pos..], layout, idx.next_number()) {
+            Ok(frame) => {
+                let offset = pos + layout.record_header_len();
+                pos = offset + frame.data.len();
+                idx.push(packet(&frame, offset, layout), pos, data.len());
+            }
+            Err(Halt::Cut(_)) if !at_end => break,
+            Err(halt) => {
+                idx.stop(halt.into_message(), pos);
+                break;
+            }
+        }
+    }
+    pos
 }
 
 /// The file's one interface, from the header; `None` if the header is cut short.
@@ -100,49 +128,30 @@ fn file_header(data: &[u8], layout: Layout) -> Option<Interface> {
     })
 }
 
-/// Indexes records until the end of the file or the first damage.
-fn records(data: &[u8], layout: Layout, idx: &mut Index) {
-    let mut pos = FILE_HEADER_LEN;
-    let mut ahead = ReadAhead::default();
-    while pos < data.len() {
-        ahead.advance(data, pos);
-        match record(&data[pos..], layout, idx.next_number()) {
-            Ok(frame) => {
-                let offset = pos + layout.record_header_len();
-                pos = offset + frame.data.len();
-                idx.push(packet(&frame, offset, layout), pos, data.len());
-            }
-            Err(message) => {
-                idx.stop(message, pos);
-                return;
-            }
-        }
-    }
-}
-
 /// The record at the start of `rest`, or why it cannot be read (packet number `n`).
-fn record(rest: &[u8], layout: Layout, n: usize) -> Result<LegacyPcapBlock<'_>, String> {
+fn record(rest: &[u8], layout: Layout, n: usize) -> Result<LegacyPcapBlock<'_>, Halt> {
     let hdr = layout.record_header_len();
     if rest.len() < hdr {
         let left = rest.len();
-        return Err(format!(
+        return Err(Halt::Cut(format!(
             "file ends inside the header of packet {n} (needed {hdr} bytes, {left} left)"
-        ));
+        )));
     }
     // Read before parsing so that an absurd length is refused rather than chased.
     let caplen = u32_at(rest, 8, layout.big_endian);
     if caplen > MAX_CAPLEN {
-        return Err(format!(
+        return Err(Halt::Bad(format!(
             "packet {n} claims {caplen} captured bytes (limit {MAX_CAPLEN})"
-        ));
+        )));
     }
     let left = rest.len() - hdr;
     if caplen as usize > left {
-        return Err(format!(
+        return Err(Halt::Cut(format!(
             "file ends inside packet {n} (needed {caplen} bytes, {left} left)"
-        ));
+        )));
     }
-    parse_frame(rest, layout).ok_or_else(|| format!("unreadable record header of packet {n}"))
+    parse_frame(rest, layout)
+        .ok_or_else(|| Halt::Bad(format!("unreadable record header of packet {n}")))
 }
 
 /// Parses one whole record (the caller checked it is all there).

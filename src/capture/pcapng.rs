@@ -5,8 +5,8 @@
 //! to pcap-parser, so that a block that is merely cut short is told apart from one whose
 //! contents contradict its length.
 
-use super::index::{not_capture, text, u16_at, u32_at, Index, ReadAhead};
-use super::{Comment, Format, Interface, LinkType, OpenError, PacketRecord};
+use super::index::{text, u16_at, u32_at, Halt, Index, ReadAhead};
+use super::{Comment, Interface, LinkType, PacketRecord};
 use pcap_parser::pcapng::{
     parse_enhancedpacketblock_be, parse_enhancedpacketblock_le, parse_interfacedescriptionblock_be,
     parse_interfacedescriptionblock_le, parse_sectionheaderblock, parse_simplepacketblock_be,
@@ -24,26 +24,11 @@ const PB_TYPE: u32 = 2;
 /// Option code of `opt_comment` (and `shb_comment`) in every block type.
 const OPT_COMMENT: u16 = 1;
 
-/// Indexes a file starting with the SHB block type; `NotCapture` if its byte-order magic is
-/// neither order (then it is not pcapng at all, just bytes that start like one).
-pub(crate) fn index(data: &[u8]) -> Result<Index, OpenError> {
-    if data.len() >= 12 && byte_order(data).is_none() {
-        return Err(not_capture(data));
-    }
-    let mut ng = Reader::new(data);
-    let mut pos = 0;
-    let mut ahead = ReadAhead::default();
-    while pos < data.len() {
-        ahead.advance(data, pos);
-        match ng.block(pos) {
-            Ok(len) => pos += len,
-            Err(message) => {
-                ng.idx.stop(message, pos);
-                break;
-            }
-        }
-    }
-    Ok(ng.idx.finish())
+/// Whether `data` (starting with the SHB block type) has a byte-order magic of either order;
+/// `None` while fewer than 12 bytes are there to tell. A file that fails this is not pcapng at
+/// all, just bytes that start like one.
+pub(crate) fn is_pcapng(data: &[u8]) -> Option<bool> {
+    (data.len() >= 12).then(|| byte_order(data).is_some())
 }
 
 /// Byte order of the SHB at the start of `shb`: `Some(true)` for big-endian. Read by hand
@@ -109,10 +94,10 @@ impl Clock {
     }
 }
 
-/// Indexing state while walking the blocks.
-struct Reader<'a> {
-    data: &'a [u8],
-    idx: Index,
+/// Indexing state while walking the blocks; kept between calls while a file grows.
+#[derive(Clone, Default)]
+pub(crate) struct Reader {
+    pub idx: Index,
     /// Sections seen so far; the current one is `sections - 1`.
     sections: u32,
     /// Byte order of the current section.
@@ -125,6 +110,8 @@ struct Reader<'a> {
     clocks: Vec<Clock>,
     /// Timestamp of the latest packet, given to Simple Packet Blocks (which have none).
     last_ts: i64,
+    /// Bytes in the file so far (reservations are estimated from it).
+    data_len: usize,
 }
 
 /// A packet block's header fields, whatever block type it came from.
@@ -137,45 +124,55 @@ struct Packet {
     data_at: usize,
 }
 
-impl<'a> Reader<'a> {
-    fn new(data: &'a [u8]) -> Reader<'a> {
-        Reader {
-            data,
-            idx: Index::new(Format::PcapNg, data.len()),
-            sections: 0,
-            be: false,
-            local: Vec::new(),
-            undefined: HashMap::new(),
-            clocks: Vec::new(),
-            last_ts: 0,
+impl Reader {
+    /// Reads blocks from file offset `pos`; returns where the next block starts. With
+    /// `at_end` false, a block that `data` cuts short is left for a later call (the file is
+    /// still being written); otherwise it, and any bad block, is damage.
+    pub(crate) fn run(&mut self, data: &[u8], mut pos: usize, at_end: bool) -> usize {
+        self.data_len = data.len();
+        let mut ahead = ReadAhead::from(pos);
+        while pos < data.len() {
+            ahead.advance(data, pos);
+            match self.block(data, pos) {
+                Ok(len) => pos += len,
+                Err(Halt::Cut(_)) if !at_end => break,
+                Err(halt) => {
+                    self.idx.stop(halt.into_message(), pos);
+                    break;
+                }
+            }
         }
+        pos
     }
 
     /// Reads the block at `pos`; returns its length, or why reading must stop.
-    fn block(&mut self, pos: usize) -> Result<usize, String> {
-        let (block_type, len) = self.frame(pos)?;
-        let block = &self.data[pos..pos + len];
+    fn block(&mut self, data: &[u8], pos: usize) -> Result<usize, Halt> {
+        let (block_type, len) = self.frame(data, pos)?;
+        let block = &data[pos..pos + len];
         match block_type {
-            SHB_MAGIC => self.section(block, pos)?,
-            IDB_MAGIC => self.interface(block, pos)?,
-            EPB_MAGIC => self.enhanced(block, pos)?,
-            SPB_MAGIC => self.simple(block, pos)?,
-            PB_TYPE => self.obsolete(block, pos)?,
-            _ => {} // name resolution, statistics, secrets, custom, unknown: nothing to index
+            SHB_MAGIC => self.section(block, pos),
+            IDB_MAGIC => self.interface(block, pos),
+            EPB_MAGIC => self.enhanced(block, pos),
+            SPB_MAGIC => self.simple(block, pos),
+            PB_TYPE => self.obsolete(block, pos),
+            _ => Ok(()), // name resolution, statistics, secrets, custom, unknown: nothing to index
         }
+        .map_err(Halt::Bad)?;
         Ok(len)
     }
 
     /// Checks the framing of the block at `pos`: returns its type and length.
-    fn frame(&self, pos: usize) -> Result<(u32, usize), String> {
-        let rest = &self.data[pos..];
+    fn frame(&self, data: &[u8], pos: usize) -> Result<(u32, usize), Halt> {
+        let rest = &data[pos..];
         let is_shb = rest.starts_with(&SHB_BYTES);
         if is_shb && rest.len() < 12 {
             return Err(self.cut(Some(SHB_MAGIC), 28, rest.len(), pos));
         }
         let be = if is_shb {
             byte_order(rest).ok_or_else(|| {
-                format!("bad byte-order magic in the section header at offset {pos}")
+                Halt::Bad(format!(
+                    "bad byte-order magic in the section header at offset {pos}"
+                ))
             })?
         } else {
             self.be
@@ -188,7 +185,9 @@ impl<'a> Reader<'a> {
         let block_type = block_type.unwrap_or_default();
         let len = u32_at(rest, 4, be);
         if !len.is_multiple_of(4) || (len as usize) < min_len(block_type) {
-            return Err(format!("bad pcapng block length {len} at offset {pos}"));
+            return Err(Halt::Bad(format!(
+                "bad pcapng block length {len} at offset {pos}"
+            )));
         }
         if len as usize > rest.len() {
             return Err(self.cut(Some(block_type), len as usize, rest.len(), pos));
@@ -196,21 +195,21 @@ impl<'a> Reader<'a> {
         let len = len as usize;
         let trailer = u32_at(rest, len - 4, be);
         if trailer as usize != len {
-            return Err(format!(
+            return Err(Halt::Bad(format!(
                 "pcapng block at offset {pos} has mismatched lengths ({len} at start, {trailer} at end)"
-            ));
+            )));
         }
         Ok((block_type, len))
     }
 
     /// The message for a block at `pos` that the file cuts short.
-    fn cut(&self, block_type: Option<u32>, needed: usize, left: usize, pos: usize) -> String {
-        if block_type.is_some_and(is_packet_block) {
+    fn cut(&self, block_type: Option<u32>, needed: usize, left: usize, pos: usize) -> Halt {
+        Halt::Cut(if block_type.is_some_and(is_packet_block) {
             let n = self.idx.next_number();
             format!("file ends inside packet {n} (needed {needed} bytes, {left} left)")
         } else {
             format!("file ends inside a block at offset {pos} (needed {needed} bytes, {left} left)")
-        }
+        })
     }
 
     /// A Section Header Block: a new section, byte order and interface numbering.
@@ -404,7 +403,7 @@ impl<'a> Reader<'a> {
             iface,
         );
         let consumed = pos + p.data_at + p.caplen as usize;
-        self.idx.push(rec, consumed, self.data.len());
+        self.idx.push(rec, consumed, self.data_len);
         Ok(())
     }
 

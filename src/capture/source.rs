@@ -58,7 +58,8 @@ fn spool_in(dir: &Path, mut reader: impl Read) -> io::Result<Bytes> {
     map(&file)
 }
 
-fn map(file: &File) -> io::Result<Bytes> {
+/// Maps an open file as it is now (a file still being written is mapped again when it grows).
+pub(crate) fn map(file: &File) -> io::Result<Bytes> {
     if file.metadata()?.len() == 0 {
         // An empty file has nothing to map (mmap of length 0 is an error on most systems).
         return Ok(Bytes::Owned(Vec::new()));

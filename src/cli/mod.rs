@@ -9,6 +9,8 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+mod capture;
+
 use crate::capture::{Capture, OpenError};
 use crate::export::{json, text};
 use crate::filter::{self, Filter, FilterError};
@@ -27,6 +29,15 @@ pub struct Cli {
     pub command: Option<Command>,
     /// A capture to open in the window (pcap or pcapng).
     pub file: Option<PathBuf>,
+    /// Open the window ready to capture on this interface (as `wireshark -i lo`).
+    #[arg(short = 'i', long = "interface", value_name = "IFACE")]
+    pub interface: Option<String>,
+    /// Capture filter for `-i` (BPF syntax).
+    #[arg(short = 'f', value_name = "BPF", requires = "interface")]
+    pub capture_filter: Option<String>,
+    /// Start capturing at once (with `-i`).
+    #[arg(short = 'k', requires = "interface")]
+    pub start: bool,
 }
 
 #[derive(Subcommand, Debug)]
@@ -38,6 +49,11 @@ pub enum Command {
     /// The message-level view: one line per HTTP message, WebSocket message,
     /// Engine.IO and Socket.IO packet, in time order.
     Messages(MessagesArgs),
+    /// List the interfaces live capture can use (like `tshark -D`), loopback first.
+    Interfaces(capture::InterfacesArgs),
+    /// Capture live through the capture helper: print each packet as it arrives, or write
+    /// pcapng with `-w FILE` (`-w -`: standard output).
+    Capture(capture::CaptureArgs),
 }
 
 #[derive(clap::Args, Debug)]
@@ -87,7 +103,12 @@ pub fn main() -> ExitCode {
         Some(Command::Inspect(a)) => finish(inspect(&a)),
         Some(Command::Stats(a)) => finish(stats_cmd(&a)),
         Some(Command::Messages(a)) => finish(messages_cmd(&a)),
-        None => open_window(cli.file.as_deref()),
+        Some(Command::Interfaces(a)) => capture::interfaces(&a),
+        Some(Command::Capture(a)) => capture::capture(&a),
+        None => match cli.interface {
+            Some(iface) => open_window_live(iface, cli.capture_filter, cli.start),
+            None => open_window(cli.file.as_deref()),
+        },
     }
 }
 
@@ -315,6 +336,20 @@ fn write_stats_text(out: &mut impl Write, st: &stats::Stats) -> io::Result<()> {
 #[cfg(feature = "gui")]
 fn open_window(file: Option<&Path>) -> ExitCode {
     crate::gui::run(file)
+}
+
+/// `layerscope -i IFACE [-f BPF] [-k]`: the window, set to capture on IFACE.
+#[cfg(feature = "gui")]
+fn open_window_live(iface: String, filter: Option<String>, start: bool) -> ExitCode {
+    crate::gui::run_live(iface, filter, start)
+}
+
+#[cfg(not(feature = "gui"))]
+fn open_window_live(iface: String, _: Option<String>, _: bool) -> ExitCode {
+    eprintln!(
+        "layerscope: this build has no window; capture on {iface} with `layerscope capture -i {iface}`"
+    );
+    ExitCode::from(2)
 }
 
 /// `layerscope` and `layerscope FILE` in a build without the window.

@@ -104,7 +104,28 @@ impl Growing {
         self.add(pass, Duration::MAX, packets)
     }
 
-    fn add(&self, pass: &mut StorePass, slice: Duration, mut packets: usize) -> usize {
+    /// Run `more` on the store (e.g. read what a capture still being written has
+    /// gained: [`Store::grow_capture`]), then add packets as [`Growing::grow`].
+    pub fn grow_with<R>(
+        &self,
+        pass: &mut StorePass,
+        slice: Duration,
+        more: impl FnOnce(&mut Store) -> R,
+    ) -> (usize, R) {
+        self.add_after(pass, slice, usize::MAX, more)
+    }
+
+    fn add(&self, pass: &mut StorePass, slice: Duration, packets: usize) -> usize {
+        self.add_after(pass, slice, packets, |_| ()).0
+    }
+
+    fn add_after<R>(
+        &self,
+        pass: &mut StorePass,
+        slice: Duration,
+        mut packets: usize,
+        first: impl FnOnce(&mut Store) -> R,
+    ) -> (usize, R) {
         // Readers first: the writer does not queue behind a reader (the lock
         // would then hold back every new reader too, the window among them) and
         // does not take the lock straight back from readers about to wake. It
@@ -116,6 +137,7 @@ impl Growing {
             std::thread::sleep(Duration::from_micros(200));
         }
         let mut store = self.write();
+        let out = first(&mut store);
         // The slice ends early when a reader starts waiting, once it is `least`
         // long, so that sorting the indexes (each time the lock is let go) stays
         // a small part of loading; and always after one batch, so loading moves on.
@@ -138,7 +160,7 @@ impl Growing {
         let len = store.len();
         drop(store);
         self.generation.fetch_add(1, Ordering::AcqRel);
-        len
+        (len, out)
     }
 
     /// End the pass (all packets in, or loading cancelled).
@@ -262,6 +284,71 @@ mod tests {
             !lines.is_empty(),
             "the session's transcript grows while loading"
         );
+    }
+
+    /// A capture file written a few packets at a time while it is followed (as a live
+    /// capture's spool is) ends with the same rows, records and stats as the same file
+    /// loaded at once, and shows the analysis so far in between.
+    #[test]
+    fn a_followed_file_fed_packet_by_packet_equals_the_file_loaded_at_once() {
+        use std::io::Write;
+        for name in [
+            "socketio-chat.pcap",
+            "websocket-deflate.pcap",
+            "http-get.pcap",
+        ] {
+            let (cap, whole) = sample_and_store(name);
+            let bytes = std::fs::read(
+                std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                    .join("samples")
+                    .join(name),
+            )
+            .unwrap();
+            let path = std::env::temp_dir()
+                .join(format!("layerscope-followed-{}-{name}", std::process::id()));
+            let mut f = std::fs::File::create(&path).unwrap();
+            let live = Arc::new(Capture::follow(&path).unwrap());
+            let (g, mut pass) = Growing::start(live, Keep::Records);
+            // Packet boundaries and arbitrary cuts alike: 97 bytes at a time.
+            for chunk in bytes.chunks(97) {
+                f.write_all(chunk).unwrap();
+                f.flush().unwrap();
+                let (len, grew) = g.grow_with(&mut pass, Duration::MAX, |s| s.grow_capture(false));
+                grew.unwrap();
+                assert!(len <= cap.len());
+                let r = g.read();
+                assert!(
+                    r.capture.damage.is_none(),
+                    "a half-written packet is not damage"
+                );
+                if let Some(p) = r.len().checked_sub(1) {
+                    let id = super::super::PacketId(p as u32);
+                    assert_eq!(r.columns(id).src, whole.columns(id).src);
+                }
+            }
+            let (_, ended) = g.grow_with(&mut pass, Duration::MAX, |s| s.grow_capture(true));
+            ended.unwrap();
+            g.finish(pass);
+            let grown = g.take();
+            assert!(!grown.capture.is_growing());
+            assert_eq!(grown.len(), whole.len(), "{name}");
+            for p in 0..whole.len() as u32 {
+                let id = super::super::PacketId(p);
+                assert_eq!(grown.columns(id).info, whole.columns(id).info, "{name} {p}");
+                assert_eq!(
+                    crate::export::text::row(&grown, id),
+                    crate::export::text::row(&whole, id)
+                );
+            }
+            let stats =
+                |s: &Store| serde_json::to_value(crate::stats::from_store(name, s)).unwrap();
+            assert_eq!(stats(&grown), stats(&whole), "{name}");
+            assert_eq!(
+                crate::export::messages::lines(&grown).len(),
+                crate::export::messages::lines(&whole).len()
+            );
+            std::fs::remove_file(&path).unwrap();
+        }
     }
 
     /// `grow` adds packets in time slices and says how many are in.

@@ -52,6 +52,8 @@ pub struct Store {
     first_ts_ns: i64,
     /// (packet index, index into `capture.comments`) for packet comments, sorted by packet.
     packet_comments: Vec<(usize, usize)>,
+    /// `capture.comments` seen so far (a growing capture gains comments as it grows).
+    comments_seen: usize,
 }
 
 impl Store {
@@ -101,18 +103,16 @@ impl Store {
     pub fn start(capture: Arc<Capture>, keep: Keep) -> (Store, StorePass) {
         let total = capture.len();
         let first_ts_ns = capture.packets.first().map_or(0, |r| r.ts_ns);
-        let mut packet_comments: Vec<(usize, usize)> = (capture.comments.iter().enumerate())
-            .filter_map(|(ci, c)| c.packet.map(|p| (p, ci)))
-            .collect();
-        packet_comments.sort_unstable();
-        let store = Store {
+        let mut store = Store {
             summaries: Vec::with_capacity(total),
             flows: FlowTable::default(),
             analysis: Analysis::new(keep, total),
             capture,
             first_ts_ns,
-            packet_comments,
+            packet_comments: Vec::new(),
+            comments_seen: 0,
         };
+        store.index_comments();
         (store, StorePass(Default::default()))
     }
 
@@ -125,7 +125,50 @@ impl Store {
             capture,
             first_ts_ns: 0,
             packet_comments: Vec::new(),
+            comments_seen: 0,
         }
+    }
+
+    /// Sorts the packet comments of the capture by packet (again when it has more).
+    fn index_comments(&mut self) {
+        let comments = &self.capture.comments;
+        if comments.len() == self.comments_seen {
+            return;
+        }
+        self.comments_seen = comments.len();
+        self.packet_comments = (comments.iter().enumerate())
+            .filter_map(|(ci, c)| c.packet.map(|p| (p, ci)))
+            .collect();
+        self.packet_comments.sort_unstable();
+    }
+
+    /// Reads what was appended to a capture file still being written (see
+    /// [`Capture::follow`]); `end`: the writer is done. The packets go in with
+    /// [`Store::ingest`]. Returns how many were added.
+    pub fn grow_capture(&mut self, end: bool) -> Result<usize, crate::capture::OpenError> {
+        if !self.capture.is_growing() {
+            return Ok(0);
+        }
+        if Arc::get_mut(&mut self.capture).is_none() {
+            // Someone else holds the capture: go on with a copy of our own (the window
+            // never keeps one while a capture grows, so this is the rare path).
+            self.capture = Arc::new(self.capture.fork()?);
+        }
+        let Some(cap) = Arc::get_mut(&mut self.capture) else {
+            return Ok(0);
+        };
+        let n = if end { cap.end()? } else { cap.grow()? };
+        if self.summaries.is_empty() {
+            self.first_ts_ns = cap.packets.first().map_or(0, |r| r.ts_ns);
+        }
+        // Room for what comes, a quarter more at a time (amortized, at most 25% unused).
+        let want = self.capture.len().saturating_sub(self.summaries.capacity());
+        if want > 0 {
+            self.summaries
+                .reserve_exact(want.max(self.summaries.len() / 4));
+        }
+        self.index_comments();
+        Ok(n)
     }
 
     /// Summarize and analyse up to `max` more packets; returns how many went in
