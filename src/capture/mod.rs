@@ -9,9 +9,11 @@
 //! before it is kept.
 
 mod index;
+pub mod ngwrite;
 mod pcap;
 mod pcapng;
 mod source;
+pub mod status;
 
 #[cfg(test)]
 mod pcapng_tests;
