@@ -10,6 +10,7 @@
 
 mod follow;
 mod index;
+pub mod ngwrite;
 mod pcap;
 mod pcapng;
 mod source;
