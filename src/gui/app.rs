@@ -21,7 +21,7 @@ use super::model::{RowCache, Source, TimeFormat};
 use super::packet_list::{key_move, packet_list_ui, ListState};
 use super::settings::Settings;
 use super::stack::{encapsulation_ui, stack_ui};
-use super::theme::RowKind;
+use super::theme::{install_fonts, legend_ui};
 use super::views::{ConvAction, ConvViews};
 use crate::dissect::Dissection;
 use crate::store::{PacketId, Store};
@@ -871,38 +871,4 @@ fn derived_bytes(store: &Store, index: u32) -> Vec<(String, Vec<u8>)> {
             ))
         })
         .collect()
-}
-
-/// egui's fonts plus a small symbol font (arrows, check marks) as a fallback,
-/// so `46234 → 18300` and `[Accept ✓]` read as in the terminal.
-fn install_fonts(ctx: &egui::Context) {
-    let mut fonts = egui::FontDefinitions::default();
-    fonts.font_data.insert(
-        "symbols".into(),
-        Arc::new(egui::FontData::from_static(include_bytes!(
-            "../../assets/fonts/symbols-subset.ttf"
-        ))),
-    );
-    for family in [egui::FontFamily::Proportional, egui::FontFamily::Monospace] {
-        fonts
-            .families
-            .entry(family)
-            .or_default()
-            .push("symbols".into());
-    }
-    ctx.set_fonts(fonts);
-}
-
-fn legend_ui(ui: &mut egui::Ui) {
-    ui.strong("Colours");
-    let dark = ui.visuals().dark_mode;
-    for k in RowKind::ALL {
-        ui.horizontal(|ui| {
-            let (r, _) = ui.allocate_exact_size(egui::vec2(18.0, 14.0), egui::Sense::hover());
-            if let Some(c) = k.background(dark) {
-                ui.painter().rect_filled(r, 2.0, c);
-            }
-            ui.label(k.legend());
-        });
-    }
 }

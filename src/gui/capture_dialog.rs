@@ -227,9 +227,15 @@ impl CaptureDialog {
                     .id_salt("ifaces")
                     .max_height(220.0)
                     .show(ui, |ui| {
-                        for i in &list {
-                            self.iface_row(ui, i);
-                        }
+                        egui::Grid::new("iface_grid")
+                            .num_columns(4)
+                            .striped(true)
+                            .show(ui, |ui| {
+                                for i in &list {
+                                    self.iface_row(ui, i);
+                                    ui.end_row();
+                                }
+                            });
                     });
             }
         }
@@ -314,31 +320,33 @@ impl CaptureDialog {
     }
 
     fn iface_row(&mut self, ui: &mut egui::Ui, i: &Iface) {
+        let on = self.selected.as_deref() == Some(i.name.as_str());
+        let mut text = RichText::new(&i.name).strong();
+        if !i.up {
+            text = text.weak();
+        }
+        if ui.selectable_label(on, text).clicked() {
+            self.selected = Some(i.name.clone());
+        }
         ui.horizontal(|ui| {
-            let on = self.selected.as_deref() == Some(i.name.as_str());
-            let mut text = RichText::new(&i.name).strong();
-            if !i.up {
-                text = text.weak();
-            }
-            if ui.selectable_label(on, text).clicked() {
-                self.selected = Some(i.name.clone());
-            }
             let history = self.rates.history.get(&i.name).cloned().unwrap_or_default();
             sparkline(ui, &history);
-            ui.label(RichText::new(format!("{:.0} pkt/s", self.rates.latest(&i.name))).monospace());
-            let mut what = i.addresses.join(", ");
-            if let Some(d) = &i.description {
-                what = if what.is_empty() {
-                    d.clone()
-                } else {
-                    format!("{what} — {d}")
-                };
-            }
-            if !i.up {
-                what.push_str(" (down)");
-            }
-            ui.label(RichText::new(what).weak());
+            ui.label(
+                RichText::new(format!("{:>6.0} pkt/s", self.rates.latest(&i.name))).monospace(),
+            );
         });
+        let mut what = i.addresses.join(", ");
+        if let Some(d) = &i.description {
+            what = if what.is_empty() {
+                d.clone()
+            } else {
+                format!("{what} — {d}")
+            };
+        }
+        if !i.up {
+            what.push_str(" (down)");
+        }
+        ui.label(RichText::new(what).weak());
     }
 }
 

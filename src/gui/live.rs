@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 
 use super::loader::SLICE;
 use crate::analysis::Keep;
-use crate::capture::status::Status;
+use crate::capture::status::{Status, StopReason};
 use crate::capture::Capture;
 use crate::live::{spool, Event, Helper, LiveError, Options, Output};
 use crate::store::Growing;
@@ -132,7 +132,15 @@ impl PacketSource for HelperSource {
                     if_dropped,
                     ..
                 }) => SourceEvent::Stopped {
-                    reason: format!("{reason:?}").to_lowercase(),
+                    reason: match reason {
+                        StopReason::Count | StopReason::Packets => "packet count reached",
+                        StopReason::Duration => "duration reached",
+                        StopReason::Filesize => "file size reached",
+                        StopReason::Signal => "interrupted",
+                        StopReason::Stdin => "stopped",
+                        StopReason::Error => "stopped by an error",
+                    }
+                    .to_string(),
                     kernel_drops: dropped,
                     if_drops: if_dropped,
                 },

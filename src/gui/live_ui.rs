@@ -175,6 +175,7 @@ impl App {
         self.source = None;
         self.selected = None;
         self.error = None;
+        self.status = None;
         self.problem = None;
         self.load_time = None;
         self.warnings = 0;
