@@ -628,6 +628,7 @@ impl App {
         let mut act = None;
         egui::Window::new("Captures left from an earlier run")
             .collapsible(false)
+            .anchor(egui::Align2::CENTER_CENTER, [0.0, 0.0])
             .show(ctx, |ui| {
                 for (i, (l, n)) in r.items.iter().enumerate() {
                     ui.horizontal(|ui| {
