@@ -6,12 +6,15 @@
 #
 # NAME is a capture file name without ".pcap": http-get, tcp-refused,
 # http-get-ipv6, websocket-deflate, socketio-chat, socketio-polling,
-# socketio-deflate.
+# socketio-deflate, socketio-any-sll, socketio-any-sll2.
 #
 # Every capture is real traffic between real programs on this machine, sent
 # only to 127.0.0.1 or ::1. For each capture the script starts the server,
 # waits until it listens, starts tcpdump on "lo" with a filter for just that
-# port, runs the client, then stops tcpdump with SIGINT.
+# port, runs the client, then stops tcpdump with SIGINT. socketio-any-sll and
+# socketio-any-sll2 record the socketio-chat exchange on the "any" device
+# instead, as Linux cooked capture v1 and v2, with a filter that keeps only
+# 127.0.0.1 and the test port.
 #
 # The socketio-polling and socketio-deflate captures also write the ground
 # truth of the events their scripts sent to
@@ -36,7 +39,7 @@ SRC_DIR="$SAMPLES_DIR/src"
 NODE_MODULES_DIR="${NODE_MODULES_DIR:-/tmp/ls-samples-node/node_modules}"
 EXPECTED_DIR="$(cd "$SAMPLES_DIR/.." && pwd)/tests/samples_expected"
 ALL_CAPTURES=(http-get tcp-refused http-get-ipv6 websocket-deflate socketio-chat
-              socketio-polling socketio-deflate)
+              socketio-polling socketio-deflate socketio-any-sll socketio-any-sll2)
 
 # Fixed ports so reruns produce alike captures.
 HTTP_PORT=18080      # http-get.pcap
@@ -46,6 +49,8 @@ WS_PORT=18765        # websocket-deflate.pcap
 SIO_PORT=18300       # socketio-chat.pcap
 SIO_POLL_PORT=18301  # socketio-polling.pcap
 SIO_DEFL_PORT=18302  # socketio-deflate.pcap
+SIO_SLL_PORT=18303   # socketio-any-sll.pcap
+SIO_SLL2_PORT=18304  # socketio-any-sll2.pcap
 
 log() { printf '==> %s\n' "$*" >&2; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }
@@ -122,11 +127,13 @@ stop_server() {
   fi
 }
 
-start_capture() {  # start_capture FILE BPF
+start_capture() {  # start_capture FILE BPF [TCPDUMP_ARGS...]  (default: -i lo)
   local file=$1 filter=$2 i
+  shift 2
+  (($# > 0)) || set -- -i lo
   CAPTURE_FILE=$file
   rm -f "$file"
-  tcpdump -i lo -s 0 -U -w "$file" "$filter" 2>"$TMP_DIR/tcpdump.log" &
+  tcpdump "$@" -s 0 -U -w "$file" "$filter" 2>"$TMP_DIR/tcpdump.log" &
   TCPDUMP_PID=$!
   for i in $(seq 1 50); do
     grep -q 'listening on' "$TMP_DIR/tcpdump.log" 2>/dev/null && break
@@ -183,14 +190,22 @@ capture_websocket() {
   sed 's/^/    /' "$TMP_DIR/ws.log" >&2
 }
 
-capture_socketio() {
-  local file="$SAMPLES_DIR/socketio-chat.pcap"
-  log "socketio-chat.pcap: node socket.io server + socket.io-client on 127.0.0.1:$SIO_PORT"
-  port_free "$SIO_PORT"
-  start_server sio env NODE_PATH="$NODE_MODULES_DIR" node "$SRC_DIR/sio_server.js" 127.0.0.1 "$SIO_PORT"
-  wait_listen 127.0.0.1 "$SIO_PORT"
-  start_capture "$file" "tcp port $SIO_PORT"
-  NODE_PATH="$NODE_MODULES_DIR" timeout 20 node "$SRC_DIR/sio_client.js" "http://127.0.0.1:$SIO_PORT" 2>&1 | sed 's/^/    /' >&2
+# The socketio-chat exchange. With a link type (LINUX_SLL or LINUX_SLL2) it is
+# recorded on the "any" device, which writes Linux cooked headers; "any" sees
+# every interface, so the filter also pins the address.
+capture_socketio() {  # capture_socketio NAME PORT [LINKTYPE]
+  local name=$1 port=$2 linktype=${3:-}
+  local file="$SAMPLES_DIR/$name.pcap" filter="tcp port $port" where=(-i lo)
+  if [[ -n $linktype ]]; then
+    filter="tcp and host 127.0.0.1 and port $port"
+    where=(-i any -y "$linktype")
+  fi
+  log "$name.pcap: node socket.io server + socket.io-client on 127.0.0.1:$port (tcpdump ${where[*]})"
+  port_free "$port"
+  start_server sio env NODE_PATH="$NODE_MODULES_DIR" node "$SRC_DIR/sio_server.js" 127.0.0.1 "$port"
+  wait_listen 127.0.0.1 "$port"
+  start_capture "$file" "$filter" "${where[@]}"
+  NODE_PATH="$NODE_MODULES_DIR" timeout 20 node "$SRC_DIR/sio_client.js" "http://127.0.0.1:$port" 2>&1 | sed 's/^/    /' >&2
   # The server exits by itself once the client has disconnected.
   for _ in $(seq 1 50); do kill -0 "$SERVER_PID" 2>/dev/null || break; sleep 0.1; done
   stop_server
@@ -253,7 +268,9 @@ run_capture() {
     http-get-ipv6)     capture_http_get "$SAMPLES_DIR/http-get-ipv6.pcap" ::1 "$HTTP6_PORT" \
                          "http://[::1]:$HTTP6_PORT/hello.txt" ;;
     websocket-deflate) capture_websocket ;;
-    socketio-chat)     capture_socketio ;;
+    socketio-chat)     capture_socketio socketio-chat "$SIO_PORT" ;;
+    socketio-any-sll)  capture_socketio socketio-any-sll "$SIO_SLL_PORT" LINUX_SLL ;;
+    socketio-any-sll2) capture_socketio socketio-any-sll2 "$SIO_SLL2_PORT" LINUX_SLL2 ;;
     socketio-polling)  capture_socketio_truth socketio-polling "$SIO_POLL_PORT" \
                          sio_polling_server.js sio_polling_client.js ;;
     socketio-deflate)  capture_socketio_truth socketio-deflate "$SIO_DEFL_PORT" \

@@ -104,6 +104,13 @@ fn socketio_chat_events_match_the_script() {
     check_events("socketio-chat");
 }
 
+/// The same exchange recorded on the `any` device, as Linux cooked capture v1 and v2.
+#[test]
+fn socketio_any_sll_events_match_the_script() {
+    check_events("socketio-any-sll");
+    check_events("socketio-any-sll2");
+}
+
 #[test]
 fn socketio_polling_events_match_the_script() {
     check_events("socketio-polling");
@@ -171,6 +178,12 @@ fn websocket_deflate_frames_match_tshark() {
 #[test]
 fn socketio_chat_frames_match_tshark() {
     check_frames("socketio-chat");
+}
+
+#[test]
+fn socketio_any_sll_frames_match_tshark() {
+    check_frames("socketio-any-sll");
+    check_frames("socketio-any-sll2");
 }
 
 #[test]

@@ -98,7 +98,9 @@ impl<W: Write> NgWriter<W> {
         self.put16(d.link_type);
         self.put16(0); // reserved
         self.put32(d.snaplen);
-        self.option(IF_NAME, d.name.as_bytes());
+        if !d.name.is_empty() {
+            self.option(IF_NAME, d.name.as_bytes());
+        }
         if let Some(desc) = d.description {
             self.option(IF_DESCRIPTION, desc.as_bytes());
         }

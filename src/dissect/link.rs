@@ -3,7 +3,10 @@
 use etherparse::{LaxLinkExtSlice, LaxSlicedPacket, LinkSlice};
 
 use super::fmt::{mac, secs, utc};
-use super::slice::{nflog_tlvs, null_family_name, LinkHeader, Sliced, NFULA_PAYLOAD};
+use super::slice::{
+    nflog_tlvs, null_family_name, sll_ltype_str, LinkHeader, Sliced, SllHeader, SllProtocol,
+    NFULA_PAYLOAD,
+};
 use super::tree::{Field, Layer, Tree};
 use super::{FrameMeta, Osi};
 
@@ -67,8 +70,14 @@ pub(crate) fn link_layers(t: &mut Tree<'_>, s: &Sliced<'_>) {
                 ethernet(t, e.header_slice());
             }
         }
-        LinkHeader::Sll(sll) => sll_v1(t, sll.header_slice()),
-        LinkHeader::Sll2(h) => sll_v2(t, h),
+        LinkHeader::Sll(h) => {
+            sll_v1(t, h);
+            sll_ethernet(t, s);
+        }
+        LinkHeader::Sll2(h) => {
+            sll_v2(t, h);
+            sll_ethernet(t, s);
+        }
         LinkHeader::Null {
             header,
             family,
@@ -147,57 +156,156 @@ fn vlans(t: &mut Tree<'_>, p: &LaxSlicedPacket<'_>) {
     }
 }
 
-fn sll_packet_type(v: u16) -> &'static str {
-    match v {
+/// Packet types of a Linux cooked header (`PACKET_*`, Linux `if_packet.h`). 0 to 4 as
+/// Wireshark names them; Wireshark has no names for 5 to 7, which the kernel defines.
+fn sll_packet_type(v: u16) -> Option<&'static str> {
+    Some(match v {
         0 => "Unicast to us",
         1 => "Broadcast",
         2 => "Multicast",
         3 => "Unicast to another host",
         4 => "Sent by us",
+        5 => "Multicast/broadcast looped back",
+        6 => "To user space",
+        7 => "To kernel space",
+        _ => return None,
+    })
+}
+
+/// `Sent by us (4)`, `Unknown (42)`.
+fn pt(v: u16) -> String {
+    format!("{} ({v})", sll_packet_type(v).unwrap_or("Unknown"))
+}
+
+/// ARP hardware types (`ARPHRD_*`, Linux `if_arp.h`) as a cooked header carries them,
+/// the common ones named as tshark names them.
+fn sll_hatype_str(v: u16) -> String {
+    let name = match v {
+        1 => "Ethernet",
+        24 => "IEEE 1394.1995",
+        32 => "InfiniBand",
+        280 => "Controller Area Network",
+        512 => "PPP",
+        519 => "Raw IP",
+        768 => "IPIP tunnel",
+        769 => "IP6IP6 tunnel",
+        772 => "Loopback",
+        776 => "sit0 device - IPv6-in-IPv4",
+        778 => "GRE over IP",
+        801 => "IEEE 802.11",
+        803 => "IEEE 802.11 + radiotap header",
+        804 => "IEEE 802.15.4",
+        820 => "PhoNet media type",
+        823 => "GRE over IPv6",
+        824 => "Netlink",
+        65534 => "zero header length",
+        65535 => "Void type, nothing is known",
         _ => "Unknown",
+    };
+    format!("{name} ({v})")
+}
+
+/// Netlink families (`NETLINK_*`, Linux `netlink.h`), named as tshark names them.
+fn netlink_family_str(v: u16) -> String {
+    let name = match v {
+        0 => "Route",
+        2 => "User-mode socket protocols",
+        4 => "Socket monitoring",
+        5 => "Netfilter ULOG",
+        6 => "IPsec",
+        7 => "SELinux events",
+        9 => "Auditing",
+        10 => "FIB lookup",
+        11 => "Kernel connector",
+        12 => "Netfilter",
+        15 => "Kernel messages to userspace",
+        16 => "Generic",
+        _ => "Unknown",
+    };
+    format!("{name} ({v})")
+}
+
+/// The link-layer address of a cooked header (v1 and v2 alike, as Wireshark): 6 bytes
+/// are shown as a MAC address, 4 as an IPv4 address, other lengths as bytes; the
+/// rest of the 8-byte field is unused.
+fn sll_address(t: &Tree<'_>, h: &[u8], at: usize, halen: usize) -> Vec<Field> {
+    let n = halen.min(8);
+    let Some(addr) = h.get(at..at + n) else {
+        return Vec::new();
+    };
+    let r = t.sub(h, at, n);
+    let mut out = match addr {
+        [] => Vec::new(),
+        [a, b, c, d] => vec![Field::new(
+            "sll.src.ipv4",
+            "Source",
+            std::net::Ipv4Addr::new(*a, *b, *c, *d),
+            r,
+        )],
+        _ if n == 6 => vec![Field::new("sll.src.eth", "Source", mac(addr), r)],
+        _ => vec![Field::new("sll.src.other", "Source", hex(addr), r)],
+    };
+    if n < 8 {
+        let unused = h.get(at + n..at + 8).unwrap_or(&[]);
+        out.push(Field::new(
+            "sll.unused",
+            "Unused",
+            hex(unused),
+            t.sub(h, at + n, 8 - n),
+        ));
+    }
+    out
+}
+
+fn hex(b: &[u8]) -> String {
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
+/// The protocol field of a cooked header, named by what it means for this hardware type.
+fn sll_protocol(t: &Tree<'_>, h: &[u8], at: usize, proto: SllProtocol) -> Field {
+    let r = t.sub(h, at, 2);
+    match proto {
+        SllProtocol::EtherType(v) => Field::new("sll.etype", "Protocol", ether_type_str(v), r),
+        SllProtocol::Gre(v) => Field::new("sll.gretype", "Protocol", ether_type_str(v), r),
+        SllProtocol::Linux(v) | SllProtocol::Can(v) => {
+            Field::new("sll.ltype", "Protocol", sll_ltype_str(v), r)
+        }
+        SllProtocol::Netlink(v) => Field::new("netlink.family", "Family", netlink_family_str(v), r),
     }
 }
 
 /// Linux cooked v1: pkttype(2) hatype(2) halen(2) address(8) protocol(2).
-fn sll_v1(t: &mut Tree<'_>, h: &[u8]) {
-    if h.len() < 16 {
-        return;
-    }
-    let be = |i: usize| u16::from_be_bytes([h[i], h[i + 1]]);
-    let halen = usize::from(be(4)).min(8);
+fn sll_v1(t: &mut Tree<'_>, s: &SllHeader<'_>) {
+    let h = s.bytes();
+    let at = |r: std::ops::Range<usize>| t.sub(h, r.start, r.len());
     let mut l = Layer::new(Osi::DataLink, "sll", "Linux cooked capture v1", t.range(h));
     l.fields = vec![
-        Field::new("sll.pkttype", "Packet type", pt(be(0)), t.sub(h, 0, 2)),
+        Field::new(
+            "sll.pkttype",
+            "Packet type",
+            pt(s.pkttype()),
+            at(SllHeader::PKTTYPE),
+        ),
         Field::new(
             "sll.hatype",
             "Link-layer address type",
-            be(2),
-            t.sub(h, 2, 2),
+            sll_hatype_str(s.hatype()),
+            at(SllHeader::HATYPE),
         ),
         Field::new(
             "sll.halen",
             "Link-layer address length",
-            be(4),
-            t.sub(h, 4, 2),
-        ),
-        Field::new(
-            "sll.src.eth",
-            "Source",
-            mac(&h[6..6 + halen]),
-            t.sub(h, 6, 8),
-        ),
-        Field::new(
-            "sll.etype",
-            "Protocol",
-            ether_type_str(be(14)),
-            t.sub(h, 14, 2),
+            s.halen(),
+            at(SllHeader::HALEN),
         ),
     ];
+    let halen = usize::from(s.halen());
+    l.fields
+        .extend(sll_address(t, h, SllHeader::ADDR.start, halen));
+    let proto = SllProtocol::classify(s.hatype(), s.protocol());
+    l.fields
+        .push(sll_protocol(t, h, SllHeader::PROTOCOL.start, proto));
     t.layers.push(l);
-}
-
-fn pt(v: u16) -> String {
-    format!("{} ({v})", sll_packet_type(v))
 }
 
 /// Linux cooked v2: protocol(2) reserved(2) ifindex(4) hatype(2) pkttype(1) halen(1) address(8).
@@ -207,21 +315,16 @@ fn sll_v2(t: &mut Tree<'_>, h: &[u8]) {
     }
     let be16 = |i: usize| u16::from_be_bytes([h[i], h[i + 1]]);
     let ifindex = u32::from_be_bytes([h[4], h[5], h[6], h[7]]);
-    let halen = usize::from(h[11]).min(8);
+    let proto = SllProtocol::classify(be16(8), be16(0));
     let mut l = Layer::new(Osi::DataLink, "sll", "Linux cooked capture v2", t.range(h));
     l.fields = vec![
-        Field::new(
-            "sll.etype",
-            "Protocol",
-            ether_type_str(be16(0)),
-            t.sub(h, 0, 2),
-        ),
+        sll_protocol(t, h, 0, proto),
         Field::new("sll.reserved", "Reserved", be16(2), t.sub(h, 2, 2)),
         Field::new("sll.ifindex", "Interface index", ifindex, t.sub(h, 4, 4)),
         Field::new(
             "sll.hatype",
             "Link-layer address type",
-            be16(8),
+            sll_hatype_str(be16(8)),
             t.sub(h, 8, 2),
         ),
         Field::new(
@@ -236,14 +339,16 @@ fn sll_v2(t: &mut Tree<'_>, h: &[u8]) {
             h[11],
             t.sub(h, 11, 1),
         ),
-        Field::new(
-            "sll.src.eth",
-            "Source",
-            mac(&h[12..12 + halen]),
-            t.sub(h, 12, 8),
-        ),
     ];
+    l.fields.extend(sll_address(t, h, 12, usize::from(h[11])));
     t.layers.push(l);
+}
+
+/// The Ethernet frame a cooked header carries whole (Linux protocol 0x0003).
+fn sll_ethernet(t: &mut Tree<'_>, s: &Sliced<'_>) {
+    if let Some(LinkSlice::Ethernet2(e)) = s.packet.as_ref().and_then(|p| p.link.as_ref()) {
+        ethernet(t, e.header_slice());
+    }
 }
 
 fn null(t: &mut Tree<'_>, h: &[u8], family: u32, loop_: bool) {
@@ -316,4 +421,253 @@ fn nflog(t: &mut Tree<'_>, h: &[u8], family: u8, tlvs: &[u8]) {
         l.range[1] = r[1];
     }
     t.layers.push(l);
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::capture::LinkType;
+    use crate::dissect::proptests::SYN;
+    use crate::dissect::{anomaly, columns, dissect, summarize, Dissection, FrameMeta, Proto};
+
+    /// Hardware types, the address length Linux gives their interfaces, and the name
+    /// shown (tshark 4.0's).
+    const HATYPES: [(u16, u16, &str); 9] = [
+        (1, 6, "Ethernet (1)"),
+        // `lo` has an all-zero 6-byte address.
+        (772, 6, "Loopback (772)"),
+        (512, 0, "PPP (512)"),
+        // Tunnels carry their IPv4 address.
+        (776, 4, "sit0 device - IPv6-in-IPv4 (776)"),
+        (778, 4, "GRE over IP (778)"),
+        // NONE: tun devices, WireGuard.
+        (65534, 0, "zero header length (65534)"),
+        (824, 0, "Netlink (824)"),
+        (280, 0, "Controller Area Network (280)"),
+        (12345, 8, "Unknown (12345)"),
+    ];
+    const PKTTYPES: [(u16, &str); 9] = [
+        (0, "Unicast to us (0)"),
+        (1, "Broadcast (1)"),
+        (2, "Multicast (2)"),
+        (3, "Unicast to another host (3)"),
+        (4, "Sent by us (4)"),
+        (5, "Multicast/broadcast looped back (5)"),
+        (6, "To user space (6)"),
+        (7, "To kernel space (7)"),
+        (42, "Unknown (42)"),
+    ];
+
+    /// A v1 header (address bytes 0xa0..=0xa7) followed by `payload`.
+    fn frame(pkttype: u16, hatype: u16, halen: u16, protocol: u16, payload: &[u8]) -> Vec<u8> {
+        let mut f = Vec::new();
+        for v in [pkttype, hatype, halen] {
+            f.extend_from_slice(&v.to_be_bytes());
+        }
+        f.extend(0xa0..=0xa7);
+        f.extend_from_slice(&protocol.to_be_bytes());
+        f.extend_from_slice(payload);
+        f
+    }
+
+    fn meta(len: usize) -> FrameMeta {
+        FrameMeta {
+            number: 1,
+            ts_ns: 0,
+            first_ts_ns: 0,
+            caplen: len as u32,
+            origlen: len as u32,
+            iface: 0,
+            link_type: LinkType::LINUX_SLL,
+        }
+    }
+
+    fn field<'d>(d: &'d Dissection, name: &str) -> &'d crate::dissect::Field {
+        d.field(name)
+            .unwrap_or_else(|| panic!("{name} missing in {:#?}", d.layers))
+    }
+
+    fn value_range(d: &Dissection, name: &str) -> (String, [u32; 2]) {
+        let f = field(d, name);
+        (f.value.clone(), f.range)
+    }
+
+    /// Every hardware type crossed with every packet type, carrying IPv4 + TCP SYN.
+    #[test]
+    fn v1_every_hatype_and_pkttype_reads_back_from_the_bytes() {
+        let ip_tcp = &SYN[14..];
+        for (hatype, halen, hatype_name) in HATYPES {
+            for (pkttype, pkt_name) in PKTTYPES {
+                let f = frame(pkttype, hatype, halen, 0x0800, ip_tcp);
+                let what = format!("hatype {hatype} pkttype {pkttype}");
+                let d = dissect(&meta(f.len()), &f, None);
+                let sll = d.layer("sll").unwrap_or_else(|| panic!("{what}: no sll"));
+                assert_eq!(sll.title, "Linux cooked capture v1", "{what}");
+                assert_eq!(sll.range, [0, 16], "{what}");
+                assert_eq!(
+                    value_range(&d, "sll.pkttype"),
+                    (pkt_name.to_string(), [0, 2]),
+                    "{what}"
+                );
+                assert_eq!(
+                    value_range(&d, "sll.hatype"),
+                    (hatype_name.to_string(), [2, 4]),
+                    "{what}"
+                );
+                assert_eq!(
+                    value_range(&d, "sll.halen"),
+                    (halen.to_string(), [4, 6]),
+                    "{what}"
+                );
+                let src = match halen {
+                    6 => Some(("sll.src.eth", "a0:a1:a2:a3:a4:a5", [6, 12])),
+                    4 => Some(("sll.src.ipv4", "160.161.162.163", [6, 10])),
+                    8 => Some(("sll.src.other", "a0a1a2a3a4a5a6a7", [6, 14])),
+                    _ => None,
+                };
+                for name in ["sll.src.eth", "sll.src.ipv4", "sll.src.other"] {
+                    let want = src.filter(|s| s.0 == name).map(|s| (s.1.to_string(), s.2));
+                    let got = d.field(name).map(|f| (f.value.clone(), f.range));
+                    assert_eq!(got, want, "{what}: {name}");
+                }
+                let unused = d.field("sll.unused").map(|f| f.range);
+                let n = u32::from(halen);
+                assert_eq!(unused, (n < 8).then_some([6 + n, 14]), "{what}");
+
+                let (sum, ep) = summarize(LinkType::LINUX_SLL, &f, f.len() as u32);
+                let cols = columns(LinkType::LINUX_SLL, &f, f.len() as u32, None);
+                assert!(sum.protos.contains(Proto::Sll), "{what}");
+                match hatype {
+                    824 => {
+                        assert_eq!(
+                            value_range(&d, "netlink.family"),
+                            ("Unknown (2048)".into(), [14, 16]),
+                            "{what}"
+                        );
+                        let stop = d.stop.as_ref().expect("stop");
+                        assert_eq!(stop.reason, "netlink is not decoded", "{what}");
+                        assert_eq!(stop.protocol, "Linux cooked capture v1");
+                        assert!(d.layer("ip").is_none() && ep.is_none(), "{what}");
+                        assert_ne!(sum.anomalies & anomaly::STOPPED, 0, "{what}");
+                        assert_eq!(cols.info, "Linux cooked capture v1: netlink is not decoded");
+                    }
+                    280 => {
+                        assert_eq!(
+                            value_range(&d, "sll.ltype"),
+                            ("Unknown (0x0800)".into(), [14, 16]),
+                            "{what}"
+                        );
+                        let stop = d.stop.as_ref().expect("stop");
+                        assert_eq!(
+                            stop.reason, "CAN bus frame (protocol 0x0800) is not decoded",
+                            "{what}"
+                        );
+                        assert!(d.layer("ip").is_none() && ep.is_none(), "{what}");
+                    }
+                    _ => {
+                        let name = if hatype == 778 {
+                            "sll.gretype"
+                        } else {
+                            "sll.etype"
+                        };
+                        assert_eq!(
+                            value_range(&d, name),
+                            ("IPv4 (0x0800)".into(), [14, 16]),
+                            "{what}"
+                        );
+                        assert!(d.stop.is_none(), "{what}: {:?}", d.stop);
+                        assert!(d.warnings.is_empty(), "{what}: {:?}", d.warnings);
+                        assert_eq!(value_range(&d, "ip.src").1, [28, 32], "{what}");
+                        assert_eq!(field(&d, "tcp.srcport").value, "39548", "{what}");
+                        assert_eq!(field(&d, "tcp.flags.syn").value, "Set", "{what}");
+                        let osis: Vec<u8> = d.layers.iter().map(|l| l.osi.number()).collect();
+                        assert_eq!(osis, [1, 2, 3, 4], "{what}");
+                        assert_eq!(sum.top, Proto::Tcp, "{what}");
+                        assert!(sum.protos.contains(Proto::Ipv4), "{what}");
+                        assert!(!sum.protos.contains(Proto::Eth), "{what}");
+                        assert_eq!(sum.anomalies, 0, "{what}");
+                        let ep = ep.expect("flow endpoints");
+                        assert_eq!((ep.sport, ep.dport), (39548, 18080), "{what}");
+                        assert_eq!(cols.protocol, "TCP", "{what}");
+                        assert!(cols.info.contains("[SYN]"), "{what}: {}", cols.info);
+                        assert_eq!(cols.src, "127.0.0.1", "{what}");
+                    }
+                }
+            }
+        }
+    }
+
+    /// Protocol values Linux keeps for itself are named and stop; Ethernet (3) is decoded.
+    #[test]
+    fn v1_linux_protocols_are_named_and_stop() {
+        for (p, shown) in [
+            (0x0001, "Raw 802.3 (0x0001)"),
+            (0x0004, "802.2 LLC (0x0004)"),
+            (0x000c, "CAN (0x000c)"),
+            (0x000d, "CAN FD (0x000d)"),
+            (0x0010, "Unknown (0x0010)"),
+            (0x0600, "Unknown (0x0600)"),
+        ] {
+            let f = frame(0, 1, 6, p, &SYN[14..]);
+            let d = dissect(&meta(f.len()), &f, None);
+            assert_eq!(value_range(&d, "sll.ltype"), (shown.into(), [14, 16]));
+            assert!(d.field("sll.etype").is_none());
+            let want = format!("Linux protocol {shown} is not decoded");
+            assert_eq!(d.stop.as_ref().map(|s| s.reason.as_str()), Some(&*want));
+            assert!(d.layer("ip").is_none());
+            let cols = columns(LinkType::LINUX_SLL, &f, f.len() as u32, None);
+            assert_eq!(cols.info, format!("Linux cooked capture v1: {want}"));
+            assert_eq!(cols.protocol, "SLL");
+        }
+        // 0x0601 is past Linux's range: an EtherType, unknown to us.
+        let f = frame(0, 1, 6, 0x0601, &[1, 2, 3]);
+        let d = dissect(&meta(f.len()), &f, None);
+        assert_eq!(field(&d, "sll.etype").value, "Unknown (0x0601)");
+        assert_eq!(
+            d.stop.as_ref().map(|s| s.reason.as_str()),
+            Some("EtherType 0x0601 is not decoded")
+        );
+        // Protocol 3: the payload is a whole Ethernet frame.
+        let f = frame(4, 1, 6, 0x0003, &SYN);
+        let d = dissect(&meta(f.len()), &f, None);
+        assert_eq!(field(&d, "sll.ltype").value, "Ethernet (0x0003)");
+        assert_eq!(d.layer("eth").map(|l| l.range), Some([16, 30]));
+        assert_eq!(field(&d, "tcp.dstport").value, "18080");
+        assert!(d.stop.is_none(), "{:?}", d.stop);
+        let (sum, _) = summarize(LinkType::LINUX_SLL, &f, f.len() as u32);
+        assert!(sum.protos.contains(Proto::Sll) && sum.protos.contains(Proto::Eth));
+        assert_eq!(sum.top, Proto::Tcp);
+    }
+
+    /// Cut at every length: below 16 bytes the header is short; beyond, layers end where the cut is.
+    #[test]
+    fn v1_truncated_at_every_length() {
+        let f = frame(0, 772, 6, 0x0800, &SYN[14..]);
+        for cut in 0..=f.len() {
+            let data = &f[..cut];
+            let mut m = meta(cut);
+            m.origlen = f.len() as u32;
+            let d = dissect(&m, data, None);
+            let (sum, _) = summarize(LinkType::LINUX_SLL, data, f.len() as u32);
+            let cols = columns(LinkType::LINUX_SLL, data, f.len() as u32, None);
+            if cut < 16 {
+                let stop = d.stop.as_ref().expect("stop");
+                assert_eq!(stop.protocol, "Linux cooked capture v1");
+                assert_eq!(
+                    stop.reason,
+                    format!("header needs 16 bytes, {cut} captured")
+                );
+                assert!(d.layer("sll").is_none(), "{cut}");
+                assert_ne!(sum.anomalies & anomaly::STOPPED, 0);
+                assert_eq!(
+                    cols.info,
+                    format!("[Malformed: Linux cooked capture v1 header needs 16 bytes, {cut} captured]")
+                );
+            } else {
+                assert_eq!(d.layer("sll").map(|l| l.range), Some([0, 16]), "{cut}");
+                assert_eq!(d.layer("ip").is_some(), cut >= 36, "{cut}");
+                assert_eq!(d.layer("tcp").is_some(), cut >= 56, "{cut}");
+                assert_eq!(d.stop.is_some(), cut < f.len(), "{cut}");
+            }
+        }
+    }
 }

@@ -2,13 +2,17 @@
 //!
 //! etherparse's `LaxSlicedPacket` does the work from the Ethernet header (or
 //! from an EtherType or an IP header) down to TCP/UDP/ICMP. What it does not
-//! know are the capture link types that wrap those: Linux cooked v2, BSD
-//! loopback (NULL/LOOP) and NFLOG. Their small fixed headers are read here by
-//! hand; Linux cooked v1 uses etherparse's own `LinuxSllSlice`.
+//! know are the capture link types that wrap those: Linux cooked v1 and v2,
+//! BSD loopback (NULL/LOOP) and NFLOG. Their small fixed headers are read here
+//! by hand. Linux cooked v1 is read by hand too although etherparse 0.21 has a
+//! `LinuxSllSlice`: that slice accepts only five ARP hardware types (Ethernet,
+//! GRE, netlink, FRAD, 802.11 radiotap) and refuses the rest, loopback, PPP,
+//! SIT and `NONE` among them, so every packet libpcap's `any` device captures
+//! on `lo` came out malformed; it also reports the refusal as a short header.
 
-use etherparse::{
-    EtherType, IpNumber, LaxSlicedPacket, LinuxSllProtocolType, LinuxSllSlice, TransportSlice,
-};
+use std::ops::Range;
+
+use etherparse::{EtherType, IpNumber, LaxSlicedPacket, TransportSlice};
 
 use crate::capture::LinkType;
 
@@ -18,7 +22,7 @@ pub enum LinkHeader<'a> {
     /// Ethernet II: the header is `packet.link`.
     Ethernet,
     /// Linux cooked capture v1 (16-byte header).
-    Sll(LinuxSllSlice<'a>),
+    Sll(SllHeader<'a>),
     /// Linux cooked capture v2 (20-byte header).
     Sll2(&'a [u8]),
     /// BSD loopback: a 4-byte address family, host byte order (NULL) or network order (LOOP).
@@ -238,28 +242,172 @@ fn from_ip<'a>(data: &'a [u8], stop: &mut Option<LinkStop>) -> Option<LaxSlicedP
     }
 }
 
-fn slice_sll<'a>(data: &'a [u8], out: &mut Sliced<'a>) {
-    let sll = match LinuxSllSlice::from_slice(data) {
-        Ok(s) => s,
-        Err(_) => {
-            out.link_stop = Some(short("Linux cooked capture v1", 16, data.len()));
-            return;
-        }
-    };
-    let proto = sll.protocol_type();
-    let payload = sll.payload_slice();
-    out.link = LinkHeader::Sll(sll);
-    match proto {
-        LinuxSllProtocolType::EtherType(et) => {
-            out.packet = Some(LaxSlicedPacket::from_ether_type(et, payload))
-        }
-        other => {
-            out.link_stop = Some(LinkStop::Unsupported {
-                protocol: "Linux cooked capture v1",
-                what: format!("protocol {other:?}"),
-            })
+/// Linux cooked capture v1 (LINKTYPE_LINUX_SLL): the 16-byte header, big-endian.
+///
+/// Built only from at least [`SllHeader::LEN`] bytes, so no accessor can fail.
+#[derive(Clone, Copy, Debug)]
+pub struct SllHeader<'a> {
+    bytes: &'a [u8; 16],
+}
+
+impl<'a> SllHeader<'a> {
+    pub const LEN: usize = 16;
+    /// Packet type (`PACKET_HOST`, `PACKET_OUTGOING`, ...).
+    pub const PKTTYPE: Range<usize> = 0..2;
+    /// ARP hardware type of the interface (`ARPHRD_*`).
+    pub const HATYPE: Range<usize> = 2..4;
+    /// Length of the link-layer address.
+    pub const HALEN: Range<usize> = 4..6;
+    /// Link-layer address: the first `halen` bytes (at most 8) mean something.
+    pub const ADDR: Range<usize> = 6..14;
+    /// Protocol: an EtherType, or what [`SllProtocol::classify`] says.
+    pub const PROTOCOL: Range<usize> = 14..16;
+
+    /// The header at the start of `data`, if all 16 bytes were captured.
+    pub fn new(data: &'a [u8]) -> Option<Self> {
+        let bytes = data.get(..Self::LEN)?.try_into().ok()?;
+        Some(SllHeader { bytes })
+    }
+
+    fn be16(&self, r: Range<usize>) -> u16 {
+        match self.bytes.get(r) {
+            Some(&[a, b]) => u16::from_be_bytes([a, b]),
+            _ => 0,
         }
     }
+
+    /// The 16 header bytes.
+    pub fn bytes(&self) -> &'a [u8] {
+        self.bytes
+    }
+    pub fn pkttype(&self) -> u16 {
+        self.be16(Self::PKTTYPE)
+    }
+    pub fn hatype(&self) -> u16 {
+        self.be16(Self::HATYPE)
+    }
+    /// The address length as written (may exceed 8; see [`Self::address`]).
+    pub fn halen(&self) -> u16 {
+        self.be16(Self::HALEN)
+    }
+    /// The meaningful part of the address field: its first `halen` bytes, at most 8.
+    pub fn address(&self) -> &'a [u8] {
+        let n = usize::from(self.halen()).min(Self::ADDR.len());
+        let bytes: &'a [u8] = self.bytes;
+        bytes
+            .get(Self::ADDR.start..Self::ADDR.start + n)
+            .unwrap_or(&[])
+    }
+    pub fn protocol(&self) -> u16 {
+        self.be16(Self::PROTOCOL)
+    }
+}
+
+/// ARP hardware types (`ARPHRD_*`, Linux `if_arp.h`) that change how the
+/// protocol field of a cooked header is read.
+pub const ARPHRD_CAN: u16 = 280;
+pub const ARPHRD_IPGRE: u16 = 778;
+pub const ARPHRD_NETLINK: u16 = 824;
+
+/// Linux protocol value (`ETH_P_*` below 0x0600) whose payload is a whole Ethernet frame.
+pub const LINUX_SLL_P_ETHERNET: u16 = 0x0003;
+
+/// What the protocol field of a Linux cooked header (v1 or v2) means, which
+/// depends on the ARP hardware type, as in Linux and Wireshark's packet-sll.c.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SllProtocol {
+    /// An EtherType (every hardware type that does not say otherwise).
+    EtherType(u16),
+    /// `ARPHRD_IPGRE`: a GRE protocol type, which is an EtherType.
+    Gre(u16),
+    /// A Linux-internal protocol (`ETH_P_802_2`, `ETH_P_CAN`, ...): values up to 1536.
+    Linux(u16),
+    /// `ARPHRD_CAN`: a CAN bus frame follows, whatever the protocol says.
+    Can(u16),
+    /// `ARPHRD_NETLINK`: the protocol field is the netlink family.
+    Netlink(u16),
+}
+
+impl SllProtocol {
+    pub fn classify(hatype: u16, protocol: u16) -> Self {
+        match hatype {
+            ARPHRD_NETLINK => SllProtocol::Netlink(protocol),
+            ARPHRD_CAN => SllProtocol::Can(protocol),
+            // Linux takes values below 0x0600 as its own protocol numbers;
+            // Wireshark (and so tshark) also counts 0x0600 itself among them.
+            _ if protocol <= 1536 => SllProtocol::Linux(protocol),
+            ARPHRD_IPGRE => SllProtocol::Gre(protocol),
+            _ => SllProtocol::EtherType(protocol),
+        }
+    }
+}
+
+/// Name of a Linux-internal protocol value, as Wireshark's `sll.ltype` shows it.
+pub fn sll_ltype_name(v: u16) -> Option<&'static str> {
+    Some(match v {
+        0x0001 => "Raw 802.3",
+        LINUX_SLL_P_ETHERNET => "Ethernet",
+        0x0004 => "802.2 LLC",
+        0x0007 => "PPP (HDLC)",
+        0x000c => "CAN",
+        0x000d => "CAN FD",
+        0x000e => "CAN XL",
+        0x0017 => "IrDA LAP",
+        0x00f5 => "ISI",
+        0x00f6 => "IEEE 802.15.4",
+        _ => return None,
+    })
+}
+
+/// `802.2 LLC (0x0004)`.
+pub fn sll_ltype_str(v: u16) -> String {
+    format!("{} (0x{v:04x})", sll_ltype_name(v).unwrap_or("Unknown"))
+}
+
+/// Decode what follows a Linux cooked header of either version.
+fn sll_payload<'a>(
+    name: &'static str,
+    proto: SllProtocol,
+    payload: &'a [u8],
+    out: &mut Sliced<'a>,
+) {
+    let unsupported = |what: String| LinkStop::Unsupported {
+        protocol: name,
+        what,
+    };
+    match proto {
+        SllProtocol::EtherType(et) | SllProtocol::Gre(et) => {
+            out.packet = Some(LaxSlicedPacket::from_ether_type(EtherType(et), payload))
+        }
+        SllProtocol::Linux(LINUX_SLL_P_ETHERNET) => match LaxSlicedPacket::from_ethernet(payload) {
+            Ok(p) => out.packet = Some(p),
+            Err(_) => out.link_stop = Some(short("Ethernet II", 14, payload.len())),
+        },
+        SllProtocol::Linux(p) => {
+            out.link_stop = Some(unsupported(format!("Linux protocol {}", sll_ltype_str(p))))
+        }
+        SllProtocol::Can(p) => {
+            let what = match sll_ltype_name(p) {
+                Some(name) => format!("{name} frame (0x{p:04x})"),
+                None => format!("CAN bus frame (protocol 0x{p:04x})"),
+            };
+            out.link_stop = Some(unsupported(what))
+        }
+        SllProtocol::Netlink(_) => out.link_stop = Some(unsupported("netlink".to_string())),
+    }
+}
+
+/// Linux cooked v1 (LINKTYPE_LINUX_SLL), what libpcap writes for the `any`
+/// device unless v2 is asked for. Every ARP hardware type is accepted.
+fn slice_sll<'a>(data: &'a [u8], out: &mut Sliced<'a>) {
+    let Some(h) = SllHeader::new(data) else {
+        out.link_stop = Some(short("Linux cooked capture v1", SllHeader::LEN, data.len()));
+        return;
+    };
+    out.link = LinkHeader::Sll(h);
+    let proto = SllProtocol::classify(h.hatype(), h.protocol());
+    let payload = data.get(SllHeader::LEN..).unwrap_or(&[]);
+    sll_payload("Linux cooked capture v1", proto, payload, out);
 }
 
 /// Linux cooked v2 (LINKTYPE_LINUX_SLL2): protocol(2) reserved(2) ifindex(4)
@@ -271,8 +419,11 @@ fn slice_sll2<'a>(data: &'a [u8], out: &mut Sliced<'a>) {
         return;
     }
     out.link = LinkHeader::Sll2(&data[..20]);
-    let et = EtherType(u16::from_be_bytes([data[0], data[1]]));
-    out.packet = Some(LaxSlicedPacket::from_ether_type(et, &data[20..]));
+    let proto = SllProtocol::classify(
+        u16::from_be_bytes([data[8], data[9]]),
+        u16::from_be_bytes([data[0], data[1]]),
+    );
+    sll_payload("Linux cooked capture v2", proto, &data[20..], out);
 }
 
 /// BSD loopback: the address family is a 4-byte integer, in the capturing
@@ -456,10 +607,129 @@ mod tests {
             slice(LinkType::LINUX_SLL2, &[0; 19]).link_stop,
             Some(short("Linux cooked capture v2", 20, 19))
         );
+        for len in 0..SllHeader::LEN {
+            let s = slice(LinkType::LINUX_SLL, &[0xff; 16][..len]);
+            assert_eq!(
+                s.link_stop,
+                Some(short("Linux cooked capture v1", 16, len)),
+                "{len}"
+            );
+            assert!(matches!(s.link, LinkHeader::Unknown) && s.packet.is_none());
+        }
         assert_eq!(
             slice(LinkType(147), &[0; 30]).link_stop,
             Some(LinkStop::UnknownLinkType(147))
         );
+    }
+
+    /// A v1 header: packet type, hatype, halen, the address bytes 0xa0..=0xa7, protocol.
+    fn sll1(pkttype: u16, hatype: u16, halen: u16, protocol: u16) -> Vec<u8> {
+        let mut h = Vec::new();
+        for v in [pkttype, hatype, halen] {
+            h.extend_from_slice(&v.to_be_bytes());
+        }
+        h.extend(0xa0..=0xa7);
+        h.extend_from_slice(&protocol.to_be_bytes());
+        h
+    }
+
+    #[test]
+    fn sll_header_view_reads_every_field_from_its_bytes() {
+        let f = sll1(4, 772, 6, 0x86dd);
+        let h = SllHeader::new(&f).expect("16 bytes");
+        assert_eq!(h.bytes(), &f[..]);
+        assert_eq!(h.pkttype(), 4);
+        assert_eq!(h.hatype(), 772);
+        assert_eq!(h.halen(), 6);
+        assert_eq!(h.address(), &[0xa0, 0xa1, 0xa2, 0xa3, 0xa4, 0xa5]);
+        assert_eq!(h.protocol(), 0x86dd);
+        assert_eq!(&f[SllHeader::PROTOCOL], &[0x86, 0xdd]);
+        // The address never reaches past its 8 bytes, whatever the length says.
+        for (halen, n) in [(0u16, 0usize), (8, 8), (9, 8), (0xffff, 8)] {
+            let f = sll1(0, 1, halen, 0x0800);
+            assert_eq!(SllHeader::new(&f).unwrap().address().len(), n, "{halen}");
+        }
+        assert!(SllHeader::new(&f[..15]).is_none());
+        assert!(SllHeader::new(&[]).is_none());
+    }
+
+    #[test]
+    fn sll_protocol_meaning_depends_on_the_hardware_type() {
+        use SllProtocol as P;
+        assert_eq!(P::classify(1, 0x0800), P::EtherType(0x0800));
+        assert_eq!(P::classify(772, 0x86dd), P::EtherType(0x86dd));
+        assert_eq!(P::classify(65534, 0x0601), P::EtherType(0x0601));
+        assert_eq!(P::classify(ARPHRD_IPGRE, 0x0800), P::Gre(0x0800));
+        assert_eq!(P::classify(ARPHRD_NETLINK, 0x0800), P::Netlink(0x0800));
+        assert_eq!(P::classify(ARPHRD_NETLINK, 0), P::Netlink(0));
+        assert_eq!(P::classify(ARPHRD_CAN, 0x000c), P::Can(0x000c));
+        assert_eq!(P::classify(ARPHRD_CAN, 0x0800), P::Can(0x0800));
+        // Up to 1536 the value is Linux's own, on any other hardware type.
+        for hatype in [1, 772, ARPHRD_IPGRE, 12345] {
+            assert_eq!(P::classify(hatype, 0x0004), P::Linux(0x0004));
+            assert_eq!(P::classify(hatype, 1536), P::Linux(1536));
+        }
+        assert_eq!(sll_ltype_str(0x0001), "Raw 802.3 (0x0001)");
+        assert_eq!(sll_ltype_str(0x0004), "802.2 LLC (0x0004)");
+        assert_eq!(sll_ltype_str(0x000c), "CAN (0x000c)");
+        assert_eq!(sll_ltype_str(0x000d), "CAN FD (0x000d)");
+        assert_eq!(sll_ltype_str(0x0042), "Unknown (0x0042)");
+    }
+
+    #[test]
+    fn sll_v1_and_v2_read_the_protocol_alike() {
+        let ip = [
+            0x45u8, 0, 0, 20, 0, 0, 0, 0, 64, 6, 0, 0, 127, 0, 0, 1, 127, 0, 0, 1,
+        ];
+        // v2: protocol(2) reserved(2) ifindex(4) hatype(2) pkttype halen address(8).
+        let sll2 = |hatype: u16, protocol: u16| {
+            let mut f = protocol.to_be_bytes().to_vec();
+            f.extend_from_slice(&[0, 0, 0, 0, 0, 1]);
+            f.extend_from_slice(&hatype.to_be_bytes());
+            f.extend_from_slice(&[0, 6, 0, 0, 0, 0, 0, 0, 0, 0]);
+            f.extend_from_slice(&ip);
+            f
+        };
+        let sll1 = |hatype: u16, protocol: u16| {
+            let mut f = sll1(0, hatype, 6, protocol);
+            f.extend_from_slice(&ip);
+            f
+        };
+        for (lt, make, name) in [
+            (
+                LinkType::LINUX_SLL,
+                &sll1 as &dyn Fn(u16, u16) -> Vec<u8>,
+                "Linux cooked capture v1",
+            ),
+            (LinkType::LINUX_SLL2, &sll2, "Linux cooked capture v2"),
+        ] {
+            let f = make(772, 0x0800);
+            let s = slice(lt, &f);
+            assert!(s.link_stop.is_none(), "{name}");
+            assert!(s.packet.unwrap().net.is_some(), "{name}");
+            let f = make(ARPHRD_NETLINK, 0x0800);
+            let s = slice(lt, &f);
+            assert!(s.packet.is_none());
+            let stop = LinkStop::Unsupported {
+                protocol: name,
+                what: "netlink".into(),
+            };
+            assert_eq!(s.link_stop, Some(stop));
+            let f = make(1, 0x0004);
+            let s = slice(lt, &f);
+            let stop = LinkStop::Unsupported {
+                protocol: name,
+                what: "Linux protocol 802.2 LLC (0x0004)".into(),
+            };
+            assert_eq!(s.link_stop, Some(stop));
+            let f = make(ARPHRD_CAN, 0x000d);
+            let s = slice(lt, &f);
+            let stop = LinkStop::Unsupported {
+                protocol: name,
+                what: "CAN FD frame (0x000d)".into(),
+            };
+            assert_eq!(s.link_stop, Some(stop));
+        }
     }
 
     #[test]

@@ -5,7 +5,7 @@
 
 use std::net::IpAddr;
 
-use etherparse::{LaxNetSlice, LaxSlicedPacket, LenSource, TransportSlice};
+use etherparse::{LaxNetSlice, LaxSlicedPacket, LenSource, LinkSlice, TransportSlice};
 
 use super::net::internet_checksum;
 use super::slice::{LinkHeader, Sliced, TcpBytes};
@@ -218,7 +218,13 @@ pub(crate) fn from_sliced(
         LinkHeader::Ethernet if s.packet.as_ref().is_some_and(|p| p.link.is_some()) => {
             set(Proto::Eth, &mut sum)
         }
-        LinkHeader::Sll(_) | LinkHeader::Sll2(_) => set(Proto::Sll, &mut sum),
+        LinkHeader::Sll(_) | LinkHeader::Sll2(_) => {
+            set(Proto::Sll, &mut sum);
+            // Linux protocol 0x0003: a whole Ethernet frame follows the cooked header.
+            if let Some(LinkSlice::Ethernet2(_)) = s.packet.as_ref().and_then(|p| p.link.as_ref()) {
+                set(Proto::Eth, &mut sum);
+            }
+        }
         LinkHeader::Null { .. } => set(Proto::Null, &mut sum),
         LinkHeader::Nflog { .. } => set(Proto::Nflog, &mut sum),
         _ => {}

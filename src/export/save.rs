@@ -1,10 +1,13 @@
 //! Save As: write some or all packets of a capture to a new pcap or pcapng file,
 //! byte for byte as captured (timestamps to the microsecond in pcap, to the
-//! nanosecond in pcapng; pcapng keeps one interface per link type).
+//! nanosecond in pcapng; pcapng keeps the source's interfaces, names included).
 
 use std::io::{self, Write};
 use std::path::Path;
 
+use std::collections::HashMap;
+
+use crate::capture::ngwrite::{IfaceDesc, NgWriter};
 use crate::capture::Capture;
 
 /// The file format to write.
@@ -82,60 +85,34 @@ fn write_pcap(cap: &Capture, which: &[u32], out: &mut impl Write) -> io::Result<
     Ok(skipped)
 }
 
-fn block(out: &mut impl Write, kind: u32, body: &[u8]) -> io::Result<()> {
-    let pad = (4 - body.len() % 4) % 4;
-    let len = (12 + body.len() + pad) as u32;
-    out.write_all(&kind.to_le_bytes())?;
-    out.write_all(&len.to_le_bytes())?;
-    out.write_all(body)?;
-    out.write_all(&[0u8; 3][..pad])?;
-    out.write_all(&len.to_le_bytes())
-}
-
+/// pcapng through the capture helper's writer: one interface per interface of the source
+/// that a saved packet came from, with its name, description, snaplen and link type.
 fn write_pcapng(cap: &Capture, which: &[u32], out: &mut impl Write) -> io::Result<()> {
-    let mut shb = Vec::new();
-    shb.extend_from_slice(&0x1a2b_3c4du32.to_le_bytes());
-    shb.extend_from_slice(&1u16.to_le_bytes());
-    shb.extend_from_slice(&0u16.to_le_bytes());
-    shb.extend_from_slice(&(-1i64).to_le_bytes());
-    block(out, 0x0a0d_0d0a, &shb)?;
-    // One interface per link type, with nanosecond timestamps (if_tsresol = 9).
-    let mut links: Vec<u32> = Vec::new();
-    for &i in which {
-        let l = cap.link_type(i as usize).0;
-        if !links.contains(&l) {
-            links.push(l);
-            let mut idb = Vec::new();
-            idb.extend_from_slice(&(l as u16).to_le_bytes());
-            idb.extend_from_slice(&0u16.to_le_bytes());
-            idb.extend_from_slice(&0u32.to_le_bytes());
-            idb.extend_from_slice(&9u16.to_le_bytes());
-            idb.extend_from_slice(&1u16.to_le_bytes());
-            idb.extend_from_slice(&[9, 0, 0, 0]);
-            idb.extend_from_slice(&[0, 0, 0, 0]);
-            block(out, 1, &idb)?;
-        }
-    }
+    let appl = concat!("layerscope ", env!("CARGO_PKG_VERSION"));
+    let mut w = NgWriter::new(out, appl)?;
+    // Source interface → interface id in the new file.
+    let mut ids: HashMap<u32, u32> = HashMap::new();
     for &i in which {
         let i = i as usize;
         let Some(r) = cap.record(i) else { continue };
-        let data = cap.data(i);
-        let iface = links
-            .iter()
-            .position(|&l| l == cap.link_type(i).0)
-            .unwrap_or(0) as u32;
-        let ts = r.ts_ns.max(0) as u64;
-        let mut epb = Vec::with_capacity(20 + data.len());
-        epb.extend_from_slice(&iface.to_le_bytes());
-        epb.extend_from_slice(&((ts >> 32) as u32).to_le_bytes());
-        epb.extend_from_slice(&(ts as u32).to_le_bytes());
-        epb.extend_from_slice(&(data.len() as u32).to_le_bytes());
-        epb.extend_from_slice(&r.origlen.to_le_bytes());
-        epb.extend_from_slice(data);
-        epb.extend_from_slice(&[0u8; 3][..(4 - data.len() % 4) % 4]);
-        block(out, 6, &epb)?;
+        let id = match ids.get(&r.iface()) {
+            Some(&id) => id,
+            None => {
+                let src = cap.interfaces.get(r.iface() as usize);
+                let id = w.interface(&IfaceDesc {
+                    link_type: cap.link_type(i).0 as u16,
+                    snaplen: src.map_or(0, |f| f.snaplen),
+                    name: src.and_then(|f| f.name.as_deref()).unwrap_or(""),
+                    description: src.and_then(|f| f.description.as_deref()),
+                    filter: None,
+                })?;
+                ids.insert(r.iface(), id);
+                id
+            }
+        };
+        w.packet(id, r.ts_ns, cap.data(i), r.origlen)?;
     }
-    Ok(())
+    w.flush()
 }
 
 #[cfg(test)]
@@ -168,5 +145,36 @@ mod tests {
             SaveFormat::PcapNg
         );
         assert_eq!(SaveFormat::from_path(Path::new("x.pcap")), SaveFormat::Pcap);
+    }
+
+    /// pcapng keeps each saved packet's interface, with its name and link type.
+    #[test]
+    fn pcapng_keeps_the_interfaces_of_the_saved_packets() {
+        let mut src = Vec::new();
+        let mut w = NgWriter::new(&mut src, "test").unwrap();
+        let desc = |name, link_type| IfaceDesc {
+            link_type,
+            snaplen: 1500,
+            name,
+            description: None,
+            filter: None,
+        };
+        let lo = w.interface(&desc("lo", 1)).unwrap();
+        let any = w.interface(&desc("any", 113)).unwrap();
+        w.packet(lo, 1_000, &[1; 60], 60).unwrap();
+        w.packet(any, 2_000, &[2; 50], 50).unwrap();
+        w.packet(lo, 3_000, &[3; 70], 70).unwrap();
+        w.flush().unwrap();
+        drop(w);
+        let cap = Capture::from_bytes(src).unwrap();
+        let mut out = Vec::new();
+        write(&cap, &[1, 2], SaveFormat::PcapNg, &mut out).unwrap();
+        let back = Capture::from_bytes(out).unwrap();
+        let names: Vec<_> = back.interfaces.iter().map(|i| i.name.as_deref()).collect();
+        assert_eq!(names, [Some("any"), Some("lo")]);
+        assert_eq!(back.link_type(0).0, 113);
+        assert_eq!(back.link_type(1).0, 1);
+        assert_eq!((back.data(0), back.data(1)), (&[2u8; 50][..], &[3u8; 70][..]));
+        assert_eq!(back.packets[1].ts_ns, 3_000);
     }
 }

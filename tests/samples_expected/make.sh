@@ -4,7 +4,7 @@
 #   tests/samples_expected/make.sh
 #
 # For every capture in samples/ that carries WebSocket (websocket-deflate,
-# socketio-chat, socketio-deflate) this writes
+# socketio-chat, socketio-deflate, socketio-any-sll, socketio-any-sll2) this writes
 # tests/samples_expected/NAME.ws.tsv, one line per packet that holds at least
 # one WebSocket frame, tab-separated, no header line:
 #
@@ -37,7 +37,7 @@ set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(cd "$HERE/../.." && pwd)"
-CAPTURES=(websocket-deflate socketio-chat socketio-deflate)
+CAPTURES=(websocket-deflate socketio-chat socketio-deflate socketio-any-sll socketio-any-sll2)
 
 command -v tshark >/dev/null || { echo "error: tshark not found (apt-get install -y tshark)" >&2; exit 1; }
 
