@@ -574,6 +574,31 @@ mod live {
         h.get_by_label("Kernel drops: 3");
     }
 
+    /// An interface that goes down ends the capture with the reason in the status bar;
+    /// what was captured stays open.
+    #[test]
+    fn an_interface_going_down_stops_the_capture_and_keeps_the_packets() {
+        let (mut h, mut feed) = capturing("down");
+        feed.append(20);
+        until_listed(&mut h, 20);
+        feed.handle
+            .report(layerscope::gui::live::SourceEvent::Error(
+                "the interface lo went down".into(),
+            ));
+        let t = Instant::now();
+        while h.state().live.is_some() {
+            assert!(t.elapsed() < Duration::from_secs(10), "never stopped");
+            h.state_mut().wait_live(Duration::from_millis(100));
+        }
+        h.run_steps(3);
+        assert!(feed.handle.stop_asked());
+        assert_eq!(h.state().store().map(|s| s.len()), Some(20));
+        h.get_by_label_contains(
+            "capture stopped: the interface lo went down; the 20 packets captured are kept",
+        );
+        h.get_by_label_contains("Packets: 20 ");
+    }
+
     fn ask_to_close(h: &mut Harness<'static, App>) -> Vec<egui::ViewportCommand> {
         h.input_mut()
             .viewports

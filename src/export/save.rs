@@ -174,7 +174,10 @@ mod tests {
         assert_eq!(names, [Some("any"), Some("lo")]);
         assert_eq!(back.link_type(0).0, 113);
         assert_eq!(back.link_type(1).0, 1);
-        assert_eq!((back.data(0), back.data(1)), (&[2u8; 50][..], &[3u8; 70][..]));
+        assert_eq!(
+            (back.data(0), back.data(1)),
+            (&[2u8; 50][..], &[3u8; 70][..])
+        );
         assert_eq!(back.packets[1].ts_ns, 3_000);
     }
 }
