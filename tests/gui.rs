@@ -470,6 +470,7 @@ mod live {
         let (mut h, mut feed) = capturing("rows");
         assert_eq!(h.state().window_title(), "capturing on lo — layerscope");
         h.get_by_label("• capturing");
+        h.get_by_label("Capturing: no packet yet.");
         feed.append(10);
         until_listed(&mut h, 10);
         h.get_by_label_contains("Packets: 10 ");
@@ -667,8 +668,16 @@ mod live {
         h.state_mut().wait_loaded();
         h.run_steps(2);
         assert!(h.state().live.is_none());
-        assert!(feed.handle.stop_asked());
         assert!(!feed.spool.exists());
+        // The worker passes the stop on to the source (within its polling interval).
+        let t = Instant::now();
+        while !feed.handle.stop_asked() {
+            assert!(
+                t.elapsed() < Duration::from_secs(5),
+                "the source was never stopped"
+            );
+            std::thread::sleep(Duration::from_millis(10));
+        }
         assert_eq!(
             h.state().store().map(|s| s.len()),
             Some(12),

@@ -711,7 +711,10 @@ impl App {
         let Some(src) = self.source.clone() else {
             ui.vertical_centered(|ui| {
                 ui.add_space(40.0);
-                if self.loader.is_some() {
+                if let Some(l) = &self.live {
+                    ui.spinner();
+                    ui.label(format!("Starting the capture on {}…", l.iface()));
+                } else if self.loader.is_some() {
                     ui.spinner();
                     ui.label(format!("Opening {}…", self.title));
                 } else {
@@ -744,6 +747,8 @@ impl App {
         if n == 0 {
             ui.label(if shown.is_some() {
                 "No packet matches the filter."
+            } else if self.live.is_some() {
+                "Capturing: no packet yet."
             } else {
                 "The capture holds no packets."
             });
