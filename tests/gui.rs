@@ -240,3 +240,507 @@ fn the_conversation_views_grow_while_the_capture_loads() {
     g.finish(pass);
     assert!(g.is_finished());
 }
+
+// ---- Live capture (the test packet source: no helper, no privileges) ----
+
+mod live {
+    use super::*;
+    use layerscope::capture::status::ErrorKind;
+    use layerscope::capture::Capture;
+    use layerscope::gui::capture_dialog::Iface;
+    use layerscope::gui::live::{Factory, Failure, ManualHandle, ManualSource, PacketSource};
+    use layerscope::live::{LiveError, Options};
+    use std::io::Write;
+    use std::sync::{Arc, Mutex};
+    use std::time::{Duration, Instant};
+
+    /// A pcapng block: type, length, body padded to 4 bytes, length.
+    fn block(out: &mut Vec<u8>, kind: u32, body: &[u8]) {
+        let padded = body.len().div_ceil(4) * 4;
+        let len = (12 + padded) as u32;
+        out.extend(kind.to_le_bytes());
+        out.extend(len.to_le_bytes());
+        out.extend(body);
+        out.resize(out.len() + padded - body.len(), 0);
+        out.extend(len.to_le_bytes());
+    }
+
+    /// The packets of a sample as pcapng blocks, as the helper writes them: the header
+    /// (section and interface), then one Enhanced Packet Block per packet.
+    fn pcapng_of(name: &str) -> (Vec<u8>, Vec<Vec<u8>>) {
+        let cap = Capture::open(&sample(name)).unwrap();
+        let mut head = Vec::new();
+        let mut shb = Vec::new();
+        shb.extend(0x1a2b_3c4du32.to_le_bytes());
+        shb.extend(1u16.to_le_bytes());
+        shb.extend(0u16.to_le_bytes());
+        shb.extend((-1i64).to_le_bytes());
+        block(&mut head, 0x0a0d_0d0a, &shb);
+        let mut idb = Vec::new();
+        idb.extend(1u16.to_le_bytes()); // Ethernet
+        idb.extend(0u16.to_le_bytes());
+        idb.extend(262_144u32.to_le_bytes());
+        block(&mut head, 1, &idb);
+        let packets = (0..cap.len())
+            .map(|i| {
+                let r = cap.record(i).unwrap();
+                let us = (r.ts_ns / 1000) as u64;
+                let data = cap.data(i);
+                let mut epb = Vec::new();
+                for v in [
+                    0,
+                    (us >> 32) as u32,
+                    us as u32,
+                    data.len() as u32,
+                    r.origlen,
+                ] {
+                    epb.extend(v.to_le_bytes());
+                }
+                epb.extend(data);
+                let mut b = Vec::new();
+                block(&mut b, 6, &epb);
+                b
+            })
+            .collect();
+        (head, packets)
+    }
+
+    /// A capture "on lo" fed by the test: the spool, the blocks still to write, the
+    /// handle of the source.
+    struct Feed {
+        spool: PathBuf,
+        blocks: Vec<Vec<u8>>,
+        next: usize,
+        handle: ManualHandle,
+        dir: PathBuf,
+    }
+
+    impl Feed {
+        fn append(&mut self, n: usize) {
+            let mut f = std::fs::OpenOptions::new()
+                .append(true)
+                .open(&self.spool)
+                .unwrap();
+            for b in &self.blocks[self.next..(self.next + n).min(self.blocks.len())] {
+                f.write_all(b).unwrap();
+            }
+            self.next = (self.next + n).min(self.blocks.len());
+        }
+    }
+
+    impl Drop for Feed {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.dir);
+        }
+    }
+
+    fn factory_once(source: ManualSource) -> Factory {
+        let slot = Mutex::new(Some(source));
+        Arc::new(move |_: &Options| {
+            let s = slot.lock().unwrap().take();
+            s.map(|s| Box::new(s) as Box<dyn PacketSource>)
+                .ok_or_else(|| Failure::Other("started twice".into()))
+        })
+    }
+
+    fn lo() -> Options {
+        Options {
+            interfaces: vec!["lo".into()],
+            ..Options::default()
+        }
+    }
+
+    /// The window capturing "on lo" from a spool the test writes, started.
+    fn capturing(test: &str) -> (Harness<'static, App>, Feed) {
+        let dir = std::env::temp_dir().join(format!("ls-gui-live-{test}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let spool = dir.join("capture.pcapng");
+        let (head, blocks) = pcapng_of("socketio-chat.pcap");
+        std::fs::write(&spool, head).unwrap();
+        let (source, handle) = ManualSource::new(spool.clone());
+        let mut app = App::new(Settings::default(), None);
+        app.live_factory = factory_once(source);
+        let mut h = Harness::builder()
+            .with_size(egui::vec2(1280.0, 800.0))
+            .build_ui_state(|ui, app: &mut App| app.ui(ui), app);
+        let ctx = h.ctx.clone();
+        h.state_mut().start_capture(lo(), &ctx);
+        assert!(h.state_mut().wait_live(Duration::from_secs(10)), "started");
+        h.run_steps(2);
+        let feed = Feed {
+            spool,
+            blocks,
+            next: 0,
+            handle,
+            dir,
+        };
+        (h, feed)
+    }
+
+    /// Frames until the window lists `n` packets (the worker follows the file).
+    fn until_listed(h: &mut Harness<'static, App>, n: usize) {
+        let t = Instant::now();
+        while h.state().source.as_ref().map_or(0, |s| s.len()) < n {
+            assert!(
+                t.elapsed() < Duration::from_secs(10),
+                "{n} packets never came"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+            h.run_steps(1);
+        }
+        h.run_steps(3);
+    }
+
+    fn stop(h: &mut Harness<'static, App>) {
+        h.state_mut().stop_capture();
+        let t = Instant::now();
+        while h.state().live.is_some() {
+            assert!(t.elapsed() < Duration::from_secs(10), "never stopped");
+            h.state_mut().wait_live(Duration::from_millis(100));
+        }
+        h.run_steps(3);
+    }
+
+    #[test]
+    fn the_capture_dialog_lists_interfaces_and_checks_the_filter_with_libpcap() {
+        let iface = |name: &str, addr: &str, loopback| Iface {
+            index: 0,
+            name: name.into(),
+            description: None,
+            addresses: vec![addr.into()],
+            up: true,
+            running: true,
+            loopback,
+            wireless: false,
+        };
+        let mut app = App::new(Settings::default(), None);
+        app.capture.set_interfaces(vec![
+            iface("lo", "127.0.0.1", true),
+            iface("eth0", "10.1.2.3", false),
+        ]);
+        app.capture.preset("lo", None);
+        app.capture.open = true;
+        let mut h = Harness::builder()
+            .with_size(egui::vec2(1280.0, 800.0))
+            .build_ui_state(|ui, app: &mut App| app.ui(ui), app);
+        h.run_steps(4);
+        h.get_by_label("Capture interfaces");
+        h.get_by_label("lo");
+        h.get_by_label("eth0");
+        h.get_by_label_contains("127.0.0.1");
+        h.get_by_label_contains("10.1.2.3");
+        h.get_by_label("Start capturing on lo");
+        // The capture filter's field is the lower of the two text fields (the display
+        // filter bar is at the top of the window).
+        fn field<'h>(h: &'h Harness<'static, App>) -> egui_kittest::Node<'h> {
+            h.get_all_by_role(Role::TextInput)
+                .max_by(|a, b| a.rect().top().total_cmp(&b.rect().top()))
+                .unwrap()
+        }
+        field(&h).focus();
+        field(&h).type_text("tcp port");
+        h.run_steps(1);
+        assert!(
+            h.query_by_label_contains("syntax error").is_none(),
+            "not compiled while typing"
+        );
+        h.run_steps(3);
+        h.get_by_label_contains("syntax error");
+        assert!(
+            h.state().capture.options().is_err(),
+            "Start refuses a bad filter"
+        );
+        field(&h).type_text(" 8765");
+        h.run_steps(4);
+        h.get_by_label("✓ valid capture filter");
+        let o = h.state().capture.options().unwrap();
+        assert_eq!(o.filter.as_deref(), Some("tcp port 8765"));
+        assert_eq!(o.interfaces, ["lo"]);
+        // Choosing another interface selects it for Start.
+        h.get_by_label("eth0").click();
+        h.run_steps(2);
+        h.get_by_label("Start capturing on eth0");
+    }
+
+    /// Packets arrive row by row while the test writes the spool; the list follows the
+    /// newest until the user scrolls up; Stop leaves the capture open as a file.
+    #[test]
+    fn rows_arrive_while_capturing_and_stop_keeps_the_capture_open() {
+        let (mut h, mut feed) = capturing("rows");
+        assert_eq!(h.state().window_title(), "capturing on lo — layerscope");
+        h.get_by_label("• capturing");
+        h.get_by_label("Capturing: no packet yet.");
+        feed.append(10);
+        until_listed(&mut h, 10);
+        h.get_by_label_contains("Packets: 10 ");
+        h.get_by_label("10");
+        assert!(h.query_by_label("11").is_none());
+        // The handshake's badges come with the analysis, while capturing.
+        assert!(h.query_all_by_label("1/3").count() >= 1);
+        feed.append(30);
+        until_listed(&mut h, 40);
+        // Following: the newest row is on screen, the first is scrolled away.
+        assert!(h.state().follow);
+        h.get_by_label("40");
+        assert!(
+            h.query_by_label("1").is_none(),
+            "the list follows the newest"
+        );
+        // The user scrolls up: following pauses, and the list stays put as more arrives.
+        h.get_by_label("40").scroll_up();
+        h.run_steps(2);
+        h.get_by_label("35").scroll_up();
+        h.run_steps(2);
+        assert!(!h.state().follow, "scrolling up pauses following");
+        // (the scroll is animated: let it settle)
+        h.run_steps(4);
+        let top_before = h.get_by_label("25").rect().top();
+        feed.append(18);
+        until_listed(&mut h, 58);
+        assert!(
+            h.query_by_label("58").is_none(),
+            "not followed while paused"
+        );
+        assert_eq!(h.get_by_label("25").rect().top(), top_before);
+        // End follows again.
+        h.key_press(egui::Key::End);
+        h.run_steps(4);
+        assert!(h.state().follow);
+        h.get_by_label("58");
+        h.get_by_label_contains("Packets: 58 ");
+        assert!(h.state().has_unsaved());
+
+        stop(&mut h);
+        assert!(feed.handle.stop_asked());
+        let store = h
+            .state()
+            .store()
+            .cloned()
+            .expect("the capture is open as a file");
+        assert_eq!(store.len(), 58);
+        assert!(!store.capture.is_growing());
+        assert_eq!(h.state().window_title(), "capture on lo — layerscope");
+        h.get_by_label("stopped");
+        h.get_by_label_contains("Packets: 58 ");
+        h.get_by_label("Kernel drops: 0");
+        // End selected the newest packet: the list shows the last rows, decoded.
+        assert_eq!(h.state().selected_index(), Some(57));
+        h.get_by_label_contains("Socket.IO ACK / ack=0 [{\"answer\":42");
+        // Still unsaved: the spool is what holds it.
+        assert!(h.state().has_unsaved());
+        let spool = h.state().spool_path().unwrap().to_path_buf();
+        assert!(spool.exists());
+        // Save As pcapng of the whole stopped capture is the spool itself; then nothing
+        // is unsaved.
+        let out = feed.dir.join("saved.pcapng");
+        let ctx = h.ctx.clone();
+        h.state_mut().save_as(&out, false, &ctx);
+        assert_eq!(std::fs::read(&out).unwrap(), std::fs::read(&spool).unwrap());
+        assert!(!h.state().has_unsaved());
+        let pcap = feed.dir.join("saved.pcap");
+        h.state_mut().save_as(&pcap, false, &ctx);
+        assert_eq!(Capture::open(&pcap).unwrap().len(), 58);
+    }
+
+    /// The display filter applies to packets as they arrive, and again to the whole
+    /// capture once it stops; drops reported by the source show in red text.
+    #[test]
+    fn the_display_filter_applies_while_capturing() {
+        let (mut h, mut feed) = capturing("filter");
+        h.state_mut()
+            .filter
+            .set("socketio.event == \"chat message\"");
+        feed.append(30);
+        until_listed(&mut h, 30);
+        assert_eq!(h.state().filter.shown(), Some(&[][..]));
+        h.get_by_label_contains("Displayed: 0");
+        feed.handle
+            .report(layerscope::gui::live::SourceEvent::Stats {
+                packets: 58,
+                kernel_drops: 3,
+                if_drops: 0,
+            });
+        feed.append(28);
+        until_listed(&mut h, 58);
+        assert_eq!(h.state().filter.shown(), Some(&[40u32, 42][..]));
+        h.get_by_label_contains("Displayed: 2");
+        h.get_by_label("Kernel drops: 3");
+        h.get_by_label("Interface drops: 0");
+        stop(&mut h);
+        let store = h.state().store().cloned().unwrap();
+        let ctx = h.ctx.clone();
+        h.state_mut().filter.wait(&store, &ctx);
+        assert_eq!(h.state().filter.shown(), Some(&[40u32, 42][..]));
+        h.get_by_label("Kernel drops: 3");
+    }
+
+    /// An interface that goes down ends the capture with the reason in the status bar;
+    /// what was captured stays open.
+    #[test]
+    fn an_interface_going_down_stops_the_capture_and_keeps_the_packets() {
+        let (mut h, mut feed) = capturing("down");
+        feed.append(20);
+        until_listed(&mut h, 20);
+        feed.handle
+            .report(layerscope::gui::live::SourceEvent::Error(
+                "the interface lo went down".into(),
+            ));
+        let t = Instant::now();
+        while h.state().live.is_some() {
+            assert!(t.elapsed() < Duration::from_secs(10), "never stopped");
+            h.state_mut().wait_live(Duration::from_millis(100));
+        }
+        h.run_steps(3);
+        assert!(feed.handle.stop_asked());
+        assert_eq!(h.state().store().map(|s| s.len()), Some(20));
+        h.get_by_label_contains(
+            "capture stopped: the interface lo went down; the 20 packets captured are kept",
+        );
+        h.get_by_label_contains("Packets: 20 ");
+    }
+
+    fn ask_to_close(h: &mut Harness<'static, App>) -> Vec<egui::ViewportCommand> {
+        h.input_mut()
+            .viewports
+            .entry(egui::ViewportId::ROOT)
+            .or_default()
+            .events
+            .push(egui::ViewportEvent::Close);
+        h.run_steps(1);
+        h.output()
+            .viewport_output
+            .get(&egui::ViewportId::ROOT)
+            .map(|v| v.commands.clone())
+            .unwrap_or_default()
+    }
+
+    #[test]
+    fn closing_with_unsaved_packets_asks_and_cancel_keeps_and_discard_removes() {
+        let (mut h, mut feed) = capturing("close");
+        feed.append(58);
+        until_listed(&mut h, 58);
+        stop(&mut h);
+        let spool = h.state().spool_path().unwrap().to_path_buf();
+        let cmds = ask_to_close(&mut h);
+        assert!(
+            cmds.contains(&egui::ViewportCommand::CancelClose),
+            "{cmds:?}"
+        );
+        h.run_steps(2);
+        h.get_by_label("Save the capture?");
+        h.get_by_label("The capture on lo has 58 packets that are not saved.");
+        h.get_by_label("Save…");
+        h.get_by_label("Cancel").click();
+        h.run_steps(2);
+        assert!(h.query_by_label("Save the capture?").is_none());
+        assert!(spool.exists() && h.state().store().is_some() && h.state().has_unsaved());
+        // Again, and Discard: the spool is deleted and the window closes.
+        let cmds = ask_to_close(&mut h);
+        assert!(cmds.contains(&egui::ViewportCommand::CancelClose));
+        h.run_steps(2);
+        h.get_by_label("Discard").click();
+        h.run_steps(1);
+        let cmds = h.output().viewport_output[&egui::ViewportId::ROOT]
+            .commands
+            .clone();
+        assert!(cmds.contains(&egui::ViewportCommand::Close), "{cmds:?}");
+        assert!(!spool.exists(), "Discard removes the spool");
+        assert!(!h.state().has_unsaved());
+        // Nothing unsaved: closing is not held back.
+        let cmds = ask_to_close(&mut h);
+        assert!(!cmds.contains(&egui::ViewportCommand::CancelClose));
+    }
+
+    #[test]
+    fn opening_a_file_over_an_unsaved_capture_asks_first() {
+        let (mut h, mut feed) = capturing("open");
+        feed.append(5);
+        until_listed(&mut h, 5);
+        let ctx = h.ctx.clone();
+        h.state_mut()
+            .open(Input::File(sample("http-get.pcap")), &ctx);
+        h.run_steps(2);
+        h.get_by_label("Save the capture?");
+        assert!(h.state().live.is_some(), "still capturing");
+        h.get_by_label("Discard").click();
+        h.run_steps(1);
+        h.state_mut().wait_loaded();
+        h.run_steps(2);
+        assert!(h.state().live.is_none());
+        assert!(!feed.spool.exists());
+        // The worker passes the stop on to the source (within its polling interval).
+        let t = Instant::now();
+        while !feed.handle.stop_asked() {
+            assert!(
+                t.elapsed() < Duration::from_secs(5),
+                "the source was never stopped"
+            );
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        assert_eq!(
+            h.state().store().map(|s| s.len()),
+            Some(12),
+            "http-get.pcap opened"
+        );
+    }
+
+    #[test]
+    fn a_permission_error_shows_the_setcap_command_and_a_copy_button() {
+        let cmd = "sudo setcap cap_net_raw,cap_net_admin=eip /opt/ls/layerscope-capture";
+        let message = format!(
+            "you are not allowed to capture on lo (Operation not permitted); allow the helper with:\n  {cmd}"
+        );
+        let m = message.clone();
+        let mut app = App::new(Settings::default(), None);
+        app.live_factory = Arc::new(move |_: &Options| {
+            Err(Failure::Live(LiveError::Helper {
+                kind: ErrorKind::Permission,
+                interface: Some("lo".into()),
+                message: m.clone(),
+                available: vec![],
+            }))
+        });
+        let mut h = Harness::builder()
+            .with_size(egui::vec2(1280.0, 800.0))
+            .build_ui_state(|ui, app: &mut App| app.ui(ui), app);
+        let ctx = h.ctx.clone();
+        h.state_mut().start_capture(lo(), &ctx);
+        assert!(h.state_mut().wait_live(Duration::from_secs(10)));
+        h.run_steps(3);
+        assert!(h.state().live.is_none());
+        h.get_by_label("Not allowed to capture");
+        h.get_by_label(&message);
+        h.get_by_label(cmd);
+        h.get_by_label("or run layerscope as root");
+        h.get_by_label("Copy command").click();
+        h.run_steps(1);
+        let copied = h.output().platform_output.commands.clone();
+        assert!(
+            copied.contains(&egui::OutputCommand::CopyText(cmd.into())),
+            "{copied:?}"
+        );
+        h.run_steps(1);
+        h.get_by_label("copied ✓");
+    }
+
+    #[test]
+    fn an_unknown_interface_lists_the_ones_that_exist() {
+        let mut app = App::new(Settings::default(), None);
+        app.live_factory = Arc::new(|_: &Options| {
+            Err(Failure::Live(LiveError::Helper {
+                kind: ErrorKind::NoSuchInterface,
+                interface: Some("eth9".into()),
+                message: "there is no interface eth9".into(),
+                available: vec!["lo".into(), "eth0".into()],
+            }))
+        });
+        let mut h = Harness::builder().build_ui_state(|ui, app: &mut App| app.ui(ui), app);
+        let ctx = h.ctx.clone();
+        h.state_mut().start_capture(lo(), &ctx);
+        assert!(h.state_mut().wait_live(Duration::from_secs(10)));
+        h.run_steps(3);
+        h.get_by_label("No such interface");
+        h.get_by_label("Interfaces that exist: lo, eth0");
+    }
+}

@@ -11,18 +11,24 @@ use std::time::{Duration, Instant};
 use egui::{Key, KeyboardShortcut, Modifiers, RichText};
 
 use super::bytes::{field_at, hex_ui, tabs_ui};
+use super::capture_dialog::CaptureDialog;
 use super::details::{details_ui, DetailsAction, FieldPath};
 use super::file_dialog::{self, Browser};
 use super::filter_bar::FilterBar;
+use super::live::{Factory, HelperSource, Live};
 use super::loader::{Input, LoadEvent, Loader};
 use super::model::{RowCache, Source, TimeFormat};
 use super::packet_list::{key_move, packet_list_ui, ListState};
 use super::settings::Settings;
 use super::stack::{encapsulation_ui, stack_ui};
-use super::theme::RowKind;
+use super::theme::{install_fonts, legend_ui};
 use super::views::{ConvAction, ConvViews};
 use crate::dissect::Dissection;
 use crate::store::{PacketId, Store};
+
+#[path = "live_ui.rs"]
+mod live_ui;
+use live_ui::{Pending, Problem, Recovery, SpoolState};
 
 /// The capture bundled in the binary, opened when no file is given: a Socket.IO
 /// chat with the polling → WebSocket upgrade (see samples/README.md).
@@ -93,6 +99,30 @@ pub struct App {
     /// The generation the conversation views show, and when it was taken.
     views_generation: u64,
     views_refreshed: Instant,
+    /// Capture ▸ Interfaces….
+    pub capture: CaptureDialog,
+    /// The live capture running, if any.
+    pub live: Option<Live>,
+    /// Starts the capturing side (the helper; tests give their own).
+    pub live_factory: Factory,
+    /// The spool of the capture shown (live, stopped or recovered) and what of it is saved.
+    spool: Option<SpoolState>,
+    /// Save / Discard / Cancel is asked before this.
+    confirm: Option<Pending>,
+    /// Done once Save As has saved everything.
+    after_save: Option<Pending>,
+    /// A capture that did not start, explained.
+    problem: Option<Problem>,
+    /// Spools left by an earlier run, offered for recovery.
+    recovery: Option<Recovery>,
+    /// The window may close (nothing left to save, or the user discarded it).
+    allow_close: bool,
+    /// Keep the newest packet in view while capturing.
+    pub follow: bool,
+    /// The packet list's scroll offset and row count last frame.
+    list_scroll: (f32, usize),
+    /// The window title last sent.
+    window_title: String,
 }
 
 /// How often the conversation views are rebuilt while a capture loads.
@@ -123,11 +153,32 @@ impl App {
             views: ConvViews::default(),
             browser: None,
             native_dialog: None,
+            capture: CaptureDialog::default(),
+            live: None,
+            live_factory: HelperSource::factory(),
+            spool: None,
+            confirm: None,
+            after_save: None,
+            problem: None,
+            recovery: None,
+            allow_close: false,
+            follow: true,
+            list_scroll: (0.0, 0),
+            window_title: String::new(),
         }
     }
 
-    /// Start loading `input` off the UI thread.
+    /// Start loading `input` off the UI thread (after asking, if a capture is not saved).
     pub fn open(&mut self, input: Input, ctx: &egui::Context) {
+        if self.has_unsaved() {
+            self.confirm = Some(Pending::Open(input));
+            return;
+        }
+        self.open_now(input, ctx);
+    }
+
+    fn open_now(&mut self, input: Input, ctx: &egui::Context) {
+        self.leave_capture();
         if let Some(l) = self.loader.take() {
             l.cancel();
         }
@@ -229,27 +280,26 @@ impl App {
 
     fn select(&mut self, index: u32) {
         let src = self.source.clone();
-        let store = src.as_ref().and_then(Source::read);
-        let store = store.as_deref().filter(|s| (index as usize) < s.len());
-        let dissection = match (store, &self.source) {
+        let guard = src.as_ref().and_then(Source::read);
+        // A live capture is read through its store.
+        let cap =
+            (src.as_ref().and_then(Source::capture)).or(guard.as_deref().map(|s| &*s.capture));
+        let store = guard.as_deref().filter(|s| (index as usize) < s.len());
+        let dissection = match (store, cap) {
             (Some(s), _) => s.dissect(PacketId(index)),
-            (None, Some(src)) => {
-                let c = src.capture();
-                c.record(index as usize).map(|r| {
-                    let first = c.packets.first().map_or(0, |r| r.ts_ns);
-                    let meta = crate::dissect::FrameMeta::new(
-                        u64::from(index) + 1,
-                        r,
-                        first,
-                        c.link_type(index as usize),
-                    );
-                    crate::dissect::dissect(&meta, c.data(index as usize), None)
-                })
-            }
+            (None, Some(c)) => c.record(index as usize).map(|r| {
+                let first = c.packets.first().map_or(0, |r| r.ts_ns);
+                let meta = crate::dissect::FrameMeta::new(
+                    u64::from(index) + 1,
+                    r,
+                    first,
+                    c.link_type(index as usize),
+                );
+                crate::dissect::dissect(&meta, c.data(index as usize), None)
+            }),
             (None, None) => None,
         };
-        let data = (self.source.as_ref())
-            .map_or_else(Vec::new, |s| s.capture().data(index as usize).to_vec());
+        let data = cap.map_or_else(Vec::new, |c| c.data(index as usize).to_vec());
         let derived = store.map_or_else(Vec::new, |s| derived_bytes(s, index));
         self.selected = Some(Selected {
             index,
@@ -305,21 +355,7 @@ impl App {
     fn chosen(&mut self, path: PathBuf, what: Choosing, ctx: &egui::Context) {
         match what {
             Choosing::Open => self.open(Input::File(path), ctx),
-            Choosing::Save { displayed_only } => {
-                let Some(src) = &self.source else { return };
-                let which: Vec<u32> = match (displayed_only, self.filter.shown()) {
-                    (true, Some(v)) => v.to_vec(),
-                    _ => (0..src.len() as u32).collect(),
-                };
-                self.status = Some(match crate::export::save::save(src.capture(), &which, &path) {
-                    Ok(0) => format!("saved {} packets to {}", which.len(), path.display()),
-                    Ok(n) => format!(
-                        "saved to {}; {n} packets of another link type left out (save as .pcapng to keep them)",
-                        path.display()
-                    ),
-                    Err(e) => format!("could not save {}: {e}", path.display()),
-                });
-            }
+            Choosing::Save { displayed_only } => self.save_as(&path, displayed_only, ctx),
             Choosing::ExportJson => {
                 let Some(store) = self.store().cloned() else {
                     self.status = Some("wait for loading to finish before exporting".into());
@@ -389,6 +425,7 @@ impl App {
         if ctx.input_mut(|i| i.consume_shortcut(&open)) {
             self.choose(Choosing::Open);
         }
+        self.live_logic(ctx);
         if ctx.input_mut(|i| i.consume_shortcut(&plus) || i.consume_shortcut(&equals)) {
             self.settings.zoom_by(0.1);
             self.save_settings();
@@ -441,6 +478,14 @@ impl App {
         // it again run after it is let go.
         let guard = src.as_ref().and_then(Source::read);
         let store = guard.as_deref();
+        if let (Some(s), true) = (store, src.as_ref().is_some_and(Source::is_live)) {
+            // While capturing, the display filter runs here over the packets that arrived
+            // since the last frame, a few milliseconds at most per frame (it runs on the
+            // whole store on a worker again when the capture stops).
+            if self.filter.live_step(s, Duration::from_millis(4)) {
+                ctx.request_repaint();
+            }
+        }
         let mut actions = Vec::new();
         egui::Panel::top("menu").show(ui, |ui| self.menu_ui(ui, &mut actions));
         let finished_store = self.store().cloned();
@@ -491,6 +536,7 @@ impl App {
             self.views.open = open;
         }
         drop(guard);
+        self.live_windows_ui(&ctx);
         if let Some((b, _)) = &mut self.browser {
             let mut result = None;
             egui::Window::new(if b.save { "Save as" } else { "Open a capture" })
@@ -555,6 +601,7 @@ impl App {
                     ui.ctx().send_viewport_cmd(egui::ViewportCommand::Close);
                 }
             });
+            self.capture_menu_ui(ui);
             ui.menu_button("View", |ui| {
                 ui.label("Time");
                 let mut changed = false;
@@ -605,6 +652,7 @@ impl App {
     fn status_ui(&mut self, ui: &mut egui::Ui, analysed: Option<usize>) {
         ui.horizontal(|ui| {
             ui.label(RichText::new(&self.title).strong());
+            self.live_status_ui(ui);
             if let Some(src) = &self.source {
                 let total = src.len();
                 let shown = self.filter.shown().map_or(total, <[u32]>::len);
@@ -663,7 +711,10 @@ impl App {
         let Some(src) = self.source.clone() else {
             ui.vertical_centered(|ui| {
                 ui.add_space(40.0);
-                if self.loader.is_some() {
+                if let Some(l) = &self.live {
+                    ui.spinner();
+                    ui.label(format!("Starting the capture on {}…", l.iface()));
+                } else if self.loader.is_some() {
                     ui.spinner();
                     ui.label(format!("Opening {}…", self.title));
                 } else {
@@ -687,11 +738,17 @@ impl App {
             if let Some(p) = key_move(ui.ctx(), pos, n, 20) {
                 let index = shown.map_or(p as u32, |v| v[p]);
                 actions.push(Action::Select(index));
+                // While capturing, End follows the newest packet again; other moves stop.
+                if src.is_live() {
+                    self.follow = ui.input(|i| i.key_pressed(Key::End));
+                }
             }
         }
         if n == 0 {
             ui.label(if shown.is_some() {
                 "No packet matches the filter."
+            } else if self.live.is_some() {
+                "Capturing: no packet yet."
             } else {
                 "The capture holds no packets."
             });
@@ -706,11 +763,19 @@ impl App {
             cache: &mut self.cache,
             dark: self.settings.dark,
             scroll_to_selected: self.scroll_to_selected,
+            follow: self.follow && src.is_live(),
+            scroll_offset: self.list_scroll.0,
+            rows_before: self.list_scroll.1,
         };
-        if let Some(i) = packet_list_ui(ui, &mut st) {
+        let clicked = packet_list_ui(ui, &mut st);
+        self.scroll_to_selected = st.scroll_to_selected;
+        self.list_scroll = (st.scroll_offset, st.rows_before);
+        if src.is_live() {
+            self.follow = st.follow && clicked.is_none();
+        }
+        if let Some(i) = clicked {
             actions.push(Action::Select(i));
         }
-        self.scroll_to_selected = st.scroll_to_selected;
     }
 
     fn selected_ui(&mut self, ui: &mut egui::Ui, actions: &mut Vec<Action>) {
@@ -811,38 +876,4 @@ fn derived_bytes(store: &Store, index: u32) -> Vec<(String, Vec<u8>)> {
             ))
         })
         .collect()
-}
-
-/// egui's fonts plus a small symbol font (arrows, check marks) as a fallback,
-/// so `46234 → 18300` and `[Accept ✓]` read as in the terminal.
-fn install_fonts(ctx: &egui::Context) {
-    let mut fonts = egui::FontDefinitions::default();
-    fonts.font_data.insert(
-        "symbols".into(),
-        Arc::new(egui::FontData::from_static(include_bytes!(
-            "../../assets/fonts/symbols-subset.ttf"
-        ))),
-    );
-    for family in [egui::FontFamily::Proportional, egui::FontFamily::Monospace] {
-        fonts
-            .families
-            .entry(family)
-            .or_default()
-            .push("symbols".into());
-    }
-    ctx.set_fonts(fonts);
-}
-
-fn legend_ui(ui: &mut egui::Ui) {
-    ui.strong("Colours");
-    let dark = ui.visuals().dark_mode;
-    for k in RowKind::ALL {
-        ui.horizontal(|ui| {
-            let (r, _) = ui.allocate_exact_size(egui::vec2(18.0, 14.0), egui::Sense::hover());
-            if let Some(c) = k.background(dark) {
-                ui.painter().rect_filled(r, 2.0, c);
-            }
-            ui.label(k.legend());
-        });
-    }
 }

@@ -11,7 +11,7 @@ use egui::{Color32, RichText};
 
 use super::loader::Progress;
 use crate::filter::{self, Filter};
-use crate::store::Store;
+use crate::store::{PacketId, Store};
 
 struct Job {
     rx: Receiver<Vec<u32>>,
@@ -31,10 +31,16 @@ pub struct FilterBar {
     job: Option<Job>,
     /// Apply again when the store is ready (the filter was set while loading).
     pending: bool,
+    /// While capturing: the next packet [`FilterBar::live_step`] looks at.
+    live_next: usize,
+    /// A live capture is shown (its rows are filtered as they arrive).
+    pub live: bool,
 }
 
 impl FilterBar {
     pub fn reset(&mut self) {
+        self.live = false;
+        self.live_next = 0;
         if let Some(j) = self.job.take() {
             j.cancel.store(true, Ordering::Relaxed);
         }
@@ -82,6 +88,35 @@ impl FilterBar {
             }
             Err(e) => self.error = Some(e.to_string()),
         }
+    }
+
+    /// While a capture grows: test the packets that arrived since the last call against
+    /// the applied filter, for at most `budget` (incremental: each packet is looked at
+    /// once, as it arrives; records of a stream still open can change later, so the
+    /// whole store is filtered again when the capture stops). True if some are left.
+    pub fn live_step(&mut self, store: &Store, budget: std::time::Duration) -> bool {
+        self.live = true;
+        let Some(f) = &self.applied else {
+            return false;
+        };
+        if self.pending || self.shown.is_none() {
+            self.pending = false;
+            if let Some(j) = self.job.take() {
+                j.cancel.store(true, Ordering::Relaxed);
+            }
+            self.shown = Some(Vec::new());
+            self.live_next = 0;
+        }
+        let shown = self.shown.get_or_insert_with(Vec::new);
+        let t = std::time::Instant::now();
+        while self.live_next < store.len() && t.elapsed() < budget {
+            let i = self.live_next as u32;
+            if f.matches_packet(store, PacketId(i)) {
+                shown.push(i);
+            }
+            self.live_next += 1;
+        }
+        self.live_next < store.len()
     }
 
     /// Start, follow and finish filtering.
@@ -193,7 +228,7 @@ impl FilterBar {
         });
         if let Some(e) = &self.error {
             ui.label(RichText::new(format!("✖ {e}")).color(Color32::from_rgb(0xe0, 0x5a, 0x4f)));
-        } else if store.is_none() && self.applied.is_some() {
+        } else if store.is_none() && self.applied.is_some() && !self.live {
             ui.label(RichText::new("The filter applies when loading finishes.").weak());
         }
     }

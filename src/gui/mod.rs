@@ -6,6 +6,8 @@
 //! - [`model`]: packet-list rows, described only when shown.
 //! - [`packet_list`], [`details`], [`bytes`], [`stack`]: the panes.
 //! - [`filter_bar`]: display filters on a worker thread.
+//! - [`live`], [`capture_dialog`]: live capture (the spool followed by a worker, the
+//!   interfaces and capture filter).
 //! - [`views`]: conversations, the ladder diagram, messages, Follow Stream.
 //! - [`theme`], [`settings`], [`file_dialog`].
 //!
@@ -16,9 +18,11 @@
 
 pub mod app;
 pub mod bytes;
+pub mod capture_dialog;
 pub mod details;
 pub mod file_dialog;
 pub mod filter_bar;
+pub mod live;
 pub mod loader;
 pub mod model;
 pub mod packet_list;
@@ -29,6 +33,7 @@ pub mod views;
 
 use std::path::Path;
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use app::{App, SAMPLE};
 use loader::Input;
@@ -40,6 +45,24 @@ pub fn run(file: Option<&Path>) -> ExitCode {
         Some(p) => Input::File(p.to_path_buf()),
         None => Input::Bytes(SAMPLE.0, SAMPLE.1),
     };
+    launch(Arc::new(move |app, ctx| app.open(input.clone(), ctx)))
+}
+
+/// Open the window with `iface` selected in the capture dialog and `filter` filled in;
+/// with `start` (`-k`), capture at once.
+pub fn run_live(iface: String, filter: Option<String>, start: bool) -> ExitCode {
+    launch(Arc::new(move |app, ctx| {
+        app.capture.preset(&iface, filter.as_deref());
+        match app.capture.options() {
+            Ok(o) if start => app.start_capture(o, ctx),
+            _ => app.capture.open = true,
+        }
+    }))
+}
+
+type Setup = Arc<dyn Fn(&mut App, &egui::Context) + Send + Sync>;
+
+fn launch(setup: Setup) -> ExitCode {
     let renderers: Vec<eframe::Renderer> = match std::env::var("LAYERSCOPE_RENDERER").as_deref() {
         Ok("glow") => vec![eframe::Renderer::Glow],
         Ok("wgpu") => vec![eframe::Renderer::Wgpu],
@@ -56,7 +79,7 @@ pub fn run(file: Option<&Path>) -> ExitCode {
                 .with_drag_and_drop(true),
             ..Default::default()
         };
-        let input = input.clone();
+        let setup = setup.clone();
         let started = eframe::run_native(
             "layerscope",
             options,
@@ -64,7 +87,10 @@ pub fn run(file: Option<&Path>) -> ExitCode {
                 let path = Settings::default_path();
                 let settings = path.as_deref().map(Settings::load).unwrap_or_default();
                 let mut app = App::new(settings, path);
-                app.open(input, &cc.egui_ctx);
+                // Spools a crash or a kill left behind are offered first.
+                let dir = crate::live::spool::dir();
+                app.offer_leftovers(crate::live::spool::leftovers(&dir), &cc.egui_ctx);
+                setup(&mut app, &cc.egui_ctx);
                 Ok(Box::new(Window(app)))
             }),
         );
@@ -79,12 +105,6 @@ pub fn run(file: Option<&Path>) -> ExitCode {
          and a display (X11 or Wayland). Without one, use the command line: layerscope inspect FILE",
         errors.join("; ")
     );
-    ExitCode::from(2)
-}
-
-/// Open the window set to capture on `iface` (TEMPORARY until the window's capture lands).
-pub fn run_live(iface: String, _filter: Option<String>, _start: bool) -> ExitCode {
-    eprintln!("layerscope: capture from the window on {iface} is not built yet");
     ExitCode::from(2)
 }
 

@@ -5,6 +5,7 @@
 
 use std::collections::HashMap;
 use std::ops::Deref;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use super::theme::RowKind;
@@ -22,6 +23,10 @@ pub enum Source {
     Capture(Arc<Capture>),
     /// The store is filling: what is in so far can be read between slices.
     Growing(Arc<Capture>, Arc<Growing>),
+    /// A live capture: the store grows with the file being written. The capture is
+    /// read through the store only (another holder would make each growth copy the
+    /// index); the counter is the packets indexed so far, readable without the lock.
+    Live(Arc<Growing>, Arc<AtomicUsize>),
     /// Everything is in.
     Store(Arc<Store>),
 }
@@ -43,11 +48,18 @@ impl Deref for StoreRef<'_> {
 }
 
 impl Source {
-    pub fn capture(&self) -> &Capture {
+    /// The capture, unless it is live (then it is read through [`Source::read`]).
+    pub fn capture(&self) -> Option<&Capture> {
         match self {
-            Source::Capture(c) | Source::Growing(c, _) => c,
-            Source::Store(s) => &s.capture,
+            Source::Capture(c) | Source::Growing(c, _) => Some(c),
+            Source::Store(s) => Some(&s.capture),
+            Source::Live(..) => None,
         }
+    }
+
+    /// Whether this is a capture still being written.
+    pub fn is_live(&self) -> bool {
+        matches!(self, Source::Live(..))
     }
 
     /// The finished store.
@@ -63,7 +75,7 @@ impl Source {
     pub fn read(&self) -> Option<StoreRef<'_>> {
         match self {
             Source::Capture(_) => None,
-            Source::Growing(_, g) => Some(StoreRef::Growing(g.read())),
+            Source::Growing(_, g) | Source::Live(g, _) => Some(StoreRef::Growing(g.read())),
             Source::Store(s) => Some(StoreRef::Done(s)),
         }
     }
@@ -72,14 +84,17 @@ impl Source {
     pub fn generation(&self) -> u64 {
         match self {
             Source::Capture(_) => 0,
-            Source::Growing(_, g) => 1 + g.generation(),
+            Source::Growing(_, g) | Source::Live(g, _) => 1 + g.generation(),
             Source::Store(_) => u64::MAX,
         }
     }
 
     /// The packets in the file (all listed, decoded alone until analysed).
     pub fn len(&self) -> usize {
-        self.capture().len()
+        match self {
+            Source::Live(_, n) => n.load(Ordering::Acquire),
+            _ => self.capture().map_or(0, Capture::len),
+        }
     }
 
     pub fn is_empty(&self) -> bool {

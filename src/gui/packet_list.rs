@@ -21,11 +21,21 @@ pub struct ListState<'a> {
     pub dark: bool,
     /// Scroll so that the selection is visible (set after a keyboard move).
     pub scroll_to_selected: bool,
+    /// Keep the newest row in view (a live capture); turned off here when the user
+    /// scrolls up.
+    pub follow: bool,
+    /// The list's scroll offset last frame, to notice the user scrolling up.
+    pub scroll_offset: f32,
+    /// Rows the list had last frame (following scrolls when it changes).
+    pub rows_before: usize,
 }
 
 /// Draw the list; returns the packet clicked, if any.
 pub fn packet_list_ui(ui: &mut egui::Ui, st: &mut ListState<'_>) -> Option<u32> {
-    let n = st.shown.map_or(st.source.len(), <[u32]>::len);
+    // A live capture is read through the store (held for the frame), so the rows and
+    // their count agree with what this frame sees.
+    let cap = (st.source.capture()).or(st.store.map(|s| &*s.capture))?;
+    let n = st.shown.map_or(cap.len(), <[u32]>::len);
     let row_h = ui.text_style_height(&egui::TextStyle::Body) + 4.0;
     let mut clicked = None;
     let pos_of = |st: &ListState<'_>, p: u32| match st.shown {
@@ -52,7 +62,16 @@ pub fn packet_list_ui(ui: &mut egui::Ui, st: &mut ListState<'_>) -> Option<u32> 
         }
         st.scroll_to_selected = false;
     }
-    table
+    // Following: scroll to the newest row when rows arrive (not every frame, so a
+    // scroll up by the user in between is seen, and pauses following).
+    let scrolled = st.follow && n > 0 && n != st.rows_before;
+    if scrolled {
+        table = table
+            .scroll_to_row(n - 1, Some(egui::Align::BOTTOM))
+            .animate_scrolling(false);
+    }
+    st.rows_before = n;
+    let out = table
         .header(row_h + 2.0, |mut h| {
             for title in [
                 "No.",
@@ -72,7 +91,7 @@ pub fn packet_list_ui(ui: &mut egui::Ui, st: &mut ListState<'_>) -> Option<u32> 
             body.rows(row_h, n, |mut row| {
                 let pos = row.index();
                 let index = st.shown.map_or(pos as u32, |v| v[pos]);
-                let r: Row = st.cache.get(st.source.capture(), st.store, index, st.time);
+                let r: Row = st.cache.get(cap, st.store, index, st.time);
                 let selected = st.selected == Some(index);
                 row.set_selected(selected);
                 let bg = r.kind.background(st.dark);
@@ -129,6 +148,11 @@ pub fn packet_list_ui(ui: &mut egui::Ui, st: &mut ListState<'_>) -> Option<u32> 
                 }
             });
         });
+    let offset = out.state.clamped_offset().y;
+    if st.follow && !scrolled && offset < st.scroll_offset - 0.5 {
+        st.follow = false;
+    }
+    st.scroll_offset = offset;
     clicked
 }
 

@@ -23,6 +23,8 @@ pub struct Settings {
     pub zoom: f32,
     pub recent: Vec<PathBuf>,
     pub show_legend: bool,
+    /// Capture filters used, newest first.
+    pub capture_filters: Vec<String>,
 }
 
 impl Default for Settings {
@@ -34,6 +36,7 @@ impl Default for Settings {
             zoom: 1.0,
             recent: Vec::new(),
             show_legend: false,
+            capture_filters: Vec::new(),
         }
     }
 }
@@ -68,6 +71,17 @@ impl Settings {
         self.recent.retain(|r| *r != p);
         self.recent.insert(0, p);
         self.recent.truncate(MAX_RECENT);
+    }
+
+    /// Put a capture filter first in the recent list.
+    pub fn add_capture_filter(&mut self, filter: &str) {
+        let f = filter.trim();
+        if f.is_empty() {
+            return;
+        }
+        self.capture_filters.retain(|r| r != f);
+        self.capture_filters.insert(0, f.to_string());
+        self.capture_filters.truncate(MAX_RECENT);
     }
 
     pub fn zoom_by(&mut self, step: f32) {

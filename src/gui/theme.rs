@@ -2,6 +2,8 @@
 //! picture and the encapsulation bar share them), and the packet-list colours
 //! that tell the story at a glance, with the legend that explains them.
 
+use std::sync::Arc;
+
 use egui::Color32;
 
 use crate::dissect::Osi;
@@ -111,5 +113,39 @@ impl RowKind {
             RowKind::Dns => "DNS",
             RowKind::Warning => "warning (retransmission, malformed…)",
         }
+    }
+}
+
+/// egui's fonts plus a small symbol font (arrows, check marks) as a fallback,
+/// so `46234 → 18300` and `[Accept ✓]` read as in the terminal.
+pub fn install_fonts(ctx: &egui::Context) {
+    let mut fonts = egui::FontDefinitions::default();
+    fonts.font_data.insert(
+        "symbols".into(),
+        Arc::new(egui::FontData::from_static(include_bytes!(
+            "../../assets/fonts/symbols-subset.ttf"
+        ))),
+    );
+    for family in [egui::FontFamily::Proportional, egui::FontFamily::Monospace] {
+        fonts
+            .families
+            .entry(family)
+            .or_default()
+            .push("symbols".into());
+    }
+    ctx.set_fonts(fonts);
+}
+
+pub fn legend_ui(ui: &mut egui::Ui) {
+    ui.strong("Colours");
+    let dark = ui.visuals().dark_mode;
+    for k in RowKind::ALL {
+        ui.horizontal(|ui| {
+            let (r, _) = ui.allocate_exact_size(egui::vec2(18.0, 14.0), egui::Sense::hover());
+            if let Some(c) = k.background(dark) {
+                ui.painter().rect_filled(r, 2.0, c);
+            }
+            ui.label(k.legend());
+        });
     }
 }
