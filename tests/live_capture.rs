@@ -175,6 +175,23 @@ fn talk(port: u16, texts: &[&str]) {
     let _ = s.read_exact(&mut close);
 }
 
+/// A WebSocket server on `listener` and a client that sends `texts` to it; returns when the
+/// exchange is over.
+fn chat(listener: TcpListener, texts: &[&str]) {
+    let port = listener.local_addr().unwrap().port();
+    let server = serve(listener);
+    talk(port, texts);
+    server.join().unwrap();
+}
+
+/// Starts `cmd` (a `layerscope capture`) with its standard error piped, and waits until it
+/// says it is capturing.
+fn start(cmd: &mut Command) -> (Child, BufReader<std::process::ChildStderr>) {
+    let mut child = cmd.stderr(Stdio::piped()).spawn().unwrap();
+    let (_, err) = wait_for_line(&mut child, "Capturing on");
+    (child, err)
+}
+
 fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .unwrap()
@@ -240,17 +257,13 @@ fn capture_to_a_file_holds_the_whole_websocket_exchange() {
     let file = dir.join("ws.pcapng");
     let port = free_port();
     let listener = TcpListener::bind(("127.0.0.1", port)).unwrap();
-    let mut cap = bin()
-        .args(["capture", "-i", "lo", "-f", &format!("tcp port {port}")])
-        .arg("-w")
-        .arg(&file)
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let (_, mut err) = wait_for_line(&mut cap, "Capturing on 'lo'");
-    let server = serve(listener);
-    talk(port, &TEXTS);
-    server.join().unwrap();
+    let (cap, mut err) = start(
+        bin()
+            .args(["capture", "-i", "lo", "-f", &format!("tcp port {port}")])
+            .arg("-w")
+            .arg(&file),
+    );
+    chat(listener, &TEXTS);
     std::thread::sleep(Duration::from_millis(300));
     interrupt(&cap);
     let t = Instant::now();
@@ -296,9 +309,7 @@ fn count_stops_the_capture_and_the_file_is_complete() {
         .spawn()
         .unwrap();
     let (_, _err) = wait_for_line(&mut cap, "Capturing on");
-    let server = serve(listener);
-    talk(port, &TEXTS[..1]);
-    server.join().unwrap();
+    chat(listener, &TEXTS[..1]);
     let o = wait_output(cap, Duration::from_secs(5));
     assert_eq!(o.status.code(), Some(0));
     let o = bin().arg("inspect").arg(&file).output().unwrap();
@@ -340,9 +351,7 @@ fn capture_to_standard_output_pipes_into_inspect() {
         .spawn()
         .unwrap();
     let (_, _err) = wait_for_line(&mut cap, "Capturing on");
-    let server = serve(listener);
-    talk(port, &TEXTS);
-    server.join().unwrap();
+    chat(listener, &TEXTS);
     std::thread::sleep(Duration::from_millis(300));
     interrupt(&cap);
     let o = wait_output(cap, Duration::from_secs(5));
@@ -370,18 +379,14 @@ fn capture_prints_rows_as_packets_arrive() {
     let cache = temp_dir("rows");
     let port = free_port();
     let listener = TcpListener::bind(("127.0.0.1", port)).unwrap();
-    let mut cap = bin()
-        .env("XDG_CACHE_HOME", &cache)
-        .args(["capture", "-i", "lo", "-f", &format!("tcp port {port}")])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let (_, _err) = wait_for_line(&mut cap, "Capturing on");
+    let (mut cap, _err) = start(
+        bin()
+            .env("XDG_CACHE_HOME", &cache)
+            .args(["capture", "-i", "lo", "-f", &format!("tcp port {port}")])
+            .stdout(Stdio::piped()),
+    );
     let mut out = BufReader::new(cap.stdout.take().unwrap());
-    let server = serve(listener);
-    talk(port, &TEXTS[..1]);
-    server.join().unwrap();
+    chat(listener, &TEXTS[..1]);
     // The rows come while the capture still runs.
     let t = Instant::now();
     let mut lines = Vec::new();
@@ -455,17 +460,13 @@ fn a_killed_capture_leaves_a_readable_spool() {
     let cache = temp_dir("kill");
     let port = free_port();
     let listener = TcpListener::bind(("127.0.0.1", port)).unwrap();
-    let mut cap = bin()
-        .env("XDG_CACHE_HOME", &cache)
-        .args(["capture", "-i", "lo", "-f", &format!("tcp port {port}")])
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let (_, _err) = wait_for_line(&mut cap, "Capturing on");
-    let server = serve(listener);
-    talk(port, &TEXTS);
-    server.join().unwrap();
+    let (mut cap, _err) = start(
+        bin()
+            .env("XDG_CACHE_HOME", &cache)
+            .args(["capture", "-i", "lo", "-f", &format!("tcp port {port}")])
+            .stdout(Stdio::null()),
+    );
+    chat(listener, &TEXTS);
     std::thread::sleep(Duration::from_millis(400));
     cap.kill().unwrap();
     cap.wait().unwrap();
@@ -611,13 +612,7 @@ fn an_interface_that_goes_away_ends_the_capture_and_keeps_the_packets() {
     assert!(ip(&["link", "set", &name, "up"]));
     let dir = temp_dir("gone");
     let file = dir.join("gone.pcapng");
-    let mut cap = bin()
-        .args(["capture", "-i", &name, "-w"])
-        .arg(&file)
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let (_, mut err) = wait_for_line(&mut cap, "Capturing on");
+    let (cap, mut err) = start(bin().args(["capture", "-i", &name, "-w"]).arg(&file));
     std::thread::sleep(Duration::from_millis(300));
     assert!(ip(&["link", "del", &name]));
     let o = wait_output(cap, Duration::from_secs(5));

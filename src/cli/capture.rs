@@ -70,7 +70,6 @@ impl CaptureArgs {
 }
 
 /// `layerscope interfaces`: like `tshark -D`, loopback first.
-#[cfg(feature = "live")]
 pub fn interfaces(a: &InterfacesArgs) -> ExitCode {
     let list = match crate::live::devices::list() {
         Ok(l) => l,
@@ -109,15 +108,8 @@ pub fn interfaces(a: &InterfacesArgs) -> ExitCode {
     }
 }
 
-#[cfg(not(feature = "live"))]
-pub fn interfaces(_: &InterfacesArgs) -> ExitCode {
-    eprintln!("layerscope: this build has no live capture (the `live` feature is off)");
-    ExitCode::from(2)
-}
-
 /// `layerscope capture`.
 pub fn capture(a: &CaptureArgs) -> ExitCode {
-    #[cfg(feature = "live")]
     if let Some(f) = &a.filter {
         for iface in &a.interfaces {
             if let Err(e) = crate::live::devices::check_filter(f, iface) {

@@ -11,46 +11,7 @@ use egui::{Color32, RichText};
 use crate::live::rates::Rates;
 use crate::live::Options;
 
-#[cfg(feature = "live")]
-pub use crate::live::devices::Iface;
-
-/// An interface (the library's type needs the `live` feature; this one is its shape).
-#[cfg(not(feature = "live"))]
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Iface {
-    pub index: usize,
-    pub name: String,
-    pub description: Option<String>,
-    pub addresses: Vec<String>,
-    pub up: bool,
-    pub running: bool,
-    pub loopback: bool,
-    pub wireless: bool,
-}
-
-fn list_interfaces() -> Result<Vec<Iface>, String> {
-    #[cfg(feature = "live")]
-    {
-        crate::live::devices::list()
-    }
-    #[cfg(not(feature = "live"))]
-    {
-        Err("this layerscope was built without live capture (the `live` feature)".into())
-    }
-}
-
-/// libpcap's verdict on a capture filter for `iface`.
-pub fn check_filter(filter: &str, iface: &str) -> Result<(), String> {
-    #[cfg(feature = "live")]
-    {
-        crate::live::devices::check_filter(filter, iface)
-    }
-    #[cfg(not(feature = "live"))]
-    {
-        let _ = (filter, iface);
-        Ok(())
-    }
-}
+pub use crate::live::devices::{check_filter, Iface};
 
 /// How long the filter text must stay unchanged before it is compiled.
 pub const DEBOUNCE: f64 = 0.3;
@@ -150,7 +111,7 @@ impl CaptureDialog {
             let spawned = std::thread::Builder::new()
                 .name("layerscope-ifaces".into())
                 .spawn(move || {
-                    let _ = tx.send(list_interfaces());
+                    let _ = tx.send(crate::live::devices::list());
                     c.request_repaint();
                 });
             match spawned {

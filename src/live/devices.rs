@@ -1,6 +1,6 @@
 //! The interfaces libpcap can capture on, and capture filters checked before a capture
 //! starts. Neither opens a device (listing and compiling need no privileges); capturing is
-//! the helper's.
+//! the helper's. Without the `live` feature (no libpcap) both say so.
 
 use serde::Serialize;
 
@@ -32,7 +32,18 @@ impl Iface {
     }
 }
 
+/// Why nothing can be listed or compiled in a build without libpcap.
+#[cfg(not(feature = "live"))]
+const NO_LIVE: &str = "this layerscope was built without live capture (the `live` feature)";
+
 /// Every interface libpcap knows, loopback first, then up before down, then by name.
+#[cfg(not(feature = "live"))]
+pub fn list() -> Result<Vec<Iface>, String> {
+    Err(NO_LIVE.into())
+}
+
+/// Every interface libpcap knows, loopback first, then up before down, then by name.
+#[cfg(feature = "live")]
 pub fn list() -> Result<Vec<Iface>, String> {
     let devices = pcap::Device::list().map_err(|e| format!("cannot list interfaces: {e}"))?;
     let mut out: Vec<Iface> = devices
@@ -53,6 +64,7 @@ pub fn list() -> Result<Vec<Iface>, String> {
 }
 
 /// Loopback first, then interfaces that are up, then the rest; numbered from 1.
+#[cfg(feature = "live")]
 fn sort(ifaces: &mut [Iface]) {
     ifaces.sort_by(|a, b| {
         (!a.loopback, !a.up, a.name == "any", &a.name).cmp(&(
@@ -77,8 +89,18 @@ pub fn link_type_of(iface: &str) -> u16 {
     }
 }
 
+/// Compiles a capture filter for `iface` without opening it (this build cannot).
+#[cfg(not(feature = "live"))]
+pub fn check_filter(filter: &str, _iface: &str) -> Result<(), String> {
+    if filter.trim().is_empty() {
+        return Ok(());
+    }
+    Err(NO_LIVE.into())
+}
+
 /// Compiles a capture filter for `iface` without opening it; libpcap's own message if it
 /// does not compile. An empty filter is fine.
+#[cfg(feature = "live")]
 pub fn check_filter(filter: &str, iface: &str) -> Result<(), String> {
     if filter.trim().is_empty() {
         return Ok(());
@@ -91,7 +113,7 @@ pub fn check_filter(filter: &str, iface: &str) -> Result<(), String> {
     })
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "live"))]
 mod tests {
     use super::*;
 

@@ -6,11 +6,9 @@
 //! file, packet by packet: only the index and summaries are in memory, the bytes stay in the
 //! file, and a capture killed half-way is still a capture on disk.
 
+pub mod devices;
 pub mod helper;
 pub mod rates;
 pub mod spool;
-
-#[cfg(feature = "live")]
-pub mod devices;
 
 pub use helper::{Event, Helper, LiveError, Options, Output};
