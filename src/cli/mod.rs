@@ -213,9 +213,18 @@ fn print_packet(
     if !filter.is_empty() && filter.rules_out(store, id) {
         return Ok(false);
     }
-    let needs_tree = a.json || a.verbose || !filter.is_empty();
+    // The quick tier answers from the summary; only what it cannot answer is dissected.
+    let quick = if filter.is_empty() {
+        Some(true)
+    } else {
+        filter.quick(store, id)
+    };
+    if quick == Some(false) {
+        return Ok(false);
+    }
+    let needs_tree = a.json || a.verbose || quick.is_none();
     let d = if needs_tree { store.dissect(id) } else { None };
-    if !filter.is_empty() && !d.as_ref().is_some_and(|d| filter.matches(d)) {
+    if quick.is_none() && !d.as_ref().is_some_and(|d| filter.matches(d)) {
         return Ok(false);
     }
     match d {

@@ -245,19 +245,28 @@ pub fn eval(e: &Expr, d: &Dissection) -> bool {
 }
 
 fn test(name: &str, t: &Test, d: &Dissection) -> bool {
+    test_values(t, &mut |f| any_value(d, name, f))
+}
+
+/// Applies test `t` to the occurrences of a field: `each(f)` calls `f` on the value of
+/// every occurrence until it returns true, and says whether it did.
+pub(crate) fn test_values(
+    t: &Test,
+    each: &mut dyn FnMut(&mut dyn FnMut(&str) -> bool) -> bool,
+) -> bool {
     match t {
         Test::Cmp(Cmp::Ne, l) => {
             // Wireshark >= 3.6: `a != b` is `!(a == b)` over the occurrences
             // present: at least one occurrence, and none equal to b.
             let mut seen = false;
-            let any_equal = any_value(d, name, &mut |v| {
+            let any_equal = each(&mut |v| {
                 seen = true;
                 Value::read(v).equals(l)
             });
             seen && !any_equal
         }
-        Test::Cmp(Cmp::Eq, l) => any_value(d, name, &mut |v| Value::read(v).equals(l)),
-        Test::Cmp(c, l) => any_value(d, name, &mut |v| {
+        Test::Cmp(Cmp::Eq, l) => each(&mut |v| Value::read(v).equals(l)),
+        Test::Cmp(c, l) => each(&mut |v| {
             Value::read(v).order(l).is_some_and(|o| match c {
                 Cmp::Lt => o == Ordering::Less,
                 Cmp::Le => o != Ordering::Greater,
@@ -265,9 +274,9 @@ fn test(name: &str, t: &Test, d: &Dissection) -> bool {
                 _ => o != Ordering::Less,
             })
         }),
-        Test::Contains(s) => any_value(d, name, &mut |v| v.contains(s.as_str())),
-        Test::Matches(re) => any_value(d, name, &mut |v| re.is_match(v)),
-        Test::In(items) => any_value(d, name, &mut |v| Value::read(v).in_set(items)),
+        Test::Contains(s) => each(&mut |v| v.contains(s.as_str())),
+        Test::Matches(re) => each(&mut |v| re.is_match(v)),
+        Test::In(items) => each(&mut |v| Value::read(v).in_set(items)),
     }
 }
 

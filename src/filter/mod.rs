@@ -95,6 +95,7 @@ mod eval;
 mod fields;
 mod lexer;
 mod parser;
+mod quick;
 
 use std::fmt;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -186,7 +187,35 @@ impl Filter {
         if self.rules_out(store, id) {
             return false;
         }
+        if let Some(answer) = self.quick(store, id) {
+            return answer;
+        }
         store.dissect(id).is_some_and(|d| self.matches(&d))
+    }
+
+    /// The answer for packet `id` from its summary, flow and index record alone, when they
+    /// suffice (ports, addresses, TCP flags and length, frame number and length, the
+    /// presence of TCP, UDP, IPv4, IPv6, ARP); `None` when it must be dissected.
+    pub fn quick(&self, store: &Store, id: PacketId) -> Option<bool> {
+        let summary = store.summary(id)?;
+        let flow = (summary.flow != crate::dissect::Summary::NO_FLOW)
+            .then(|| store.flows.get(crate::store::FlowId(summary.flow)))
+            .flatten();
+        let ends = flow.map(|f| {
+            let mut e = f.key;
+            if summary.dir != 0 {
+                std::mem::swap(&mut e.src, &mut e.dst);
+                std::mem::swap(&mut e.sport, &mut e.dport);
+            }
+            e
+        });
+        let known = quick::Known {
+            id,
+            summary,
+            record: store.capture.record(id.index()),
+            ends,
+        };
+        quick::eval(&self.expr, &known)
     }
 
     /// True when packet `id` cannot match, known without dissecting it: the
@@ -431,6 +460,63 @@ mod tests {
             }
         }
         assert!(skipped > 100, "the samples have packets to skip: {skipped}");
+    }
+
+    /// The quick tier gives the tree's answer wherever it answers, on every sample and
+    /// corpus file, and answers most packets of the filters it is for.
+    #[test]
+    fn quick_answers_equal_the_tree_answers() {
+        let filters = [
+            "tcp.port == 18300",
+            "tcp.port in {80 443 8080 18080..18400}",
+            "tcp.srcport != 80",
+            "udp.port == 53 || udp.port == 5353",
+            "ip.addr == 127.0.0.1",
+            "ip.src == 10.0.0.1 or ip.dst == 192.168.1.1",
+            "ip.addr != 127.0.0.1",
+            "tcp.flags.syn == 1 && tcp.flags.ack == 0",
+            "tcp.flags.reset == 1",
+            "tcp.flags.fin == true",
+            "tcp.len > 40",
+            "frame.len >= 100 and frame.len < 1500",
+            "frame.number <= 10",
+            "tcp && !udp",
+            "!tcp",
+            "ip and not ipv6",
+            "arp",
+            "tcp.port == 18300 && websocket",
+            "!(tcp.port == 18300) || http",
+            "tcp.dstport > 1024 and ip.dst == 127.0.0.1",
+            "frame.len == \"74 bytes\"",
+        ];
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut files: Vec<_> = ["samples", "tests/corpus"]
+            .iter()
+            .flat_map(|d| std::fs::read_dir(root.join(d)).unwrap())
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|e| e == "pcap" || e == "pcapng"))
+            .collect();
+        files.sort();
+        let (mut answered, mut total) = (0usize, 0usize);
+        for path in files {
+            let s = Store::build(Capture::open(&path).unwrap());
+            for text in filters {
+                let f = parse(text).unwrap();
+                for i in 0..s.len() as u32 {
+                    let id = PacketId(i);
+                    let tree = s.dissect(id).is_some_and(|d| f.matches(&d));
+                    total += 1;
+                    if let Some(q) = f.quick(&s, id) {
+                        answered += 1;
+                        assert_eq!(q, tree, "{text} on packet {} of {}", i + 1, path.display());
+                    }
+                }
+            }
+        }
+        assert!(
+            answered * 10 > total * 7,
+            "the quick tier answers most packets: {answered} of {total}"
+        );
     }
 
     #[test]
