@@ -634,3 +634,42 @@ fn an_interface_that_goes_away_ends_the_capture_and_keeps_the_packets() {
     );
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// Several `-i` go into one pcapng file, one interface each: `lo` (Ethernet) and `any`
+/// (Linux cooked capture v1), and both decode down to UDP.
+#[test]
+fn several_interfaces_go_into_one_file() {
+    if !can_capture() {
+        return;
+    }
+    let dir = temp_dir("multi");
+    let file = dir.join("multi.pcapng");
+    let port = free_port();
+    let (cap, _err) = start(
+        bin()
+            .args(["capture", "-i", "lo", "-i", "any", "-c", "4"])
+            .args(["-f", &format!("udp port {port}"), "-w"])
+            .arg(&file),
+    );
+    let sink = std::net::UdpSocket::bind(("127.0.0.1", port)).unwrap();
+    let s = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    // Each datagram shows on both interfaces: the helper has its four packets after two.
+    for _ in 0..5 {
+        s.send_to(b"both ways", ("127.0.0.1", port)).unwrap();
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    drop(sink);
+    let o = wait_output(cap, Duration::from_secs(5));
+    assert_eq!(o.status.code(), Some(0));
+    let o = bin().args(["stats", "--json"]).arg(&file).output().unwrap();
+    let st = json(&o);
+    assert_eq!(st["packets"], 4, "{st}");
+    assert_eq!(st["interfaces"], 2, "{st}");
+    assert!(st["link_types"]["ether"].as_u64().unwrap() >= 1, "{st}");
+    assert!(st["link_types"]["linux-sll"].as_u64().unwrap() >= 1, "{st}");
+    assert_eq!(
+        st["protocols"]["udp"], 4,
+        "every packet decodes to UDP: {st}"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -248,12 +248,12 @@ fn test(name: &str, t: &Test, d: &Dissection) -> bool {
     test_values(t, &mut |f| any_value(d, name, f))
 }
 
-/// Applies test `t` to the occurrences of a field: `each(f)` calls `f` on the value of
-/// every occurrence until it returns true, and says whether it did.
-pub(crate) fn test_values(
-    t: &Test,
-    each: &mut dyn FnMut(&mut dyn FnMut(&str) -> bool) -> bool,
-) -> bool {
+/// Calls the function it is given on the value of every occurrence of a field until that
+/// returns true, and says whether it did.
+pub(crate) type Occurrences<'a> = dyn FnMut(&mut dyn FnMut(&str) -> bool) -> bool + 'a;
+
+/// Applies test `t` to the occurrences of a field.
+pub(crate) fn test_values(t: &Test, each: &mut Occurrences<'_>) -> bool {
     match t {
         Test::Cmp(Cmp::Ne, l) => {
             // Wireshark >= 3.6: `a != b` is `!(a == b)` over the occurrences

@@ -33,10 +33,9 @@ impl Known<'_> {
     /// The summary describes the packet's headers completely.
     fn plain(&self) -> bool {
         let p = self.summary.protos;
-        self.summary.anomalies & !HARMLESS == 0
-            && !p.contains(Proto::Icmp)
-            && !p.contains(Proto::Icmpv6)
-            && !(p.contains(Proto::Ipv4) && p.contains(Proto::Ipv6))
+        let quoting = p.contains(Proto::Icmp) || p.contains(Proto::Icmpv6);
+        let tunnel = p.contains(Proto::Ipv4) && p.contains(Proto::Ipv6);
+        self.summary.anomalies & !HARMLESS == 0 && !quoting && !tunnel
     }
 
     /// The texts the tree shows for `name` on this packet (empty: the field is absent), or
