@@ -6,13 +6,18 @@
 //! reports what happens on standard error, as JSON lines with `--status`
 //! (`layerscope::capture::status`) or as plain lines otherwise.
 //!
-//! Threads: one per interface (`capture-N`) reads packets and hands them through a bounded
-//! channel to the main thread, which alone writes the file; `signals` waits for SIGINT and
-//! SIGTERM; `stdin` (with `--stop-on-stdin`) waits for `stop` or the end of standard input.
-//! Whatever stops the capture calls libpcap's breakloop on every interface, since a read
-//! can block on an idle interface however short its timeout.
+//! Threads: one per interface (`capture-N`, `device.rs`) reads packets without blocking
+//! (poll(2) on libpcap's descriptor) and hands them in batches through a bounded channel to
+//! the main thread, which alone writes the file (`writer.rs`); `signals` waits for SIGINT
+//! and SIGTERM; `stdin` (with `--stop-on-stdin`) waits for `stop` or the end of standard
+//! input. Whatever stops the capture also calls libpcap's breakloop on every interface, for
+//! an interface read in blocking mode.
+
+mod device;
+mod writer;
 
 use clap::Parser;
+use device::{capture_loop, open_interface, Batch};
 use layerscope::capture::ngwrite::{IfStats, IfaceDesc, NgWriter};
 use layerscope::capture::status::{ErrorKind, IfaceStats, StartedIface, Status, StopReason};
 use std::io::{self, BufRead, BufWriter, Write};
@@ -20,18 +25,8 @@ use std::sync::mpsc::{self, Receiver, RecvTimeoutError, SyncSender};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::thread;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use writer::write_loop;
 
-/// Read timeout of each interface: how long libpcap (the kernel's ring, on Linux) may sit on
-/// packets before handing them over. Not immediate mode: that wakes the capture thread for
-/// every packet, and on two busy cores it dropped 1.5% of 100,000 packets a second where
-/// tcpdump dropped none; with a 10 ms timeout the ring hands over blocks of packets, drops
-/// nothing at 200,000 a second (benches/live/run.sh), and a packet still reaches the file
-/// within about 50 ms (this, then `FLUSH_EVERY`).
-const READ_TIMEOUT_MS: i32 = 10;
-/// Flushes are at least this far apart; a written packet waits in our buffer at most about
-/// twice this (the writer wakes every `FLUSH_EVERY` when idle), so a window following the file
-/// draws it well within 100 ms, with at most 50 writes a second however fast packets come.
-const FLUSH_EVERY: Duration = Duration::from_millis(20);
 /// How often statistics blocks and `stats` events are written.
 const STATS_EVERY: Duration = Duration::from_secs(1);
 /// Batches in flight between the capture threads and the writer (at most 512 packets or
@@ -261,67 +256,6 @@ enum Msg {
     Down { iface: u32, message: String },
 }
 
-/// Packets of one interface in arrival order, sent to the writer together: one allocation
-/// and one channel message per batch rather than per packet, which is what lets the capture
-/// thread keep up at 100,000 packets a second (it goes back to libpcap's ring sooner).
-struct Batch {
-    iface: u32,
-    /// (timestamp ns, original length, end of the packet's bytes in `bytes`).
-    heads: Vec<(i64, u32, usize)>,
-    bytes: Vec<u8>,
-}
-
-impl Batch {
-    /// A batch is sent when it holds this many packets or bytes, or when libpcap has
-    /// nothing more to hand over right now (so a lone packet is not held back).
-    const MAX_PACKETS: usize = 512;
-    const MAX_BYTES: usize = 1 << 20;
-
-    fn new(iface: u32) -> Batch {
-        Batch {
-            iface,
-            heads: Vec::new(),
-            bytes: Vec::new(),
-        }
-    }
-
-    fn push(&mut self, ts_ns: i64, origlen: u32, data: &[u8]) {
-        self.bytes.extend_from_slice(data);
-        self.heads.push((ts_ns, origlen, self.bytes.len()));
-    }
-
-    fn is_full(&self) -> bool {
-        self.heads.len() >= Self::MAX_PACKETS || self.bytes.len() >= Self::MAX_BYTES
-    }
-
-    fn is_empty(&self) -> bool {
-        self.heads.is_empty()
-    }
-
-    /// The batch so far, leaving an empty one.
-    fn take(&mut self) -> Batch {
-        std::mem::replace(self, Batch::new(self.iface))
-    }
-
-    /// (timestamp ns, original length, captured bytes) of each packet.
-    fn packets(&self) -> impl Iterator<Item = (i64, u32, &[u8])> {
-        let starts = std::iter::once(0).chain(self.heads.iter().map(|h| h.2));
-        self.heads
-            .iter()
-            .zip(starts)
-            .map(|(&(ts, orig, end), start)| (ts, orig, &self.bytes[start..end]))
-    }
-}
-
-/// An opened interface, ready to capture.
-struct Opened {
-    name: String,
-    description: Option<String>,
-    cap: pcap::Capture<pcap::Active>,
-    link_type: u16,
-    nanos: bool,
-}
-
 fn main() {
     let args = match Args::try_parse() {
         Ok(a) => a,
@@ -469,95 +403,9 @@ fn run(args: &Args) -> i32 {
     write_loop(args, writer, rx, &names, &stopper, &report)
 }
 
-/// Opens `name` with the options of `args` and sets the capture filter.
-fn open_interface(name: &str, args: &Args, devices: &[pcap::Device]) -> Result<Opened, Failure> {
-    let snaplen = i32::try_from(args.snaplen).unwrap_or(i32::MAX);
-    let buffer = i32::try_from(u64::from(args.buffer_mib) * 1024 * 1024).unwrap_or(i32::MAX);
-    let cap = pcap::Capture::from_device(name)
-        .map_err(|e| classify(name, &e, devices))?
-        .promisc(!args.no_promisc)
-        .snaplen(snaplen)
-        .buffer_size(buffer)
-        .timeout(READ_TIMEOUT_MS)
-        // The pcap crate ignores libpcap's answer to this, so the precision actually in
-        // force is asked after activation: where nanoseconds are refused, the handle stays
-        // in microseconds and timestamps are read as such (the fallback).
-        .precision(pcap::Precision::Nano);
-    let mut cap = cap.open().map_err(|e| classify(name, &e, devices))?;
-    let link_type = u16::try_from(cap.get_datalink().0).unwrap_or(u16::MAX);
-    if let Some(filter) = &args.filter {
-        cap.filter(filter, true).map_err(|e| {
-            let msg = format!(
-                "bad capture filter '{filter}' on {name}: {}",
-                pcap_message(&e)
-            );
-            Failure::new(ErrorKind::BadFilter, Some(name), msg)
-        })?;
-    }
-    let nanos = nanosecond_timestamps(&cap);
-    let description = devices
-        .iter()
-        .find(|d| d.name == name)
-        .and_then(|d| d.desc.clone());
-    Ok(Opened {
-        name: name.to_string(),
-        description,
-        cap,
-        link_type,
-        nanos,
-    })
-}
-
 extern "C" {
     // libpcap >= 1.5, which the pcap crate's `precision` needs too; not exported by the crate.
     fn pcap_get_tstamp_precision(p: *mut libc::c_void) -> libc::c_int;
-}
-
-/// True when the capture's timestamps are in nanoseconds (`PCAP_TSTAMP_PRECISION_NANO`).
-fn nanosecond_timestamps(cap: &pcap::Capture<pcap::Active>) -> bool {
-    // SAFETY: the handle is open for as long as `cap` lives; the call only reads it.
-    unsafe { pcap_get_tstamp_precision(cap.as_ptr().cast()) == 1 }
-}
-
-/// libpcap's own words for an error.
-fn pcap_message(e: &pcap::Error) -> String {
-    match e {
-        pcap::Error::PcapError(s) => s.clone(),
-        other => other.to_string(),
-    }
-}
-
-/// Turns a failure to open `name` into an error event.
-fn classify(name: &str, e: &pcap::Error, devices: &[pcap::Device]) -> Failure {
-    let msg = pcap_message(e);
-    let lower = msg.to_lowercase();
-    if lower.contains("permission") || lower.contains("operation not permitted") {
-        let exe = std::env::current_exe()
-            .and_then(|p| p.canonicalize())
-            .map_or_else(
-                |_| "layerscope-capture".to_string(),
-                |p| p.display().to_string(),
-            );
-        let message = format!(
-            "{msg}. Capturing needs root, or these capabilities on this program: \
-             sudo setcap cap_net_raw,cap_net_admin=eip {exe}"
-        );
-        return Failure::new(ErrorKind::Permission, Some(name), message);
-    }
-    if lower.contains("no such device") || !devices.iter().any(|d| d.name == name) {
-        let mut f = Failure::new(
-            ErrorKind::NoSuchInterface,
-            Some(name),
-            format!("no interface named '{name}' ({msg})"),
-        );
-        f.available = devices.iter().map(|d| d.name.clone()).collect();
-        return f;
-    }
-    Failure::new(
-        ErrorKind::Other,
-        Some(name),
-        format!("cannot capture on {name}: {msg}"),
-    )
 }
 
 /// Blocks SIGINT and SIGTERM in this thread (and so in every thread started later) and
@@ -611,245 +459,10 @@ fn watch_stdin(stopper: &Stopper) {
     stopper.stop(StopReason::Stdin);
 }
 
-/// Reads one interface until the capture stops or the interface fails. In non-blocking
-/// mode (`nonblocking`), an empty ring is waited on with poll(2) for at most `POLL_MS`, so
-/// the thread sees a stop quickly without relying on breakloop; otherwise libpcap's read
-/// timeout and breakloop do that.
-fn capture_loop(
-    iface: u32,
-    mut cap: pcap::Capture<pcap::Active>,
-    nanos: bool,
-    nonblocking: bool,
-    tx: &SyncSender<Msg>,
-    stopper: &Stopper,
-) {
-    use std::os::unix::io::AsRawFd;
-    let frac = if nanos { 1 } else { 1000 };
-    let fd = cap.as_raw_fd();
-    let mut last_stats = Instant::now();
-    let mut batch = Batch::new(iface);
-    while stopper.reason().is_none() {
-        match cap.next_packet() {
-            Ok(p) => {
-                let ts = &p.header.ts;
-                // time_t and suseconds_t are narrower than i64 on some targets.
-                #[allow(clippy::useless_conversion)]
-                let ts_ns = i64::from(ts.tv_sec)
-                    .saturating_mul(1_000_000_000)
-                    .saturating_add(i64::from(ts.tv_usec).saturating_mul(frac));
-                batch.push(ts_ns, p.header.len, p.data);
-                if batch.is_full() && tx.send(Msg::Packets(batch.take())).is_err() {
-                    return;
-                }
-            }
-            // Nothing more for now (the read timeout, breakloop, or an empty ring).
-            Err(pcap::Error::TimeoutExpired | pcap::Error::NoMorePackets) => {
-                if !batch.is_empty() && tx.send(Msg::Packets(batch.take())).is_err() {
-                    return;
-                }
-                if nonblocking {
-                    wait_readable(fd, POLL_MS);
-                }
-            }
-            Err(e) => {
-                let _ = tx.send(Msg::Packets(batch.take()));
-                let message = pcap_message(&e);
-                let _ = tx.send(Msg::Down { iface, message });
-                return;
-            }
-        }
-        if last_stats.elapsed() >= STATS_EVERY / 2 {
-            last_stats = Instant::now();
-            if let Ok(stats) = cap.stats() {
-                let stats = convert(stats);
-                if tx.send(Msg::Stats { iface, stats }).is_err() {
-                    return;
-                }
-            }
-        }
-    }
-    let _ = tx.send(Msg::Packets(batch.take()));
-    if let Ok(stats) = cap.stats() {
-        let _ = tx.send(Msg::Stats {
-            iface,
-            stats: convert(stats),
-        });
-    }
-}
-
-/// How long an idle capture thread waits for the ring before it looks at the stop flag.
-const POLL_MS: i32 = 20;
-
-/// Waits until `fd` is readable or `ms` have passed.
-fn wait_readable(fd: std::os::unix::io::RawFd, ms: i32) {
-    let mut p = libc::pollfd {
-        fd,
-        events: libc::POLLIN,
-        revents: 0,
-    };
-    // SAFETY: one valid pollfd for the duration of the call; an error or timeout only
-    // means we look at the ring again.
-    unsafe {
-        libc::poll(&mut p, 1, ms);
-    }
-}
-
-fn convert(s: pcap::Stat) -> IfStats {
-    IfStats {
-        received: u64::from(s.received),
-        dropped: u64::from(s.dropped),
-        if_dropped: u64::from(s.if_dropped),
-    }
-}
-
 fn now_ns() -> i64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| i64::try_from(d.as_nanos()).unwrap_or(i64::MAX))
-}
-
-/// The writer: packets into the file, flushes, statistics blocks and events, until every
-/// capture thread has ended. Returns the exit code.
-fn write_loop<W: Write>(
-    args: &Args,
-    mut w: NgWriter<W>,
-    rx: Receiver<Msg>,
-    names: &[String],
-    stopper: &Stopper,
-    report: &Report,
-) -> i32 {
-    let limits = Limits::new(args);
-    let started = Instant::now();
-    let start_ns = now_ns();
-    let mut stats = vec![IfStats::default(); names.len()];
-    let (mut packets, mut bytes) = (0u64, 0u64);
-    let (mut last_flush, mut last_stats) = (Instant::now(), Instant::now());
-    let mut dirty = false;
-    // A limit was reached: packets still in flight are not written.
-    let mut full = false;
-    // The first error; once the file cannot be written, packets are drained and dropped.
-    let mut failed = false;
-    let mut io_failed = false;
-
-    let io_error = |e: io::Error, failed: &mut bool, io_failed: &mut bool| {
-        if !*io_failed {
-            let msg = format!("cannot write {}: {e}", args.write);
-            report.error(&Failure::new(ErrorKind::Io, None, msg));
-        }
-        *failed = true;
-        *io_failed = true;
-        stopper.stop(StopReason::Error);
-    };
-
-    loop {
-        match rx.recv_timeout(FLUSH_EVERY) {
-            Ok(Msg::Packets(batch)) => {
-                for (ts_ns, origlen, data) in batch.packets() {
-                    if full || io_failed {
-                        break;
-                    }
-                    match w.packet(batch.iface, ts_ns, data, origlen) {
-                        Ok(()) => {
-                            packets += 1;
-                            bytes += data.len() as u64;
-                            dirty = true;
-                            if let Some(reason) = limits.reached(packets, w.bytes_written()) {
-                                full = true;
-                                stopper.stop(reason);
-                            }
-                        }
-                        Err(e) => io_error(e, &mut failed, &mut io_failed),
-                    }
-                }
-            }
-            Ok(Msg::Stats { iface, stats: s }) => {
-                if let Some(slot) = stats.get_mut(iface as usize) {
-                    *slot = s;
-                }
-            }
-            Ok(Msg::Down { iface, message }) => {
-                let name = names.get(iface as usize).map(String::as_str);
-                let msg = format!(
-                    "capture on {} stopped: {message}",
-                    name.unwrap_or("an interface")
-                );
-                report.error(&Failure::new(ErrorKind::InterfaceDown, name, msg));
-                failed = true;
-                stopper.stop(StopReason::Error);
-            }
-            Err(RecvTimeoutError::Timeout) => {}
-            Err(RecvTimeoutError::Disconnected) => break,
-        }
-        if limits.duration.is_some_and(|d| started.elapsed() >= d) {
-            stopper.stop(StopReason::Duration);
-        }
-        if !io_failed && last_stats.elapsed() >= STATS_EVERY {
-            last_stats = Instant::now();
-            let now = now_ns();
-            let written = stats
-                .iter()
-                .enumerate()
-                .try_for_each(|(i, s)| w.stats(i as u32, now, s, Some(start_ns), None));
-            match written {
-                Ok(()) => dirty = true,
-                Err(e) => io_error(e, &mut failed, &mut io_failed),
-            }
-            report.emit(&Status::Stats {
-                ts_ns: now,
-                packets,
-                bytes,
-                file_bytes: w.bytes_written(),
-                interfaces: iface_stats(names, &stats),
-            });
-        }
-        if dirty && !io_failed && last_flush.elapsed() >= FLUSH_EVERY {
-            last_flush = Instant::now();
-            dirty = false;
-            if let Err(e) = w.flush() {
-                io_error(e, &mut failed, &mut io_failed);
-            }
-        }
-    }
-
-    if !io_failed {
-        let now = now_ns();
-        let end = stats
-            .iter()
-            .enumerate()
-            .try_for_each(|(i, s)| w.stats(i as u32, now, s, Some(start_ns), Some(now)))
-            .and_then(|()| w.flush());
-        if let Err(e) = end {
-            io_error(e, &mut failed, &mut io_failed);
-        }
-    }
-    drop(w); // closes the file
-    let reason = if failed {
-        StopReason::Error
-    } else {
-        stopper.reason().unwrap_or(StopReason::Error)
-    };
-    report.emit(&Status::Stopped {
-        reason,
-        packets,
-        dropped: stats.iter().map(|s| s.dropped).sum(),
-        if_dropped: stats.iter().map(|s| s.if_dropped).sum(),
-    });
-    if reason == StopReason::Error {
-        2
-    } else {
-        0
-    }
-}
-
-fn iface_stats(names: &[String], stats: &[IfStats]) -> Vec<IfaceStats> {
-    names
-        .iter()
-        .zip(stats)
-        .map(|(name, s)| IfaceStats {
-            name: name.clone(),
-            stats: *s,
-        })
-        .collect()
 }
 
 #[cfg(test)]
