@@ -193,9 +193,10 @@ impl Filter {
         store.dissect(id).is_some_and(|d| self.matches(&d))
     }
 
-    /// The answer for packet `id` from its summary, flow and index record alone, when they
-    /// suffice (ports, addresses, TCP flags and length, frame number and length, the
-    /// presence of TCP, UDP, IPv4, IPv6, ARP); `None` when it must be dissected.
+    /// The answer for packet `id` from its summary, flow, index record and TCP conversation
+    /// alone, when they suffice (ports, IPv4 and IPv6 addresses, TCP flags, length and
+    /// stream, frame number and length, the presence of TCP, UDP, IPv4, IPv6, ARP, DNS);
+    /// `None` when it must be dissected.
     pub fn quick(&self, store: &Store, id: PacketId) -> Option<bool> {
         let summary = store.summary(id)?;
         let flow = (summary.flow != crate::dissect::Summary::NO_FLOW)
@@ -209,11 +210,13 @@ impl Filter {
             }
             e
         });
+        let stream = store.analysis.tcp.conversation_of(id).map(|(c, _)| c.0);
         let known = quick::Known {
             id,
             summary,
             record: store.capture.record(id.index()),
             ends,
+            stream,
         };
         quick::eval(&self.expr, &known)
     }
@@ -488,6 +491,15 @@ mod tests {
             "!(tcp.port == 18300) || http",
             "tcp.dstport > 1024 and ip.dst == 127.0.0.1",
             "frame.len == \"74 bytes\"",
+            "ipv6.addr == ::1",
+            "ipv6.src == ::1 && tcp.dstport == 18080",
+            "ipv6 && !ip.addr == 127.0.0.1",
+            "tcp.stream == 1",
+            "tcp.stream in {0 2 4}",
+            "tcp.stream != 0 && tcp.len > 0",
+            "dns",
+            "dns || arp",
+            "udp && !dns",
         ];
         let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
         let mut files: Vec<_> = ["samples", "tests/corpus"]

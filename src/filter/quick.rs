@@ -24,6 +24,8 @@ pub(crate) struct Known<'a> {
     pub record: Option<&'a PacketRecord>,
     /// The packet's flow endpoints, oriented as this packet travels (source first).
     pub ends: Option<Endpoints>,
+    /// Its TCP conversation (`tcp.stream`), if the analysis gave it one.
+    pub stream: Option<u32>,
 }
 
 /// Anomalies that leave the summary's view of the headers whole.
@@ -75,18 +77,25 @@ impl Known<'_> {
             "tcp.flags.reset" => flag(tcp_flags::RST),
             "tcp.flags.push" => flag(tcp_flags::PSH),
             "tcp.flags.urg" => flag(tcp_flags::URG),
-            "ip.addr" | "ip.src" | "ip.dst" => {
-                let v4 = s.protos.contains(Proto::Ipv4);
+            "tcp.stream" => when(tcp, Some(self.stream.iter().map(u32::to_string).collect())),
+            "ip.addr" | "ip.src" | "ip.dst" | "ipv6.addr" | "ipv6.src" | "ipv6.dst" => {
+                let (family, field) = name.split_once('.').unwrap_or((name, ""));
+                let proto = if family == "ip" {
+                    Proto::Ipv4
+                } else {
+                    Proto::Ipv6
+                };
+                let here = s.protos.contains(proto);
                 // Without a flow (no transport the flow table keys on) the summary
                 // does not hold the addresses.
-                if v4 && self.ends.is_none() {
+                if here && self.ends.is_none() {
                     return None;
                 }
                 when(
-                    v4,
-                    ends(&|e| match name {
-                        "ip.src" => vec![e.src.to_string()],
-                        "ip.dst" => vec![e.dst.to_string()],
+                    here,
+                    ends(&|e| match field {
+                        "src" => vec![e.src.to_string()],
+                        "dst" => vec![e.dst.to_string()],
                         _ => vec![e.src.to_string(), e.dst.to_string()],
                     }),
                 )
@@ -107,6 +116,7 @@ impl Known<'_> {
             "ip" => p.contains(Proto::Ipv4),
             "ipv6" => p.contains(Proto::Ipv6),
             "arp" => p.contains(Proto::Arp),
+            "dns" => p.contains(Proto::Dns),
             "frame" => true,
             _ => return self.values(name).map(|v| !v.is_empty()),
         })
