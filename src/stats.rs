@@ -79,6 +79,9 @@ pub struct Stats {
     pub socketio: SioCounts,
     /// Flows (5-tuples, both directions together).
     pub flows: u64,
+    /// Packets lost before they reached the file, as its pcapng statistics blocks say
+    /// (summed over interfaces; 0 where the file has no such blocks).
+    pub drops: Drops,
     /// Warnings on packets (one per anomaly) plus warnings about the file.
     pub warnings: u64,
     /// Why reading stopped early, if it did.
@@ -86,6 +89,14 @@ pub struct Stats {
 }
 
 pub use crate::analysis::upper::WsCounts;
+
+#[derive(Clone, Debug, Default, Serialize, PartialEq, Eq)]
+pub struct Drops {
+    /// Dropped by the operating system (`isb_osdrop`: its buffer was full).
+    pub kernel: u64,
+    /// Dropped by the interface (`isb_ifdrop`).
+    pub interface: u64,
+}
 
 #[derive(Clone, Debug, Default, Serialize, PartialEq, Eq)]
 pub struct EioCounts {
@@ -178,6 +189,10 @@ pub fn from_store(file: &str, store: &Store) -> Stats {
         engineio: eio,
         socketio: sio,
         flows: store.flows.len() as u64,
+        drops: {
+            let (kernel, interface) = cap.drops();
+            Drops { kernel, interface }
+        },
         warnings: cap.warnings.len() as u64,
         errors: cap.damage.iter().map(|d| d.message.clone()).collect(),
     };

@@ -220,6 +220,9 @@ fn check_file(path: &Path) {
     );
     let st = json(&o);
     assert_eq!(st["format"], "pcapng");
+    // The helper's statistics blocks are read back: nothing was lost.
+    assert_eq!(st["drops"]["kernel"], 0, "{st}");
+    assert_eq!(st["drops"]["interface"], 0, "{st}");
     assert!(
         st["tcp"]["handshakes_completed"].as_u64().unwrap() >= 1,
         "{st}"

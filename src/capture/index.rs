@@ -98,6 +98,12 @@ impl Index {
 
     /// Releases a large over-estimate of the reservation and summarizes dropped warnings.
     pub fn finish(mut self) -> Index {
+        let (kernel, iface) = super::total_drops(&self.interfaces);
+        if kernel.saturating_add(iface) > 0 {
+            self.warn(format!(
+                "the capture lost packets before they reached the file: {kernel} dropped by the kernel, {iface} by the interface (its statistics blocks)"
+            ));
+        }
         if self.packets.capacity() > self.packets.len() + self.packets.len() / 16 + SAMPLE {
             self.packets.shrink_to_fit();
         }

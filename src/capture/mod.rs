@@ -122,6 +122,39 @@ pub struct Interface {
     pub description: Option<String>,
     /// 0-based pcapng section the interface belongs to (always 0 for pcap).
     pub section: u32,
+    /// What the capturing program counted, from the interface's last pcapng Interface
+    /// Statistics Block (`None`: the file has none, as pcap files never do).
+    pub counts: Option<IfaceCounts>,
+}
+
+/// An interface's counters as the capturing program wrote them (pcapng ISB options).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct IfaceCounts {
+    /// `isb_ifrecv`: packets the interface received.
+    pub received: Option<u64>,
+    /// `isb_osdrop`: packets the operating system dropped (buffer full).
+    pub kernel_drops: Option<u64>,
+    /// `isb_ifdrop`: packets the interface dropped.
+    pub if_drops: Option<u64>,
+}
+
+impl Capture {
+    /// Packets the capture lost before they reached the file, as its statistics blocks
+    /// say: (dropped by the kernel, dropped by the interfaces), summed over interfaces.
+    pub fn drops(&self) -> (u64, u64) {
+        total_drops(&self.interfaces)
+    }
+}
+
+/// (dropped by the kernel, dropped by the interfaces) over `interfaces`' statistics.
+fn total_drops(interfaces: &[Interface]) -> (u64, u64) {
+    let counts = interfaces.iter().filter_map(|i| i.counts);
+    counts.fold((0, 0), |(k, i), c| {
+        (
+            k.saturating_add(c.kernel_drops.unwrap_or(0)),
+            i.saturating_add(c.if_drops.unwrap_or(0)),
+        )
+    })
 }
 
 /// Where one packet is and what its record header says. 24 bytes: a million

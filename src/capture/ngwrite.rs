@@ -382,7 +382,30 @@ mod tests {
         let (bytes, packets) = sample();
         let cap = Capture::from_bytes(bytes).unwrap();
         assert!(cap.damage.is_none(), "{:?}", cap.damage);
-        assert!(cap.warnings.is_empty(), "{:?}", cap.warnings);
+        // The statistics blocks are read back: the last one of each interface counts,
+        // and drops are a warning about the file.
+        assert_eq!(
+            cap.warnings,
+            ["the capture lost packets before they reached the file: 3 dropped by the kernel, 7 by the interface (its statistics blocks)"]
+        );
+        assert_eq!(cap.drops(), (3, 7));
+        let counts = |i: usize| cap.interfaces[i].counts.unwrap();
+        assert_eq!(
+            (
+                counts(0).received,
+                counts(0).kernel_drops,
+                counts(0).if_drops
+            ),
+            (Some(3), Some(1), Some(0))
+        );
+        assert_eq!(
+            (
+                counts(1).received,
+                counts(1).kernel_drops,
+                counts(1).if_drops
+            ),
+            (Some(10), Some(2), Some(7))
+        );
         assert_eq!(cap.interfaces.len(), 2);
         let lo = &cap.interfaces[0];
         assert_eq!(

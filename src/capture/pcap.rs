@@ -125,6 +125,7 @@ fn file_header(data: &[u8], layout: Layout) -> Option<Interface> {
         name: None,
         description: None,
         section: 0,
+        counts: None,
     })
 }
 

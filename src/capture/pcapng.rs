@@ -6,12 +6,13 @@
 //! contents contradict its length.
 
 use super::index::{text, u16_at, u32_at, Halt, Index, ReadAhead};
-use super::{Comment, Interface, LinkType, PacketRecord};
+use super::{Comment, IfaceCounts, Interface, LinkType, PacketRecord};
 use pcap_parser::pcapng::{
     parse_enhancedpacketblock_be, parse_enhancedpacketblock_le, parse_interfacedescriptionblock_be,
-    parse_interfacedescriptionblock_le, parse_sectionheaderblock, parse_simplepacketblock_be,
-    parse_simplepacketblock_le, PcapNGOption, BOM_MAGIC, EPB_MAGIC, IDB_MAGIC, SHB_MAGIC,
-    SPB_MAGIC,
+    parse_interfacedescriptionblock_le, parse_interfacestatisticsblock_be,
+    parse_interfacestatisticsblock_le, parse_sectionheaderblock, parse_simplepacketblock_be,
+    parse_simplepacketblock_le, PcapNGOption, BOM_MAGIC, EPB_MAGIC, IDB_MAGIC, ISB_MAGIC,
+    SHB_MAGIC, SPB_MAGIC,
 };
 use std::collections::HashMap;
 
@@ -23,6 +24,12 @@ const PB_TYPE: u32 = 2;
 
 /// Option code of `opt_comment` (and `shb_comment`) in every block type.
 const OPT_COMMENT: u16 = 1;
+
+/// Interface Statistics Block options: packets received, dropped by the interface, dropped
+/// by the operating system.
+const ISB_IFRECV: u16 = 4;
+const ISB_IFDROP: u16 = 5;
+const ISB_OSDROP: u16 = 7;
 
 /// Whether `data` (starting with the SHB block type) has a byte-order magic of either order;
 /// `None` while fewer than 12 bytes are there to tell. A file that fails this is not pcapng at
@@ -155,7 +162,11 @@ impl Reader {
             EPB_MAGIC => self.enhanced(block, pos),
             SPB_MAGIC => self.simple(block, pos),
             PB_TYPE => self.obsolete(block, pos),
-            _ => Ok(()), // name resolution, statistics, secrets, custom, unknown: nothing to index
+            ISB_MAGIC => {
+                self.statistics(block);
+                Ok(())
+            }
+            _ => Ok(()), // name resolution, secrets, custom, unknown: nothing to index
         }
         .map_err(Halt::Bad)?;
         Ok(len)
@@ -247,6 +258,7 @@ impl Reader {
             name: None,
             description: None,
             section: self.sections.saturating_sub(1),
+            counts: None,
         };
         let clock = self.interface_options(&idb.options, &mut iface);
         let global = self.add_interface(iface, clock, pos)?;
@@ -294,6 +306,44 @@ impl Reader {
         self.idx.interfaces.push(iface);
         self.clocks.push(clock);
         Ok(n as u32)
+    }
+
+    /// An Interface Statistics Block: the interface's counters so far (the last block
+    /// wins). One that cannot be read is a warning, not damage: no packet is in it.
+    fn statistics(&mut self, block: &[u8]) {
+        let parsed = if self.be {
+            parse_interfacestatisticsblock_be(block)
+        } else {
+            parse_interfacestatisticsblock_le(block)
+        };
+        let Ok((_, isb)) = parsed else {
+            let s = self.sections.saturating_sub(1);
+            self.idx.warn(format!(
+                "an interface statistics block of section {s} cannot be read"
+            ));
+            return;
+        };
+        let Some(&global) = self.local.get(isb.if_id as usize) else {
+            return;
+        };
+        let be = self.be;
+        let read = |code: u16| {
+            let opt = isb.options.iter().find(|o| o.code.0 == code)?;
+            let b: [u8; 8] = opt.as_bytes().ok()?.try_into().ok()?;
+            Some(if be {
+                u64::from_be_bytes(b)
+            } else {
+                u64::from_le_bytes(b)
+            })
+        };
+        let counts = IfaceCounts {
+            received: read(ISB_IFRECV),
+            kernel_drops: read(ISB_OSDROP),
+            if_drops: read(ISB_IFDROP),
+        };
+        if let Some(iface) = self.idx.interfaces.get_mut(global as usize) {
+            iface.counts = Some(counts);
+        }
     }
 
     /// An Enhanced Packet Block.
@@ -423,6 +473,7 @@ impl Reader {
             name: None,
             description: None,
             section,
+            counts: None,
         };
         let global = self.add_interface(iface, Clock::default(), pos)?;
         self.undefined.insert(if_id, global);

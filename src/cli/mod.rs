@@ -334,6 +334,13 @@ fn write_stats_text(out: &mut impl Write, st: &stats::Stats) -> io::Result<()> {
         s.namespaces.join(" ")
     )?;
     writeln!(out, "Flows:      {}", st.flows)?;
+    if st.drops.kernel + st.drops.interface > 0 {
+        writeln!(
+            out,
+            "Drops:      {} by the kernel, {} by the interface (before the file was written)",
+            st.drops.kernel, st.drops.interface
+        )?;
+    }
     writeln!(out, "Warnings:   {}", st.warnings)?;
     for e in &st.errors {
         writeln!(out, "Error:      {e}")?;
