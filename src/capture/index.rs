@@ -1,7 +1,7 @@
 //! The index under construction, format detection, and small byte readers shared by the
 //! pcap and pcapng indexers.
 
-use super::{pcap, pcapng, Comment, Damage, Format, Interface, OpenError, PacketRecord};
+use super::{pcap, pcapng, Comment, CutPacket, Damage, Format, Interface, OpenError, PacketRecord};
 
 /// At most this many warnings are kept; one more line says how many were dropped.
 const MAX_WARNINGS: usize = 100;
@@ -93,7 +93,29 @@ impl Index {
             message,
             packets_before: self.packets.len(),
             offset: offset as u64,
+            cut_packet: None,
         });
+    }
+
+    /// Records that the file ends inside the captured bytes of the packet at file offset
+    /// `offset`, and lists the packet with the bytes that are there (`rec`, whose header
+    /// claimed `claimed_caplen`). Only for the end of a whole file, never while it grows.
+    pub fn stop_in_packet(
+        &mut self,
+        message: String,
+        offset: usize,
+        rec: PacketRecord,
+        claimed_caplen: u32,
+    ) {
+        self.stop(message, offset);
+        let index = self.packets.len();
+        self.packets.push(rec);
+        if let Some(d) = &mut self.damage {
+            d.cut_packet = Some(CutPacket {
+                index,
+                claimed_caplen,
+            });
+        }
     }
 
     /// Releases a large over-estimate of the reservation and summarizes dropped warnings.

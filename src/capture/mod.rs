@@ -204,10 +204,25 @@ pub struct Damage {
     /// packet's data after its record header; in pcapng they count the whole block from
     /// its start.
     pub message: String,
-    /// Whole packets indexed before the damage (equals `packets.len()`).
+    /// Whole packets indexed before the damage (equals `packets.len()`, less the cut
+    /// packet if there is one).
     pub packets_before: usize,
     /// File offset of the record or block that could not be read.
     pub offset: u64,
+    /// The last packet, when the file ends inside its captured bytes: it is listed (it is
+    /// `packets[packets_before]`) with the bytes that are there.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cut_packet: Option<CutPacket>,
+}
+
+/// A packet the end of the file cut short: its record holds the bytes that are there, this
+/// says how many its header claimed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct CutPacket {
+    /// 0-based packet index (always the last packet).
+    pub index: usize,
+    /// Captured bytes the record or block header claimed (more than the file holds).
+    pub claimed_caplen: u32,
 }
 
 /// A comment stored in the file.
@@ -310,6 +325,13 @@ impl Capture {
             warnings: idx.warnings,
             follow: None,
         })
+    }
+
+    /// The captured length packet `i`'s header claimed, when the end of the file cut the
+    /// packet short (only the last packet of a damaged file can be).
+    pub fn cut_len(&self, i: usize) -> Option<u32> {
+        let cut = self.damage.as_ref()?.cut_packet?;
+        (cut.index == i).then_some(cut.claimed_caplen)
     }
 
     /// Number of packets indexed.

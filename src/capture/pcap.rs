@@ -97,6 +97,13 @@ pub(crate) fn index_from(
                 idx.push(packet(&frame, offset, layout), pos, data.len());
             }
             Err(Halt::Cut(_)) if !at_end => break,
+            Err(Halt::Cut(message)) => {
+                match cut_packet(&data[pos..], pos, layout) {
+                    Some((rec, claimed)) => idx.stop_in_packet(message, pos, rec, claimed),
+                    None => idx.stop(message, pos),
+                }
+                break;
+            }
             Err(halt) => {
                 idx.stop(halt.into_message(), pos);
                 break;
@@ -104,6 +111,28 @@ pub(crate) fn index_from(
         }
     }
     pos
+}
+
+/// The record at the start of `rest` (file offset `pos`), which the end of the file cuts
+/// inside its captured bytes: its index record with the bytes that are there, and the
+/// captured length its header claimed. `None` when there is nothing to show (the header is
+/// cut, or no byte of data is there) or the claim is absurd.
+fn cut_packet(rest: &[u8], pos: usize, layout: Layout) -> Option<(PacketRecord, u32)> {
+    let hdr = layout.record_header_len();
+    let data = rest.get(hdr..).filter(|d| !d.is_empty())?;
+    let be = layout.big_endian;
+    let claimed = u32_at(rest, 8, be);
+    if claimed > MAX_CAPLEN || claimed as usize <= data.len() {
+        return None;
+    }
+    let frame = LegacyPcapBlock {
+        ts_sec: u32_at(rest, 0, be),
+        ts_usec: u32_at(rest, 4, be),
+        caplen: data.len() as u32,
+        origlen: u32_at(rest, 12, be),
+        data,
+    };
+    Some((packet(&frame, pos + hdr, layout), claimed))
 }
 
 /// The file's one interface, from the header; `None` if the header is cut short.
@@ -277,24 +306,27 @@ mod tests {
                 let ends = [24, 24 + h + 60, 24 + 2 * h + 156, 24 + 3 * h + 156];
                 assert_eq!(ends[3], full.len());
                 for cut in 0..=full.len() {
-                    check_cut(&full[..cut], &ends);
+                    check_cut(&full, cut, &ends, h);
                 }
             }
         }
     }
 
-    /// `ends`: where the file header and each record end.
-    fn check_cut(bytes: &[u8], ends: &[usize]) {
-        let cut = bytes.len();
+    /// `ends`: where the file header and each record end; `h`: the record header's length.
+    fn check_cut(full: &[u8], cut: usize, ends: &[usize], h: usize) {
+        let bytes = &full[..cut];
         match Capture::from_bytes(bytes.to_vec()) {
             Ok(cap) if cut == 0 => assert!(cap.format.is_none() && cap.damage.is_none()),
             Err(OpenError::NotCapture { .. }) if (1..4).contains(&cut) => {}
             Ok(cap) => {
                 let whole = ends[1..].iter().filter(|&&e| e <= cut).count();
-                assert_eq!(cap.len(), whole, "cut at {cut}");
+                // Cut inside a record's data, with at least one byte of it there: listed.
+                let data_at = ends.get(whole).map_or(usize::MAX, |&e| e + h);
+                let partial = cut > data_at && !ends.contains(&cut);
+                assert_eq!(cap.len(), whole + usize::from(partial), "cut at {cut}");
                 let clean = ends.contains(&cut);
                 assert_eq!(cap.damage.is_none(), clean, "cut at {cut}");
-                if let Some(d) = cap.damage {
+                if let Some(d) = cap.damage.clone() {
                     assert_eq!(d.packets_before, whole);
                     assert_eq!(
                         d.offset as usize,
@@ -304,6 +336,20 @@ mod tests {
                             ends[whole]
                         }
                     );
+                    assert_eq!(d.cut_packet.is_some(), partial, "cut at {cut}");
+                    if let Some(c) = d.cut_packet {
+                        let claimed = ends[whole + 1] - data_at;
+                        assert_eq!((c.index, c.claimed_caplen as usize), (whole, claimed));
+                        let rec = cap.packets[whole];
+                        assert_eq!(rec.offset() as usize, data_at);
+                        assert_eq!(rec.caplen as usize, cut - data_at);
+                        // The header's other fields are kept.
+                        let full_cap = Capture::from_bytes(full.to_vec()).unwrap();
+                        let want = full_cap.packets[whole];
+                        assert_eq!((rec.ts_ns, rec.origlen), (want.ts_ns, want.origlen));
+                        assert_eq!(cap.data(whole), &full[data_at..cut]);
+                        assert_eq!(cap.cut_len(whole), Some(claimed as u32));
+                    }
                 }
             }
             Err(e) => panic!("cut at {cut}: {e}"),
@@ -331,6 +377,10 @@ mod tests {
             d.message,
             "file ends inside packet 2 (needed 96 bytes, 40 left)"
         );
+        // The message is the same, and packet 2 is listed with its 40 bytes.
+        assert_eq!((d.packets_before, d.offset), (1, 100));
+        let c = d.cut_packet.expect("packet 2 is listed, cut");
+        assert_eq!((c.index, c.claimed_caplen), (1, 96));
         let d = msg(10);
         assert_eq!(
             d.message,

@@ -136,6 +136,13 @@ impl Reader {
             match self.block(data, pos) {
                 Ok(len) => pos += len,
                 Err(Halt::Cut(_)) if !at_end => break,
+                Err(Halt::Cut(message)) => {
+                    match self.cut_packet(&data[pos..], pos) {
+                        Some((rec, claimed)) => self.idx.stop_in_packet(message, pos, rec, claimed),
+                        None => self.idx.stop(message, pos),
+                    }
+                    break;
+                }
                 Err(halt) => {
                     self.idx.stop(halt.into_message(), pos);
                     break;
@@ -388,8 +395,44 @@ impl Reader {
         Ok(())
     }
 
+    /// The Enhanced Packet Block at the start of `rest` (file offset `pos`), which the end
+    /// of the file cuts inside its packet data: its index record with the bytes that are
+    /// there, and the captured length the block claimed. `None` when there is nothing to
+    /// show (another block type, the fixed header cut, no byte of data, or all of it there
+    /// and only options or the trailer cut) or the claim does not fit the block's length.
+    fn cut_packet(&mut self, rest: &[u8], pos: usize) -> Option<(PacketRecord, u32)> {
+        const DATA_AT: usize = 28;
+        let be = self.be;
+        if rest.starts_with(&SHB_BYTES) || u32_at(rest, 0, be) != EPB_MAGIC {
+            return None;
+        }
+        let data = rest.get(DATA_AT..).filter(|d| !d.is_empty())?;
+        let claimed = u32_at(rest, 20, be);
+        let room = (u32_at(rest, 4, be) as usize).saturating_sub(DATA_AT + 4);
+        if claimed as usize > room || claimed as usize <= data.len() {
+            return None;
+        }
+        let packet = Packet {
+            if_id: u32_at(rest, 8, be),
+            ts: Some((u64::from(u32_at(rest, 12, be)) << 32) | u64::from(u32_at(rest, 16, be))),
+            caplen: data.len() as u32,
+            origlen: u32_at(rest, 24, be),
+            data_at: DATA_AT,
+        };
+        let rec = self.record(packet, pos).ok()?;
+        Some((rec, claimed))
+    }
+
     /// Adds the packet of the block at `pos` to the index.
     fn push(&mut self, p: Packet, pos: usize) -> Result<(), String> {
+        let consumed = pos + p.data_at + p.caplen as usize;
+        let rec = self.record(p, pos)?;
+        self.idx.push(rec, consumed, self.data_len);
+        Ok(())
+    }
+
+    /// The index record of the packet of the block at `pos`.
+    fn record(&mut self, p: Packet, pos: usize) -> Result<PacketRecord, String> {
         let iface = self.global_interface(p.if_id, pos)?;
         if let Some(units) = p.ts {
             let clock = self.clocks.get(iface as usize).copied().unwrap_or_default();
@@ -402,9 +445,7 @@ impl Reader {
             p.origlen,
             iface,
         );
-        let consumed = pos + p.data_at + p.caplen as usize;
-        self.idx.push(rec, consumed, self.data_len);
-        Ok(())
+        Ok(rec)
     }
 
     /// The global index of interface `if_id` of the current section; an id the section never

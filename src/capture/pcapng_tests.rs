@@ -372,15 +372,31 @@ fn truncated_at_every_length() {
             Err(OpenError::NotCapture { .. }) if cut < 4 => {}
             Ok(cap) => {
                 let whole = packet_ends.iter().filter(|&&e| e <= cut).count();
-                assert_eq!(cap.len(), whole, "cut at {cut}");
+                // The first EPB (after the SHB and IDB) holds 33 bytes of data from its
+                // 28th byte: cut inside them, it is listed with what is there. The other
+                // packet blocks are an SPB, a PB and an EPB without data: never listed cut.
+                let epb_data = ends[1] + 28;
+                let partial = (epb_data + 1..epb_data + 33).contains(&cut);
+                assert_eq!(cap.len(), whole + usize::from(partial), "cut at {cut}");
                 assert_eq!(cap.damage.is_none(), ends.contains(&cut), "cut at {cut}");
-                if let Some(d) = cap.damage {
+                if let Some(d) = &cap.damage {
                     let start = ends.iter().rev().find(|&&e| e <= cut).copied().unwrap_or(0);
                     assert_eq!(
                         (d.offset as usize, d.packets_before),
                         (start, whole),
                         "cut at {cut}"
                     );
+                    assert_eq!(d.cut_packet.is_some(), partial, "cut at {cut}");
+                }
+                if partial {
+                    let rec = cap.packets[0];
+                    assert_eq!(rec.offset() as usize, epb_data);
+                    assert_eq!(rec.caplen as usize, cut - epb_data);
+                    assert_eq!(rec.origlen, 40);
+                    assert_eq!(cap.data(0), &full[epb_data..cut]);
+                    assert!(cap.data(0).iter().all(|&b| b == 1));
+                    assert_eq!(cap.cut_len(0), Some(33));
+                    assert_eq!(cap.cut_len(1), None);
                 }
                 for (i, rec) in cap.packets.iter().enumerate() {
                     assert!(

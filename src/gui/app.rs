@@ -294,7 +294,8 @@ impl App {
                     r,
                     first,
                     c.link_type(index as usize),
-                );
+                )
+                .cut_from(c.cut_len(index as usize));
                 crate::dissect::dissect(&meta, c.data(index as usize), None)
             }),
             (None, None) => None,
