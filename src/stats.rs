@@ -179,7 +179,7 @@ pub fn from_store(file: &str, store: &Store) -> Stats {
         socketio: sio,
         flows: store.flows.len() as u64,
         warnings: cap.warnings.len() as u64,
-        errors: cap.damage.iter().map(|d| d.message.clone()).collect(),
+        errors: cap.damage.iter().map(|d| d.message()).collect(),
     };
     let mut per_iface = vec![0u64; cap.interfaces.len()];
     let mut per_proto = [0u64; Proto::ALL.len()];

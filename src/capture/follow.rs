@@ -270,9 +270,9 @@ mod tests {
         let d = cap.damage.as_ref().expect("damage at the cut block");
         assert_eq!(d.packets_before, 1);
         assert!(
-            d.message.contains("file ends inside packet 2"),
+            d.message().contains("file ends inside packet 2"),
             "{}",
-            d.message
+            d.message()
         );
         // Cut inside its fixed header, the packet has nothing to show: not listed.
         assert!(d.cut_packet.is_none());

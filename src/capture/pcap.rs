@@ -2,7 +2,7 @@
 //! "modified" format) and the captured bytes.
 
 use super::index::{u32_at, Halt, Index, ReadAhead};
-use super::{Format, Interface, LinkType, PacketRecord};
+use super::{DamageKind, Format, Interface, LinkType, PacketRecord};
 use pcap_parser::pcap::{
     parse_pcap_frame, parse_pcap_frame_be, parse_pcap_frame_modified, parse_pcap_header,
     LegacyPcapBlock,
@@ -78,11 +78,11 @@ pub(crate) fn index_from(
             }
             None if !at_end => return 0,
             None => {
-                let left = data.len();
-                let message = format!(
-                    "file ends inside the pcap file header (needed {FILE_HEADER_LEN} bytes, {left} left)"
-                );
-                idx.stop(message, 0);
+                let kind = DamageKind::CutInsideFileHeader {
+                    needed: FILE_HEADER_LEN,
+                    left: data.len(),
+                };
+                idx.stop(kind, 0);
                 return 0;
             }
         }
@@ -97,15 +97,15 @@ pub(crate) fn index_from(
                 idx.push(packet(&frame, offset, layout), pos, data.len());
             }
             Err(Halt::Cut(_)) if !at_end => break,
-            Err(Halt::Cut(message)) => {
+            Err(Halt::Cut(kind)) => {
                 match cut_packet(&data[pos..], pos, layout) {
-                    Some((rec, claimed)) => idx.stop_in_packet(message, pos, rec, claimed),
-                    None => idx.stop(message, pos),
+                    Some((rec, claimed)) => idx.stop_in_packet(kind, pos, rec, claimed),
+                    None => idx.stop(kind, pos),
                 }
                 break;
             }
             Err(halt) => {
-                idx.stop(halt.into_message(), pos);
+                idx.stop(halt.into_kind(), pos);
                 break;
             }
         }
@@ -161,26 +161,30 @@ fn file_header(data: &[u8], layout: Layout) -> Option<Interface> {
 fn record(rest: &[u8], layout: Layout, n: usize) -> Result<LegacyPcapBlock<'_>, Halt> {
     let hdr = layout.record_header_len();
     if rest.len() < hdr {
-        let left = rest.len();
-        return Err(Halt::Cut(format!(
-            "file ends inside the header of packet {n} (needed {hdr} bytes, {left} left)"
-        )));
+        return Err(Halt::Cut(DamageKind::CutInsideRecordHeader {
+            packet: n,
+            needed: hdr,
+            left: rest.len(),
+        }));
     }
     // Read before parsing so that an absurd length is refused rather than chased.
     let caplen = u32_at(rest, 8, layout.big_endian);
     if caplen > MAX_CAPLEN {
-        return Err(Halt::Bad(format!(
-            "packet {n} claims {caplen} captured bytes (limit {MAX_CAPLEN})"
-        )));
+        return Err(Halt::Bad(DamageKind::CaplenOverLimit {
+            packet: n,
+            caplen,
+            limit: MAX_CAPLEN,
+        }));
     }
     let left = rest.len() - hdr;
     if caplen as usize > left {
-        return Err(Halt::Cut(format!(
-            "file ends inside packet {n} (needed {caplen} bytes, {left} left)"
-        )));
+        return Err(Halt::Cut(DamageKind::CutInsidePacket {
+            packet: n,
+            needed: caplen as usize,
+            left,
+        }));
     }
-    parse_frame(rest, layout)
-        .ok_or_else(|| Halt::Bad(format!("unreadable record header of packet {n}")))
+    parse_frame(rest, layout).ok_or(Halt::Bad(DamageKind::UnreadableRecordHeader { packet: n }))
 }
 
 /// Parses one whole record (the caller checked it is all there).
@@ -368,29 +372,37 @@ mod tests {
         // Packet 2's header starts at 100 and its 96 data bytes at 116.
         let d = msg(100 + 5);
         assert_eq!(
-            d.message,
+            d.message(),
             "file ends inside the header of packet 2 (needed 16 bytes, 5 left)"
         );
         assert_eq!((d.packets_before, d.offset), (1, 100));
         let d = msg(116 + 40);
         assert_eq!(
-            d.message,
+            d.message(),
             "file ends inside packet 2 (needed 96 bytes, 40 left)"
         );
+        // The reason is typed; its text is the message.
+        let kind = super::super::DamageKind::CutInsidePacket {
+            packet: 2,
+            needed: 96,
+            left: 40,
+        };
+        assert_eq!(d.kind, kind);
+        assert_eq!(d.to_string(), d.message());
         // The message is the same, and packet 2 is listed with its 40 bytes.
         assert_eq!((d.packets_before, d.offset), (1, 100));
         let c = d.cut_packet.expect("packet 2 is listed, cut");
         assert_eq!((c.index, c.claimed_caplen), (1, 96));
         let d = msg(10);
         assert_eq!(
-            d.message,
+            d.message(),
             "file ends inside the pcap file header (needed 24 bytes, 10 left)"
         );
 
         let modified = sample(0xa1b2_cd34, true).buf;
         let cap = Capture::from_bytes(modified[..24 + 20].to_vec()).unwrap();
         assert_eq!(
-            cap.damage.unwrap().message,
+            cap.damage.unwrap().message(),
             "file ends inside the header of packet 1 (needed 24 bytes, 20 left)"
         );
     }
@@ -405,7 +417,7 @@ mod tests {
         assert_eq!(cap.len(), 1);
         let d = cap.damage.unwrap();
         assert_eq!(
-            d.message,
+            d.message(),
             "packet 2 claims 4294967295 captured bytes (limit 268435456)"
         );
         assert_eq!((d.packets_before, d.offset), (1, 24 + 18));
@@ -415,7 +427,11 @@ mod tests {
             let mut w = PcapWriter::new(0xa1b2_c3d4, false, 1, 0);
             w.raw_record_header(1, 1, caplen, caplen);
             w.buf.extend_from_slice(&[0; 64]);
-            Capture::from_bytes(w.buf).unwrap().damage.unwrap().message
+            Capture::from_bytes(w.buf)
+                .unwrap()
+                .damage
+                .unwrap()
+                .message()
         };
         assert_eq!(
             message(MAX_CAPLEN + 1),

@@ -261,7 +261,7 @@ fn bad_block_lengths() {
         let (cap, at) = with_tail(&block(len));
         let d = cap.damage.unwrap();
         assert_eq!(
-            d.message,
+            d.message(),
             format!("bad pcapng block length {len} at offset {at}")
         );
         assert_eq!((d.packets_before, d.offset), (1, at as u64));
@@ -280,7 +280,7 @@ fn mismatched_lengths() {
     let d = cap.damage.unwrap();
     let want =
         format!("pcapng block at offset {at} has mismatched lengths (36 at start, 40 at end)");
-    assert_eq!((d.message, d.packets_before), (want, 0));
+    assert_eq!((d.message(), d.packets_before), (want, 0));
 }
 
 #[test]
@@ -298,7 +298,7 @@ fn caplen_larger_than_its_block() {
         let want = format!(
             "packet 2 claims 1514 captured bytes but its block at offset {at} holds only 64"
         );
-        assert_eq!(d.message, want);
+        assert_eq!(d.message(), want);
         assert_eq!(cap.len(), 1);
     }
 }
@@ -314,7 +314,7 @@ fn byte_order_magic_decides_what_is_pcapng() {
     let cap = Capture::from_bytes(vec![0x0a, 0x0d, 0x0d, 0x0a, 28, 0]).unwrap();
     let d = cap.damage.unwrap();
     assert_eq!(
-        d.message,
+        d.message(),
         "file ends inside a block at offset 0 (needed 28 bytes, 6 left)"
     );
     assert_eq!(cap.format, Some(Format::PcapNg));
@@ -325,7 +325,7 @@ fn byte_order_magic_decides_what_is_pcapng() {
     w.buf[at + 8] = 0;
     let d = open(&w).damage.unwrap();
     assert_eq!(
-        d.message,
+        d.message(),
         format!("bad byte-order magic in the section header at offset {at}")
     );
 }
@@ -418,7 +418,7 @@ fn truncation_messages() {
             .unwrap()
             .damage
             .unwrap()
-            .message
+            .message()
     };
     let epb_len = ends[2] - ends[1];
     assert_eq!(
@@ -475,7 +475,7 @@ fn more_interfaces_than_the_index_holds_is_damage() {
     assert_eq!(cap.data(1), b"last one");
     let d = cap.damage.expect("stopped at the extra interface");
     assert_eq!(
-        d.message,
+        d.message(),
         format!("more than 65536 interfaces (block at offset {at})")
     );
     assert_eq!(d.packets_before, 2);

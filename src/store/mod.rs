@@ -463,7 +463,7 @@ mod tests {
                 assert_eq!(store.len(), 3, "{what}");
                 let d = store.capture.damage.as_ref().expect("damage");
                 assert!(
-                    d.message.starts_with("file ends inside packet 3 "),
+                    d.message().starts_with("file ends inside packet 3 "),
                     "{what}: {d:?}"
                 );
                 assert_eq!(store.capture.data(2), &SYN[..have], "{what}");
