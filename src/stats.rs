@@ -194,7 +194,7 @@ pub fn from_store(file: &str, store: &Store) -> Stats {
             Drops { kernel, interface }
         },
         warnings: cap.warnings.len() as u64,
-        errors: cap.damage.iter().map(|d| d.message.clone()).collect(),
+        errors: cap.damage.iter().map(|d| d.message()).collect(),
     };
     let mut per_iface = vec![0u64; cap.interfaces.len()];
     let mut per_proto = [0u64; Proto::ALL.len()];

@@ -112,7 +112,9 @@ fn truncated_file_keeps_packets_before_the_cut_and_exits_1() {
     let p = temp_file("cut.pcap", &bytes[..cut]);
     let o = run(&["inspect", p.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(1));
-    assert_eq!(stdout(&o).lines().count(), 6);
+    // The six whole packets, and packet 7 with the 10 bytes that are there.
+    let rows = stdout(&o);
+    assert_eq!(rows.lines().count(), 7, "{rows}");
     let want = format!("file ends inside packet 7 (needed {caplen7} bytes, 10 left)");
     assert!(
         stderr(&o).contains(&want),
@@ -122,8 +124,55 @@ fn truncated_file_keeps_packets_before_the_cut_and_exits_1() {
     let s = run(&["stats", "--json", p.to_str().unwrap()]);
     assert_eq!(s.status.code(), Some(1));
     let v: serde_json::Value = serde_json::from_str(&stdout(&s)).expect("json");
-    assert_eq!(v["packets"], 6);
+    assert_eq!(v["packets"], 7);
     assert_eq!(v["errors"][0], want);
+    // Its warning is counted with the others: one more than the six whole packets have.
+    let whole = temp_file("whole6.pcap", &bytes[..off7]);
+    let s6 = run(&["stats", "--json", whole.to_str().unwrap()]);
+    let v6: serde_json::Value = serde_json::from_str(&stdout(&s6)).expect("json");
+    assert_eq!(v6["packets"], 6);
+    let warnings = |v: &serde_json::Value| v["warnings"].as_u64().expect("warnings");
+    assert!(warnings(&v) > warnings(&v6), "{v} {v6}");
+
+    // The tree of packet 7 says it was cut, with its bytes and the claimed length.
+    let t = run(&[
+        "inspect",
+        "-V",
+        "-Y",
+        "frame.number == 7",
+        p.to_str().unwrap(),
+    ]);
+    assert_eq!(t.status.code(), Some(1));
+    let tree = stdout(&t);
+    let note = format!("cut by the end of the file: 10 of {caplen7} bytes");
+    assert!(tree.contains(&note), "want {note:?} in {tree}");
+    assert!(tree.contains("Capture Length: 10 bytes"), "{tree}");
+    assert!(stderr(&t).contains(&want), "{}", stderr(&t));
+    let j = run(&[
+        "inspect",
+        "--json",
+        "-Y",
+        "frame.number == 7",
+        p.to_str().unwrap(),
+    ]);
+    let line = stdout(&j);
+    let d: serde_json::Value = serde_json::from_str(line.trim()).expect("one JSON line");
+    assert_eq!(d["caplen"], 10, "{line}");
+    let messages: Vec<&str> = (d["warnings"].as_array().expect("warnings").iter())
+        .filter_map(|w| w["message"].as_str())
+        .collect();
+    assert!(messages.contains(&note.as_str()), "{messages:?}");
+
+    // Cut inside packet 7's record header: nothing of it to show, six rows as before.
+    let h = temp_file("cut-header.pcap", &bytes[..off7 + 5]);
+    let o = run(&["inspect", h.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(stdout(&o).lines().count(), 6);
+    assert!(
+        stderr(&o).contains("file ends inside the header of packet 7 (needed 16 bytes, 5 left)"),
+        "{}",
+        stderr(&o)
+    );
 }
 
 #[test]

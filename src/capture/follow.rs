@@ -205,18 +205,20 @@ mod tests {
         let mut f = File::create(&path).unwrap();
         let mut cap = Capture::follow(&path).unwrap();
         assert_eq!(cap.len(), 0);
+        let whole = Capture::from_bytes(bytes.to_vec()).unwrap();
         let mut seen = vec![];
         for chunk in bytes.chunks(7) {
             f.write_all(chunk).unwrap();
             f.flush().unwrap();
             cap.grow().unwrap();
             assert!(cap.damage.is_none(), "a half-written block is not damage");
+            // Only whole packets: a half-written one is not listed with what is there.
+            assert_eq!(cap.packets, whole.packets[..cap.len()]);
             seen.push(cap.len());
         }
         assert!(cap.is_growing());
         cap.end().unwrap();
         assert!(!cap.is_growing());
-        let whole = Capture::from_bytes(bytes.to_vec()).unwrap();
         assert_eq!(cap.packets, whole.packets);
         assert_eq!(cap.interfaces, whole.interfaces);
         assert_eq!(cap.format, whole.format);
@@ -268,11 +270,51 @@ mod tests {
         let d = cap.damage.as_ref().expect("damage at the cut block");
         assert_eq!(d.packets_before, 1);
         assert!(
-            d.message.contains("file ends inside packet 2"),
+            d.message().contains("file ends inside packet 2"),
             "{}",
-            d.message
+            d.message()
         );
+        // Cut inside its fixed header, the packet has nothing to show: not listed.
+        assert!(d.cut_packet.is_none());
+        assert_eq!(cap.len(), 1);
         std::fs::remove_file(&path).unwrap();
+    }
+
+    /// A packet the file cuts inside its data waits while the file grows (nothing listed,
+    /// no damage), and is listed with the bytes that are there only once the writer is done,
+    /// as the whole file opened at once lists it.
+    #[test]
+    fn a_packet_cut_in_its_data_is_listed_only_at_the_end() {
+        let mut ng = NgWriter::new();
+        ng.shb(false, &[]);
+        ng.idb(1, 0, &[]);
+        ng.epb(0, 1, &[1; 60], 60, &[]);
+        let ng_cut = ng.epb(0, 2, &[2; 60], 60, &[]) + 28 + 25;
+        let mut pcap = PcapWriter::new(0xa1b2_c3d4, false, 1, 65535);
+        pcap.record(1, 0, &[1; 60], 60);
+        pcap.record(2, 0, &[2; 60], 60);
+        let pcap_cut = pcap.buf.len() - 35;
+        for (name, bytes) in [
+            ("ng-data", &ng.buf[..ng_cut]),
+            ("pcap-data", &pcap.buf[..pcap_cut]),
+        ] {
+            let path = temp(name);
+            std::fs::write(&path, bytes).unwrap();
+            let mut cap = Capture::follow(&path).unwrap();
+            cap.grow().unwrap();
+            assert_eq!(cap.len(), 1, "{name}: listed while growing");
+            assert!(cap.damage.is_none(), "{name}");
+            assert_eq!(cap.cut_len(1), None);
+            cap.end().unwrap();
+            assert_eq!(cap.len(), 2, "{name}");
+            assert_eq!(cap.data(1), &[2; 25], "{name}");
+            assert_eq!(cap.packets[1].origlen, 60, "{name}");
+            assert_eq!(cap.cut_len(1), Some(60), "{name}");
+            let whole = Capture::from_bytes(bytes.to_vec()).unwrap();
+            assert_eq!(cap.packets, whole.packets, "{name}");
+            assert_eq!(cap.damage, whole.damage, "{name}");
+            std::fs::remove_file(&path).unwrap();
+        }
     }
 
     #[test]

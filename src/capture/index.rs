@@ -1,7 +1,10 @@
 //! The index under construction, format detection, and small byte readers shared by the
 //! pcap and pcapng indexers.
 
-use super::{pcap, pcapng, Comment, Damage, Format, Interface, OpenError, PacketRecord};
+use super::{
+    pcap, pcapng, Comment, CutPacket, Damage, DamageKind, Format, Interface, OpenError,
+    PacketRecord,
+};
 
 /// At most this many warnings are kept; one more line says how many were dropped.
 const MAX_WARNINGS: usize = 100;
@@ -18,14 +21,14 @@ const MAX_RESERVE: usize = 1 << 22;
 /// Why indexing stopped: the data ends inside a record (which a file still being written
 /// will complete), or a record is bad (damage, whatever comes later).
 pub(crate) enum Halt {
-    Cut(String),
-    Bad(String),
+    Cut(DamageKind),
+    Bad(DamageKind),
 }
 
 impl Halt {
-    pub fn into_message(self) -> String {
+    pub fn into_kind(self) -> DamageKind {
         match self {
-            Halt::Cut(m) | Halt::Bad(m) => m,
+            Halt::Cut(k) | Halt::Bad(k) => k,
         }
     }
 }
@@ -88,12 +91,34 @@ impl Index {
     }
 
     /// Records why reading stopped at file offset `offset`.
-    pub fn stop(&mut self, message: String, offset: usize) {
+    pub fn stop(&mut self, kind: DamageKind, offset: usize) {
         self.damage = Some(Damage {
-            message,
+            kind,
             packets_before: self.packets.len(),
             offset: offset as u64,
+            cut_packet: None,
         });
+    }
+
+    /// Records that the file ends inside the captured bytes of the packet at file offset
+    /// `offset`, and lists the packet with the bytes that are there (`rec`, whose header
+    /// claimed `claimed_caplen`). Only for the end of a whole file, never while it grows.
+    pub fn stop_in_packet(
+        &mut self,
+        kind: DamageKind,
+        offset: usize,
+        rec: PacketRecord,
+        claimed_caplen: u32,
+    ) {
+        self.stop(kind, offset);
+        let index = self.packets.len();
+        self.packets.push(rec);
+        if let Some(d) = &mut self.damage {
+            d.cut_packet = Some(CutPacket {
+                index,
+                claimed_caplen,
+            });
+        }
     }
 
     /// Releases a large over-estimate of the reservation and summarizes dropped warnings.

@@ -232,15 +232,118 @@ impl Serialize for PacketRecord {
 /// Why reading stopped before the end of the file.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Damage {
-    /// What was wrong, e.g. `file ends inside packet 7 (needed 1514 bytes, 210 left)`.
-    /// Packet numbers in messages are 1-based. In pcap, "needed" and "left" count the
-    /// packet's data after its record header; in pcapng they count the whole block from
-    /// its start.
-    pub message: String,
-    /// Whole packets indexed before the damage (equals `packets.len()`).
+    /// What was wrong; displayed as, e.g., `file ends inside packet 7 (needed 1514 bytes,
+    /// 210 left)` (see [`Damage::message`]).
+    pub kind: DamageKind,
+    /// Whole packets indexed before the damage (equals `packets.len()`, less the cut
+    /// packet if there is one).
     pub packets_before: usize,
     /// File offset of the record or block that could not be read.
     pub offset: u64,
+    /// The last packet, when the file ends inside its captured bytes: it is listed (it is
+    /// `packets[packets_before]`) with the bytes that are there.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cut_packet: Option<CutPacket>,
+}
+
+impl Damage {
+    /// What was wrong, as printed, e.g. `file ends inside packet 7 (needed 1514 bytes, 210
+    /// left)`.
+    pub fn message(&self) -> String {
+        self.kind.to_string()
+    }
+}
+
+impl fmt::Display for Damage {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.kind.fmt(f)
+    }
+}
+
+/// What stopped the index. Packet numbers are 1-based. In pcap, `needed` and `left` of a
+/// cut packet count its data after the record header; in pcapng they count the whole
+/// block from its start. Offsets are file offsets of the record or block.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, thiserror::Error)]
+pub enum DamageKind {
+    /// The file ends inside the 24-byte pcap file header.
+    #[error("file ends inside the pcap file header (needed {needed} bytes, {left} left)")]
+    CutInsideFileHeader { needed: usize, left: usize },
+    /// The file ends inside a pcap record header.
+    #[error("file ends inside the header of packet {packet} (needed {needed} bytes, {left} left)")]
+    CutInsideRecordHeader {
+        packet: usize,
+        needed: usize,
+        left: usize,
+    },
+    /// The file ends inside a packet's record (pcap: its data; pcapng: its block).
+    #[error("file ends inside packet {packet} (needed {needed} bytes, {left} left)")]
+    CutInsidePacket {
+        packet: usize,
+        needed: usize,
+        left: usize,
+    },
+    /// The file ends inside a pcapng block that holds no packet.
+    #[error("file ends inside a block at offset {offset} (needed {needed} bytes, {left} left)")]
+    CutInsideBlock {
+        offset: usize,
+        needed: usize,
+        left: usize,
+    },
+    /// A pcap record claims more captured bytes than anything is read for.
+    #[error("packet {packet} claims {caplen} captured bytes (limit {limit})")]
+    CaplenOverLimit {
+        packet: usize,
+        caplen: u32,
+        limit: u32,
+    },
+    /// A pcap record header that could not be parsed.
+    #[error("unreadable record header of packet {packet}")]
+    UnreadableRecordHeader { packet: usize },
+    /// A pcapng section header without a byte-order magic of either order.
+    #[error("bad byte-order magic in the section header at offset {offset}")]
+    BadByteOrderMagic { offset: usize },
+    /// A pcapng block length that is not a multiple of 4 or is below its type's minimum.
+    #[error("bad pcapng block length {length} at offset {offset}")]
+    BadBlockLength { length: u32, offset: usize },
+    /// A pcapng block whose trailing length differs from its leading one.
+    #[error(
+        "pcapng block at offset {offset} has mismatched lengths ({start} at start, {end} at end)"
+    )]
+    MismatchedBlockLengths {
+        offset: usize,
+        start: usize,
+        end: u32,
+    },
+    /// A pcapng Section Header Block that could not be parsed.
+    #[error("bad section header block at offset {offset}")]
+    BadSectionHeader { offset: usize },
+    /// A pcapng Interface Description Block that could not be parsed.
+    #[error("bad interface description block at offset {offset}")]
+    BadInterfaceDescription { offset: usize },
+    /// More interfaces than [`PacketRecord::MAX_INTERFACES`].
+    #[error("more than {limit} interfaces (block at offset {offset})")]
+    TooManyInterfaces { limit: usize, offset: usize },
+    /// A pcapng packet block that could not be parsed.
+    #[error("bad block of packet {packet} at offset {offset}")]
+    BadPacketBlock { packet: usize, offset: usize },
+    /// A pcapng packet block whose captured length does not fit in it.
+    #[error("packet {packet} claims {caplen} captured bytes but its block at offset {offset} holds only {room}")]
+    CaplenOverBlock {
+        packet: usize,
+        caplen: u32,
+        offset: usize,
+        room: usize,
+    },
+}
+
+/// A packet the end of the file cut short: its record holds the bytes that are there, this
+/// says how many its header claimed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct CutPacket {
+    /// 0-based packet index (always the last packet).
+    pub index: usize,
+    /// Captured bytes the record or block header claimed (more than the file holds).
+    pub claimed_caplen: u32,
 }
 
 /// A comment stored in the file.
@@ -343,6 +446,13 @@ impl Capture {
             warnings: idx.warnings,
             follow: None,
         })
+    }
+
+    /// The captured length packet `i`'s header claimed, when the end of the file cut the
+    /// packet short (only the last packet of a damaged file can be).
+    pub fn cut_len(&self, i: usize) -> Option<u32> {
+        let cut = self.damage.as_ref()?.cut_packet?;
+        (cut.index == i).then_some(cut.claimed_caplen)
     }
 
     /// Number of packets indexed.

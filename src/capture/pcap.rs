@@ -2,7 +2,7 @@
 //! "modified" format) and the captured bytes.
 
 use super::index::{u32_at, Halt, Index, ReadAhead};
-use super::{Format, Interface, LinkType, PacketRecord};
+use super::{DamageKind, Format, Interface, LinkType, PacketRecord};
 use pcap_parser::pcap::{
     parse_pcap_frame, parse_pcap_frame_be, parse_pcap_frame_modified, parse_pcap_header,
     LegacyPcapBlock,
@@ -78,11 +78,11 @@ pub(crate) fn index_from(
             }
             None if !at_end => return 0,
             None => {
-                let left = data.len();
-                let message = format!(
-                    "file ends inside the pcap file header (needed {FILE_HEADER_LEN} bytes, {left} left)"
-                );
-                idx.stop(message, 0);
+                let kind = DamageKind::CutInsideFileHeader {
+                    needed: FILE_HEADER_LEN,
+                    left: data.len(),
+                };
+                idx.stop(kind, 0);
                 return 0;
             }
         }
@@ -97,13 +97,42 @@ pub(crate) fn index_from(
                 idx.push(packet(&frame, offset, layout), pos, data.len());
             }
             Err(Halt::Cut(_)) if !at_end => break,
+            Err(Halt::Cut(kind)) => {
+                match cut_packet(&data[pos..], pos, layout) {
+                    Some((rec, claimed)) => idx.stop_in_packet(kind, pos, rec, claimed),
+                    None => idx.stop(kind, pos),
+                }
+                break;
+            }
             Err(halt) => {
-                idx.stop(halt.into_message(), pos);
+                idx.stop(halt.into_kind(), pos);
                 break;
             }
         }
     }
     pos
+}
+
+/// The record at the start of `rest` (file offset `pos`), which the end of the file cuts
+/// inside its captured bytes: its index record with the bytes that are there, and the
+/// captured length its header claimed. `None` when there is nothing to show (the header is
+/// cut, or no byte of data is there) or the claim is absurd.
+fn cut_packet(rest: &[u8], pos: usize, layout: Layout) -> Option<(PacketRecord, u32)> {
+    let hdr = layout.record_header_len();
+    let data = rest.get(hdr..).filter(|d| !d.is_empty())?;
+    let be = layout.big_endian;
+    let claimed = u32_at(rest, 8, be);
+    if claimed > MAX_CAPLEN || claimed as usize <= data.len() {
+        return None;
+    }
+    let frame = LegacyPcapBlock {
+        ts_sec: u32_at(rest, 0, be),
+        ts_usec: u32_at(rest, 4, be),
+        caplen: data.len() as u32,
+        origlen: u32_at(rest, 12, be),
+        data,
+    };
+    Some((packet(&frame, pos + hdr, layout), claimed))
 }
 
 /// The file's one interface, from the header; `None` if the header is cut short.
@@ -133,26 +162,30 @@ fn file_header(data: &[u8], layout: Layout) -> Option<Interface> {
 fn record(rest: &[u8], layout: Layout, n: usize) -> Result<LegacyPcapBlock<'_>, Halt> {
     let hdr = layout.record_header_len();
     if rest.len() < hdr {
-        let left = rest.len();
-        return Err(Halt::Cut(format!(
-            "file ends inside the header of packet {n} (needed {hdr} bytes, {left} left)"
-        )));
+        return Err(Halt::Cut(DamageKind::CutInsideRecordHeader {
+            packet: n,
+            needed: hdr,
+            left: rest.len(),
+        }));
     }
     // Read before parsing so that an absurd length is refused rather than chased.
     let caplen = u32_at(rest, 8, layout.big_endian);
     if caplen > MAX_CAPLEN {
-        return Err(Halt::Bad(format!(
-            "packet {n} claims {caplen} captured bytes (limit {MAX_CAPLEN})"
-        )));
+        return Err(Halt::Bad(DamageKind::CaplenOverLimit {
+            packet: n,
+            caplen,
+            limit: MAX_CAPLEN,
+        }));
     }
     let left = rest.len() - hdr;
     if caplen as usize > left {
-        return Err(Halt::Cut(format!(
-            "file ends inside packet {n} (needed {caplen} bytes, {left} left)"
-        )));
+        return Err(Halt::Cut(DamageKind::CutInsidePacket {
+            packet: n,
+            needed: caplen as usize,
+            left,
+        }));
     }
-    parse_frame(rest, layout)
-        .ok_or_else(|| Halt::Bad(format!("unreadable record header of packet {n}")))
+    parse_frame(rest, layout).ok_or(Halt::Bad(DamageKind::UnreadableRecordHeader { packet: n }))
 }
 
 /// Parses one whole record (the caller checked it is all there).
@@ -278,24 +311,27 @@ mod tests {
                 let ends = [24, 24 + h + 60, 24 + 2 * h + 156, 24 + 3 * h + 156];
                 assert_eq!(ends[3], full.len());
                 for cut in 0..=full.len() {
-                    check_cut(&full[..cut], &ends);
+                    check_cut(&full, cut, &ends, h);
                 }
             }
         }
     }
 
-    /// `ends`: where the file header and each record end.
-    fn check_cut(bytes: &[u8], ends: &[usize]) {
-        let cut = bytes.len();
+    /// `ends`: where the file header and each record end; `h`: the record header's length.
+    fn check_cut(full: &[u8], cut: usize, ends: &[usize], h: usize) {
+        let bytes = &full[..cut];
         match Capture::from_bytes(bytes.to_vec()) {
             Ok(cap) if cut == 0 => assert!(cap.format.is_none() && cap.damage.is_none()),
             Err(OpenError::NotCapture { .. }) if (1..4).contains(&cut) => {}
             Ok(cap) => {
                 let whole = ends[1..].iter().filter(|&&e| e <= cut).count();
-                assert_eq!(cap.len(), whole, "cut at {cut}");
+                // Cut inside a record's data, with at least one byte of it there: listed.
+                let data_at = ends.get(whole).map_or(usize::MAX, |&e| e + h);
+                let partial = cut > data_at && !ends.contains(&cut);
+                assert_eq!(cap.len(), whole + usize::from(partial), "cut at {cut}");
                 let clean = ends.contains(&cut);
                 assert_eq!(cap.damage.is_none(), clean, "cut at {cut}");
-                if let Some(d) = cap.damage {
+                if let Some(d) = cap.damage.clone() {
                     assert_eq!(d.packets_before, whole);
                     assert_eq!(
                         d.offset as usize,
@@ -305,6 +341,20 @@ mod tests {
                             ends[whole]
                         }
                     );
+                    assert_eq!(d.cut_packet.is_some(), partial, "cut at {cut}");
+                    if let Some(c) = d.cut_packet {
+                        let claimed = ends[whole + 1] - data_at;
+                        assert_eq!((c.index, c.claimed_caplen as usize), (whole, claimed));
+                        let rec = cap.packets[whole];
+                        assert_eq!(rec.offset() as usize, data_at);
+                        assert_eq!(rec.caplen as usize, cut - data_at);
+                        // The header's other fields are kept.
+                        let full_cap = Capture::from_bytes(full.to_vec()).unwrap();
+                        let want = full_cap.packets[whole];
+                        assert_eq!((rec.ts_ns, rec.origlen), (want.ts_ns, want.origlen));
+                        assert_eq!(cap.data(whole), &full[data_at..cut]);
+                        assert_eq!(cap.cut_len(whole), Some(claimed as u32));
+                    }
                 }
             }
             Err(e) => panic!("cut at {cut}: {e}"),
@@ -323,25 +373,37 @@ mod tests {
         // Packet 2's header starts at 100 and its 96 data bytes at 116.
         let d = msg(100 + 5);
         assert_eq!(
-            d.message,
+            d.message(),
             "file ends inside the header of packet 2 (needed 16 bytes, 5 left)"
         );
         assert_eq!((d.packets_before, d.offset), (1, 100));
         let d = msg(116 + 40);
         assert_eq!(
-            d.message,
+            d.message(),
             "file ends inside packet 2 (needed 96 bytes, 40 left)"
         );
+        // The reason is typed; its text is the message.
+        let kind = super::super::DamageKind::CutInsidePacket {
+            packet: 2,
+            needed: 96,
+            left: 40,
+        };
+        assert_eq!(d.kind, kind);
+        assert_eq!(d.to_string(), d.message());
+        // The message is the same, and packet 2 is listed with its 40 bytes.
+        assert_eq!((d.packets_before, d.offset), (1, 100));
+        let c = d.cut_packet.expect("packet 2 is listed, cut");
+        assert_eq!((c.index, c.claimed_caplen), (1, 96));
         let d = msg(10);
         assert_eq!(
-            d.message,
+            d.message(),
             "file ends inside the pcap file header (needed 24 bytes, 10 left)"
         );
 
         let modified = sample(0xa1b2_cd34, true).buf;
         let cap = Capture::from_bytes(modified[..24 + 20].to_vec()).unwrap();
         assert_eq!(
-            cap.damage.unwrap().message,
+            cap.damage.unwrap().message(),
             "file ends inside the header of packet 1 (needed 24 bytes, 20 left)"
         );
     }
@@ -356,7 +418,7 @@ mod tests {
         assert_eq!(cap.len(), 1);
         let d = cap.damage.unwrap();
         assert_eq!(
-            d.message,
+            d.message(),
             "packet 2 claims 4294967295 captured bytes (limit 268435456)"
         );
         assert_eq!((d.packets_before, d.offset), (1, 24 + 18));
@@ -366,7 +428,11 @@ mod tests {
             let mut w = PcapWriter::new(0xa1b2_c3d4, false, 1, 0);
             w.raw_record_header(1, 1, caplen, caplen);
             w.buf.extend_from_slice(&[0; 64]);
-            Capture::from_bytes(w.buf).unwrap().damage.unwrap().message
+            Capture::from_bytes(w.buf)
+                .unwrap()
+                .damage
+                .unwrap()
+                .message()
         };
         assert_eq!(
             message(MAX_CAPLEN + 1),

@@ -6,7 +6,7 @@
 //! contents contradict its length.
 
 use super::index::{text, u16_at, u32_at, Halt, Index, ReadAhead};
-use super::{Comment, IfaceCounts, Interface, LinkType, PacketRecord};
+use super::{Comment, DamageKind, IfaceCounts, Interface, LinkType, PacketRecord};
 use pcap_parser::pcapng::{
     parse_enhancedpacketblock_be, parse_enhancedpacketblock_le, parse_interfacedescriptionblock_be,
     parse_interfacedescriptionblock_le, parse_interfacestatisticsblock_be,
@@ -143,8 +143,15 @@ impl Reader {
             match self.block(data, pos) {
                 Ok(len) => pos += len,
                 Err(Halt::Cut(_)) if !at_end => break,
+                Err(Halt::Cut(kind)) => {
+                    match self.cut_packet(&data[pos..], pos) {
+                        Some((rec, claimed)) => self.idx.stop_in_packet(kind, pos, rec, claimed),
+                        None => self.idx.stop(kind, pos),
+                    }
+                    break;
+                }
                 Err(halt) => {
-                    self.idx.stop(halt.into_message(), pos);
+                    self.idx.stop(halt.into_kind(), pos);
                     break;
                 }
             }
@@ -180,11 +187,7 @@ impl Reader {
             return Err(self.cut(Some(SHB_MAGIC), 28, rest.len(), pos));
         }
         let be = if is_shb {
-            byte_order(rest).ok_or_else(|| {
-                Halt::Bad(format!(
-                    "bad byte-order magic in the section header at offset {pos}"
-                ))
-            })?
+            byte_order(rest).ok_or(Halt::Bad(DamageKind::BadByteOrderMagic { offset: pos }))?
         } else {
             self.be
         };
@@ -196,9 +199,10 @@ impl Reader {
         let block_type = block_type.unwrap_or_default();
         let len = u32_at(rest, 4, be);
         if !len.is_multiple_of(4) || (len as usize) < min_len(block_type) {
-            return Err(Halt::Bad(format!(
-                "bad pcapng block length {len} at offset {pos}"
-            )));
+            return Err(Halt::Bad(DamageKind::BadBlockLength {
+                length: len,
+                offset: pos,
+            }));
         }
         if len as usize > rest.len() {
             return Err(self.cut(Some(block_type), len as usize, rest.len(), pos));
@@ -206,9 +210,11 @@ impl Reader {
         let len = len as usize;
         let trailer = u32_at(rest, len - 4, be);
         if trailer as usize != len {
-            return Err(Halt::Bad(format!(
-                "pcapng block at offset {pos} has mismatched lengths ({len} at start, {trailer} at end)"
-            )));
+            return Err(Halt::Bad(DamageKind::MismatchedBlockLengths {
+                offset: pos,
+                start: len,
+                end: trailer,
+            }));
         }
         Ok((block_type, len))
     }
@@ -216,17 +222,25 @@ impl Reader {
     /// The message for a block at `pos` that the file cuts short.
     fn cut(&self, block_type: Option<u32>, needed: usize, left: usize, pos: usize) -> Halt {
         Halt::Cut(if block_type.is_some_and(is_packet_block) {
-            let n = self.idx.next_number();
-            format!("file ends inside packet {n} (needed {needed} bytes, {left} left)")
+            let packet = self.idx.next_number();
+            DamageKind::CutInsidePacket {
+                packet,
+                needed,
+                left,
+            }
         } else {
-            format!("file ends inside a block at offset {pos} (needed {needed} bytes, {left} left)")
+            DamageKind::CutInsideBlock {
+                offset: pos,
+                needed,
+                left,
+            }
         })
     }
 
     /// A Section Header Block: a new section, byte order and interface numbering.
-    fn section(&mut self, block: &[u8], pos: usize) -> Result<(), String> {
+    fn section(&mut self, block: &[u8], pos: usize) -> Result<(), DamageKind> {
         let (_, shb) = parse_sectionheaderblock(block)
-            .map_err(|_| format!("bad section header block at offset {pos}"))?;
+            .map_err(|_| DamageKind::BadSectionHeader { offset: pos })?;
         self.sections += 1;
         self.be = shb.big_endian();
         self.local.clear();
@@ -243,14 +257,13 @@ impl Reader {
     }
 
     /// An Interface Description Block: the next interface of the current section.
-    fn interface(&mut self, block: &[u8], pos: usize) -> Result<(), String> {
+    fn interface(&mut self, block: &[u8], pos: usize) -> Result<(), DamageKind> {
         let parsed = if self.be {
             parse_interfacedescriptionblock_be(block)
         } else {
             parse_interfacedescriptionblock_le(block)
         };
-        let (_, idb) =
-            parsed.map_err(|_| format!("bad interface description block at offset {pos}"))?;
+        let (_, idb) = parsed.map_err(|_| DamageKind::BadInterfaceDescription { offset: pos })?;
         let mut iface = Interface {
             // pcap-parser widens the 16-bit field to i32, so narrowing it back loses nothing.
             link_type: LinkType(u32::from(idb.linktype.0 as u16)),
@@ -295,13 +308,18 @@ impl Reader {
 
     /// Adds an interface; a file with more than [`PacketRecord::MAX_INTERFACES`]
     /// is read up to the block that would add one more (`pos`).
-    fn add_interface(&mut self, iface: Interface, clock: Clock, pos: usize) -> Result<u32, String> {
+    fn add_interface(
+        &mut self,
+        iface: Interface,
+        clock: Clock,
+        pos: usize,
+    ) -> Result<u32, DamageKind> {
         let n = self.idx.interfaces.len();
         if n >= PacketRecord::MAX_INTERFACES {
-            return Err(format!(
-                "more than {} interfaces (block at offset {pos})",
-                PacketRecord::MAX_INTERFACES
-            ));
+            return Err(DamageKind::TooManyInterfaces {
+                limit: PacketRecord::MAX_INTERFACES,
+                offset: pos,
+            });
         }
         self.idx.interfaces.push(iface);
         self.clocks.push(clock);
@@ -347,7 +365,7 @@ impl Reader {
     }
 
     /// An Enhanced Packet Block.
-    fn enhanced(&mut self, block: &[u8], pos: usize) -> Result<(), String> {
+    fn enhanced(&mut self, block: &[u8], pos: usize) -> Result<(), DamageKind> {
         let n = self.idx.next_number();
         self.check_caplen(block, u32_at(block, 20, self.be), 28, pos)?;
         let parsed = if self.be {
@@ -355,7 +373,10 @@ impl Reader {
         } else {
             parse_enhancedpacketblock_le(block)
         };
-        let (_, epb) = parsed.map_err(|_| format!("bad block of packet {n} at offset {pos}"))?;
+        let (_, epb) = parsed.map_err(|_| DamageKind::BadPacketBlock {
+            packet: n,
+            offset: pos,
+        })?;
         let ts = (u64::from(epb.ts_high) << 32) | u64::from(epb.ts_low);
         let packet = Packet {
             if_id: epb.if_id,
@@ -371,14 +392,17 @@ impl Reader {
 
     /// A Simple Packet Block: interface 0 of the section, no timestamp, and a captured length
     /// that is the smallest of the original length, the block's room and the snaplen.
-    fn simple(&mut self, block: &[u8], pos: usize) -> Result<(), String> {
+    fn simple(&mut self, block: &[u8], pos: usize) -> Result<(), DamageKind> {
         let n = self.idx.next_number();
         let parsed = if self.be {
             parse_simplepacketblock_be(block)
         } else {
             parse_simplepacketblock_le(block)
         };
-        let (_, spb) = parsed.map_err(|_| format!("bad block of packet {n} at offset {pos}"))?;
+        let (_, spb) = parsed.map_err(|_| DamageKind::BadPacketBlock {
+            packet: n,
+            offset: pos,
+        })?;
         let room = u32::try_from(spb.data.len()).unwrap_or(u32::MAX);
         let snaplen = self
             .local
@@ -403,7 +427,7 @@ impl Reader {
     /// An obsolete Packet Block, read by hand: pcap-parser 0.17 has no parser for it (it would
     /// come back as an unknown block). Layout: if_id u16, drops u16, ts high/low, caplen,
     /// origlen, data, options (not read).
-    fn obsolete(&mut self, block: &[u8], pos: usize) -> Result<(), String> {
+    fn obsolete(&mut self, block: &[u8], pos: usize) -> Result<(), DamageKind> {
         let be = self.be;
         let caplen = u32_at(block, 20, be);
         self.check_caplen(block, caplen, 28, pos)?;
@@ -427,19 +451,58 @@ impl Reader {
         caplen: u32,
         data_at: usize,
         pos: usize,
-    ) -> Result<(), String> {
+    ) -> Result<(), DamageKind> {
         let room = block.len().saturating_sub(data_at + 4);
         if caplen as usize > room {
             let n = self.idx.next_number();
-            return Err(format!(
-                "packet {n} claims {caplen} captured bytes but its block at offset {pos} holds only {room}"
-            ));
+            return Err(DamageKind::CaplenOverBlock {
+                packet: n,
+                caplen,
+                offset: pos,
+                room,
+            });
         }
         Ok(())
     }
 
+    /// The Enhanced Packet Block at the start of `rest` (file offset `pos`), which the end
+    /// of the file cuts inside its packet data: its index record with the bytes that are
+    /// there, and the captured length the block claimed. `None` when there is nothing to
+    /// show (another block type, the fixed header cut, no byte of data, or all of it there
+    /// and only options or the trailer cut) or the claim does not fit the block's length.
+    fn cut_packet(&mut self, rest: &[u8], pos: usize) -> Option<(PacketRecord, u32)> {
+        const DATA_AT: usize = 28;
+        let be = self.be;
+        if rest.starts_with(&SHB_BYTES) || u32_at(rest, 0, be) != EPB_MAGIC {
+            return None;
+        }
+        let data = rest.get(DATA_AT..).filter(|d| !d.is_empty())?;
+        let claimed = u32_at(rest, 20, be);
+        let room = (u32_at(rest, 4, be) as usize).saturating_sub(DATA_AT + 4);
+        if claimed as usize > room || claimed as usize <= data.len() {
+            return None;
+        }
+        let packet = Packet {
+            if_id: u32_at(rest, 8, be),
+            ts: Some((u64::from(u32_at(rest, 12, be)) << 32) | u64::from(u32_at(rest, 16, be))),
+            caplen: data.len() as u32,
+            origlen: u32_at(rest, 24, be),
+            data_at: DATA_AT,
+        };
+        let rec = self.record(packet, pos).ok()?;
+        Some((rec, claimed))
+    }
+
     /// Adds the packet of the block at `pos` to the index.
-    fn push(&mut self, p: Packet, pos: usize) -> Result<(), String> {
+    fn push(&mut self, p: Packet, pos: usize) -> Result<(), DamageKind> {
+        let consumed = pos + p.data_at + p.caplen as usize;
+        let rec = self.record(p, pos)?;
+        self.idx.push(rec, consumed, self.data_len);
+        Ok(())
+    }
+
+    /// The index record of the packet of the block at `pos`.
+    fn record(&mut self, p: Packet, pos: usize) -> Result<PacketRecord, DamageKind> {
         let iface = self.global_interface(p.if_id, pos)?;
         if let Some(units) = p.ts {
             let clock = self.clocks.get(iface as usize).copied().unwrap_or_default();
@@ -452,14 +515,12 @@ impl Reader {
             p.origlen,
             iface,
         );
-        let consumed = pos + p.data_at + p.caplen as usize;
-        self.idx.push(rec, consumed, self.data_len);
-        Ok(())
+        Ok(rec)
     }
 
     /// The global index of interface `if_id` of the current section; an id the section never
     /// described gets a placeholder interface of unknown link type, and a warning.
-    fn global_interface(&mut self, if_id: u32, pos: usize) -> Result<u32, String> {
+    fn global_interface(&mut self, if_id: u32, pos: usize) -> Result<u32, DamageKind> {
         if let Some(&global) = self.local.get(if_id as usize) {
             return Ok(global);
         }

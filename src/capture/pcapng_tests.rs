@@ -267,7 +267,7 @@ fn bad_block_lengths() {
         let (cap, at) = with_tail(&block(len));
         let d = cap.damage.unwrap();
         assert_eq!(
-            d.message,
+            d.message(),
             format!("bad pcapng block length {len} at offset {at}")
         );
         assert_eq!((d.packets_before, d.offset), (1, at as u64));
@@ -286,7 +286,7 @@ fn mismatched_lengths() {
     let d = cap.damage.unwrap();
     let want =
         format!("pcapng block at offset {at} has mismatched lengths (36 at start, 40 at end)");
-    assert_eq!((d.message, d.packets_before), (want, 0));
+    assert_eq!((d.message(), d.packets_before), (want, 0));
 }
 
 #[test]
@@ -304,7 +304,7 @@ fn caplen_larger_than_its_block() {
         let want = format!(
             "packet 2 claims 1514 captured bytes but its block at offset {at} holds only 64"
         );
-        assert_eq!(d.message, want);
+        assert_eq!(d.message(), want);
         assert_eq!(cap.len(), 1);
     }
 }
@@ -320,7 +320,7 @@ fn byte_order_magic_decides_what_is_pcapng() {
     let cap = Capture::from_bytes(vec![0x0a, 0x0d, 0x0d, 0x0a, 28, 0]).unwrap();
     let d = cap.damage.unwrap();
     assert_eq!(
-        d.message,
+        d.message(),
         "file ends inside a block at offset 0 (needed 28 bytes, 6 left)"
     );
     assert_eq!(cap.format, Some(Format::PcapNg));
@@ -331,7 +331,7 @@ fn byte_order_magic_decides_what_is_pcapng() {
     w.buf[at + 8] = 0;
     let d = open(&w).damage.unwrap();
     assert_eq!(
-        d.message,
+        d.message(),
         format!("bad byte-order magic in the section header at offset {at}")
     );
 }
@@ -378,15 +378,31 @@ fn truncated_at_every_length() {
             Err(OpenError::NotCapture { .. }) if cut < 4 => {}
             Ok(cap) => {
                 let whole = packet_ends.iter().filter(|&&e| e <= cut).count();
-                assert_eq!(cap.len(), whole, "cut at {cut}");
+                // The first EPB (after the SHB and IDB) holds 33 bytes of data from its
+                // 28th byte: cut inside them, it is listed with what is there. The other
+                // packet blocks are an SPB, a PB and an EPB without data: never listed cut.
+                let epb_data = ends[1] + 28;
+                let partial = (epb_data + 1..epb_data + 33).contains(&cut);
+                assert_eq!(cap.len(), whole + usize::from(partial), "cut at {cut}");
                 assert_eq!(cap.damage.is_none(), ends.contains(&cut), "cut at {cut}");
-                if let Some(d) = cap.damage {
+                if let Some(d) = &cap.damage {
                     let start = ends.iter().rev().find(|&&e| e <= cut).copied().unwrap_or(0);
                     assert_eq!(
                         (d.offset as usize, d.packets_before),
                         (start, whole),
                         "cut at {cut}"
                     );
+                    assert_eq!(d.cut_packet.is_some(), partial, "cut at {cut}");
+                }
+                if partial {
+                    let rec = cap.packets[0];
+                    assert_eq!(rec.offset() as usize, epb_data);
+                    assert_eq!(rec.caplen as usize, cut - epb_data);
+                    assert_eq!(rec.origlen, 40);
+                    assert_eq!(cap.data(0), &full[epb_data..cut]);
+                    assert!(cap.data(0).iter().all(|&b| b == 1));
+                    assert_eq!(cap.cut_len(0), Some(33));
+                    assert_eq!(cap.cut_len(1), None);
                 }
                 for (i, rec) in cap.packets.iter().enumerate() {
                     assert!(
@@ -408,7 +424,7 @@ fn truncation_messages() {
             .unwrap()
             .damage
             .unwrap()
-            .message
+            .message()
     };
     let epb_len = ends[2] - ends[1];
     assert_eq!(
@@ -465,7 +481,7 @@ fn more_interfaces_than_the_index_holds_is_damage() {
     assert_eq!(cap.data(1), b"last one");
     let d = cap.damage.expect("stopped at the extra interface");
     assert_eq!(
-        d.message,
+        d.message(),
         format!("more than 65536 interfaces (block at offset {at})")
     );
     assert_eq!(d.packets_before, 2);

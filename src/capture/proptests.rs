@@ -28,8 +28,24 @@ fn invariants(cap: &Capture, len: u64) {
         );
     }
     if let Some(d) = &cap.damage {
-        assert_eq!(d.packets_before, cap.len());
+        // Every whole packet before the damage, and the packet the end cut short if any.
+        let cut = usize::from(d.cut_packet.is_some());
+        assert_eq!(d.packets_before + cut, cap.len(), "{d:?}");
         assert!(d.offset < len, "{d:?}");
+        if let Some(c) = d.cut_packet {
+            assert_eq!(c.index, d.packets_before);
+            let rec = cap.packets[c.index];
+            assert!(
+                rec.caplen > 0 && rec.caplen < c.claimed_caplen,
+                "{d:?} {rec:?}"
+            );
+            // The cut packet runs to the end of the file.
+            assert_eq!(rec.offset() + u64::from(rec.caplen), len, "{d:?} {rec:?}");
+        }
+    }
+    for i in 0..cap.len() {
+        let cut = cap.damage.as_ref().and_then(|d| d.cut_packet);
+        assert_eq!(cap.cut_len(i).is_some(), cut.is_some_and(|c| c.index == i));
     }
     // Memory stays in proportion to the file: every packet and interface costs >= 12 bytes.
     assert!(cap.len() as u64 <= len / 12);

@@ -281,7 +281,7 @@ impl Printer {
                 self.store.finish(pass);
             }
             if let Some(d) = &self.store.capture.damage {
-                eprintln!("layerscope: warning: {}", d.message);
+                eprintln!("layerscope: warning: {}", d);
             }
         } else {
             self.store.settle();

@@ -162,7 +162,7 @@ fn load(path: &Path) -> Result<Store, CliError> {
 
 fn outcome(store: &Store) -> Outcome {
     match &store.capture.damage {
-        Some(d) => Outcome::Damaged(d.message.clone()),
+        Some(d) => Outcome::Damaged(d.message()),
         None => Outcome::Complete,
     }
 }

@@ -54,10 +54,19 @@ pub(crate) fn frame_layer(t: &mut Tree<'_>, m: &FrameMeta) {
         ),
     ];
     t.layers.push(l);
-    if m.caplen < m.origlen {
+    // A packet the end of the file cut short was captured with the length it claimed.
+    let captured = m.cut_from.unwrap_or(m.caplen);
+    if captured < m.origlen {
         let msg = format!(
             "packet truncated by the capture: {} of {} bytes captured (snaplen)",
-            m.caplen, m.origlen
+            captured, m.origlen
+        );
+        t.warn(Osi::Physical, "frame", msg, Some(all));
+    }
+    if let Some(claimed) = m.cut_from {
+        let msg = format!(
+            "cut by the end of the file: {} of {claimed} bytes",
+            m.caplen
         );
         t.warn(Osi::Physical, "frame", msg, Some(all));
     }
@@ -478,6 +487,7 @@ mod tests {
             origlen: len as u32,
             iface: 0,
             link_type: LinkType::LINUX_SLL,
+            cut_from: None,
         }
     }
 

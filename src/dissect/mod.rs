@@ -41,6 +41,9 @@ pub struct FrameMeta {
     pub origlen: u32,
     pub iface: u32,
     pub link_type: LinkType,
+    /// The captured length the record claimed, when the end of the file cut the packet
+    /// short (`caplen` is then the bytes that are there); see [`crate::capture::CutPacket`].
+    pub cut_from: Option<u32>,
 }
 
 impl FrameMeta {
@@ -53,6 +56,15 @@ impl FrameMeta {
             origlen: rec.origlen,
             iface: rec.iface(),
             link_type,
+            cut_from: None,
+        }
+    }
+
+    /// The same frame, cut by the end of the file from `claimed` captured bytes (if `Some`).
+    pub fn cut_from(self, claimed: Option<u32>) -> Self {
+        FrameMeta {
+            cut_from: claimed,
+            ..self
         }
     }
 }

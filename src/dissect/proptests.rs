@@ -39,6 +39,7 @@ fn meta(link_type: LinkType, len: usize, origlen: usize) -> FrameMeta {
         origlen: origlen as u32,
         iface: 0,
         link_type,
+        cut_from: None,
     }
 }
 

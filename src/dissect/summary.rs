@@ -132,6 +132,8 @@ pub mod anomaly {
     pub const TCP_BAD_FLAGS: u16 = 1 << 4;
     pub const TCP_HEADER_CUT: u16 = 1 << 5;
     pub const DNS_MALFORMED: u16 = 1 << 6;
+    /// The end of the file cut the packet short (set by the store, which knows the file).
+    pub const CUT_BY_END_OF_FILE: u16 = 1 << 7;
     /// Decoding stopped before the end of the frame (not counted as a warning).
     pub const STOPPED: u16 = 1 << 15;
     /// The bits that are warnings.

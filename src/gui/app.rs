@@ -237,8 +237,7 @@ impl App {
             LoadEvent::Indexed(cap, growing) => {
                 if let Some(d) = &cap.damage {
                     self.status = Some(format!(
-                        "damaged file: {}; the packets before it are shown",
-                        d.message
+                        "damaged file: {d}; the packets before it are shown",
                     ));
                 }
                 self.source = Some(Source::Growing(cap, growing));
@@ -294,7 +293,8 @@ impl App {
                     r,
                     first,
                     c.link_type(index as usize),
-                );
+                )
+                .cut_from(c.cut_len(index as usize));
                 crate::dissect::dissect(&meta, c.data(index as usize), None)
             }),
             (None, None) => None,

@@ -1,7 +1,6 @@
 //! The flow table: one entry per 5-tuple (both directions together), holding
 //! the addresses once instead of per packet.
 
-use std::collections::HashMap;
 use std::net::IpAddr;
 
 use super::FlowId;
@@ -32,7 +31,8 @@ struct CanonKey {
 
 #[derive(Default)]
 pub struct FlowTable {
-    map: HashMap<CanonKey, u32>,
+    /// Seeded at random per table: the keys are whatever the packets say (Cargo.toml).
+    map: foldhash::HashMap<CanonKey, u32>,
     flows: Vec<Flow>,
 }
 

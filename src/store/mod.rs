@@ -181,6 +181,14 @@ impl Store {
             let data = self.capture.data(i);
             let origlen = self.capture.record(i).map_or(0, |r| r.origlen);
             let (mut sum, ep) = dissect::summarize(self.capture.link_type(i), data, origlen);
+            if let Some(claimed) = self.capture.cut_len(i) {
+                // Cut by the end of the file, not by the snaplen (unless that too).
+                sum.anomalies &= !dissect::anomaly::SNAPLEN_TRUNCATED;
+                if claimed < origlen {
+                    sum.anomalies |= dissect::anomaly::SNAPLEN_TRUNCATED;
+                }
+                sum.anomalies |= dissect::anomaly::CUT_BY_END_OF_FILE;
+            }
             if let Some(ep) = ep {
                 self.flows.assign(&mut sum, &ep, i as u32);
             }
@@ -219,12 +227,15 @@ impl Store {
     /// What the dissector needs to know about packet `id` besides its bytes.
     pub fn meta(&self, id: PacketId) -> Option<FrameMeta> {
         let rec = self.capture.record(id.index())?;
-        Some(FrameMeta::new(
-            id.number(),
-            rec,
-            self.first_ts_ns,
-            self.capture.link_type(id.index()),
-        ))
+        Some(
+            FrameMeta::new(
+                id.number(),
+                rec,
+                self.first_ts_ns,
+                self.capture.link_type(id.index()),
+            )
+            .cut_from(self.capture.cut_len(id.index())),
+        )
     }
 
     /// Relative sequence bases for a TCP packet.
@@ -419,5 +430,76 @@ mod tests {
             store.columns(PacketId(1)).info,
             store.columns(PacketId(0)).info
         );
+    }
+
+    /// A pcap and a pcapng whose last packet (a 74-byte SYN, 60 bytes on the wire claimed
+    /// as 74) the file ends inside of, at several offsets: the whole packets, then the cut
+    /// one with the bytes that are there and one warning more, in the tree and the summary.
+    #[test]
+    fn a_packet_cut_by_the_end_of_the_file_is_listed_with_a_warning() {
+        use crate::capture::testutil::PcapWriter;
+        let mut pcap = PcapWriter::new(0xa1b2_c3d4, false, 1, 65535);
+        pcap.record(1, 0, &SYN, 74);
+        pcap.record(2, 0, &SYN, 74);
+        pcap.record(3, 0, &SYN, 74);
+        let pcap_data = pcap.buf.len() - SYN.len();
+        let mut ng = NgWriter::new();
+        ng.shb(false, &[]);
+        ng.idb(1, 0, &[]);
+        ng.epb(0, 1, &SYN, 74, &[]);
+        ng.epb(0, 2, &SYN, 74, &[]);
+        let ng_data = ng.epb(0, 3, &SYN, 74, &[(1, b"lost")]) + 28;
+        for (name, full, data_at) in [("pcap", &pcap.buf, pcap_data), ("pcapng", &ng.buf, ng_data)]
+        {
+            let whole = Store::build(Capture::from_bytes(full.clone()).expect("parses"));
+            let sound = whole
+                .summary(PacketId(2))
+                .expect("packet 3")
+                .warning_count();
+            for have in [1, 13, 14, 40, 54, 73] {
+                let what = format!("{name} cut after {have} bytes of packet 3");
+                let cut = full[..data_at + have].to_vec();
+                let store = Store::build(Capture::from_bytes(cut).expect("parses"));
+                assert_eq!(store.len(), 3, "{what}");
+                let d = store.capture.damage.as_ref().expect("damage");
+                assert!(
+                    d.message().starts_with("file ends inside packet 3 "),
+                    "{what}: {d:?}"
+                );
+                assert_eq!(store.capture.data(2), &SYN[..have], "{what}");
+                let tree = store.dissect(PacketId(2)).expect("packet 3");
+                assert_eq!(tree.caplen as usize, have, "{what}");
+                let note = format!("cut by the end of the file: {have} of 74 bytes");
+                assert!(
+                    tree.warnings
+                        .iter()
+                        .any(|w| w.message == note && w.osi == crate::dissect::Osi::Physical),
+                    "{what}: {:?}",
+                    tree.warnings
+                );
+                // Not called a snaplen cut: the record claimed every byte on the wire.
+                assert!(
+                    !tree.warnings.iter().any(|w| w.message.contains("snaplen")),
+                    "{what}"
+                );
+                let sum = store.summary(PacketId(2)).expect("summary");
+                assert_eq!(tree.warnings.len() as u32, sum.warning_count(), "{what}");
+                assert_ne!(
+                    sum.anomalies & dissect::anomaly::CUT_BY_END_OF_FILE,
+                    0,
+                    "{what}"
+                );
+                assert!(sum.warning_count() > sound, "{what}");
+                // The whole packets before it are untouched.
+                for i in 0..2 {
+                    assert_eq!(
+                        store.summary(PacketId(i)),
+                        whole.summary(PacketId(i)),
+                        "{what}"
+                    );
+                    assert_eq!(store.capture.cut_len(i as usize), None);
+                }
+            }
+        }
     }
 }

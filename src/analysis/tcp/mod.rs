@@ -6,7 +6,9 @@
 pub mod handshake;
 pub mod reassembly;
 
-use std::collections::HashMap;
+// Keyed by flow and conversation once or twice per TCP segment: foldhash, randomly
+// seeded (see Cargo.toml), not SipHash.
+use foldhash::HashMap;
 
 use serde::Serialize;
 
@@ -215,7 +217,7 @@ struct Streams<C> {
 impl<C> Default for Streams<C> {
     fn default() -> Self {
         Streams {
-            open: HashMap::new(),
+            open: HashMap::default(),
             held_total: 0,
         }
     }
@@ -366,7 +368,7 @@ pub struct TcpPass<C> {
 impl<C: Default> Default for TcpPass<C> {
     fn default() -> Self {
         TcpPass {
-            current: HashMap::new(),
+            current: HashMap::default(),
             streams: Streams::default(),
         }
     }
