@@ -22,6 +22,7 @@ mod summary;
 mod transport;
 mod tree;
 
+pub(crate) use dns::flag_text_bit;
 pub use info::{tcp_flags_str, Columns, TcpRel};
 pub use osi::Osi;
 pub use summary::{anomaly, tcp_flags, Endpoints, Proto, ProtoSet, Summary};

@@ -96,7 +96,8 @@ impl<'a> Value<'a> {
         let boolean = match text {
             "True" | "Set" => Some(true),
             "False" | "Not set" => Some(false),
-            _ => None,
+            // The one-bit DNS flags are shown in words, as in Wireshark.
+            _ => crate::dissect::flag_text_bit(text),
         };
         let paren = text
             .strip_suffix(')')
@@ -336,6 +337,10 @@ mod tests {
         assert_eq!((v.num, v.boolean), (Some(Num::Int(0)), Some(false)));
         let v = Value::read("True");
         assert_eq!((v.num, v.boolean), (Some(Num::Int(1)), Some(true)));
+        let v = Value::read("Message is a response");
+        assert_eq!((v.num, v.boolean), (Some(Num::Int(1)), Some(true)));
+        let v = Value::read("Don't do query recursively");
+        assert_eq!((v.num, v.boolean), (Some(Num::Int(0)), Some(false)));
         let v = Value::read("2probe");
         assert_eq!(v.num, None);
         let v = Value::read("127.0.0.1");

@@ -14,7 +14,7 @@ use std::fmt::Write;
 
 use name::{read_name, Name, NameErr};
 use rdata::{rdata_items, type_name, visit_rdata};
-pub(crate) use tree::dns_layer;
+pub(crate) use tree::{dns_layer, flag_text_bit};
 use tree::{opcode_name, rcode_name};
 
 mod name;

@@ -85,6 +85,17 @@ const BITS: [(u16, &str, &str, &str, &str); 8] = [
     (0x0010, "dns.flags.checkdisable", "Non-authenticated data", "Acceptable", "Unacceptable"),
 ];
 
+/// The bit a one-bit flag's display text stands for (`"Message is a response"` is 1,
+/// `"Message is a query"` 0), so `dns.flags.response == 1` compares the bit, as in
+/// Wireshark; `None` for any other text.
+pub(crate) fn flag_text_bit(text: &str) -> Option<bool> {
+    BITS.iter().find_map(|&(_, _, _, yes, no)| {
+        (text == yes)
+            .then_some(true)
+            .or((text == no).then_some(false))
+    })
+}
+
 /// The flags; like Wireshark, a query's omit the bits only a response sets (AA, RA,
 /// RCODE), and its AD bit is shown as such.
 fn flags_field(v: &DnsView<'_>, r: [u32; 2]) -> Field {
