@@ -369,13 +369,14 @@ impl Upper {
             c.frames += 1;
             c.masked += u64::from(h.masked);
             c.compressed += u64::from(h.rsv & 0b100 != 0);
+            use ws::frame::{OP_BINARY, OP_CLOSE, OP_CONTINUATION, OP_PING, OP_PONG, OP_TEXT};
             match h.opcode {
-                0 => c.continuation += 1,
-                1 => c.text += 1,
-                2 => c.binary += 1,
-                8 => c.close += 1,
-                9 => c.ping += 1,
-                10 => c.pong += 1,
+                OP_CONTINUATION => c.continuation += 1,
+                OP_TEXT => c.text += 1,
+                OP_BINARY => c.binary += 1,
+                OP_CLOSE => c.close += 1,
+                OP_PING => c.ping += 1,
+                OP_PONG => c.pong += 1,
                 _ => {}
             }
             c.warnings += u64::from(f.warnings != 0);
@@ -431,7 +432,7 @@ impl Upper {
         let conn = &self.ws_connections[connection as usize];
         let conv = conn.conversation;
         let session = conn.engineio;
-        let text = m.opcode == 1;
+        let text = m.opcode == ws::frame::OP_TEXT;
         if matches!(m.opcode, 1 | 2) && !m.truncated {
             let found = self.realtime.ws_message(
                 self.keep,

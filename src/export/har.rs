@@ -128,7 +128,9 @@ pub fn har(store: &Store) -> Value {
                 .map(|(k, x)| {
                     let payload = store.ws_payload(k as u32).unwrap_or_default();
                     let data = match x.opcode {
-                        1 => String::from_utf8_lossy(&payload).into_owned(),
+                        crate::analysis::websocket::frame::OP_TEXT => {
+                            String::from_utf8_lossy(&payload).into_owned()
+                        }
                         _ => base64_encode(&payload),
                     };
                     json!({

@@ -235,14 +235,15 @@ fn ws_line(store: &Store, m: u32, eio_idx: Option<u32>) -> Option<MessageLine> {
         .map_or(msg.first_packet, |(_, f)| f.start.0);
     let packets = packets_between(store, conv, msg.from_client, first, msg.last_packet);
     let payload = store.ws_payload(m).unwrap_or_default();
+    use crate::analysis::websocket::frame::{OP_CLOSE, OP_PING, OP_PONG, OP_TEXT};
     let (data, binary) = match msg.opcode {
-        8 => (
+        OP_CLOSE => (
             store
                 .ws_close(m)
                 .map_or(String::new(), |(c, r)| format!("{c} {r}")),
             false,
         ),
-        op => text_or_hex(&payload, op == 1 || op == 9 || op == 10),
+        op => text_or_hex(&payload, matches!(op, OP_TEXT | OP_PING | OP_PONG)),
     };
     let mut l = line(store, "websocket", conv, msg.from_client, packets);
     l.websocket = Some(WsPart {

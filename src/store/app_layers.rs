@@ -250,7 +250,7 @@ impl Store {
                     all,
                 ));
             }
-            if m.opcode == 1 {
+            if m.opcode == crate::analysis::websocket::frame::OP_TEXT {
                 if let Some(p) = self.ws_payload(*mi) {
                     let json = p
                         .iter()

@@ -55,7 +55,9 @@ impl Store {
     /// The close code and reason of close message `m` (none for an empty body).
     pub fn ws_close(&self, m: u32) -> Option<(u16, String)> {
         use crate::analysis::websocket::close::{parse_close, CloseBody};
-        if self.analysis.upper.ws_messages.get(m as usize)?.opcode != 8 {
+        if self.analysis.upper.ws_messages.get(m as usize)?.opcode
+            != crate::analysis::websocket::frame::OP_CLOSE
+        {
             return None;
         }
         match parse_close(&self.ws_payload(m)?) {
@@ -83,7 +85,8 @@ impl Store {
             .map_or(4, |s| s.version);
         let p = match r.carrier {
             Carrier::WsMessage(m) => {
-                let text = self.analysis.upper.ws_messages.get(m as usize)?.opcode == 1;
+                let text = self.analysis.upper.ws_messages.get(m as usize)?.opcode
+                    == crate::analysis::websocket::frame::OP_TEXT;
                 if text {
                     eio::parse_ws_text(bytes).ok()?
                 } else {

@@ -167,20 +167,23 @@ fn ws_label(store: &Store, m: u32) -> Option<String> {
     let up = &store.analysis.upper;
     let msg = up.ws_messages.get(m as usize)?;
     let payload = store.ws_payload(m).unwrap_or_default();
+    use crate::analysis::websocket::frame::{
+        OP_BINARY, OP_CLOSE, OP_CONTINUATION, OP_PING, OP_PONG, OP_TEXT,
+    };
     Some(match msg.opcode {
-        1 => {
+        OP_TEXT => {
             let text = String::from_utf8_lossy(&payload);
             format!("WS Text {:?}", shorten(&text, 24))
         }
-        2 => format!("WS Binary {} bytes", msg.len),
-        8 => match &store.ws_close(m) {
+        OP_BINARY => format!("WS Binary {} bytes", msg.len),
+        OP_CLOSE => match &store.ws_close(m) {
             Some((code, reason)) if reason.is_empty() => format!("WS Close {code}"),
             Some((code, reason)) => format!("WS Close {code} {:?}", shorten(reason, 24)),
             None => "WS Close".into(),
         },
-        9 => "WS Ping".into(),
-        10 => "WS Pong".into(),
-        0 => "WS Continuation".into(),
+        OP_PING => "WS Ping".into(),
+        OP_PONG => "WS Pong".into(),
+        OP_CONTINUATION => "WS Continuation".into(),
         op => format!("WS opcode {op}"),
     })
 }
