@@ -3,6 +3,7 @@
 //! The library holds everything but the window; the CLI, the tests and the GUI
 //! all drive it, so they cannot drift apart.
 //!
+//! - [`ids`]: typed ids shared by every layer (`PacketId`, `FlowId`).
 //! - [`capture`]: open pcap/pcapng files (memory-mapped) and index every packet.
 //! - [`dissect`]: stateless per-packet decoding: compact summaries for every
 //!   packet, and the full field tree placed on the OSI model for one packet.
@@ -27,6 +28,7 @@ pub mod export;
 pub mod filter;
 #[cfg(feature = "gui")]
 pub mod gui;
+pub mod ids;
 pub mod live;
 pub mod stats;
 pub mod store;

@@ -10,11 +10,12 @@ mod records;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
-use serde::Serialize;
-
 pub use flows::{Flow, FlowTable};
 pub use growing::{Growing, GrowingRead};
 pub use records::SioView;
+// The ids live below both the store and the analysis (which uses them too); they are
+// re-exported here, where most readers look for them.
+pub use crate::ids::{FlowId, PacketId};
 
 use crate::analysis::{Analysis, AnalysisPass, Keep};
 use crate::capture::Capture;
@@ -22,24 +23,6 @@ use crate::dissect::{self, Columns, Dissection, Field, FrameMeta, Summary, TcpRe
 
 /// The state of a pass filling a [`Store`] (see [`Store::start`]).
 pub struct StorePass(AnalysisPass);
-
-/// A packet's position in the capture (0-based; users see `index + 1`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-pub struct PacketId(pub u32);
-
-impl PacketId {
-    /// The number shown to people (1-based).
-    pub fn number(self) -> u64 {
-        u64::from(self.0) + 1
-    }
-    pub fn index(self) -> usize {
-        self.0 as usize
-    }
-}
-
-/// A flow's position in the [`FlowTable`].
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-pub struct FlowId(pub u32);
 
 /// An indexed and summarized capture.
 pub struct Store {

@@ -19,7 +19,7 @@ use reassembly::Delivery;
 
 use crate::capture::Capture;
 use crate::dissect::{self, tcp_flags, Field, Layer, Osi, Proto, Summary, TcpOptionsOffered};
-use crate::store::{FlowId, PacketId};
+use crate::ids::{FlowId, PacketId};
 
 /// A conversation's position in [`TcpAnalysis::conversations`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
