@@ -52,6 +52,10 @@ pub(crate) fn spool(reader: impl Read) -> io::Result<Bytes> {
 
 fn spool_in(dir: &Path, mut reader: impl Read) -> io::Result<Bytes> {
     let (path, mut file) = create_spool_file(dir)?;
+    // Unix: unlink it at once, before a byte is copied; the open file keeps the data, so no
+    // signal (SIGINT, SIGTERM, SIGKILL) while standard input is read can leave it behind.
+    #[cfg(unix)]
+    std::fs::remove_file(&path)?;
     let _remove = RemoveOnDrop(path);
     io::copy(&mut reader, &mut file)?;
     file.flush()?;
@@ -104,6 +108,7 @@ struct RemoveOnDrop(PathBuf);
 
 impl Drop for RemoveOnDrop {
     fn drop(&mut self) {
+        // On Unix the file was unlinked when created; this is for the other systems.
         // Unix unlinks a mapped file fine; where the OS refuses (Windows), the file stays behind
         // in the temporary directory, which is all we can do without keeping the map elsewhere.
         let _ = std::fs::remove_file(&self.0);
@@ -150,6 +155,28 @@ mod tests {
         assert!(matches!(bytes, Bytes::Map(_)));
         assert_eq!(files_in(&dir), 0, "spool file left behind");
         assert_eq!(&bytes[..], &data[..], "the map outlives the unlinked file");
+        std::fs::remove_dir(&dir).unwrap();
+    }
+
+    /// The spool has no name while standard input is being read: a process killed then
+    /// leaves nothing in the temporary folder.
+    #[cfg(unix)]
+    #[test]
+    fn the_spool_is_unlinked_before_reading_starts() {
+        struct Watch<'a>(&'a Path, usize);
+        impl Read for Watch<'_> {
+            fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+                assert_eq!(files_in(self.0), 0, "spool visible while reading");
+                let n = self.1.min(buf.len());
+                buf[..n].fill(7);
+                self.1 -= n;
+                Ok(n)
+            }
+        }
+        let dir = test_dir("unlinked");
+        let bytes = spool_in(&dir, Watch(&dir, 300_000)).unwrap();
+        assert_eq!(bytes.len(), 300_000);
+        assert!(bytes.iter().all(|&b| b == 7));
         std::fs::remove_dir(&dir).unwrap();
     }
 
