@@ -16,7 +16,8 @@ use sha1::{Digest, Sha1};
 
 /// Longest message head held while waiting for its end.
 pub const MAX_HEAD: usize = 64 * 1024;
-/// Most headers kept per message.
+/// Header slots tried first; a head with more headers is parsed again with more room (its
+/// size, [`MAX_HEAD`], is what bounds the number of headers).
 const MAX_HEADERS: usize = 100;
 /// RFC 6455 §1.3: the GUID appended to the client's key.
 const WS_GUID: &str = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
@@ -886,45 +887,57 @@ fn looks_like_start(data: &[u8], from_client: bool) -> bool {
 
 type Head = (usize, StartLine, Headers);
 
-/// `try_parse` for a message head: `Ok(None)` needs more bytes.
+/// `try_parse` for a message head: `Ok(None)` needs more bytes. Any number of headers
+/// is read: a head has at most [`MAX_HEAD`] bytes, and so at most a line break every
+/// four of them (`a:\r\n`); the usual head fits the first [`MAX_HEADERS`] slots, and a head
+/// with more is parsed again with room for every line it has.
 fn parse_head(buf: &[u8], request: bool) -> Result<Option<Head>, ()> {
     let mut hs = [httparse::EMPTY_HEADER; MAX_HEADERS];
+    match parse_head_in(buf, request, &mut hs) {
+        Err(httparse::Error::TooManyHeaders) => {
+            let lines = buf.iter().take(MAX_HEAD).filter(|&&b| b == b'\n').count();
+            let mut hs = vec![httparse::EMPTY_HEADER; lines.clamp(MAX_HEADERS, MAX_HEAD / 4)];
+            parse_head_in(buf, request, &mut hs).map_err(|_| ())
+        }
+        r => r.map_err(|_| ()),
+    }
+}
+
+fn parse_head_in<'b>(
+    buf: &'b [u8],
+    request: bool,
+    hs: &mut [httparse::Header<'b>],
+) -> Result<Option<Head>, httparse::Error> {
     let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
     if request {
-        let mut r = httparse::Request::new(&mut hs);
-        match r.parse(buf) {
-            Ok(httparse::Status::Complete(n)) => {
+        let mut r = httparse::Request::new(hs);
+        match r.parse(buf)? {
+            httparse::Status::Complete(n) => {
                 let start = StartLine::Request {
                     method: r.method.unwrap_or("").to_string(),
                     target: r.path.unwrap_or("").to_string(),
                     version: r.version.unwrap_or(1),
                 };
-                Ok(Some((
-                    n,
-                    start,
-                    Headers::from_pairs(r.headers.iter().map(|h| (h.name, text(h.value)))),
-                )))
+                let headers =
+                    Headers::from_pairs(r.headers.iter().map(|h| (h.name, text(h.value))));
+                Ok(Some((n, start, headers)))
             }
-            Ok(httparse::Status::Partial) => Ok(None),
-            Err(_) => Err(()),
+            httparse::Status::Partial => Ok(None),
         }
     } else {
-        let mut r = httparse::Response::new(&mut hs);
-        match r.parse(buf) {
-            Ok(httparse::Status::Complete(n)) => {
+        let mut r = httparse::Response::new(hs);
+        match r.parse(buf)? {
+            httparse::Status::Complete(n) => {
                 let start = StartLine::Response {
                     version: r.version.unwrap_or(1),
                     code: r.code.unwrap_or(0),
                     reason: r.reason.unwrap_or("").to_string(),
                 };
-                Ok(Some((
-                    n,
-                    start,
-                    Headers::from_pairs(r.headers.iter().map(|h| (h.name, text(h.value)))),
-                )))
+                let headers =
+                    Headers::from_pairs(r.headers.iter().map(|h| (h.name, text(h.value))));
+                Ok(Some((n, start, headers)))
             }
-            Ok(httparse::Status::Partial) => Ok(None),
-            Err(_) => Err(()),
+            httparse::Status::Partial => Ok(None),
         }
     }
 }
@@ -958,6 +971,40 @@ mod tests {
                     .summary()
             })
             .collect()
+    }
+
+    /// More headers than the first try has room for: every one is kept (issue 11: a
+    /// request with 150 headers vanished, with no record and no warning).
+    #[test]
+    fn a_head_with_hundreds_of_headers_keeps_them_all() {
+        for n in [99usize, 100, 101, 150, 3_000] {
+            let mut req = b"GET /chat HTTP/1.1\r\nHost: x\r\n".to_vec();
+            for k in 0..n {
+                req.extend_from_slice(format!("X-H{k}: v{k}\r\n").as_bytes());
+            }
+            req.extend_from_slice(b"\r\n");
+            let (len, start, headers) = parse_head(&req, true).expect("parses").expect("complete");
+            assert_eq!(len, req.len(), "{n}");
+            assert!(matches!(start, StartLine::Request { .. }));
+            let all: Vec<(&str, &str)> = headers.iter().collect();
+            assert_eq!(all.len(), n + 1, "{n}");
+            assert_eq!(
+                all[n],
+                (
+                    format!("X-H{}", n - 1).as_str(),
+                    format!("v{}", n - 1).as_str()
+                )
+            );
+        }
+        // A response too, and a head still incomplete asks for more.
+        let mut resp = b"HTTP/1.1 200 OK\r\n".to_vec();
+        for k in 0..300 {
+            resp.extend_from_slice(format!("A{k}: b\r\n").as_bytes());
+        }
+        assert_eq!(parse_head(&resp, false), Ok(None));
+        resp.extend_from_slice(b"\r\n");
+        let (_, _, headers) = parse_head(&resp, false).unwrap().unwrap();
+        assert_eq!(headers.iter().count(), 300);
     }
 
     #[test]
