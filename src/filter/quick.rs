@@ -127,28 +127,8 @@ impl Known<'_> {
 pub(crate) fn eval(e: &Expr, k: &Known<'_>) -> Option<bool> {
     match e {
         Expr::All => Some(true),
-        Expr::And(v) => {
-            let mut all = Some(true);
-            for x in v {
-                match eval(x, k) {
-                    Some(false) => return Some(false),
-                    Some(true) => {}
-                    None => all = None,
-                }
-            }
-            all
-        }
-        Expr::Or(v) => {
-            let mut any = Some(false);
-            for x in v {
-                match eval(x, k) {
-                    Some(true) => return Some(true),
-                    Some(false) => {}
-                    None => any = None,
-                }
-            }
-            any
-        }
+        Expr::And(v) => combine(v, k, false),
+        Expr::Or(v) => combine(v, k, true),
         Expr::Not(x) => eval(x, k).map(|b| !b),
         Expr::Has(name) => k.has(name),
         Expr::Test(name, t) => {
@@ -168,4 +148,18 @@ pub(crate) fn eval(e: &Expr, k: &Known<'_>) -> Option<bool> {
             Some(test_values(t, &mut |f| values.iter().any(|v| f(v))))
         }
     }
+}
+
+/// `and` (`decisive` false) or `or` (`decisive` true) of `v` in three-valued logic: one
+/// known `decisive` answer decides; otherwise an unknown one leaves the whole unknown.
+fn combine(v: &[Expr], k: &Known<'_>, decisive: bool) -> Option<bool> {
+    let mut out = Some(!decisive);
+    for x in v {
+        match eval(x, k) {
+            Some(b) if b == decisive => return Some(decisive),
+            Some(_) => {}
+            None => out = None,
+        }
+    }
+    out
 }

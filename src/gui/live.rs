@@ -409,7 +409,10 @@ fn work(
     let mut asked: Option<Instant> = None;
     let mut rate = (Instant::now(), 0usize);
     let mut woken = Instant::now();
-    let mut sized = Instant::now() - Duration::from_secs(1);
+    // The spool's size is first read at once.
+    let mut sized = Instant::now()
+        .checked_sub(Duration::from_secs(1))
+        .unwrap_or_else(Instant::now);
     loop {
         if stop.load(Ordering::Acquire) && asked.is_none() {
             src.stop();

@@ -461,13 +461,10 @@ impl App {
             _ => (0..cap.len() as u32).collect(),
         };
         let all = which.len() == cap.len();
-        let pcapng = |p: &Path| {
-            p.extension()
-                .and_then(|e| e.to_str())
-                .is_some_and(|e| e.eq_ignore_ascii_case("pcapng"))
-        };
+        let pcapng = crate::export::save::SaveFormat::from_path(path)
+            == crate::export::save::SaveFormat::PcapNg;
         let spool = (self.spool.as_ref())
-            .filter(|_| all && !src.is_live() && pcapng(path))
+            .filter(|_| all && !src.is_live() && pcapng)
             .filter(|_| matches!(cap.format, Some(Format::PcapNg)) && cap.damage.is_none())
             .map(|s| s.path.clone());
         let result = match spool {

@@ -308,11 +308,6 @@ impl Helper {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
-
-    /// Its process id.
-    pub fn id(&self) -> u32 {
-        self.child.id()
-    }
 }
 
 impl Drop for Helper {
