@@ -26,7 +26,7 @@ pub(crate) use dns::flag_text_bit;
 pub use info::{tcp_flags_str, Columns, TcpRel};
 pub use osi::Osi;
 pub use summary::{anomaly, tcp_flags, Endpoints, Proto, ProtoSet, Summary};
-pub use tree::{Dissection, Field, Layer, Stop, Warning};
+pub use tree::{Derived, Dissection, Field, Layer, Range, Src, Stop, Warning};
 
 use crate::capture::{LinkType, PacketRecord};
 

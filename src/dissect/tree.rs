@@ -12,6 +12,27 @@ use super::{info::TcpRel, link, net, transport, FrameMeta, Osi};
 /// A half-open byte range `[start, end)` in the captured frame.
 pub type Range = [u32; 2];
 
+/// Which bytes a field's [`Range`] is in.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Src {
+    /// The captured frame.
+    #[default]
+    Frame,
+    /// A buffer derived from the capture ([`Dissection::derived`], by index): a
+    /// payload unmasked, joined or inflated, a head joined from several packets.
+    Derived(u16),
+    /// No bytes of its own: a value the analysis worked out (Wireshark's
+    /// "generated" fields, shown in brackets there); its range is empty.
+    Generated,
+}
+
+impl Src {
+    fn is_frame(&self) -> bool {
+        *self == Src::Frame
+    }
+}
+
 /// One decoded field.
 #[derive(Clone, Debug, Serialize, PartialEq, Eq)]
 pub struct Field {
@@ -21,7 +42,10 @@ pub struct Field {
     pub label: &'static str,
     /// The value as shown to a person (`127.0.0.1`, `0x0002 (SYN)`).
     pub value: String,
+    /// The bytes the value came from, in [`Field::src`].
     pub range: Range,
+    #[serde(skip_serializing_if = "Src::is_frame")]
+    pub src: Src,
     pub children: Vec<Field>,
 }
 
@@ -32,8 +56,25 @@ impl Field {
             label,
             value: value.to_string(),
             range,
+            src: Src::Frame,
             children: Vec::new(),
         }
+    }
+
+    /// The field with its bytes at `range` of `src`, when known (else as it was).
+    pub fn placed(mut self, at: Option<(Src, Range)>) -> Self {
+        if let Some((src, range)) = at {
+            self.src = src;
+            self.range = range;
+        }
+        self
+    }
+
+    /// A value the analysis worked out, with no bytes of its own ([`Src::Generated`]).
+    pub fn generated(mut self) -> Self {
+        self.src = Src::Generated;
+        self.range = [0, 0];
+        self
     }
 
     pub fn with(mut self, children: Vec<Field>) -> Self {
@@ -107,6 +148,17 @@ pub struct Warning {
     pub range: Option<Range>,
 }
 
+/// Bytes that some fields of a packet were decoded from but that are not the
+/// frame's own: a WebSocket payload unmasked, joined or inflated, an HTTP head or
+/// body joined from several packets, a frame header that sits in an earlier packet.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Derived {
+    /// What the bytes are, for a tab title (`WebSocket message, unmasked (12 bytes)`).
+    pub name: String,
+    #[serde(skip)]
+    pub bytes: Vec<u8>,
+}
+
 /// The full decode of one packet.
 #[derive(Clone, Debug, Serialize)]
 pub struct Dissection {
@@ -117,6 +169,8 @@ pub struct Dissection {
     pub layers: Vec<Layer>,
     pub stop: Option<Stop>,
     pub warnings: Vec<Warning>,
+    /// Buffers fields point into with [`Src::Derived`].
+    pub derived: Vec<Derived>,
 }
 
 impl Dissection {
@@ -127,6 +181,31 @@ impl Dissection {
     /// First field with this name in any layer.
     pub fn field(&self, name: &str) -> Option<&Field> {
         self.layers.iter().find_map(|l| l.find(name))
+    }
+
+    /// The index of the derived buffer holding exactly `bytes` under `name`, added
+    /// if it is not there yet. `None` past `u16::MAX` buffers (never in practice:
+    /// a packet completes a handful of messages).
+    pub fn derive(&mut self, name: impl Into<String>, bytes: &[u8]) -> Option<u16> {
+        if let Some(i) = self.derived.iter().position(|d| d.bytes == bytes) {
+            return u16::try_from(i).ok();
+        }
+        let i = u16::try_from(self.derived.len()).ok()?;
+        self.derived.push(Derived {
+            name: name.into(),
+            bytes: bytes.to_vec(),
+        });
+        Some(i)
+    }
+
+    /// The bytes a field's range is in: the frame's `frame`, a derived buffer, or none.
+    pub fn bytes_of<'a>(&'a self, frame: &'a [u8], f: &Field) -> Option<&'a [u8]> {
+        let buf = match f.src {
+            Src::Frame => frame,
+            Src::Derived(i) => &self.derived.get(usize::from(i))?.bytes,
+            Src::Generated => return None,
+        };
+        buf.get(f.range[0] as usize..f.range[1] as usize)
     }
 }
 
@@ -213,6 +292,7 @@ pub(crate) fn build(
         layers: t.layers,
         stop: t.stop,
         warnings: t.warnings,
+        derived: Vec::new(),
     }
 }
 

@@ -230,6 +230,7 @@ pub(super) static KNOWN: &[(&str, &str)] = &[
     ("socketio.ack", "Acknowledged by"),
     ("socketio.ack_id", "Ack id"),
     ("socketio.answers", "Answers the emit in"),
+    ("socketio.arg", "One argument, as its JSON text"),
     ("socketio.args", "Arguments"),
     ("socketio.attachments", "Binary attachments"),
     ("socketio.event", "Event"),
