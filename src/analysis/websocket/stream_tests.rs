@@ -498,7 +498,7 @@ fn close_frames() {
 fn every_warning_bit() {
     let none = Extensions::default();
     let z = deflate_ext();
-    let cases: Vec<(&str, bool, &Extensions, Vec<u8>, u16)> = vec![
+    let cases: Vec<(&str, bool, &Extensions, Vec<u8>, u32)> = vec![
         (
             "client unmasked",
             true,
@@ -791,7 +791,20 @@ fn invalid_length_stops_the_direction() {
     b.extend(frame(true, 0, OP_TEXT, None, b"never"));
     let evs = feed_chunked(&mut d, &b, 5);
     assert_eq!(d.lost_reason(), Some(LostReason::InvalidLength));
-    assert_eq!(messages(&evs).len(), 1);
+    // The good message, then the bad frame as a message of its own: flagged and cut.
+    let ms = messages(&evs);
+    assert_eq!(ms.len(), 2);
+    let bad = &ms[1].0;
+    assert!(bad.incomplete && bad.warnings & warn::INVALID_LENGTH != 0);
+    let frames: Vec<&FrameRecord> = evs
+        .iter()
+        .filter_map(|e| match e {
+            Ev::F(f) => Some(f),
+            Ev::M(..) => None,
+        })
+        .collect();
+    assert_eq!(frames.len(), 2);
+    assert!(frames[1].incomplete && frames[1].warnings & warn::INVALID_LENGTH != 0);
 }
 
 fn any_frame() -> impl Strategy<Value = Vec<u8>> {
