@@ -78,3 +78,24 @@ fn a_frame_longer_than_the_capture_is_incomplete_everywhere() {
     let d = s.dissect(layerscope::store::PacketId(9)).unwrap();
     assert!(d.field("websocket.incomplete").is_some());
 }
+
+/// Issue 11, point 4: a message that inflates past the 16 MiB cap is cut and
+/// flagged; the next message in the same compression context still decodes, and
+/// `stats` counts the one warning `messages` shows.
+#[test]
+fn after_a_decompression_bomb_the_context_still_decodes() {
+    let s = store("ws-deflate-bomb.pcap");
+    let (lines, warned) = ws_lines(&s);
+    assert_eq!(lines.len(), 2);
+    let bomb = lines[0].websocket.as_ref().unwrap();
+    assert!(
+        bomb.warnings.iter().any(|w| w.contains("too big")),
+        "{:?}",
+        bomb.warnings
+    );
+    let next = lines[1].websocket.as_ref().unwrap();
+    assert_eq!(next.data, "hello after the bomb");
+    assert!(next.warnings.is_empty(), "{:?}", next.warnings);
+    let st = stats::from_store("ws-deflate-bomb.pcap", &s);
+    assert_eq!((st.websocket.warnings, warned), (1, 1));
+}

@@ -12,6 +12,7 @@ sequence and acknowledgement numbers: a handshake, then what each case needs.
 import os
 import struct
 import sys
+import zlib
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 CLIENT = ("10.0.0.1", 40000, b"\x02\x00\x00\x00\x00\x01")
@@ -66,13 +67,15 @@ class Conversation:
             self.packet(from_client, 0x18, payload[i:i + mss])
             self.packet(not from_client, 0x10)
 
-    def upgrade(self):
-        """The HTTP Upgrade to WebSocket, with the RFC 6455 §1.3 key and accept."""
+    def upgrade(self, deflate=False):
+        """The HTTP Upgrade to WebSocket, with the RFC 6455 §1.3 key and accept;
+        `deflate`: permessage-deflate offered and accepted (RFC 7692)."""
+        ext = b"Sec-WebSocket-Extensions: permessage-deflate\r\n" if deflate else b""
         self.send(True, b"GET /chat HTTP/1.1\r\nHost: server\r\nUpgrade: websocket\r\n"
                         b"Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
-                        b"Sec-WebSocket-Version: 13\r\n\r\n")
+                        b"Sec-WebSocket-Version: 13\r\n" + ext + b"\r\n")
         self.send(False, b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
-                         b"Connection: Upgrade\r\n"
+                         b"Connection: Upgrade\r\n" + ext +
                          b"Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n\r\n")
 
     def write(self, name):
@@ -84,9 +87,10 @@ class Conversation:
             f.write(out)
 
 
-def ws_frame(opcode, payload, fin=True, length=None):
-    """A server (unmasked) frame; `length` overrides the 64-bit length written."""
-    b0 = (0x80 if fin else 0) | opcode
+def ws_frame(opcode, payload, fin=True, length=None, rsv1=False):
+    """A server (unmasked) frame; `length` overrides the 64-bit length written;
+    `rsv1` marks a compressed message (RFC 7692 §6)."""
+    b0 = (0x80 if fin else 0) | (0x40 if rsv1 else 0) | opcode
     if length is not None:
         return bytes([b0, 127]) + struct.pack("!Q", length) + payload
     n = len(payload)
@@ -118,7 +122,28 @@ def ws_endless_frame():
     c.write("ws-endless-frame.pcap")
 
 
+def deflated(z, data):
+    """One permessage-deflate message from compressor `z` (context kept between
+    messages): a sync flush with its trailing 00 00 ff ff removed (RFC 7692 §7.2.1)."""
+    out = z.compress(data) + z.flush(zlib.Z_SYNC_FLUSH)
+    assert out.endswith(b"\x00\x00\xff\xff")
+    return out[:-4]
+
+
+def ws_deflate_bomb():
+    """Issue 11, point 4: a message that inflates to 20 MiB (over the 16 MiB cap),
+    then a normal message in the same compression context."""
+    c = Conversation()
+    c.handshake()
+    c.upgrade(deflate=True)
+    z = zlib.compressobj(9, zlib.DEFLATED, -15)
+    c.send(False, ws_frame(2, deflated(z, bytes(20 << 20)), rsv1=True))
+    c.send(False, ws_frame(1, deflated(z, b"hello after the bomb"), rsv1=True))
+    c.write("ws-deflate-bomb.pcap")
+
+
 if __name__ == "__main__":
     ws_invalid_length()
     ws_endless_frame()
+    ws_deflate_bomb()
     sys.exit(0)
