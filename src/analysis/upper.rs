@@ -16,8 +16,11 @@ use super::realtime::{Carrier, Realtime};
 use super::tcp::StreamSink;
 use super::websocket::{self as ws, Direction, Event};
 
-/// Most decoded payload bytes kept for the detail views, over the whole capture
-/// (payloads past it are counted and parsed but not kept).
+/// Most decoded payload bytes kept for the detail views, over the whole capture.
+/// Payloads past it are parsed and counted but not kept: their message is flagged
+/// [`ws::warn::NOT_KEPT`], counted in `stats` (`websocket.payloads_not_kept`), and
+/// decoded again from its packets when shown, where that can be done alone (not
+/// for a message inflated with a context shared with earlier messages).
 pub const MAX_KEPT_PAYLOADS: usize = 512 << 20;
 
 /// Whether the pass keeps records for the detail views or only counts.
@@ -30,9 +33,24 @@ pub enum Keep {
 }
 
 /// Decoded payloads, one after the other in a bounded arena.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Payloads {
     bytes: Vec<u8>,
+    /// Bytes the arena holds, or would hold when only counting ([`Keep::Counts`]
+    /// keeps nothing, but reaches the limit where [`Keep::Records`] does).
+    used: usize,
+    /// [`MAX_KEPT_PAYLOADS`], lower in tests.
+    cap: usize,
+}
+
+impl Default for Payloads {
+    fn default() -> Self {
+        Payloads {
+            bytes: Vec::new(),
+            used: 0,
+            cap: MAX_KEPT_PAYLOADS,
+        }
+    }
 }
 
 /// Where one payload sits in [`Payloads`] (under 4 GiB: the arena is capped).
@@ -43,8 +61,24 @@ pub struct PayloadRef {
 }
 
 impl Payloads {
+    /// Lower the limit (tests reach it with small captures).
+    #[cfg(test)]
+    pub(crate) fn limit_to(&mut self, cap: usize) {
+        self.cap = cap;
+    }
+
+    /// Whether `len` more bytes fit, counting them when they do.
+    fn room(&mut self, len: usize) -> bool {
+        let fits = self.used.saturating_add(len) <= self.cap;
+        if fits {
+            self.used += len;
+        }
+        fits
+    }
+
+    /// Keep `data` (after [`Payloads::room`] said it fits).
     fn keep(&mut self, data: &[u8]) -> Option<PayloadRef> {
-        if self.bytes.len() + data.len() > MAX_KEPT_PAYLOADS {
+        if self.bytes.len() + data.len() > self.cap {
             return None;
         }
         let start = self.bytes.len() as u32;
@@ -158,6 +192,8 @@ pub struct WsCounts {
     pub warnings: u64,
     /// Close codes, in capture order.
     pub close_codes: Vec<u16>,
+    /// Messages whose decoded payload was not kept: [`MAX_KEPT_PAYLOADS`] reached.
+    pub payloads_not_kept: u64,
     /// Frames on connections taken for WebSocket by their framing alone (no
     /// handshake seen): counted here only, not in the counts above.
     pub guessed_frames: u64,
@@ -420,8 +456,20 @@ impl Upper {
         payload: &[u8],
     ) {
         self.ws.messages += 1;
+        // A payload that can be read again from the one packet that holds it, as
+        // sent, is not kept; any other goes to the arena while it has room.
+        let in_one_packet = m.frames == 1
+            && !m.compressed
+            && !m.truncated
+            && !m.incomplete
+            && m.first_packet == m.last_packet;
+        let mut m = m;
+        if !in_one_packet && !self.payloads.room(payload.len()) {
+            m.warnings |= ws::warn::NOT_KEPT;
+            self.ws.payloads_not_kept += 1;
+        }
         // Counted per message, as `messages` shows them: a message carries its
-        // frames' warnings and its own (inflating, size, UTF-8, close code).
+        // frames' warnings and its own (inflating, size, UTF-8, close code, limits).
         self.ws.warnings += u64::from(m.warnings != 0);
         if let Some((code, _)) = &m.close {
             self.ws.close_codes.push(*code);
@@ -456,9 +504,6 @@ impl Upper {
         }
         // The frames of this message: same connection and direction, same index.
         let frames = &mut self.ws_frames;
-        // Whether the payload can be read again from one packet (one frame whose
-        // payload lies in the packet that ends it, sent as is): then it is not kept.
-        let mut in_one_packet = m.frames == 1 && !m.compressed && !m.truncated && !m.incomplete;
         let mut first_frame = u32::MAX;
         self.open_frames.retain(|&(f, dir_index, conn, client)| {
             let Some(x) = frames.get_mut(f as usize) else {
@@ -467,12 +512,11 @@ impl Upper {
             let mine = conn == connection && client == from_client && dir_index == m.index;
             if mine {
                 x.message = idx;
-                in_one_packet &= x.payload_start.0 == x.end_packet;
                 first_frame = first_frame.min(f);
             }
             !mine
         });
-        let payload = if in_one_packet {
+        let payload = if in_one_packet || m.warnings & ws::warn::NOT_KEPT != 0 {
             None
         } else {
             self.payloads.keep(payload)

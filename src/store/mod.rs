@@ -408,6 +408,60 @@ mod tests {
     use crate::capture::LinkType;
     use crate::dissect::proptests::SYN;
 
+    /// A store of a sample whose decoded-payload arena holds at most `cap` bytes.
+    fn with_payload_cap(name: &str, cap: usize, keep: Keep) -> Store {
+        let path = format!("{}/{name}", env!("CARGO_MANIFEST_DIR"));
+        let capture = Arc::new(Capture::open(path.as_ref()).expect("sample opens"));
+        let (mut store, mut pass) = Store::start(capture, keep);
+        store.analysis.upper.payloads.limit_to(cap);
+        while store.ingest(&mut pass, 1000) > 0 {}
+        store.finish(pass);
+        store
+    }
+
+    /// Issue 11, point 3: once the payload arena is full, a message says its payload
+    /// was not kept, `stats` counts it (in both modes alike), and an uncompressed
+    /// payload is decoded again from its packets, equal to the kept one.
+    #[test]
+    fn a_payload_not_kept_is_flagged_counted_and_read_again() {
+        use crate::analysis::websocket::warn::NOT_KEPT;
+        let mut read_again = 0;
+        let files = [
+            "samples/websocket-deflate.pcap",
+            "tests/corpus/zeek__websocket-two-binary-fragments.pcap",
+        ];
+        for name in files {
+            let full = with_payload_cap(name, usize::MAX, Keep::Records);
+            let none = with_payload_cap(name, 0, Keep::Records);
+            let counted = with_payload_cap(name, 0, Keep::Counts);
+            let up = &none.analysis.upper;
+            let flagged = up
+                .ws_messages
+                .iter()
+                .filter(|m| m.warnings & NOT_KEPT != 0)
+                .count();
+            assert!(flagged > 0, "{name}: nothing reached the limit");
+            assert_eq!(up.ws.payloads_not_kept, flagged as u64, "{name}");
+            assert_eq!(
+                counted.analysis.upper.ws.payloads_not_kept, flagged as u64,
+                "{name}"
+            );
+            assert_eq!(counted.analysis.upper.ws.warnings, up.ws.warnings, "{name}");
+            assert_eq!(full.analysis.upper.ws.payloads_not_kept, 0);
+            for (i, m) in up.ws_messages.iter().enumerate() {
+                let again = none.ws_payload(i as u32);
+                let kept = full.ws_payload(i as u32);
+                if m.warnings & NOT_KEPT != 0 && m.compressed {
+                    assert_eq!(again, None, "{name} message {i}");
+                } else {
+                    read_again += usize::from(m.warnings & NOT_KEPT != 0);
+                    assert_eq!(again, kept, "{name} message {i}");
+                }
+            }
+        }
+        assert!(read_again > 0, "no uncompressed payload was read again");
+    }
+
     /// Two interfaces with different link types, a section comment between packet
     /// comments, and a second section: each packet decodes with its own link type and
     /// shows its own comments.

@@ -37,6 +37,9 @@ impl Store {
             return Some(Cow::Borrowed(p));
         }
         let msg = up.ws_messages.get(m as usize)?;
+        if msg.warnings & crate::analysis::websocket::warn::NOT_KEPT != 0 {
+            return self.ws_payload_again(m).map(Cow::Owned);
+        }
         let (_, f) = up.frames_of(m).next()?;
         let (packet, offset) = f.payload_start;
         let payload = self.tcp_payload(PacketId(packet));
@@ -50,6 +53,31 @@ impl Store {
             }
             None => Cow::Borrowed(bytes),
         })
+    }
+
+    /// The payload of message `m`, which was not kept, decoded again from its packets:
+    /// each frame's payload joined and unmasked. `None` for a compressed message: its
+    /// inflater's window depends on every earlier message of its direction.
+    fn ws_payload_again(&self, m: u32) -> Option<Vec<u8>> {
+        let up = &self.analysis.upper;
+        let msg = up.ws_messages.get(m as usize)?;
+        if msg.compressed {
+            return None;
+        }
+        let mut out = Vec::new();
+        for (_, f) in up.frames_of(m) {
+            let room = crate::analysis::websocket::MAX_MESSAGE_BYTES.saturating_sub(out.len());
+            let len = usize::try_from(f.payload_len)
+                .unwrap_or(usize::MAX)
+                .min(room);
+            let mut part =
+                self.stream_bytes((f.payload_start.0, f.end_packet), f.payload_start.1, len);
+            if let Some(key) = f.mask {
+                crate::analysis::websocket::unmask(&mut part, key, 0);
+            }
+            out.extend_from_slice(&part);
+        }
+        Some(out)
     }
 
     /// The close code and reason of close message `m` (none for an empty body).

@@ -85,8 +85,11 @@ pub mod warn {
     /// No valid frame has it, so where the next frame starts is not known: the
     /// rest of this direction is not decoded.
     pub const INVALID_LENGTH: u32 = 1 << 16;
+    /// Not a protocol error but a limit of this tool: the decoded payload was not
+    /// kept in memory ([`crate::analysis::upper::MAX_KEPT_PAYLOADS`] reached).
+    pub const NOT_KEPT: u32 = 1 << 17;
 
-    const TEXTS: [(u32, &str); 17] = [
+    const TEXTS: [(u32, &str); 18] = [
         (CLIENT_UNMASKED, "client frame not masked (RFC 6455 §5.1)"),
         (SERVER_MASKED, "server frame masked (RFC 6455 §5.1)"),
         (
@@ -138,6 +141,11 @@ pub mod warn {
             "64-bit payload length with its most significant bit set (RFC 6455 §5.2): \
              not a valid frame, so the rest of this direction cannot be split into \
              frames and is not decoded",
+        ),
+        (
+            NOT_KEPT,
+            "decoded payload not kept: the 512 MiB store of decoded payloads is full \
+             (decoded again from its packets where that can be done alone)",
         ),
     ];
 
