@@ -245,14 +245,21 @@ fn messages_cmd(a: &MessagesArgs) -> Result<Outcome, CliError> {
         let s = serde_json::to_string_pretty(&doc).map_err(io::Error::other)?;
         writeln!(out, "{s}")?;
     } else {
-        for l in messages::lines(&store) {
-            if a.json {
-                let s = serde_json::to_string(&l).map_err(io::Error::other)?;
-                writeln!(out, "{s}")?;
-            } else {
-                writeln!(out, "{}", messages::text_line(&l))?;
+        // Written as they are built: memory does not grow with the number of messages.
+        let mut result = Ok(());
+        messages::for_each_line(&store, |l| {
+            if result.is_err() {
+                return;
             }
-        }
+            result = if a.json {
+                serde_json::to_string(&l)
+                    .map_err(io::Error::other)
+                    .and_then(|s| writeln!(out, "{s}"))
+            } else {
+                writeln!(out, "{}", messages::text_line(&l))
+            };
+        });
+        result?;
     }
     out.flush()?;
     Ok(outcome(&store))

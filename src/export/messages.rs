@@ -109,35 +109,66 @@ pub struct SioPart {
     pub missing_attachments: u32,
 }
 
-/// Every message of the capture, in time order.
-pub fn lines(store: &Store) -> Vec<MessageLine> {
-    let mut out = Vec::new();
-    http_lines(store, &mut out);
+/// Where a line comes from, so that it can be built again.
+#[derive(Clone, Copy, Debug)]
+enum Source {
+    Http(u32),
+    /// An Engine.IO packet in an HTTP polling body.
+    Polling(u32),
+    /// A WebSocket message, and the Engine.IO packet it carried, if any.
+    Ws(u32, Option<u32>),
+}
+
+fn build(store: &Store, s: Source) -> Option<MessageLine> {
+    match s {
+        Source::Http(i) => http_line(store, i),
+        Source::Polling(e) => eio_line(store, e, None),
+        Source::Ws(m, e) => ws_line(store, m, e),
+    }
+}
+
+/// Every message's source, in the order lines are listed before sorting: HTTP,
+/// then Engine.IO packets in polling bodies, then WebSocket messages.
+fn sources(store: &Store) -> Vec<Source> {
     let up = &store.analysis.upper;
+    let mut out: Vec<Source> = (0..up.http.messages.len() as u32)
+        .map(Source::Http)
+        .collect();
     let mut eio_of_ws: HashMap<u32, u32> = HashMap::new();
     for (i, e) in up.realtime.eio.iter().enumerate() {
         match e.carrier {
             Carrier::WsMessage(m) => {
                 eio_of_ws.insert(m, i as u32);
             }
-            Carrier::HttpBody(..) => {
-                if let Some(l) = eio_line(store, i as u32, None) {
-                    out.push(l);
-                }
-            }
+            Carrier::HttpBody(..) => out.push(Source::Polling(i as u32)),
         }
     }
-    for m in 0..up.ws_messages.len() as u32 {
-        if let Some(l) = ws_line(store, m, eio_of_ws.get(&m).copied()) {
-            out.push(l);
+    out.extend((0..up.ws_messages.len() as u32).map(|m| Source::Ws(m, eio_of_ws.get(&m).copied())));
+    out
+}
+
+/// Every message of the capture in time order, handed to `f` one at a time as it
+/// is built: memory holds a small sort key per message and one line, never every
+/// line (a capture can hold millions of messages).
+pub fn for_each_line(store: &Store, mut f: impl FnMut(MessageLine)) {
+    // Each line's place in time is its last packet (the one its `time` is taken
+    // from); stable: within one packet, HTTP first, then the packets its body carried.
+    let mut keys: Vec<(Option<u32>, Source)> = sources(store)
+        .into_iter()
+        .map(|s| (last_packet(store, s), s))
+        .collect();
+    keys.sort_by_key(|k| k.0);
+    for (_, s) in keys {
+        if let Some(l) = build(store, s) {
+            f(l);
         }
     }
-    // Stable: within one packet, HTTP first, then the packets its body carried.
-    out.sort_by(|a, b| {
-        (a.packets.last(), a.ts_ns)
-            .partial_cmp(&(b.packets.last(), b.ts_ns))
-            .unwrap_or(std::cmp::Ordering::Equal)
-    });
+}
+
+/// Every message of the capture, in time order (see [`for_each_line`]).
+pub fn lines(store: &Store) -> Vec<MessageLine> {
+    let mut out = Vec::new();
+    for_each_line(store, |l| out.push(l));
     out
 }
 
@@ -149,21 +180,59 @@ fn from(client: bool) -> &'static str {
     }
 }
 
+/// Most packets listed for one message (a message can span a whole capture).
+const MAX_LISTED: u32 = 100_000;
+
+/// Whether packet `p` belongs to conversation `conv` and travels from the client
+/// (`client`) or the server.
+fn on_side(store: &Store, conv: u32, client: bool, p: u32) -> bool {
+    let tcp = &store.analysis.tcp;
+    tcp.conversation_of(PacketId(p)).is_some_and(|(c, tc)| {
+        c.0 == conv
+            && store
+                .summary(PacketId(p))
+                .is_some_and(|s| (s.dir == tc.client_dir) == client)
+    })
+}
+
 /// The packets from `first` to `last` of conversation `conv` in one direction.
 fn packets_between(store: &Store, conv: u32, client: bool, first: u32, last: u32) -> Vec<u64> {
-    let tcp = &store.analysis.tcp;
-    let last = last.min(first.saturating_add(100_000));
+    let last = last.min(first.saturating_add(MAX_LISTED));
     (first..=last)
-        .filter(|&p| {
-            tcp.conversation_of(PacketId(p)).is_some_and(|(c, tc)| {
-                c.0 == conv
-                    && store
-                        .summary(PacketId(p))
-                        .is_some_and(|s| (s.dir == tc.client_dir) == client)
-            })
-        })
+        .filter(|&p| on_side(store, conv, client, p))
         .map(|p| u64::from(p) + 1)
         .collect()
+}
+
+/// The last of [`packets_between`], found from the end.
+fn last_between(store: &Store, conv: u32, client: bool, first: u32, last: u32) -> Option<u32> {
+    let last = last.min(first.saturating_add(MAX_LISTED));
+    (first..=last)
+        .rev()
+        .find(|&p| on_side(store, conv, client, p))
+}
+
+/// The packet a source's line is placed at in time (the last it lists), without
+/// building the line.
+fn last_packet(store: &Store, s: Source) -> Option<u32> {
+    let up = &store.analysis.upper;
+    match s {
+        Source::Http(i) => {
+            let m = up.http.messages.get(i as usize)?;
+            let last = m.end_packet.unwrap_or(m.head_packets.1);
+            last_between(store, m.conversation, m.from_client, m.head_packets.0, last)
+        }
+        Source::Polling(e) => up.realtime.eio.get(e as usize).map(|r| r.packet),
+        Source::Ws(m, _) => {
+            let msg = up.ws_messages.get(m as usize)?;
+            let conv = up.ws_connections.get(msg.connection as usize)?.conversation;
+            let first = up
+                .frames_of(m)
+                .next()
+                .map_or(msg.first_packet, |(_, f)| f.start.0);
+            last_between(store, conv, msg.from_client, first, msg.last_packet)
+        }
+    }
 }
 
 fn line(
@@ -189,28 +258,25 @@ fn line(
     }
 }
 
-fn http_lines(store: &Store, out: &mut Vec<MessageLine>) {
+fn http_line(store: &Store, i: u32) -> Option<MessageLine> {
     let http = &store.analysis.upper.http;
-    for (i, m) in http.messages.iter().enumerate() {
-        let Some(head) = store.http_head(i as u32) else {
-            continue;
-        };
-        let last = m.end_packet.unwrap_or(m.head_packets.1);
-        let packets = packets_between(store, m.conversation, m.from_client, m.head_packets.0, last);
-        let mut l = line(store, "http", m.conversation, m.from_client, packets);
-        l.summary = http.info(i as u32, &head);
-        l.http = Some(HttpPart {
-            start_line: head.summary(),
-            headers: head
-                .headers
-                .iter()
-                .map(|(n, v)| (n.to_string(), v.to_string()))
-                .collect(),
-            body_len: m.body_len,
-            complete: m.end_packet.is_some(),
-        });
-        out.push(l);
-    }
+    let m = http.messages.get(i as usize)?;
+    let head = store.http_head(i)?;
+    let last = m.end_packet.unwrap_or(m.head_packets.1);
+    let packets = packets_between(store, m.conversation, m.from_client, m.head_packets.0, last);
+    let mut l = line(store, "http", m.conversation, m.from_client, packets);
+    l.summary = http.info(i, &head);
+    l.http = Some(HttpPart {
+        start_line: head.summary(),
+        headers: head
+            .headers
+            .iter()
+            .map(|(n, v)| (n.to_string(), v.to_string()))
+            .collect(),
+        body_len: m.body_len,
+        complete: m.end_packet.is_some(),
+    });
+    Some(l)
 }
 
 fn text_or_hex(bytes: &[u8], text: bool) -> (String, bool) {
