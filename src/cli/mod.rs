@@ -241,9 +241,7 @@ fn messages_cmd(a: &MessagesArgs) -> Result<Outcome, CliError> {
     let store = load(&a.file)?;
     let mut out = BufWriter::new(io::stdout().lock());
     if a.har {
-        let doc = har::har(&store);
-        let s = serde_json::to_string_pretty(&doc).map_err(io::Error::other)?;
-        writeln!(out, "{s}")?;
+        har::write_har(&store, &mut out)?;
     } else {
         // Written as they are built: memory does not grow with the number of messages.
         let mut result = Ok(());
