@@ -51,6 +51,9 @@ pub struct HttpCounts {
     pub accept_mismatches: u64,
     /// Messages whose body the capture cut short (counted in requests/responses too).
     pub incomplete: u64,
+    /// Messages whose chunked body had an invalid chunk size (the rest of their
+    /// direction is not read as HTTP).
+    pub invalid_chunks: u64,
 }
 
 /// The object `layerscope stats --json` prints.
@@ -145,6 +148,7 @@ fn http_counts(h: &crate::analysis::http::HttpAnalysis) -> HttpCounts {
     let mut c = HttpCounts::default();
     for m in &h.messages {
         c.incomplete += u64::from(m.end_packet.is_none());
+        c.invalid_chunks += u64::from(m.flags & flag::BAD_CHUNK != 0);
         if m.is_request() {
             c.requests += 1;
             c.upgrade_requests += u64::from(m.flags & flag::UPGRADE != 0);

@@ -99,3 +99,25 @@ fn after_a_decompression_bomb_the_context_still_decodes() {
     let st = stats::from_store("ws-deflate-bomb.pcap", &s);
     assert_eq!((st.websocket.warnings, warned), (1, 1));
 }
+
+/// A chunk size over 64 bits is flagged on its message (Info, `messages`) and counted
+/// in `stats`, instead of the message silently staying unfinished.
+#[test]
+fn a_chunk_size_over_64_bits_is_flagged_and_counted() {
+    let s = store("http-huge-chunk.pcap");
+    let resp = messages::lines(&s)
+        .into_iter()
+        .find(|l| {
+            l.http
+                .as_ref()
+                .is_some_and(|h| h.start_line.starts_with("HTTP/1.1 200"))
+        })
+        .expect("the response is listed");
+    assert!(
+        resp.summary.contains("invalid chunk size"),
+        "{}",
+        resp.summary
+    );
+    let st = stats::from_store("http-huge-chunk.pcap", &s);
+    assert_eq!(st.http.invalid_chunks, 1);
+}

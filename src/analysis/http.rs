@@ -88,6 +88,10 @@ pub mod flag {
     /// An Engine.IO request (`EIO=` in its target) or the response to one: its
     /// body is kept for the Engine.IO parser.
     pub const ENGINEIO: u8 = 4;
+    /// Its chunked body has a chunk-size line that is not a valid size (RFC 9112
+    /// §7.1: hex digits, here over 64 bits or not hex): where the next chunk starts
+    /// is unknown, so the rest of this direction is not read as HTTP.
+    pub const BAD_CHUNK: u8 = 8;
 }
 
 /// Longest body kept for the Engine.IO parser (a polling payload); longer ones
@@ -369,7 +373,10 @@ impl HttpAnalysis {
                 None => {}
             },
         }
-        if self.messages[message as usize].end_packet.is_none() {
+        let msg = &self.messages[message as usize];
+        if msg.flags & flag::BAD_CHUNK != 0 {
+            s.push_str(" [invalid chunk size: the rest of the body and the connection are not read as HTTP]");
+        } else if msg.end_packet.is_none() {
             s.push_str(" [incomplete: the capture ends before the body does]");
         }
         s
@@ -669,6 +676,10 @@ impl HttpAnalysis {
             }
             Ok(httparse::Status::Partial) if d.buf.len() < 1024 => data.len(),
             _ => {
+                // Flagged on the message, not dropped in silence.
+                if let Some(m) = d.current.and_then(|m| self.messages.get_mut(m as usize)) {
+                    m.flags |= flag::BAD_CHUNK;
+                }
                 d.buf = Vec::new();
                 d.state = State::NotHttp;
                 data.len()

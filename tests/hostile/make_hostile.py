@@ -142,8 +142,19 @@ def ws_deflate_bomb():
     c.write("ws-deflate-bomb.pcap")
 
 
+def http_huge_chunk():
+    """Issue 11: a chunk size over 64 bits in a chunked response body."""
+    c = Conversation()
+    c.handshake()
+    c.send(True, b"GET /stream HTTP/1.1\r\nHost: server\r\n\r\n")
+    c.send(False, b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+                  b"5\r\nhello\r\n1ffffffffffffffffffff\r\nmore\r\n0\r\n\r\n")
+    c.write("http-huge-chunk.pcap")
+
+
 if __name__ == "__main__":
     ws_invalid_length()
     ws_endless_frame()
     ws_deflate_bomb()
+    http_huge_chunk()
     sys.exit(0)
