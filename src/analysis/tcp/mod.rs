@@ -62,8 +62,10 @@ pub struct TcpConversation {
     pub teardown: Teardown,
     /// Bytes reassembled per direction (client → server, server → client).
     pub stream_bytes: [u64; 2],
-    /// Bytes never captured (holes given up as gaps) per direction.
+    /// Bytes never delivered (holes given up as gaps) per direction...
     pub gap_bytes: [u64; 2],
+    /// ...of which captured after their hole was given up (late, skipped).
+    pub late_bytes: [u64; 2],
     pub retransmitted_segments: u32,
     pub out_of_order_segments: u32,
 }
@@ -93,6 +95,7 @@ impl TcpConversation {
             },
             stream_bytes: [0; 2],
             gap_bytes: [0; 2],
+            late_bytes: [0; 2],
             retransmitted_segments: 0,
             out_of_order_segments: 0,
         }
@@ -167,6 +170,7 @@ pub mod note {
     pub const RETRANSMISSION: u8 = 1;
     pub const OVERLAP: u8 = 2;
     pub const OUT_OF_ORDER: u8 = 4;
+    pub const LATE: u8 = 8;
 }
 
 /// Bytes held out of order across all streams before holes are given up (256 MiB).
@@ -266,6 +270,7 @@ impl<C: Default> Streams<C> {
         bit(n.retransmission, note::RETRANSMISSION)
             | bit(n.overlap, note::OVERLAP)
             | bit(n.out_of_order, note::OUT_OF_ORDER)
+            | bit(n.late, note::LATE)
     }
 
     /// End of capture: give up remaining holes and record each direction's totals.
@@ -291,6 +296,7 @@ impl<C: Default> Streams<C> {
             deliver(http, &mut st.up, conv, side == 0, out);
             c.stream_bytes[side] += r.delivered_bytes;
             c.gap_bytes[side] += r.gap_bytes;
+            c.late_bytes[side] += r.late_bytes;
         }
         http.end(st.up, conv);
     }
@@ -505,6 +511,11 @@ impl TcpAnalysis {
                 note::OUT_OF_ORDER,
                 "out of order: arrived ahead of missing bytes",
             ),
+            (
+                note::LATE,
+                "late: arrived after more than 4 MiB had waited behind the hole it fills, \
+                 which was given up; skipped",
+            ),
         ] {
             if n & bit != 0 {
                 what.push(text);
@@ -515,10 +526,15 @@ impl TcpAnalysis {
                 .push(f("tcp.analysis.flags", "Segment analysis", what.join("; ")));
         }
         for (side, dir) in ["client → server", "server → client"].iter().enumerate() {
-            let (bytes, gap) = (c.stream_bytes[side], c.gap_bytes[side]);
-            let v = match gap {
-                0 => format!("{dir}: {bytes} bytes"),
-                g => format!("{dir}: {bytes} bytes, {g} bytes missing (not captured)"),
+            let (bytes, gap, late) = (c.stream_bytes[side], c.gap_bytes[side], c.late_bytes[side]);
+            let v = match (gap, late) {
+                (0, _) => format!("{dir}: {bytes} bytes"),
+                (g, 0) => format!("{dir}: {bytes} bytes, {g} bytes missing (not captured)"),
+                (g, l) => format!(
+                    "{dir}: {bytes} bytes, {g} bytes skipped: {} not captured, {l} captured \
+                     after more than 4 MiB had waited behind their hole",
+                    g.saturating_sub(l)
+                ),
             };
             l.fields.push(f("tcp.connection.stream_bytes", "Stream", v));
         }

@@ -25,7 +25,14 @@ pub struct SegmentNote {
     pub overlap: bool,
     /// It arrived ahead of a hole and was held.
     pub out_of_order: bool,
+    /// Its bytes fill a hole that was already given up (more than the per-direction
+    /// budget waited behind it): they came too late and were skipped.
+    pub late: bool,
 }
+
+/// Holes given up that are remembered, per direction, to tell a late segment from a
+/// retransmission (the most recent ones).
+const MAX_SKIPPED: usize = 64;
 
 /// What the reassembler hands on, in stream order.
 #[derive(Debug, PartialEq, Eq)]
@@ -53,7 +60,12 @@ pub struct Reassembler {
     held_bytes: usize,
     max_buffered: usize,
     pub delivered_bytes: u64,
+    /// Bytes of the holes given up (never delivered), `late_bytes` of them captured
+    /// after all.
     pub gap_bytes: u64,
+    pub late_bytes: u64,
+    /// The last holes given up, as stream offsets `[start, end)`.
+    skipped: Vec<(u64, u64)>,
 }
 
 impl Default for Reassembler {
@@ -72,6 +84,8 @@ impl Reassembler {
             max_buffered,
             delivered_bytes: 0,
             gap_bytes: 0,
+            late_bytes: 0,
+            skipped: Vec::new(),
         }
     }
 
@@ -105,7 +119,10 @@ impl Reassembler {
         let end = start + bytes.len() as i128;
         let here = self.next_off as i128;
         if end <= here {
-            note.retransmission = true;
+            let late = self.late_in(start.max(0) as u64, end as u64);
+            note.late = late > 0;
+            note.retransmission = late == 0;
+            self.late_bytes += late;
         } else if start <= here {
             note.overlap = start < here;
             let skip = (here - start) as usize;
@@ -123,6 +140,25 @@ impl Reassembler {
             }
         }
         note
+    }
+
+    /// How many of the bytes `[start, end)` fall in holes already given up (and are
+    /// not counted yet: each late byte once).
+    fn late_in(&mut self, start: u64, end: u64) -> u64 {
+        let mut n = 0;
+        for (a, b) in &mut self.skipped {
+            let (s, e) = (start.max(*a), end.min(*b));
+            if s < e {
+                n += e - s;
+                // Shrink the hole so that a copy of the same bytes is a retransmission.
+                if s == *a {
+                    *a = e;
+                } else if e == *b {
+                    *b = s;
+                }
+            }
+        }
+        n
     }
 
     /// The stream ended: give up any hole and hand on what is held.
@@ -203,6 +239,10 @@ impl Reassembler {
             let len = start - self.next_off;
             out.push(Delivery::Gap { len });
             self.gap_bytes += len;
+            if self.skipped.len() == MAX_SKIPPED {
+                self.skipped.remove(0);
+            }
+            self.skipped.push((self.next_off, start));
             self.next_off = start;
             self.next_seq = self.next_seq.map(|s| s.wrapping_add(len as u32));
         }
@@ -232,6 +272,26 @@ mod tests {
             }
         }
         v
+    }
+
+    /// A segment that fills a hole already given up is late, not a retransmission,
+    /// and its bytes are counted as captured late (issue 11).
+    #[test]
+    fn a_segment_after_its_hole_was_given_up_is_late() {
+        let mut r = Reassembler::new(8);
+        r.start_after_syn(999);
+        let mut out = Vec::new();
+        // Bytes 0..4 are missing; 12 bytes wait behind them, over the budget of 8.
+        r.push(1, 1004, b"abcdef", &mut out);
+        r.push(2, 1010, b"ghijkl", &mut out);
+        assert_eq!(r.gap_bytes, 4);
+        let n = r.push(3, 1000, b"WXYZ", &mut out);
+        assert!(n.late && !n.retransmission, "{n:?}");
+        assert_eq!(r.late_bytes, 4);
+        // The same bytes again are a retransmission.
+        let n = r.push(4, 1000, b"WXYZ", &mut out);
+        assert!(n.retransmission && !n.late, "{n:?}");
+        assert_eq!(r.late_bytes, 4);
     }
 
     #[test]
