@@ -4,7 +4,9 @@
 
 pub mod engineio;
 pub mod http;
+pub mod json_scan;
 pub mod realtime;
+pub mod sio_info;
 pub mod socketio;
 pub mod tcp;
 pub mod upper;

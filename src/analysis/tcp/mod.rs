@@ -236,8 +236,8 @@ impl<C: Default> Streams<C> {
         if c.closed() && !self.open.contains_key(&conv) {
             return 0; // segments after the close: nothing left to reassemble
         }
-        let st = self.open.entry(conv).or_default();
-        let r = &mut st.dirs[usize::from(!s.from_client)];
+        let Active { dirs, up } = self.open.entry(conv).or_default();
+        let r = &mut dirs[usize::from(!s.from_client)];
         let mut seq = s.seq;
         if s.flags & tcp_flags::SYN != 0 {
             r.start_after_syn(s.seq);
@@ -245,7 +245,13 @@ impl<C: Default> Streams<C> {
         }
         let mut n = reassembly::SegmentNote::default();
         if s.len > 0 {
-            let mut out = Vec::new();
+            // Handed on as they come: no list of deliveries per segment.
+            let mut out = Handoff {
+                sink: &mut *http,
+                st: up,
+                conv,
+                from_client: s.from_client,
+            };
             let before = r.held_bytes();
             n = r.push(i as u32, seq, payload, &mut out);
             self.held_total = self.held_total + r.held_bytes() - before;
@@ -254,7 +260,6 @@ impl<C: Default> Streams<C> {
                 r.finish(&mut out);
                 self.held_total -= before;
             }
-            deliver(http, &mut st.up, conv, s.from_client, out);
         }
         if c.closed() {
             // Closed: flush both directions and free their state now, not at the end.
@@ -285,10 +290,13 @@ impl<C: Default> Streams<C> {
         };
         for (side, r) in st.dirs.iter_mut().enumerate() {
             let before = r.held_bytes();
-            let mut out = Vec::new();
-            r.finish(&mut out);
+            r.finish(&mut Handoff {
+                sink: &mut *http,
+                st: &mut st.up,
+                conv,
+                from_client: side == 0,
+            });
             self.held_total -= before;
-            deliver(http, &mut st.up, conv, side == 0, out);
             c.stream_bytes[side] += r.delivered_bytes;
             c.gap_bytes[side] += r.gap_bytes;
         }
@@ -296,22 +304,32 @@ impl<C: Default> Streams<C> {
     }
 }
 
-/// Hand reassembled bytes and gaps of one direction on to the parsers above.
-fn deliver<S: StreamSink>(
-    http: &mut S,
-    h: &mut S::Conv,
+/// Hands reassembled bytes and gaps of one direction on to the parsers above,
+/// each as the reassembler gives it.
+struct Handoff<'s, S: StreamSink> {
+    sink: &'s mut S,
+    st: &'s mut S::Conv,
     conv: u32,
     from_client: bool,
-    out: Vec<Delivery<'_>>,
-) {
-    for d in out {
-        match d {
-            Delivery::Data {
-                packet,
-                offset,
-                bytes,
-            } => http.data(h, conv, from_client, (packet, offset), &bytes),
-            Delivery::Gap { len } => http.gap(h, conv, from_client, len),
+}
+
+impl<'a, S: StreamSink> Extend<Delivery<'a>> for Handoff<'_, S> {
+    fn extend<I: IntoIterator<Item = Delivery<'a>>>(&mut self, deliveries: I) {
+        for d in deliveries {
+            match d {
+                Delivery::Data {
+                    packet,
+                    offset,
+                    bytes,
+                } => (self.sink).data(
+                    self.st,
+                    self.conv,
+                    self.from_client,
+                    (packet, offset),
+                    &bytes,
+                ),
+                Delivery::Gap { len } => self.sink.gap(self.st, self.conv, self.from_client, len),
+            }
         }
     }
 }
