@@ -1,16 +1,20 @@
 //! Filling a store: each packet is summarized and put in its flow, then
-//! analysed, in capture order. On a machine with more than one core the two
-//! halves run on two threads: a `layerscope-summarize` thread summarizes
-//! batches of packets and assigns their flows while the calling thread runs the
-//! analysis over the batch before, the batches going over a bounded channel in
-//! capture order. The analysis only reads the summaries (never the flow table),
-//! and the flow table is only written by the summarizing thread, so the result
-//! is the one a single thread gets, packet for packet.
+//! analysed, in capture order. On a machine with more than one core the work
+//! runs on two threads: a `layerscope-summarize` thread summarizes batches of
+//! packets, assigns their flows and runs the TCP half of the analysis over them
+//! (conversations, roles, reassembly: `analysis::halves`), while the calling
+//! thread runs the upper half (HTTP, WebSocket, Engine.IO, Socket.IO) over the
+//! batch before, the batches going over a bounded channel in capture order. The
+//! analysis only reads the summaries (never the flow table), only the
+//! summarizing thread writes the flow table and the TCP records, and nothing
+//! goes back from the upper half to the TCP half, so the result is the one a
+//! single thread gets, packet for packet.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;
 
 use super::{FlowTable, Store, StorePass};
+use crate::analysis::halves::Queue;
 use crate::capture::Capture;
 use crate::dissect::{self, Summary};
 
@@ -97,11 +101,22 @@ impl Store {
         to: usize,
         go_on: &mut impl FnMut(usize) -> bool,
     ) {
-        let mut i = self.summaries.len();
+        let Store {
+            capture,
+            summaries,
+            flows,
+            analysis,
+            ..
+        } = self;
+        let capture: &Capture = capture;
+        let (mut tcp, mut upper) = analysis.halves(&mut pass.0);
+        let mut q = Queue::default();
+        let mut i = summaries.len();
         while i < to {
-            let sum = summarize(&self.capture, &mut self.flows, i);
-            self.analysis.step(&mut pass.0, &self.capture, (i, &sum));
-            self.summaries.push(sum);
+            let sum = summarize(capture, flows, i);
+            tcp.step(capture, (i, &sum), &mut q);
+            upper.apply(&mut q);
+            summaries.push(sum);
             i += 1;
             if i.is_multiple_of(BATCH_PACKETS) && i < to && !go_on(i) {
                 break;
@@ -109,8 +124,9 @@ impl Store {
         }
     }
 
-    /// Packets up to `to` with the summaries on a second thread. Returns false
-    /// (nothing done) when that thread could not be started.
+    /// Packets up to `to` with the summaries, the flows and the TCP half of the
+    /// analysis on a second thread, batch by batch ahead of the upper half here.
+    /// Returns false (nothing done) when that thread could not be started.
     fn ingest_on_two_threads(
         &mut self,
         pass: &mut StorePass,
@@ -126,10 +142,11 @@ impl Store {
             ..
         } = self;
         let capture: &Capture = capture;
+        let (mut tcp, mut upper) = analysis.halves(&mut pass.0);
         let from = summaries.len();
         let stop = AtomicBool::new(false);
-        let (full_tx, full_rx) = mpsc::sync_channel::<Vec<Summary>>(BATCHES_AHEAD);
-        let (empty_tx, empty_rx) = mpsc::channel::<Vec<Summary>>();
+        let (full_tx, full_rx) = mpsc::sync_channel::<Batch<'_>>(BATCHES_AHEAD);
+        let (empty_tx, empty_rx) = mpsc::channel::<Batch<'_>>();
         std::thread::scope(|scope| {
             let stop = &stop;
             let worker = std::thread::Builder::new()
@@ -138,12 +155,16 @@ impl Store {
                     let mut at = from;
                     while at < to && !stop.load(Ordering::Acquire) {
                         let end = to.min(at + batch);
-                        let mut sums = empty_rx
+                        let (mut sums, mut q) = empty_rx
                             .try_recv()
-                            .unwrap_or_else(|_| Vec::with_capacity(batch));
+                            .unwrap_or_else(|_| (Vec::with_capacity(batch), Queue::default()));
                         sums.clear();
-                        sums.extend((at..end).map(|i| summarize(capture, flows, i)));
-                        if full_tx.send(sums).is_err() {
+                        for i in at..end {
+                            let sum = summarize(capture, flows, i);
+                            tcp.step(capture, (i, &sum), &mut q);
+                            sums.push(sum);
+                        }
+                        if full_tx.send((sums, q)).is_err() {
                             return;
                         }
                         at = end;
@@ -152,14 +173,13 @@ impl Store {
             if worker.is_err() {
                 return false;
             }
-            // Every batch summarized goes in (its flows are already assigned),
-            // even after `go_on` said stop: the worker stops before the next one.
-            for sums in full_rx {
-                for sum in &sums {
-                    analysis.step(&mut pass.0, capture, (summaries.len(), sum));
-                    summaries.push(*sum);
-                }
-                let _ = empty_tx.send(sums);
+            // Every batch summarized goes in (its flows and TCP records are in
+            // already), even after `go_on` said stop: the worker stops before the
+            // next one.
+            for (sums, mut q) in full_rx {
+                upper.apply(&mut q);
+                summaries.extend_from_slice(&sums);
+                let _ = empty_tx.send((sums, q));
                 if !stop.load(Ordering::Relaxed) && summaries.len() < to && !go_on(summaries.len())
                 {
                     stop.store(true, Ordering::Release);
@@ -169,6 +189,10 @@ impl Store {
         })
     }
 }
+
+/// One batch from the summarizing thread: the packets' summaries and what the
+/// TCP half reassembled from them.
+type Batch<'a> = (Vec<Summary>, Queue<'a>);
 
 #[cfg(test)]
 mod tests {
