@@ -9,7 +9,8 @@
 # runs 1 and 3, tshark first in run 2), after a warm-up read of the file; the report (a
 # markdown table of medians and ratios, MISS where a target is missed) goes to standard
 # output and to target/bench-data/filters-report.md, progress to standard error.
-# LAYERSCOPE_BENCH_CHECK=0 skips the cross-check of the rows each program prints.
+# LAYERSCOPE_BENCH_CHECK=0 skips the cross-check of the rows each program prints;
+# LAYERSCOPE_BIN=PATH measures that binary instead of building one (an older build, to compare).
 set -euo pipefail
 
 packets="${1:-1000000}"
@@ -41,9 +42,12 @@ if [[ -z "$file" ]]; then
 fi
 [[ -s "$file" ]] || { echo "no capture at $file" >&2; exit 2; }
 
-echo "building layerscope (release, no default features) ..." >&2
-cargo build --release --no-default-features --bin layerscope >&2
-ls_bin="${CARGO_TARGET_DIR:-target}/release/layerscope"
+ls_bin="${LAYERSCOPE_BIN:-}"
+if [[ -z "$ls_bin" ]]; then
+    echo "building layerscope (release, no default features) ..." >&2
+    cargo build --release --no-default-features --bin layerscope >&2
+    ls_bin="${CARGO_TARGET_DIR:-target}/release/layerscope"
+fi
 have_tshark=1
 command -v tshark >/dev/null 2>&1 || {
     have_tshark=0
