@@ -208,8 +208,13 @@ pub fn from_store(file: &str, store: &Store) -> Stats {
         if let Some(n) = per_iface.get_mut(rec.iface() as usize) {
             *n += 1;
         }
-        for p in sum.protos.iter() {
-            per_proto[p as usize] += 1;
+        // The set's bit `p as usize` is protocol `p`: count the bits that are set.
+        let mut bits = sum.protos.0;
+        while bits != 0 {
+            if let Some(n) = per_proto.get_mut(bits.trailing_zeros() as usize) {
+                *n += 1;
+            }
+            bits &= bits - 1;
         }
         st.warnings += u64::from(sum.warning_count());
         if sum.protos.contains(Proto::Tcp) {

@@ -3,9 +3,12 @@
 //! TCP (HTTP, WebSocket, Engine.IO, Socket.IO) wired together by [`upper`].
 
 pub mod engineio;
+pub mod halves;
 pub mod http;
 pub mod http_tree;
+pub mod json_scan;
 pub mod realtime;
+pub mod sio_info;
 pub mod socketio;
 pub mod socketio_spans;
 pub mod tcp;
@@ -24,8 +27,13 @@ pub struct Analysis {
     pub upper: upper::Upper,
 }
 
-/// The state of an analysis pass that is not a result: see [`tcp::TcpPass`].
-pub type AnalysisPass = tcp::TcpPass<upper::UpperConv>;
+/// The state of an analysis pass that is not a result: the TCP half's (see
+/// [`tcp::TcpPass`]) and the upper parsers' state per open conversation.
+#[derive(Default)]
+pub struct AnalysisPass {
+    tcp: tcp::TcpPass<()>,
+    upper: halves::UpperStates,
+}
 
 impl Analysis {
     /// An analysis with nothing in it yet, with room for `packets` packets.
@@ -38,7 +46,10 @@ impl Analysis {
 
     /// Analyse the next packet, `i` (packets go in capture order, one at a time).
     pub fn step(&mut self, pass: &mut AnalysisPass, capture: &Capture, packet: (usize, &Summary)) {
-        pass.step(&mut self.tcp, capture, packet, &mut self.upper);
+        let mut q = halves::Queue::default();
+        let (mut tcp, mut upper) = self.halves(pass);
+        tcp.step(capture, packet, &mut q);
+        upper.apply(&mut q);
     }
 
     /// Make what was found so far readable (the per-packet indexes sorted) without
@@ -49,8 +60,10 @@ impl Analysis {
 
     /// End the pass: streams still open give up their holes, the indexes are
     /// sorted and each Engine.IO session's heartbeat is checked.
-    pub fn finish(&mut self, pass: AnalysisPass, capture: &Capture) {
-        pass.finish(&mut self.tcp, &mut self.upper);
+    pub fn finish(&mut self, mut pass: AnalysisPass, capture: &Capture) {
+        let mut q = halves::Queue::default();
+        std::mem::take(&mut pass.tcp).finish(&mut self.tcp, &mut q);
+        self.halves(&mut pass).1.apply(&mut q);
         self.upper.finish();
         let ts = |p: u32| capture.record(p as usize).map_or(0, |r| r.ts_ns);
         let end = capture.packets.last().map_or(0, |r| r.ts_ns);

@@ -10,6 +10,9 @@
 
 use std::collections::{BTreeSet, HashMap};
 
+// Looked up once per Engine.IO message: foldhash, randomly seeded (see Cargo.toml).
+type FastMap<K, V> = foldhash::HashMap<K, V>;
+
 use serde::Serialize;
 
 use super::engineio::{self as eio, PacketType};
@@ -106,7 +109,7 @@ pub struct Realtime {
     by_sid: HashMap<String, u32>,
     acks: sio::AckTracker,
     /// Per (session, from_client): the Socket.IO packet waiting for attachments.
-    waiting: HashMap<(u32, bool), (u32, u32)>,
+    waiting: FastMap<(u32, bool), (u32, u32)>,
     /// (packet, eio record) for the packet that completed each carrier.
     eio_at: Vec<(u32, u32)>,
     /// The kept long-polling bodies, by HTTP message.
@@ -300,7 +303,7 @@ impl Realtime {
         s: u32,
         from_client: bool,
         eio_idx: u32,
-        p: &sio::SioPacket,
+        p: &sio::SioHead<'_>,
         records: bool,
     ) {
         let c = &mut self.counts;
@@ -320,28 +323,32 @@ impl Realtime {
             SioType::Disconnect => c.sio_disconnects += 1,
             SioType::ConnectError => {}
         }
-        if !c.namespaces.contains(&p.nsp) {
-            c.namespaces.insert(p.nsp.clone());
+        if !c.namespaces.contains(p.nsp.as_ref()) {
+            c.namespaces.insert(p.nsp.to_string());
         }
         let nsp = match self.namespaces.iter().position(|n| *n == p.nsp) {
             Some(i) => i as u16,
             None if self.namespaces.len() < u16::MAX as usize => {
-                self.namespaces.push(p.nsp.clone());
+                self.namespaces.push(p.nsp.to_string());
                 (self.namespaces.len() - 1) as u16
             }
             None => u16::MAX,
+        };
+        // Asks are paired per session and namespace: the namespace's index goes in
+        // the tracker's key with the session (no string to copy per packet), or,
+        // past the last index, its name.
+        let (key, nsp_name) = match nsp {
+            u16::MAX => (u64::from(s) << 16 | u64::from(u16::MAX), p.nsp.as_ref()),
+            i => (u64::from(s) << 16 | u64::from(i), ""),
         };
         let idx = self.socketio.len() as u32;
         let mut answers = None;
         match (p.kind, p.ack_id) {
             (SioType::Event | SioType::BinaryEvent, Some(id)) => {
-                self.acks.ask(u64::from(s), &p.nsp, from_client, id, idx, 0);
+                self.acks.ask(key, nsp_name, from_client, id, idx, 0);
             }
             (SioType::Ack | SioType::BinaryAck, Some(id)) => {
-                if let Some((asker, _)) =
-                    self.acks
-                        .answer(u64::from(s), &p.nsp, from_client, id, idx, 0)
-                {
+                if let Some((asker, _)) = self.acks.answer(key, nsp_name, from_client, id, idx, 0) {
                     answers = Some(asker);
                 }
             }

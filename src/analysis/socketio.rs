@@ -17,13 +17,16 @@
 //! message; in the JSON each attachment is a placeholder
 //! `{"_placeholder":true,"num":N}` ([`replace_placeholders`], [`Attachments`]).
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::fmt;
 
 use serde_json::Value;
 
+use super::json_scan;
+
 /// Characters of JSON shown by [`info`] per part before `…`.
-const INFO_JSON_CHARS: usize = 120;
+pub const INFO_JSON_CHARS: usize = 120;
 /// Bytes of an attachment shown in hex by [`replace_placeholders`] before `…`.
 const ATTACHMENT_PREVIEW_BYTES: usize = 32;
 /// Most asks an [`AckTracker`] waits on, and most ids it keeps in each list;
@@ -173,23 +176,79 @@ fn json_error_offset(data: &[u8], line: usize, column: usize) -> usize {
 /// Errors name the reason: unknown type, bad attachment count, bad ack id,
 /// invalid JSON at byte N, or JSON of the wrong shape for the type.
 pub fn parse(text: &[u8]) -> Result<SioPacket, Error> {
-    parse_with(text, true)
+    let (h, data) = parse_with(text, true)?;
+    Ok(SioPacket {
+        kind: h.kind,
+        attachments: h.attachments,
+        nsp: h.nsp.into_owned(),
+        query: h.query.map(Cow::into_owned),
+        ack_id: h.ack_id,
+        data,
+        data_range: h.data_range,
+    })
 }
 
-/// [`parse`] without building the data: the JSON is checked (well-formed, of the
-/// right shape) but `data` stays `None`. What the analysis pass needs of every
-/// packet (type, namespace, ack id, attachments) at a fraction of the cost; the
-/// data is parsed again when a packet is shown.
-pub fn parse_head(text: &[u8]) -> Result<SioPacket, Error> {
-    parse_with(text, false)
+/// What the analysis reads of every Socket.IO packet: a [`SioPacket`] without
+/// its data, borrowing the packet's text.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SioHead<'a> {
+    pub kind: SioType,
+    /// Attachments that follow (binary types; 0 otherwise).
+    pub attachments: u32,
+    /// The namespace, `/` by default, without any `?query`.
+    pub nsp: Cow<'a, str>,
+    /// The query after `?` in the namespace field (v4 CONNECT), if any.
+    pub query: Option<Cow<'a, str>>,
+    pub ack_id: Option<u64>,
+    /// Byte range of the JSON data in the input.
+    pub data_range: Option<(usize, usize)>,
+    /// The data is plain JSON ([`json_scan::check`]): it can be shown without parsing it.
+    pub plain: bool,
 }
 
-/// What kind of JSON value `rest` starts with (after blanks).
-fn json_shape(rest: &[u8]) -> Option<u8> {
-    rest.iter().copied().find(|b| !b.is_ascii_whitespace())
+/// [`parse`] without building the data: the JSON is checked (well-formed as
+/// serde_json reads it, of the right shape) by a scan that builds nothing. What
+/// the analysis pass needs of every packet (type, namespace, ack id,
+/// attachments) at a fraction of the cost; the data is parsed when it is shown.
+pub fn parse_head(text: &[u8]) -> Result<SioHead<'_>, Error> {
+    parse_with(text, false).map(|(h, _)| h)
 }
 
-fn parse_with(text: &[u8], keep_data: bool) -> Result<SioPacket, Error> {
+/// The namespace field (before `,`) split into the namespace and its query.
+fn split_nsp(field: Cow<'_, str>) -> (Cow<'_, str>, Option<Cow<'_, str>>) {
+    match field {
+        Cow::Borrowed(f) => match f.split_once('?') {
+            Some((n, q)) => (Cow::Borrowed(n), Some(Cow::Borrowed(q))),
+            None => (Cow::Borrowed(f), None),
+        },
+        Cow::Owned(f) => match f.split_once('?') {
+            Some((n, q)) => (Cow::Owned(n.to_string()), Some(Cow::Owned(q.to_string()))),
+            None => (Cow::Owned(f), None),
+        },
+    }
+}
+
+/// The shape `kind`'s data must have, if `first` (its first byte) or `value` is not it.
+fn wrong_shape(kind: SioType, first: Option<u8>, value: Option<&Value>) -> Option<&'static str> {
+    let (array, object, string) = match value {
+        Some(v) => (v.is_array(), v.is_object(), v.is_string()),
+        None => (
+            first == Some(b'['),
+            first == Some(b'{'),
+            first == Some(b'"'),
+        ),
+    };
+    match kind {
+        SioType::Event | SioType::BinaryEvent | SioType::Ack | SioType::BinaryAck => {
+            (!array).then_some("an array")
+        }
+        SioType::Connect => (!object).then_some("an object"),
+        SioType::ConnectError => (!object && !string).then_some("an object or a string"),
+        SioType::Disconnect => None,
+    }
+}
+
+fn parse_with(text: &[u8], keep_data: bool) -> Result<(SioHead<'_>, Option<Value>), Error> {
     let &first = text.first().ok_or(Error::Empty)?;
     let kind = SioType::from_digit(first).ok_or(Error::UnknownType { byte: first })?;
     let mut pos = 1;
@@ -208,19 +267,12 @@ fn parse_with(text: &[u8], keep_data: bool) -> Result<SioPacket, Error> {
         attachments = u32::try_from(n).map_err(|_| bad)?;
     }
 
-    let mut nsp = String::from("/");
+    let mut nsp = Cow::Borrowed("/");
     let mut query = None;
     if text.get(pos) == Some(&b'/') {
         let rest = text.get(pos..).unwrap_or_default();
         let len = rest.iter().position(|&b| b == b',').unwrap_or(rest.len());
-        let field = String::from_utf8_lossy(rest.get(..len).unwrap_or_default());
-        match field.split_once('?') {
-            Some((n, q)) => {
-                nsp = n.to_string();
-                query = Some(q.to_string());
-            }
-            None => nsp = field.into_owned(),
-        }
+        (nsp, query) = split_nsp(String::from_utf8_lossy(rest.get(..len).unwrap_or_default()));
         // Skip the namespace and its comma, if any.
         pos = (pos + len + 1).min(text.len());
     }
@@ -237,54 +289,44 @@ fn parse_with(text: &[u8], keep_data: bool) -> Result<SioPacket, Error> {
             reason: reason.to_string(),
         }
     };
+    let mut plain = false;
     let (data, data_range) = if rest.is_empty() {
         (None, None)
     } else if keep_data {
         let value: Value = serde_json::from_slice(rest).map_err(json_error)?;
-        (Some(value), Some((pos, text.len())))
-    } else {
-        serde_json::from_slice::<serde::de::IgnoredAny>(rest).map_err(json_error)?;
-        let expected = match (kind, json_shape(rest)) {
-            (SioType::Event | SioType::BinaryEvent | SioType::Ack | SioType::BinaryAck, s) => {
-                (s != Some(b'[')).then_some("an array")
-            }
-            (SioType::Connect, s) => (s != Some(b'{')).then_some("an object"),
-            (SioType::ConnectError, s) => {
-                (!matches!(s, Some(b'{' | b'"'))).then_some("an object or a string")
-            }
-            (SioType::Disconnect, _) => None,
-        };
-        if let Some(expected) = expected {
+        if let Some(expected) = wrong_shape(kind, None, Some(&value)) {
             return Err(Error::BadPayload { kind, expected });
         }
+        (Some(value), Some((pos, text.len())))
+    } else {
+        let Some(c) = json_scan::check(rest) else {
+            // Rare: serde_json says where and why, in its words.
+            let e = serde_json::from_slice::<serde::de::IgnoredAny>(rest).err();
+            return Err(e.map_or_else(
+                || Error::InvalidJson {
+                    at: pos,
+                    reason: String::new(),
+                },
+                json_error,
+            ));
+        };
+        if let Some(expected) = wrong_shape(kind, Some(c.first), None) {
+            return Err(Error::BadPayload { kind, expected });
+        }
+        plain = c.plain;
         (None, Some((pos, text.len())))
     };
 
-    if let Some(value) = &data {
-        let expected = match kind {
-            SioType::Event | SioType::BinaryEvent | SioType::Ack | SioType::BinaryAck => {
-                (!value.is_array()).then_some("an array")
-            }
-            SioType::Connect => (!value.is_object()).then_some("an object"),
-            SioType::ConnectError => {
-                (!value.is_object() && !value.is_string()).then_some("an object or a string")
-            }
-            SioType::Disconnect => None,
-        };
-        if let Some(expected) = expected {
-            return Err(Error::BadPayload { kind, expected });
-        }
-    }
-
-    Ok(SioPacket {
+    let head = SioHead {
         kind,
         attachments,
         nsp,
         query,
         ack_id,
-        data,
         data_range,
-    })
+        plain,
+    };
+    Ok((head, data))
 }
 
 /// Whether `v` is an attachment placeholder; its `num` if so.
@@ -937,8 +979,15 @@ mod tests {
             b"1/admin,",
         ] {
             let full = parse(t).map(|p| (p.kind, p.attachments, p.nsp, p.ack_id, p.data_range));
-            let head =
-                parse_head(t).map(|p| (p.kind, p.attachments, p.nsp, p.ack_id, p.data_range));
+            let head = parse_head(t).map(|p| {
+                (
+                    p.kind,
+                    p.attachments,
+                    p.nsp.into_owned(),
+                    p.ack_id,
+                    p.data_range,
+                )
+            });
             assert_eq!(
                 full.as_ref().map_err(std::mem::discriminant),
                 head.as_ref().map_err(std::mem::discriminant),

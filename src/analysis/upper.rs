@@ -9,6 +9,8 @@
 //! joined, inflated) go to one bounded [`Payloads`] arena so the detail views
 //! never need to replay a compressed stream.
 
+use std::borrow::Cow;
+
 use serde::Serialize;
 
 use super::http::{HttpAnalysis, HttpConversation};
@@ -576,10 +578,32 @@ impl Upper {
     }
 }
 
-impl StreamSink for Upper {
+impl<'a> StreamSink<'a> for Upper {
     type Conv = UpperConv;
 
     fn data(
+        &mut self,
+        st: &mut UpperConv,
+        conv: u32,
+        from_client: bool,
+        at: (u32, u32),
+        bytes: Cow<'a, [u8]>,
+    ) {
+        self.bytes(st, conv, from_client, at, &bytes);
+    }
+
+    fn gap(&mut self, st: &mut UpperConv, conv: u32, from_client: bool, len: u64) {
+        self.lost(st, conv, from_client, len);
+    }
+
+    fn end(&mut self, st: UpperConv, conv: u32) {
+        self.ended(st, conv);
+    }
+}
+
+impl Upper {
+    /// In-order bytes of one direction of conversation `conv` (see [`StreamSink::data`]).
+    pub fn bytes(
         &mut self,
         st: &mut UpperConv,
         conv: u32,
@@ -618,7 +642,8 @@ impl StreamSink for Upper {
         }
     }
 
-    fn gap(&mut self, st: &mut UpperConv, _conv: u32, from_client: bool, len: u64) {
+    /// `len` bytes of one direction that were never captured.
+    pub fn lost(&mut self, st: &mut UpperConv, _conv: u32, from_client: bool, len: u64) {
         if let Some(mut w) = st.ws.take() {
             let connection = w.connection;
             w.dirs[usize::from(!from_client)]
@@ -629,7 +654,8 @@ impl StreamSink for Upper {
         }
     }
 
-    fn end(&mut self, st: UpperConv, _conv: u32) {
+    /// The conversation's streams ended.
+    pub fn ended(&mut self, st: UpperConv, _conv: u32) {
         if let Some(mut w) = st.ws {
             let connection = w.connection;
             let WsState { dirs, recent, .. } = &mut *w;
@@ -672,9 +698,9 @@ mod tests {
         let mut up = Upper::new(Keep::Records);
         let mut st = UpperConv::default();
         for (i, (c, b)) in chunks.iter().enumerate() {
-            up.data(&mut st, 0, *c, (i as u32, 0), b);
+            up.bytes(&mut st, 0, *c, (i as u32, 0), b);
         }
-        up.end(st, 0);
+        up.ended(st, 0);
         up.finish();
         up
     }
@@ -758,9 +784,9 @@ mod tests {
         let mut up = Upper::new(Keep::Counts);
         let mut st = UpperConv::default();
         for (i, (c, b)) in chunks.iter().enumerate() {
-            up.data(&mut st, 0, *c, (i as u32, 0), b);
+            up.bytes(&mut st, 0, *c, (i as u32, 0), b);
         }
-        up.end(st, 0);
+        up.ended(st, 0);
         up.finish();
         assert_eq!(up.ws, kept.ws);
         assert_eq!(up.realtime.counts, kept.realtime.counts);

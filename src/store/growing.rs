@@ -123,7 +123,7 @@ impl Growing {
         &self,
         pass: &mut StorePass,
         slice: Duration,
-        mut packets: usize,
+        packets: usize,
         first: impl FnOnce(&mut Store) -> R,
     ) -> (usize, R) {
         // Readers first: the writer does not queue behind a reader (the lock
@@ -143,15 +143,11 @@ impl Growing {
         // a small part of loading; and always after one batch, so loading moves on.
         let least = Duration::from_nanos(self.settle_ns.load(Ordering::Relaxed).saturating_mul(2));
         let t = Instant::now();
-        while packets > 0 && t.elapsed() < slice {
-            let n = store.ingest(pass, packets.min(1024));
-            if n == 0 {
-                break;
-            }
-            packets -= n;
-            if self.waiting.load(Ordering::Relaxed) > 0 && t.elapsed() >= least {
-                break;
-            }
+        if packets > 0 && t.elapsed() < slice {
+            store.ingest_while(pass, packets, |_| {
+                t.elapsed() < slice
+                    && !(self.waiting.load(Ordering::Relaxed) > 0 && t.elapsed() >= least)
+            });
         }
         let t = Instant::now();
         store.settle();

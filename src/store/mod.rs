@@ -5,6 +5,7 @@
 mod app_layers;
 mod flows;
 mod growing;
+mod ingest;
 mod places;
 mod records;
 
@@ -13,6 +14,7 @@ use std::sync::Arc;
 
 pub use flows::{Flow, FlowTable};
 pub use growing::{Growing, GrowingRead};
+pub use ingest::{Threads, BATCH_PACKETS};
 pub use records::SioView;
 // The ids live below both the store and the analysis (which uses them too); they are
 // re-exported here, where most readers look for them.
@@ -23,7 +25,15 @@ use crate::capture::Capture;
 use crate::dissect::{self, Columns, Dissection, Field, FrameMeta, Summary, TcpRel};
 
 /// The state of a pass filling a [`Store`] (see [`Store::start`]).
-pub struct StorePass(AnalysisPass);
+pub struct StorePass(AnalysisPass, Threads);
+
+impl StorePass {
+    /// Spread the pass's work over `threads` (by default two where the machine
+    /// has two cores: see [`Threads::for_this_machine`]).
+    pub fn set_threads(&mut self, threads: Threads) {
+        self.1 = threads;
+    }
+}
 
 /// An indexed and summarized capture.
 pub struct Store {
@@ -70,13 +80,19 @@ impl Store {
     ) -> Store {
         let total = capture.len();
         let (mut store, mut pass) = Store::start(capture, keep);
-        while store.len() < total {
-            if cancel.load(Ordering::Relaxed) {
-                break;
-            }
-            progress(store.len(), total);
-            store.ingest(&mut pass, 65_536);
+        let mut reported = 0;
+        progress(0, total);
+        if cancel.load(Ordering::Relaxed) {
+            store.finish(pass);
+            return store;
         }
+        store.ingest_while(&mut pass, usize::MAX, |done| {
+            if done - reported >= 65_536 {
+                reported = done;
+                progress(done, total);
+            }
+            !cancel.load(Ordering::Relaxed)
+        });
         progress(store.len(), total);
         store.finish(pass);
         store
@@ -97,7 +113,10 @@ impl Store {
             comments_seen: 0,
         };
         store.index_comments();
-        (store, StorePass(Default::default()))
+        (
+            store,
+            StorePass(Default::default(), Threads::for_this_machine()),
+        )
     }
 
     /// A store of `capture` with no packet in it and no room reserved.
@@ -153,33 +172,6 @@ impl Store {
         }
         self.index_comments();
         Ok(n)
-    }
-
-    /// Summarize and analyse up to `max` more packets; returns how many went in
-    /// (0 once every packet is in). What is read mid-pass is exact for the packets
-    /// in, except records of streams still open: call [`Store::settle`] first.
-    pub fn ingest(&mut self, pass: &mut StorePass, max: usize) -> usize {
-        let from = self.summaries.len();
-        let to = self.capture.len().min(from.saturating_add(max));
-        for i in from..to {
-            let data = self.capture.data(i);
-            let origlen = self.capture.record(i).map_or(0, |r| r.origlen);
-            let (mut sum, ep) = dissect::summarize(self.capture.link_type(i), data, origlen);
-            if let Some(claimed) = self.capture.cut_len(i) {
-                // Cut by the end of the file, not by the snaplen (unless that too).
-                sum.anomalies &= !dissect::anomaly::SNAPLEN_TRUNCATED;
-                if claimed < origlen {
-                    sum.anomalies |= dissect::anomaly::SNAPLEN_TRUNCATED;
-                }
-                sum.anomalies |= dissect::anomaly::CUT_BY_END_OF_FILE;
-            }
-            if let Some(ep) = ep {
-                self.flows.assign(&mut sum, &ep, i as u32);
-            }
-            self.analysis.step(&mut pass.0, &self.capture, (i, &sum));
-            self.summaries.push(sum);
-        }
-        to - from
     }
 
     /// Make the packets in so far readable mid-pass (see [`Analysis::settle`]).

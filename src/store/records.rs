@@ -105,7 +105,25 @@ impl Store {
 
     /// Engine.IO record `e`, parsed again from its carrier.
     pub fn eio_packet(&self, e: u32) -> Option<(EioRecord, eio::Packet<'static>)> {
-        let r = *self.analysis.upper.realtime.eio.get(e as usize)?;
+        self.with_eio_packet(e, |r, p| {
+            let owned = eio::Packet {
+                kind: p.kind,
+                binary: p.binary,
+                data: Cow::Owned(p.data.to_vec()),
+                range: p.range,
+            };
+            (*r, owned)
+        })
+    }
+
+    /// Engine.IO record `e` parsed again from its carrier and handed to `f`,
+    /// its data borrowed from the carrier (not copied).
+    pub fn with_eio_packet<T>(
+        &self,
+        e: u32,
+        f: impl FnOnce(&EioRecord, &eio::Packet<'_>) -> T,
+    ) -> Option<T> {
+        let r = self.analysis.upper.realtime.eio.get(e as usize)?;
         let bytes = self.carrier_bytes(r.carrier)?;
         let bytes: &[u8] = &bytes;
         let version = (self.analysis.upper.realtime.sessions)
@@ -126,13 +144,7 @@ impl Store {
                 .flatten()
                 .find(|p| p.range.0 as u32 == r.range.0)?,
         };
-        let owned = eio::Packet {
-            kind: p.kind,
-            binary: p.binary,
-            data: Cow::Owned(p.data.into_owned()),
-            range: p.range,
-        };
-        Some((r, owned))
+        Some(f(r, &p))
     }
 
     /// Socket.IO record `s`, parsed again, its binary attachments joined.

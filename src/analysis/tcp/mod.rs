@@ -6,9 +6,7 @@
 pub mod handshake;
 pub mod reassembly;
 
-// Keyed by flow and conversation once or twice per TCP segment: foldhash, randomly
-// seeded (see Cargo.toml), not SipHash.
-use foldhash::HashMap;
+use std::borrow::Cow;
 
 use serde::Serialize;
 
@@ -177,8 +175,9 @@ pub mod note {
 pub const MAX_TOTAL_HELD: usize = 256 << 20;
 
 /// What reassembled bytes are handed to: the parsers above TCP, with their
-/// per-conversation state `Conv`.
-pub trait StreamSink {
+/// per-conversation state `Conv` (or a queue of them for another thread). `'a`:
+/// the capture's bytes, which in-order data borrows.
+pub trait StreamSink<'a> {
     type Conv: Default;
     /// In-order bytes of one direction; `at` = (packet, offset in its TCP payload).
     fn data(
@@ -187,7 +186,7 @@ pub trait StreamSink {
         conv: u32,
         from_client: bool,
         at: (u32, u32),
-        bytes: &[u8],
+        bytes: Cow<'a, [u8]>,
     );
     /// `len` bytes of one direction that were never captured.
     fn gap(&mut self, st: &mut Self::Conv, conv: u32, from_client: bool, len: u64);
@@ -214,14 +213,15 @@ impl<C: Default> Default for Active<C> {
 /// Stream state of the conversations still open, alive only during the analysis
 /// pass; a conversation's state is dropped as soon as it closes.
 struct Streams<C> {
-    open: HashMap<u32, Active<C>>,
+    /// By conversation (ids are dense): a pointer per conversation, no hashing per segment.
+    open: Vec<Option<Box<Active<C>>>>,
     held_total: usize,
 }
 
 impl<C> Default for Streams<C> {
     fn default() -> Self {
         Streams {
-            open: HashMap::default(),
+            open: Vec::new(),
             held_total: 0,
         }
     }
@@ -229,19 +229,24 @@ impl<C> Default for Streams<C> {
 
 impl<C: Default> Streams<C> {
     /// Feed segment `i` of conversation `conv`; returns its reassembly notes.
-    fn feed(
+    fn feed<'a>(
         &mut self,
         c: &mut TcpConversation,
         conv: u32,
-        (i, payload): (usize, &[u8]),
+        (i, payload): (usize, &'a [u8]),
         s: &Seg,
-        http: &mut impl StreamSink<Conv = C>,
+        http: &mut impl StreamSink<'a, Conv = C>,
     ) -> u8 {
-        if c.closed() && !self.open.contains_key(&conv) {
+        let at = conv as usize;
+        let open = self.open.get(at).is_some_and(Option::is_some);
+        if c.closed() && !open {
             return 0; // segments after the close: nothing left to reassemble
         }
-        let st = self.open.entry(conv).or_default();
-        let r = &mut st.dirs[usize::from(!s.from_client)];
+        if self.open.len() <= at {
+            self.open.resize_with(at + 1, || None);
+        }
+        let Active { dirs, up } = &mut **self.open[at].get_or_insert_with(Box::default);
+        let r = &mut dirs[usize::from(!s.from_client)];
         let mut seq = s.seq;
         if s.flags & tcp_flags::SYN != 0 {
             r.start_after_syn(s.seq);
@@ -249,7 +254,13 @@ impl<C: Default> Streams<C> {
         }
         let mut n = reassembly::SegmentNote::default();
         if s.len > 0 {
-            let mut out = Vec::new();
+            // Handed on as they come: no list of deliveries per segment.
+            let mut out = Handoff {
+                sink: &mut *http,
+                st: up,
+                conv,
+                from_client: s.from_client,
+            };
             let before = r.held_bytes();
             n = r.push(i as u32, seq, payload, &mut out);
             self.held_total = self.held_total + r.held_bytes() - before;
@@ -258,7 +269,6 @@ impl<C: Default> Streams<C> {
                 r.finish(&mut out);
                 self.held_total -= before;
             }
-            deliver(http, &mut st.up, conv, s.from_client, out);
         }
         if c.closed() {
             // Closed: flush both directions and free their state now, not at the end.
@@ -274,9 +284,14 @@ impl<C: Default> Streams<C> {
     }
 
     /// End of capture: give up remaining holes and record each direction's totals.
-    fn finish(&mut self, convs: &mut [TcpConversation], http: &mut impl StreamSink<Conv = C>) {
-        let mut open: Vec<u32> = self.open.keys().copied().collect();
-        open.sort_unstable();
+    fn finish<'a>(
+        &mut self,
+        convs: &mut [TcpConversation],
+        http: &mut impl StreamSink<'a, Conv = C>,
+    ) {
+        let open: Vec<u32> = (0..self.open.len() as u32)
+            .filter(|&c| self.open[c as usize].is_some())
+            .collect();
         for conv in open {
             self.flush(&mut convs[conv as usize], conv, http);
         }
@@ -284,16 +299,24 @@ impl<C: Default> Streams<C> {
 
     /// Give up the holes of both directions of `conv`, add their totals to `c`,
     /// and drop its state.
-    fn flush(&mut self, c: &mut TcpConversation, conv: u32, http: &mut impl StreamSink<Conv = C>) {
-        let Some(mut st) = self.open.remove(&conv) else {
+    fn flush<'a>(
+        &mut self,
+        c: &mut TcpConversation,
+        conv: u32,
+        http: &mut impl StreamSink<'a, Conv = C>,
+    ) {
+        let Some(mut st) = self.open.get_mut(conv as usize).and_then(Option::take) else {
             return;
         };
         for (side, r) in st.dirs.iter_mut().enumerate() {
             let before = r.held_bytes();
-            let mut out = Vec::new();
-            r.finish(&mut out);
+            r.finish(&mut Handoff {
+                sink: &mut *http,
+                st: &mut st.up,
+                conv,
+                from_client: side == 0,
+            });
             self.held_total -= before;
-            deliver(http, &mut st.up, conv, side == 0, out);
             c.stream_bytes[side] += r.delivered_bytes;
             c.gap_bytes[side] += r.gap_bytes;
             c.late_bytes[side] += r.late_bytes;
@@ -302,22 +325,32 @@ impl<C: Default> Streams<C> {
     }
 }
 
-/// Hand reassembled bytes and gaps of one direction on to the parsers above.
-fn deliver<S: StreamSink>(
-    http: &mut S,
-    h: &mut S::Conv,
+/// Hands reassembled bytes and gaps of one direction on to the parsers above,
+/// each as the reassembler gives it.
+struct Handoff<'s, 'a, S: StreamSink<'a>> {
+    sink: &'s mut S,
+    st: &'s mut S::Conv,
     conv: u32,
     from_client: bool,
-    out: Vec<Delivery<'_>>,
-) {
-    for d in out {
-        match d {
-            Delivery::Data {
-                packet,
-                offset,
-                bytes,
-            } => http.data(h, conv, from_client, (packet, offset), &bytes),
-            Delivery::Gap { len } => http.gap(h, conv, from_client, len),
+}
+
+impl<'a, S: StreamSink<'a>> Extend<Delivery<'a>> for Handoff<'_, 'a, S> {
+    fn extend<I: IntoIterator<Item = Delivery<'a>>>(&mut self, deliveries: I) {
+        for d in deliveries {
+            match d {
+                Delivery::Data {
+                    packet,
+                    offset,
+                    bytes,
+                } => (self.sink).data(
+                    self.st,
+                    self.conv,
+                    self.from_client,
+                    (packet, offset),
+                    bytes,
+                ),
+                Delivery::Gap { len } => self.sink.gap(self.st, self.conv, self.from_client, len),
+            }
         }
     }
 }
@@ -367,14 +400,15 @@ fn offered_text(o: &TcpOptionsOffered) -> String {
 /// one at a time ([`TcpPass::step`]), so the records can be read between steps
 /// while a capture is still loading.
 pub struct TcpPass<C> {
-    current: HashMap<u32, u32>,
+    /// By flow id (dense): the flow's conversation now, `u32::MAX` before its first.
+    current: Vec<u32>,
     streams: Streams<C>,
 }
 
 impl<C: Default> Default for TcpPass<C> {
     fn default() -> Self {
         TcpPass {
-            current: HashMap::default(),
+            current: Vec::new(),
             streams: Streams::default(),
         }
     }
@@ -383,10 +417,10 @@ impl<C: Default> Default for TcpPass<C> {
 impl<C: Default> TcpPass<C> {
     /// Follow packet `i` (the next one: `i` equals the packets seen so far).
     /// Reassembled bytes go on to `http`.
-    pub fn step<S: StreamSink<Conv = C>>(
+    pub fn step<'a, S: StreamSink<'a, Conv = C>>(
         &mut self,
         a: &mut TcpAnalysis,
-        capture: &Capture,
+        capture: &'a Capture,
         (i, sum): (usize, &Summary),
         http: &mut S,
     ) {
@@ -415,7 +449,7 @@ impl<C: Default> TcpPass<C> {
     }
 
     /// End of the capture: the streams still open give up their holes.
-    pub fn finish<S: StreamSink<Conv = C>>(mut self, a: &mut TcpAnalysis, http: &mut S) {
+    pub fn finish<'a, S: StreamSink<'a, Conv = C>>(mut self, a: &mut TcpAnalysis, http: &mut S) {
         self.streams.finish(&mut a.conversations, http);
     }
 }
@@ -431,13 +465,9 @@ impl TcpAnalysis {
         }
     }
 
-    fn conversation_for(
-        &mut self,
-        current: &mut HashMap<u32, u32>,
-        sum: &Summary,
-        id: PacketId,
-    ) -> u32 {
-        if let Some(&c) = current.get(&sum.flow) {
+    fn conversation_for(&mut self, current: &mut Vec<u32>, sum: &Summary, id: PacketId) -> u32 {
+        let flow = sum.flow as usize;
+        if let Some(&c) = current.get(flow).filter(|&&c| c != u32::MAX) {
             let conv = &self.conversations[c as usize];
             let seg = seg_of(sum, conv.client_dir);
             if !conv.starts_new(&seg) {
@@ -451,7 +481,10 @@ impl TcpAnalysis {
         let c = self.conversations.len() as u32;
         self.conversations
             .push(TcpConversation::new(FlowId(sum.flow), client_dir, id));
-        current.insert(sum.flow, c);
+        if current.len() <= flow {
+            current.resize(flow + 1, u32::MAX);
+        }
+        current[flow] = c;
         c
     }
 

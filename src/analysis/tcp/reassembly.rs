@@ -34,7 +34,8 @@ pub struct SegmentNote {
 /// retransmission (the most recent ones).
 const MAX_SKIPPED: usize = 64;
 
-/// What the reassembler hands on, in stream order.
+/// What the reassembler hands on, in stream order (to a `Vec`, or to whatever
+/// takes the pieces at once: see `Extend`).
 #[derive(Debug, PartialEq, Eq)]
 pub enum Delivery<'a> {
     /// Contiguous bytes, with the index of the packet that carried them.
@@ -107,7 +108,7 @@ impl Reassembler {
         packet: u32,
         seq: u32,
         bytes: &'a [u8],
-        out: &mut Vec<Delivery<'a>>,
+        out: &mut impl Extend<Delivery<'a>>,
     ) -> SegmentNote {
         let mut note = SegmentNote::default();
         if bytes.is_empty() {
@@ -162,7 +163,7 @@ impl Reassembler {
     }
 
     /// The stream ended: give up any hole and hand on what is held.
-    pub fn finish<'a>(&mut self, out: &mut Vec<Delivery<'a>>) {
+    pub fn finish<'a>(&mut self, out: &mut impl Extend<Delivery<'a>>) {
         while !self.held.is_empty() {
             self.skip_gap(out);
         }
@@ -173,17 +174,17 @@ impl Reassembler {
         packet: u32,
         offset: u32,
         bytes: Cow<'a, [u8]>,
-        out: &mut Vec<Delivery<'a>>,
+        out: &mut impl Extend<Delivery<'a>>,
     ) {
         let n = bytes.len();
         self.next_off += n as u64;
         self.next_seq = self.next_seq.map(|s| s.wrapping_add(n as u32));
         self.delivered_bytes += n as u64;
-        out.push(Delivery::Data {
+        out.extend([Delivery::Data {
             packet,
             offset,
             bytes,
-        });
+        }]);
     }
 
     fn hold(&mut self, start: u64, packet: u32, bytes: &[u8]) -> Held {
@@ -211,7 +212,7 @@ impl Reassembler {
     }
 
     /// Hand on held segments that now start at or before the next expected byte.
-    fn drain<'a>(&mut self, out: &mut Vec<Delivery<'a>>) {
+    fn drain<'a>(&mut self, out: &mut impl Extend<Delivery<'a>>) {
         while let Some(entry) = self.held.first_entry() {
             if *entry.key() > self.next_off {
                 break;
@@ -231,13 +232,13 @@ impl Reassembler {
     }
 
     /// Declare the hole before the first held segment a gap and move past it.
-    fn skip_gap<'a>(&mut self, out: &mut Vec<Delivery<'a>>) {
+    fn skip_gap<'a>(&mut self, out: &mut impl Extend<Delivery<'a>>) {
         let Some((&start, _)) = self.held.first_key_value() else {
             return;
         };
         if start > self.next_off {
             let len = start - self.next_off;
-            out.push(Delivery::Gap { len });
+            out.extend([Delivery::Gap { len }]);
             self.gap_bytes += len;
             if self.skipped.len() == MAX_SKIPPED {
                 self.skipped.remove(0);

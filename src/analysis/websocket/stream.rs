@@ -5,7 +5,7 @@
 //! Bytes are consumed as they come: the parser holds at most a partial frame
 //! header (≤ 14 bytes) and the message in progress (≤ the cap, raw), plus one
 //! control or reserved-opcode frame's payload (≤ the cap) when it interrupts a
-//! fragmented message.
+//! fragmented message, and the emptied buffer of the last message (≤ 4 KiB).
 //!
 //! Lost bytes ([`Direction::gap`]): inside a frame payload they are counted as
 //! missing (frame and message marked incomplete, later frames still parse);
@@ -122,7 +122,13 @@ pub struct Direction {
     single: Option<Msg>,
     next_index: u32,
     closed: bool,
+    /// The buffer of the last message decoded, emptied, for the next one (at
+    /// most [`MAX_SPARE_BYTES`]): no allocation per message.
+    spare: Vec<u8>,
 }
+
+/// Largest buffer kept from one message for the next.
+const MAX_SPARE_BYTES: usize = 4096;
 
 impl Direction {
     /// The parser for the client's (`from_client`) or the server's bytes, with
@@ -146,6 +152,7 @@ impl Direction {
             single: None,
             next_index: 0,
             closed: false,
+            spare: Vec::new(),
         }
     }
 
@@ -225,6 +232,7 @@ impl Direction {
         if !matches!(self.state, State::Lost(_) | State::Done) {
             self.stop(State::Done, sink);
         }
+        self.spare = Vec::new();
     }
 
     fn stop(&mut self, end: State, sink: &mut impl FnMut(Event<'_>)) {
@@ -343,14 +351,14 @@ impl Direction {
         let packet = self.hstart.packet;
         let slot = if control || reserved {
             let i = self.alloc_index();
-            self.single = Some(Msg::new(i, h.opcode, packet, false));
+            self.single = Some(self.new_msg(i, h.opcode, packet, false));
             Slot::Single
         } else if h.opcode == OP_CONTINUATION {
             // RFC 6455 §5.4: fragments after the first have opcode 0.
             if self.data.is_none() {
                 w |= warn::UNEXPECTED_CONTINUATION;
                 let i = self.alloc_index();
-                let mut m = Msg::new(i, OP_CONTINUATION, packet, false);
+                let mut m = self.new_msg(i, OP_CONTINUATION, packet, false);
                 m.incomplete = true;
                 self.data = Some(m);
             }
@@ -366,7 +374,7 @@ impl Direction {
             // RFC 7692 §6: RSV1 on the first frame marks a compressed message.
             let compressed = h.rsv1() && self.deflate.is_some();
             let i = self.alloc_index();
-            self.data = Some(Msg::new(i, h.opcode, packet, compressed));
+            self.data = Some(self.new_msg(i, h.opcode, packet, compressed));
             Slot::Data
         };
         let mut message = 0;
@@ -458,6 +466,7 @@ impl Direction {
                 }
                 sink(Event::Frame(rec));
                 sink(Event::Message(mrec, &payload));
+                self.recycle(payload);
             }
             Slot::Data => {
                 let fin = rec.header.fin;
@@ -479,6 +488,22 @@ impl Direction {
     fn emit_message(&mut self, m: Msg, sink: &mut impl FnMut(Event<'_>)) {
         let (rec, payload) = self.build_message(m);
         sink(Event::Message(rec, &payload));
+        self.recycle(payload);
+    }
+
+    /// A message with the spare buffer.
+    fn new_msg(&mut self, index: u32, opcode: u8, packet: u32, compressed: bool) -> Msg {
+        let mut m = Msg::new(index, opcode, packet, compressed);
+        m.buf = std::mem::take(&mut self.spare);
+        m
+    }
+
+    /// Keep a decoded message's buffer for the next message, if small.
+    fn recycle(&mut self, mut buf: Vec<u8>) {
+        if buf.capacity() <= MAX_SPARE_BYTES && buf.capacity() > self.spare.capacity() {
+            buf.clear();
+            self.spare = buf;
+        }
     }
 
     /// Decodes a message that ended, with this direction's inflater.

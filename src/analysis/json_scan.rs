@@ -1,0 +1,590 @@
+//! JSON read without building it: the Socket.IO arguments of every packet are
+//! checked by the analysis ([`check`]) and shown in Info columns
+//! ([`write_compact`]) without a `serde_json::Value`, its maps and its strings.
+//!
+//! [`check`] accepts exactly what `serde_json::from_slice::<IgnoredAny>` accepts
+//! (RFC 8259's grammar, as serde_json reads it: strings are not checked for
+//! UTF-8 and `\u` escapes are not paired, nesting has no limit) and reports
+//! whether the text is *plain*: valid UTF-8, no `\u` or `\/` escape, no escape
+//! in an object key, every number an integer of at most 15 digits (and not
+//! `-0`), nested at most [`MAX_PLAIN_DEPTH`] deep. For plain text
+//! `serde_json::from_slice::<Value>` cannot fail, and [`write_compact`] writes
+//! what `serde_json::to_string` writes for that value (keys in byte order, as
+//! its `BTreeMap` keeps them), stopping once the text is longer than a budget.
+
+/// Deepest nesting of plain text (serde_json refuses more than 127 levels).
+pub const MAX_PLAIN_DEPTH: usize = 100;
+/// Most digits of a plain number (such integers are exact in any of serde_json's number forms).
+const MAX_PLAIN_DIGITS: usize = 15;
+
+fn is_ws(b: u8) -> bool {
+    matches!(b, b' ' | b'\n' | b'\t' | b'\r')
+}
+
+/// Open arrays and objects: one bit each for the first 128 levels, then a `Vec`.
+#[derive(Default)]
+struct Frames {
+    depth: usize,
+    bits: u128,
+    deep: Vec<bool>,
+}
+
+impl Frames {
+    fn push(&mut self, object: bool) {
+        if self.depth < 128 {
+            self.bits = (self.bits & !(1 << self.depth)) | (u128::from(object) << self.depth);
+        } else {
+            self.deep.push(object);
+        }
+        self.depth += 1;
+    }
+
+    /// Whether the innermost open container is an object.
+    fn top_is_object(&self) -> bool {
+        match self.depth {
+            0 => false,
+            d if d <= 128 => self.bits >> (d - 1) & 1 == 1,
+            _ => self.deep.last() == Some(&true),
+        }
+    }
+
+    fn pop(&mut self) {
+        if self.depth > 128 {
+            self.deep.pop();
+        }
+        self.depth = self.depth.saturating_sub(1);
+    }
+}
+
+struct Reader<'a> {
+    b: &'a [u8],
+    pos: usize,
+    plain: bool,
+}
+
+impl Reader<'_> {
+    fn peek(&self) -> Option<u8> {
+        self.b.get(self.pos).copied()
+    }
+
+    fn skip_ws(&mut self) -> Option<u8> {
+        while let Some(c) = self.peek() {
+            if !is_ws(c) {
+                return Some(c);
+            }
+            self.pos += 1;
+        }
+        None
+    }
+
+    fn ident(&mut self, word: &[u8]) -> Option<()> {
+        let end = self.pos + word.len();
+        (self.b.get(self.pos..end)? == word).then(|| self.pos = end)
+    }
+
+    /// Moves `pos` to the next `"`, `\\` or control byte of a string, eight bytes
+    /// at a time (as serde_json does).
+    fn skip_plain_bytes(&mut self) {
+        const ONES: u64 = u64::MAX / 255;
+        let rest = self.b.get(self.pos..).unwrap_or_default();
+        let mut chunks = rest.chunks_exact(8);
+        for chunk in &mut chunks {
+            let mut eight = [0; 8];
+            eight.copy_from_slice(chunk);
+            let v = u64::from_le_bytes(eight);
+            let ctrl = v.wrapping_sub(ONES * 0x20) & !v;
+            let q = v ^ (ONES * u64::from(b'"'));
+            let quote = q.wrapping_sub(ONES) & !q;
+            let s = v ^ (ONES * u64::from(b'\\'));
+            let slash = s.wrapping_sub(ONES) & !s;
+            let found = (ctrl | quote | slash) & (ONES << 7);
+            if found != 0 {
+                self.pos += found.trailing_zeros() as usize / 8;
+                return;
+            }
+            self.pos += 8;
+        }
+    }
+
+    /// A string, its opening quote at `pos`.
+    fn string(&mut self, key: bool) -> Option<()> {
+        self.pos += 1;
+        loop {
+            self.skip_plain_bytes();
+            let c = self.peek()?;
+            self.pos += 1;
+            match c {
+                b'"' => return Some(()),
+                b'\\' => {
+                    if key {
+                        self.plain = false;
+                    }
+                    match self.peek()? {
+                        b'"' | b'\\' | b'b' | b'f' | b'n' | b'r' | b't' => self.pos += 1,
+                        b'/' => {
+                            self.plain = false;
+                            self.pos += 1;
+                        }
+                        b'u' => {
+                            self.plain = false;
+                            let hex = self.b.get(self.pos + 1..self.pos + 5)?;
+                            if !hex.iter().all(u8::is_ascii_hexdigit) {
+                                return None;
+                            }
+                            self.pos += 5;
+                        }
+                        _ => return None,
+                    }
+                }
+                0..=0x1f => return None,
+                _ => {}
+            }
+        }
+    }
+
+    fn digits(&mut self) -> usize {
+        let start = self.pos;
+        while self.peek().is_some_and(|c| c.is_ascii_digit()) {
+            self.pos += 1;
+        }
+        self.pos - start
+    }
+
+    /// A number, its first byte (`-` or a digit) at `pos`.
+    fn number(&mut self) -> Option<()> {
+        let negative = self.peek() == Some(b'-');
+        self.pos += usize::from(negative);
+        let n = match self.peek()? {
+            b'0' => {
+                self.pos += 1;
+                if self.peek().is_some_and(|c| c.is_ascii_digit()) {
+                    return None;
+                }
+                if negative {
+                    self.plain = false;
+                }
+                1
+            }
+            b'1'..=b'9' => self.digits(),
+            _ => return None,
+        };
+        if n > MAX_PLAIN_DIGITS {
+            self.plain = false;
+        }
+        if self.peek() == Some(b'.') {
+            self.plain = false;
+            self.pos += 1;
+            if self.digits() == 0 {
+                return None;
+            }
+        }
+        if matches!(self.peek(), Some(b'e' | b'E')) {
+            self.plain = false;
+            self.pos += 1;
+            if matches!(self.peek(), Some(b'+' | b'-')) {
+                self.pos += 1;
+            }
+            if self.digits() == 0 {
+                return None;
+            }
+        }
+        Some(())
+    }
+
+    /// An object key and its colon, the key's quote at `pos` (after blanks).
+    fn key(&mut self) -> Option<()> {
+        if self.skip_ws()? != b'"' {
+            return None;
+        }
+        self.string(true)?;
+        (self.skip_ws()? == b':').then(|| self.pos += 1)
+    }
+
+    /// One whole value from `pos` (blanks before it skipped); `pos` ends after it.
+    fn value(&mut self) -> Option<()> {
+        let mut frames = Frames::default();
+        loop {
+            // A value is expected here.
+            match self.skip_ws()? {
+                b'n' => self.ident(b"null")?,
+                b't' => self.ident(b"true")?,
+                b'f' => self.ident(b"false")?,
+                b'-' | b'0'..=b'9' => self.number()?,
+                b'"' => self.string(false)?,
+                open @ (b'[' | b'{') => {
+                    self.pos += 1;
+                    frames.push(open == b'{');
+                    if frames.depth > MAX_PLAIN_DEPTH {
+                        self.plain = false;
+                    }
+                    let close = if open == b'{' { b'}' } else { b']' };
+                    if self.skip_ws()? != close {
+                        if open == b'{' {
+                            self.key()?;
+                        }
+                        continue;
+                    }
+                    self.pos += 1;
+                    frames.pop();
+                }
+                _ => return None,
+            }
+            // After a value: close containers, or a comma and the next member.
+            loop {
+                if frames.depth == 0 {
+                    return Some(());
+                }
+                let object = frames.top_is_object();
+                match self.skip_ws()? {
+                    b',' => {
+                        self.pos += 1;
+                        if object {
+                            self.key()?;
+                        }
+                        break;
+                    }
+                    b']' if !object => {}
+                    b'}' if object => {}
+                    _ => return None,
+                }
+                self.pos += 1;
+                frames.pop();
+            }
+        }
+    }
+}
+
+/// What [`check`] found in valid JSON text.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Checked {
+    /// The first byte of the value (`[`, `{`, `"`, ...).
+    pub first: u8,
+    /// Plain text: see the module's doc.
+    pub plain: bool,
+}
+
+/// Whether `text` is one JSON value (blanks around it allowed) as serde_json
+/// reads it, and whether it is plain but for UTF-8, which is not checked
+/// here (the analysis does not need it; check it before [`write_compact`]).
+pub fn check(text: &[u8]) -> Option<Checked> {
+    let mut r = Reader {
+        b: text,
+        pos: 0,
+        plain: true,
+    };
+    let first = r.skip_ws()?;
+    r.value()?;
+    if r.skip_ws().is_some() {
+        return None;
+    }
+    Some(Checked {
+        first,
+        plain: r.plain,
+    })
+}
+
+/// Why [`write_compact`] stopped.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Stop {
+    /// The output passed the budget: what was written is a prefix of the whole.
+    Budget,
+    /// The text cannot be written without parsing it (an object with a key twice).
+    Unsupported,
+}
+
+/// An object member: where its key starts (at its quote) and ends (after its
+/// quote), and where its value starts.
+type Member = (usize, usize, usize);
+
+/// Writes compact JSON of plain text (see [`check`]).
+pub struct Compact<'a> {
+    b: &'a [u8],
+    out: &'a mut String,
+    /// Stop once `out` is longer than this (bytes).
+    budget: usize,
+}
+
+impl<'a> Compact<'a> {
+    /// A writer of values of `text` (plain, checked) into `out`, up to `budget` bytes of it.
+    pub fn new(text: &'a [u8], out: &'a mut String, budget: usize) -> Self {
+        Compact {
+            b: text,
+            out,
+            budget,
+        }
+    }
+
+    fn skip_ws(&self, mut pos: usize) -> usize {
+        while self.b.get(pos).is_some_and(|&c| is_ws(c)) {
+            pos += 1;
+        }
+        pos
+    }
+
+    fn push(&mut self, s: &[u8]) -> Result<(), Stop> {
+        // Plain text is UTF-8 and every cut is at an ASCII byte.
+        self.out
+            .push_str(std::str::from_utf8(s).map_err(|_| Stop::Unsupported)?);
+        if self.out.len() > self.budget {
+            return Err(Stop::Budget);
+        }
+        Ok(())
+    }
+
+    /// The end of the value at `pos` (after blanks), without writing it.
+    fn skip(&self, pos: usize) -> Result<usize, Stop> {
+        let mut r = Reader {
+            b: self.b,
+            pos,
+            plain: true,
+        };
+        r.value().ok_or(Stop::Unsupported)?;
+        Ok(r.pos)
+    }
+
+    /// The end of the string at `pos` (its opening quote).
+    fn string_end(&self, pos: usize) -> Result<usize, Stop> {
+        let mut r = Reader {
+            b: self.b,
+            pos,
+            plain: true,
+        };
+        r.string(false).ok_or(Stop::Unsupported)?;
+        Ok(r.pos)
+    }
+
+    /// Writes the value at `pos` (blanks before it allowed); returns its end.
+    pub fn value(&mut self, pos: usize) -> Result<usize, Stop> {
+        let pos = self.skip_ws(pos);
+        match self.b.get(pos) {
+            Some(b'[') => self.array(pos + 1, true),
+            Some(b'{') => self.object(pos),
+            Some(_) => {
+                let end = self.skip(pos)?;
+                self.push(&self.b[pos..end])?;
+                Ok(end)
+            }
+            None => Err(Stop::Unsupported),
+        }
+    }
+
+    /// Writes `[`, the array's elements from `pos` (just after `[`, or after a
+    /// comma when `first` is false), and `]`; returns the end.
+    pub fn array(&mut self, pos: usize, first: bool) -> Result<usize, Stop> {
+        self.push(b"[")?;
+        let mut pos = self.skip_ws(pos);
+        if first && self.b.get(pos) == Some(&b']') {
+            self.push(b"]")?;
+            return Ok(pos + 1);
+        }
+        let mut n = 0;
+        loop {
+            if n > 0 {
+                self.push(b",")?;
+            }
+            let end = self.value(pos)?;
+            pos = self.skip_ws(end);
+            n += 1;
+            match self.b.get(pos) {
+                Some(b',') => pos += 1,
+                Some(b']') => break,
+                _ => return Err(Stop::Unsupported),
+            }
+        }
+        self.push(b"]")?;
+        Ok(pos + 1)
+    }
+
+    /// The members of the object at `pos`: (key with its quotes, value start), and the end.
+    fn members(&self, pos: usize) -> Result<(Vec<Member>, usize), Stop> {
+        let mut members = Vec::new();
+        let mut pos = self.skip_ws(pos + 1);
+        if self.b.get(pos) == Some(&b'}') {
+            return Ok((members, pos + 1));
+        }
+        loop {
+            let key_end = self.string_end(pos)?;
+            let value = self.skip_ws(key_end) + 1; // after the colon
+            members.push((pos, key_end, value));
+            pos = self.skip_ws(self.skip(value)?);
+            match self.b.get(pos) {
+                Some(b',') => pos = self.skip_ws(pos + 1),
+                Some(b'}') => return Ok((members, pos + 1)),
+                _ => return Err(Stop::Unsupported),
+            }
+        }
+    }
+
+    /// Writes the object at `pos` (its `{`) with its keys in byte order; returns its end.
+    fn object(&mut self, pos: usize) -> Result<usize, Stop> {
+        let (mut members, end) = self.members(pos)?;
+        let b = self.b;
+        let key = |m: &Member| &b[m.0 + 1..m.1 - 1];
+        if !members.windows(2).all(|w| key(&w[0]) < key(&w[1])) {
+            members.sort_by(|x, y| key(x).cmp(key(y)));
+            if members.windows(2).any(|w| key(&w[0]) == key(&w[1])) {
+                // serde_json keeps the last of equal keys: not worth doing here.
+                return Err(Stop::Unsupported);
+            }
+        }
+        self.push(b"{")?;
+        for (i, &(ks, ke, v)) in members.iter().enumerate() {
+            if i > 0 {
+                self.push(b",")?;
+            }
+            self.push(&b[ks..ke])?;
+            self.push(b":")?;
+            self.value(v)?;
+        }
+        self.push(b"}")?;
+        Ok(end)
+    }
+}
+
+/// Writes the compact JSON of plain `text` (see [`check`]) into `out`, stopping
+/// once `out` is longer than `budget` bytes.
+pub fn write_compact(text: &[u8], out: &mut String, budget: usize) -> Result<(), Stop> {
+    Compact::new(text, out, budget).value(0).map(|_| ())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+    use serde_json::Value;
+
+    /// `check` against serde_json, and `write_compact` against `to_string` for plain text.
+    fn agrees(text: &[u8]) {
+        let serde = serde_json::from_slice::<serde::de::IgnoredAny>(text).is_ok();
+        let ours = check(text);
+        assert_eq!(ours.is_some(), serde, "{:?}", String::from_utf8_lossy(text));
+        let Some(c) = ours.filter(|c| c.plain && std::str::from_utf8(text).is_ok()) else {
+            return;
+        };
+        let v: Value = serde_json::from_slice(text).expect("plain text parses");
+        let whole = serde_json::to_string(&v).unwrap();
+        let mut out = String::new();
+        match write_compact(text, &mut out, usize::MAX) {
+            Ok(()) => assert_eq!(out, whole),
+            Err(Stop::Unsupported) => {}
+            Err(Stop::Budget) => panic!("no budget"),
+        }
+        for budget in [0, 3, 10, 40] {
+            let mut out = String::new();
+            if write_compact(text, &mut out, budget) != Err(Stop::Unsupported) {
+                assert!(whole.starts_with(&out), "{out} / {whole}");
+            }
+        }
+        assert_eq!(c.first, *text.iter().find(|b| !is_ws(**b)).unwrap());
+        // Long strings: the eight-byte skip finds quotes, escapes and control bytes anywhere.
+        for at in 0..20 {
+            let mut t = b"[\"".to_vec();
+            t.extend(std::iter::repeat_n(b'a', at));
+            t.extend_from_slice(b"\\n");
+            t.extend(std::iter::repeat_n(b'b', 20 - at));
+            t.extend_from_slice(b"\"]");
+            assert!(check(&t).is_some());
+            t[at + 2] = 0x01;
+            assert!(check(&t).is_none());
+        }
+    }
+
+    #[test]
+    fn agrees_with_serde_json() {
+        for t in [
+            "",
+            " ",
+            "1",
+            "-",
+            "-0",
+            "-0.5",
+            "01",
+            "1.",
+            "1.5e",
+            "1e+5",
+            "1E-2",
+            "12345678901234567",
+            "null",
+            "nul",
+            "nullx",
+            "true",
+            "false",
+            "\"a\"",
+            "\"a",
+            "\"\\u00e9\"",
+            "\"\\uZZZZ\"",
+            "\"\\/\"",
+            "\"\\x\"",
+            "\"\t\"",
+            "[]",
+            "[ ]",
+            "[,]",
+            "[1,]",
+            "[1 2]",
+            "{}",
+            "{ }",
+            "{\"a\":1}",
+            "{\"a\" : 1 , \"b\":[1,{\"c\":null}]}",
+            "{\"b\":1,\"a\":2}",
+            "{\"a\":1,\"a\":2}",
+            "{a:1}",
+            "{\"a\"}",
+            "{\"a\":}",
+            "[}",
+            "{]",
+            "[[[[]]]]",
+            "[\"x\",{\"room\":\"r\",\"messages\":[{\"id\":1,\"user\":\"u\",\"room\":\"r\"}]}]",
+            " [1] ",
+            "[1] x",
+            "\"é ü\"",
+            "{\"é\":1,\"e\":2}",
+            "[\"a\\\"b\\n\"]",
+            "{\"a\\n\":1}",
+        ] {
+            agrees(t.as_bytes());
+        }
+        agrees(&[b'"', 0xff, b'"']);
+        let deep = format!("{}{}", "[".repeat(300), "]".repeat(300));
+        agrees(deep.as_bytes());
+        assert!(!check(deep.as_bytes()).unwrap().plain);
+    }
+
+    #[test]
+    fn a_budget_stops_early_with_a_prefix() {
+        let text = br#"["history",{"room":"r","messages":[{"id":1,"user":"u","room":"r","text":"hello world"}]}]"#;
+        let mut out = String::new();
+        assert_eq!(write_compact(text, &mut out, 30), Err(Stop::Budget));
+        assert_eq!(out, r#"["history",{"messages":[{"id":1"#);
+    }
+
+    proptest! {
+        #[test]
+        fn arbitrary_text_agrees(t in proptest::collection::vec(proptest::sample::select(
+            b"[]{},:\"\\ 0123-.eE+abcnulltrfs/\xc3\xa9\x01".to_vec()), 0..40)) {
+            agrees(&t);
+        }
+
+        #[test]
+        fn generated_json_agrees(v in json_value()) {
+            agrees(serde_json::to_string(&v).unwrap().as_bytes());
+            agrees(serde_json::to_string_pretty(&v).unwrap().as_bytes());
+        }
+    }
+
+    fn json_value() -> impl Strategy<Value = Value> {
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::Bool),
+            any::<i64>().prop_map(Value::from),
+            (-1e6f64..1e6).prop_map(Value::from),
+            "[a-z\"\\\\/\n\u{e9}]{0,6}".prop_map(Value::String),
+        ];
+        leaf.prop_recursive(4, 32, 5, |inner| {
+            prop_oneof![
+                proptest::collection::vec(inner.clone(), 0..5).prop_map(Value::Array),
+                proptest::collection::btree_map("[a-z]{0,3}", inner, 0..5)
+                    .prop_map(|m| Value::Object(m.into_iter().collect())),
+            ]
+        })
+    }
+}

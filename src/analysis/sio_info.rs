@@ -1,0 +1,192 @@
+//! The one-line description of a Socket.IO packet ([`super::socketio::info`])
+//! written straight from the packet's text when its data is plain JSON
+//! ([`super::json_scan`]): no `Value`, no maps, no strings but the output.
+//! What it writes is what [`super::socketio::info`] writes for the parsed packet.
+
+use std::fmt::Write;
+
+use super::json_scan::{Compact, Stop};
+use super::socketio::{SioHead, SioType, INFO_JSON_CHARS};
+
+/// Bytes of JSON written before the text is surely longer than the cut.
+const BUDGET_BYTES: usize = 4 * INFO_JSON_CHARS + 4;
+
+/// Cuts what was written after `start` to [`INFO_JSON_CHARS`] characters, with `…`.
+fn cut(out: &mut String, start: usize) {
+    if let Some((i, _)) = out[start..].char_indices().nth(INFO_JSON_CHARS) {
+        out.truncate(start + i);
+        out.push('…');
+    }
+}
+
+/// Writes one JSON part (a value, or an array from `pos`) cut as `info` cuts it.
+fn part(
+    out: &mut String,
+    data: &[u8],
+    write: impl FnOnce(&mut Compact<'_>) -> Result<usize, Stop>,
+) -> Result<(), Stop> {
+    let start = out.len();
+    let mut w = Compact::new(data, out, start + BUDGET_BYTES);
+    match write(&mut w) {
+        Ok(_) | Err(Stop::Budget) => {}
+        Err(Stop::Unsupported) => return Err(Stop::Unsupported),
+    }
+    cut(out, start);
+    Ok(())
+}
+
+/// The first element of the array at `data[0]` (after blanks): (its start, its end).
+fn first_element(data: &[u8]) -> Option<(usize, usize)> {
+    let ws = |p: usize| {
+        (p..data.len())
+            .find(|&i| !matches!(data[i], b' ' | b'\n' | b'\t' | b'\r'))
+            .unwrap_or(data.len())
+    };
+    let open = ws(0);
+    let first = ws(open + 1);
+    match data.get(first) {
+        Some(b'"') => {
+            let mut end = first + 1;
+            while let Some(&c) = data.get(end) {
+                end += 1;
+                match c {
+                    b'"' => return Some((first, end)),
+                    b'\\' => end += 1,
+                    _ => {}
+                }
+            }
+            None
+        }
+        _ => None,
+    }
+}
+
+/// Appends `info(packet)` to `out` for a packet read by `parse_head` from
+/// `text`, when it can be done without parsing its data: plain JSON in UTF-8,
+/// and not a binary packet (whose placeholders are shown with their
+/// attachments). Returns false, with `out` as it was, when it cannot.
+pub fn info_plain(text: &[u8], h: &SioHead<'_>, out: &mut String) -> bool {
+    let data = match h.data_range {
+        Some((s, e)) => match text.get(s..e) {
+            Some(d) => Some(d),
+            None => return false,
+        },
+        None => None,
+    };
+    if h.kind.is_binary() || (data.is_some() && !h.plain) {
+        return false;
+    }
+    if data.is_some_and(|d| std::str::from_utf8(d).is_err()) {
+        return false;
+    }
+    let start = out.len();
+    if write(data, h, out).is_err() {
+        out.truncate(start);
+        return false;
+    }
+    true
+}
+
+fn write(data: Option<&[u8]>, h: &SioHead<'_>, out: &mut String) -> Result<(), Stop> {
+    let _ = write!(out, "Socket.IO {} {}", h.kind.name(), h.nsp);
+    if let Some(q) = &h.query {
+        out.push('?');
+        out.push_str(q);
+    }
+    if h.kind.is_ack() {
+        if let Some(id) = h.ack_id {
+            let _ = write!(out, " ack={id}");
+        }
+    }
+    if let Some(data) = data {
+        out.push(' ');
+        let name = (h.kind.is_event()).then(|| first_element(data)).flatten();
+        match name {
+            Some((s, e)) => {
+                part(out, data, |w| w.value(s))?;
+                out.push(' ');
+                let after = (e..data.len())
+                    .find(|&i| !matches!(data[i], b' ' | b'\n' | b'\t' | b'\r'))
+                    .unwrap_or(data.len());
+                match data.get(after) {
+                    Some(b',') => part(out, data, |w| w.array(after + 1, false))?,
+                    _ => out.push_str("[]"),
+                }
+            }
+            None => part(out, data, |w| w.value(0))?,
+        }
+    }
+    if !h.kind.is_ack() {
+        if let Some(id) = h.ack_id {
+            let _ = write!(out, " ack={id}");
+        }
+    }
+    debug_assert!(!matches!(h.kind, SioType::BinaryEvent | SioType::BinaryAck));
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analysis::socketio::{info, parse, parse_head};
+
+    /// Whatever it writes is what `info` writes for the parsed packet.
+    fn same(text: &[u8]) {
+        let Ok(h) = parse_head(text) else {
+            return;
+        };
+        let mut out = String::from("x");
+        if info_plain(text, &h, &mut out) {
+            let full = parse(text).expect("plain packets parse");
+            assert_eq!(out[1..], info(&full), "{}", String::from_utf8_lossy(text));
+        } else {
+            assert_eq!(out, "x");
+        }
+    }
+
+    #[test]
+    fn writes_what_info_writes() {
+        let long = "word ".repeat(60);
+        for t in [
+            "0".to_string(),
+            "0/admin,".into(),
+            r#"0/admin?x=1,{"token":"123"}"#.into(),
+            r#"1/admin,"#.into(),
+            r#"4{"message":"Not authorized"}"#.into(),
+            r#"4"Not authorized""#.into(),
+            r#"2["hello",1]"#.into(),
+            r#"2/admin,456["project:delete",123]"#.into(),
+            r#"3/admin,456[]"#.into(),
+            r#"312["ok"]"#.into(),
+            r#"2[1,2]"#.into(),
+            r#"2[]"#.into(),
+            r#"2["only"]"#.into(),
+            r#"2 [ "sp" , { "b" : 1 , "a" : [ 2 , 3 ] } ] "#.into(),
+            format!(r#"2["big","{long}"]"#),
+            format!(r#"2["{long}",1]"#),
+            format!(r#"42["history",{{"room":"r","messages":[{{"id":1,"user":"u","room":"r","text":"{long}","ts":17}}]}}]"#)[1..].to_string(),
+            r#"2["a\"b\n",{"z":"é","y":null,"x":true}]"#.into(),
+            r#"2["x",1.5]"#.into(),
+            r#"2["x","\u00e9"]"#.into(),
+            r#"2["x",{"a":1,"a":2}]"#.into(),
+            r#"51-["hello",{"_placeholder":true,"num":0}]"#.into(),
+            r#"2["é",{"ü":"ö"}]"#.into(),
+        ] {
+            same(t.as_bytes());
+        }
+        same(b"2[\"x\",\"\xff\"]");
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn arbitrary_packets_write_what_info_writes(
+            head in proptest::sample::select(vec!["0", "1/a,", "2", "27", "3/b,9", "4"]),
+            body in proptest::collection::vec(proptest::sample::select(
+                "[]{},:\" 0123-.aezé\\n".bytes().collect::<Vec<u8>>()), 0..60),
+        ) {
+            let mut t = head.as_bytes().to_vec();
+            t.extend(body);
+            same(&t);
+        }
+    }
+}
