@@ -4,6 +4,7 @@
 
 pub mod engineio;
 pub mod http;
+mod http_tree;
 pub mod realtime;
 pub mod socketio;
 pub mod tcp;
@@ -14,6 +15,15 @@ use crate::capture::Capture;
 use crate::dissect::Summary;
 
 pub use upper::Keep;
+
+/// The definitions of the fields the analysis adds to a packet's tree (the TCP
+/// connection's session layer, HTTP).
+pub fn field_defs() -> impl Iterator<Item = &'static crate::dissect::FieldDef> {
+    [tcp::hf::FIELDS, http_tree::hf::FIELDS]
+        .into_iter()
+        .flatten()
+        .copied()
+}
 
 /// Everything the analysis pass found.
 #[derive(Default)]

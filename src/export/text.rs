@@ -68,11 +68,12 @@ pub fn tree(d: &Dissection) -> String {
 
 fn field(out: &mut String, f: &Field, depth: usize) {
     let pad = "  ".repeat(depth);
-    let sep = if f.value.is_empty() { "" } else { ": " };
+    let shown = f.shown();
+    let sep = if shown.is_empty() { "" } else { ": " };
     let _ = writeln!(
         out,
-        "{pad}{}{sep}{}  [{} {}..{}]",
-        f.label, f.value, f.name, f.range[0], f.range[1]
+        "{pad}{}{sep}{shown}  [{} {}..{}]",
+        f.label, f.name, f.range[0], f.range[1]
     );
     for c in &f.children {
         field(out, c, depth + 1);

@@ -43,38 +43,47 @@
 //!   `not` binds tighter than `and`, which binds tighter than `or`. Nesting
 //!   (parentheses and `not`) deeper than [`MAX_DEPTH`] levels is an error.
 //! - Values: integers (`80`, `0x50`, `-1`), decimals (`0.5`), IPv4/IPv6
-//!   addresses, MAC addresses (`00:11:22:33:44:55`), `true`/`false`, bare words
+//!   addresses and networks (`10.0.0.0/8`, `fe80::/10`), MAC addresses
+//!   (`00:11:22:33:44:55`), byte strings (`47:45:54`), `true`/`false`, bare words
 //!   and double-quoted strings. Escapes in strings: `\"` `\\` `\n` `\r` `\t` `\0`
 //!   `\xHH`; any other `\c` stays as written, so `matches "^127\."` works.
-//! - Names are checked against [`known_fields`]: an unknown name is an error
-//!   with a suggestion.
+//! - Names are checked against [`known_fields`], which is gathered from the field
+//!   definitions of the protocol modules: an unknown name is an error with a suggestion.
+//!   An unquoted value that cannot be a value of the field's type is an error too
+//!   (`ip.addr == 999.1.1.1`: `"999.1.1.1" is not a valid IPv4 address`).
 //!
 //! # Semantics
 //!
-//! Field values are the display text of the field tree; each comparison reads
-//! them as follows.
+//! Every field carries a typed value ([`crate::dissect::Value`]: unsigned, signed,
+//! boolean, IPv4, IPv6, MAC, bytes, text, time, duration, a number with a name from the
+//! protocol's table, a link to a packet) and comparisons are typed, as in Wireshark:
 //!
-//! - Numbers: when the literal is an unquoted number and the value starts with a
-//!   number (`"80"`, `"74 bytes"`, `"0x0002 (SYN)"` = 2), or else ends in a
-//!   parenthesized number (`"Text (1)"` = 1, `"TCP (6)"` = 6), the comparison is
-//!   numeric. `True`/`Set` read as 1 and `False`/`Not set` as 0, so
-//!   `tcp.flags.syn == 1` and `websocket.fin == true` both work.
-//! - Booleans: `true`/`false` against `True`/`False`/`Set`/`Not set`.
-//! - Addresses: an address literal is compared with the value parsed as an
-//!   address (`::1` equals `0:0:0:0:0:0:0:1`); ordering only within one family.
-//! - Otherwise strings, case-sensitive: equal to the whole value or to its words
-//!   before a parenthesized part (`websocket.opcode == Text` matches
-//!   `"Text (1)"`). A quoted literal is always compared as a string. `<`, `>`
-//!   compare strings lexicographically unless the literal is a number (then a
-//!   value without a number does not match).
-//! - A named HTTP header field (`http.host`, `http.user_agent`, ...) is shown as
-//!   `Host: 127.0.0.1:80` but compared on the header value (`127.0.0.1:80`), as
-//!   in Wireshark; `http.header` (other headers) keeps the whole line.
-//! - `contains` looks for the text in the value (case-sensitive); `matches` is a
-//!   case-insensitive regular expression search (the `regex` crate's syntax).
+//! - Numbers compare as numbers (`tcp.flags == 0x0002`, `frame.len > 100`); a named number
+//!   (`websocket.opcode`, `eth.type`, `ip.proto`) equals its number or its name
+//!   (`websocket.opcode == 1`, `websocket.opcode == Text`, `ip.proto == TCP`).
+//! - Booleans equal `true`/`false` or `1`/`0` (`tcp.flags.syn == 1`, `websocket.fin ==
+//!   true`, `dns.flags.response == 1`).
+//! - Addresses equal an address of their family or are in a network (`ip.addr ==
+//!   10.0.0.0/8`, `ipv6.addr == ::/0`); `::1` equals `0:0:0:0:0:0:0:1`; ordering within
+//!   one family. MAC addresses equal a MAC address (`eth.addr == 00:11:22:33:44:55`).
+//! - Times and durations compare with seconds: `frame.time_delta > 0.5`,
+//!   `frame.time_relative <= 10`, `frame.time_epoch >= 1700000000`.
+//! - Links to packets (`http.request_in`, `websocket.pong.answers`, the frames of a
+//!   reassembled message) compare with packet numbers (any of them, for several).
+//! - Text compares as text, case-sensitive (`http.request.method == GET`); `<`, `>`
+//!   lexicographically. Bytes equal a byte string (`data.data == 47:45:54`).
+//! - A quoted value is text: a text field compares with it; a byte field with its bytes;
+//!   any other field with the value as the tree shows it (`frame.len == "74 bytes"`,
+//!   `websocket.opcode == "Text (1)"`).
+//! - `contains` finds text in text and bytes in bytes (`tcp.payload contains 47:45:54`,
+//!   `tcp.payload contains "GET"`; case-sensitive); in other values, text in their words.
+//!   `matches` is a case-insensitive regular expression search (the `regex` crate's
+//!   syntax) in text, in bytes read as UTF-8, or in other values' words.
+//! - A named HTTP header field (`http.host`, `http.user_agent`, ...) holds the header's
+//!   value (`127.0.0.1:80`), as in Wireshark; `http.header` (other headers) the whole line.
 //! - A name can occur several times in a packet (two `ip` layers, several
 //!   WebSocket frames): a test matches when any occurrence matches. A protocol
-//!   name compared to a value uses its layers' one-line titles.
+//!   name has no value: compared to a quoted value it uses its layers' one-line titles.
 //! - `ip.addr`, `ipv6.addr`, `eth.addr` stand for the source and destination
 //!   fields, `tcp.port` and `udp.port` for both ports: `==` matches when either
 //!   side equals.
@@ -87,12 +96,15 @@
 //!
 //! No field-to-field comparisons (the right side is always a value), no
 //! arithmetic, slices (`tcp.payload[0:2]`), functions (`len()`, `upper()`),
-//! CIDR (`ip.addr == 10.0.0.0/8`), `any`/`all` qualifiers or layer operators
-//! (`ip#2`). Values are matched as displayed, so a field shown truncated (long
-//! payloads) only matches on what is shown.
+//! `any`/`all` qualifiers or layer operators (`ip#2`), no dates as literals (times
+//! compare with seconds since the epoch), no `frame.time_delta_displayed` (it depends on
+//! the filter's own answer). Long texts and payloads (WebSocket, Engine.IO, Socket.IO)
+//! are kept up to a bound in the tree, and match only on what is kept.
 
+mod compare;
 mod eval;
 mod fields;
+mod legacy;
 mod lexer;
 mod parser;
 mod quick;
@@ -122,7 +134,8 @@ pub struct Filter {
 /// put a record at it: an HTTP message, a WebSocket frame, an Engine.IO packet
 /// in a polling body ([`Store::has_stream_records`]). The layers of `http.rs` and
 /// `store/app_layers.rs` are the only places these names are emitted.
-const RECORD_PROTOCOLS: [&str; 5] = ["http", "websocket", "engineio", "socketio", "json"];
+pub(crate) const RECORD_PROTOCOLS: [&str; 5] =
+    ["http", "websocket", "engineio", "socketio", "json"];
 
 /// Whether `e` can only be true on a packet with stream records. Every test of a
 /// field (a bare name, a comparison, `contains`, `matches`, `in`, and `!=`) is
@@ -217,6 +230,10 @@ impl Filter {
             record: store.capture.record(id.index()),
             ends,
             stream,
+            first_ts_ns: store.first_ts_ns(),
+            prev_ts_ns: store.prev_ts_ns(id),
+            link_type: store.capture.link_type(id.index()),
+            data: store.capture.data(id.index()),
         };
         quick::eval(&self.expr, &known)
     }
@@ -241,7 +258,7 @@ impl Filter {
 /// Every field and protocol name a filter can use, with a description, sorted
 /// by name.
 pub fn known_fields() -> &'static [(&'static str, &'static str)] {
-    fields::KNOWN
+    fields::known()
 }
 
 /// Autocompletion: the known names that start with the last word of `prefix`
@@ -253,7 +270,7 @@ pub fn complete(prefix: &str) -> Vec<&'static str> {
         .find(|&(_, c)| !(c.is_alphanumeric() || c == '_' || c == '.'))
         .map_or(0, |(i, c)| i + c.len_utf8());
     let word = &prefix[word_start..];
-    fields::KNOWN
+    fields::known()
         .iter()
         .map(|(n, _)| *n)
         .filter(|n| n.starts_with(word))
@@ -365,10 +382,11 @@ mod tests {
         out
     }
 
-    fn values<'a>(d: &'a Dissection, name: &str) -> Vec<&'a str> {
-        fn walk<'a>(f: &'a Field, name: &str, out: &mut Vec<&'a str>) {
+    /// The words of every occurrence of field `name`.
+    fn values(d: &Dissection, name: &str) -> Vec<String> {
+        fn walk(f: &Field, name: &str, out: &mut Vec<String>) {
             if f.name == name {
-                out.push(&f.value);
+                out.push(f.shown());
             }
             f.children.iter().for_each(|c| walk(c, name, out));
         }
@@ -500,6 +518,20 @@ mod tests {
             "dns",
             "dns || arp",
             "udp && !dns",
+            "tcp.flags == 0x012",
+            "tcp.flags.ece == 0 && tcp.flags.res == 0",
+            "ip.addr == 127.0.0.0/8",
+            "ip.src == 10.0.0.0/8 || ip.dst == 192.168.0.0/16",
+            "ipv6.addr == ::/0",
+            "ipv6.addr == fe80::/10",
+            "eth.addr == 00:00:00:00:00:00",
+            "eth.src != 00:00:00:00:00:00",
+            "eth",
+            "frame.time_delta > 0.001",
+            "frame.time_relative <= 1.5",
+            "frame.time_epoch > 1700000000",
+            "frame.time == 0",
+            "tcp.stream == 0 && frame.time_delta == 0",
         ];
         let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
         let mut files: Vec<_> = ["samples", "tests/corpus"]
@@ -529,6 +561,50 @@ mod tests {
             answered * 10 > total * 7,
             "the quick tier answers most packets: {answered} of {total}"
         );
+    }
+
+    /// Typed comparisons: networks, MAC addresses, times, byte strings, named numbers.
+    #[test]
+    fn typed_comparisons() {
+        let s = store("socketio-chat.pcap");
+        let all: Vec<u32> = (0..s.len() as u32).collect();
+        assert_eq!(hits(&s, "ip.addr == 127.0.0.0/8"), all);
+        assert_eq!(hits(&s, "ip.src == 127.0.0.1/32"), all);
+        assert!(hits(&s, "ip.addr == 10.0.0.0/8").is_empty());
+        assert_eq!(hits(&s, "ip.addr != 10.0.0.0/8"), all);
+        assert_eq!(hits(&s, "eth.addr == 00:00:00:00:00:00"), all);
+        assert_eq!(hits(&s, "eth.type == 0x0800"), all);
+        assert_eq!(hits(&s, "eth.type == IPv4"), all);
+        assert_eq!(hits(&s, "ip.proto == TCP"), all);
+        let first: Vec<u32> = vec![0];
+        assert_eq!(
+            hits(&s, "frame.time_relative == 0"),
+            hits(&s, "frame.number == 1")
+        );
+        assert_eq!(hits(&s, "frame.number == 1"), first);
+        let slow = by_tree(&s, |d| {
+            d.field("frame.time_delta").is_some_and(
+                |f| matches!(f.value, crate::dissect::Value::Duration(ns) if ns > 1_000_000),
+            )
+        });
+        assert!(!slow.is_empty() && slow.len() < s.len());
+        assert_eq!(hits(&s, "frame.time_delta > 0.001"), slow);
+        let get = hits(&s, r#"http.request.method == "GET""#);
+        assert_eq!(hits(&s, r#"tcp.payload contains "GET /""#), get);
+        assert_eq!(hits(&s, "tcp.payload contains 47:45:54:20:2f"), get);
+        assert_eq!(hits(&s, r#"tcp.payload matches "^get /""#), get);
+        let syn = hits(&s, "tcp.flags.syn == 1 && tcp.flags.ack == 0");
+        assert_eq!(hits(&s, "tcp.flags == 0x0002"), syn);
+        assert_eq!(
+            hits(&s, "tcp.flags.syn == true && tcp.flags.ack == false"),
+            syn
+        );
+
+        let v6 = store("http-get-ipv6.pcap");
+        let all6: Vec<u32> = (0..v6.len() as u32).collect();
+        assert_eq!(hits(&v6, "ipv6.addr == ::/0"), all6);
+        assert_eq!(hits(&v6, "ipv6.addr == ::1/128"), all6);
+        assert!(hits(&v6, "ipv6.addr == fe80::/10").is_empty());
     }
 
     #[test]
@@ -599,7 +675,9 @@ mod tests {
     #[test]
     fn http_fields() {
         let s = store("socketio-chat.pcap");
-        let get = by_tree(&s, |d| values(d, "http.request.method").contains(&"GET"));
+        let get = by_tree(&s, |d| {
+            values(d, "http.request.method").iter().any(|v| v == "GET")
+        });
         assert!(get.len() >= 3);
         assert_eq!(hits(&s, r#"http.request.method == "GET""#), get);
         assert_eq!(hits(&s, "http.request.method == GET"), get);
@@ -634,7 +712,9 @@ mod tests {
         );
         let http = by_tree(&s, |d| d.layer("http").is_some());
         assert_eq!(hits(&s, "http"), http);
-        let ok = by_tree(&s, |d| values(d, "http.response.code").contains(&"200"));
+        let ok = by_tree(&s, |d| {
+            values(d, "http.response.code").iter().any(|v| v == "200")
+        });
         assert!(!ok.is_empty());
         assert_eq!(hits(&s, "http.response.code == 200"), ok);
         assert_eq!(hits(&s, "http.response.code in {200..299}"), ok);
@@ -649,17 +729,25 @@ mod tests {
     #[test]
     fn websocket_and_socketio_fields() {
         let s = store("socketio-chat.pcap");
-        let text = by_tree(&s, |d| values(d, "websocket.opcode").contains(&"Text (1)"));
+        let text = by_tree(&s, |d| {
+            values(d, "websocket.opcode")
+                .iter()
+                .any(|v| v == "Text (1)")
+        });
         assert!(!text.is_empty());
         assert_eq!(hits(&s, "websocket.opcode == 1"), text);
         assert_eq!(hits(&s, "websocket.opcode == Text"), text);
         assert_eq!(hits(&s, r#"websocket.opcode == "Text (1)""#), text);
         let chat = by_tree(&s, |d| {
-            values(d, "socketio.event").contains(&"chat message")
+            values(d, "socketio.event")
+                .iter()
+                .any(|v| v == "chat message")
         });
         assert!(!chat.is_empty());
         assert_eq!(hits(&s, r#"socketio.event == "chat message""#), chat);
-        let fin = by_tree(&s, |d| values(d, "websocket.fin").contains(&"True"));
+        let fin = by_tree(&s, |d| {
+            values(d, "websocket.fin").iter().any(|v| v == "True")
+        });
         assert_eq!(hits(&s, "websocket.fin == true"), fin);
         assert_eq!(hits(&s, "websocket.fin == 1"), fin);
         let ws = by_tree(&s, |d| {

@@ -2,6 +2,7 @@
 //! flow table. Built in one pass over the file; everything else (columns,
 //! field trees) is derived from it on demand.
 
+mod app_fields;
 mod app_layers;
 mod flows;
 mod growing;
@@ -19,7 +20,13 @@ pub use crate::ids::{FlowId, PacketId};
 
 use crate::analysis::{Analysis, AnalysisPass, Keep};
 use crate::capture::Capture;
-use crate::dissect::{self, Columns, Dissection, Field, FrameMeta, Summary, TcpRel};
+use crate::dissect::{self, Columns, Dissection, FrameMeta, Summary, TcpRel};
+
+/// The definitions of the fields the store adds to a packet's tree from the analysis
+/// records (WebSocket, Engine.IO, Socket.IO).
+pub fn field_defs() -> impl Iterator<Item = &'static dissect::FieldDef> {
+    app_fields::hf::FIELDS.iter().copied()
+}
 
 /// The state of a pass filling a [`Store`] (see [`Store::start`]).
 pub struct StorePass(AnalysisPass);
@@ -217,8 +224,15 @@ impl Store {
                 self.first_ts_ns,
                 self.capture.link_type(id.index()),
             )
-            .cut_from(self.capture.cut_len(id.index())),
+            .cut_from(self.capture.cut_len(id.index()))
+            .after(self.prev_ts_ns(id)),
         )
+    }
+
+    /// Capture time of the packet before `id` (none for the first).
+    pub fn prev_ts_ns(&self, id: PacketId) -> Option<i64> {
+        let i = id.index().checked_sub(1)?;
+        self.capture.record(i).map(|r| r.ts_ns)
     }
 
     /// Relative sequence bases for a TCP packet.
@@ -261,7 +275,7 @@ impl Store {
             for text in comments.into_iter().rev() {
                 frame
                     .fields
-                    .insert(0, Field::new("frame.comment", "Comment", text, range));
+                    .insert(0, dissect::frame_hf::COMMENT.at(text, range));
             }
         }
         Some(d)
@@ -399,8 +413,8 @@ mod tests {
         assert_eq!(store.comments(PacketId(2)), vec!["third"]);
         let d = store.dissect(PacketId(0)).unwrap();
         let frame = &d.layers[0];
-        assert_eq!(frame.fields[0].value, "first");
-        assert_eq!(frame.fields[1].value, "second");
+        assert_eq!(frame.fields[0].shown(), "first");
+        assert_eq!(frame.fields[1].shown(), "second");
         let raw = store.dissect(PacketId(1)).unwrap();
         assert_eq!(
             raw.layers.iter().map(|l| l.protocol).collect::<Vec<_>>(),
