@@ -54,6 +54,12 @@ impl Store {
         if f.mask.is_some() {
             s.push_str(" [MASKED]");
         }
+        if f.incomplete {
+            s.push_str(&format!(
+                " [incomplete: {} payload bytes declared, not all captured]",
+                f.payload_len
+            ));
+        }
         let msg = up.ws_messages.get(f.message as usize);
         if let Some(m) = msg.filter(|m| m.last_packet == f.end_packet && f.fin) {
             let text = self.ws_payload_text(f.message, m, 100);
@@ -86,6 +92,9 @@ impl Store {
         }
         if msg.compressed {
             s.push_str(" [deflate]");
+        }
+        if msg.incomplete {
+            s.push_str(" [incomplete]");
         }
         let text = self.ws_payload_text(m, msg, 100);
         if !text.is_empty() {
