@@ -253,7 +253,7 @@ fn json_lines_follow_the_documented_schema() {
 }
 
 fn check_packet(v: &serde_json::Value, number: u64) {
-    assert_eq!(v["schema"], 2);
+    assert_eq!(v["schema"], 3);
     assert_eq!(v["number"], number);
     for k in ["ts_ns", "rel_ns", "caplen", "origlen", "interface"] {
         assert!(v[k].is_i64() || v[k].is_u64(), "{k} in {v}");
@@ -272,20 +272,35 @@ fn check_packet(v: &serde_json::Value, number: u64) {
         assert!(l["protocol"].is_string() && l["title"].is_string());
         check_range(&l["range"], caplen);
         for f in l["fields"].as_array().expect("fields") {
-            check_field(f, caplen);
+            check_field(f, v, caplen);
         }
     }
 }
 
-fn check_field(f: &serde_json::Value, caplen: u64) {
+/// A field's range is in the frame, in the derived buffer its `src` names (whose
+/// length ends its name: `(12 bytes)`), or empty for a generated value.
+fn check_field(f: &serde_json::Value, packet: &serde_json::Value, caplen: u64) {
     assert!(
         f["name"].is_string() && f["label"].is_string() && f["value"].is_string(),
         "{f}"
     );
-    check_range(&f["range"], caplen);
+    match &f["src"] {
+        serde_json::Value::Null => check_range(&f["range"], caplen),
+        s if s == "generated" => assert_eq!(f["range"], serde_json::json!([0, 0]), "{f}"),
+        s => {
+            let i = s["derived"].as_u64().expect("src is derived") as usize;
+            let name = packet["derived"][i]["name"]
+                .as_str()
+                .expect("derived buffer named");
+            let len: u64 = (name.rsplit_once('(').and_then(|(_, n)| n.split(' ').next()))
+                .and_then(|n| n.parse().ok())
+                .expect("its length in its name");
+            check_range(&f["range"], len);
+        }
+    }
     check_typed(f);
     for c in f["children"].as_array().expect("children") {
-        check_field(c, caplen);
+        check_field(c, packet, caplen);
     }
 }
 

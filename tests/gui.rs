@@ -86,6 +86,34 @@ fn clicking_a_row_shows_the_socketio_layers_and_a_field_selects_its_bytes() {
     h.get_by_label("Opcode: Text (1)").click();
     h.run_steps(2);
     assert_eq!(h.state().selected_range(), Some([66, 67]));
+    assert_eq!(h.state().bytes_tab(), 0);
+    // The event name is in the unmasked payload: its tab opens, the name's bytes
+    // (inside the quotes of `42["chat message","hi"]`) selected. (Scrolled into view
+    // first: the tree is taller than its pane.)
+    for _ in 0..10 {
+        if h.get_by_label("Event: chat message").rect().bottom() < 780.0 {
+            break;
+        }
+        let at = h.get_by_label("Opcode: Text (1)").rect().center();
+        h.event(egui::Event::PointerMoved(at));
+        h.event(egui::Event::MouseWheel {
+            unit: egui::MouseWheelUnit::Point,
+            delta: egui::vec2(0.0, -120.0),
+            phase: egui::TouchPhase::Move,
+            source: egui::MouseWheelSource::Unknown,
+            modifiers: egui::Modifiers::NONE,
+        });
+        h.run_steps(2);
+    }
+    h.get_by_label("Event: chat message").click();
+    h.run_steps(2);
+    assert_eq!(h.state().bytes_tab(), 1);
+    assert_eq!(h.state().selected_range(), Some([4, 16]));
+    h.get_by_label_contains("WebSocket message, unmasked (23 bytes)");
+    // The frame's tab is one click away.
+    h.get_by_label_contains("Frame (").click();
+    h.run_steps(2);
+    assert_eq!(h.state().bytes_tab(), 0);
 }
 
 /// The OSI stack says what the packet carries at each layer; clicking a layer's

@@ -10,7 +10,6 @@
 
 use base64::Engine;
 
-use crate::dissect::{Field, Layer, Osi};
 use serde::Serialize;
 use sha1::{Digest, Sha1};
 
@@ -376,93 +375,6 @@ impl HttpAnalysis {
         s
     }
 
-    /// The application layer (OSI 7) for a message shown at a packet; `range` is
-    /// that packet's TCP payload (a head can span several packets).
-    pub fn layer(&self, message: u32, h: &ParsedHead, range: [u32; 2]) -> Layer {
-        let m = &self.messages[message as usize];
-        let f = |name, label, value: String| Field::new(name, label, value, range);
-        let title = format!("Hypertext Transfer Protocol: {}", h.summary());
-        let mut l = Layer::new(Osi::Application, "http", title, range);
-        match &h.start {
-            StartLine::Request {
-                method,
-                target,
-                version,
-            } => {
-                l.fields
-                    .push(f("http.request.method", "Request Method", method.clone()));
-                l.fields
-                    .push(f("http.request.uri", "Request URI", target.clone()));
-                l.fields.push(f(
-                    "http.request.version",
-                    "Request Version",
-                    format!("HTTP/1.{version}"),
-                ));
-            }
-            StartLine::Response {
-                version,
-                code,
-                reason,
-            } => {
-                l.fields.push(f(
-                    "http.response.version",
-                    "Response Version",
-                    format!("HTTP/1.{version}"),
-                ));
-                l.fields
-                    .push(f("http.response.code", "Status Code", code.to_string()));
-                l.fields
-                    .push(f("http.response.phrase", "Response Phrase", reason.clone()));
-            }
-        }
-        for (name, value) in h.headers.iter() {
-            l.fields
-                .push(f(header_field(name), "Header", format!("{name}: {value}")));
-        }
-        l.fields.push(f(
-            "http.content_length",
-            "Body length",
-            format!("{} bytes", m.body_len),
-        ));
-        let frame = |p: u32| (p + 1).to_string();
-        if let Some(req) = m.answers {
-            l.fields.push(f(
-                "http.request_in",
-                "Request in frame",
-                frame(self.messages[req as usize].head_packets.1),
-            ));
-        }
-        let response = m.answered_by.and_then(|r| self.messages.get(r as usize));
-        if let Some(resp) = response {
-            l.fields.push(f(
-                "http.response_in",
-                "Response in frame",
-                frame(resp.head_packets.1),
-            ));
-        }
-        if let Some(w) = self.websocket_of(message).filter(|w| w.response == message) {
-            let verdict = if w.accept_ok {
-                "matches ✓"
-            } else {
-                "does NOT match ✗"
-            };
-            l.fields.push(
-                f("websocket.handshake", "WebSocket handshake", format!("Sec-WebSocket-Accept {verdict}")).with(
-                    vec![
-                        f("websocket.key", "Client key", w.key.clone()),
-                        f("websocket.accept", "Accept sent", w.accept.clone().unwrap_or_default()),
-                        f(
-                            "websocket.accept.expected",
-                            "Accept expected = base64(SHA-1(key + 258EAFA5-E914-47DA-95CA-C5AB0DC85B11))",
-                            w.expected_accept.clone(),
-                        ),
-                    ],
-                ),
-            );
-        }
-        l
-    }
-
     /// Bytes `data` of conversation `conv`, direction `from_client`, carried by `packet`.
     /// Returns how many were HTTP: the rest follows a `101 Switching Protocols`
     /// and belongs to the protocol switched to.
@@ -818,6 +730,17 @@ impl HttpAnalysis {
         message: u32,
         payload_of: impl Fn(u32) -> Option<&'a [u8]>,
     ) -> Option<ParsedHead> {
+        let bytes = self.head_bytes_of(message, payload_of)?;
+        let m = self.messages.get(message as usize)?;
+        parse_head_bytes(&bytes, m.from_client)
+    }
+
+    /// The bytes of a message's head, joined from its packets (see [`Self::parse_head_of`]).
+    pub fn head_bytes_of<'a>(
+        &self,
+        message: u32,
+        payload_of: impl Fn(u32) -> Option<&'a [u8]>,
+    ) -> Option<Vec<u8>> {
         let m = self.messages.get(message as usize)?;
         let want = m.head_len as usize;
         let (first, last) = m.head_packets;
@@ -833,10 +756,15 @@ impl HttpAnalysis {
             }
         }
         bytes.truncate(want);
-        match parse_head(&bytes, m.from_client) {
-            Ok(Some((_, start, headers))) => Some(ParsedHead { start, headers }),
-            _ => None,
-        }
+        Some(bytes)
+    }
+}
+
+/// Parse a head read back from the packets ([`HttpAnalysis::head_bytes_of`]).
+pub fn parse_head_bytes(bytes: &[u8], request: bool) -> Option<ParsedHead> {
+    match parse_head(bytes, request) {
+        Ok(Some((_, start, headers))) => Some(ParsedHead { start, headers }),
+        _ => None,
     }
 }
 
@@ -849,7 +777,7 @@ struct HeadAt {
 }
 
 /// Wireshark's field name for a header.
-fn header_field(name: &str) -> &'static str {
+pub(crate) fn header_field(name: &str) -> &'static str {
     const KNOWN: [(&str, &str); 13] = [
         ("host", "http.host"),
         ("user-agent", "http.user_agent"),

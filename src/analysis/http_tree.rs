@@ -1,5 +1,169 @@
-//! The fields of the HTTP layer (OSI 7) and of the WebSocket opening handshake checked
-//! there, as the tree shows them (Wireshark's names where Wireshark has them).
+//! The HTTP layer of the field tree: each part of a message's head with the bytes
+//! it came from (RFC 9112 §2.1: start-line, then one field line per header, then
+//! an empty line), and what the analysis worked out about the message.
+
+use crate::dissect::{Field, Layer, Osi, Range, Src};
+
+use super::http::{header_field, HttpAnalysis, ParsedHead, StartLine};
+
+/// Where a head's bytes are shown: in `src`, starting at `base`.
+#[derive(Clone, Copy, Debug)]
+pub struct HeadAt {
+    pub src: Src,
+    pub base: u32,
+}
+
+/// The byte ranges of a head's parts, relative to the head's first byte.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct HeadSpans {
+    /// The three parts of the start line: method, target, version of a request;
+    /// version, status code, reason of a response.
+    pub start: [Range; 3],
+    /// Each header's field line, without its line break.
+    pub lines: Vec<Range>,
+}
+
+/// Finds the parts of a head that `httparse` accepted (so one space between the
+/// parts of the start line, and one field line per header: obsolete line folding
+/// is refused). Scanned by hand: httparse gives the parts' text, not their place.
+pub fn head_spans(head: &[u8]) -> HeadSpans {
+    let mut lines = head.split(|&b| b == b'\n').scan(0u32, |at, line| {
+        let start = *at;
+        *at += line.len() as u32 + 1;
+        let text = line.strip_suffix(b"\r").unwrap_or(line);
+        Some((start, text))
+    });
+    let mut spans = HeadSpans::default();
+    if let Some((start, first)) = lines.next() {
+        let end = start + first.len() as u32;
+        let sp1 = first.iter().position(|&b| b == b' ');
+        let sp2 = sp1.and_then(|a| {
+            first[a + 1..]
+                .iter()
+                .position(|&b| b == b' ')
+                .map(|b| a + 1 + b)
+        });
+        let at = |i: Option<usize>| i.map_or(end, |i| start + i as u32);
+        let (a, b) = (at(sp1), at(sp2));
+        spans.start = [[start, a], [(a + 1).min(end), b], [(b + 1).min(end), end]];
+    }
+    for (start, line) in lines {
+        if line.is_empty() {
+            break;
+        }
+        spans.lines.push([start, start + line.len() as u32]);
+    }
+    spans
+}
+
+impl HttpAnalysis {
+    /// The application layer (OSI 7) for message `message` shown at a packet; `range`
+    /// is that packet's TCP payload (the layer's bytes), `at` where the head's bytes are
+    /// (the frame when the head is whole in this packet, else a derived buffer), and
+    /// `spans` the head's parts ([`head_spans`]).
+    pub fn layer(
+        &self,
+        message: u32,
+        h: &ParsedHead,
+        range: Range,
+        (at, spans): (HeadAt, &HeadSpans),
+    ) -> Layer {
+        let m = &self.messages[message as usize];
+        let part = |name, label, value: String, span: Range| {
+            let mut f = Field::new(name, label, value, [at.base + span[0], at.base + span[1]]);
+            f.src = at.src;
+            f
+        };
+        let made = |name, label, value: String| Field::new(name, label, value, range).generated();
+        let title = format!("Hypertext Transfer Protocol: {}", h.summary());
+        let mut l = Layer::new(Osi::Application, "http", title, range);
+        let [s0, s1, s2] = spans.start;
+        match &h.start {
+            StartLine::Request {
+                method,
+                target,
+                version,
+            } => {
+                l.fields.push(part(
+                    "http.request.method",
+                    "Request Method",
+                    method.clone(),
+                    s0,
+                ));
+                l.fields
+                    .push(part("http.request.uri", "Request URI", target.clone(), s1));
+                let v = format!("HTTP/1.{version}");
+                l.fields
+                    .push(part("http.request.version", "Request Version", v, s2));
+            }
+            StartLine::Response {
+                version,
+                code,
+                reason,
+            } => {
+                let v = format!("HTTP/1.{version}");
+                l.fields
+                    .push(part("http.response.version", "Response Version", v, s0));
+                l.fields.push(part(
+                    "http.response.code",
+                    "Status Code",
+                    code.to_string(),
+                    s1,
+                ));
+                l.fields.push(part(
+                    "http.response.phrase",
+                    "Response Phrase",
+                    reason.clone(),
+                    s2,
+                ));
+            }
+        }
+        for (i, (name, value)) in h.headers.iter().enumerate() {
+            let span = spans.lines.get(i).copied().unwrap_or_default();
+            let line = format!("{name}: {value}");
+            l.fields
+                .push(part(header_field(name), "Header", line, span));
+        }
+        l.fields.push(made(
+            "http.content_length",
+            "Body length",
+            format!("{} bytes", m.body_len),
+        ));
+        let frame = |p: u32| (p + 1).to_string();
+        if let Some(req) = m.answers {
+            let p = self.messages[req as usize].head_packets.1;
+            l.fields
+                .push(made("http.request_in", "Request in frame", frame(p)));
+        }
+        let response = m.answered_by.and_then(|r| self.messages.get(r as usize));
+        if let Some(resp) = response {
+            let p = resp.head_packets.1;
+            l.fields
+                .push(made("http.response_in", "Response in frame", frame(p)));
+        }
+        if let Some(w) = self.websocket_of(message).filter(|w| w.response == message) {
+            let verdict = if w.accept_ok {
+                "matches ✓"
+            } else {
+                "does NOT match ✗"
+            };
+            l.fields.push(
+                made("websocket.handshake", "WebSocket handshake", format!("Sec-WebSocket-Accept {verdict}")).with(
+                    vec![
+                        made("websocket.key", "Client key", w.key.clone()),
+                        made("websocket.accept", "Accept sent", w.accept.clone().unwrap_or_default()),
+                        made(
+                            "websocket.accept.expected",
+                            "Accept expected = base64(SHA-1(key + 258EAFA5-E914-47DA-95CA-C5AB0DC85B11))",
+                            w.expected_accept.clone(),
+                        ),
+                    ],
+                ),
+            );
+        }
+        l
+    }
+}
 
 /// HTTP and WebSocket-handshake field definitions.
 pub(crate) mod hf {
@@ -42,5 +206,39 @@ pub(crate) mod hf {
         WS_ACCEPT_EXPECTED = "websocket.accept.expected",
             "Accept expected = base64(SHA-1(key + 258EAFA5-E914-47DA-95CA-C5AB0DC85B11))", Text,
             "Accept expected";
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn text(head: &[u8], r: Range) -> &str {
+        std::str::from_utf8(&head[r[0] as usize..r[1] as usize]).unwrap()
+    }
+
+    #[test]
+    fn spans_of_a_request_and_a_response() {
+        let req = b"GET /chat?x=1 HTTP/1.1\r\nHost: a\r\nUpgrade:websocket\r\n\r\n";
+        let s = head_spans(req);
+        let parts: Vec<&str> = s.start.iter().map(|&r| text(req, r)).collect();
+        assert_eq!(parts, ["GET", "/chat?x=1", "HTTP/1.1"]);
+        let lines: Vec<&str> = s.lines.iter().map(|&r| text(req, r)).collect();
+        assert_eq!(lines, ["Host: a", "Upgrade:websocket"]);
+
+        let resp = b"HTTP/1.1 101 Switching Protocols\r\n\r\n";
+        let s = head_spans(resp);
+        let parts: Vec<&str> = s.start.iter().map(|&r| text(resp, r)).collect();
+        assert_eq!(parts, ["HTTP/1.1", "101", "Switching Protocols"]);
+        assert!(s.lines.is_empty());
+    }
+
+    #[test]
+    fn a_response_without_a_reason_has_an_empty_reason_span() {
+        let resp = b"HTTP/1.1 204\r\nA: b\n\n";
+        let s = head_spans(resp);
+        assert_eq!(text(resp, s.start[1]), "204");
+        assert_eq!(s.start[2][0], s.start[2][1]);
+        assert_eq!(text(resp, s.lines[0]), "A: b");
     }
 }

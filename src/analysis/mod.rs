@@ -4,9 +4,10 @@
 
 pub mod engineio;
 pub mod http;
-mod http_tree;
+pub mod http_tree;
 pub mod realtime;
 pub mod socketio;
+pub mod socketio_spans;
 pub mod tcp;
 pub mod upper;
 pub mod websocket;

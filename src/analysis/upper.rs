@@ -100,7 +100,7 @@ pub struct WsFrame {
     pub from_client: bool,
     pub incomplete: bool,
     /// `websocket::warn` bits.
-    pub warnings: u16,
+    pub warnings: u32,
 }
 
 /// A WebSocket message as stored for every message: one data message (its
@@ -125,7 +125,7 @@ pub struct WsMessage {
     /// For a pong: the ping it answers.
     pub answers: Option<u32>,
     /// `websocket::warn` bits.
-    pub warnings: u16,
+    pub warnings: u32,
     /// The first frame's opcode.
     pub opcode: u8,
     pub from_client: bool,
@@ -153,7 +153,8 @@ pub struct WsCounts {
     pub ping: u64,
     pub pong: u64,
     pub messages: u64,
-    /// Frames and messages with at least one conformance warning.
+    /// Messages (a control frame is a message) with at least one conformance
+    /// warning, their frames' included: the messages that `messages` flags.
     pub warnings: u64,
     /// Close codes, in capture order.
     pub close_codes: Vec<u16>,
@@ -379,7 +380,6 @@ impl Upper {
                 OP_PONG => c.pong += 1,
                 _ => {}
             }
-            c.warnings += u64::from(f.warnings != 0);
         }
         if !self.records() {
             return;
@@ -420,6 +420,9 @@ impl Upper {
         payload: &[u8],
     ) {
         self.ws.messages += 1;
+        // Counted per message, as `messages` shows them: a message carries its
+        // frames' warnings and its own (inflating, size, UTF-8, close code).
+        self.ws.warnings += u64::from(m.warnings != 0);
         if let Some((code, _)) = &m.close {
             self.ws.close_codes.push(*code);
         }

@@ -27,7 +27,7 @@ pub use info::{tcp_flags_str, Columns, TcpRel};
 pub(crate) use link::hf as frame_hf;
 pub use osi::Osi;
 pub use summary::{anomaly, tcp_flags, Endpoints, Proto, ProtoSet, Summary};
-pub use tree::{Dissection, Field, Layer, Stop, Warning};
+pub use tree::{Derived, Dissection, Field, Layer, Range, Src, Stop, Warning};
 pub(crate) use value::fields;
 pub use value::{FieldDef, Kind, Show, Value};
 

@@ -14,6 +14,27 @@ use super::{info::TcpRel, link, net, transport, FrameMeta, Osi};
 /// A half-open byte range `[start, end)` in the captured frame.
 pub type Range = [u32; 2];
 
+/// Which bytes a field's [`Range`] is in.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Src {
+    /// The captured frame.
+    #[default]
+    Frame,
+    /// A buffer derived from the capture ([`Dissection::derived`], by index): a
+    /// payload unmasked, joined or inflated, a head joined from several packets.
+    Derived(u16),
+    /// No bytes of its own: a value the analysis worked out (Wireshark's
+    /// "generated" fields, shown in brackets there); its range is empty.
+    Generated,
+}
+
+impl Src {
+    fn is_frame(&self) -> bool {
+        *self == Src::Frame
+    }
+}
+
 /// One decoded field: a typed value, how to put it in words, and the bytes it came from.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Field {
@@ -27,7 +48,10 @@ pub struct Field {
     pub show: Show,
     /// Words appended to the rendered value, as written (`" [correct]"`, `" (SYN)"`).
     pub note: Option<Cow<'static, str>>,
+    /// The bytes the value came from, in [`Field::src`].
     pub range: Range,
+    /// Which bytes `range` is in (the frame, a derived buffer, none).
+    pub src: Src,
     pub children: Vec<Field>,
 }
 
@@ -47,6 +71,7 @@ impl Field {
             show: Show::Plain,
             note: None,
             range,
+            src: Src::Frame,
             children: Vec::new(),
         }
     }
@@ -66,6 +91,22 @@ impl Field {
     /// The same field under another label than its definition's.
     pub fn labelled(mut self, label: &'static str) -> Self {
         self.label = label;
+        self
+    }
+
+    /// The field with its bytes at `range` of `src`, when known (else as it was).
+    pub fn placed(mut self, at: Option<(Src, Range)>) -> Self {
+        if let Some((src, range)) = at {
+            self.src = src;
+            self.range = range;
+        }
+        self
+    }
+
+    /// A value the analysis worked out, with no bytes of its own ([`Src::Generated`]).
+    pub fn generated(mut self) -> Self {
+        self.src = Src::Generated;
+        self.range = [0, 0];
         self
     }
 
@@ -128,6 +169,9 @@ impl Serialize for Field {
             }
         }
         m.serialize_entry("range", &self.range)?;
+        if !self.src.is_frame() {
+            m.serialize_entry("src", &self.src)?;
+        }
         m.serialize_entry("children", &self.children)?;
         m.end()
     }
@@ -190,6 +234,17 @@ pub struct Warning {
     pub range: Option<Range>,
 }
 
+/// Bytes that some fields of a packet were decoded from but that are not the
+/// frame's own: a WebSocket payload unmasked, joined or inflated, an HTTP head or
+/// body joined from several packets, a frame header that sits in an earlier packet.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Derived {
+    /// What the bytes are, for a tab title (`WebSocket message, unmasked (12 bytes)`).
+    pub name: String,
+    #[serde(skip)]
+    pub bytes: Vec<u8>,
+}
+
 /// The full decode of one packet.
 #[derive(Clone, Debug, Serialize)]
 pub struct Dissection {
@@ -200,6 +255,8 @@ pub struct Dissection {
     pub layers: Vec<Layer>,
     pub stop: Option<Stop>,
     pub warnings: Vec<Warning>,
+    /// Buffers fields point into with [`Src::Derived`].
+    pub derived: Vec<Derived>,
 }
 
 impl Dissection {
@@ -210,6 +267,31 @@ impl Dissection {
     /// First field with this name in any layer.
     pub fn field(&self, name: &str) -> Option<&Field> {
         self.layers.iter().find_map(|l| l.find(name))
+    }
+
+    /// The index of the derived buffer holding exactly `bytes` under `name`, added
+    /// if it is not there yet. `None` past `u16::MAX` buffers (never in practice:
+    /// a packet completes a handful of messages).
+    pub fn derive(&mut self, name: impl Into<String>, bytes: &[u8]) -> Option<u16> {
+        if let Some(i) = self.derived.iter().position(|d| d.bytes == bytes) {
+            return u16::try_from(i).ok();
+        }
+        let i = u16::try_from(self.derived.len()).ok()?;
+        self.derived.push(Derived {
+            name: name.into(),
+            bytes: bytes.to_vec(),
+        });
+        Some(i)
+    }
+
+    /// The bytes a field's range is in: the frame's `frame`, a derived buffer, or none.
+    pub fn bytes_of<'a>(&'a self, frame: &'a [u8], f: &Field) -> Option<&'a [u8]> {
+        let buf = match f.src {
+            Src::Frame => frame,
+            Src::Derived(i) => &self.derived.get(usize::from(i))?.bytes,
+            Src::Generated => return None,
+        };
+        buf.get(f.range[0] as usize..f.range[1] as usize)
     }
 }
 
@@ -296,6 +378,7 @@ pub(crate) fn build(
         layers: t.layers,
         stop: t.stop,
         warnings: t.warnings,
+        derived: Vec::new(),
     }
 }
 

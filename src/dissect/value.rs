@@ -340,6 +340,7 @@ impl FieldDef {
             show: Show::Plain,
             note: None,
             range,
+            src: super::Src::Frame,
             children: Vec::new(),
         }
     }

@@ -7,7 +7,7 @@ use crate::dissect::{Dissection, Layer, Stop, Warning};
 use crate::store::{PacketId, Store};
 
 /// Version of the per-packet JSON object.
-pub const PACKET_SCHEMA: u32 = 2;
+pub const PACKET_SCHEMA: u32 = 3;
 
 #[derive(Serialize)]
 pub struct PacketJson<'a> {
@@ -27,6 +27,8 @@ pub struct PacketJson<'a> {
     pub layers: &'a [Layer],
     pub stop: &'a Option<Stop>,
     pub warnings: &'a [Warning],
+    /// Buffers that fields with `src: {"derived": i}` point into.
+    pub derived: &'a [crate::dissect::Derived],
 }
 
 /// One packet as a JSON line (without the trailing newline).
@@ -49,6 +51,7 @@ pub fn packet_line(store: &Store, id: PacketId, d: &Dissection) -> String {
         layers: &d.layers,
         stop: &d.stop,
         warnings: &d.warnings,
+        derived: &d.derived,
     };
     serde_json::to_string(&obj).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"))
 }

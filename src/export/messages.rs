@@ -68,6 +68,9 @@ pub struct WsPart {
     pub binary: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub close_code: Option<u16>,
+    /// False when some of it was not captured (the capture ended, or bytes were
+    /// missing, before its last byte): `len` is then what was seen.
+    pub complete: bool,
     pub warnings: Vec<&'static str>,
 }
 
@@ -255,6 +258,7 @@ fn ws_line(store: &Store, m: u32, eio_idx: Option<u32>) -> Option<MessageLine> {
         data: data.clone(),
         binary,
         close_code: store.ws_close(m).map(|c| c.0),
+        complete: !msg.incomplete,
         warnings: ws::warn::warning_texts(msg.warnings),
     });
     l.summary = store.ws_message_info(m);

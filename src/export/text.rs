@@ -3,7 +3,7 @@
 use std::fmt::Write;
 
 use crate::dissect::fmt::secs6;
-use crate::dissect::{Dissection, Field, Osi};
+use crate::dissect::{Dissection, Field, Osi, Src};
 use crate::store::{PacketId, Store};
 
 /// One row like `tshark -n -r`: number, relative time, source → destination, protocol, length, info.
@@ -63,18 +63,25 @@ pub fn tree(d: &Dissection) -> String {
             w.message
         );
     }
+    for (i, b) in d.derived.iter().enumerate() {
+        let _ = writeln!(out, "  bytes #{}: {}", i + 1, b.name);
+    }
     out
 }
 
+/// `Label: value  [name 3..7]`; `in #2` when the range is in derived bytes #2 (listed
+/// at the end of the tree), `generated` for a value with no bytes of its own.
 fn field(out: &mut String, f: &Field, depth: usize) {
     let pad = "  ".repeat(depth);
     let shown = f.shown();
     let sep = if shown.is_empty() { "" } else { ": " };
-    let _ = writeln!(
-        out,
-        "{pad}{}{sep}{shown}  [{} {}..{}]",
-        f.label, f.name, f.range[0], f.range[1]
-    );
+    let [a, b] = f.range;
+    let at = match f.src {
+        Src::Frame => format!("{a}..{b}"),
+        Src::Derived(i) => format!("{a}..{b} in #{}", u32::from(i) + 1),
+        Src::Generated => "generated".into(),
+    };
+    let _ = writeln!(out, "{pad}{}{sep}{shown}  [{} {at}]", f.label, f.name);
     for c in &f.children {
         field(out, c, depth + 1);
     }

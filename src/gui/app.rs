@@ -23,7 +23,7 @@ use super::settings::Settings;
 use super::stack::{encapsulation_ui, stack_ui};
 use super::theme::{install_fonts, legend_ui};
 use super::views::{ConvAction, ConvViews};
-use crate::dissect::Dissection;
+use crate::dissect::{Dissection, Src};
 use crate::store::{PacketId, Store};
 
 #[path = "live_ui.rs"]
@@ -51,10 +51,9 @@ pub enum Action {
 struct Selected {
     index: u32,
     dissection: Option<Dissection>,
-    /// The frame's bytes, and bytes derived from them (a WebSocket message
-    /// unmasked, joined, inflated), read once when the packet is selected.
+    /// The frame's bytes, read once when the packet is selected (bytes derived
+    /// from them are in the dissection: [`Dissection::derived`]).
     data: Vec<u8>,
-    derived: Vec<(String, Vec<u8>)>,
     field: Option<FieldPath>,
     range: Option<[u32; 2]>,
     open_layer: Option<usize>,
@@ -224,6 +223,11 @@ impl App {
         self.selected.as_ref().and_then(|s| s.range)
     }
 
+    /// The bytes pane's tab: 0 for the frame, `i + 1` for derived buffer `i`.
+    pub fn bytes_tab(&self) -> usize {
+        self.selected.as_ref().map_or(0, |s| s.bytes_tab)
+    }
+
     fn save_settings(&mut self) {
         if let Some(p) = &self.settings_path {
             if let Err(e) = self.settings.save(p) {
@@ -306,12 +310,10 @@ impl App {
             (None, None) => None,
         };
         let data = cap.map_or_else(Vec::new, |c| c.data(index as usize).to_vec());
-        let derived = store.map_or_else(Vec::new, |s| derived_bytes(s, index));
         self.selected = Some(Selected {
             index,
             dissection,
             data,
-            derived,
             field: None,
             range: None,
             open_layer: None,
@@ -330,9 +332,18 @@ impl App {
             }
             Action::SelectField(path, range) => {
                 if let Some(s) = &mut self.selected {
+                    // A field's bytes may be in a derived buffer: show that tab.
+                    let src = (s.dissection.as_ref())
+                        .and_then(|d| field_by_path(d, &path))
+                        .map(|f| f.src);
+                    match src {
+                        Some(Src::Derived(i)) => s.bytes_tab = usize::from(i) + 1,
+                        Some(Src::Frame) | None => s.bytes_tab = 0,
+                        Some(Src::Generated) => {}
+                    }
                     s.open_layer = path.first().copied();
                     s.field = Some(path);
-                    s.range = Some(range);
+                    s.range = (src != Some(Src::Generated)).then_some(range);
                     s.reveal = true;
                 }
             }
@@ -789,7 +800,7 @@ impl App {
         let Some(sel) = &mut self.selected else {
             return;
         };
-        let (data, derived) = (&sel.data, &sel.derived);
+        let data = &sel.data;
         let Some(d) = &sel.dissection else {
             ui.label("This packet could not be decoded.");
             return;
@@ -845,41 +856,36 @@ impl App {
                 }
                 ui.add_space(4.0);
                 let mut names = vec![format!("Frame ({} bytes)", data.len())];
-                names.extend(derived.iter().map(|(n, _)| n.clone()));
+                names.extend(d.derived.iter().map(|x| x.name.clone()));
                 tabs_ui(ui, &names, &mut sel.bytes_tab);
-                if sel.bytes_tab == 0 {
-                    if let Some(at) = hex_ui(ui, data, Some(d), sel.range) {
-                        if let Some((p, r)) = field_at(d, at) {
-                            actions.push(Action::SelectField(p, r));
-                        }
+                let (src, bytes, tint) = match sel.bytes_tab.checked_sub(1) {
+                    None => (Src::Frame, &data[..], Some(d)),
+                    Some(i) => match d.derived.get(i) {
+                        Some(x) => (Src::Derived(i as u16), &x.bytes[..], None),
+                        None => (Src::Frame, &data[..], Some(d)),
+                    },
+                };
+                let shown = (sel.field.as_ref())
+                    .and_then(|p| field_by_path(d, p))
+                    .is_some_and(|f| f.src == src);
+                let range = sel.range.filter(|_| shown || sel.field.is_none());
+                if let Some(at) = hex_ui(ui, bytes, tint, range) {
+                    if let Some((p, r)) = field_at(d, src, at) {
+                        actions.push(Action::SelectField(p, r));
                     }
-                } else if let Some((_, bytes)) = derived.get(sel.bytes_tab - 1) {
-                    hex_ui(ui, bytes, None, None);
-                } else {
-                    sel.bytes_tab = 0;
                 }
             });
         });
     }
 }
 
-/// Bytes derived from packet `index`: WebSocket messages it completes, as
-/// decoded (unmasked, joined, inflated).
-fn derived_bytes(store: &Store, index: u32) -> Vec<(String, Vec<u8>)> {
-    let up = &store.analysis.upper;
-    up.messages_at(index)
-        .filter_map(|(m, msg)| {
-            let p = store.ws_payload(m)?;
-            let what = match (msg.compressed, msg.frames > 1, msg.from_client) {
-                (true, _, _) => "inflated",
-                (false, true, _) => "reassembled",
-                (false, false, true) => "unmasked",
-                (false, false, false) => "payload",
-            };
-            Some((
-                format!("WebSocket message, {what} ({} bytes)", p.len()),
-                p.to_vec(),
-            ))
-        })
-        .collect()
+/// The field at `path` (a layer index, then child indexes) of a dissection.
+fn field_by_path<'a>(d: &'a Dissection, path: &[usize]) -> Option<&'a crate::dissect::Field> {
+    let (&li, rest) = path.split_first()?;
+    let (&first, rest) = rest.split_first()?;
+    let mut f = d.layers.get(li)?.fields.get(first)?;
+    for &i in rest {
+        f = f.children.get(i)?;
+    }
+    Some(f)
 }

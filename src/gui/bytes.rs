@@ -7,16 +7,18 @@ use egui::{Color32, RichText, TextFormat};
 
 use super::details::FieldPath;
 use super::theme::osi_color;
-use crate::dissect::{Dissection, Field};
+use crate::dissect::{Dissection, Field, Src};
 
-/// The innermost field covering byte `at`: its path and range.
-pub fn field_at(d: &Dissection, at: u32) -> Option<(FieldPath, [u32; 2])> {
+/// The innermost field covering byte `at` of the bytes `src` (the frame or a
+/// derived buffer): its path and range.
+pub fn field_at(d: &Dissection, src: Src, at: u32) -> Option<(FieldPath, [u32; 2])> {
     let mut best: Option<(FieldPath, [u32; 2])> = None;
-    fn walk(fs: &[Field], path: &mut FieldPath, at: u32, best: &mut Option<(FieldPath, [u32; 2])>) {
+    type Best = Option<(FieldPath, [u32; 2])>;
+    fn walk(fs: &[Field], path: &mut FieldPath, (src, at): (Src, u32), best: &mut Best) {
         for (i, f) in fs.iter().enumerate() {
             path.push(i);
             let [a, b] = f.range;
-            if a <= at && at < b {
+            if f.src == src && a <= at && at < b {
                 let better = best.as_ref().is_none_or(|(p, r)| {
                     let (w, bw) = (b - a, r[1] - r[0]);
                     w < bw || (w == bw && path.len() >= p.len())
@@ -25,13 +27,13 @@ pub fn field_at(d: &Dissection, at: u32) -> Option<(FieldPath, [u32; 2])> {
                     *best = Some((path.clone(), f.range));
                 }
             }
-            walk(&f.children, path, at, best);
+            walk(&f.children, path, (src, at), best);
             path.pop();
         }
     }
     for (li, l) in d.layers.iter().enumerate() {
         let mut path = vec![li];
-        walk(&l.fields, &mut path, at, &mut best);
+        walk(&l.fields, &mut path, (src, at), &mut best);
     }
     best
 }

@@ -51,6 +51,7 @@ pub(crate) mod hf {
         EVENT = "socketio.event", "Event", Text;
         ACK_ID = "socketio.ack_id", "Ack id", Unsigned;
         ARGS = "socketio.args", "Arguments", Text;
+        ARG = "socketio.arg", "Argument", Text, "One argument, as its JSON text";
         ATTACHMENTS = "socketio.attachments", "Binary attachments", Unsigned;
         ACK = "socketio.ack", "Acknowledged by", Frame;
         ANSWERS = "socketio.answers", "Answers the emit in", Frame;

@@ -6,6 +6,7 @@ mod app_fields;
 mod app_layers;
 mod flows;
 mod growing;
+mod places;
 mod records;
 
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -303,22 +304,23 @@ impl Store {
 
     /// The head of HTTP message `m`, read again from its packets.
     pub fn http_head(&self, m: u32) -> Option<crate::analysis::http::ParsedHead> {
-        let http = &self.analysis.upper.http;
-        let msg = http.messages.get(m as usize)?;
-        let tcp = &self.analysis.tcp;
-        let payload_of = |p: u32| {
-            let id = PacketId(p);
-            let (conv, c) = tcp.conversation_of(id)?;
-            let sum = self.summary(id)?;
-            let from_client = sum.dir == c.client_dir;
-            (conv.0 == msg.conversation && from_client == msg.from_client)
-                .then(|| self.tcp_payload(id))
-        };
-        http.parse_head_of(m, payload_of)
+        let bytes = self.http_head_bytes(m)?;
+        let msg = self.analysis.upper.http.messages.get(m as usize)?;
+        crate::analysis::http::parse_head_bytes(&bytes, msg.from_client)
     }
 
-    /// HTTP messages shown at this packet replace its raw data layer.
+    /// The bytes of HTTP message `m`'s head, joined from its packets.
+    fn http_head_bytes(&self, m: u32) -> Option<Vec<u8>> {
+        let msg = self.analysis.upper.http.messages.get(m as usize)?;
+        let bytes = self.stream_bytes(msg.head_packets, msg.head_offset, msg.head_len as usize);
+        (bytes.len() == msg.head_len as usize).then_some(bytes)
+    }
+
+    /// HTTP messages shown at this packet replace its raw data layer. A head whole in
+    /// this packet points at the frame's bytes; one joined from several packets at a
+    /// derived buffer.
     fn add_http_layers(&self, id: PacketId, d: &mut Dissection) {
+        use crate::analysis::http_tree::{head_spans, HeadAt};
         let http = &self.analysis.upper.http;
         let mut layers: Vec<_> = http.messages_at(id.0).map(|(m, _)| m).collect();
         if layers.is_empty() {
@@ -332,10 +334,39 @@ impl Store {
         if let Some(i) = data {
             d.layers.remove(i);
         }
+        let pl_off = self.summary(id).map_or(0, |s| u32::from(s.payload_off));
         for m in layers.drain(..) {
-            if let Some(head) = self.http_head(m) {
-                d.layers.push(http.layer(m, &head, range));
-            }
+            let Some(bytes) = self.http_head_bytes(m) else {
+                continue;
+            };
+            let msg = &http.messages[m as usize];
+            let Some(head) = crate::analysis::http::parse_head_bytes(&bytes, msg.from_client)
+            else {
+                continue;
+            };
+            let at = if msg.head_packets == (id.0, id.0) {
+                HeadAt {
+                    src: dissect::Src::Frame,
+                    base: pl_off + msg.head_offset,
+                }
+            } else {
+                let (a, b) = msg.head_packets;
+                let from = if a == b {
+                    format!("from packet {}", a + 1)
+                } else {
+                    format!("joined from packets {}–{}", a + 1, b + 1)
+                };
+                let name = format!("HTTP head, {from} ({} bytes)", bytes.len());
+                match d.derive(name, &bytes) {
+                    Some(i) => HeadAt {
+                        src: dissect::Src::Derived(i),
+                        base: 0,
+                    },
+                    None => continue,
+                }
+            };
+            let spans = head_spans(&bytes);
+            d.layers.push(http.layer(m, &head, range, (at, &spans)));
         }
     }
 

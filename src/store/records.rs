@@ -67,7 +67,7 @@ impl Store {
     }
 
     /// The decoded bytes an Engine.IO record's carrier holds.
-    fn carrier_bytes(&self, c: Carrier) -> Option<Cow<'_, [u8]>> {
+    pub(super) fn carrier_bytes(&self, c: Carrier) -> Option<Cow<'_, [u8]>> {
         let up = &self.analysis.upper;
         match c {
             Carrier::WsMessage(m) => self.ws_payload(m),

@@ -80,7 +80,7 @@ impl FrameHeader {
 pub enum FrameError {
     /// RFC 6455 §5.2: "the most significant bit MUST be 0" in the 64-bit length.
     #[error("64-bit payload length with the most significant bit set")]
-    LengthMsbSet,
+    LengthMsbSet(FrameHeader),
 }
 
 /// RFC 6455 §5.5: control opcodes are 0x8-0xF.
@@ -123,7 +123,17 @@ pub fn parse_header(buf: &[u8]) -> Result<Option<FrameHeader>, FrameError> {
             Some(b) => {
                 let n = u64::from_be_bytes(*b);
                 if n >> 63 != 0 {
-                    return Err(FrameError::LengthMsbSet);
+                    // The header as far as it goes (the masking key is not read).
+                    return Err(FrameError::LengthMsbSet(FrameHeader {
+                        fin,
+                        rsv,
+                        opcode,
+                        masked,
+                        mask: [0; 4],
+                        payload_len: n,
+                        header_len: 10,
+                        len_form: LenForm::Ext64,
+                    }));
                 }
                 (n, 8, LenForm::Ext64)
             }
@@ -291,7 +301,13 @@ mod tests {
     #[test]
     fn msb_set_is_an_error_even_before_the_mask() {
         let b = [0x82, 0xFF, 0x80, 0, 0, 0, 0, 0, 0, 1];
-        assert_eq!(parse_header(&b), Err(FrameError::LengthMsbSet));
+        let Err(FrameError::LengthMsbSet(h)) = parse_header(&b) else {
+            panic!("not an error");
+        };
+        assert_eq!(
+            (h.opcode, h.payload_len, h.header_len),
+            (2, (1 << 63) + 1, 10)
+        );
         assert_eq!(parse_header(&b[..9]), Ok(None));
     }
 

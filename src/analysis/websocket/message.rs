@@ -22,7 +22,8 @@ pub struct MessageRecord {
     /// Sum of the frames' payload lengths.
     pub wire_len: u64,
     /// Decoded length: `wire_len` when not compressed, else the inflated
-    /// length (then a lower bound when `truncated`).
+    /// length (then a lower bound when `truncated`); for an incomplete message,
+    /// the bytes that were captured.
     pub len: u64,
     pub compressed: bool,
     /// For Text messages (after inflating) and close reasons.
@@ -30,7 +31,7 @@ pub struct MessageRecord {
     /// Close frames: code and reason (RFC 6455 §5.5.1).
     pub close: Option<(u16, String)>,
     /// [`warn`] bits: every frame's, and the message's own.
-    pub warnings: u16,
+    pub warnings: u32,
     /// Over the cap: the payload given is a prefix.
     pub truncated: bool,
     /// Some of the message was not captured (gap, end of capture, interrupted).
@@ -47,7 +48,7 @@ pub(super) struct Msg {
     pub(super) last_packet: u32,
     pub(super) wire_len: u64,
     pub(super) compressed: bool,
-    pub(super) warnings: u16,
+    pub(super) warnings: u32,
     pub(super) truncated: bool,
     pub(super) incomplete: bool,
     /// Bytes are missing: `buf` holds what came before them.
@@ -139,7 +140,9 @@ impl Msg {
             first_packet: m.first_packet,
             last_packet: m.last_packet,
             wire_len: m.wire_len,
-            len: if inflated {
+            // A message cut short counts the bytes that were there, not the ones its
+            // frames declared (`wire_len`): those may be 2^63 - 1.
+            len: if inflated || m.incomplete || m.hole {
                 payload.len() as u64
             } else {
                 m.wire_len

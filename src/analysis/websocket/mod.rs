@@ -49,40 +49,44 @@ pub const MAX_MESSAGE_BYTES: usize = 16 << 20;
 /// Conformance warnings, as bit flags on frames and messages.
 pub mod warn {
     /// RFC 6455 §5.1: a client MUST mask every frame it sends.
-    pub const CLIENT_UNMASKED: u16 = 1 << 0;
+    pub const CLIENT_UNMASKED: u32 = 1 << 0;
     /// RFC 6455 §5.1: a server MUST NOT mask any frame it sends.
-    pub const SERVER_MASKED: u16 = 1 << 1;
+    pub const SERVER_MASKED: u32 = 1 << 1;
     /// RFC 6455 §5.2: RSV1 without a negotiated extension, or RSV2/RSV3 set.
-    pub const RSV_WITHOUT_EXTENSION: u16 = 1 << 2;
+    pub const RSV_WITHOUT_EXTENSION: u32 = 1 << 2;
     /// RFC 7692 §6.1: RSV1 is only allowed on the first frame of a data message.
-    pub const RSV1_ON_CONTINUATION: u16 = 1 << 3;
+    pub const RSV1_ON_CONTINUATION: u32 = 1 << 3;
     /// RFC 6455 §5.5: control frame payload longer than 125 bytes.
-    pub const CONTROL_TOO_LONG: u16 = 1 << 4;
+    pub const CONTROL_TOO_LONG: u32 = 1 << 4;
     /// RFC 6455 §5.5: control frames MUST NOT be fragmented.
-    pub const CONTROL_FRAGMENTED: u16 = 1 << 5;
+    pub const CONTROL_FRAGMENTED: u32 = 1 << 5;
     /// RFC 6455 §5.2: opcodes 0x3-0x7 and 0xB-0xF are reserved.
-    pub const RESERVED_OPCODE: u16 = 1 << 6;
+    pub const RESERVED_OPCODE: u32 = 1 << 6;
     /// RFC 6455 §7.4: a close code that must not appear on the wire.
-    pub const INVALID_CLOSE_CODE: u16 = 1 << 7;
+    pub const INVALID_CLOSE_CODE: u32 = 1 << 7;
     /// RFC 6455 §5.5.1: a close body is empty or at least a 2-byte code.
-    pub const CLOSE_PAYLOAD_ONE_BYTE: u16 = 1 << 8;
+    pub const CLOSE_PAYLOAD_ONE_BYTE: u32 = 1 << 8;
     /// RFC 6455 §5.6, §5.5.1: text and close reasons MUST be UTF-8.
-    pub const INVALID_UTF8: u16 = 1 << 9;
+    pub const INVALID_UTF8: u32 = 1 << 9;
     /// RFC 6455 §5.4: a continuation frame with no message in progress.
-    pub const UNEXPECTED_CONTINUATION: u16 = 1 << 10;
+    pub const UNEXPECTED_CONTINUATION: u32 = 1 << 10;
     /// RFC 6455 §5.4: a new data message started before the previous one ended.
-    pub const INTERRUPTED_MESSAGE: u16 = 1 << 11;
+    pub const INTERRUPTED_MESSAGE: u32 = 1 << 11;
     /// RFC 6455 §5.2: "the minimal number of bytes MUST be used to encode the length".
-    pub const NON_MINIMAL_LENGTH: u16 = 1 << 12;
+    pub const NON_MINIMAL_LENGTH: u32 = 1 << 12;
     /// RFC 7692: the compressed payload could not be inflated (corrupt data,
     /// or an earlier failure broke the shared LZ77 window).
-    pub const INFLATE_FAILED: u16 = 1 << 13;
+    pub const INFLATE_FAILED: u32 = 1 << 13;
     /// The message is over [`super::MAX_MESSAGE_BYTES`]: its payload is truncated.
-    pub const TOO_BIG: u16 = 1 << 14;
+    pub const TOO_BIG: u32 = 1 << 14;
     /// RFC 6455 §5.5.1: nothing may be sent after a close frame.
-    pub const DATA_AFTER_CLOSE: u16 = 1 << 15;
+    pub const DATA_AFTER_CLOSE: u32 = 1 << 15;
+    /// RFC 6455 §5.2: a 64-bit payload length whose most significant bit is set.
+    /// No valid frame has it, so where the next frame starts is not known: the
+    /// rest of this direction is not decoded.
+    pub const INVALID_LENGTH: u32 = 1 << 16;
 
-    const TEXTS: [(u16, &str); 16] = [
+    const TEXTS: [(u32, &str); 17] = [
         (CLIENT_UNMASKED, "client frame not masked (RFC 6455 §5.1)"),
         (SERVER_MASKED, "server frame masked (RFC 6455 §5.1)"),
         (
@@ -129,10 +133,16 @@ pub mod warn {
             DATA_AFTER_CLOSE,
             "frame sent after a close frame (RFC 6455 §5.5.1)",
         ),
+        (
+            INVALID_LENGTH,
+            "64-bit payload length with its most significant bit set (RFC 6455 §5.2): \
+             not a valid frame, so the rest of this direction cannot be split into \
+             frames and is not decoded",
+        ),
     ];
 
     /// Plain-English text of every bit set in `bits`, lowest bit first.
-    pub fn warning_texts(bits: u16) -> Vec<&'static str> {
+    pub fn warning_texts(bits: u32) -> Vec<&'static str> {
         TEXTS
             .iter()
             .filter(|(b, _)| bits & b != 0)
@@ -146,9 +156,9 @@ pub mod warn {
 
         #[test]
         fn every_bit_has_a_distinct_text() {
-            assert_eq!(warning_texts(u16::MAX).len(), 16);
+            assert_eq!(warning_texts(u32::MAX).len(), 17);
             assert!(warning_texts(0).is_empty());
-            for i in 0..16 {
+            for i in 0..17 {
                 let t = warning_texts(1 << i);
                 assert_eq!(t.len(), 1, "bit {i}");
             }

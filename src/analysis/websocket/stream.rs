@@ -16,7 +16,7 @@ use serde::Serialize;
 
 use super::deflate::{DeflateParams, Extensions, Inflater};
 use super::frame::{
-    self, parse_header, unmask, FrameHeader, MAX_HEADER_LEN, OP_CLOSE, OP_CONTINUATION,
+    self, parse_header, unmask, FrameError, FrameHeader, MAX_HEADER_LEN, OP_CLOSE, OP_CONTINUATION,
 };
 pub use super::message::MessageRecord;
 use super::message::Msg;
@@ -61,7 +61,7 @@ pub struct FrameRecord {
     /// Where the first payload byte is (just after the header when empty).
     pub payload_start: Pos,
     /// [`warn`] bits about this frame.
-    pub warnings: u16,
+    pub warnings: u32,
     /// Index (per direction, from 0) of the message this frame belongs to;
     /// control and reserved-opcode frames are messages of their own.
     pub message: u32,
@@ -274,7 +274,19 @@ impl Direction {
                 self.start_frame(h, here.advance(used - 1), sink);
                 used
             }
-            Err(_) => {
+            Err(FrameError::LengthMsbSet(h)) => {
+                // The frame is shown, flagged, and cut here: with no valid length,
+                // where the next frame starts is unknown.
+                let used = usize::from(h.header_len).saturating_sub(self.hlen).max(1);
+                self.hlen = 0;
+                self.start_frame(h, here.advance(used - 1), sink);
+                if let State::Payload(cur) = &mut self.state {
+                    cur.rec.warnings |= warn::INVALID_LENGTH;
+                    let slot = cur.slot;
+                    if let Some(m) = self.msg(slot) {
+                        m.warnings |= warn::INVALID_LENGTH;
+                    }
+                }
                 self.stop(State::Lost(LostReason::InvalidLength), sink);
                 rest.len()
             }

@@ -498,7 +498,7 @@ fn close_frames() {
 fn every_warning_bit() {
     let none = Extensions::default();
     let z = deflate_ext();
-    let cases: Vec<(&str, bool, &Extensions, Vec<u8>, u16)> = vec![
+    let cases: Vec<(&str, bool, &Extensions, Vec<u8>, u32)> = vec![
         (
             "client unmasked",
             true,

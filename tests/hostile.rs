@@ -1,0 +1,80 @@
+//! Crafted captures that aim at one limit or protocol error each (issue 11), made by
+//! `tests/hostile/make_hostile.py`. Nothing is lost in silence: what cannot be
+//! decoded is flagged where it is shown and counted in `stats`, and `stats` and
+//! `messages` agree.
+
+use std::path::{Path, PathBuf};
+
+use layerscope::capture::Capture;
+use layerscope::export::messages;
+use layerscope::stats;
+use layerscope::store::Store;
+
+fn crafted(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/hostile")
+        .join(name)
+}
+
+fn store(name: &str) -> Store {
+    Store::build(Capture::open(&crafted(name)).expect("crafted capture opens"))
+}
+
+/// The WebSocket lines of `messages`, and how many warnings they show.
+fn ws_lines(s: &Store) -> (Vec<messages::MessageLine>, usize) {
+    let lines: Vec<_> = messages::lines(s)
+        .into_iter()
+        .filter(|l| l.websocket.is_some())
+        .collect();
+    let warned = lines
+        .iter()
+        .filter(|l| l.websocket.as_ref().is_some_and(|w| !w.warnings.is_empty()))
+        .count();
+    (lines, warned)
+}
+
+/// Issue 11, point 5: a 64-bit length with its top bit set is a protocol error on
+/// that frame, counted, and the tree says why what follows is not decoded.
+#[test]
+fn a_length_with_its_top_bit_set_is_flagged_and_counted() {
+    let s = store("ws-invalid-length.pcap");
+    let (lines, warned) = ws_lines(&s);
+    assert_eq!(lines.len(), 2, "the good frame and the bad one");
+    let bad = lines[1].websocket.as_ref().unwrap();
+    assert!(!bad.complete);
+    assert!(
+        bad.warnings
+            .iter()
+            .any(|w| w.contains("most significant bit") && w.contains("not decoded")),
+        "{:?}",
+        bad.warnings
+    );
+    let st = stats::from_store("ws-invalid-length.pcap", &s);
+    assert_eq!(st.websocket.warnings, warned as u64);
+    assert_eq!(st.websocket.warnings, 1);
+    // The frame's own tree (packet 10) carries the warning.
+    let d = s.dissect(layerscope::store::PacketId(9)).unwrap();
+    let ws = d.layer("websocket").expect("the bad frame is shown");
+    assert!(ws
+        .fields
+        .iter()
+        .any(|f| f.name == "websocket.warning" && f.shown().contains("rest of this direction")));
+}
+
+/// Issue 11, point 6: a frame that declares 2^63 - 1 bytes and is cut by the end of
+/// the capture is incomplete everywhere it appears, with the bytes that were there.
+#[test]
+fn a_frame_longer_than_the_capture_is_incomplete_everywhere() {
+    let s = store("ws-endless-frame.pcap");
+    let (lines, _) = ws_lines(&s);
+    let last = lines.last().unwrap();
+    let w = last.websocket.as_ref().unwrap();
+    assert!(!w.complete);
+    assert_eq!(w.len, "only the start of it".len() as u64);
+    assert_eq!(w.wire_len, (1 << 63) - 1);
+    assert!(last.summary.contains("[incomplete]"), "{}", last.summary);
+    let row = layerscope::export::text::row(&s, layerscope::store::PacketId(9));
+    assert!(row.contains("[incomplete"), "{row}");
+    let d = s.dissect(layerscope::store::PacketId(9)).unwrap();
+    assert!(d.field("websocket.incomplete").is_some());
+}

@@ -1,0 +1,124 @@
+#!/usr/bin/env python3
+"""Writes the crafted captures of tests/hostile/: each aims at one limit or one
+protocol error that a hostile or broken peer can produce (issue 11). Standard
+library only; the output is byte-for-byte the same on every run.
+
+    python3 tests/hostile/make_hostile.py          # rewrites tests/hostile/*.pcap
+
+Every capture is one TCP conversation over Ethernet/IPv4 with correct checksums,
+sequence and acknowledgement numbers: a handshake, then what each case needs.
+"""
+
+import os
+import struct
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+CLIENT = ("10.0.0.1", 40000, b"\x02\x00\x00\x00\x00\x01")
+SERVER = ("10.0.0.2", 80, b"\x02\x00\x00\x00\x00\x02")
+
+
+def csum(data):
+    if len(data) % 2:
+        data += b"\0"
+    s = sum(struct.unpack("!%dH" % (len(data) // 2), data))
+    while s >> 16:
+        s = (s & 0xFFFF) + (s >> 16)
+    return ~s & 0xFFFF
+
+
+def ip4(a):
+    return bytes(int(x) for x in a.split("."))
+
+
+class Conversation:
+    """A TCP conversation written as it goes; `send` keeps seq/ack right."""
+
+    def __init__(self):
+        self.frames = []
+        self.t = 1_700_000_000_000_000  # microseconds
+        self.seq = {True: 1000, False: 5000}  # from_client -> next seq
+
+    def packet(self, from_client, flags, payload=b""):
+        src, dst = (CLIENT, SERVER) if from_client else (SERVER, CLIENT)
+        seq, ack = self.seq[from_client], self.seq[not from_client]
+        tcp = struct.pack("!HHIIBBHHH", src[1], dst[1], seq, ack if flags & 0x10 else 0,
+                          5 << 4, flags, 65535, 0, 0)
+        pseudo = ip4(src[0]) + ip4(dst[0]) + struct.pack("!BBH", 0, 6, len(tcp) + len(payload))
+        c = csum(pseudo + tcp + payload)
+        tcp = tcp[:16] + struct.pack("!H", c) + tcp[18:]
+        total = 20 + len(tcp) + len(payload)
+        ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, total, len(self.frames) & 0xFFFF, 0x4000,
+                         64, 6, 0, ip4(src[0]), ip4(dst[0]))
+        ip = ip[:10] + struct.pack("!H", csum(ip)) + ip[12:]
+        eth = dst[2] + src[2] + b"\x08\x00"
+        self.frames.append((self.t, eth + ip + tcp + payload))
+        self.t += 1000
+        self.seq[from_client] += len(payload) + (1 if flags & 0x03 else 0)
+
+    def handshake(self):
+        self.packet(True, 0x02)
+        self.packet(False, 0x12)
+        self.packet(True, 0x10)
+
+    def send(self, from_client, payload, mss=1400):
+        for i in range(0, len(payload), mss):
+            self.packet(from_client, 0x18, payload[i:i + mss])
+            self.packet(not from_client, 0x10)
+
+    def upgrade(self):
+        """The HTTP Upgrade to WebSocket, with the RFC 6455 §1.3 key and accept."""
+        self.send(True, b"GET /chat HTTP/1.1\r\nHost: server\r\nUpgrade: websocket\r\n"
+                        b"Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                        b"Sec-WebSocket-Version: 13\r\n\r\n")
+        self.send(False, b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
+                         b"Connection: Upgrade\r\n"
+                         b"Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n\r\n")
+
+    def write(self, name):
+        out = struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 1)
+        for t, data in self.frames:
+            out += struct.pack("<IIII", t // 1_000_000, t % 1_000_000, len(data), len(data))
+            out += data
+        with open(os.path.join(HERE, name), "wb") as f:
+            f.write(out)
+
+
+def ws_frame(opcode, payload, fin=True, length=None):
+    """A server (unmasked) frame; `length` overrides the 64-bit length written."""
+    b0 = (0x80 if fin else 0) | opcode
+    if length is not None:
+        return bytes([b0, 127]) + struct.pack("!Q", length) + payload
+    n = len(payload)
+    if n < 126:
+        return bytes([b0, n]) + payload
+    if n < 65536:
+        return bytes([b0, 126]) + struct.pack("!H", n) + payload
+    return bytes([b0, 127]) + struct.pack("!Q", n) + payload
+
+
+def ws_invalid_length():
+    """Issue 11, point 5: a 64-bit length with its top bit set, then a valid frame."""
+    c = Conversation()
+    c.handshake()
+    c.upgrade()
+    c.send(False, ws_frame(1, b"ok"))
+    c.send(False, ws_frame(2, b"\x01\x02\x03", length=(1 << 63) | 3))
+    c.send(False, ws_frame(1, b"after the bad frame"))
+    c.write("ws-invalid-length.pcap")
+
+
+def ws_endless_frame():
+    """Issue 11, point 6: a frame that declares 2^63-1 bytes; the capture ends first."""
+    c = Conversation()
+    c.handshake()
+    c.upgrade()
+    c.send(False, ws_frame(1, b"ok"))
+    c.send(False, ws_frame(2, b"only the start of it", length=(1 << 63) - 1))
+    c.write("ws-endless-frame.pcap")
+
+
+if __name__ == "__main__":
+    ws_invalid_length()
+    ws_endless_frame()
+    sys.exit(0)

@@ -1,0 +1,158 @@
+//! Every field's byte range names the bytes its value came from, on every sample
+//! and every capture of the shared corpus: in the frame, or in the derived buffer
+//! (a payload unmasked, joined or inflated, a head joined from several packets) that
+//! the field names. For text fields the bytes there read as the value; for the
+//! WebSocket header fields they decode to it. A field above TCP with bytes of its
+//! own never has an empty range; a value the analysis worked out has none.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use layerscope::analysis::engineio::one_line;
+use layerscope::capture::Capture;
+use layerscope::dissect::{Dissection, Field, Osi, Src};
+use layerscope::store::{PacketId, Store};
+
+fn captures() -> Vec<PathBuf> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut out = Vec::new();
+    for dir in ["samples", "tests/corpus"] {
+        for e in std::fs::read_dir(root.join(dir)).expect("directory") {
+            let p = e.expect("entry").path();
+            let ext = p.extension().and_then(|x| x.to_str()).unwrap_or("");
+            if matches!(ext, "pcap" | "pcapng" | "cap") {
+                out.push(p);
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+/// Fields whose value is the text of their bytes (cut to one line like the tree does).
+const TEXT: [&str; 12] = [
+    "http.request.method",
+    "http.request.uri",
+    "http.request.version",
+    "http.response.version",
+    "http.response.code",
+    "http.response.phrase",
+    "socketio.nsp",
+    "socketio.event",
+    "socketio.ack_id",
+    "socketio.arg",
+    "engineio.open.sid",
+    "engineio.data",
+];
+
+/// What is wrong with field `f` of layer `osi`, if anything.
+fn check(d: &Dissection, frame: &[u8], osi: Osi, f: &Field) -> Option<String> {
+    let [a, b] = f.range;
+    let value = f.shown();
+    if f.src == Src::Generated {
+        return (a != 0 || b != 0).then(|| "generated, yet has a range".into());
+    }
+    let Some(bytes) = d.bytes_of(frame, f) else {
+        return Some(format!("range {a}..{b} is outside its bytes ({:?})", f.src));
+    };
+    if osi > Osi::Transport && bytes.is_empty() && !value.is_empty() && value != "0" {
+        return Some(format!("empty range {a}..{b} for the value {:?}", value));
+    }
+    let text = String::from_utf8_lossy(bytes);
+    let ok = match f.name {
+        n if TEXT.contains(&n) => one_line(&text, 4096) == value,
+        "websocket.payload" if f.label != "Payload" => {
+            // The decoded payload: its text, its bytes in hex (binary frames), or a
+            // close frame's code in words and its reason.
+            let shown = one_line(&text, 4096);
+            let close = (bytes.len() >= 2)
+                .then(|| u16::from_be_bytes([bytes[0], bytes[1]]))
+                .is_some_and(|c| value.starts_with(&format!("{c} (")));
+            shown == value || close || value.starts_with(&format!("{:02x}", bytes.first()?))
+        }
+        n if n.starts_with("http.") && f.label == "Header" => {
+            // The field line, `Name: value` with the blanks after the colon made one space.
+            text.split_once(':')
+                .is_some_and(|(name, v)| format!("{name}: {}", v.trim()) == value)
+        }
+        "websocket.masking_key" => value.replace(' ', "").starts_with(&hex(bytes)),
+        "websocket.opcode" => value.ends_with(&format!("({})", bytes[0] & 0x0f)),
+        "websocket.fin" => (bytes[0] & 0x80 != 0) == (value == "True"),
+        "websocket.mask" => (bytes[0] & 0x80 != 0) == (value == "True"),
+        "websocket.payload_length" => ws_len(bytes).to_string() == value,
+        "websocket.close.code" => {
+            bytes.len() == 2
+                && value.starts_with(&u16::from_be_bytes([bytes[0], bytes[1]]).to_string())
+        }
+        _ => true,
+    };
+    (!ok).then(|| format!("bytes {text:?} do not read as {:?}", value))
+}
+
+fn hex(b: &[u8]) -> String {
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
+/// RFC 6455 §5.2: the 7-bit length, or the 16- or 64-bit length that follows it.
+fn ws_len(b: &[u8]) -> u64 {
+    let rest = &b[1..];
+    match b[0] & 0x7f {
+        126 => u64::from(u16::from_be_bytes([rest[0], rest[1]])),
+        127 => u64::from_be_bytes(rest[..8].try_into().unwrap_or_default()),
+        n => u64::from(n),
+    }
+}
+
+#[test]
+fn every_field_range_names_the_bytes_of_its_value() {
+    let mut failures = Vec::new();
+    let mut seen: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut derived = 0;
+    for path in captures() {
+        let store = Store::build(Capture::open(&path).expect("capture opens"));
+        let file = path.file_name().unwrap().to_string_lossy().into_owned();
+        for i in 0..store.len() {
+            let Some(d) = store.dissect(PacketId(i as u32)) else {
+                continue;
+            };
+            let frame = store.capture.data(i);
+            for l in &d.layers {
+                let mut stack: Vec<&Field> = l.fields.iter().collect();
+                while let Some(f) = stack.pop() {
+                    stack.extend(&f.children);
+                    *seen.entry(f.name).or_default() += 1;
+                    derived += usize::from(matches!(f.src, Src::Derived(_)));
+                    if let Some(why) = check(&d, frame, l.osi, f) {
+                        failures.push(format!("{file} packet {}: {}: {why}", i + 1, f.name));
+                    }
+                }
+            }
+        }
+    }
+    let shown: Vec<&String> = failures.iter().take(60).collect();
+    assert!(
+        failures.is_empty(),
+        "{} failures:\n{shown:#?}",
+        failures.len()
+    );
+    // The checks ran on real fields of each kind, not on nothing.
+    for name in TEXT.iter().copied().chain([
+        "websocket.masking_key",
+        "websocket.opcode",
+        "websocket.payload_length",
+        "websocket.payload",
+        "websocket.close.code",
+        "engineio.type",
+    ]) {
+        if name != "socketio.ack_id" {
+            assert!(
+                seen.get(name).copied().unwrap_or(0) > 0,
+                "no {name} field was seen"
+            );
+        }
+    }
+    assert!(
+        derived > 100,
+        "only {derived} fields point into derived bytes"
+    );
+}
