@@ -204,7 +204,7 @@ pub enum Show {
     /// Links with their count: `4 (in packets 16, 17, 18, 19)`.
     InPackets,
     /// Bytes as text (control characters escaped) when `text` and they are UTF-8, else as
-    /// spaced hex; cut after `max` characters with `…`.
+    /// spaced hex; cut after `max` characters with `…`. Text on one line, cut the same way.
     Preview { text: bool, max: u16 },
     /// Bytes as spaced hex: `3f 2a 91 c0`.
     HexSpaced,
@@ -247,6 +247,9 @@ fn render_fmt(out: &mut String, v: &Value, show: Show) -> fmt::Result {
         (Show::Preview { text, max }, Value::Bytes(b)) => {
             preview(out, b, text, usize::from(max));
             Ok(())
+        }
+        (Show::Preview { max, .. }, Value::Text(s)) => {
+            out.write_str(&one_line(s, usize::from(max)))
         }
         (Show::HexSpaced, Value::Bytes(b)) => {
             spaced_hex(out, b, usize::MAX);

@@ -160,22 +160,6 @@ impl Occ<'_> {
     }
 }
 
-/// Transitional: the text of a record layer's text field, read as before.
-fn legacy_text<'a>(o: &'a Occ<'_>) -> Option<&'a str> {
-    match o {
-        Occ::Field(f) if is_record_name(f.name) => match &f.value {
-            Value::Text(s) => Some(super::legacy::text(f, s)),
-            _ => None,
-        },
-        _ => None,
-    }
-}
-
-fn is_record_name(n: &str) -> bool {
-    let head = n.split('.').next().unwrap_or("");
-    super::RECORD_PROTOCOLS.contains(&head)
-}
-
 /// The number a value compares as, for the types that have one.
 fn number(v: &Value) -> Option<Num> {
     Some(match v {
@@ -197,9 +181,6 @@ fn literal_number(v: &Value, l: &Literal) -> Option<Num> {
 
 /// `==`: the value equals the literal (for several packets linked, any of them).
 pub(crate) fn equals(o: &Occ<'_>, l: &Literal) -> bool {
-    if let Some(t) = legacy_text(o) {
-        return super::legacy::equals(t, l);
-    }
     let v = o.value();
     if l.quoted {
         return match v {
@@ -232,9 +213,6 @@ fn addr_equals(a: IpAddr, l: &Literal) -> bool {
 /// The order of the value against the literal, for `<`, `<=`, `>`, `>=`: numbers, times,
 /// addresses of one family, MAC addresses, bytes, text; `None` when they do not compare.
 pub(crate) fn order(o: &Occ<'_>, l: &Literal) -> Option<Ordering> {
-    if let Some(t) = legacy_text(o) {
-        return super::legacy::order(t, l);
-    }
     let v = o.value();
     if l.quoted {
         return match v {
@@ -257,9 +235,6 @@ pub(crate) fn order(o: &Occ<'_>, l: &Literal) -> Option<Ordering> {
 /// `contains`: text in text, bytes in bytes (a byte string like `47:45:54` or the bytes of
 /// a quoted string); other values are searched in their words.
 pub(crate) fn contains(o: &Occ<'_>, l: &Literal) -> bool {
-    if let Some(t) = legacy_text(o) {
-        return t.contains(l.text.as_str());
-    }
     match o.value() {
         Value::Text(s) => s.contains(l.text.as_str()),
         Value::Bytes(b) => {
@@ -276,9 +251,6 @@ pub(crate) fn contains(o: &Occ<'_>, l: &Literal) -> bool {
 /// `matches`: the regular expression finds a match in the text (bytes read as UTF-8, with
 /// invalid sequences replaced; other values in their words).
 pub(crate) fn matches(o: &Occ<'_>, re: &Regex) -> bool {
-    if let Some(t) = legacy_text(o) {
-        return re.is_match(t);
-    }
     match o.value() {
         Value::Text(s) => re.is_match(s),
         Value::Bytes(b) => re.is_match(&String::from_utf8_lossy(b)),

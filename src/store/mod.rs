@@ -2,11 +2,11 @@
 //! flow table. Built in one pass over the file; everything else (columns,
 //! field trees) is derived from it on demand.
 
-mod app_fields;
 mod app_layers;
 mod flows;
 mod growing;
 mod places;
+mod realtime_layers;
 mod records;
 
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -26,7 +26,10 @@ use crate::dissect::{self, Columns, Dissection, FrameMeta, Summary, TcpRel};
 /// The definitions of the fields the store adds to a packet's tree from the analysis
 /// records (WebSocket, Engine.IO, Socket.IO).
 pub fn field_defs() -> impl Iterator<Item = &'static dissect::FieldDef> {
-    app_fields::hf::FIELDS.iter().copied()
+    [app_layers::hf::FIELDS, realtime_layers::hf::FIELDS]
+        .into_iter()
+        .flatten()
+        .copied()
 }
 
 /// The state of a pass filling a [`Store`] (see [`Store::start`]).
