@@ -72,7 +72,8 @@ pub fn eval(e: &Expr, d: &Dissection) -> bool {
     }
 }
 
-fn test(name: &str, t: &Test, d: &Dissection) -> bool {
+/// Test `t` on the occurrences of `name` in `d`.
+pub(crate) fn test(name: &str, t: &Test, d: &Dissection) -> bool {
     test_values(t, &mut |f| any_occurrence(d, name, f))
 }
 

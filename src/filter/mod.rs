@@ -107,6 +107,7 @@ mod fields;
 mod lexer;
 mod parser;
 mod quick;
+mod record;
 
 use std::fmt;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -190,8 +191,10 @@ impl Filter {
         eval::eval(&self.expr, d)
     }
 
-    /// Dissect packet `id` and test it; a packet that cannot be read matches
-    /// only the empty filter.
+    /// Whether packet `id` passes: answered, test by test, from its summary (the quick
+    /// tier), then from the analysis records (the record tier), and only when a test that
+    /// decides is still unknown, by dissecting it and testing its tree. A packet that
+    /// cannot be read matches only the empty filter.
     pub fn matches_packet(&self, store: &Store, id: PacketId) -> bool {
         if self.is_empty() {
             return id.index() < store.len();
@@ -199,17 +202,33 @@ impl Filter {
         if self.rules_out(store, id) {
             return false;
         }
-        if let Some(answer) = self.quick(store, id) {
+        if let Some(answer) = self.without_dissection(store, id) {
             return answer;
         }
         store.dissect(id).is_some_and(|d| self.matches(&d))
     }
 
+    /// The answer for packet `id` from the quick and record tiers together, when they
+    /// suffice; `None` when it must be dissected.
+    pub fn without_dissection(&self, store: &Store, id: PacketId) -> Option<bool> {
+        let known = self.known(store, id)?;
+        let records = record::Records::new(store, id);
+        quick::eval(&self.expr, &mut |e| {
+            known.leaf(e).or_else(|| records.leaf(e))
+        })
+    }
+
     /// The answer for packet `id` from its summary, flow, index record and TCP conversation
     /// alone, when they suffice (ports, IPv4 and IPv6 addresses, TCP flags, length and
-    /// stream, frame number and length, the presence of TCP, UDP, IPv4, IPv6, ARP, DNS);
-    /// `None` when it must be dissected.
+    /// stream, frame number, length and times, Ethernet addresses, the presence of TCP,
+    /// UDP, IPv4, IPv6, ARP, DNS); `None` when it must be dissected.
     pub fn quick(&self, store: &Store, id: PacketId) -> Option<bool> {
+        let known = self.known(store, id)?;
+        quick::eval(&self.expr, &mut |e| known.leaf(e))
+    }
+
+    /// What the quick tier knows of packet `id`.
+    fn known<'a>(&self, store: &'a Store, id: PacketId) -> Option<quick::Known<'a>> {
         let summary = store.summary(id)?;
         let flow = (summary.flow != crate::dissect::Summary::NO_FLOW)
             .then(|| store.flows.get(crate::store::FlowId(summary.flow)))
@@ -223,7 +242,7 @@ impl Filter {
             e
         });
         let stream = store.analysis.tcp.conversation_of(id).map(|(c, _)| c.0);
-        let known = quick::Known {
+        Some(quick::Known {
             id,
             summary,
             record: store.capture.record(id.index()),
@@ -233,8 +252,7 @@ impl Filter {
             prev_ts_ns: store.prev_ts_ns(id),
             link_type: store.capture.link_type(id.index()),
             data: store.capture.data(id.index()),
-        };
-        quick::eval(&self.expr, &known)
+        })
     }
 
     /// True when packet `id` cannot match, known without dissecting it: the
@@ -604,6 +622,91 @@ mod tests {
         assert_eq!(hits(&v6, "ipv6.addr == ::/0"), all6);
         assert_eq!(hits(&v6, "ipv6.addr == ::1/128"), all6);
         assert!(hits(&v6, "ipv6.addr == fe80::/10").is_empty());
+    }
+
+    /// The record tier gives the full dissection's answer for every packet of every sample
+    /// and corpus file, and answers every packet of a filter on record protocols alone.
+    #[test]
+    fn record_tier_answers_equal_the_tree_answers() {
+        let filters = [
+            "websocket",
+            "websocket.opcode == 1",
+            "websocket.opcode == Text",
+            "websocket.opcode in {8 9 10}",
+            "websocket.fin == 0",
+            "websocket.mask == 1",
+            "websocket.rsv != 0",
+            "websocket.rsv == \"0x4 (RSV1: compressed message)\"",
+            "websocket.opcode contains \"Cont\"",
+            "websocket.payload_length > 100",
+            "websocket.payload contains \"chat\"",
+            "websocket.payload.part",
+            "websocket.close.code == 1000",
+            "websocket.key",
+            "websocket.handshake == 1",
+            "websocket.message.frames > 3",
+            "websocket.pong.answers",
+            "websocket.utf8 == 0",
+            "json == 1",
+            "http",
+            "http.request.method == \"GET\"",
+            "http.response.code == 101",
+            "http.response.code >= 400",
+            "http.host contains \"127\"",
+            "http.request.uri matches \"sid=\"",
+            "http.request_in",
+            "http.response_in > 3",
+            "http.content_length > 0",
+            "http.header contains \"Accept\"",
+            "engineio",
+            "engineio.type == 4",
+            "engineio.type == message",
+            "engineio.transport == \"polling\"",
+            "engineio.sid",
+            "engineio.open.ping_interval >= 1000",
+            "socketio",
+            "socketio.event == \"chat message\"",
+            "socketio.type == 2",
+            "socketio.ack_id",
+            "socketio.nsp != \"/\"",
+            "socketio.args contains \"hi\"",
+            "socketio.ack",
+            "!websocket",
+            "websocket.opcode == 1 && !socketio",
+            "http or websocket.opcode == 2",
+            "not (engineio and websocket.mask == 1)",
+        ];
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut files: Vec<_> = ["samples", "tests/corpus"]
+            .iter()
+            .flat_map(|d| std::fs::read_dir(root.join(d)).unwrap())
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|e| e == "pcap" || e == "pcapng"))
+            .collect();
+        files.sort();
+        let parsed: Vec<Filter> = filters.iter().map(|t| parse(t).unwrap()).collect();
+        let mut matched = vec![0usize; filters.len()];
+        for path in files {
+            let s = Store::build(Capture::open(&path).unwrap());
+            for i in 0..s.len() as u32 {
+                let id = PacketId(i);
+                let d = s.dissect(id).unwrap();
+                for (k, f) in parsed.iter().enumerate() {
+                    let tree = f.matches(&d);
+                    let what = format!("{} on packet {} of {}", filters[k], i + 1, path.display());
+                    assert_eq!(f.without_dissection(&s, id), Some(tree), "{what}");
+                    assert_eq!(f.matches_packet(&s, id), tree, "{what}");
+                    matched[k] += usize::from(tree);
+                }
+            }
+        }
+        // The table tests something: most filters match some packet.
+        let some = matched.iter().filter(|&&n| n > 0).count();
+        assert!(
+            some * 10 > filters.len() * 8,
+            "{:?}",
+            filters.iter().zip(&matched).collect::<Vec<_>>()
+        );
     }
 
     #[test]

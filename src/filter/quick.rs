@@ -234,7 +234,7 @@ impl Known<'_> {
 
 /// Whether test `t` can be answered from typed values alone: texts and patterns see the
 /// tree's wording (`74 bytes`), so they need the tree.
-fn typed(t: &Test) -> bool {
+pub(crate) fn typed(t: &Test) -> bool {
     match t {
         Test::Contains(_) | Test::Matches(_) => false,
         Test::Cmp(_, l) => !l.quoted,
@@ -245,33 +245,48 @@ fn typed(t: &Test) -> bool {
     }
 }
 
-/// `e` answered from what is known, or `None` when the packet must be dissected.
-pub(crate) fn eval(e: &Expr, k: &Known<'_>) -> Option<bool> {
+impl Known<'_> {
+    /// The answer of a test (or presence) from the summary, or `None` when it cannot say.
+    pub(crate) fn leaf(&self, e: &Expr) -> Option<bool> {
+        match e {
+            Expr::Has(name) => self.has(name),
+            Expr::Test(name, t) => {
+                if !typed(t) {
+                    return None;
+                }
+                let values = self.values(name)?;
+                let values = values.as_slice();
+                Some(test_values(t, &mut |f| {
+                    values.iter().any(|v| f(Occ::Value(v)))
+                }))
+            }
+            _ => None,
+        }
+    }
+}
+
+/// `e` answered by `leaf` for its tests, combined in three-valued logic; `None` when some
+/// test that decides is unknown (the packet must be dissected).
+pub(crate) fn eval(e: &Expr, leaf: &mut dyn FnMut(&Expr) -> Option<bool>) -> Option<bool> {
     match e {
         Expr::All => Some(true),
-        Expr::And(v) => combine(v, k, false),
-        Expr::Or(v) => combine(v, k, true),
-        Expr::Not(x) => eval(x, k).map(|b| !b),
-        Expr::Has(name) => k.has(name),
-        Expr::Test(name, t) => {
-            if !typed(t) {
-                return None;
-            }
-            let values = k.values(name)?;
-            let values = values.as_slice();
-            Some(test_values(t, &mut |f| {
-                values.iter().any(|v| f(Occ::Value(v)))
-            }))
-        }
+        Expr::And(v) => combine(v, leaf, false),
+        Expr::Or(v) => combine(v, leaf, true),
+        Expr::Not(x) => eval(x, leaf).map(|b| !b),
+        Expr::Has(_) | Expr::Test(..) => leaf(e),
     }
 }
 
 /// `and` (`decisive` false) or `or` (`decisive` true) of `v` in three-valued logic: one
 /// known `decisive` answer decides; otherwise an unknown one leaves the whole unknown.
-fn combine(v: &[Expr], k: &Known<'_>, decisive: bool) -> Option<bool> {
+fn combine(
+    v: &[Expr],
+    leaf: &mut dyn FnMut(&Expr) -> Option<bool>,
+    decisive: bool,
+) -> Option<bool> {
     let mut out = Some(!decisive);
     for x in v {
-        match eval(x, k) {
+        match eval(x, leaf) {
             Some(b) if b == decisive => return Some(decisive),
             Some(_) => {}
             None => out = None,

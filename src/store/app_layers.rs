@@ -11,7 +11,7 @@ use crate::dissect::{Dissection, Layer, Osi, Show, Value};
 
 type Range = [u32; 2];
 
-use super::{PacketId, Store};
+use super::{PacketId, RecordParts, Store};
 
 /// Longest payload text shown in a tree field (characters).
 pub(super) const MAX_FIELD_TEXT: u16 = 4096;
@@ -221,8 +221,9 @@ impl Store {
         Some((proto, parts.join(" , ")))
     }
 
-    /// Add the WebSocket, Engine.IO and Socket.IO layers of packet `id` to `d`.
-    pub(super) fn add_app_layers(&self, id: PacketId, d: &mut Dissection) {
+    /// Add the WebSocket, Engine.IO and Socket.IO layers of packet `id` to `d` (those of
+    /// `want`).
+    pub(super) fn add_app_layers(&self, id: PacketId, d: &mut Dissection, want: RecordParts) {
         let up = &self.analysis.upper;
         let frames: Vec<(u32, WsFrame)> = up.frames_at(id.0).map(|(i, f)| (i, *f)).collect();
         if frames.is_empty() {
@@ -239,37 +240,49 @@ impl Store {
         let all: Range = [pl_off.min(frame_len), frame_len];
         // Layer 5: the Engine.IO session.
         let connection = up.frame_connection(&frames[0].1).unwrap_or(u32::MAX);
-        if let Some(l) = self.eio_session_layer(connection, all) {
-            d.layers.push(l);
+        if want.engineio {
+            if let Some(l) = self.eio_session_layer(connection, all) {
+                d.layers.push(l);
+            }
         }
-        // Layer 6: how the payloads are encoded.
+        if want.websocket {
+            self.add_ws_layers(id, &frames, (pl_off, frame_len), d, want.titles);
+        }
+        if want.engineio || want.socketio {
+            let eios: Vec<u32> = up.realtime.eio_at(id.0).map(|(e, _)| e).collect();
+            self.add_realtime_layers(id, &eios, all, d, want);
+        }
+    }
+
+    /// Layer 6 (how the payloads are encoded), then each frame and each message completed
+    /// here (layer 7).
+    fn add_ws_layers(
+        &self,
+        id: PacketId,
+        frames: FramesAt<'_>,
+        (pl_off, frame_len): (u32, u32),
+        d: &mut Dissection,
+        titles: bool,
+    ) {
+        let up = &self.analysis.upper;
+        let all: Range = [pl_off.min(frame_len), frame_len];
         let msgs: Vec<(u32, WsMessage)> =
             up.messages_at(id.0).map(|(i, m)| (i, m.clone())).collect();
-        let pres = self.presentation_layer(id, (&frames, &msgs), all, d);
+        let pres = self.presentation_layer(id, (frames, &msgs), all, d);
         if !pres.fields.is_empty() {
             d.layers.push(pres);
         }
-        // Layer 7: each frame, then each message completed here, then Engine.IO / Socket.IO.
-        for (fi, f) in &frames {
-            let l = self.ws_frame_layer(id, *fi, f, (pl_off, frame_len), d);
+        for (fi, f) in frames {
+            let mut l = self.ws_frame_layer(id, f, (pl_off, frame_len), d);
+            if titles {
+                l.title = self.ws_frame_info(*fi) + &l.title;
+            }
             d.layers.push(l);
         }
         for (mi, m) in &msgs {
             if m.frames > 1 || m.compressed {
                 let l = self.ws_message_layer(id, *mi, m, all, d);
                 d.layers.push(l);
-            }
-        }
-        let rt = &up.realtime;
-        let eios: Vec<u32> = rt.eio_at(id.0).map(|(e, _)| e).collect();
-        for e in eios {
-            if let Some(l) = self.eio_layer(id, e, all, d) {
-                d.layers.push(l);
-            }
-            if let Some((s, _)) = rt.socketio_of(e) {
-                if let Some(l) = self.sio_layer(id, s, all, d) {
-                    d.layers.push(l);
-                }
             }
         }
     }
@@ -373,10 +386,11 @@ impl Store {
         }
     }
 
+    /// The layer of frame `f`; its title is left to the caller (only ` [guess]` is put
+    /// there, for a frame found by its framing alone).
     fn ws_frame_layer(
         &self,
         id: PacketId,
-        fi: u32,
         f: &WsFrame,
         frame: (u32, u32),
         d: &mut Dissection,
@@ -389,12 +403,7 @@ impl Store {
         let key_len = if f.mask.is_some() { 4 } else { 0 };
         let at = |off: u32, len: u32| head.map(|h| h.at(off, len));
         let (b0, b1, len_r) = (at(0, 1), at(1, 1), at(1, hl - 1 - key_len));
-        let mut l = Layer::new(
-            Osi::Application,
-            "websocket",
-            self.ws_frame_info(fi),
-            r.whole,
-        );
+        let mut l = Layer::new(Osi::Application, "websocket", "", r.whole);
         l.fields.push(hf::FIN.at(f.fin, r.whole).placed(b0));
         let rsv = hf::RSV.at(f.rsv, r.whole).show(Show::Hex(1)).placed(b0);
         l.fields.push(match f.rsv & 4 {
@@ -418,7 +427,7 @@ impl Store {
             .get(connection as usize)
             .is_some_and(|c| c.guessed)
         {
-            l.title = format!("{} [guess]", l.title);
+            l.title = " [guess]".into();
             let why = "no opening handshake in the capture: taken for WebSocket by its framing alone (a guess)";
             l.fields
                 .push(hf::GUESS.at(Value::None, r.whole).note(why).generated());
@@ -565,7 +574,7 @@ impl Store {
 }
 
 /// A WebSocket opcode as a named value: `Text (1)`.
-pub(super) fn opcode(op: u8) -> Value {
+pub fn opcode(op: u8) -> Value {
     Value::Named(u64::from(op), ws::opcode_name(op))
 }
 

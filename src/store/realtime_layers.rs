@@ -9,7 +9,7 @@ use crate::analysis::socketio_spans as spans;
 use crate::dissect::{Dissection, Field, FieldDef, Layer, Osi, Show, Src, Value};
 
 use super::app_layers::{MAX_FIELD_BYTES, MAX_FIELD_TEXT};
-use super::{PacketId, Store};
+use super::{PacketId, RecordParts, Store};
 
 type Range = [u32; 2];
 
@@ -185,6 +185,7 @@ impl Store {
         s: u32,
         range: Range,
         d: &mut Dissection,
+        title: bool,
     ) -> Option<Layer> {
         let (r, view) = self.sio_view(s)?;
         let p = &view.packet;
@@ -208,7 +209,12 @@ impl Store {
             Some(x) => f.placed(Some(x)),
             None => f.generated(),
         };
-        let mut l = Layer::new(Osi::Application, "socketio", self.sio_info(s)?, range);
+        // The title is the Info text (a second reading of the packet): only when asked.
+        let title = match title {
+            true => self.sio_info(s)?,
+            false => String::new(),
+        };
+        let mut l = Layer::new(Osi::Application, "socketio", title, range);
         let kind = Value::Named(u64::from(p.kind as u8), p.kind.name());
         l.fields
             .push(placed(hf::SIO_TYPE.at(kind, range), Some(sp.kind)));
@@ -274,8 +280,36 @@ impl Store {
         Some(l)
     }
 
-    /// Engine.IO and Socket.IO layers of HTTP polling bodies completed at `id`.
-    pub(super) fn add_polling_layers(&self, id: PacketId, d: &mut Dissection) {
+    /// The Engine.IO packets `eios` (layer 7) and the Socket.IO packets they carry, those
+    /// of `want`.
+    pub(super) fn add_realtime_layers(
+        &self,
+        id: PacketId,
+        eios: &[u32],
+        range: Range,
+        d: &mut Dissection,
+        want: RecordParts,
+    ) {
+        let rt = &self.analysis.upper.realtime;
+        for &e in eios {
+            if want.engineio {
+                if let Some(l) = self.eio_layer(id, e, range, d) {
+                    d.layers.push(l);
+                }
+            }
+            if want.socketio {
+                if let Some((s, _)) = rt.socketio_of(e) {
+                    if let Some(l) = self.sio_layer(id, s, range, d, want.titles) {
+                        d.layers.push(l);
+                    }
+                }
+            }
+        }
+    }
+
+    /// Engine.IO and Socket.IO layers of HTTP polling bodies completed at `id` (those of
+    /// `want`).
+    pub(super) fn add_polling_layers(&self, id: PacketId, d: &mut Dissection, want: RecordParts) {
         let rt = &self.analysis.upper.realtime;
         let eios: Vec<(u32, u32)> = rt
             .eio_at(id.0)
@@ -286,23 +320,17 @@ impl Store {
             return;
         }
         let range = d.layers.last().map_or([0, 0], |l| l.range);
-        if let Some(l) = self.session_layer_of(eios[0].1, range) {
-            let at = d
-                .layers
-                .iter()
-                .position(|l| l.osi > Osi::Session)
-                .unwrap_or(d.layers.len());
-            d.layers.insert(at, l);
-        }
-        for (e, _) in eios {
-            if let Some(l) = self.eio_layer(id, e, range, d) {
-                d.layers.push(l);
-            }
-            if let Some((s, _)) = rt.socketio_of(e) {
-                if let Some(l) = self.sio_layer(id, s, range, d) {
-                    d.layers.push(l);
-                }
+        if want.engineio {
+            if let Some(l) = self.session_layer_of(eios[0].1, range) {
+                let at = d
+                    .layers
+                    .iter()
+                    .position(|l| l.osi > Osi::Session)
+                    .unwrap_or(d.layers.len());
+                d.layers.insert(at, l);
             }
         }
+        let eios: Vec<u32> = eios.iter().map(|&(e, _)| e).collect();
+        self.add_realtime_layers(id, &eios, range, d, want);
     }
 }
