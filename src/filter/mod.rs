@@ -1,5 +1,5 @@
-//! Display filters: a subset of Wireshark's display-filter language, evaluated
-//! against the field tree of each packet ([`Dissection`]). The CLI
+//! Display filters: a subset of Wireshark's display-filter language, evaluated on the
+//! typed values of each packet's fields ([`Dissection`]). The CLI
 //! (`layerscope inspect -Y`) and the window use this same engine.
 //!
 //! # API
@@ -21,8 +21,8 @@
 //!
 //! - [`parse`]`(text) -> Result<Filter, FilterError>`: blank text gives a filter
 //!   that matches everything ([`Filter::is_empty`]).
-//! - [`Filter::matches`]`(&Dissection)`, [`Filter::matches_packet`]`(&Store, PacketId)`
-//!   (dissects the packet, then [`Filter::matches`]).
+//! - [`Filter::matches`]`(&Dissection)`; [`Filter::matches_packet`]`(&Store, PacketId)`,
+//!   which answers in tiers (below) and dissects the packet only when it must.
 //! - [`filter_all`]: the indexes of the matching packets of a whole store, with
 //!   progress every [`PROGRESS_EVERY`] packets and cancellation.
 //! - [`known_fields`]: every field and protocol name the library emits, with a
@@ -91,6 +91,26 @@
 //!   *no* occurrence equals `b` (so `ip.addr != 10.0.0.1` excludes every packet
 //!   to or from 10.0.0.1). Like every comparison, it is false when the field is
 //!   absent; `!(a == b)` is true there.
+//!
+//! # Tiers
+//!
+//! [`Filter::matches_packet`] answers each test of a filter from the cheapest source that
+//! knows it exactly, and combines the answers in three-valued logic (`and` is false as
+//! soon as one side is, `or` true as soon as one side is):
+//!
+//! 1. the summary tier ([`Filter::quick`]): the packet's summary, flow endpoints, index
+//!    record and TCP conversation give ports, IPv4/IPv6 addresses, TCP flags, length and
+//!    stream, frame number, length and times, Ethernet addresses and the presence of TCP,
+//!    UDP, IP, IPv6, ARP and DNS, as typed values, with no formatting;
+//! 2. the record tier: the names of the record protocols (`http`, `websocket`,
+//!    `engineio`, `socketio`, `json`) exist only in the layers the stream analysis puts at
+//!    a packet, so they are answered from its records (the WebSocket header fields) or
+//!    from those layers alone ([`Store::record_layers`]), without dissecting it;
+//! 3. the packet is dissected only when a test that decides is known by neither
+//!    ([`Filter::without_dissection`] is `None`).
+//!
+//! Tests check, on every sample and corpus file, that the first two tiers give the tree's
+//! answer for every packet.
 //!
 //! # Limitations
 //!
