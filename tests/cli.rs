@@ -253,7 +253,7 @@ fn json_lines_follow_the_documented_schema() {
 }
 
 fn check_packet(v: &serde_json::Value, number: u64) {
-    assert_eq!(v["schema"], 2);
+    assert_eq!(v["schema"], 3);
     assert_eq!(v["number"], number);
     for k in ["ts_ns", "rel_ns", "caplen", "origlen", "interface"] {
         assert!(v[k].is_i64() || v[k].is_u64(), "{k} in {v}");
@@ -298,9 +298,29 @@ fn check_field(f: &serde_json::Value, packet: &serde_json::Value, caplen: u64) {
             check_range(&f["range"], len);
         }
     }
+    check_typed(f);
     for c in f["children"].as_array().expect("children") {
         check_field(c, packet, caplen);
     }
+}
+
+/// `type` and `data` as README.md's table says, `link`/`links` for links to packets.
+fn check_typed(f: &serde_json::Value) {
+    let d = &f["data"];
+    let ok = match f["type"].as_str().expect("type is a string") {
+        "none" => d.is_null(),
+        "uint" | "time" | "duration" | "int" => d.is_i64() || d.is_u64(),
+        "bool" => d.is_boolean(),
+        "ipv4" | "ipv6" | "mac" | "text" => d.is_string(),
+        "bytes" => d
+            .as_str()
+            .is_some_and(|h| h.len() % 2 == 0 && h.bytes().all(|b| b.is_ascii_hexdigit())),
+        "named" => d.is_u64() && f["data_name"].is_string(),
+        "frame" => d.is_u64() && f["link"] == *d,
+        "frames" => d.is_array() && f["links"] == *d,
+        other => panic!("unknown type {other} in {f}"),
+    };
+    assert!(ok, "{f}");
 }
 
 fn check_range(r: &serde_json::Value, caplen: u64) {

@@ -1,16 +1,15 @@
 //! Every field's byte range names the bytes its value came from, on every sample
 //! and every capture of the shared corpus: in the frame, or in the derived buffer
 //! (a payload unmasked, joined or inflated, a head joined from several packets) that
-//! the field names. For text fields the bytes there read as the value; for the
-//! WebSocket header fields they decode to it. A field above TCP with bytes of its
+//! the field names. For text fields the bytes there read as the typed value; for the
+//! WebSocket header fields and the Engine.IO type they decode to it. A field above TCP with bytes of its
 //! own never has an empty range; a value the analysis worked out has none.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use layerscope::analysis::engineio::one_line;
 use layerscope::capture::Capture;
-use layerscope::dissect::{Dissection, Field, Osi, Src};
+use layerscope::dissect::{Dissection, Field, Osi, Src, Value};
 use layerscope::store::{PacketId, Store};
 
 fn captures() -> Vec<PathBuf> {
@@ -29,7 +28,8 @@ fn captures() -> Vec<PathBuf> {
     out
 }
 
-/// Fields whose value is the text of their bytes (cut to one line like the tree does).
+/// Fields whose value is the text of their bytes (a number for the status code and the
+/// ack id).
 const TEXT: [&str; 12] = [
     "http.request.method",
     "http.request.uri",
@@ -45,52 +45,74 @@ const TEXT: [&str; 12] = [
     "engineio.data",
 ];
 
+/// Whether `v` is what `bytes` say, for a field whose value is the text of its bytes: the
+/// text (or its kept start, for a long one), or the number it spells.
+fn reads_as(v: &Value, bytes: &[u8]) -> bool {
+    let text = String::from_utf8_lossy(bytes);
+    match v {
+        // A value longer than the tree keeps (64 KiB) is its start.
+        Value::Text(t) => text == **t || (t.len() > 65_000 && text.starts_with(&**t)),
+        Value::Unsigned(n) => text.parse::<u64>() == Ok(*n),
+        _ => false,
+    }
+}
+
 /// What is wrong with field `f` of layer `osi`, if anything.
 fn check(d: &Dissection, frame: &[u8], osi: Osi, f: &Field) -> Option<String> {
     let [a, b] = f.range;
+    let shown = f.shown();
     if f.src == Src::Generated {
         return (a != 0 || b != 0).then(|| "generated, yet has a range".into());
     }
     let Some(bytes) = d.bytes_of(frame, f) else {
         return Some(format!("range {a}..{b} is outside its bytes ({:?})", f.src));
     };
-    if osi > Osi::Transport && bytes.is_empty() && !f.value.is_empty() && f.value != "0" {
-        return Some(format!("empty range {a}..{b} for the value {:?}", f.value));
+    if osi > Osi::Transport && bytes.is_empty() && !shown.is_empty() && shown != "0" {
+        return Some(format!("empty range {a}..{b} for the value {shown:?}"));
     }
-    let text = String::from_utf8_lossy(bytes);
-    let ok = match f.name {
-        n if TEXT.contains(&n) => one_line(&text, 4096) == f.value,
-        "websocket.payload" if f.label != "Payload" => {
-            // The decoded payload: its text, its bytes in hex (binary frames), or a
-            // close frame's code in words and its reason.
-            let shown = one_line(&text, 4096);
-            let close = (bytes.len() >= 2)
-                .then(|| u16::from_be_bytes([bytes[0], bytes[1]]))
-                .is_some_and(|c| f.value.starts_with(&format!("{c} (")));
-            shown == f.value || close || f.value.starts_with(&format!("{:02x}", bytes.first()?))
-        }
-        n if n.starts_with("http.") && f.label == "Header" => {
+    let v = &f.value;
+    let be16 = |b: &[u8]| (b.len() == 2).then(|| u64::from(u16::from_be_bytes([b[0], b[1]])));
+    let ok = match (f.name, v) {
+        (n, _) if TEXT.contains(&n) => reads_as(v, bytes),
+        // The decoded payload (or its kept start, for a long one).
+        ("websocket.payload", Value::Bytes(p)) => bytes.starts_with(p),
+        ("http.header", Value::Text(line)) => {
             // The field line, `Name: value` with the blanks after the colon made one space.
+            let text = String::from_utf8_lossy(bytes);
             text.split_once(':')
-                .is_some_and(|(name, v)| format!("{name}: {}", v.trim()) == f.value)
+                .is_some_and(|(name, v)| format!("{name}: {}", v.trim()) == **line)
         }
-        "websocket.masking_key" => f.value.replace(' ', "").starts_with(&hex(bytes)),
-        "websocket.opcode" => f.value.ends_with(&format!("({})", bytes[0] & 0x0f)),
-        "websocket.fin" => (bytes[0] & 0x80 != 0) == (f.value == "True"),
-        "websocket.mask" => (bytes[0] & 0x80 != 0) == (f.value == "True"),
-        "websocket.payload_length" => ws_len(bytes).to_string() == f.value,
-        "websocket.close.code" => {
-            bytes.len() == 2
-                && f.value
-                    .starts_with(&u16::from_be_bytes([bytes[0], bytes[1]]).to_string())
+        (n, Value::Text(value)) if n.starts_with("http.") => {
+            // A header Wireshark names: its line, under the field's label.
+            let text = String::from_utf8_lossy(bytes);
+            text.split_once(':')
+                .is_some_and(|(name, v)| name.eq_ignore_ascii_case(f.label) && v.trim() == &**value)
         }
+        ("websocket.masking_key", Value::Bytes(k)) => **k == *bytes,
+        ("websocket.opcode", Value::Named(op, _)) => *op == u64::from(bytes[0] & 0x0f),
+        ("websocket.fin" | "websocket.mask", Value::Bool(set)) => (bytes[0] & 0x80 != 0) == *set,
+        ("websocket.payload_length", Value::Unsigned(n)) => ws_len(bytes) == *n,
+        ("websocket.close.code", Value::Named(c, _)) => be16(bytes) == Some(*c),
+        ("engineio.type", Value::Named(t, _)) => bytes == [b'0' + *t as u8],
+        (
+            "websocket.payload"
+            | "websocket.masking_key"
+            | "websocket.opcode"
+            | "websocket.fin"
+            | "websocket.mask"
+            | "websocket.payload_length"
+            | "websocket.close.code"
+            | "engineio.type",
+            _,
+        ) => false,
         _ => true,
     };
-    (!ok).then(|| format!("bytes {text:?} do not read as {:?}", f.value))
-}
-
-fn hex(b: &[u8]) -> String {
-    b.iter().map(|x| format!("{x:02x}")).collect()
+    (!ok).then(|| {
+        format!(
+            "bytes {:?} do not read as {v:?}",
+            String::from_utf8_lossy(bytes)
+        )
+    })
 }
 
 /// RFC 6455 §5.2: the 7-bit length, or the 16- or 64-bit length that follows it.

@@ -787,29 +787,6 @@ struct HeadAt {
     len: u32,
 }
 
-/// Wireshark's field name for a header.
-pub(crate) fn header_field(name: &str) -> &'static str {
-    const KNOWN: [(&str, &str); 13] = [
-        ("host", "http.host"),
-        ("user-agent", "http.user_agent"),
-        ("content-type", "http.content_type"),
-        ("content-length", "http.content_length_header"),
-        ("connection", "http.connection"),
-        ("upgrade", "http.upgrade"),
-        ("transfer-encoding", "http.transfer_encoding"),
-        ("server", "http.server"),
-        ("sec-websocket-key", "http.sec_websocket_key"),
-        ("sec-websocket-accept", "http.sec_websocket_accept"),
-        ("sec-websocket-version", "http.sec_websocket_version"),
-        ("sec-websocket-extensions", "http.sec_websocket_extensions"),
-        ("sec-websocket-protocol", "http.sec_websocket_protocol"),
-    ];
-    KNOWN
-        .iter()
-        .find(|(n, _)| n.eq_ignore_ascii_case(name))
-        .map_or("http.header", |(_, f)| f)
-}
-
 /// Could `data` start an HTTP message (a request from the client, a response from the server)?
 fn looks_like_start(data: &[u8], from_client: bool) -> bool {
     if from_client {

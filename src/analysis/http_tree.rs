@@ -2,9 +2,9 @@
 //! it came from (RFC 9112 §2.1: start-line, then one field line per header, then
 //! an empty line), and what the analysis worked out about the message.
 
-use crate::dissect::{Field, Layer, Osi, Range, Src};
+use crate::dissect::{FieldDef, Layer, Osi, Range, Show, Src, Value};
 
-use super::http::{header_field, HttpAnalysis, ParsedHead, StartLine};
+use super::http::{HttpAnalysis, ParsedHead, StartLine};
 
 /// Where a head's bytes are shown: in `src`, starting at `base`.
 #[derive(Clone, Copy, Debug)]
@@ -69,99 +69,152 @@ impl HttpAnalysis {
         (at, spans): (HeadAt, &HeadSpans),
     ) -> Layer {
         let m = &self.messages[message as usize];
-        let part = |name, label, value: String, span: Range| {
-            let mut f = Field::new(name, label, value, [at.base + span[0], at.base + span[1]]);
+        let part = |def: &FieldDef, value: Value, span: Range| {
+            let mut f = def.at(value, [at.base + span[0], at.base + span[1]]);
             f.src = at.src;
             f
         };
-        let made = |name, label, value: String| Field::new(name, label, value, range).generated();
+        let made = |def: &FieldDef, value: Value| def.at(value, range).generated();
         let title = format!("Hypertext Transfer Protocol: {}", h.summary());
         let mut l = Layer::new(Osi::Application, "http", title, range);
         let [s0, s1, s2] = spans.start;
+        let version = |v: &u8| Value::text(format!("HTTP/1.{v}"));
         match &h.start {
             StartLine::Request {
                 method,
                 target,
-                version,
+                version: v,
             } => {
-                l.fields.push(part(
-                    "http.request.method",
-                    "Request Method",
-                    method.clone(),
-                    s0,
-                ));
                 l.fields
-                    .push(part("http.request.uri", "Request URI", target.clone(), s1));
-                let v = format!("HTTP/1.{version}");
+                    .push(part(&hf::REQUEST_METHOD, Value::text(method.as_str()), s0));
                 l.fields
-                    .push(part("http.request.version", "Request Version", v, s2));
+                    .push(part(&hf::REQUEST_URI, Value::text(target.as_str()), s1));
+                l.fields.push(part(&hf::REQUEST_VERSION, version(v), s2));
             }
             StartLine::Response {
-                version,
+                version: v,
                 code,
                 reason,
             } => {
-                let v = format!("HTTP/1.{version}");
-                l.fields
-                    .push(part("http.response.version", "Response Version", v, s0));
+                l.fields.push(part(&hf::RESPONSE_VERSION, version(v), s0));
                 l.fields.push(part(
-                    "http.response.code",
-                    "Status Code",
-                    code.to_string(),
+                    &hf::RESPONSE_CODE,
+                    Value::Unsigned(u64::from(*code)),
                     s1,
                 ));
-                l.fields.push(part(
-                    "http.response.phrase",
-                    "Response Phrase",
-                    reason.clone(),
-                    s2,
-                ));
+                l.fields
+                    .push(part(&hf::RESPONSE_PHRASE, Value::text(reason.as_str()), s2));
             }
         }
         for (i, (name, value)) in h.headers.iter().enumerate() {
             let span = spans.lines.get(i).copied().unwrap_or_default();
-            let line = format!("{name}: {value}");
-            l.fields
-                .push(part(header_field(name), "Header", line, span));
+            l.fields.push(match header_def(name) {
+                Some(def) => part(def, Value::text(value), span),
+                None => part(&hf::HEADER, Value::text(format!("{name}: {value}")), span),
+            });
         }
-        l.fields.push(made(
-            "http.content_length",
-            "Body length",
-            format!("{} bytes", m.body_len),
-        ));
-        let frame = |p: u32| (p + 1).to_string();
+        l.fields.push(
+            made(&hf::CONTENT_LENGTH, Value::Unsigned(m.body_len)).show(Show::Unit(" bytes")),
+        );
+        let frame = |p: u32| Value::Frame(u64::from(p) + 1);
         if let Some(req) = m.answers {
             let p = self.messages[req as usize].head_packets.1;
-            l.fields
-                .push(made("http.request_in", "Request in frame", frame(p)));
+            l.fields.push(made(&hf::REQUEST_IN, frame(p)));
         }
         let response = m.answered_by.and_then(|r| self.messages.get(r as usize));
         if let Some(resp) = response {
-            let p = resp.head_packets.1;
             l.fields
-                .push(made("http.response_in", "Response in frame", frame(p)));
+                .push(made(&hf::RESPONSE_IN, frame(resp.head_packets.1)));
         }
         if let Some(w) = self.websocket_of(message).filter(|w| w.response == message) {
-            let verdict = if w.accept_ok {
-                "matches ✓"
-            } else {
-                "does NOT match ✗"
-            };
+            let verdict = Show::Words(
+                "Sec-WebSocket-Accept matches ✓",
+                "Sec-WebSocket-Accept does NOT match ✗",
+            );
+            let accept = w.accept.clone().unwrap_or_default();
             l.fields.push(
-                made("websocket.handshake", "WebSocket handshake", format!("Sec-WebSocket-Accept {verdict}")).with(
-                    vec![
-                        made("websocket.key", "Client key", w.key.clone()),
-                        made("websocket.accept", "Accept sent", w.accept.clone().unwrap_or_default()),
+                made(&hf::WS_HANDSHAKE, Value::Bool(w.accept_ok))
+                    .show(verdict)
+                    .with(vec![
+                        made(&hf::WS_KEY, Value::text(w.key.as_str())),
+                        made(&hf::WS_ACCEPT, Value::text(accept)),
                         made(
-                            "websocket.accept.expected",
-                            "Accept expected = base64(SHA-1(key + 258EAFA5-E914-47DA-95CA-C5AB0DC85B11))",
-                            w.expected_accept.clone(),
+                            &hf::WS_ACCEPT_EXPECTED,
+                            Value::text(w.expected_accept.as_str()),
                         ),
-                    ],
-                ),
+                    ]),
             );
         }
         l
+    }
+}
+
+/// The field of a header Wireshark names (`Host` is `http.host`), shown under the
+/// header's name and holding its value; `None` for other headers (`http.header`, the
+/// whole line).
+fn header_def(name: &str) -> Option<&'static FieldDef> {
+    static KNOWN: [&FieldDef; 13] = [
+        &hf::HOST,
+        &hf::USER_AGENT,
+        &hf::CONTENT_TYPE,
+        &hf::CONTENT_LENGTH_HEADER,
+        &hf::CONNECTION,
+        &hf::UPGRADE,
+        &hf::TRANSFER_ENCODING,
+        &hf::SERVER,
+        &hf::SEC_WEBSOCKET_KEY,
+        &hf::SEC_WEBSOCKET_ACCEPT,
+        &hf::SEC_WEBSOCKET_VERSION,
+        &hf::SEC_WEBSOCKET_EXTENSIONS,
+        &hf::SEC_WEBSOCKET_PROTOCOL,
+    ];
+    KNOWN
+        .iter()
+        .find(|d| d.label.eq_ignore_ascii_case(name))
+        .copied()
+}
+
+/// HTTP and WebSocket-handshake field definitions.
+pub(crate) mod hf {
+    crate::dissect::fields! {
+        HTTP = "http", "Hypertext Transfer Protocol", None;
+        REQUEST_METHOD = "http.request.method", "Request Method", Text;
+        REQUEST_URI = "http.request.uri", "Request URI", Text;
+        REQUEST_VERSION = "http.request.version", "Request Version", Text;
+        RESPONSE_VERSION = "http.response.version", "Response Version", Text;
+        RESPONSE_CODE = "http.response.code", "Status Code", Unsigned;
+        RESPONSE_PHRASE = "http.response.phrase", "Response Phrase", Text;
+        HOST = "http.host", "Host", Text, "Header: Host";
+        USER_AGENT = "http.user_agent", "User-Agent", Text, "Header: User-Agent";
+        CONTENT_TYPE = "http.content_type", "Content-Type", Text, "Header: Content-Type";
+        CONTENT_LENGTH_HEADER = "http.content_length_header", "Content-Length", Text,
+            "Header: Content-Length";
+        CONNECTION = "http.connection", "Connection", Text, "Header: Connection";
+        UPGRADE = "http.upgrade", "Upgrade", Text, "Header: Upgrade";
+        TRANSFER_ENCODING = "http.transfer_encoding", "Transfer-Encoding", Text,
+            "Header: Transfer-Encoding";
+        SERVER = "http.server", "Server", Text, "Header: Server";
+        SEC_WEBSOCKET_KEY = "http.sec_websocket_key", "Sec-WebSocket-Key", Text,
+            "Header: Sec-WebSocket-Key";
+        SEC_WEBSOCKET_ACCEPT = "http.sec_websocket_accept", "Sec-WebSocket-Accept", Text,
+            "Header: Sec-WebSocket-Accept";
+        SEC_WEBSOCKET_VERSION = "http.sec_websocket_version", "Sec-WebSocket-Version", Text,
+            "Header: Sec-WebSocket-Version";
+        SEC_WEBSOCKET_EXTENSIONS = "http.sec_websocket_extensions", "Sec-WebSocket-Extensions",
+            Text, "Header: Sec-WebSocket-Extensions";
+        SEC_WEBSOCKET_PROTOCOL = "http.sec_websocket_protocol", "Sec-WebSocket-Protocol", Text,
+            "Header: Sec-WebSocket-Protocol";
+        HEADER = "http.header", "Header", Text, "Other header (the whole line)";
+        CONTENT_LENGTH = "http.content_length", "Body length", Unsigned;
+        REQUEST_IN = "http.request_in", "Request in frame", Frame;
+        RESPONSE_IN = "http.response_in", "Response in frame", Frame;
+        WS_HANDSHAKE = "websocket.handshake", "WebSocket handshake", Bool,
+            "WebSocket handshake: the Sec-WebSocket-Accept matches the key";
+        WS_KEY = "websocket.key", "Client key", Text;
+        WS_ACCEPT = "websocket.accept", "Accept sent", Text;
+        WS_ACCEPT_EXPECTED = "websocket.accept.expected",
+            "Accept expected = base64(SHA-1(key + 258EAFA5-E914-47DA-95CA-C5AB0DC85B11))", Text,
+            "Accept expected";
     }
 }
 

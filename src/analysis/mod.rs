@@ -20,6 +20,15 @@ use crate::dissect::Summary;
 
 pub use upper::Keep;
 
+/// The definitions of the fields the analysis adds to a packet's tree (the TCP
+/// connection's session layer, HTTP).
+pub fn field_defs() -> impl Iterator<Item = &'static crate::dissect::FieldDef> {
+    [tcp::hf::FIELDS, http_tree::hf::FIELDS]
+        .into_iter()
+        .flatten()
+        .copied()
+}
+
 /// Everything the analysis pass found.
 #[derive(Default)]
 pub struct Analysis {

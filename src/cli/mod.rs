@@ -213,11 +213,12 @@ fn print_packet(
     if !filter.is_empty() && filter.rules_out(store, id) {
         return Ok(false);
     }
-    // The quick tier answers from the summary; only what it cannot answer is dissected.
+    // The quick and record tiers answer from the summary and the analysis records (as
+    // `Filter::matches_packet` does); only what they cannot answer is dissected.
     let quick = if filter.is_empty() {
         Some(true)
     } else {
-        filter.quick(store, id)
+        filter.without_dissection(store, id)
     };
     if quick == Some(false) {
         return Ok(false);

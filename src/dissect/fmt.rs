@@ -55,6 +55,40 @@ pub fn utc(ts_ns: i64) -> String {
     )
 }
 
+/// `1 hour, 1 minute, 1 second`, as Wireshark writes a TTL.
+pub fn duration_words(secs: u32) -> String {
+    let units = [
+        (secs / 86_400, "day"),
+        (secs / 3_600 % 24, "hour"),
+        (secs / 60 % 60, "minute"),
+        (secs % 60, "second"),
+    ];
+    let words: Vec<String> = units
+        .iter()
+        .filter(|&&(n, unit)| n > 0 || (secs == 0 && unit == "second"))
+        .map(|&(n, unit)| format!("{n} {unit}{}", if n == 1 { "" } else { "s" }))
+        .collect();
+    words.join(", ")
+}
+
+/// `text` on one line for display: control characters escaped (`\n`), cut after `max`
+/// characters with `…`.
+pub fn one_line(text: &str, max: usize) -> String {
+    let mut out = String::new();
+    for (n, c) in text.chars().enumerate() {
+        if n == max {
+            out.push('…');
+            break;
+        }
+        if c.is_control() {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
 /// Gregorian date from days since 1970-01-01 (Howard Hinnant's civil_from_days;
 /// written here rather than pulling a date crate for one conversion).
 pub fn civil_from_days(z: i64) -> (i64, u32, u32) {

@@ -2,13 +2,65 @@
 
 use etherparse::{LaxLinkExtSlice, LaxSlicedPacket, LinkSlice};
 
-use super::fmt::{mac, secs, utc};
 use super::slice::{
-    nflog_tlvs, null_family_name, sll_ltype_str, LinkHeader, Sliced, SllHeader, SllProtocol,
+    nflog_tlvs, null_family_name, sll_ltype_name, LinkHeader, Sliced, SllHeader, SllProtocol,
     NFULA_PAYLOAD,
 };
 use super::tree::{Field, Layer, Tree};
+use super::value::{Show, Value};
 use super::{FrameMeta, Osi};
+
+/// The fields of the frame and link layers (Wireshark's names).
+pub(crate) mod hf {
+    crate::dissect::fields! {
+        FRAME = "frame", "Frame", None, "Frame (length, times, interface)";
+        INTERFACE_ID = "frame.interface_id", "Interface id", Unsigned;
+        ENCAP_TYPE = "frame.encap_type", "Link type", Named;
+        TIME = "frame.time", "Arrival Time", Time;
+        TIME_EPOCH = "frame.time_epoch", "Epoch Arrival Time", Time;
+        TIME_DELTA = "frame.time_delta", "Time delta from previous captured frame", Duration;
+        TIME_RELATIVE = "frame.time_relative", "Time since reference or first frame", Duration;
+        NUMBER = "frame.number", "Frame Number", Unsigned;
+        LEN = "frame.len", "Frame Length", Unsigned;
+        CAP_LEN = "frame.cap_len", "Capture Length", Unsigned;
+        COMMENT = "frame.comment", "Comment", Text;
+        ETH = "eth", "Ethernet II", None;
+        ETH_ADDR = "eth.addr", "Address", Mac, "Source or destination MAC address";
+        ETH_DST = "eth.dst", "Destination", Mac;
+        ETH_SRC = "eth.src", "Source", Mac;
+        ETH_TYPE = "eth.type", "Type", Named;
+        VLAN = "vlan", "802.1Q Virtual LAN", None;
+        VLAN_PRIORITY = "vlan.priority", "Priority", Unsigned;
+        VLAN_DEI = "vlan.dei", "DEI", Unsigned;
+        VLAN_ID = "vlan.id", "ID", Unsigned;
+        VLAN_ETYPE = "vlan.etype", "Type", Named;
+        SLL = "sll", "Linux cooked capture", None, "Linux cooked capture (v1, v2)";
+        SLL_PKTTYPE = "sll.pkttype", "Packet type", Named;
+        SLL_HATYPE = "sll.hatype", "Link-layer address type", Named;
+        SLL_HALEN = "sll.halen", "Link-layer address length", Unsigned;
+        SLL_SRC_IPV4 = "sll.src.ipv4", "Source", Ipv4;
+        SLL_SRC_ETH = "sll.src.eth", "Source", Mac;
+        SLL_SRC_OTHER = "sll.src.other", "Source", Bytes;
+        SLL_UNUSED = "sll.unused", "Unused", Bytes;
+        SLL_ETYPE = "sll.etype", "Protocol", Named;
+        SLL_GRETYPE = "sll.gretype", "Protocol", Named, "Protocol (GRE protocol type)";
+        SLL_LTYPE = "sll.ltype", "Protocol", Named, "Protocol (Linux protocol type)";
+        SLL_RESERVED = "sll.reserved", "Reserved", Unsigned;
+        SLL_IFINDEX = "sll.ifindex", "Interface index", Unsigned;
+        NETLINK_FAMILY = "netlink.family", "Family", Named, "Netlink family (Linux cooked capture)";
+        NULL = "null", "Null/Loopback", None;
+        NULL_FAMILY = "null.family", "Family", Named;
+        LOOP = "loop", "OpenBSD loopback", None;
+        LOOP_FAMILY = "loop.family", "Family", Named;
+        NFLOG = "nflog", "Linux Netfilter NFLOG", None;
+        NFLOG_FAMILY = "nflog.family", "Family", Named;
+        NFLOG_VERSION = "nflog.version", "Version", Unsigned;
+        NFLOG_RES_ID = "nflog.res_id", "Resource id", Unsigned;
+        NFLOG_TLV = "nflog.tlv", "TLV", Unsigned;
+        NFLOG_TLV_LENGTH = "nflog.tlv_length", "Length", Unsigned;
+        NFLOG_TLV_TYPE = "nflog.tlv_type", "Type", Unsigned;
+    }
+}
 
 pub(crate) fn frame_layer(t: &mut Tree<'_>, m: &FrameMeta) {
     let all = [0, m.caplen.min(t.frame.len() as u32)];
@@ -24,34 +76,17 @@ pub(crate) fn frame_layer(t: &mut Tree<'_>, m: &FrameMeta) {
     let mut l = Layer::new(Osi::Physical, "frame", title, all);
     let lt = m.link_type;
     l.fields = vec![
-        Field::new("frame.interface_id", "Interface id", m.iface, all),
-        Field::new(
-            "frame.encap_type",
-            "Link type",
-            format!("{} ({})", lt.name(), lt.0),
-            all,
-        ),
-        Field::new("frame.time", "Arrival Time", utc(m.ts_ns), all),
-        Field::new("frame.time_epoch", "Epoch Arrival Time", secs(m.ts_ns), all),
-        Field::new(
-            "frame.time_relative",
-            "Time since reference or first frame",
-            format!("{} seconds", secs(m.ts_ns - m.first_ts_ns)),
-            all,
-        ),
-        Field::new("frame.number", "Frame Number", m.number, all),
-        Field::new(
-            "frame.len",
-            "Frame Length",
-            format!("{} bytes", m.origlen),
-            all,
-        ),
-        Field::new(
-            "frame.cap_len",
-            "Capture Length",
-            format!("{} bytes", m.caplen),
-            all,
-        ),
+        hf::INTERFACE_ID.at(m.iface, all),
+        hf::ENCAP_TYPE.at(Value::Named(u64::from(lt.0), lt.name()), all),
+        hf::TIME.at(Value::Time(m.ts_ns), all),
+        hf::TIME_EPOCH
+            .at(Value::Time(m.ts_ns), all)
+            .show(Show::EpochSecs),
+        hf::TIME_DELTA.at(Value::Duration(m.ts_ns - m.prev_ts_ns), all),
+        hf::TIME_RELATIVE.at(Value::Duration(m.ts_ns - m.first_ts_ns), all),
+        hf::NUMBER.at(m.number, all),
+        hf::LEN.at(m.origlen, all).show(Show::Unit(" bytes")),
+        hf::CAP_LEN.at(m.caplen, all).show(Show::Unit(" bytes")),
     ];
     t.layers.push(l);
     // A packet the end of the file cut short was captured with the length it claimed.
@@ -104,9 +139,9 @@ pub(crate) fn link_layers(t: &mut Tree<'_>, s: &Sliced<'_>) {
     }
 }
 
-/// `IPv4 (0x0800)`, Wireshark's way of showing an EtherType.
-pub(crate) fn ether_type_str(v: u16) -> String {
-    let name = match v {
+/// The name of an EtherType (`IPv4` for 0x0800), `Unknown` when it has none.
+pub(crate) fn ether_type_name(v: u16) -> &'static str {
+    match v {
         0x0800 => "IPv4",
         0x0806 => "ARP",
         0x86dd => "IPv6",
@@ -118,16 +153,30 @@ pub(crate) fn ether_type_str(v: u16) -> String {
         0x88e5 => "MACsec",
         0x8847 => "MPLS label switched packet",
         0x8864 => "PPPoE Session",
-        _ => return format!("Unknown (0x{v:04x})"),
-    };
-    format!("{name} (0x{v:04x})")
+        _ => "Unknown",
+    }
+}
+
+/// An EtherType as a named value, shown as Wireshark does: `IPv4 (0x0800)`.
+pub(crate) fn ether_type(def: &super::FieldDef, v: u16, range: [u32; 2]) -> Field {
+    def.at(Value::Named(u64::from(v), ether_type_name(v)), range)
+        .show(Show::Hex(4))
+}
+
+/// Six bytes as a MAC address (zeros where fewer are given).
+fn mac6(b: &[u8]) -> Value {
+    let mut m = [0u8; 6];
+    for (d, s) in m.iter_mut().zip(b) {
+        *d = *s;
+    }
+    Value::Mac(m)
 }
 
 fn ethernet(t: &mut Tree<'_>, h: &[u8]) {
     if h.len() < 14 {
         return;
     }
-    let (dst, src) = (mac(&h[0..6]), mac(&h[6..12]));
+    let (dst, src) = (super::fmt::mac(&h[0..6]), super::fmt::mac(&h[6..12]));
     let et = u16::from_be_bytes([h[12], h[13]]);
     let mut l = Layer::new(
         Osi::DataLink,
@@ -136,9 +185,9 @@ fn ethernet(t: &mut Tree<'_>, h: &[u8]) {
         t.range(h),
     );
     l.fields = vec![
-        Field::new("eth.dst", "Destination", dst, t.sub(h, 0, 6)),
-        Field::new("eth.src", "Source", src, t.sub(h, 6, 6)),
-        Field::new("eth.type", "Type", ether_type_str(et), t.sub(h, 12, 2)),
+        hf::ETH_DST.at(mac6(&h[0..6]), t.sub(h, 0, 6)),
+        hf::ETH_SRC.at(mac6(&h[6..12]), t.sub(h, 6, 6)),
+        ether_type(&hf::ETH_TYPE, et, t.sub(h, 12, 2)),
     ];
     t.layers.push(l);
 }
@@ -156,10 +205,10 @@ fn vlans(t: &mut Tree<'_>, p: &LaxSlicedPacket<'_>) {
         let mut l = Layer::new(Osi::DataLink, "vlan", title, t.range(h));
         let tci_r = t.sub(h, 0, 2);
         l.fields = vec![
-            Field::new("vlan.priority", "Priority", pcp, tci_r),
-            Field::new("vlan.dei", "DEI", dei, tci_r),
-            Field::new("vlan.id", "ID", id, tci_r),
-            Field::new("vlan.etype", "Type", ether_type_str(et), t.sub(h, 2, 2)),
+            hf::VLAN_PRIORITY.at(pcp, tci_r),
+            hf::VLAN_DEI.at(dei, tci_r),
+            hf::VLAN_ID.at(id, tci_r),
+            ether_type(&hf::VLAN_ETYPE, et, t.sub(h, 2, 2)),
         ];
         t.layers.push(l);
     }
@@ -167,8 +216,8 @@ fn vlans(t: &mut Tree<'_>, p: &LaxSlicedPacket<'_>) {
 
 /// Packet types of a Linux cooked header (`PACKET_*`, Linux `if_packet.h`). 0 to 4 as
 /// Wireshark names them; Wireshark has no names for 5 to 7, which the kernel defines.
-fn sll_packet_type(v: u16) -> Option<&'static str> {
-    Some(match v {
+fn sll_packet_type(v: u16) -> &'static str {
+    match v {
         0 => "Unicast to us",
         1 => "Broadcast",
         2 => "Multicast",
@@ -177,19 +226,19 @@ fn sll_packet_type(v: u16) -> Option<&'static str> {
         5 => "Multicast/broadcast looped back",
         6 => "To user space",
         7 => "To kernel space",
-        _ => return None,
-    })
+        _ => "Unknown",
+    }
 }
 
 /// `Sent by us (4)`, `Unknown (42)`.
-fn pt(v: u16) -> String {
-    format!("{} ({v})", sll_packet_type(v).unwrap_or("Unknown"))
+fn pt(v: u16, range: [u32; 2]) -> Field {
+    hf::SLL_PKTTYPE.at(Value::Named(u64::from(v), sll_packet_type(v)), range)
 }
 
 /// ARP hardware types (`ARPHRD_*`, Linux `if_arp.h`) as a cooked header carries them,
 /// the common ones named as tshark names them.
-fn sll_hatype_str(v: u16) -> String {
-    let name = match v {
+fn sll_hatype_name(v: u16) -> &'static str {
+    match v {
         1 => "Ethernet",
         24 => "IEEE 1394.1995",
         32 => "InfiniBand",
@@ -210,13 +259,16 @@ fn sll_hatype_str(v: u16) -> String {
         65534 => "zero header length",
         65535 => "Void type, nothing is known",
         _ => "Unknown",
-    };
-    format!("{name} ({v})")
+    }
+}
+
+fn hatype(v: u16, range: [u32; 2]) -> Field {
+    hf::SLL_HATYPE.at(Value::Named(u64::from(v), sll_hatype_name(v)), range)
 }
 
 /// Netlink families (`NETLINK_*`, Linux `netlink.h`), named as tshark names them.
-fn netlink_family_str(v: u16) -> String {
-    let name = match v {
+fn netlink_family_name(v: u16) -> &'static str {
+    match v {
         0 => "Route",
         2 => "User-mode socket protocols",
         4 => "Socket monitoring",
@@ -230,8 +282,7 @@ fn netlink_family_str(v: u16) -> String {
         15 => "Kernel messages to userspace",
         16 => "Generic",
         _ => "Unknown",
-    };
-    format!("{name} ({v})")
+    }
 }
 
 /// The link-layer address of a cooked header (v1 and v2 alike, as Wireshark): 6 bytes
@@ -245,41 +296,28 @@ fn sll_address(t: &Tree<'_>, h: &[u8], at: usize, halen: usize) -> Vec<Field> {
     let r = t.sub(h, at, n);
     let mut out = match addr {
         [] => Vec::new(),
-        [a, b, c, d] => vec![Field::new(
-            "sll.src.ipv4",
-            "Source",
-            std::net::Ipv4Addr::new(*a, *b, *c, *d),
-            r,
-        )],
-        _ if n == 6 => vec![Field::new("sll.src.eth", "Source", mac(addr), r)],
-        _ => vec![Field::new("sll.src.other", "Source", hex(addr), r)],
+        [a, b, c, d] => vec![hf::SLL_SRC_IPV4.at(std::net::Ipv4Addr::new(*a, *b, *c, *d), r)],
+        _ if n == 6 => vec![hf::SLL_SRC_ETH.at(mac6(addr), r)],
+        _ => vec![hf::SLL_SRC_OTHER.at(Value::bytes(addr), r)],
     };
     if n < 8 {
         let unused = h.get(at + n..at + 8).unwrap_or(&[]);
-        out.push(Field::new(
-            "sll.unused",
-            "Unused",
-            hex(unused),
-            t.sub(h, at + n, 8 - n),
-        ));
+        out.push(hf::SLL_UNUSED.at(Value::bytes(unused), t.sub(h, at + n, 8 - n)));
     }
     out
-}
-
-fn hex(b: &[u8]) -> String {
-    b.iter().map(|x| format!("{x:02x}")).collect()
 }
 
 /// The protocol field of a cooked header, named by what it means for this hardware type.
 fn sll_protocol(t: &Tree<'_>, h: &[u8], at: usize, proto: SllProtocol) -> Field {
     let r = t.sub(h, at, 2);
+    let named = |v: u16, name| Value::Named(u64::from(v), name);
     match proto {
-        SllProtocol::EtherType(v) => Field::new("sll.etype", "Protocol", ether_type_str(v), r),
-        SllProtocol::Gre(v) => Field::new("sll.gretype", "Protocol", ether_type_str(v), r),
-        SllProtocol::Linux(v) | SllProtocol::Can(v) => {
-            Field::new("sll.ltype", "Protocol", sll_ltype_str(v), r)
-        }
-        SllProtocol::Netlink(v) => Field::new("netlink.family", "Family", netlink_family_str(v), r),
+        SllProtocol::EtherType(v) => ether_type(&hf::SLL_ETYPE, v, r),
+        SllProtocol::Gre(v) => ether_type(&hf::SLL_GRETYPE, v, r),
+        SllProtocol::Linux(v) | SllProtocol::Can(v) => hf::SLL_LTYPE
+            .at(named(v, sll_ltype_name(v).unwrap_or("Unknown")), r)
+            .show(Show::Hex(4)),
+        SllProtocol::Netlink(v) => hf::NETLINK_FAMILY.at(named(v, netlink_family_name(v)), r),
     }
 }
 
@@ -289,24 +327,9 @@ fn sll_v1(t: &mut Tree<'_>, s: &SllHeader<'_>) {
     let at = |r: std::ops::Range<usize>| t.sub(h, r.start, r.len());
     let mut l = Layer::new(Osi::DataLink, "sll", "Linux cooked capture v1", t.range(h));
     l.fields = vec![
-        Field::new(
-            "sll.pkttype",
-            "Packet type",
-            pt(s.pkttype()),
-            at(SllHeader::PKTTYPE),
-        ),
-        Field::new(
-            "sll.hatype",
-            "Link-layer address type",
-            sll_hatype_str(s.hatype()),
-            at(SllHeader::HATYPE),
-        ),
-        Field::new(
-            "sll.halen",
-            "Link-layer address length",
-            s.halen(),
-            at(SllHeader::HALEN),
-        ),
+        pt(s.pkttype(), at(SllHeader::PKTTYPE)),
+        hatype(s.hatype(), at(SllHeader::HATYPE)),
+        hf::SLL_HALEN.at(s.halen(), at(SllHeader::HALEN)),
     ];
     let halen = usize::from(s.halen());
     l.fields
@@ -328,26 +351,11 @@ fn sll_v2(t: &mut Tree<'_>, h: &[u8]) {
     let mut l = Layer::new(Osi::DataLink, "sll", "Linux cooked capture v2", t.range(h));
     l.fields = vec![
         sll_protocol(t, h, 0, proto),
-        Field::new("sll.reserved", "Reserved", be16(2), t.sub(h, 2, 2)),
-        Field::new("sll.ifindex", "Interface index", ifindex, t.sub(h, 4, 4)),
-        Field::new(
-            "sll.hatype",
-            "Link-layer address type",
-            sll_hatype_str(be16(8)),
-            t.sub(h, 8, 2),
-        ),
-        Field::new(
-            "sll.pkttype",
-            "Packet type",
-            pt(u16::from(h[10])),
-            t.sub(h, 10, 1),
-        ),
-        Field::new(
-            "sll.halen",
-            "Link-layer address length",
-            h[11],
-            t.sub(h, 11, 1),
-        ),
+        hf::SLL_RESERVED.at(be16(2), t.sub(h, 2, 2)),
+        hf::SLL_IFINDEX.at(ifindex, t.sub(h, 4, 4)),
+        hatype(be16(8), t.sub(h, 8, 2)),
+        pt(u16::from(h[10]), t.sub(h, 10, 1)),
+        hf::SLL_HALEN.at(h[11], t.sub(h, 11, 1)),
     ];
     l.fields.extend(sll_address(t, h, 12, usize::from(h[11])));
     t.layers.push(l);
@@ -361,26 +369,22 @@ fn sll_ethernet(t: &mut Tree<'_>, s: &Sliced<'_>) {
 }
 
 fn null(t: &mut Tree<'_>, h: &[u8], family: u32, loop_: bool) {
-    let (proto, title) = if loop_ {
-        ("loop", "OpenBSD loopback")
+    let (proto, title, def) = if loop_ {
+        ("loop", "OpenBSD loopback", &hf::LOOP_FAMILY)
     } else {
-        ("null", "Null/Loopback")
+        ("null", "Null/Loopback", &hf::NULL_FAMILY)
     };
-    let fam = match null_family_name(family) {
-        Some(n) => format!("{n} ({family})"),
-        None => format!("Unknown ({family})"),
-    };
+    let name = null_family_name(family).unwrap_or("Unknown");
     let mut l = Layer::new(Osi::DataLink, proto, title, t.range(h));
-    let name = if loop_ { "loop.family" } else { "null.family" };
-    l.fields = vec![Field::new(name, "Family", fam, t.range(h))];
+    l.fields = vec![def.at(Value::Named(u64::from(family), name), t.range(h))];
     t.layers.push(l);
 }
 
 fn nflog(t: &mut Tree<'_>, h: &[u8], family: u8, tlvs: &[u8]) {
     let fam = match family {
-        2 => "IPv4 (2)".to_string(),
-        10 => "IPv6 (10)".to_string(),
-        f => format!("Unknown ({f})"),
+        2 => "IPv4",
+        10 => "IPv6",
+        _ => "Unknown",
     };
     let end = t.range(tlvs)[1];
     let mut l = Layer::new(
@@ -390,14 +394,9 @@ fn nflog(t: &mut Tree<'_>, h: &[u8], family: u8, tlvs: &[u8]) {
         [t.range(h)[0], end],
     );
     l.fields = vec![
-        Field::new("nflog.family", "Family", fam, t.sub(h, 0, 1)),
-        Field::new("nflog.version", "Version", h[1], t.sub(h, 1, 1)),
-        Field::new(
-            "nflog.res_id",
-            "Resource id",
-            u16::from_be_bytes([h[2], h[3]]),
-            t.sub(h, 2, 2),
-        ),
+        hf::NFLOG_FAMILY.at(Value::Named(u64::from(family), fam), t.sub(h, 0, 1)),
+        hf::NFLOG_VERSION.at(h[1], t.sub(h, 1, 1)),
+        hf::NFLOG_RES_ID.at(u16::from_be_bytes([h[2], h[3]]), t.sub(h, 2, 2)),
     ];
     for tlv in nflog_tlvs(tlvs) {
         let r = t.range(tlv.whole);
@@ -406,21 +405,15 @@ fn nflog(t: &mut Tree<'_>, h: &[u8], family: u8, tlvs: &[u8]) {
         } else {
             tlv.kind.to_string()
         };
-        let f = Field::new(
-            "nflog.tlv",
-            "TLV",
-            format!("type {kind}, {} bytes", tlv.whole.len()),
-            r,
-        )
-        .with(vec![
-            Field::new(
-                "nflog.tlv_length",
-                "Length",
-                tlv.whole.len(),
-                t.sub(tlv.whole, 0, 2),
-            ),
-            Field::new("nflog.tlv_type", "Type", tlv.kind, t.sub(tlv.whole, 2, 2)),
-        ]);
+        let note = format!("type {kind}, {} bytes", tlv.whole.len());
+        let f = hf::NFLOG_TLV
+            .at(tlv.kind, r)
+            .show(Show::Hidden)
+            .note(note)
+            .with(vec![
+                hf::NFLOG_TLV_LENGTH.at(tlv.whole.len(), t.sub(tlv.whole, 0, 2)),
+                hf::NFLOG_TLV_TYPE.at(tlv.kind, t.sub(tlv.whole, 2, 2)),
+            ]);
         l.fields.push(f);
         if tlv.kind == NFULA_PAYLOAD {
             // The payload TLV's value is the IP packet: its bytes belong to layer 3.
@@ -488,6 +481,7 @@ mod tests {
             iface: 0,
             link_type: LinkType::LINUX_SLL,
             cut_from: None,
+            prev_ts_ns: 0,
         }
     }
 
@@ -498,7 +492,7 @@ mod tests {
 
     fn value_range(d: &Dissection, name: &str) -> (String, [u32; 2]) {
         let f = field(d, name);
-        (f.value.clone(), f.range)
+        (f.shown(), f.range)
     }
 
     /// Every hardware type crossed with every packet type, carrying IPv4 + TCP SYN.
@@ -536,7 +530,7 @@ mod tests {
                 };
                 for name in ["sll.src.eth", "sll.src.ipv4", "sll.src.other"] {
                     let want = src.filter(|s| s.0 == name).map(|s| (s.1.to_string(), s.2));
-                    let got = d.field(name).map(|f| (f.value.clone(), f.range));
+                    let got = d.field(name).map(|f| (f.shown(), f.range));
                     assert_eq!(got, want, "{what}: {name}");
                 }
                 let unused = d.field("sll.unused").map(|f| f.range);
@@ -587,8 +581,8 @@ mod tests {
                         assert!(d.stop.is_none(), "{what}: {:?}", d.stop);
                         assert!(d.warnings.is_empty(), "{what}: {:?}", d.warnings);
                         assert_eq!(value_range(&d, "ip.src").1, [28, 32], "{what}");
-                        assert_eq!(field(&d, "tcp.srcport").value, "39548", "{what}");
-                        assert_eq!(field(&d, "tcp.flags.syn").value, "Set", "{what}");
+                        assert_eq!(field(&d, "tcp.srcport").shown(), "39548", "{what}");
+                        assert_eq!(field(&d, "tcp.flags.syn").shown(), "Set", "{what}");
                         let osis: Vec<u8> = d.layers.iter().map(|l| l.osi.number()).collect();
                         assert_eq!(osis, [1, 2, 3, 4], "{what}");
                         assert_eq!(sum.top, Proto::Tcp, "{what}");
@@ -631,7 +625,7 @@ mod tests {
         // 0x0601 is past Linux's range: an EtherType, unknown to us.
         let f = frame(0, 1, 6, 0x0601, &[1, 2, 3]);
         let d = dissect(&meta(f.len()), &f, None);
-        assert_eq!(field(&d, "sll.etype").value, "Unknown (0x0601)");
+        assert_eq!(field(&d, "sll.etype").shown(), "Unknown (0x0601)");
         assert_eq!(
             d.stop.as_ref().map(|s| s.reason.as_str()),
             Some("EtherType 0x0601 is not decoded")
@@ -639,9 +633,9 @@ mod tests {
         // Protocol 3: the payload is a whole Ethernet frame.
         let f = frame(4, 1, 6, 0x0003, &SYN);
         let d = dissect(&meta(f.len()), &f, None);
-        assert_eq!(field(&d, "sll.ltype").value, "Ethernet (0x0003)");
+        assert_eq!(field(&d, "sll.ltype").shown(), "Ethernet (0x0003)");
         assert_eq!(d.layer("eth").map(|l| l.range), Some([16, 30]));
-        assert_eq!(field(&d, "tcp.dstport").value, "18080");
+        assert_eq!(field(&d, "tcp.dstport").shown(), "18080");
         assert!(d.stop.is_none(), "{:?}", d.stop);
         let (sum, _) = summarize(LinkType::LINUX_SLL, &f, f.len() as u32);
         assert!(sum.protos.contains(Proto::Sll) && sum.protos.contains(Proto::Eth));

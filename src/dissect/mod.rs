@@ -21,12 +21,15 @@ pub mod slice;
 mod summary;
 mod transport;
 mod tree;
+mod value;
 
-pub(crate) use dns::flag_text_bit;
 pub use info::{tcp_flags_str, Columns, TcpRel};
+pub(crate) use link::hf as frame_hf;
 pub use osi::Osi;
 pub use summary::{anomaly, tcp_flags, Endpoints, Proto, ProtoSet, Summary};
 pub use tree::{Derived, Dissection, Field, Layer, Range, Src, Stop, Warning};
+pub(crate) use value::fields;
+pub use value::{FieldDef, Kind, Show, Value};
 
 use crate::capture::{LinkType, PacketRecord};
 
@@ -38,6 +41,8 @@ pub struct FrameMeta {
     pub ts_ns: i64,
     /// Timestamp of the first packet, for the relative time.
     pub first_ts_ns: i64,
+    /// Timestamp of the packet before (this one's for the first), for `frame.time_delta`.
+    pub prev_ts_ns: i64,
     pub caplen: u32,
     pub origlen: u32,
     pub iface: u32,
@@ -53,11 +58,20 @@ impl FrameMeta {
             number,
             ts_ns: rec.ts_ns,
             first_ts_ns,
+            prev_ts_ns: rec.ts_ns,
             caplen: rec.caplen,
             origlen: rec.origlen,
             iface: rec.iface(),
             link_type,
             cut_from: None,
+        }
+    }
+
+    /// The same frame, after a packet captured at `prev_ts_ns` (if `Some`).
+    pub fn after(self, prev_ts_ns: Option<i64>) -> Self {
+        FrameMeta {
+            prev_ts_ns: prev_ts_ns.unwrap_or(self.prev_ts_ns),
+            ..self
         }
     }
 
@@ -68,6 +82,19 @@ impl FrameMeta {
             ..self
         }
     }
+}
+
+/// The definitions of every field and protocol the per-packet dissector emits.
+pub fn field_defs() -> impl Iterator<Item = &'static FieldDef> {
+    [
+        link::hf::FIELDS,
+        net::hf::FIELDS,
+        transport::hf::FIELDS,
+        dns::hf::FIELDS,
+    ]
+    .into_iter()
+    .flatten()
+    .copied()
 }
 
 /// Decode one packet into its full field tree.

@@ -5,10 +5,75 @@ use etherparse::{
     LaxNetSlice, LaxSlicedPacket, LenSource,
 };
 
-use super::fmt::mac;
-use super::link::ether_type_str;
+use super::link::ether_type;
 use super::tree::{Field, Layer, Tree};
+use super::value::{Show, Value};
 use super::Osi;
+
+/// The fields of ARP, IPv4, IPv6 and the authentication header (Wireshark's names).
+pub(crate) mod hf {
+    crate::dissect::fields! {
+        ARP = "arp", "Address Resolution Protocol", None;
+        ARP_HW_TYPE = "arp.hw.type", "Hardware type", Unsigned;
+        ARP_PROTO_TYPE = "arp.proto.type", "Protocol type", Named;
+        ARP_HW_SIZE = "arp.hw.size", "Hardware size", Unsigned;
+        ARP_PROTO_SIZE = "arp.proto.size", "Protocol size", Unsigned;
+        ARP_OPCODE = "arp.opcode", "Opcode", Named;
+        ARP_SRC_HW_MAC = "arp.src.hw_mac", "Sender MAC address", Mac;
+        ARP_SRC_HW = "arp.src.hw", "Sender hardware address", Bytes;
+        ARP_SRC_PROTO_IPV4 = "arp.src.proto_ipv4", "Sender IP address", Ipv4;
+        ARP_SRC_PROTO = "arp.src.proto", "Sender protocol address", Bytes;
+        ARP_DST_HW_MAC = "arp.dst.hw_mac", "Target MAC address", Mac;
+        ARP_DST_HW = "arp.dst.hw", "Target hardware address", Bytes;
+        ARP_DST_PROTO_IPV4 = "arp.dst.proto_ipv4", "Target IP address", Ipv4;
+        ARP_DST_PROTO = "arp.dst.proto", "Target protocol address", Bytes;
+        IP = "ip", "Internet Protocol Version 4", None;
+        IP_ADDR = "ip.addr", "Address", Ipv4, "Source or destination IPv4 address";
+        IP_VERSION = "ip.version", "Version", Unsigned;
+        IP_HDR_LEN = "ip.hdr_len", "Header Length", Unsigned;
+        IP_DSFIELD = "ip.dsfield", "Differentiated Services Field", Unsigned;
+        IP_DSCP = "ip.dsfield.dscp", "Differentiated Services Codepoint", Unsigned;
+        IP_ECN = "ip.dsfield.ecn", "Explicit Congestion Notification", Unsigned;
+        IP_LEN = "ip.len", "Total Length", Unsigned;
+        IP_ID = "ip.id", "Identification", Unsigned;
+        IP_FLAGS = "ip.flags", "Flags", Unsigned;
+        IP_FLAGS_RB = "ip.flags.rb", "Reserved bit", Bool;
+        IP_FLAGS_DF = "ip.flags.df", "Don't fragment", Bool;
+        IP_FLAGS_MF = "ip.flags.mf", "More fragments", Bool;
+        IP_FRAG_OFFSET = "ip.frag_offset", "Fragment Offset", Unsigned;
+        IP_TTL = "ip.ttl", "Time to Live", Unsigned;
+        IP_PROTO = "ip.proto", "Protocol", Named;
+        IP_CHECKSUM = "ip.checksum", "Header Checksum", Unsigned;
+        IP_SRC = "ip.src", "Source Address", Ipv4;
+        IP_DST = "ip.dst", "Destination Address", Ipv4;
+        IP_OPTIONS = "ip.options", "Options", Bytes;
+        IP_OPT_TYPE = "ip.opt.type", "IP Option", Named;
+        AH = "ah", "Authentication Header", None;
+        AH_NEXT_HEADER = "ah.next_header", "Next header", Named;
+        IPV6 = "ipv6", "Internet Protocol Version 6", None;
+        IPV6_ADDR = "ipv6.addr", "Address", Ipv6, "Source or destination IPv6 address";
+        IPV6_VERSION = "ipv6.version", "Version", Unsigned;
+        IPV6_TCLASS = "ipv6.tclass", "Traffic Class", Unsigned;
+        IPV6_DSCP = "ipv6.tclass.dscp", "Differentiated Services Codepoint", Unsigned;
+        IPV6_ECN = "ipv6.tclass.ecn", "Explicit Congestion Notification", Unsigned;
+        IPV6_FLOW = "ipv6.flow", "Flow Label", Unsigned;
+        IPV6_PLEN = "ipv6.plen", "Payload Length", Unsigned;
+        IPV6_NXT = "ipv6.nxt", "Next Header", Named;
+        IPV6_HLIM = "ipv6.hlim", "Hop Limit", Unsigned;
+        IPV6_SRC = "ipv6.src", "Source Address", Ipv6;
+        IPV6_DST = "ipv6.dst", "Destination Address", Ipv6;
+        IPV6_HOPOPTS = "ipv6.hopopts", "Hop-by-Hop Options", Unsigned;
+        IPV6_ROUTING = "ipv6.routing", "Routing Header", Unsigned;
+        IPV6_DSTOPTS = "ipv6.dstopts", "Destination Options", Unsigned;
+        IPV6_EXT_NXT = "ipv6.ext.nxt", "Next Header", Named;
+        IPV6_EXT_LEN = "ipv6.ext.len", "Length", Unsigned;
+        IPV6_FRAGMENT = "ipv6.fragment", "Fragment Header", Unsigned;
+        IPV6_FRAG_NXT = "ipv6.fragment.nxt", "Next header", Named;
+        IPV6_FRAG_OFFSET = "ipv6.fragment.offset", "Offset", Unsigned;
+        IPV6_FRAG_MORE = "ipv6.fragment.more", "More Fragments", Bool;
+        IPV6_FRAG_ID = "ipv6.fragment.id", "Identification", Unsigned;
+    }
+}
 
 pub(crate) fn net_layers(t: &mut Tree<'_>, p: &LaxSlicedPacket<'_>) {
     match &p.net {
@@ -33,10 +98,12 @@ pub(crate) fn net_layers(t: &mut Tree<'_>, p: &LaxSlicedPacket<'_>) {
 
 /// `TCP (6)`.
 pub(crate) fn ip_proto_str(n: IpNumber) -> String {
-    match n.keyword_str() {
-        Some(k) => format!("{k} ({})", n.0),
-        None => format!("Unknown ({})", n.0),
-    }
+    ip_proto(n).to_string()
+}
+
+/// An IP protocol number with its name (`TCP (6)`), `Unknown` when it has none.
+pub(crate) fn ip_proto(n: IpNumber) -> Value {
+    Value::Named(u64::from(n.0), n.keyword_str().unwrap_or("Unknown"))
 }
 
 /// The Internet checksum (RFC 1071) over `bytes`; 0 means the embedded checksum is right.
@@ -82,88 +149,48 @@ fn ipv4(t: &mut Tree<'_>, v4: &LaxIpv4Slice<'_>) {
         .filter(|(b, _)| flags & b != 0)
         .map(|(_, n)| *n)
         .collect();
+    let csum_note = if offloaded {
+        " [not computed: checksum offload?]"
+    } else if csum_ok {
+        " [correct]"
+    } else {
+        " [incorrect]"
+    };
     l.fields = vec![
-        Field::new("ip.version", "Version", h.version(), r(0, 1)),
-        Field::new(
-            "ip.hdr_len",
-            "Header Length",
-            format!("{} bytes ({})", hs.len(), h.ihl()),
-            r(0, 1),
-        ),
-        Field::new(
-            "ip.dsfield",
-            "Differentiated Services Field",
-            format!("0x{:02x}", hs[1]),
-            r(1, 1),
-        )
-        .with(vec![
-            Field::new(
-                "ip.dsfield.dscp",
-                "Differentiated Services Codepoint",
-                hs[1] >> 2,
-                r(1, 1),
-            ),
-            Field::new(
-                "ip.dsfield.ecn",
-                "Explicit Congestion Notification",
-                hs[1] & 3,
-                r(1, 1),
-            ),
-        ]),
-        Field::new("ip.len", "Total Length", h.total_len(), r(2, 2)),
-        Field::new(
-            "ip.id",
-            "Identification",
-            format!("0x{0:04x} ({0})", h.identification()),
-            r(4, 2),
-        ),
-        Field::new(
-            "ip.flags",
-            "Flags",
-            format!("0x{flags:x} ({})", flag_str.join(", ")),
-            r(6, 1),
-        )
-        .with(vec![
-            Field::new("ip.flags.rb", "Reserved bit", flag_bit(flags & 4), r(6, 1)),
-            Field::new(
-                "ip.flags.df",
-                "Don't fragment",
-                flag_bit(flags & 2),
-                r(6, 1),
-            ),
-            Field::new(
-                "ip.flags.mf",
-                "More fragments",
-                flag_bit(flags & 1),
-                r(6, 1),
-            ),
-        ]),
-        Field::new(
-            "ip.frag_offset",
-            "Fragment Offset",
-            u32::from(frag) * 8,
-            r(6, 2),
-        ),
-        Field::new("ip.ttl", "Time to Live", h.ttl(), r(8, 1)),
-        Field::new("ip.proto", "Protocol", ip_proto_str(h.protocol()), r(9, 1)),
-        Field::new(
-            "ip.checksum",
-            "Header Checksum",
-            format!(
-                "0x{:04x} [{}]",
-                h.header_checksum(),
-                if offloaded {
-                    "not computed: checksum offload?"
-                } else if csum_ok {
-                    "correct"
-                } else {
-                    "incorrect"
-                }
-            ),
-            r(10, 2),
-        ),
-        Field::new("ip.src", "Source Address", src, r(12, 4)),
-        Field::new("ip.dst", "Destination Address", dst, r(16, 4)),
+        hf::IP_VERSION.at(h.version(), r(0, 1)),
+        hf::IP_HDR_LEN
+            .at(hs.len(), r(0, 1))
+            .show(Show::Unit(" bytes"))
+            .note(format!(" ({})", h.ihl())),
+        hf::IP_DSFIELD
+            .at(hs[1], r(1, 1))
+            .show(Show::Hex(2))
+            .with(vec![
+                hf::IP_DSCP.at(hs[1] >> 2, r(1, 1)),
+                hf::IP_ECN.at(hs[1] & 3, r(1, 1)),
+            ]),
+        hf::IP_LEN.at(h.total_len(), r(2, 2)),
+        hf::IP_ID
+            .at(h.identification(), r(4, 2))
+            .show(Show::HexDec(4)),
+        hf::IP_FLAGS
+            .at(flags, r(6, 1))
+            .show(Show::Hex(1))
+            .note(format!(" ({})", flag_str.join(", ")))
+            .with(vec![
+                flag_bit(&hf::IP_FLAGS_RB, flags & 4, r(6, 1)),
+                flag_bit(&hf::IP_FLAGS_DF, flags & 2, r(6, 1)),
+                flag_bit(&hf::IP_FLAGS_MF, flags & 1, r(6, 1)),
+            ]),
+        hf::IP_FRAG_OFFSET.at(u32::from(frag) * 8, r(6, 2)),
+        hf::IP_TTL.at(h.ttl(), r(8, 1)),
+        hf::IP_PROTO.at(ip_proto(h.protocol()), r(9, 1)),
+        hf::IP_CHECKSUM
+            .at(h.header_checksum(), r(10, 2))
+            .show(Show::Hex(4))
+            .note(csum_note),
+        hf::IP_SRC.at(src, r(12, 4)),
+        hf::IP_DST.at(dst, r(16, 4)),
     ];
     if hs.len() > 20 {
         l.fields.push(ipv4_options(t, &hs[20..]));
@@ -195,12 +222,9 @@ fn ipv4(t: &mut Tree<'_>, v4: &LaxIpv4Slice<'_>) {
     payload_notes(t, v4.payload(), "ip", h.total_len().into());
 }
 
-fn flag_bit(v: u8) -> &'static str {
-    if v != 0 {
-        "Set"
-    } else {
-        "Not set"
-    }
+/// A one-bit flag, shown `Set` / `Not set`.
+fn flag_bit(def: &super::FieldDef, v: u8, range: [u32; 2]) -> Field {
+    def.at(v != 0, range).show(Show::SetNotSet)
 }
 
 /// IPv4 options (RFC 791): type 0 ends the list, type 1 is one byte of
@@ -230,34 +254,26 @@ fn ipv4_options(t: &Tree<'_>, opts: &[u8]) -> Field {
             _ => "Unknown",
         };
         let r = t.sub(opts, i, len);
-        children.push(Field::new(
-            "ip.opt.type",
-            "IP Option",
-            format!("{name} (type {kind}, {len} bytes)"),
-            r,
-        ));
+        children.push(
+            hf::IP_OPT_TYPE
+                .at(Value::Named(u64::from(kind), name), r)
+                .show(Show::Hidden)
+                .note(format!("{name} (type {kind}, {len} bytes)")),
+        );
         if kind == 0 {
             break;
         }
         i += len;
     }
-    Field::new(
-        "ip.options",
-        "Options",
-        format!("{} bytes", opts.len()),
-        t.range(opts),
-    )
-    .with(children)
+    hf::IP_OPTIONS
+        .at(Value::bytes(opts), t.range(opts))
+        .show(Show::ByteCount)
+        .with(children)
 }
 
 fn auth_header(t: &mut Tree<'_>, s: &[u8], next: IpNumber) {
     let mut l = Layer::new(Osi::Network, "ah", "Authentication Header", t.range(s));
-    l.fields = vec![Field::new(
-        "ah.next_header",
-        "Next header",
-        ip_proto_str(next),
-        t.sub(s, 0, 1),
-    )];
+    l.fields = vec![hf::AH_NEXT_HEADER.at(ip_proto(next), t.sub(s, 0, 1))];
     t.layers.push(l);
 }
 
@@ -289,43 +305,22 @@ fn ipv6(t: &mut Tree<'_>, v6: &LaxIpv6Slice<'_>) {
     let r = |at, len| t.sub(hs, at, len);
     let tc = h.traffic_class();
     l.fields = vec![
-        Field::new("ipv6.version", "Version", h.version(), r(0, 1)),
-        Field::new(
-            "ipv6.tclass",
-            "Traffic Class",
-            format!("0x{tc:02x}"),
-            r(0, 2),
-        )
-        .with(vec![
-            Field::new(
-                "ipv6.tclass.dscp",
-                "Differentiated Services Codepoint",
-                tc >> 2,
-                r(0, 2),
-            ),
-            Field::new(
-                "ipv6.tclass.ecn",
-                "Explicit Congestion Notification",
-                tc & 3,
-                r(0, 2),
-            ),
-        ]),
-        Field::new(
-            "ipv6.flow",
-            "Flow Label",
-            format!("0x{:05x}", h.flow_label().value()),
-            r(1, 3),
-        ),
-        Field::new("ipv6.plen", "Payload Length", h.payload_length(), r(4, 2)),
-        Field::new(
-            "ipv6.nxt",
-            "Next Header",
-            ip_proto_str(h.next_header()),
-            r(6, 1),
-        ),
-        Field::new("ipv6.hlim", "Hop Limit", h.hop_limit(), r(7, 1)),
-        Field::new("ipv6.src", "Source Address", src, r(8, 16)),
-        Field::new("ipv6.dst", "Destination Address", dst, r(24, 16)),
+        hf::IPV6_VERSION.at(h.version(), r(0, 1)),
+        hf::IPV6_TCLASS
+            .at(tc, r(0, 2))
+            .show(Show::Hex(2))
+            .with(vec![
+                hf::IPV6_DSCP.at(tc >> 2, r(0, 2)),
+                hf::IPV6_ECN.at(tc & 3, r(0, 2)),
+            ]),
+        hf::IPV6_FLOW
+            .at(h.flow_label().value(), r(1, 3))
+            .show(Show::Hex(5)),
+        hf::IPV6_PLEN.at(h.payload_length(), r(4, 2)),
+        hf::IPV6_NXT.at(ip_proto(h.next_header()), r(6, 1)),
+        hf::IPV6_HLIM.at(h.hop_limit(), r(7, 1)),
+        hf::IPV6_SRC.at(src, r(8, 16)),
+        hf::IPV6_DST.at(dst, r(24, 16)),
     ];
     for ext in v6.extensions().clone() {
         l.fields.push(ipv6_ext(t, &ext));
@@ -351,70 +346,43 @@ fn ipv6(t: &mut Tree<'_>, v6: &LaxIpv6Slice<'_>) {
 }
 
 fn ipv6_ext(t: &Tree<'_>, ext: &Ipv6ExtensionSlice<'_>) -> Field {
-    let (name, label, s, next) = match ext {
-        Ipv6ExtensionSlice::HopByHop(x) => (
-            "ipv6.hopopts",
-            "Hop-by-Hop Options",
-            x.slice(),
-            x.next_header(),
-        ),
-        Ipv6ExtensionSlice::Routing(x) => {
-            ("ipv6.routing", "Routing Header", x.slice(), x.next_header())
+    let (def, s, next) = match ext {
+        Ipv6ExtensionSlice::HopByHop(x) => (&hf::IPV6_HOPOPTS, x.slice(), x.next_header()),
+        Ipv6ExtensionSlice::Routing(x) => (&hf::IPV6_ROUTING, x.slice(), x.next_header()),
+        Ipv6ExtensionSlice::DestinationOptions(x) => {
+            (&hf::IPV6_DSTOPTS, x.slice(), x.next_header())
         }
-        Ipv6ExtensionSlice::DestinationOptions(x) => (
-            "ipv6.dstopts",
-            "Destination Options",
-            x.slice(),
-            x.next_header(),
-        ),
-        Ipv6ExtensionSlice::Authentication(x) => {
-            ("ah", "Authentication Header", x.slice(), x.next_header())
-        }
+        // The authentication header is a protocol of its own, as in Wireshark.
+        Ipv6ExtensionSlice::Authentication(x) => (&hf::AH, x.slice(), x.next_header()),
         Ipv6ExtensionSlice::Fragment(x) => {
             let s = x.slice();
             let off = u32::from(x.fragment_offset().value()) * 8;
-            return Field::new(
-                "ipv6.fragment",
-                "Fragment Header",
-                format!("offset {off}"),
-                t.range(s),
-            )
-            .with(vec![
-                Field::new(
-                    "ipv6.fragment.nxt",
-                    "Next header",
-                    ip_proto_str(x.next_header()),
-                    t.sub(s, 0, 1),
-                ),
-                Field::new("ipv6.fragment.offset", "Offset", off, t.sub(s, 2, 2)),
-                Field::new(
-                    "ipv6.fragment.more",
-                    "More Fragments",
-                    x.more_fragments(),
-                    t.sub(s, 3, 1),
-                ),
-                Field::new(
-                    "ipv6.fragment.id",
-                    "Identification",
-                    format!("0x{:08x}", x.identification()),
-                    t.sub(s, 4, 4),
-                ),
-            ]);
+            return hf::IPV6_FRAGMENT
+                .at(off, t.range(s))
+                .show(Show::Hidden)
+                .note(format!("offset {off}"))
+                .with(vec![
+                    hf::IPV6_FRAG_NXT.at(ip_proto(x.next_header()), t.sub(s, 0, 1)),
+                    hf::IPV6_FRAG_OFFSET.at(off, t.sub(s, 2, 2)),
+                    hf::IPV6_FRAG_MORE
+                        .at(x.more_fragments(), t.sub(s, 3, 1))
+                        .show(Show::Words("true", "false")),
+                    hf::IPV6_FRAG_ID
+                        .at(x.identification(), t.sub(s, 4, 4))
+                        .show(Show::Hex(8)),
+                ]);
         }
     };
-    Field::new(name, label, format!("{} bytes", s.len()), t.range(s)).with(vec![
-        Field::new(
-            "ipv6.ext.nxt",
-            "Next Header",
-            ip_proto_str(next),
-            t.sub(s, 0, 1),
-        ),
-        Field::new(
-            "ipv6.ext.len",
-            "Length",
-            format!("{} bytes", s.len()),
-            t.sub(s, 1, 1),
-        ),
+    let bytes = Show::Unit(" bytes");
+    let head = match def.kind {
+        super::Kind::None => def
+            .at(Value::None, t.range(s))
+            .note(format!("{} bytes", s.len())),
+        _ => def.at(s.len(), t.range(s)).show(bytes),
+    };
+    head.with(vec![
+        hf::IPV6_EXT_NXT.at(ip_proto(next), t.sub(s, 0, 1)),
+        hf::IPV6_EXT_LEN.at(s.len(), t.sub(s, 1, 1)).show(bytes),
     ])
 }
 
@@ -438,51 +406,52 @@ fn arp(t: &mut Tree<'_>, a: &ArpPacketSlice<'_>) {
         usize::from(a.hw_addr_size()),
         usize::from(a.proto_addr_size()),
     );
-    let addr = |b: &[u8]| {
-        if b.len() == 4 {
-            std::net::Ipv4Addr::new(b[0], b[1], b[2], b[3]).to_string()
-        } else {
-            mac(b)
-        }
-    };
     let r = |at, len| t.sub(s, at, len);
+    let hw = |mac_def, other_def, b: &[u8], at| hw_addr(mac_def, other_def, b, r(at, hs));
+    let proto = |v4_def, other_def, b: &[u8], at| proto_addr(v4_def, other_def, b, r(at, ps));
     l.fields = vec![
-        Field::new("arp.hw.type", "Hardware type", a.hw_addr_type().0, r(0, 2)),
-        Field::new(
-            "arp.proto.type",
-            "Protocol type",
-            ether_type_str(a.proto_addr_type().0),
-            r(2, 2),
+        hf::ARP_HW_TYPE.at(a.hw_addr_type().0, r(0, 2)),
+        ether_type(&hf::ARP_PROTO_TYPE, a.proto_addr_type().0, r(2, 2)),
+        hf::ARP_HW_SIZE.at(hs, r(4, 1)),
+        hf::ARP_PROTO_SIZE.at(ps, r(5, 1)),
+        hf::ARP_OPCODE.at(Value::Named(u64::from(op), opname), r(6, 2)),
+        hw(&hf::ARP_SRC_HW_MAC, &hf::ARP_SRC_HW, a.sender_hw_addr(), 8),
+        proto(
+            &hf::ARP_SRC_PROTO_IPV4,
+            &hf::ARP_SRC_PROTO,
+            a.sender_protocol_addr(),
+            8 + hs,
         ),
-        Field::new("arp.hw.size", "Hardware size", hs, r(4, 1)),
-        Field::new("arp.proto.size", "Protocol size", ps, r(5, 1)),
-        Field::new("arp.opcode", "Opcode", format!("{opname} ({op})"), r(6, 2)),
-        Field::new(
-            "arp.src.hw_mac",
-            "Sender MAC address",
-            mac(a.sender_hw_addr()),
-            r(8, hs),
+        hw(
+            &hf::ARP_DST_HW_MAC,
+            &hf::ARP_DST_HW,
+            a.target_hw_addr(),
+            8 + hs + ps,
         ),
-        Field::new(
-            "arp.src.proto_ipv4",
-            "Sender IP address",
-            addr(a.sender_protocol_addr()),
-            r(8 + hs, ps),
-        ),
-        Field::new(
-            "arp.dst.hw_mac",
-            "Target MAC address",
-            mac(a.target_hw_addr()),
-            r(8 + hs + ps, hs),
-        ),
-        Field::new(
-            "arp.dst.proto_ipv4",
-            "Target IP address",
-            addr(a.target_protocol_addr()),
-            r(8 + 2 * hs + ps, ps),
+        proto(
+            &hf::ARP_DST_PROTO_IPV4,
+            &hf::ARP_DST_PROTO,
+            a.target_protocol_addr(),
+            8 + 2 * hs + ps,
         ),
     ];
     t.layers.push(l);
+}
+
+/// A hardware address: a MAC address when it has 6 bytes (as Wireshark names it), else bytes.
+fn hw_addr(mac: &super::FieldDef, other: &super::FieldDef, b: &[u8], r: [u32; 2]) -> Field {
+    match <[u8; 6]>::try_from(b) {
+        Ok(m) => mac.at(Value::Mac(m), r),
+        Err(_) => other.at(Value::bytes(b), r),
+    }
+}
+
+/// A protocol address: IPv4 when it has 4 bytes, else bytes (shown as a MAC address is).
+fn proto_addr(v4: &super::FieldDef, other: &super::FieldDef, b: &[u8], r: [u32; 2]) -> Field {
+    match <[u8; 4]>::try_from(b) {
+        Ok(a) => v4.at(std::net::Ipv4Addr::from(a), r),
+        Err(_) => other.at(Value::bytes(b), r),
+    }
 }
 
 #[cfg(test)]

@@ -40,6 +40,7 @@ fn meta(link_type: LinkType, len: usize, origlen: usize) -> FrameMeta {
         iface: 0,
         link_type,
         cut_from: None,
+        prev_ts_ns: 0,
     }
 }
 
@@ -125,19 +126,19 @@ fn syn_cut_at_every_length_keeps_the_layers_before_the_cut() {
 fn syn_fields_have_wireshark_names_values_and_ranges() {
     let d = dissect(&meta(LinkType::ETHERNET, 74, 74), &SYN, None);
     let f = |n: &str| d.field(n).unwrap_or_else(|| panic!("{n} missing"));
-    assert_eq!(f("eth.type").value, "IPv4 (0x0800)");
-    assert_eq!(f("ip.src").value, "127.0.0.1");
+    assert_eq!(f("eth.type").shown(), "IPv4 (0x0800)");
+    assert_eq!(f("ip.src").shown(), "127.0.0.1");
     assert_eq!(f("ip.src").range, [26, 30]);
-    assert_eq!(f("ip.checksum").value, "0x2e1c [correct]");
-    assert_eq!(f("ip.flags.df").value, "Set");
-    assert_eq!(f("tcp.srcport").value, "39548");
-    assert_eq!(f("tcp.dstport").value, "18080");
-    assert_eq!(f("tcp.flags.syn").value, "Set");
-    assert_eq!(f("tcp.flags.ack").value, "Not set");
-    assert_eq!(f("tcp.options.mss_val").value, "65495");
+    assert_eq!(f("ip.checksum").shown(), "0x2e1c [correct]");
+    assert_eq!(f("ip.flags.df").shown(), "Set");
+    assert_eq!(f("tcp.srcport").shown(), "39548");
+    assert_eq!(f("tcp.dstport").shown(), "18080");
+    assert_eq!(f("tcp.flags.syn").shown(), "Set");
+    assert_eq!(f("tcp.flags.ack").shown(), "Not set");
+    assert_eq!(f("tcp.options.mss_val").shown(), "65495");
     assert_eq!(f("tcp.options.mss").range, [54, 58]);
-    assert_eq!(f("tcp.options.timestamp.tsecr").value, "0");
-    assert_eq!(f("tcp.options.wscale.multiplier").value, "1024");
+    assert_eq!(f("tcp.options.timestamp.tsecr").shown(), "0");
+    assert_eq!(f("tcp.options.wscale.multiplier").shown(), "1024");
     assert!(d.field("tcp.options.sack_perm").is_some());
     let (sum, _) = summarize(LinkType::ETHERNET, &SYN, 74);
     assert_eq!(

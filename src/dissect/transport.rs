@@ -5,15 +5,85 @@ use etherparse::{
     TcpOptionsIterator, TransportSlice, UdpSlice,
 };
 
-use super::fmt::hex;
 use super::info::{icmp_type_name, icmpv6_type_name, tcp_flags_str, TcpRel};
 use super::net::ip_proto_str;
 use super::slice::TcpBytes;
 use super::tree::{Field, Layer, Tree};
-use super::Osi;
+use super::value::{Show, Value};
+use super::{FieldDef, Osi};
 
-/// Longest payload shown in full in a field value (bytes); the range always covers it all.
-const DATA_SHOWN: usize = 64;
+/// The fields of TCP, UDP, ICMP, IGMP and undecoded data (Wireshark's names).
+pub(crate) mod hf {
+    crate::dissect::fields! {
+        DATA = "data", "Data", None, "Undecoded payload bytes";
+        DATA_DATA = "data.data", "Data", Bytes;
+        DATA_LEN = "data.len", "Length", Unsigned;
+        TCP = "tcp", "Transmission Control Protocol", None;
+        PORT = "tcp.port", "Port", Unsigned, "Source or destination TCP port";
+        SRCPORT = "tcp.srcport", "Source Port", Unsigned;
+        DSTPORT = "tcp.dstport", "Destination Port", Unsigned;
+        LEN = "tcp.len", "TCP Segment Len", Unsigned;
+        SEQ = "tcp.seq", "Sequence Number (relative)", Unsigned;
+        SEQ_RAW = "tcp.seq_raw", "Sequence Number (raw)", Unsigned;
+        ACK = "tcp.ack", "Acknowledgment Number (relative)", Unsigned;
+        ACK_RAW = "tcp.ack_raw", "Acknowledgment Number (raw)", Unsigned;
+        HDR_LEN = "tcp.hdr_len", "Header Length", Unsigned;
+        FLAGS = "tcp.flags", "Flags", Unsigned;
+        FLAGS_RES = "tcp.flags.res", "Reserved", Bool;
+        FLAGS_AE = "tcp.flags.ae", "Accurate ECN", Bool;
+        FLAGS_CWR = "tcp.flags.cwr", "Congestion Window Reduced", Bool;
+        FLAGS_ECE = "tcp.flags.ece", "ECN-Echo", Bool;
+        FLAGS_URG = "tcp.flags.urg", "Urgent", Bool;
+        FLAGS_ACK = "tcp.flags.ack", "Acknowledgment", Bool;
+        FLAGS_PUSH = "tcp.flags.push", "Push", Bool;
+        FLAGS_RESET = "tcp.flags.reset", "Reset", Bool;
+        FLAGS_SYN = "tcp.flags.syn", "Syn", Bool;
+        FLAGS_FIN = "tcp.flags.fin", "Fin", Bool;
+        WINDOW_SIZE_VALUE = "tcp.window_size_value", "Window", Unsigned;
+        WINDOW_SIZE = "tcp.window_size", "Calculated window size", Unsigned;
+        WINDOW_SCALEFACTOR = "tcp.window_size_scalefactor", "Window size scaling factor", Signed,
+            "Window size scaling factor (-1: unknown)";
+        CHECKSUM = "tcp.checksum", "Checksum", Unsigned;
+        URGENT_POINTER = "tcp.urgent_pointer", "Urgent Pointer", Unsigned;
+        PAYLOAD = "tcp.payload", "TCP payload", Bytes;
+        OPTIONS = "tcp.options", "Options", Bytes;
+        OPTION_KIND = "tcp.option_kind", "Option kind", Unsigned;
+        OPT_NOP = "tcp.options.nop", "No-Operation (NOP)", None;
+        OPT_MSS = "tcp.options.mss", "Maximum segment size", Unsigned;
+        OPT_MSS_VAL = "tcp.options.mss_val", "MSS Value", Unsigned;
+        OPT_WSCALE = "tcp.options.wscale", "Window scale", Unsigned;
+        OPT_WSCALE_SHIFT = "tcp.options.wscale.shift", "Shift count", Unsigned;
+        OPT_WSCALE_MULT = "tcp.options.wscale.multiplier", "Multiplier", Unsigned;
+        OPT_SACK_PERM = "tcp.options.sack_perm", "SACK permitted", None;
+        OPT_SACK = "tcp.options.sack", "SACK", Unsigned;
+        OPT_SACK_LE = "tcp.options.sack_le", "left edge", Unsigned;
+        OPT_SACK_RE = "tcp.options.sack_re", "right edge", Unsigned;
+        OPT_TIMESTAMP = "tcp.options.timestamp", "Timestamps", None;
+        OPT_TSVAL = "tcp.options.timestamp.tsval", "Timestamp value", Unsigned;
+        OPT_TSECR = "tcp.options.timestamp.tsecr", "Timestamp echo reply", Unsigned;
+        UDP = "udp", "User Datagram Protocol", None;
+        UDP_PORT = "udp.port", "Port", Unsigned, "Source or destination UDP port";
+        UDP_SRCPORT = "udp.srcport", "Source Port", Unsigned;
+        UDP_DSTPORT = "udp.dstport", "Destination Port", Unsigned;
+        UDP_LENGTH = "udp.length", "Length", Unsigned;
+        UDP_CHECKSUM = "udp.checksum", "Checksum", Unsigned;
+        ICMP = "icmp", "Internet Control Message Protocol", None;
+        ICMP_TYPE = "icmp.type", "Type", Unsigned;
+        ICMP_CODE = "icmp.code", "Code", Unsigned;
+        ICMP_CHECKSUM = "icmp.checksum", "Checksum", Unsigned;
+        ICMP_IDENT = "icmp.ident", "Identifier", Unsigned;
+        ICMP_SEQ = "icmp.seq", "Sequence Number", Unsigned;
+        ICMPV6 = "icmpv6", "Internet Control Message Protocol v6", None;
+        ICMPV6_TYPE = "icmpv6.type", "Type", Unsigned;
+        ICMPV6_CODE = "icmpv6.code", "Code", Unsigned;
+        ICMPV6_CHECKSUM = "icmpv6.checksum", "Checksum", Unsigned;
+        ICMPV6_IDENT = "icmpv6.echo.identifier", "Identifier", Unsigned;
+        ICMPV6_SEQ = "icmpv6.echo.sequence_number", "Sequence Number", Unsigned;
+        IGMP = "igmp", "Internet Group Management Protocol", None;
+        IGMP_TYPE = "igmp.type", "Type", Unsigned;
+        IGMP_CHECKSUM = "igmp.checksum", "Checksum", Unsigned;
+    }
+}
 
 pub(crate) fn transport_layers(
     t: &mut Tree<'_>,
@@ -72,8 +142,8 @@ pub(crate) fn data_layer(t: &mut Tree<'_>, payload: &[u8]) {
         r,
     );
     l.fields = vec![
-        Field::new("data.data", "Data", hex(payload, DATA_SHOWN), r),
-        Field::new("data.len", "Length", payload.len(), r),
+        hf::DATA_DATA.at(Value::bytes(payload), r),
+        hf::DATA_LEN.at(payload.len(), r),
     ];
     t.layers.push(l);
 }
@@ -97,94 +167,77 @@ fn tcp_layer(t: &mut Tree<'_>, tcp: &TcpBytes<'_>, rel: Option<TcpRel>) {
     );
     let mut l = Layer::new(Osi::Transport, "tcp", title, t.range(h));
     let r = |at, n| t.sub(h, at, n);
-    let bit = |mask: u16| if flags & mask != 0 { "Set" } else { "Not set" };
     let flag_fields = [
-        ("tcp.flags.res", "Reserved", 0x0e00),
-        ("tcp.flags.ae", "Accurate ECN", 0x0100),
-        ("tcp.flags.cwr", "Congestion Window Reduced", 0x0080),
-        ("tcp.flags.ece", "ECN-Echo", 0x0040),
-        ("tcp.flags.urg", "Urgent", 0x0020),
-        ("tcp.flags.ack", "Acknowledgment", 0x0010),
-        ("tcp.flags.push", "Push", 0x0008),
-        ("tcp.flags.reset", "Reset", 0x0004),
-        ("tcp.flags.syn", "Syn", 0x0002),
-        ("tcp.flags.fin", "Fin", 0x0001),
+        (&hf::FLAGS_RES, 0x0e00),
+        (&hf::FLAGS_AE, 0x0100),
+        (&hf::FLAGS_CWR, 0x0080),
+        (&hf::FLAGS_ECE, 0x0040),
+        (&hf::FLAGS_URG, 0x0020),
+        (&hf::FLAGS_ACK, 0x0010),
+        (&hf::FLAGS_PUSH, 0x0008),
+        (&hf::FLAGS_RESET, 0x0004),
+        (&hf::FLAGS_SYN, 0x0002),
+        (&hf::FLAGS_FIN, 0x0001),
     ]
     .iter()
-    .map(|(n, lab, m)| Field::new(n, lab, bit(*m), r(12, 2)))
+    .map(|(def, m)| def.at(flags & m != 0, r(12, 2)).show(Show::SetNotSet))
     .collect();
-    let seq_label = if rel.is_some() {
-        "Sequence Number (relative)"
-    } else {
-        "Sequence Number"
+    let seq_f = hf::SEQ.at(rel_seq, r(4, 4));
+    let seq_f = match rel {
+        Some(_) => seq_f,
+        None => seq_f.labelled("Sequence Number"),
     };
-    let ack_label = if ack_base.is_some() {
-        "Acknowledgment Number (relative)"
-    } else {
-        "Acknowledgment Number"
+    let ack_f = hf::ACK.at(rel_ack, r(8, 4));
+    let ack_f = match ack_base {
+        Some(_) => ack_f,
+        None => ack_f.labelled("Acknowledgment Number"),
+    };
+    let scale = match rel.and_then(|r| r.win_shift) {
+        Some(s) if flags & 0x002 == 0 => hf::WINDOW_SCALEFACTOR.at(Value::Signed(1 << s), r(14, 2)),
+        Some(_) => hf::WINDOW_SCALEFACTOR
+            .at(Value::Signed(1), r(14, 2))
+            .note(" (not applied to SYN)"),
+        None => hf::WINDOW_SCALEFACTOR
+            .at(Value::Signed(-1), r(14, 2))
+            .show(Show::Hidden)
+            .note("unknown (handshake not seen)"),
     };
     l.fields = vec![
-        Field::new("tcp.srcport", "Source Port", sp, r(0, 2)),
-        Field::new("tcp.dstport", "Destination Port", dp, r(2, 2)),
-        Field::new(
-            "tcp.len",
-            "TCP Segment Len",
-            len,
-            t.sub(h, h.len(), tcp.payload.len()),
-        ),
-        Field::new("tcp.seq", seq_label, rel_seq, r(4, 4)),
-        Field::new("tcp.seq_raw", "Sequence Number (raw)", seq, r(4, 4)),
-        Field::new("tcp.ack", ack_label, rel_ack, r(8, 4)),
-        Field::new("tcp.ack_raw", "Acknowledgment Number (raw)", ack, r(8, 4)),
-        Field::new(
-            "tcp.hdr_len",
-            "Header Length",
-            format!(
-                "{} bytes ({})",
-                usize::from(tcp.data_offset()) * 4,
-                tcp.data_offset()
-            ),
-            r(12, 1),
-        ),
-        Field::new(
-            "tcp.flags",
-            "Flags",
-            format!("0x{flags:03x} ({})", tcp_flags_str(flags)),
-            r(12, 2),
-        )
-        .with(flag_fields),
-        Field::new("tcp.window_size_value", "Window", tcp.window(), r(14, 2)),
-        Field::new(
-            "tcp.window_size",
-            "Calculated window size",
-            TcpRel::window(rel, tcp.window(), flags),
-            r(14, 2),
-        ),
-        Field::new(
-            "tcp.window_size_scalefactor",
-            "Window size scaling factor",
-            match rel.and_then(|r| r.win_shift) {
-                Some(s) if flags & 0x002 == 0 => (1u32 << s).to_string(),
-                Some(_) => "1 (not applied to SYN)".to_string(),
-                None => "unknown (handshake not seen)".to_string(),
-            },
-            r(14, 2),
-        ),
-        Field::new(
-            "tcp.checksum",
-            "Checksum",
-            format!("0x{:04x} [unverified]", tcp.checksum()),
-            r(16, 2),
-        ),
-        Field::new(
-            "tcp.urgent_pointer",
-            "Urgent Pointer",
-            tcp.urgent(),
-            r(18, 2),
-        ),
+        hf::SRCPORT.at(sp, r(0, 2)),
+        hf::DSTPORT.at(dp, r(2, 2)),
+        hf::LEN.at(len, t.sub(h, h.len(), tcp.payload.len())),
+        seq_f,
+        hf::SEQ_RAW.at(seq, r(4, 4)),
+        ack_f,
+        hf::ACK_RAW.at(ack, r(8, 4)),
+        hf::HDR_LEN
+            .at(usize::from(tcp.data_offset()) * 4, r(12, 1))
+            .show(Show::Unit(" bytes"))
+            .note(format!(" ({})", tcp.data_offset())),
+        hf::FLAGS
+            .at(flags, r(12, 2))
+            .show(Show::Hex(3))
+            .note(format!(" ({})", tcp_flags_str(flags)))
+            .with(flag_fields),
+        hf::WINDOW_SIZE_VALUE.at(tcp.window(), r(14, 2)),
+        hf::WINDOW_SIZE.at(TcpRel::window(rel, tcp.window(), flags), r(14, 2)),
+        scale,
+        hf::CHECKSUM
+            .at(tcp.checksum(), r(16, 2))
+            .show(Show::Hex(4))
+            .note(" [unverified]"),
+        hf::URGENT_POINTER.at(tcp.urgent(), r(18, 2)),
     ];
     if h.len() > 20 {
         l.fields.push(tcp_options(t, &h[20..]));
+    }
+    if !tcp.payload.is_empty() {
+        let pr = t.range(tcp.payload);
+        l.fields.push(
+            hf::PAYLOAD
+                .at(Value::bytes(tcp.payload), pr)
+                .show(Show::ByteCount),
+        );
     }
     let flags_range = r(12, 2);
     let hdr_range = r(12, 1);
@@ -227,12 +280,12 @@ fn tcp_options(t: &Tree<'_>, opts: &[u8]) -> Field {
                 None => {
                     if at < opts.len() {
                         let r = t.sub(opts, at, opts.len() - at);
-                        children.push(Field::new(
-                            "tcp.option_kind",
-                            "End of Option List (EOL)",
-                            "",
-                            r,
-                        ));
+                        children.push(
+                            hf::OPTION_KIND
+                                .at(0u8, r)
+                                .show(Show::Hidden)
+                                .labelled("End of Option List (EOL)"),
+                        );
                     }
                     break 'outer;
                 }
@@ -244,104 +297,82 @@ fn tcp_options(t: &Tree<'_>, opts: &[u8]) -> Field {
                     let len = usize::from(*opts.get(at + 1).unwrap_or(&0));
                     if len < 2 || at + len > opts.len() {
                         let r = t.sub(opts, at, opts.len() - at);
-                        children.push(Field::new(
-                            "tcp.option_kind",
-                            "Malformed option",
-                            format!("kind {kind}"),
-                            r,
-                        ));
+                        children.push(option_kind(kind, r, "Malformed option", String::new()));
                         break 'outer;
                     }
-                    let label = "Unknown option";
-                    children.push(Field::new(
-                        "tcp.option_kind",
-                        label,
-                        format!("kind {kind}, {len} bytes"),
-                        t.sub(opts, at, len),
-                    ));
+                    let r = t.sub(opts, at, len);
+                    let more = format!(", {len} bytes");
+                    children.push(option_kind(kind, r, "Unknown option", more));
                     start = at + len;
                     continue 'outer;
                 }
                 Some(Err(e)) => {
                     let r = t.sub(opts, at, opts.len() - at);
-                    children.push(Field::new(
-                        "tcp.option_kind",
-                        "Malformed option",
-                        e.to_string(),
-                        r,
-                    ));
+                    let kind = opts.get(at).copied().unwrap_or(0);
+                    children.push(
+                        hf::OPTION_KIND
+                            .at(kind, r)
+                            .labelled("Malformed option")
+                            .show(Show::Hidden)
+                            .note(e.to_string()),
+                    );
                     break 'outer;
                 }
             }
         }
     }
-    Field::new(
-        "tcp.options",
-        "Options",
-        format!("({} bytes)", opts.len()),
-        t.range(opts),
-    )
-    .with(children)
+    hf::OPTIONS
+        .at(Value::bytes(opts), t.range(opts))
+        .show(Show::Hidden)
+        .note(format!("({} bytes)", opts.len()))
+        .with(children)
+}
+
+/// An option of kind `kind` that etherparse does not read: `kind 30, 4 bytes`.
+fn option_kind(kind: u8, r: [u32; 2], label: &'static str, more: String) -> Field {
+    hf::OPTION_KIND
+        .at(kind, r)
+        .labelled(label)
+        .show(Show::Hidden)
+        .note(format!("kind {kind}{more}"))
 }
 
 fn tcp_option(t: &Tree<'_>, e: &TcpOptionElement, r: [u32; 2]) -> Field {
     let _ = t;
     match e {
-        TcpOptionElement::Noop => Field::new("tcp.options.nop", "No-Operation (NOP)", "", r),
-        TcpOptionElement::MaximumSegmentSize(v) => Field::new(
-            "tcp.options.mss",
-            "Maximum segment size",
-            format!("{v} bytes"),
-            r,
-        )
-        .with(vec![Field::new("tcp.options.mss_val", "MSS Value", v, r)]),
+        TcpOptionElement::Noop => hf::OPT_NOP.at(Value::None, r),
+        TcpOptionElement::MaximumSegmentSize(v) => hf::OPT_MSS
+            .at(*v, r)
+            .show(Show::Unit(" bytes"))
+            .with(vec![hf::OPT_MSS_VAL.at(*v, r)]),
         TcpOptionElement::WindowScale(s) => {
             let mult = 1u64 << u32::from(*s).min(14);
-            Field::new(
-                "tcp.options.wscale",
-                "Window scale",
-                format!("{s} (multiply by {mult})"),
-                r,
-            )
-            .with(vec![
-                Field::new("tcp.options.wscale.shift", "Shift count", s, r),
-                Field::new("tcp.options.wscale.multiplier", "Multiplier", mult, r),
-            ])
+            hf::OPT_WSCALE
+                .at(*s, r)
+                .note(format!(" (multiply by {mult})"))
+                .with(vec![
+                    hf::OPT_WSCALE_SHIFT.at(*s, r),
+                    hf::OPT_WSCALE_MULT.at(mult, r),
+                ])
         }
-        TcpOptionElement::SelectiveAcknowledgementPermitted => {
-            Field::new("tcp.options.sack_perm", "SACK permitted", "", r)
-        }
+        TcpOptionElement::SelectiveAcknowledgementPermitted => hf::OPT_SACK_PERM.at(Value::None, r),
         TcpOptionElement::SelectiveAcknowledgement(first, rest) => {
             let blocks: Vec<(u32, u32)> = std::iter::once(*first)
                 .chain(rest.iter().flatten().copied())
                 .collect();
             let kids = blocks
                 .iter()
-                .flat_map(|(le, re)| {
-                    [
-                        Field::new("tcp.options.sack_le", "left edge", le, r),
-                        Field::new("tcp.options.sack_re", "right edge", re, r),
-                    ]
-                })
+                .flat_map(|(le, re)| [hf::OPT_SACK_LE.at(*le, r), hf::OPT_SACK_RE.at(*re, r)])
                 .collect();
-            Field::new(
-                "tcp.options.sack",
-                "SACK",
-                format!("{} block(s)", blocks.len()),
-                r,
-            )
-            .with(kids)
+            hf::OPT_SACK
+                .at(blocks.len(), r)
+                .show(Show::Unit(" block(s)"))
+                .with(kids)
         }
-        TcpOptionElement::Timestamp(v, e) => Field::new(
-            "tcp.options.timestamp",
-            "Timestamps",
-            format!("TSval {v}, TSecr {e}"),
-            r,
-        )
-        .with(vec![
-            Field::new("tcp.options.timestamp.tsval", "Timestamp value", v, r),
-            Field::new("tcp.options.timestamp.tsecr", "Timestamp echo reply", e, r),
-        ]),
+        TcpOptionElement::Timestamp(v, e) => hf::OPT_TIMESTAMP
+            .at(Value::None, r)
+            .note(format!("TSval {v}, TSecr {e}"))
+            .with(vec![hf::OPT_TSVAL.at(*v, r), hf::OPT_TSECR.at(*e, r)]),
     }
 }
 
@@ -352,15 +383,13 @@ fn udp_layer(t: &mut Tree<'_>, udp: &UdpSlice<'_>) {
     let mut l = Layer::new(Osi::Transport, "udp", title, t.range(h));
     let r = |at, n| t.sub(h, at, n);
     l.fields = vec![
-        Field::new("udp.srcport", "Source Port", sp, r(0, 2)),
-        Field::new("udp.dstport", "Destination Port", dp, r(2, 2)),
-        Field::new("udp.length", "Length", udp.length(), r(4, 2)),
-        Field::new(
-            "udp.checksum",
-            "Checksum",
-            format!("0x{:04x} [unverified]", udp.checksum()),
-            r(6, 2),
-        ),
+        hf::UDP_SRCPORT.at(sp, r(0, 2)),
+        hf::UDP_DSTPORT.at(dp, r(2, 2)),
+        hf::UDP_LENGTH.at(udp.length(), r(4, 2)),
+        hf::UDP_CHECKSUM
+            .at(udp.checksum(), r(6, 2))
+            .show(Show::Hex(4))
+            .note(" [unverified]"),
     ];
     t.layers.push(l);
 }
@@ -417,55 +446,29 @@ fn icmp_common(
     let v6 = proto == "icmpv6";
     let mut l = Layer::new(Osi::Network, proto, title, t.range(s));
     let r = |at, n| t.sub(s, at, n);
+    let pick = |a: &'static FieldDef, b: &'static FieldDef| if v6 { b } else { a };
     l.fields = vec![
-        Field::new(
-            if v6 { "icmpv6.type" } else { "icmp.type" },
-            "Type",
-            ty,
-            r(0, 1),
-        ),
-        Field::new(
-            if v6 { "icmpv6.code" } else { "icmp.code" },
-            "Code",
-            code,
-            r(1, 1),
-        ),
-        Field::new(
-            if v6 {
-                "icmpv6.checksum"
-            } else {
-                "icmp.checksum"
-            },
-            "Checksum",
-            format!("0x{csum:04x}"),
-            r(2, 2),
-        ),
+        pick(&hf::ICMP_TYPE, &hf::ICMPV6_TYPE).at(ty, r(0, 1)),
+        pick(&hf::ICMP_CODE, &hf::ICMPV6_CODE).at(code, r(1, 1)),
+        pick(&hf::ICMP_CHECKSUM, &hf::ICMPV6_CHECKSUM)
+            .at(csum, r(2, 2))
+            .show(Show::Hex(4)),
     ];
     if echo && s.len() >= 8 {
         let id = u16::from_be_bytes([s[4], s[5]]);
         let seq = u16::from_be_bytes([s[6], s[7]]);
-        let (idn, seqn) = if v6 {
-            ("icmpv6.echo.identifier", "icmpv6.echo.sequence_number")
-        } else {
-            ("icmp.ident", "icmp.seq")
-        };
-        l.fields.push(Field::new(
-            idn,
-            "Identifier",
-            format!("{id} (0x{id:04x})"),
-            r(4, 2),
-        ));
+        l.fields.push(
+            pick(&hf::ICMP_IDENT, &hf::ICMPV6_IDENT)
+                .at(id, r(4, 2))
+                .show(Show::DecHex(4)),
+        );
         l.fields
-            .push(Field::new(seqn, "Sequence Number", seq, r(6, 2)));
+            .push(pick(&hf::ICMP_SEQ, &hf::ICMPV6_SEQ).at(seq, r(6, 2)));
     }
     if s.len() > 8 {
         let body = &s[8..];
-        l.fields.push(Field::new(
-            "data.data",
-            "Data",
-            hex(body, DATA_SHOWN),
-            t.range(body),
-        ));
+        l.fields
+            .push(hf::DATA_DATA.at(Value::bytes(body), t.range(body)));
     }
     t.layers.push(l);
 }
@@ -478,18 +481,12 @@ fn igmp_layer(t: &mut Tree<'_>, g: &IgmpSlice<'_>, s: &[u8]) {
         t.range(s),
     );
     l.fields = vec![
-        Field::new(
-            "igmp.type",
-            "Type",
-            format!("0x{:02x}", g.type_u8()),
-            t.sub(s, 0, 1),
-        ),
-        Field::new(
-            "igmp.checksum",
-            "Checksum",
-            format!("0x{:04x}", g.checksum()),
-            t.sub(s, 2, 2),
-        ),
+        hf::IGMP_TYPE
+            .at(g.type_u8(), t.sub(s, 0, 1))
+            .show(Show::Hex(2)),
+        hf::IGMP_CHECKSUM
+            .at(g.checksum(), t.sub(s, 2, 2))
+            .show(Show::Hex(4)),
     ];
     t.layers.push(l);
 }

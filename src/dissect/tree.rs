@@ -1,12 +1,14 @@
 //! The field tree of one packet: layers placed on the OSI model, fields with
 //! Wireshark-style names and byte ranges, where decoding stopped, and warnings.
 
+use std::borrow::Cow;
 use std::fmt::Display;
 
 use etherparse::err::Layer as EpLayer;
 use serde::Serialize;
 
 use super::slice::{offset_in, LinkStop, Sliced};
+use super::value::{render, Show, Value};
 use super::{info::TcpRel, link, net, transport, FrameMeta, Osi};
 
 /// A half-open byte range `[start, end)` in the captured frame.
@@ -33,32 +35,63 @@ impl Src {
     }
 }
 
-/// One decoded field.
-#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+/// One decoded field: a typed value, how to put it in words, and the bytes it came from.
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Field {
     /// Filter name, Wireshark's where Wireshark has one (`ip.src`, `tcp.flags.syn`).
     pub name: &'static str,
     /// Human label (`Source Address`).
     pub label: &'static str,
-    /// The value as shown to a person (`127.0.0.1`, `0x0002 (SYN)`).
-    pub value: String,
+    /// The value (`127.0.0.1`, `2`), what filters compare and exports carry.
+    pub value: Value,
+    /// How the value is put in words (hex, `Set`/`Not set`, a unit).
+    pub show: Show,
+    /// Words appended to the rendered value, as written (`" [correct]"`, `" (SYN)"`).
+    pub note: Option<Cow<'static, str>>,
     /// The bytes the value came from, in [`Field::src`].
     pub range: Range,
-    #[serde(skip_serializing_if = "Src::is_frame")]
+    /// Which bytes `range` is in (the frame, a derived buffer, none).
     pub src: Src,
     pub children: Vec<Field>,
 }
 
 impl Field {
-    pub fn new(name: &'static str, label: &'static str, value: impl Display, range: Range) -> Self {
+    /// A field without a definition of its own (tests, comments); protocol code uses
+    /// [`FieldDef::at`](super::FieldDef::at).
+    pub fn new(
+        name: &'static str,
+        label: &'static str,
+        value: impl Into<Value>,
+        range: Range,
+    ) -> Self {
         Field {
             name,
             label,
-            value: value.to_string(),
+            value: value.into(),
+            show: Show::Plain,
+            note: None,
             range,
             src: Src::Frame,
             children: Vec::new(),
         }
+    }
+
+    /// The same field shown as `show` says.
+    pub fn show(mut self, show: Show) -> Self {
+        self.show = show;
+        self
+    }
+
+    /// The same field with `note` appended to its words (give the leading space).
+    pub fn note(mut self, note: impl Into<Cow<'static, str>>) -> Self {
+        self.note = Some(note.into());
+        self
+    }
+
+    /// The same field under another label than its definition's.
+    pub fn labelled(mut self, label: &'static str) -> Self {
+        self.label = label;
+        self
     }
 
     /// The field with its bytes at `range` of `src`, when known (else as it was).
@@ -82,12 +115,65 @@ impl Field {
         self
     }
 
+    /// The value in words, as a person reads it (`0x0002 (SYN)`, `Set`, `74 bytes`).
+    pub fn shown(&self) -> String {
+        let mut s = String::new();
+        render(&mut s, &self.value, self.show);
+        if let Some(n) = &self.note {
+            s.push_str(n);
+        }
+        s
+    }
+
     /// Depth-first search by name (this field, then its children).
     pub fn find(&self, name: &str) -> Option<&Field> {
         if self.name == name {
             return Some(self);
         }
         self.children.iter().find_map(|c| c.find(name))
+    }
+}
+
+/// `inspect --json`'s shape of a field: `value` stays the display text; `type` and `data`
+/// carry the typed value, `link`/`links` the packets it names (see README, "JSON schema").
+impl Serialize for Field {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut m = s.serialize_map(None)?;
+        m.serialize_entry("name", self.name)?;
+        m.serialize_entry("label", self.label)?;
+        m.serialize_entry("value", &self.shown())?;
+        m.serialize_entry("type", self.value.kind().name())?;
+        match &self.value {
+            Value::None => {}
+            Value::Unsigned(v) => m.serialize_entry("data", v)?,
+            Value::Signed(v) => m.serialize_entry("data", v)?,
+            Value::Bool(v) => m.serialize_entry("data", v)?,
+            Value::Ipv4(a) => m.serialize_entry("data", &a.to_string())?,
+            Value::Ipv6(a) => m.serialize_entry("data", &a.to_string())?,
+            Value::Mac(a) => m.serialize_entry("data", &super::fmt::mac(a))?,
+            Value::Bytes(b) => m.serialize_entry("data", &super::fmt::hex(b, usize::MAX))?,
+            Value::Text(t) => m.serialize_entry("data", t)?,
+            Value::Time(ns) | Value::Duration(ns) => m.serialize_entry("data", ns)?,
+            Value::Named(v, name) => {
+                m.serialize_entry("data", v)?;
+                m.serialize_entry("data_name", name)?;
+            }
+            Value::Frame(n) => {
+                m.serialize_entry("data", n)?;
+                m.serialize_entry("link", n)?;
+            }
+            Value::Frames(v) => {
+                m.serialize_entry("data", v)?;
+                m.serialize_entry("links", v)?;
+            }
+        }
+        m.serialize_entry("range", &self.range)?;
+        if !self.src.is_frame() {
+            m.serialize_entry("src", &self.src)?;
+        }
+        m.serialize_entry("children", &self.children)?;
+        m.end()
     }
 }
 

@@ -7,7 +7,7 @@ use crate::dissect::{Dissection, Layer, Stop, Warning};
 use crate::store::{PacketId, Store};
 
 /// Version of the per-packet JSON object.
-pub const PACKET_SCHEMA: u32 = 2;
+pub const PACKET_SCHEMA: u32 = 3;
 
 #[derive(Serialize)]
 pub struct PacketJson<'a> {

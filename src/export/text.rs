@@ -73,14 +73,15 @@ pub fn tree(d: &Dissection) -> String {
 /// at the end of the tree), `generated` for a value with no bytes of its own.
 fn field(out: &mut String, f: &Field, depth: usize) {
     let pad = "  ".repeat(depth);
-    let sep = if f.value.is_empty() { "" } else { ": " };
+    let shown = f.shown();
+    let sep = if shown.is_empty() { "" } else { ": " };
     let [a, b] = f.range;
     let at = match f.src {
         Src::Frame => format!("{a}..{b}"),
         Src::Derived(i) => format!("{a}..{b} in #{}", u32::from(i) + 1),
         Src::Generated => "generated".into(),
     };
-    let _ = writeln!(out, "{pad}{}{sep}{}  [{} {at}]", f.label, f.value, f.name);
+    let _ = writeln!(out, "{pad}{}{sep}{shown}  [{} {at}]", f.label, f.name);
     for c in &f.children {
         field(out, c, depth + 1);
     }

@@ -1,329 +1,42 @@
-//! The names a filter may use: every field and protocol name the library emits,
-//! plus the two-sided aliases (`ip.addr`, `tcp.port`, ...), with a description.
+//! The names a filter may use: every field and protocol name the library emits, plus the
+//! two-sided aliases (`ip.addr`, `tcp.port`, ...), with a description and a type. The list
+//! is gathered from the field definitions each protocol module declares next to the code
+//! that emits the fields ([`crate::dissect::FieldDef`]), so it cannot drift from them.
 
-/// `(name, description)`, sorted by name (byte order).
-pub(super) static KNOWN: &[(&str, &str)] = &[
-    ("ah", "Authentication Header"),
-    ("ah.next_header", "Next header"),
-    ("arp", "Address Resolution Protocol"),
-    ("arp.dst.hw_mac", "Target MAC address"),
-    ("arp.dst.proto_ipv4", "Target IP address"),
-    ("arp.hw.size", "Hardware size"),
-    ("arp.hw.type", "Hardware type"),
-    ("arp.opcode", "Opcode"),
-    ("arp.proto.size", "Protocol size"),
-    ("arp.proto.type", "Protocol type"),
-    ("arp.src.hw_mac", "Sender MAC address"),
-    ("arp.src.proto_ipv4", "Sender IP address"),
-    ("data", "Undecoded payload bytes"),
-    ("data.data", "Data"),
-    ("data.len", "Length"),
-    ("dns", "Domain Name System"),
-    ("dns.a", "Address"),
-    ("dns.aaaa", "AAAA Address"),
-    ("dns.additionals", "Additional records"),
-    ("dns.answers", "Answers"),
-    ("dns.authorities", "Authoritative nameservers"),
-    ("dns.cname", "CNAME"),
-    ("dns.count.add_rr", "Additional RRs"),
-    ("dns.count.answers", "Answer RRs"),
-    ("dns.count.auth_rr", "Authority RRs"),
-    ("dns.count.labels", "Label Count"),
-    ("dns.count.queries", "Questions"),
-    ("dns.data", "Data"),
-    ("dns.flags", "Flags"),
-    ("dns.flags.authenticated", "Answer authenticated"),
-    ("dns.flags.authoritative", "Authoritative"),
-    ("dns.flags.checkdisable", "Non-authenticated data"),
-    ("dns.flags.opcode", "Opcode"),
-    ("dns.flags.rcode", "Reply code"),
-    ("dns.flags.recavail", "Recursion available"),
-    ("dns.flags.recdesired", "Recursion desired"),
-    ("dns.flags.response", "Response"),
-    ("dns.flags.truncated", "Truncated"),
-    ("dns.flags.z", "Z"),
-    ("dns.id", "Transaction ID"),
-    ("dns.mx.mail_exchange", "Mail Exchange"),
-    ("dns.mx.preference", "Preference"),
-    ("dns.ns", "Name Server"),
-    ("dns.opt", "Option"),
-    ("dns.ptr.domain_name", "Domain Name"),
-    ("dns.qry.class", "Class"),
-    ("dns.qry.name", "Name"),
-    ("dns.qry.name.len", "Name Length"),
-    ("dns.qry.type", "Type"),
-    ("dns.queries", "Queries"),
-    ("dns.resp.class", "Class"),
-    ("dns.resp.edns0_version", "EDNS0 version"),
-    ("dns.resp.ext_rcode", "Higher bits in extended RCODE"),
-    ("dns.resp.len", "Data length"),
-    ("dns.resp.name", "Name"),
-    ("dns.resp.ttl", "Time to live"),
-    ("dns.resp.type", "Type"),
-    ("dns.resp.z", "Z"),
-    ("dns.resp.z.do", "DO bit"),
-    ("dns.rr.udp_payload_size", "UDP payload size"),
-    ("dns.soa.expire_limit", "Expire limit"),
-    ("dns.soa.minimum_ttl", "Minimum TTL"),
-    ("dns.soa.mname", "Primary name server"),
-    ("dns.soa.refresh_interval", "Refresh Interval"),
-    ("dns.soa.retry_interval", "Retry Interval"),
-    ("dns.soa.rname", "Responsible authority's mailbox"),
-    ("dns.soa.serial_number", "Serial Number"),
-    ("dns.srv.port", "Port"),
-    ("dns.srv.priority", "Priority"),
-    ("dns.srv.target", "Target"),
-    ("dns.srv.weight", "Weight"),
-    ("dns.txt", "TXT"),
-    ("dns.txt.length", "TXT Length"),
-    ("engineio", "Engine.IO packet"),
-    ("engineio.binary", "Binary data"),
-    ("engineio.conversations", "TCP streams carrying it"),
-    ("engineio.data", "Data"),
-    ("engineio.health", "Health"),
-    ("engineio.open.max_payload", "maxPayload"),
-    ("engineio.open.ping_interval", "pingInterval"),
-    ("engineio.open.ping_timeout", "pingTimeout"),
-    ("engineio.open.sid", "sid"),
-    ("engineio.open.upgrades", "upgrades"),
-    ("engineio.packets", "Packets in the session"),
-    ("engineio.ping", "Ping interval / timeout"),
-    ("engineio.probe", "Upgrade probe"),
-    ("engineio.session", "Engine.IO session"),
-    ("engineio.sid", "Session id"),
-    ("engineio.transport", "Transport"),
-    ("engineio.type", "Packet type"),
-    ("engineio.version", "Protocol version"),
-    ("eth", "Ethernet II"),
-    ("eth.addr", "Source or destination MAC address"),
-    ("eth.dst", "Destination"),
-    ("eth.src", "Source"),
-    ("eth.type", "Type"),
-    ("frame", "Frame (length, times, interface)"),
-    ("frame.cap_len", "Capture Length"),
-    ("frame.comment", "Comment"),
-    ("frame.encap_type", "Link type"),
-    ("frame.interface_id", "Interface id"),
-    ("frame.len", "Frame Length"),
-    ("frame.number", "Frame Number"),
-    ("frame.time", "Arrival Time"),
-    ("frame.time_epoch", "Epoch Arrival Time"),
-    ("frame.time_relative", "Time since reference or first frame"),
-    ("http", "Hypertext Transfer Protocol"),
-    ("http.connection", "Header: Connection"),
-    ("http.content_length", "Body length"),
-    ("http.content_length_header", "Header: Content-Length"),
-    ("http.content_type", "Header: Content-Type"),
-    ("http.header", "Other header"),
-    ("http.host", "Header: Host"),
-    ("http.request.method", "Request Method"),
-    ("http.request.uri", "Request URI"),
-    ("http.request.version", "Request Version"),
-    ("http.request_in", "Request in frame"),
-    ("http.response.code", "Status Code"),
-    ("http.response.phrase", "Response Phrase"),
-    ("http.response.version", "Response Version"),
-    ("http.response_in", "Response in frame"),
-    ("http.sec_websocket_accept", "Header: Sec-WebSocket-Accept"),
-    (
-        "http.sec_websocket_extensions",
-        "Header: Sec-WebSocket-Extensions",
-    ),
-    ("http.sec_websocket_key", "Header: Sec-WebSocket-Key"),
-    (
-        "http.sec_websocket_protocol",
-        "Header: Sec-WebSocket-Protocol",
-    ),
-    (
-        "http.sec_websocket_version",
-        "Header: Sec-WebSocket-Version",
-    ),
-    ("http.server", "Header: Server"),
-    ("http.transfer_encoding", "Header: Transfer-Encoding"),
-    ("http.upgrade", "Header: Upgrade"),
-    ("http.user_agent", "Header: User-Agent"),
-    ("icmp", "Internet Control Message Protocol"),
-    ("icmp.checksum", "Checksum"),
-    ("icmp.code", "Code"),
-    ("icmp.ident", "Identifier"),
-    ("icmp.seq", "Sequence Number"),
-    ("icmp.type", "Type"),
-    ("icmpv6", "Internet Control Message Protocol v6"),
-    ("icmpv6.checksum", "Checksum"),
-    ("icmpv6.code", "Code"),
-    ("icmpv6.echo.identifier", "Identifier"),
-    ("icmpv6.echo.sequence_number", "Sequence Number"),
-    ("icmpv6.type", "Type"),
-    ("igmp", "Internet Group Management Protocol"),
-    ("igmp.checksum", "Checksum"),
-    ("igmp.type", "Type"),
-    ("ip", "Internet Protocol Version 4"),
-    ("ip.addr", "Source or destination IPv4 address"),
-    ("ip.checksum", "Header Checksum"),
-    ("ip.dsfield", "Differentiated Services Field"),
-    ("ip.dsfield.dscp", "Differentiated Services Codepoint"),
-    ("ip.dsfield.ecn", "Explicit Congestion Notification"),
-    ("ip.dst", "Destination Address"),
-    ("ip.flags", "Flags"),
-    ("ip.flags.df", "Don't fragment"),
-    ("ip.flags.mf", "More fragments"),
-    ("ip.flags.rb", "Reserved bit"),
-    ("ip.frag_offset", "Fragment Offset"),
-    ("ip.hdr_len", "Header Length"),
-    ("ip.id", "Identification"),
-    ("ip.len", "Total Length"),
-    ("ip.opt.type", "IP Option"),
-    ("ip.options", "Options"),
-    ("ip.proto", "Protocol"),
-    ("ip.src", "Source Address"),
-    ("ip.ttl", "Time to Live"),
-    ("ip.version", "Version"),
-    ("ipv6", "Internet Protocol Version 6"),
-    ("ipv6.addr", "Source or destination IPv6 address"),
-    ("ipv6.dst", "Destination Address"),
-    ("ipv6.dstopts", "Destination Options"),
-    ("ipv6.ext.len", "Length"),
-    ("ipv6.ext.nxt", "Next Header"),
-    ("ipv6.flow", "Flow Label"),
-    ("ipv6.fragment", "Fragment Header"),
-    ("ipv6.fragment.id", "Identification"),
-    ("ipv6.fragment.more", "More Fragments"),
-    ("ipv6.fragment.nxt", "Next header"),
-    ("ipv6.fragment.offset", "Offset"),
-    ("ipv6.hlim", "Hop Limit"),
-    ("ipv6.hopopts", "Hop-by-Hop Options"),
-    ("ipv6.nxt", "Next Header"),
-    ("ipv6.plen", "Payload Length"),
-    ("ipv6.routing", "Routing Header"),
-    ("ipv6.src", "Source Address"),
-    ("ipv6.tclass", "Traffic Class"),
-    ("ipv6.tclass.dscp", "Differentiated Services Codepoint"),
-    ("ipv6.tclass.ecn", "Explicit Congestion Notification"),
-    ("ipv6.version", "Version"),
-    ("json", "JSON"),
-    ("loop", "OpenBSD loopback"),
-    ("loop.family", "Family"),
-    ("netlink.family", "Netlink family (Linux cooked capture)"),
-    ("nflog", "Linux Netfilter NFLOG"),
-    ("nflog.family", "Family"),
-    ("nflog.res_id", "Resource id"),
-    ("nflog.tlv", "TLV"),
-    ("nflog.tlv_length", "Length"),
-    ("nflog.tlv_type", "Type"),
-    ("nflog.version", "Version"),
-    ("null", "Null/Loopback"),
-    ("null.family", "Family"),
-    ("sll", "Linux cooked capture (v1, v2)"),
-    ("sll.etype", "Protocol"),
-    ("sll.gretype", "Protocol (GRE protocol type)"),
-    ("sll.halen", "Link-layer address length"),
-    ("sll.hatype", "Link-layer address type"),
-    ("sll.ifindex", "Interface index"),
-    ("sll.ltype", "Protocol (Linux protocol type)"),
-    ("sll.pkttype", "Packet type"),
-    ("sll.reserved", "Reserved"),
-    ("sll.src.eth", "Source"),
-    ("sll.src.ipv4", "Source"),
-    ("sll.src.other", "Source"),
-    ("sll.unused", "Unused"),
-    ("socketio", "Socket.IO packet"),
-    ("socketio.ack", "Acknowledged by"),
-    ("socketio.ack_id", "Ack id"),
-    ("socketio.answers", "Answers the emit in"),
-    ("socketio.arg", "One argument, as its JSON text"),
-    ("socketio.args", "Arguments"),
-    ("socketio.attachments", "Binary attachments"),
-    ("socketio.event", "Event"),
-    ("socketio.nsp", "Namespace"),
-    ("socketio.type", "Packet type"),
-    ("tcp", "Transmission Control Protocol"),
-    ("tcp.ack", "Acknowledgment Number (relative)"),
-    ("tcp.ack_raw", "Acknowledgment Number (raw)"),
-    ("tcp.analysis.flags", "Segment analysis"),
-    ("tcp.analysis.initial_rtt", "Initial round-trip time"),
-    ("tcp.checksum", "Checksum"),
-    ("tcp.connection", "TCP connection (handshake, stream)"),
-    ("tcp.connection.direction", "Direction"),
-    ("tcp.connection.offered", "Options offered"),
-    ("tcp.connection.role", "Role of this segment"),
-    ("tcp.connection.rtt_ack", "SYN-ACK → ACK"),
-    ("tcp.connection.rtt_syn", "SYN → SYN-ACK"),
-    ("tcp.connection.state", "Handshake"),
-    ("tcp.connection.stream_bytes", "Stream"),
-    ("tcp.dstport", "Destination Port"),
-    ("tcp.flags", "Flags"),
-    ("tcp.flags.ack", "Acknowledgment"),
-    ("tcp.flags.ae", "Accurate ECN"),
-    ("tcp.flags.cwr", "Congestion Window Reduced"),
-    ("tcp.flags.ece", "ECN-Echo"),
-    ("tcp.flags.fin", "Fin"),
-    ("tcp.flags.push", "Push"),
-    ("tcp.flags.res", "Reserved"),
-    ("tcp.flags.reset", "Reset"),
-    ("tcp.flags.syn", "Syn"),
-    ("tcp.flags.urg", "Urgent"),
-    ("tcp.hdr_len", "Header Length"),
-    ("tcp.len", "TCP Segment Len"),
-    ("tcp.option_kind", "Option kind"),
-    ("tcp.options", "Options"),
-    ("tcp.options.mss", "Maximum segment size"),
-    ("tcp.options.mss_val", "MSS Value"),
-    ("tcp.options.nop", "No-Operation (NOP)"),
-    ("tcp.options.sack", "SACK"),
-    ("tcp.options.sack_le", "left edge"),
-    ("tcp.options.sack_perm", "SACK permitted"),
-    ("tcp.options.sack_re", "right edge"),
-    ("tcp.options.timestamp", "Timestamps"),
-    ("tcp.options.timestamp.tsecr", "Timestamp echo reply"),
-    ("tcp.options.timestamp.tsval", "Timestamp value"),
-    ("tcp.options.wscale", "Window scale"),
-    ("tcp.options.wscale.multiplier", "Multiplier"),
-    ("tcp.options.wscale.shift", "Shift count"),
-    ("tcp.port", "Source or destination TCP port"),
-    ("tcp.seq", "Sequence Number (relative)"),
-    ("tcp.seq_raw", "Sequence Number (raw)"),
-    ("tcp.srcport", "Source Port"),
-    ("tcp.stream", "Stream index"),
-    ("tcp.urgent_pointer", "Urgent Pointer"),
-    ("tcp.window_size", "Calculated window size"),
-    ("tcp.window_size_scalefactor", "Window size scaling factor"),
-    ("tcp.window_size_value", "Window"),
-    ("udp", "User Datagram Protocol"),
-    ("udp.checksum", "Checksum"),
-    ("udp.dstport", "Destination Port"),
-    ("udp.length", "Length"),
-    ("udp.port", "Source or destination UDP port"),
-    ("udp.srcport", "Source Port"),
-    ("vlan", "802.1Q Virtual LAN"),
-    ("vlan.dei", "DEI"),
-    ("vlan.etype", "Type"),
-    ("vlan.id", "ID"),
-    ("vlan.priority", "Priority"),
-    ("websocket", "WebSocket frame"),
-    ("websocket.accept", "Accept sent"),
-    ("websocket.accept.expected", "Accept expected"),
-    ("websocket.close.code", "Close code"),
-    ("websocket.close.reason", "Close reason"),
-    ("websocket.fin", "Fin"),
-    ("websocket.guess", "Found by"),
-    ("websocket.handshake", "WebSocket handshake"),
-    ("websocket.incomplete", "Incomplete"),
-    ("websocket.key", "Client key"),
-    ("websocket.mask", "Mask"),
-    ("websocket.masking_key", "Masking key"),
-    ("websocket.message", "WebSocket message (reassembled)"),
-    ("websocket.message.frames", "Frames"),
-    ("websocket.message.length", "Length"),
-    ("websocket.opcode", "Opcode"),
-    ("websocket.payload", "Payload (unmasked)"),
-    ("websocket.payload_length", "Payload length"),
-    ("websocket.pmd", "permessage-deflate"),
-    ("websocket.pong.answers", "Answers the ping in"),
-    ("websocket.presentation", "WebSocket payload encoding"),
-    ("websocket.rsv", "Reserved"),
-    ("websocket.utf8", "UTF-8"),
-    ("websocket.warning", "Warning"),
-];
+use std::sync::OnceLock;
+
+use crate::dissect::{FieldDef, Kind};
+
+/// Every definition, sorted by name (byte order), one per name.
+pub(super) fn registry() -> &'static [&'static FieldDef] {
+    static ALL: OnceLock<Vec<&'static FieldDef>> = OnceLock::new();
+    ALL.get_or_init(|| {
+        let mut v: Vec<&'static FieldDef> = crate::dissect::field_defs()
+            .chain(crate::analysis::field_defs())
+            .chain(crate::store::field_defs())
+            .collect();
+        v.sort_by_key(|d| d.name);
+        v.dedup_by_key(|d| d.name);
+        v
+    })
+}
+
+/// `(name, description)` of every definition, sorted by name.
+pub(super) fn known() -> &'static [(&'static str, &'static str)] {
+    static KNOWN: OnceLock<Vec<(&'static str, &'static str)>> = OnceLock::new();
+    KNOWN.get_or_init(|| registry().iter().map(|d| (d.name, d.description)).collect())
+}
+
+/// The definition of `name`, if it is a field or protocol.
+pub(super) fn def(name: &str) -> Option<&'static FieldDef> {
+    let r = registry();
+    r.binary_search_by(|d| d.name.cmp(name)).ok().map(|i| r[i])
+}
+
+/// The type of the values of `name`, if it is a field or protocol.
+pub(super) fn kind_of(name: &str) -> Option<Kind> {
+    def(name).map(|d| d.kind)
+}
 
 /// Aliases that stand for two fields: a test on the alias is a test on either.
 pub(super) fn alias(name: &str) -> Option<[&'static str; 2]> {
@@ -340,8 +53,8 @@ pub(super) fn alias(name: &str) -> Option<[&'static str; 2]> {
 /// Whether `name` is a known field or protocol, or the prefix of a group of
 /// known fields (`tcp.analysis` for `tcp.analysis.flags`).
 pub(super) fn is_known(name: &str) -> bool {
-    KNOWN.binary_search_by(|(n, _)| n.cmp(&name)).is_ok()
-        || KNOWN.iter().any(|(n, _)| {
+    def(name).is_some()
+        || known().iter().any(|(n, _)| {
             n.len() > name.len() && n.starts_with(name) && n.as_bytes()[name.len()] == b'.'
         })
 }
@@ -349,7 +62,7 @@ pub(super) fn is_known(name: &str) -> bool {
 /// The closest known name, for "did you mean ...?" (none when nothing is close).
 pub(super) fn suggest(name: &str) -> Option<&'static str> {
     let limit = (name.chars().count() / 3).clamp(1, 3);
-    KNOWN
+    known()
         .iter()
         .map(|(n, _)| (distance(name, n), *n))
         .filter(|(d, _)| *d <= limit)
@@ -392,8 +105,25 @@ mod tests {
 
     #[test]
     fn sorted_and_unique() {
-        assert!(KNOWN.windows(2).all(|w| w[0].0 < w[1].0));
-        assert!(KNOWN.iter().all(|(n, d)| !n.is_empty() && !d.is_empty()));
+        let k = known();
+        assert!(k.windows(2).all(|w| w[0].0 < w[1].0));
+        assert!(k.iter().all(|(n, d)| !n.is_empty() && !d.is_empty()));
+    }
+
+    /// A name defined in two modules (the HTTP layer's `websocket.handshake` among the
+    /// WebSocket fields) has one type.
+    #[test]
+    fn one_name_one_type() {
+        let mut all: Vec<&FieldDef> = crate::dissect::field_defs()
+            .chain(crate::analysis::field_defs())
+            .chain(crate::store::field_defs())
+            .collect();
+        all.sort_by_key(|d| d.name);
+        for w in all.windows(2) {
+            if w[0].name == w[1].name {
+                assert_eq!(w[0].kind, w[1].kind, "{}", w[0].name);
+            }
+        }
     }
 
     #[test]
@@ -423,6 +153,8 @@ mod tests {
             assert!(is_known(a));
             let [x, y] = alias(a).unwrap();
             assert!(is_known(x) && is_known(y));
+            assert_eq!(kind_of(a), kind_of(x));
+            assert_eq!(kind_of(x), kind_of(y));
         }
         assert_eq!(alias("ip.src"), None);
     }

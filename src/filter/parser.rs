@@ -5,7 +5,9 @@ use std::net::IpAddr;
 
 use regex::{Regex, RegexBuilder};
 
-use super::eval::{parse_mac, parse_num, Num};
+use crate::dissect::Kind;
+
+use super::compare::{literal_error, parse_bytes, parse_cidr, parse_mac, parse_num, Num};
 use super::fields;
 use super::lexer::{lex, Cmp, Tok, Token};
 use super::FilterError;
@@ -28,7 +30,7 @@ pub enum Expr {
 #[derive(Clone, Debug)]
 pub enum Test {
     Cmp(Cmp, Literal),
-    Contains(String),
+    Contains(Literal),
     Matches(Regex),
     In(Vec<SetItem>),
 }
@@ -49,7 +51,11 @@ pub struct Literal {
     pub num: Option<Num>,
     pub boolean: Option<bool>,
     pub ip: Option<IpAddr>,
+    /// A network (`10.0.0.0/8`), which an address equals when it is in it.
+    pub net: Option<(IpAddr, u8)>,
     pub mac: Option<[u8; 6]>,
+    /// A byte string (`47:45:54`).
+    pub bytes: Option<Vec<u8>>,
 }
 
 impl Literal {
@@ -60,7 +66,9 @@ impl Literal {
             num: None,
             boolean: None,
             ip: None,
+            net: None,
             mac: None,
+            bytes: None,
         }
     }
 
@@ -74,7 +82,9 @@ impl Literal {
             num: parse_num(&text),
             boolean,
             ip: text.parse().ok(),
+            net: parse_cidr(&text),
             mac: parse_mac(&text),
+            bytes: parse_bytes(&text),
             quoted: false,
             text,
         }
@@ -266,16 +276,19 @@ impl Parser<'_> {
         let Some(op) = self.peek().cloned() else {
             return Ok(Expr::Has(name));
         };
+        let kind = fields::kind_of(&name);
         match op.tok {
             Tok::Cmp(c) => {
                 self.bump();
-                let lit = self.literal(&op)?;
+                let lit = self.typed_literal(&op, kind)?;
                 Ok(Expr::Test(name, Test::Cmp(c, lit)))
             }
             Tok::Contains => {
                 self.bump();
-                let lit = self.literal(&op)?;
-                Ok(Expr::Test(name, Test::Contains(lit.text)))
+                // Only byte fields give `contains` a typed reading (a byte string).
+                let kind = kind.filter(|k| *k == Kind::Bytes);
+                let lit = self.typed_literal(&op, kind)?;
+                Ok(Expr::Test(name, Test::Contains(lit)))
             }
             Tok::Matches => {
                 self.bump();
@@ -305,7 +318,7 @@ impl Parser<'_> {
             }
             Tok::In => {
                 self.bump();
-                Ok(Expr::Test(name, Test::In(self.set(&op)?)))
+                Ok(Expr::Test(name, Test::In(self.set(&op, kind)?)))
             }
             Tok::Not
                 if matches!(
@@ -315,11 +328,26 @@ impl Parser<'_> {
             {
                 self.bump();
                 let op = self.bump().unwrap_or_else(unreachable_token);
-                let set = self.set(&op)?;
+                let set = self.set(&op, kind)?;
                 Ok(Expr::Not(Box::new(Expr::Test(name, Test::In(set)))))
             }
             _ => Ok(Expr::Has(name)),
         }
+    }
+
+    /// A literal that must be able to be a value of a field of type `kind`, when known.
+    fn typed_literal(&mut self, after: &Token, kind: Option<Kind>) -> Result<Literal, FilterError> {
+        let at = self.here();
+        let lit = self.literal(after)?;
+        if let Some(msg) = kind.and_then(|k| literal_error(k, &lit)) {
+            let len = self
+                .pos
+                .checked_sub(1)
+                .and_then(|i| self.toks.get(i))
+                .map_or(1, |t| t.len);
+            return Err(self.err(at, len, msg));
+        }
+        Ok(lit)
     }
 
     fn literal(&mut self, after: &Token) -> Result<Literal, FilterError> {
@@ -339,7 +367,7 @@ impl Parser<'_> {
     }
 
     /// `{a b c}`, `{a, b}`, `{1..10}`, after `in`.
-    fn set(&mut self, op: &Token) -> Result<Vec<SetItem>, FilterError> {
+    fn set(&mut self, op: &Token, kind: Option<Kind>) -> Result<Vec<SetItem>, FilterError> {
         if !self.next_is(&Tok::LBrace) {
             return Err(self.expected("\"{\"", op));
         }
@@ -362,10 +390,10 @@ impl Parser<'_> {
                     self.bump();
                 }
                 Some(Tok::Str(_) | Tok::Word(_)) => {
-                    let first = self.literal(&open)?;
+                    let first = self.typed_literal(&open, kind)?;
                     if self.next_is(&Tok::DotDot) {
                         let dots = self.bump().unwrap_or_else(unreachable_token);
-                        let last = self.literal(&dots)?;
+                        let last = self.typed_literal(&dots, kind)?;
                         if first.num.is_none() || last.num.is_none() {
                             return Err(self.err(
                                 dots.at,
@@ -419,7 +447,7 @@ mod tests {
             Expr::Not(e) => format!("(not {})", show(e)),
             Expr::Has(n) => n.clone(),
             Expr::Test(n, Test::Cmp(c, l)) => format!("[{n} {} {}]", c.symbol(), l.text),
-            Expr::Test(n, Test::Contains(s)) => format!("[{n} contains {s}]"),
+            Expr::Test(n, Test::Contains(l)) => format!("[{n} contains {}]", l.text),
             Expr::Test(n, Test::Matches(r)) => format!("[{n} matches {}]", r.as_str()),
             Expr::Test(n, Test::In(items)) => format!("[{n} in {}]", items.len()),
         }
@@ -468,7 +496,7 @@ mod tests {
 
     #[test]
     fn literal_readings() {
-        let lit = |s: &str| match parse_expr(&format!("ip.src == {s}")).unwrap() {
+        let lit = |s: &str| match parse_expr(&format!("http.host == {s}")).unwrap() {
             Expr::Test(_, Test::Cmp(_, l)) => l,
             other => panic!("{other:?}"),
         };
@@ -532,14 +560,70 @@ mod tests {
             "missing \"}\" for the \"{\" at 12"
         );
         assert_eq!(
-            e("tcp.port in {a..b}").message,
-            "a range needs numbers on both sides of \"..\" at 14"
+            e("http.host in {a..b}").message,
+            "a range needs numbers on both sides of \"..\" at 15"
         );
         assert_eq!(e("\"x\" == 1").message, "unexpected \"\"x\"\" at 0");
         assert_eq!(e("tcp udp").message, "unexpected \"udp\" at 4");
         let x = e(r#"http.host matches "(""#);
         assert!(x.message.starts_with("invalid regex: "), "{}", x.message);
         assert_eq!((x.at, x.len), (18, 3));
+    }
+
+    /// An unquoted literal that cannot be a value of the field's type is an error where the
+    /// literal is; a quoted one is compared with the value's words.
+    #[test]
+    fn literals_are_checked_against_the_field_type() {
+        let x = e("ip.addr == 999.1.1.1");
+        assert_eq!(x.message, "\"999.1.1.1\" is not a valid IPv4 address");
+        assert_eq!((x.at, x.len), (11, 9));
+        assert_eq!(
+            e("ip.addr == ::1").message,
+            "\"::1\" is not a valid IPv4 address"
+        );
+        assert_eq!(
+            e("ipv6.addr == 10.0.0.1").message,
+            "\"10.0.0.1\" is not a valid IPv6 address"
+        );
+        assert_eq!(
+            e("tcp.port in {a..b}").message,
+            "\"a\" is not a valid unsigned integer"
+        );
+        assert_eq!(
+            e("tcp.port > 1.5").message,
+            "\"1.5\" is not a valid unsigned integer"
+        );
+        assert_eq!(
+            e("tcp.flags.syn == 2").message,
+            "\"2\" is not a valid boolean (true, false, 1 or 0)"
+        );
+        assert_eq!(
+            e("eth.addr == 00:11:22").message,
+            "\"00:11:22\" is not a valid MAC address"
+        );
+        assert_eq!(
+            e("tcp.payload contains GET").message,
+            "\"GET\" is not a valid byte string (such as 47:45:54)"
+        );
+        assert_eq!(
+            e("frame.time_delta > soon").message,
+            "\"soon\" is not a valid time in seconds"
+        );
+        for ok in [
+            "ip.addr == 10.0.0.0/8",
+            "ipv6.addr == ::/0",
+            "ip.addr == \"999\"",
+            "tcp.flags.syn == true",
+            "tcp.flags.syn == 0",
+            "eth.addr == 00:11:22:33:44:55",
+            "tcp.payload contains 47:45:54",
+            "tcp.payload contains \"GET\"",
+            "frame.time_delta > 0.5",
+            "websocket.opcode == Text",
+            "http.host == 1.2.3.4",
+        ] {
+            assert!(parse_expr(ok).is_ok(), "{ok}");
+        }
     }
 
     #[test]

@@ -1,21 +1,26 @@
 //! The first tier of a filter: tests answered from a packet's compact summary, its flow's
-//! endpoints and its index record, with no dissection (issue 10's "summary tier"). A test
-//! the summary cannot answer exactly says so (`None`) and the packet is dissected; `and`,
-//! `or` and `not` combine known and unknown answers in three-valued logic, so
-//! `tcp.port == 8080 && websocket.opcode == 1` dissects only the packets on port 8080.
+//! endpoints, its index record and (for Ethernet frames) its first twelve bytes, with no
+//! dissection (issue 10's "summary tier"). A test the summary cannot answer exactly says
+//! so (`None`) and the packet is dissected; `and`, `or` and `not` combine known and unknown
+//! answers in three-valued logic, so `tcp.port == 8080 && websocket.opcode == 1` dissects
+//! only the packets on port 8080.
 //!
-//! The answers are the tree's answers: each value is given as the text the field tree shows
-//! for it and compared by the same [`Value`] rules, and only for packets whose summary
-//! describes their headers completely (no ICMP error quoting inner headers, no cut or
-//! incomplete header, no tunnel of one IP version in the other). A test compares, for every
-//! sample and every corpus file, every packet's quick answer with its dissected one.
+//! The answers are the tree's answers: each value is the typed value the field tree
+//! carries, compared by the same rules ([`super::compare`]), and header fields are given
+//! only for packets whose summary describes their headers completely (no ICMP error quoting
+//! inner headers, no cut or incomplete header, no tunnel of one IP version in the other). A
+//! test compares, for every sample and every corpus file, every packet's quick answer with
+//! its dissected one. Nothing is formatted: the values are built on the stack.
 
-use crate::capture::PacketRecord;
-use crate::dissect::{anomaly, tcp_flags, Endpoints, Proto, Summary};
+use std::net::IpAddr;
+
+use crate::capture::{LinkType, PacketRecord};
+use crate::dissect::{anomaly, tcp_flags, Endpoints, Proto, Summary, Value};
 use crate::store::PacketId;
 
+use super::compare::Occ;
 use super::eval::test_values;
-use super::parser::{Expr, Test};
+use super::parser::{Expr, SetItem, Test};
 
 /// What the quick tier knows of one packet.
 pub(crate) struct Known<'a> {
@@ -26,10 +31,67 @@ pub(crate) struct Known<'a> {
     pub ends: Option<Endpoints>,
     /// Its TCP conversation (`tcp.stream`), if the analysis gave it one.
     pub stream: Option<u32>,
+    /// The capture time of the first packet and of the one before this (`frame.time_*`).
+    pub first_ts_ns: i64,
+    pub prev_ts_ns: Option<i64>,
+    pub link_type: LinkType,
+    /// The captured bytes (only the Ethernet addresses are read from them).
+    pub data: &'a [u8],
 }
 
 /// Anomalies that leave the summary's view of the headers whole.
 const HARMLESS: u16 = anomaly::BAD_IPV4_CHECKSUM | anomaly::TCP_BAD_FLAGS;
+
+/// The values of one name on one packet: none (absent), one or two (both ports).
+pub(crate) struct Vals {
+    n: usize,
+    v: [Value; 2],
+}
+
+impl Vals {
+    fn none() -> Vals {
+        Vals {
+            n: 0,
+            v: [Value::None, Value::None],
+        }
+    }
+
+    fn one(a: Value) -> Vals {
+        Vals {
+            n: 1,
+            v: [a, Value::None],
+        }
+    }
+
+    fn two(a: Value, b: Value) -> Vals {
+        Vals { n: 2, v: [a, b] }
+    }
+
+    fn when(cond: bool, v: Vals) -> Vals {
+        if cond {
+            v
+        } else {
+            Vals::none()
+        }
+    }
+
+    fn as_slice(&self) -> &[Value] {
+        &self.v[..self.n]
+    }
+}
+
+fn ip(a: IpAddr) -> Value {
+    match a {
+        IpAddr::V4(a) => Value::Ipv4(a),
+        IpAddr::V6(a) => Value::Ipv6(a),
+    }
+}
+
+fn mac(b: &[u8]) -> Value {
+    let mut m = [0u8; 6];
+    m.copy_from_slice(&b[..6]);
+    Value::Mac(m)
+}
 
 impl Known<'_> {
     /// The summary describes the packet's headers completely.
@@ -40,72 +102,120 @@ impl Known<'_> {
         self.summary.anomalies & !HARMLESS == 0 && !quoting && !tunnel
     }
 
-    /// The texts the tree shows for `name` on this packet (empty: the field is absent), or
-    /// `None` when the summary cannot say.
-    fn values(&self, name: &str) -> Option<Vec<String>> {
+    /// The values the tree has for `name` on this packet, or `None` when it cannot say.
+    fn values(&self, name: &str) -> Option<Vals> {
+        if let Some(v) = self.frame_values(name) {
+            return v;
+        }
         if !self.plain() {
             return None;
         }
         let s = self.summary;
         let tcp = s.protos.contains(Proto::Tcp);
         let udp = s.protos.contains(Proto::Udp);
-        let ends = |pick: &dyn Fn(&Endpoints) -> Vec<String>| -> Option<Vec<String>> {
-            Some(self.ends.as_ref().map(pick).unwrap_or_default())
-        };
-        let when = |cond: bool, v: Option<Vec<String>>| if cond { v } else { Some(Vec::new()) };
-        let port = |e: &Endpoints| vec![e.sport.to_string(), e.dport.to_string()];
-        let flag = |bit: u16| {
-            let on = s.tcp_flags & bit != 0;
-            when(
-                tcp,
-                Some(vec![(if on { "Set" } else { "Not set" }).to_string()]),
-            )
-        };
-        match name {
-            "frame.number" => Some(vec![self.id.number().to_string()]),
-            "frame.len" => self.record.map(|r| vec![r.origlen.to_string()]),
-            "tcp.port" => when(tcp, ends(&port)),
-            "tcp.srcport" => when(tcp, ends(&|e| vec![e.sport.to_string()])),
-            "tcp.dstport" => when(tcp, ends(&|e| vec![e.dport.to_string()])),
-            "udp.port" => when(udp, ends(&port)),
-            "udp.srcport" => when(udp, ends(&|e| vec![e.sport.to_string()])),
-            "udp.dstport" => when(udp, ends(&|e| vec![e.dport.to_string()])),
-            "tcp.len" => when(tcp, Some(vec![s.payload_len.to_string()])),
-            "tcp.flags.syn" => flag(tcp_flags::SYN),
-            "tcp.flags.ack" => flag(tcp_flags::ACK),
-            "tcp.flags.fin" => flag(tcp_flags::FIN),
-            "tcp.flags.reset" => flag(tcp_flags::RST),
-            "tcp.flags.push" => flag(tcp_flags::PSH),
+        let ends =
+            |pick: &dyn Fn(&Endpoints) -> Vals| self.ends.as_ref().map_or(Vals::none(), pick);
+        let ports = |e: &Endpoints| Vals::two(e.sport.into(), e.dport.into());
+        let sport = |e: &Endpoints| Vals::one(e.sport.into());
+        let dport = |e: &Endpoints| Vals::one(e.dport.into());
+        let flag = |bit: u16| Vals::when(tcp, Vals::one(Value::Bool(s.tcp_flags & bit != 0)));
+        Some(match name {
+            "tcp.port" => Vals::when(tcp, ends(&ports)),
+            "tcp.srcport" => Vals::when(tcp, ends(&sport)),
+            "tcp.dstport" => Vals::when(tcp, ends(&dport)),
+            "udp.port" => Vals::when(udp, ends(&ports)),
+            "udp.srcport" => Vals::when(udp, ends(&sport)),
+            "udp.dstport" => Vals::when(udp, ends(&dport)),
+            "tcp.len" => Vals::when(tcp, Vals::one(s.payload_len.into())),
+            "tcp.flags" => Vals::when(tcp, Vals::one(s.tcp_flags.into())),
+            "tcp.flags.res" => flag(0x0e00),
+            "tcp.flags.ae" => flag(tcp_flags::AE),
+            "tcp.flags.cwr" => flag(tcp_flags::CWR),
+            "tcp.flags.ece" => flag(tcp_flags::ECE),
             "tcp.flags.urg" => flag(tcp_flags::URG),
-            "tcp.stream" => when(tcp, Some(self.stream.iter().map(u32::to_string).collect())),
-            "ip.addr" | "ip.src" | "ip.dst" | "ipv6.addr" | "ipv6.src" | "ipv6.dst" => {
-                let (family, field) = name.split_once('.').unwrap_or((name, ""));
-                let proto = if family == "ip" {
-                    Proto::Ipv4
-                } else {
-                    Proto::Ipv6
-                };
-                let here = s.protos.contains(proto);
-                // Without a flow (no transport the flow table keys on) the summary
-                // does not hold the addresses.
-                if here && self.ends.is_none() {
-                    return None;
-                }
-                when(
-                    here,
-                    ends(&|e| match field {
-                        "src" => vec![e.src.to_string()],
-                        "dst" => vec![e.dst.to_string()],
-                        _ => vec![e.src.to_string(), e.dst.to_string()],
-                    }),
-                )
+            "tcp.flags.ack" => flag(tcp_flags::ACK),
+            "tcp.flags.push" => flag(tcp_flags::PSH),
+            "tcp.flags.reset" => flag(tcp_flags::RST),
+            "tcp.flags.syn" => flag(tcp_flags::SYN),
+            "tcp.flags.fin" => flag(tcp_flags::FIN),
+            "tcp.stream" => match self.stream {
+                Some(c) if tcp => Vals::one(c.into()),
+                _ => Vals::none(),
+            },
+            "eth.addr" | "eth.src" | "eth.dst" => self.eth(name)?,
+            _ => return self.addresses(name),
+        })
+    }
+
+    /// `frame.*` from the index record: known for every packet.
+    fn frame_values(&self, name: &str) -> Option<Option<Vals>> {
+        let r = self.record;
+        let ts = |f: &dyn Fn(&PacketRecord) -> Value| Some(r.map(|r| Vals::one(f(r))));
+        match name {
+            "frame.number" => Some(Some(Vals::one(self.id.number().into()))),
+            "frame.len" => ts(&|r| r.origlen.into()),
+            "frame.time" | "frame.time_epoch" => ts(&|r| Value::Time(r.ts_ns)),
+            "frame.time_relative" => ts(&|r| Value::Duration(r.ts_ns - self.first_ts_ns)),
+            "frame.time_delta" => {
+                ts(&|r| Value::Duration(r.ts_ns - self.prev_ts_ns.unwrap_or(r.ts_ns)))
             }
             _ => None,
         }
     }
 
+    /// `ip.*` and `ipv6.*` addresses from the flow's endpoints.
+    fn addresses(&self, name: &str) -> Option<Vals> {
+        let (family, field) = name.split_once('.')?;
+        let proto = match family {
+            "ip" => Proto::Ipv4,
+            "ipv6" => Proto::Ipv6,
+            _ => return None,
+        };
+        if !matches!(field, "addr" | "src" | "dst") {
+            return None;
+        }
+        let here = self.summary.protos.contains(proto);
+        if !here {
+            return Some(Vals::none());
+        }
+        // Without a flow (no transport the flow table keys on) the summary does not hold
+        // the addresses.
+        let e = self.ends.as_ref()?;
+        Some(match field {
+            "src" => Vals::one(ip(e.src)),
+            "dst" => Vals::one(ip(e.dst)),
+            _ => Vals::two(ip(e.src), ip(e.dst)),
+        })
+    }
+
+    /// The Ethernet addresses of a frame whose link type is Ethernet (read from its first
+    /// twelve bytes); `None` for other link types, which may carry Ethernet further in.
+    fn eth(&self, name: &str) -> Option<Vals> {
+        if self.link_type != LinkType::ETHERNET {
+            return None;
+        }
+        if !self.summary.protos.contains(Proto::Eth) || self.data.len() < 12 {
+            return Some(Vals::none());
+        }
+        let (dst, src) = (mac(&self.data[0..6]), mac(&self.data[6..12]));
+        Some(match name {
+            "eth.src" => Vals::one(src),
+            "eth.dst" => Vals::one(dst),
+            _ => Vals::two(dst, src),
+        })
+    }
+
     /// Whether a protocol is present, for the names the summary knows.
     fn has(&self, name: &str) -> Option<bool> {
+        if name == "frame" {
+            return Some(true);
+        }
+        if let Some(v) = self.frame_values(name) {
+            return v.map(|v| v.n > 0);
+        }
+        if name == "eth" && self.link_type == LinkType::ETHERNET {
+            return Some(self.summary.protos.contains(Proto::Eth));
+        }
         if !self.plain() {
             return None;
         }
@@ -117,45 +227,66 @@ impl Known<'_> {
             "ipv6" => p.contains(Proto::Ipv6),
             "arp" => p.contains(Proto::Arp),
             "dns" => p.contains(Proto::Dns),
-            "frame" => true,
-            _ => return self.values(name).map(|v| !v.is_empty()),
+            _ => return self.values(name).map(|v| v.n > 0),
         })
     }
 }
 
-/// `e` answered from what is known, or `None` when the packet must be dissected.
-pub(crate) fn eval(e: &Expr, k: &Known<'_>) -> Option<bool> {
+/// Whether test `t` can be answered from typed values alone: texts and patterns see the
+/// tree's wording (`74 bytes`), so they need the tree.
+pub(crate) fn typed(t: &Test) -> bool {
+    match t {
+        Test::Contains(_) | Test::Matches(_) => false,
+        Test::Cmp(_, l) => !l.quoted,
+        Test::In(items) => items.iter().all(|i| match i {
+            SetItem::One(l) => !l.quoted,
+            SetItem::Range(a, b) => !a.quoted && !b.quoted,
+        }),
+    }
+}
+
+impl Known<'_> {
+    /// The answer of a test (or presence) from the summary, or `None` when it cannot say.
+    pub(crate) fn leaf(&self, e: &Expr) -> Option<bool> {
+        match e {
+            Expr::Has(name) => self.has(name),
+            Expr::Test(name, t) => {
+                if !typed(t) {
+                    return None;
+                }
+                let values = self.values(name)?;
+                let values = values.as_slice();
+                Some(test_values(t, &mut |f| {
+                    values.iter().any(|v| f(Occ::Value(v)))
+                }))
+            }
+            _ => None,
+        }
+    }
+}
+
+/// `e` answered by `leaf` for its tests, combined in three-valued logic; `None` when some
+/// test that decides is unknown (the packet must be dissected).
+pub(crate) fn eval(e: &Expr, leaf: &mut dyn FnMut(&Expr) -> Option<bool>) -> Option<bool> {
     match e {
         Expr::All => Some(true),
-        Expr::And(v) => combine(v, k, false),
-        Expr::Or(v) => combine(v, k, true),
-        Expr::Not(x) => eval(x, k).map(|b| !b),
-        Expr::Has(name) => k.has(name),
-        Expr::Test(name, t) => {
-            // Texts and patterns see the tree's exact wording ("74 bytes"): dissect.
-            let exact = match t {
-                Test::Contains(_) | Test::Matches(_) => false,
-                Test::Cmp(_, l) => !l.quoted,
-                Test::In(items) => items.iter().all(|i| match i {
-                    super::parser::SetItem::One(l) => !l.quoted,
-                    super::parser::SetItem::Range(a, b) => !a.quoted && !b.quoted,
-                }),
-            };
-            if !exact {
-                return None;
-            }
-            let values = k.values(name)?;
-            Some(test_values(t, &mut |f| values.iter().any(|v| f(v))))
-        }
+        Expr::And(v) => combine(v, leaf, false),
+        Expr::Or(v) => combine(v, leaf, true),
+        Expr::Not(x) => eval(x, leaf).map(|b| !b),
+        Expr::Has(_) | Expr::Test(..) => leaf(e),
     }
 }
 
 /// `and` (`decisive` false) or `or` (`decisive` true) of `v` in three-valued logic: one
 /// known `decisive` answer decides; otherwise an unknown one leaves the whole unknown.
-fn combine(v: &[Expr], k: &Known<'_>, decisive: bool) -> Option<bool> {
+fn combine(
+    v: &[Expr],
+    leaf: &mut dyn FnMut(&Expr) -> Option<bool>,
+    decisive: bool,
+) -> Option<bool> {
     let mut out = Some(!decisive);
     for x in v {
-        match eval(x, k) {
+        match eval(x, leaf) {
             Some(b) if b == decisive => return Some(decisive),
             Some(_) => {}
             None => out = None,

@@ -298,7 +298,13 @@ impl App {
                     first,
                     c.link_type(index as usize),
                 )
-                .cut_from(c.cut_len(index as usize));
+                .cut_from(c.cut_len(index as usize))
+                .after(
+                    index
+                        .checked_sub(1)
+                        .and_then(|p| c.record(p as usize))
+                        .map(|r| r.ts_ns),
+                );
                 crate::dissect::dissect(&meta, c.data(index as usize), None)
             }),
             (None, None) => None,

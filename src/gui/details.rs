@@ -6,7 +6,8 @@
 use egui::{CollapsingHeader, RichText};
 
 use super::theme::osi_color;
-use crate::dissect::{Dissection, Field, Layer, Osi};
+use crate::dissect::fmt::{mac, secs};
+use crate::dissect::{Dissection, Field, Layer, Osi, Value};
 
 /// A field's place in the tree: layer index, then child indexes.
 pub type FieldPath = Vec<usize>;
@@ -111,7 +112,12 @@ fn field_ui(
 ) -> Option<DetailsAction> {
     let mut action = None;
     let is_sel = selected == Some(&path);
-    let text = format!("{}: {}", f.label, f.value);
+    let shown = f.shown();
+    let text = if shown.is_empty() {
+        f.label.to_string()
+    } else {
+        format!("{}: {shown}", f.label)
+    };
     let mut label_ui = |ui: &mut egui::Ui| {
         let r = ui
             .add(egui::Button::selectable(is_sel, text.as_str()))
@@ -131,7 +137,7 @@ fn field_ui(
                 ui.close();
             }
             if ui.button("Copy value").clicked() {
-                ui.ctx().copy_text(f.value.clone());
+                ui.ctx().copy_text(shown.clone());
                 ui.close();
             }
             if ui.button("Copy field name").clicked() {
@@ -139,7 +145,8 @@ fn field_ui(
                 ui.close();
             }
         });
-        for p in linked_packets(&f.value) {
+        // Fields that name other packets carry them as links (FT_FRAMENUM-like values).
+        for &p in f.value.links().iter().take(MAX_LINKS) {
             if ui
                 .small_button(format!("→ {p}"))
                 .on_hover_text(format!("go to packet {p}"))
@@ -168,52 +175,31 @@ fn field_ui(
     action
 }
 
-/// `name == value`, the value as a number when it starts with one.
-pub fn filter_for(f: &Field) -> String {
-    let v = f.value.trim();
-    let num: String = v
-        .chars()
-        .take_while(|c| c.is_ascii_alphanumeric() || *c == '.' || *c == ':')
-        .collect();
-    let plain = !num.is_empty() && (num == v || v[num.len()..].starts_with(' '));
-    if plain
-        && (num.parse::<f64>().is_ok()
-            || num.contains('.')
-            || num.contains(':')
-            || num.starts_with("0x"))
-    {
-        format!("{} == {num}", f.name)
-    } else {
-        format!(
-            "{} == \"{}\"",
-            f.name,
-            v.replace('\\', "\\\\").replace('"', "\\\"")
-        )
-    }
-}
+/// Most link buttons drawn for one field (a message reassembled from many frames).
+const MAX_LINKS: usize = 32;
 
-/// Packet numbers a value mentions (`packet 12`, `packets 3, 4, 5`).
-pub fn linked_packets(value: &str) -> Vec<u64> {
-    let mut out = Vec::new();
-    let mut rest = value;
-    while let Some(at) = rest.find("packet") {
-        rest = &rest[at + 6..];
-        let tail = rest.trim_start_matches('s').trim_start();
-        let mut t = tail;
-        loop {
-            let digits: String = t.chars().take_while(char::is_ascii_digit).collect();
-            if digits.is_empty() {
-                break;
-            }
-            if let Ok(n) = digits.parse::<u64>() {
-                if !out.contains(&n) && out.len() < 32 {
-                    out.push(n);
-                }
-            }
-            t = t[digits.len()..].trim_start_matches([',', ' ']);
-        }
-    }
-    out
+/// `name == value`, the literal written from the field's typed value (a number, an
+/// address, a byte string, a quoted text); a field without a value gives its bare name.
+pub fn filter_for(f: &Field) -> String {
+    let quote = |s: &str| format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""));
+    let lit = match &f.value {
+        Value::None => return f.name.to_string(),
+        Value::Unsigned(v) | Value::Named(v, _) | Value::Frame(v) => v.to_string(),
+        Value::Signed(v) => v.to_string(),
+        Value::Bool(b) => u8::from(*b).to_string(),
+        Value::Ipv4(a) => a.to_string(),
+        Value::Ipv6(a) => a.to_string(),
+        Value::Mac(m) => mac(m),
+        Value::Bytes(b) if b.is_empty() => quote(""),
+        Value::Bytes(b) => mac(b),
+        Value::Text(s) => quote(s),
+        Value::Time(ns) | Value::Duration(ns) => secs(*ns),
+        Value::Frames(v) => match v.first() {
+            Some(n) => n.to_string(),
+            None => return f.name.to_string(),
+        },
+    };
+    format!("{} == {lit}", f.name)
 }
 
 #[cfg(test)]
@@ -221,26 +207,45 @@ mod tests {
     use super::*;
 
     #[test]
-    fn links_and_filters() {
-        assert_eq!(linked_packets("ACK in packet 45 after 0.6 ms"), vec![45]);
+    fn filters_from_typed_values() {
+        let f = |name, value: Value| Field::new(name, "x", value, [0, 0]);
         assert_eq!(
-            linked_packets("4 (in packets 16, 17, 18, 19)"),
-            vec![16, 17, 18, 19]
-        );
-        assert!(linked_packets("no numbers here").is_empty());
-        let f = |name, value: &str| Field::new(name, "x", value, [0, 0]);
-        assert_eq!(
-            filter_for(&f("tcp.srcport", "18300")),
+            filter_for(&f("tcp.srcport", Value::Unsigned(18300))),
             "tcp.srcport == 18300"
         );
-        assert_eq!(filter_for(&f("ip.src", "127.0.0.1")), "ip.src == 127.0.0.1");
+        let ip = Value::Ipv4("127.0.0.1".parse().unwrap());
+        assert_eq!(filter_for(&f("ip.src", ip)), "ip.src == 127.0.0.1");
         assert_eq!(
-            filter_for(&f("socketio.event", "chat message")),
-            "socketio.event == \"chat message\""
+            filter_for(&f("socketio.event", Value::text("say \"hi\""))),
+            "socketio.event == \"say \\\"hi\\\"\""
         );
         assert_eq!(
-            filter_for(&f("websocket.opcode", "Text (1)")),
-            "websocket.opcode == \"Text (1)\""
+            filter_for(&f("websocket.opcode", Value::Named(1, "Text"))),
+            "websocket.opcode == 1"
         );
+        assert_eq!(
+            filter_for(&f("tcp.flags.syn", Value::Bool(true))),
+            "tcp.flags.syn == 1"
+        );
+        assert_eq!(
+            filter_for(&f("tcp.payload", Value::bytes(b"GET"))),
+            "tcp.payload == 47:45:54"
+        );
+        assert_eq!(
+            filter_for(&f("frame.time_delta", Value::Duration(500_000_000))),
+            "frame.time_delta == 0.500000000"
+        );
+        assert_eq!(filter_for(&f("websocket", Value::None)), "websocket");
+        let links = f("websocket.message.frames", Value::Frames([16, 17].into()));
+        assert_eq!(links.value.links(), [16, 17]);
+        assert_eq!(filter_for(&links), "websocket.message.frames == 16");
+        // Every filter written this way parses.
+        for text in [
+            "tcp.payload == 47:45:54",
+            "frame.time_delta == 0.500000000",
+            "socketio.event == \"say \\\"hi\\\"\"",
+        ] {
+            crate::filter::parse(text).unwrap_or_else(|e| panic!("{text}: {e}"));
+        }
     }
 }

@@ -7,7 +7,7 @@ use egui::{Color32, RichText, Sense, Stroke, StrokeKind};
 
 use super::details::{osi_title, OSI_ORDER};
 use super::theme::osi_color;
-use crate::dissect::{Dissection, Layer, Osi};
+use crate::dissect::{tcp_flags_str, Dissection, Layer, Osi, Value};
 
 /// One line per layer: what the packet carries there. At layer 7 the
 /// innermost protocol says it best (`Socket.IO EVENT / "chat message" ["hi"]`
@@ -29,34 +29,30 @@ pub fn layer_summary(d: &Dissection, osi: Osi) -> Option<String> {
 /// A transport header in a few words, as a packet list's Info reads:
 /// `TCP 46262 → 18300 [PSH, ACK] Seq=305 Len=29`, `UDP 48063 → 53 Len=33`.
 fn short_title(l: &Layer) -> Option<String> {
-    let field = |name: &str| {
-        l.fields
-            .iter()
-            .find(|f| f.name == name)
-            .map(|f| f.value.as_str())
+    let value = |name: &str| l.fields.iter().find(|f| f.name == name).map(|f| &f.value);
+    let number = |name: &str| match value(name)? {
+        Value::Unsigned(v) => Some(*v),
+        _ => None,
     };
     match l.protocol {
         "tcp" => {
-            let flags = field("tcp.flags")?;
-            let flags = match (flags.find('('), flags.rfind(')')) {
-                (Some(a), Some(b)) if a < b => &flags[a + 1..b],
-                _ => flags,
-            };
+            let flags = u16::try_from(number("tcp.flags")?).ok()?;
             Some(format!(
-                "TCP {} → {} [{flags}] Seq={} Len={}",
-                field("tcp.srcport")?,
-                field("tcp.dstport")?,
-                field("tcp.seq")?,
-                field("tcp.len")?
+                "TCP {} → {} [{}] Seq={} Len={}",
+                number("tcp.srcport")?,
+                number("tcp.dstport")?,
+                tcp_flags_str(flags),
+                number("tcp.seq")?,
+                number("tcp.len")?
             ))
         }
         "udp" => {
             // The header's length field counts its own 8 bytes; Len is the payload.
-            let len: u32 = field("udp.length")?.parse().ok()?;
+            let len = number("udp.length")?;
             Some(format!(
                 "UDP {} → {} Len={}",
-                field("udp.srcport")?,
-                field("udp.dstport")?,
+                number("udp.srcport")?,
+                number("udp.dstport")?,
                 len.saturating_sub(8)
             ))
         }

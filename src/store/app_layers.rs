@@ -1,24 +1,55 @@
-//! Layers 5 to 7 of a packet that carries WebSocket, Engine.IO or Socket.IO:
-//! the Engine.IO session (5), masking, permessage-deflate, UTF-8 and JSON (6),
-//! the WebSocket frames and message, the Engine.IO packet and the Socket.IO
-//! packet (7); and the Info text of such packets.
+//! Layers 5 to 7 of a packet that carries WebSocket, Engine.IO or Socket.IO: the
+//! Engine.IO session (5, in `realtime_layers.rs`), masking, permessage-deflate, UTF-8 and
+//! JSON (6), the WebSocket frames and message (7, here), the Engine.IO and Socket.IO
+//! packets (7, in `realtime_layers.rs`); and the Info text of such packets.
 
 use crate::analysis::engineio as eio;
 use std::fmt::Write;
 
 use crate::analysis::sio_info;
 use crate::analysis::socketio::{self as sio, SioType};
-use crate::analysis::socketio_spans as spans;
 use crate::analysis::upper::{WsFrame, WsMessage};
 use crate::analysis::websocket as ws;
-use crate::dissect::{Dissection, Field, Layer, Osi, Src};
+use crate::dissect::{Dissection, Layer, Osi, Show, Value};
 
 type Range = [u32; 2];
 
-use super::{PacketId, Store};
+use super::{PacketId, RecordParts, Store};
 
-/// Longest payload text put in a tree field.
-const MAX_FIELD_TEXT: usize = 4096;
+/// Longest payload text shown in a tree field (characters).
+pub(super) const MAX_FIELD_TEXT: u16 = 4096;
+/// Longest payload kept in a tree field's value (bytes): a filter on the payload sees
+/// this much of a longer one, and the field says it was cut.
+pub(super) const MAX_FIELD_BYTES: usize = 64 << 10;
+
+/// The WebSocket fields (Wireshark's names where Wireshark has them).
+pub(crate) mod hf {
+    crate::dissect::fields! {
+        WEBSOCKET = "websocket", "WebSocket frame", None;
+        PRESENTATION = "websocket.presentation", "WebSocket payload encoding", None;
+        FIN = "websocket.fin", "Fin", Bool;
+        RSV = "websocket.rsv", "Reserved", Unsigned;
+        OPCODE = "websocket.opcode", "Opcode", Named;
+        MASK = "websocket.mask", "Mask", Bool;
+        PAYLOAD_LENGTH = "websocket.payload_length", "Payload length", Unsigned;
+        MASKING_KEY = "websocket.masking_key", "Masking-Key", Bytes;
+        PMD = "websocket.pmd", "permessage-deflate", None;
+        UTF8 = "websocket.utf8", "UTF-8", Bool;
+        JSON = "json", "JSON", Bool, "JSON (whether the text payload is valid JSON)";
+        GUESS = "websocket.guess", "Found by", None;
+        PAYLOAD = "websocket.payload", "Payload (unmasked)", Bytes;
+        PAYLOAD_PART = "websocket.payload.part", "Payload", Unsigned,
+            "Payload bytes of a frame whose message is reassembled below";
+        CLOSE_CODE = "websocket.close.code", "Close code", Named;
+        CLOSE_REASON = "websocket.close.reason", "Close reason", Text;
+        PONG_ANSWERS = "websocket.pong.answers", "Answers the ping in", Frame;
+        INCOMPLETE = "websocket.incomplete", "Incomplete", None;
+        WARNING = "websocket.warning", "Warning", Text;
+        MESSAGE = "websocket.message", "WebSocket message (reassembled)", None;
+        MESSAGE_FRAMES = "websocket.message.frames", "Frames", Frames;
+        MESSAGE_LENGTH = "websocket.message.length", "Length", Unsigned;
+    }
+}
 
 fn cut(s: &str, max: usize) -> String {
     eio::one_line(s, max)
@@ -233,8 +264,9 @@ impl Store {
         Some(proto)
     }
 
-    /// Add the WebSocket, Engine.IO and Socket.IO layers of packet `id` to `d`.
-    pub(super) fn add_app_layers(&self, id: PacketId, d: &mut Dissection) {
+    /// Add the WebSocket, Engine.IO and Socket.IO layers of packet `id` to `d` (those of
+    /// `want`).
+    pub(super) fn add_app_layers(&self, id: PacketId, d: &mut Dissection, want: RecordParts) {
         let up = &self.analysis.upper;
         let frames: Vec<(u32, WsFrame)> = up.frames_at(id.0).map(|(i, f)| (i, *f)).collect();
         if frames.is_empty() {
@@ -251,82 +283,43 @@ impl Store {
         let all: Range = [pl_off.min(frame_len), frame_len];
         // Layer 5: the Engine.IO session.
         let connection = up.frame_connection(&frames[0].1).unwrap_or(u32::MAX);
-        if let Some(l) = self.eio_session_layer(connection, all) {
-            d.layers.push(l);
-        }
-        // Layer 6: how the payloads are encoded.
-        let mut pres = Layer::new(
-            Osi::Presentation,
-            "websocket.presentation",
-            "WebSocket payload encoding",
-            all,
-        );
-        for (_, f) in &frames {
-            if let (Some(key), Some(h)) = (f.mask, self.ws_header_place(id, f, d)) {
-                let at = h.at(u32::from(f.header_len) - 4, 4);
-                pres.fields.push(
-                    Field::new(
-                        "websocket.masking_key",
-                        "Masking key",
-                        format!(
-                            "{:02x} {:02x} {:02x} {:02x} (payload XOR key, byte i with key[i mod 4])",
-                            key[0], key[1], key[2], key[3]
-                        ),
-                        all,
-                    )
-                    .placed(Some(at)),
-                );
+        if want.engineio {
+            if let Some(l) = self.eio_session_layer(connection, all) {
+                d.layers.push(l);
             }
         }
+        if want.websocket {
+            self.add_ws_layers(id, &frames, (pl_off, frame_len), d, want.titles);
+        }
+        if want.engineio || want.socketio {
+            let eios: Vec<u32> = up.realtime.eio_at(id.0).map(|(e, _)| e).collect();
+            self.add_realtime_layers(id, &eios, all, d, want);
+        }
+    }
+
+    /// Layer 6 (how the payloads are encoded), then each frame and each message completed
+    /// here (layer 7).
+    fn add_ws_layers(
+        &self,
+        id: PacketId,
+        frames: FramesAt<'_>,
+        (pl_off, frame_len): (u32, u32),
+        d: &mut Dissection,
+        titles: bool,
+    ) {
+        let up = &self.analysis.upper;
+        let all: Range = [pl_off.min(frame_len), frame_len];
         let msgs: Vec<(u32, WsMessage)> =
             up.messages_at(id.0).map(|(i, m)| (i, m.clone())).collect();
-        for (mi, m) in &msgs {
-            if m.compressed {
-                pres.fields.push(
-                    Field::new(
-                        "websocket.pmd",
-                        "permessage-deflate",
-                        format!(
-                            "{} compressed bytes inflated to {} bytes{}",
-                            m.wire_len,
-                            m.len,
-                            if m.truncated {
-                                " (stopped at the 16 MiB cap)"
-                            } else {
-                                ""
-                            }
-                        ),
-                        all,
-                    )
-                    .generated(),
-                );
-            }
-            if let Some(ok) = m.utf8_valid {
-                let v = if ok { "valid" } else { "INVALID UTF-8" };
-                pres.fields
-                    .push(Field::new("websocket.utf8", "UTF-8", v, all).generated());
-            }
-            if m.opcode == crate::analysis::websocket::frame::OP_TEXT {
-                if let Some(p) = self.ws_payload(*mi) {
-                    let json = p
-                        .iter()
-                        .position(|b| matches!(b, b'{' | b'['))
-                        .map(|at| serde_json::from_slice::<serde_json::Value>(&p[at..]).is_ok());
-                    if let Some(ok) = json {
-                        let v = if ok { "valid JSON" } else { "not valid JSON" };
-                        pres.fields
-                            .push(Field::new("json", "JSON", v, all).generated());
-                    }
-                }
-            }
-        }
+        let pres = self.presentation_layer(id, (frames, &msgs), all, d);
         if !pres.fields.is_empty() {
-            pres.title = presentation_title(&frames, &msgs);
             d.layers.push(pres);
         }
-        // Layer 7: each frame, then each message completed here, then Engine.IO / Socket.IO.
-        for (fi, f) in &frames {
-            let l = self.ws_frame_layer(id, *fi, f, (pl_off, frame_len), d);
+        for (fi, f) in frames {
+            let mut l = self.ws_frame_layer(id, f, (pl_off, frame_len), d);
+            if titles {
+                l.title = self.ws_frame_info(*fi) + &l.title;
+            }
             d.layers.push(l);
         }
         for (mi, m) in &msgs {
@@ -335,18 +328,71 @@ impl Store {
                 d.layers.push(l);
             }
         }
-        let rt = &up.realtime;
-        let eios: Vec<u32> = rt.eio_at(id.0).map(|(e, _)| e).collect();
-        for e in eios {
-            if let Some(l) = self.eio_layer(id, e, all, d) {
-                d.layers.push(l);
+    }
+
+    /// Layer 6: the masking keys, permessage-deflate, UTF-8 and JSON of the frames and
+    /// messages at packet `id`.
+    fn presentation_layer(
+        &self,
+        id: PacketId,
+        (frames, msgs): (FramesAt<'_>, MessagesAt<'_>),
+        all: Range,
+        d: &mut Dissection,
+    ) -> Layer {
+        let mut pres = Layer::new(
+            Osi::Presentation,
+            "websocket.presentation",
+            presentation_title(frames, msgs),
+            all,
+        );
+        for (_, f) in frames {
+            if let (Some(key), Some(h)) = (f.mask, self.ws_header_place(id, f, d)) {
+                let at = h.at(u32::from(f.header_len) - 4, 4);
+                let note = " (payload XOR key, byte i with key[i mod 4])";
+                pres.fields.push(
+                    hf::MASKING_KEY
+                        .at(Value::bytes(&key), all)
+                        .labelled("Masking key")
+                        .show(Show::HexSpaced)
+                        .note(note)
+                        .placed(Some(at)),
+                );
             }
-            if let Some((s, _)) = rt.socketio_of(e) {
-                if let Some(l) = self.sio_layer(id, s, all, d) {
-                    d.layers.push(l);
+        }
+        for (mi, m) in msgs {
+            if m.compressed {
+                let cap = if m.truncated {
+                    " (stopped at the 16 MiB cap)"
+                } else {
+                    ""
+                };
+                let note = format!(
+                    "{} compressed bytes inflated to {} bytes{cap}",
+                    m.wire_len, m.len
+                );
+                pres.fields
+                    .push(hf::PMD.at(Value::None, all).note(note).generated());
+            }
+            if let Some(ok) = m.utf8_valid {
+                let words = Show::Words("valid", "INVALID UTF-8");
+                pres.fields
+                    .push(hf::UTF8.at(ok, all).show(words).generated());
+            }
+            if m.opcode == crate::analysis::websocket::frame::OP_TEXT {
+                if let Some(p) = self.ws_payload(*mi) {
+                    let json = p
+                        .iter()
+                        .position(|b| matches!(b, b'{' | b'['))
+                        .map(|at| serde_json::from_slice::<serde_json::Value>(&p[at..]).is_ok());
+                    if let Some(ok) = json {
+                        let words = Show::Words("valid JSON", "not valid JSON");
+                        pres.fields
+                            .push(hf::JSON.at(ok, all).show(words).generated());
+                    }
                 }
             }
         }
+        pres
     }
 
     /// The part of packet `id`'s frame that holds frame `f`'s payload bytes (all of
@@ -383,10 +429,11 @@ impl Store {
         }
     }
 
+    /// The layer of frame `f`; its title is left to the caller (only ` [guess]` is put
+    /// there, for a frame found by its framing alone).
     fn ws_frame_layer(
         &self,
         id: PacketId,
-        fi: u32,
         f: &WsFrame,
         frame: (u32, u32),
         d: &mut Dissection,
@@ -399,47 +446,22 @@ impl Store {
         let key_len = if f.mask.is_some() { 4 } else { 0 };
         let at = |off: u32, len: u32| head.map(|h| h.at(off, len));
         let (b0, b1, len_r) = (at(0, 1), at(1, 1), at(1, hl - 1 - key_len));
-        let mut l = Layer::new(
-            Osi::Application,
-            "websocket",
-            self.ws_frame_info(fi),
-            r.whole,
-        );
-        let yes = |b: bool| if b { "True" } else { "False" };
-        let field = |name, label, value: String, at: Option<(crate::dissect::Src, Range)>| {
-            Field::new(name, label, value, r.whole).placed(at)
-        };
+        let mut l = Layer::new(Osi::Application, "websocket", "", r.whole);
+        l.fields.push(hf::FIN.at(f.fin, r.whole).placed(b0));
+        let rsv = hf::RSV.at(f.rsv, r.whole).show(Show::Hex(1)).placed(b0);
+        l.fields.push(match f.rsv & 4 {
+            0 => rsv,
+            _ => rsv.note(" (RSV1: compressed message)"),
+        });
         l.fields
-            .push(field("websocket.fin", "Fin", yes(f.fin).into(), b0));
-        let rsv = format!(
-            "0x{:x}{}",
-            f.rsv,
-            if f.rsv & 4 != 0 {
-                " (RSV1: compressed message)"
-            } else {
-                ""
-            }
-        );
-        l.fields.push(field("websocket.rsv", "Reserved", rsv, b0));
-        let op = format!("{} ({})", ws::opcode_name(f.opcode), f.opcode);
-        l.fields.push(field("websocket.opcode", "Opcode", op, b0));
-        let mask = yes(f.mask.is_some()).into();
-        l.fields.push(field("websocket.mask", "Mask", mask, b1));
-        let len = f.payload_len.to_string();
-        l.fields.push(field(
-            "websocket.payload_length",
-            "Payload length",
-            len,
-            len_r,
-        ));
+            .push(hf::OPCODE.at(opcode(f.opcode), r.whole).placed(b0));
+        l.fields
+            .push(hf::MASK.at(f.mask.is_some(), r.whole).placed(b1));
+        l.fields
+            .push(hf::PAYLOAD_LENGTH.at(f.payload_len, r.whole).placed(len_r));
         if let Some(k) = f.mask {
-            let key = format!("{:02x}{:02x}{:02x}{:02x}", k[0], k[1], k[2], k[3]);
-            l.fields.push(field(
-                "websocket.masking_key",
-                "Masking-Key",
-                key,
-                at(hl - 4, 4),
-            ));
+            let key = hf::MASKING_KEY.at(Value::bytes(&k), r.whole);
+            l.fields.push(key.placed(at(hl - 4, 4)));
         }
         let up = &self.analysis.upper;
         let connection = up.frame_connection(f).unwrap_or(u32::MAX);
@@ -448,35 +470,25 @@ impl Store {
             .get(connection as usize)
             .is_some_and(|c| c.guessed)
         {
-            l.title = format!("{} [guess]", l.title);
-            l.fields.push(Field::new(
-                "websocket.guess",
-                "Found by",
-                "no opening handshake in the capture: taken for WebSocket by its framing alone (a guess)",
-                r.whole,
-            ).generated());
+            l.title = " [guess]".into();
+            let why = "no opening handshake in the capture: taken for WebSocket by its framing alone (a guess)";
+            l.fields
+                .push(hf::GUESS.at(Value::None, r.whole).note(why).generated());
         }
         if let Some(m) = up.ws_messages.get(f.message as usize) {
             self.ws_payload_fields(id, f, m, r.payload, d, &mut l);
         }
         if f.incomplete {
+            let why = "the capture does not hold the whole frame";
             l.fields.push(
-                Field::new(
-                    "websocket.incomplete",
-                    "Incomplete",
-                    "the capture does not hold the whole frame",
-                    r.payload,
-                )
-                .generated(),
+                hf::INCOMPLETE
+                    .at(Value::None, r.payload)
+                    .note(why)
+                    .generated(),
             );
         }
         for w in ws::warn::warning_texts(f.warnings) {
-            l.fields.push(field(
-                "websocket.warning",
-                "Warning",
-                w.to_string(),
-                at(0, hl),
-            ));
+            l.fields.push(hf::WARNING.at(w, r.whole).placed(at(0, hl)));
         }
         l
     }
@@ -501,55 +513,57 @@ impl Store {
         };
         let payload_at = place.map(|p| p.at(0, m.len.min(u64::from(u32::MAX)) as u32));
         if whole {
-            let text = self.ws_payload_text(f.message, m, MAX_FIELD_TEXT);
-            l.fields.push(
-                Field::new("websocket.payload", "Payload (unmasked)", text, in_frame)
-                    .placed(payload_at),
-            );
+            let field = self.ws_payload_field(f.message, m, in_frame);
+            l.fields.push(field.placed(payload_at));
         } else {
-            l.fields.push(Field::new(
-                "websocket.payload",
-                "Payload",
-                format!(
-                    "{} bytes (part of a {}-frame message, see the message below)",
-                    f.payload_len, m.frames
-                ),
-                in_frame,
-            ));
+            let note = format!(
+                "{} bytes (part of a {}-frame message, see the message below)",
+                f.payload_len, m.frames
+            );
+            let part = hf::PAYLOAD_PART.at(f.payload_len, in_frame);
+            l.fields.push(part.show(Show::Hidden).note(note));
         }
         if let Some((code, reason)) = self.ws_close(f.message) {
             // RFC 6455 §5.5.1: a 2-byte code, then the reason in UTF-8.
             let name = ws::close_code_name(code).unwrap_or("unknown");
             let at = place.map(|p| p.at(0, 2));
-            l.fields.push(
-                Field::new(
-                    "websocket.close.code",
-                    "Close code",
-                    format!("{code} ({name})"),
-                    in_frame,
-                )
-                .placed(at),
-            );
+            let value = Value::Named(u64::from(code), name);
+            l.fields.push(hf::CLOSE_CODE.at(value, in_frame).placed(at));
             if !reason.is_empty() {
                 let at = place.map(|p| p.at(2, reason.len() as u32));
-                l.fields.push(
-                    Field::new("websocket.close.reason", "Close reason", reason, in_frame)
-                        .placed(at),
-                );
+                l.fields
+                    .push(hf::CLOSE_REASON.at(reason, in_frame).placed(at));
             }
         }
         if let Some(p) = m.answers {
             let ping = up.ws_messages.get(p as usize).map_or(0, |x| x.last_packet);
             let rtt = self.ts_ns(m.last_packet) - self.ts_ns(ping);
+            let note = format!(" ({:.3} ms)", rtt as f64 / 1e6);
+            let link = Value::Frame(u64::from(ping) + 1);
             l.fields.push(
-                Field::new(
-                    "websocket.pong.answers",
-                    "Answers the ping in",
-                    format!("packet {} ({:.3} ms)", ping + 1, rtt as f64 / 1e6),
-                    in_frame,
-                )
-                .generated(),
+                hf::PONG_ANSWERS
+                    .at(link, in_frame)
+                    .show(Show::Packet)
+                    .note(note)
+                    .generated(),
             );
+        }
+    }
+
+    /// The decoded payload of message `mi` as a field: its bytes (up to
+    /// [`MAX_FIELD_BYTES`]), shown as text for text, close, ping and pong messages.
+    fn ws_payload_field(&self, mi: u32, m: &WsMessage, range: Range) -> crate::dissect::Field {
+        let payload = self.ws_payload(mi).unwrap_or_default();
+        let kept = &payload[..payload.len().min(MAX_FIELD_BYTES)];
+        let text = matches!(m.opcode, 1 | 8 | 9 | 10);
+        let show = Show::Preview {
+            text,
+            max: MAX_FIELD_TEXT,
+        };
+        let f = hf::PAYLOAD.at(Value::bytes(kept), range).show(show);
+        match payload.len() > kept.len() {
+            true => f.note(format!(" [{} of {} bytes kept]", kept.len(), payload.len())),
+            false => f,
         }
     }
 
@@ -562,9 +576,9 @@ impl Store {
         d: &mut Dissection,
     ) -> Layer {
         let up = &self.analysis.upper;
-        let packets: Vec<String> = up
+        let packets: Vec<u64> = up
             .frames_of(mi)
-            .map(|(_, f)| (f.end_packet + 1).to_string())
+            .map(|(_, f)| u64::from(f.end_packet) + 1)
             .collect();
         let mut l = Layer::new(
             Osi::Application,
@@ -576,314 +590,35 @@ impl Store {
             ),
             range,
         );
+        let frames = Value::Frames(packets.into());
         l.fields.push(
-            Field::new(
-                "websocket.message.frames",
-                "Frames",
-                format!("{} (in packets {})", m.frames, packets.join(", ")),
-                range,
-            )
-            .generated(),
+            hf::MESSAGE_FRAMES
+                .at(frames, range)
+                .show(Show::InPackets)
+                .generated(),
         );
         l.fields.push(
-            Field::new(
-                "websocket.message.length",
-                "Length",
-                format!("{} bytes", m.len),
-                range,
-            )
-            .generated(),
+            hf::MESSAGE_LENGTH
+                .at(m.len, range)
+                .show(Show::Unit(" bytes"))
+                .generated(),
         );
-        let text = self.ws_payload_text(mi, m, MAX_FIELD_TEXT);
         let at = self
             .ws_payload_place(id, mi, d)
             .map(|p| p.at(0, m.len.min(u64::from(u32::MAX)) as u32));
+        let payload = self.ws_payload_field(mi, m, range);
         l.fields
-            .push(Field::new("websocket.payload", "Reassembled payload", text, range).placed(at));
+            .push(payload.labelled("Reassembled payload").placed(at));
         for w in ws::warn::warning_texts(m.warnings) {
-            l.fields
-                .push(Field::new("websocket.warning", "Warning", w, range).generated());
+            l.fields.push(hf::WARNING.at(w, range).generated());
         }
         l
     }
+}
 
-    fn eio_session_layer(&self, connection: u32, range: Range) -> Option<Layer> {
-        let up = &self.analysis.upper;
-        let s = up.ws_connections.get(connection as usize)?.engineio?;
-        self.session_layer_of(s, range)
-    }
-
-    /// The Engine.IO session (layer 5): what the analysis knows of it, gathered from
-    /// many packets (so its fields have no bytes of their own here).
-    fn session_layer_of(&self, s: u32, range: Range) -> Option<Layer> {
-        let sess = self.analysis.upper.realtime.sessions.get(s as usize)?;
-        let sid = sess.sid.clone().unwrap_or_else(|| "(not seen)".into());
-        let mut l = Layer::new(
-            Osi::Session,
-            "engineio.session",
-            format!("Engine.IO session {sid}"),
-            range,
-        );
-        let mut push = |name, label, value: String| {
-            l.fields
-                .push(Field::new(name, label, value, range).generated())
-        };
-        push("engineio.sid", "Session id", sid.clone());
-        push(
-            "engineio.version",
-            "Protocol version",
-            sess.version.to_string(),
-        );
-        let convs: Vec<String> = sess.conversations.iter().map(|c| c.to_string()).collect();
-        push(
-            "engineio.conversations",
-            "TCP streams carrying it",
-            convs.join(", "),
-        );
-        if let (Some(i), Some(t)) = (sess.ping_interval_ms, sess.ping_timeout_ms) {
-            push(
-                "engineio.ping",
-                "Ping interval / timeout",
-                format!("{i} ms / {t} ms"),
-            );
-        }
-        push(
-            "engineio.packets",
-            "Packets in the session",
-            sess.packets.to_string(),
-        );
-        for h in &sess.health {
-            push("engineio.health", "Health", h.to_string());
-        }
-        Some(l)
-    }
-
-    fn eio_layer(&self, id: PacketId, e: u32, range: Range, d: &mut Dissection) -> Option<Layer> {
-        let (r, p) = self.eio_packet(e)?;
-        let place = self.carrier_place(id, r.carrier, d);
-        // A text packet is its type digit, then its data; a binary one is all data.
-        let (start, end) = r.range;
-        let (type_at, data_at) = if p.binary {
-            (None, place.map(|pl| pl.span([start, end])))
-        } else {
-            let t = place.map(|pl| pl.at(start, 1));
-            (t, place.map(|pl| pl.span([start + 1, end])))
-        };
-        let mut l = Layer::new(
-            Osi::Application,
-            "engineio",
-            format!("Engine.IO {}", eio::describe(&p)),
-            range,
-        );
-        let f = |name, label, value: String, at: Option<(Src, Range)>| match at {
-            Some(_) => Field::new(name, label, value, range).placed(at),
-            None => Field::new(name, label, value, range).generated(),
-        };
-        let kind = format!("{} ({})", p.kind.name(), p.kind.number());
-        l.fields
-            .push(f("engineio.type", "Packet type", kind, type_at));
-        let transport = match r.carrier {
-            crate::analysis::realtime::Carrier::WsMessage(_) => "websocket",
-            crate::analysis::realtime::Carrier::HttpBody(..) => "polling",
-        };
-        l.fields
-            .push(f("engineio.transport", "Transport", transport.into(), None));
-        if p.binary {
-            let n = format!("{} bytes", p.data.len());
-            l.fields
-                .push(f("engineio.binary", "Binary data", n, data_at));
-        } else if !p.data.is_empty() {
-            let v = preview(&p.data, true, MAX_FIELD_TEXT);
-            l.fields.push(f("engineio.data", "Data", v, data_at));
-        }
-        if p.kind == eio::PacketType::Open {
-            if let Ok(o) = eio::parse_open(&p.data) {
-                let member = |key| {
-                    let m = spans::object_member(&p.data, key)?;
-                    place.map(|pl| pl.span([start + 1 + m[0], start + 1 + m[1]]))
-                };
-                let fields = [
-                    ("engineio.open.sid", "sid", o.sid.clone(), "sid"),
-                    (
-                        "engineio.open.upgrades",
-                        "upgrades",
-                        o.upgrades.join(", "),
-                        "upgrades",
-                    ),
-                    (
-                        "engineio.open.ping_interval",
-                        "pingInterval",
-                        format!("{} ms", o.ping_interval_ms),
-                        "pingInterval",
-                    ),
-                    (
-                        "engineio.open.ping_timeout",
-                        "pingTimeout",
-                        format!("{} ms", o.ping_timeout_ms),
-                        "pingTimeout",
-                    ),
-                ];
-                for (name, label, value, key) in fields {
-                    l.fields.push(f(name, label, value, member(key)));
-                }
-                if let Some(m) = o.max_payload {
-                    let at = member("maxPayload");
-                    l.fields.push(f(
-                        "engineio.open.max_payload",
-                        "maxPayload",
-                        m.to_string(),
-                        at,
-                    ));
-                }
-            }
-        }
-        if eio::is_probe(&p) {
-            l.fields.push(f(
-                "engineio.probe",
-                "Upgrade probe",
-                "the client tests the new transport before switching".into(),
-                data_at,
-            ));
-        }
-        Some(l)
-    }
-
-    fn sio_layer(&self, id: PacketId, s: u32, range: Range, d: &mut Dissection) -> Option<Layer> {
-        let (r, view) = self.sio_view(s)?;
-        let p = &view.packet;
-        let e = self
-            .analysis
-            .upper
-            .realtime
-            .eio
-            .get(r.eio as usize)
-            .copied();
-        let (eio_r, p_eio) = self.eio_packet(r.eio)?;
-        // The Socket.IO text is the Engine.IO message's data, after its type digit.
-        let place = e.and_then(|e| self.carrier_place(id, e.carrier, d));
-        let base = eio_r.range.0 + 1;
-        let sp = spans::sio_spans(&p_eio.data);
-        let at = |span: Option<[u32; 2]>| {
-            let [a, b] = span?;
-            place.map(|pl| pl.span([base + a, base + b]))
-        };
-        let f = |name, label, value: String, span: Option<[u32; 2]>| match at(span) {
-            Some(x) => Field::new(name, label, value, range).placed(Some(x)),
-            None => Field::new(name, label, value, range).generated(),
-        };
-        let mut l = Layer::new(Osi::Application, "socketio", self.sio_info(s)?, range);
-        let kind = format!("{} ({})", p.kind.name(), p.kind as u8);
-        l.fields
-            .push(f("socketio.type", "Packet type", kind, Some(sp.kind)));
-        l.fields
-            .push(f("socketio.nsp", "Namespace", p.nsp.clone(), sp.nsp));
-        let event = matches!(p.kind, SioType::Event | SioType::BinaryEvent);
-        if let Some(ev) = p.event_name() {
-            // Inside the quotes of the array's first element.
-            let span = sp
-                .elements
-                .first()
-                .map(|&[a, b]| [a + 1, b.saturating_sub(1).max(a + 1)]);
-            l.fields
-                .push(f("socketio.event", "Event", ev.to_string(), span));
-        }
-        if let Some(n) = p.ack_id {
-            l.fields
-                .push(f("socketio.ack_id", "Ack id", n.to_string(), sp.ack_id));
-        }
-        if let Some(data) = &view.data {
-            let skip = usize::from(event);
-            let args = match (data, event) {
-                (serde_json::Value::Array(a), true) => {
-                    serde_json::Value::Array(a.iter().skip(1).cloned().collect())
-                }
-                (v, _) => v.clone(),
-            };
-            let elements = sp.elements.get(skip..).unwrap_or_default();
-            let whole = match (elements.first(), elements.last()) {
-                (Some(a), Some(b)) => Some([a[0], b[1]]),
-                _ if elements.is_empty() && !event => sp.data,
-                _ => None,
-            };
-            let children = elements
-                .iter()
-                .map(|&[a, b]| {
-                    let raw = p_eio.data.get(a as usize..b as usize).unwrap_or_default();
-                    let text = cut(&String::from_utf8_lossy(raw), MAX_FIELD_TEXT);
-                    f("socketio.arg", "Argument", text, Some([a, b]))
-                })
-                .collect();
-            l.fields.push(
-                f(
-                    "socketio.args",
-                    "Arguments",
-                    cut(&args.to_string(), MAX_FIELD_TEXT),
-                    whole,
-                )
-                .with(children),
-            );
-        }
-        if p.attachments > 0 {
-            let v = format!(
-                "{} announced, {} joined",
-                p.attachments,
-                self.analysis.upper.realtime.attached(s).count()
-            );
-            l.fields.push(f(
-                "socketio.attachments",
-                "Binary attachments",
-                v,
-                sp.attachments,
-            ));
-        }
-        if let Some((a, ns)) = self.ack_latency_ns(s) {
-            let pk = self.sio_packet_number(a);
-            let v = format!("ACK in packet {pk} after {:.3} ms", ns as f64 / 1e6);
-            l.fields.push(f("socketio.ack", "Acknowledged by", v, None));
-        }
-        if let Some(a) = r.answers {
-            let pk = self.sio_packet_number(a);
-            l.fields.push(f(
-                "socketio.answers",
-                "Answers the emit in",
-                format!("packet {pk}"),
-                None,
-            ));
-        }
-        Some(l)
-    }
-
-    /// Engine.IO and Socket.IO layers of HTTP polling bodies completed at `id`.
-    pub(super) fn add_polling_layers(&self, id: PacketId, d: &mut Dissection) {
-        let rt = &self.analysis.upper.realtime;
-        let eios: Vec<(u32, u32)> = rt
-            .eio_at(id.0)
-            .filter(|(_, r)| matches!(r.carrier, crate::analysis::realtime::Carrier::HttpBody(..)))
-            .map(|(e, r)| (e, r.session))
-            .collect();
-        if eios.is_empty() {
-            return;
-        }
-        let range = d.layers.last().map_or([0, 0], |l| l.range);
-        if let Some(l) = self.session_layer_of(eios[0].1, range) {
-            let at = d
-                .layers
-                .iter()
-                .position(|l| l.osi > Osi::Session)
-                .unwrap_or(d.layers.len());
-            d.layers.insert(at, l);
-        }
-        for (e, _) in eios {
-            if let Some(l) = self.eio_layer(id, e, range, d) {
-                d.layers.push(l);
-            }
-            if let Some((s, _)) = rt.socketio_of(e) {
-                if let Some(l) = self.sio_layer(id, s, range, d) {
-                    d.layers.push(l);
-                }
-            }
-        }
-    }
+/// A WebSocket opcode as a named value: `Text (1)`.
+pub fn opcode(op: u8) -> Value {
+    Value::Named(u64::from(op), ws::opcode_name(op))
 }
 
 /// `masked (key 3f 2a 91 c0), UTF-8, JSON`: what was done to the payloads, in words.
@@ -917,6 +652,10 @@ fn presentation_title(frames: &[(u32, WsFrame)], msgs: &[(u32, WsMessage)]) -> S
         parts.join(", ")
     }
 }
+
+/// The WebSocket frames (and messages) a packet holds bytes of, with their indexes.
+type FramesAt<'a> = &'a [(u32, WsFrame)];
+type MessagesAt<'a> = &'a [(u32, WsMessage)];
 
 struct FrameRanges {
     payload: Range,

@@ -7,11 +7,13 @@ mod flows;
 mod growing;
 mod ingest;
 mod places;
+mod realtime_layers;
 mod records;
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
+pub use app_layers::opcode as ws_opcode;
 pub use flows::{Flow, FlowTable};
 pub use growing::{Growing, GrowingRead};
 pub use ingest::{Threads, BATCH_PACKETS};
@@ -22,7 +24,57 @@ pub use crate::ids::{FlowId, PacketId};
 
 use crate::analysis::{Analysis, AnalysisPass, Keep};
 use crate::capture::Capture;
-use crate::dissect::{self, Columns, Dissection, Field, FrameMeta, Summary, TcpRel};
+use crate::dissect::{self, Columns, Dissection, FrameMeta, Summary, TcpRel};
+
+/// Which layers built from the analysis records [`Store::record_layers`] makes: HTTP's
+/// (with its WebSocket handshake check), WebSocket's (frames, messages, payload encoding),
+/// Engine.IO's (session and packets), Socket.IO's.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct RecordParts {
+    pub http: bool,
+    pub websocket: bool,
+    pub engineio: bool,
+    pub socketio: bool,
+    /// The one-line titles of the WebSocket and Socket.IO layers (their Info text, which
+    /// takes a second parse of the message); without, those titles are empty.
+    pub titles: bool,
+}
+
+impl RecordParts {
+    /// Every record layer.
+    pub const ALL: RecordParts = RecordParts {
+        http: true,
+        websocket: true,
+        engineio: true,
+        socketio: true,
+        titles: true,
+    };
+
+    /// Both sets of layers.
+    pub fn union(self, o: RecordParts) -> RecordParts {
+        RecordParts {
+            http: self.http || o.http,
+            websocket: self.websocket || o.websocket,
+            engineio: self.engineio || o.engineio,
+            socketio: self.socketio || o.socketio,
+            titles: self.titles || o.titles,
+        }
+    }
+
+    /// Whether every layer of `o` is among these.
+    pub fn covers(self, o: RecordParts) -> bool {
+        self.union(o) == self
+    }
+}
+
+/// The definitions of the fields the store adds to a packet's tree from the analysis
+/// records (WebSocket, Engine.IO, Socket.IO).
+pub fn field_defs() -> impl Iterator<Item = &'static dissect::FieldDef> {
+    [app_layers::hf::FIELDS, realtime_layers::hf::FIELDS]
+        .into_iter()
+        .flatten()
+        .copied()
+}
 
 /// The state of a pass filling a [`Store`] (see [`Store::start`]).
 pub struct StorePass(AnalysisPass, Threads);
@@ -210,8 +262,15 @@ impl Store {
                 self.first_ts_ns,
                 self.capture.link_type(id.index()),
             )
-            .cut_from(self.capture.cut_len(id.index())),
+            .cut_from(self.capture.cut_len(id.index()))
+            .after(self.prev_ts_ns(id)),
         )
+    }
+
+    /// Capture time of the packet before `id` (none for the first).
+    pub fn prev_ts_ns(&self, id: PacketId) -> Option<i64> {
+        let i = id.index().checked_sub(1)?;
+        self.capture.record(i).map(|r| r.ts_ns)
     }
 
     /// Relative sequence bases for a TCP packet.
@@ -246,17 +305,41 @@ impl Store {
             d.layers.insert(at, layer);
         }
         self.add_http_layers(id, &mut d);
-        self.add_polling_layers(id, &mut d);
-        self.add_app_layers(id, &mut d);
+        self.add_polling_layers(id, &mut d, RecordParts::ALL);
+        self.add_app_layers(id, &mut d, RecordParts::ALL);
         let comments = self.comments(id);
         if let Some(frame) = d.layers.first_mut().filter(|_| !comments.is_empty()) {
             let range = frame.range;
             for text in comments.into_iter().rev() {
                 frame
                     .fields
-                    .insert(0, Field::new("frame.comment", "Comment", text, range));
+                    .insert(0, dissect::frame_hf::COMMENT.at(text, range));
             }
         }
+        Some(d)
+    }
+
+    /// The layers the analysis records put at packet `id`, those of `want`, built without
+    /// dissecting its bytes. Their fields are those of [`Store::dissect`]'s tree (the same
+    /// builders make them; only the byte ranges of the layers may differ): what a filter's
+    /// record tier reads.
+    pub fn record_layers(&self, id: PacketId, want: RecordParts) -> Option<Dissection> {
+        let meta = self.meta(id)?;
+        let mut d = Dissection {
+            number: meta.number,
+            ts_ns: meta.ts_ns,
+            caplen: meta.caplen,
+            origlen: meta.origlen,
+            layers: Vec::new(),
+            stop: None,
+            warnings: Vec::new(),
+            derived: Vec::new(),
+        };
+        if want.http {
+            self.add_http_layers(id, &mut d);
+        }
+        self.add_polling_layers(id, &mut d, want);
+        self.add_app_layers(id, &mut d, want);
         Some(d)
     }
 
@@ -476,8 +559,8 @@ mod tests {
         assert_eq!(store.comments(PacketId(2)), vec!["third"]);
         let d = store.dissect(PacketId(0)).unwrap();
         let frame = &d.layers[0];
-        assert_eq!(frame.fields[0].value, "first");
-        assert_eq!(frame.fields[1].value, "second");
+        assert_eq!(frame.fields[0].shown(), "first");
+        assert_eq!(frame.fields[1].shown(), "second");
         let raw = store.dissect(PacketId(1)).unwrap();
         assert_eq!(
             raw.layers.iter().map(|l| l.protocol).collect::<Vec<_>>(),

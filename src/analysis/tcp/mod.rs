@@ -16,7 +16,9 @@ pub use reassembly::Reassembler;
 use reassembly::Delivery;
 
 use crate::capture::Capture;
-use crate::dissect::{self, tcp_flags, Field, Layer, Osi, Proto, Summary, TcpOptionsOffered};
+use crate::dissect::{
+    self, tcp_flags, FieldDef, Layer, Osi, Proto, Show, Summary, TcpOptionsOffered, Value,
+};
 use crate::ids::{FlowId, PacketId};
 
 /// A conversation's position in [`TcpAnalysis::conversations`].
@@ -517,18 +519,11 @@ impl TcpAnalysis {
             r => format!("TCP connection #{}: {r}", cid.0),
         };
         let mut l = Layer::new(Osi::Session, "tcp.connection", title, range);
-        let f = |name, label, value: String| Field::new(name, label, value, range);
-        l.fields
-            .push(f("tcp.stream", "Stream index", cid.0.to_string()));
+        l.fields.push(hf::STREAM.at(cid.0, range));
         if role != Role::Segment {
-            l.fields.push(f(
-                "tcp.connection.role",
-                "Role of this segment",
-                role.label().to_string(),
-            ));
+            l.fields.push(hf::ROLE.at(role.label(), range));
         }
-        l.fields
-            .push(f("tcp.connection.state", "Handshake", state_text(c)));
+        l.fields.push(hf::STATE.at(state_text(c), range));
         let n = self.notes(id);
         let mut what = Vec::new();
         for (bit, text) in [
@@ -555,8 +550,7 @@ impl TcpAnalysis {
             }
         }
         if !what.is_empty() {
-            l.fields
-                .push(f("tcp.analysis.flags", "Segment analysis", what.join("; ")));
+            l.fields.push(hf::ANALYSIS_FLAGS.at(what.join("; "), range));
         }
         for (side, dir) in ["client → server", "server → client"].iter().enumerate() {
             let (bytes, gap, late) = (c.stream_bytes[side], c.gap_bytes[side], c.late_bytes[side]);
@@ -569,39 +563,47 @@ impl TcpAnalysis {
                     g.saturating_sub(l)
                 ),
             };
-            l.fields.push(f("tcp.connection.stream_bytes", "Stream", v));
+            let f = hf::STREAM_BYTES.at(bytes, range).show(Show::Hidden);
+            l.fields.push(f.note(v));
         }
         let from = if dir == c.client_dir {
             "client → server"
         } else {
             "server → client"
         };
-        l.fields
-            .push(f("tcp.connection.direction", "Direction", from.to_string()));
+        l.fields.push(hf::DIRECTION.at(from, range));
         if let (Some(a), Some(b)) = (c.rtt_syn_ns, c.rtt_ack_ns) {
-            let ms = |ns: i64| format!("{:.3} ms", ns as f64 / 1e6);
+            let ms =
+                |def: &FieldDef, ns: i64| def.at(Value::Duration(ns), range).show(Show::Millis);
             l.fields.push(
-                f(
-                    "tcp.analysis.initial_rtt",
-                    "Initial round-trip time",
-                    ms(a + b),
-                )
-                .with(vec![
-                    f("tcp.connection.rtt_syn", "SYN → SYN-ACK", ms(a)),
-                    f("tcp.connection.rtt_ack", "SYN-ACK → ACK", ms(b)),
-                ]),
+                ms(&hf::INITIAL_RTT, a + b).with(vec![ms(&hf::RTT_SYN, a), ms(&hf::RTT_ACK, b)]),
             );
         }
         for (side, o) in ["client", "server"].iter().zip(c.offered) {
             if let Some(o) = o {
-                l.fields.push(f(
-                    "tcp.connection.offered",
-                    "Options offered",
-                    format!("{side}: {}", offered_text(&o)),
-                ));
+                let text = format!("{side}: {}", offered_text(&o));
+                l.fields.push(hf::OFFERED.at(text, range));
             }
         }
         Some(l)
+    }
+}
+
+/// The fields of the session layer (OSI 5) a TCP packet gets from its conversation.
+pub(crate) mod hf {
+    crate::dissect::fields! {
+        CONNECTION = "tcp.connection", "TCP connection", None, "TCP connection (handshake, stream)";
+        STREAM = "tcp.stream", "Stream index", Unsigned;
+        ROLE = "tcp.connection.role", "Role of this segment", Text;
+        STATE = "tcp.connection.state", "Handshake", Text;
+        ANALYSIS_FLAGS = "tcp.analysis.flags", "Segment analysis", Text;
+        STREAM_BYTES = "tcp.connection.stream_bytes", "Stream", Unsigned,
+            "Stream bytes in one direction";
+        DIRECTION = "tcp.connection.direction", "Direction", Text;
+        INITIAL_RTT = "tcp.analysis.initial_rtt", "Initial round-trip time", Duration;
+        RTT_SYN = "tcp.connection.rtt_syn", "SYN → SYN-ACK", Duration;
+        RTT_ACK = "tcp.connection.rtt_ack", "SYN-ACK → ACK", Duration;
+        OFFERED = "tcp.connection.offered", "Options offered", Text;
     }
 }
 

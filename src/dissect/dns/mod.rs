@@ -14,8 +14,8 @@ use std::fmt::Write;
 
 use name::{read_name, Name, NameErr};
 use rdata::{rdata_items, type_name, visit_rdata};
-pub(crate) use tree::{dns_layer, flag_text_bit};
-use tree::{opcode_name, rcode_name};
+pub(crate) use tree::{dns_layer, hf};
+use tree::{opcode_text, rcode_text};
 
 mod name;
 mod rdata;
@@ -311,11 +311,11 @@ fn scan(msg: &[u8]) -> (usize, Option<Problem>) {
 /// `None` below 12 bytes or when the first question cannot be read.
 pub(crate) fn info(bytes: &[u8]) -> Option<String> {
     let v = DnsView::new(bytes)?;
-    let mut s = opcode_name(v.opcode());
+    let mut s = opcode_text(v.opcode());
     s.push_str(if v.is_response() { " response" } else { "" });
     write!(s, " 0x{:04x}", v.id()).ok()?;
     if v.is_response() && v.rcode() != 0 {
-        write!(s, " {}", rcode_name(v.rcode())).ok()?;
+        write!(s, " {}", rcode_text(v.rcode())).ok()?;
     }
     for step in walk(bytes, true) {
         let rec = match step {

@@ -149,7 +149,7 @@ mod tests {
         let (l, warnings) = layer(&looping);
         let says = "DNS question 1: its name has compression pointers that loop (over 32 jumps)";
         assert_eq!(warnings, [says]);
-        assert_eq!(at(l.find("dns.qry.name").unwrap()).1, [12, 18]);
+        assert_eq!(at(l.find("dns.query").unwrap()).1, [12, 18]);
         // 12 -> 18 -> 20 -> 64, past the end of the 22 bytes.
         let chain = msg(&["0010 0100 0001 0000 0000 0000 c012 0001 0001 c014 c040"]);
         assert!(info(&chain)
@@ -188,8 +188,8 @@ mod tests {
             format!("Standard query 0x0007 A {shown}")
         );
         let (l, _) = layer(&m);
-        assert_eq!(l.find("dns.qry.name.len").unwrap().value, "22");
-        assert_eq!(l.find("dns.count.labels").unwrap().value, "4");
+        assert_eq!(l.find("dns.qry.name.len").unwrap().shown(), "22");
+        assert_eq!(l.find("dns.count.labels").unwrap().shown(), "4");
         let root = msg(&["0008 0100 0001 0000 0000 0000 00 0002 0001"]);
         assert_eq!(info(&root).unwrap(), "Standard query 0x0008 NS <Root>");
     }

@@ -4,8 +4,10 @@
 use std::net::{Ipv4Addr, Ipv6Addr};
 
 use super::name::{push_escaped, read_name, Name, NameErr};
+use super::tree::hf;
 use super::{arr, be16, be32, Kind, Problem, Record, Span};
 use crate::dissect::fmt::hex;
+use crate::dissect::{Field, FieldDef, Show, Value};
 
 /// Longest data shown in full in a hex value (the range always covers it all).
 const DATA_SHOWN: usize = 64;
@@ -23,7 +25,7 @@ enum Part {
     V6,
 }
 
-type Spec = (Part, &'static str, &'static str);
+type Spec = (Part, &'static FieldDef);
 
 /// The fixed layout of a type's data (RFC 1035 3.3, 3.4; RFC 3596; RFC 2782), and the
 /// words that put its first pieces in the record's summary (the Info column shows
@@ -31,24 +33,26 @@ type Spec = (Part, &'static str, &'static str);
 #[rustfmt::skip]
 fn layout(rtype: u16) -> (&'static [Spec], &'static [&'static str]) {
     use Part::*;
+    static A: [Spec; 1] = [(V4, &hf::A)];
+    static NS: [Spec; 1] = [(Name, &hf::NS)];
+    static CNAME: [Spec; 1] = [(Name, &hf::CNAME)];
+    static SOA: [Spec; 7] = [(Name, &hf::SOA_MNAME), (Name, &hf::SOA_RNAME),
+        (U32, &hf::SOA_SERIAL), (Secs, &hf::SOA_REFRESH), (Secs, &hf::SOA_RETRY),
+        (Secs, &hf::SOA_EXPIRE), (Secs, &hf::SOA_MINIMUM)];
+    static PTR: [Spec; 1] = [(Name, &hf::PTR)];
+    static MX: [Spec; 2] = [(U16, &hf::MX_PREFERENCE), (Name, &hf::MX_EXCHANGE)];
+    static AAAA: [Spec; 1] = [(V6, &hf::AAAA)];
+    static SRV: [Spec; 4] = [(U16, &hf::SRV_PRIORITY), (U16, &hf::SRV_WEIGHT),
+        (U16, &hf::SRV_PORT), (Name, &hf::SRV_TARGET)];
     match rtype {
-        1 => (&[(V4, "dns.a", "Address")], &["addr"]),
-        2 => (&[(Name, "dns.ns", "Name Server")], &["ns"]),
-        5 => (&[(Name, "dns.cname", "CNAME")], &["cname"]),
-        6 => (&[(Name, "dns.soa.mname", "Primary name server"),
-                (Name, "dns.soa.rname", "Responsible authority's mailbox"),
-                (U32, "dns.soa.serial_number", "Serial Number"),
-                (Secs, "dns.soa.refresh_interval", "Refresh Interval"),
-                (Secs, "dns.soa.retry_interval", "Retry Interval"),
-                (Secs, "dns.soa.expire_limit", "Expire limit"),
-                (Secs, "dns.soa.minimum_ttl", "Minimum TTL")], &["mname"]),
-        12 => (&[(Name, "dns.ptr.domain_name", "Domain Name")], &[""]),
-        15 => (&[(U16, "dns.mx.preference", "Preference"),
-                 (Name, "dns.mx.mail_exchange", "Mail Exchange")], &["preference", "mx"]),
-        28 => (&[(V6, "dns.aaaa", "AAAA Address")], &["addr"]),
-        33 => (&[(U16, "dns.srv.priority", "Priority"), (U16, "dns.srv.weight", "Weight"),
-                 (U16, "dns.srv.port", "Port"), (Name, "dns.srv.target", "Target")],
-               &["priority", "weight", "port", "target"]),
+        1 => (&A, &["addr"]),
+        2 => (&NS, &["ns"]),
+        5 => (&CNAME, &["cname"]),
+        6 => (&SOA, &["mname"]),
+        12 => (&PTR, &[""]),
+        15 => (&MX, &["preference", "mx"]),
+        28 => (&AAAA, &["addr"]),
+        33 => (&SRV, &["priority", "weight", "port", "target"]),
         _ => (&[], &[]),
     }
 }
@@ -65,20 +69,37 @@ enum Val {
     Opt(u16),
 }
 
-/// One decoded piece of record data: field name and label, its bytes, its value.
-pub(super) struct Item(
-    pub(super) &'static str,
-    pub(super) &'static str,
-    pub(super) Span,
-    Val,
-);
+/// One decoded piece of record data: its field, its bytes, its value.
+pub(super) struct Item(pub(super) &'static FieldDef, pub(super) Span, Val);
 
 impl Item {
+    /// The piece as a field, its range made by `range` from its span in the message.
+    pub(super) fn field(&self, msg: &[u8], range: [u32; 2]) -> Field {
+        let (at, len) = self.1;
+        let bytes = msg.get(at..at + len).unwrap_or(&[]);
+        let def = self.0;
+        match &self.2 {
+            Val::Name(n) => def.at(n.text.as_str(), range),
+            Val::Num(n) => def.at(*n, range),
+            Val::Secs(n) => def.at(*n, range).show(Show::Seconds),
+            Val::V4(a) => def.at(*a, range),
+            Val::V6(a) => def.at(*a, range),
+            Val::Text => def.at(self.text(msg), range),
+            Val::Hex => def.at(Value::bytes(bytes), range),
+            Val::Opt(code) => {
+                let data = hex(bytes.get(4..).unwrap_or(&[]), DATA_SHOWN);
+                let note = format!(", {} bytes: {data}", len.saturating_sub(4));
+                def.at(Value::Named(u64::from(*code), option_name(*code)), range)
+                    .note(note)
+            }
+        }
+    }
+
     pub(super) fn text(&self, msg: &[u8]) -> String {
-        let (at, len) = self.2;
+        let (at, len) = self.1;
         let bytes = msg.get(at..at + len).unwrap_or(&[]);
         let mut s = String::new();
-        match &self.3 {
+        match &self.2 {
             Val::Name(n) => s.clone_from(&n.text),
             Val::Num(n) => s = n.to_string(),
             Val::Secs(n) => s = format!("{n} ({})", duration(*n)),
@@ -107,7 +128,7 @@ pub(super) fn visit_rdata(msg: &[u8], rec: &Record, text: bool, f: Sink<'_>) -> 
         T_OPT => options(msg, start, end, f),
         t if layout(t).0.is_empty() => {
             if end > start {
-                f(Item("dns.data", "Data", (start, end - start), Val::Hex));
+                f(Item(&hf::DATA, (start, end - start), Val::Hex));
             }
             Ok(end)
         }
@@ -127,7 +148,7 @@ pub(super) fn visit_rdata(msg: &[u8], rec: &Record, text: bool, f: Sink<'_>) -> 
 /// The pieces of a fixed layout, in order.
 fn parts(msg: &[u8], rec: &Record, text: bool, f: Sink<'_>) -> Reached {
     let (mut p, end) = (rec.data, rec.end);
-    for &(part, name, label) in layout(rec.rtype).0 {
+    for &(part, def) in layout(rec.rtype).0 {
         let (val, len) = match part {
             Part::Name => {
                 let n = read_name(msg, p, text);
@@ -147,7 +168,7 @@ fn parts(msg: &[u8], rec: &Record, text: bool, f: Sink<'_>) -> Reached {
             return Ok(p + len);
         }
         let err = if let Val::Name(n) = &val { n.err } else { None };
-        f(Item(name, label, (p, len), val));
+        f(Item(def, (p, len), val));
         if let Some(e) = err {
             return Err((Kind::Name(e, true), (p, len)));
         }
@@ -164,13 +185,8 @@ fn strings(msg: &[u8], mut p: usize, end: usize, f: Sink<'_>) -> Reached {
         if p + len > end {
             return Ok(p + len);
         }
-        f(Item(
-            "dns.txt.length",
-            "TXT Length",
-            (p, 1),
-            Val::Num(n.into()),
-        ));
-        f(Item("dns.txt", "TXT", (p + 1, len - 1), Val::Text));
+        f(Item(&hf::TXT_LENGTH, (p, 1), Val::Num(n.into())));
+        f(Item(&hf::TXT, (p + 1, len - 1), Val::Text));
         p += len;
     }
     Ok(p)
@@ -186,7 +202,7 @@ fn options(msg: &[u8], mut p: usize, end: usize, f: Sink<'_>) -> Reached {
         if p + len > end {
             return Ok(p + len);
         }
-        f(Item("dns.opt", "Option", (p, len), Val::Opt(code)));
+        f(Item(&hf::OPT, (p, len), Val::Opt(code)));
         p += len;
     }
     Ok(p)
@@ -214,6 +230,32 @@ const TYPES: &[(u16, &str, &str)] = &[
     (257, "CAA", "Certification Authority Restriction"),
 ];
 
+/// A record type as a named value with Wireshark's description: `A (Host Address) (1)`.
+pub(super) fn type_field(def: &FieldDef, t: u16, range: [u32; 2]) -> Field {
+    let v = |name| Value::Named(u64::from(t), name);
+    match TYPES.iter().find(|e| e.0 == t) {
+        Some((_, n, d)) if !d.is_empty() => def.at(v(n), range).show(Show::NameDesc(d)),
+        Some((_, n, _)) => def.at(v(n), range),
+        None => def.at(v("Unknown"), range),
+    }
+}
+
+/// A class as a named value: `IN (0x0001)`.
+pub(super) fn class_field(def: &FieldDef, c: u16, range: [u32; 2]) -> Field {
+    def.at(Value::Named(u64::from(c), class_name(c)), range)
+        .show(Show::Hex(4))
+}
+
+fn class_name(c: u16) -> &'static str {
+    let names = ["IN", "CS", "CH", "HS"];
+    match c {
+        1..=4 => names[usize::from(c - 1)],
+        254 => "NONE",
+        255 => "ANY",
+        _ => "Unknown",
+    }
+}
+
 /// `A`, or `Unknown (n)`; with `long`, Wireshark's Type field: `A (Host Address) (1)`.
 pub(super) fn type_str(t: u16, long: bool) -> String {
     match TYPES.iter().find(|e| e.0 == t) {
@@ -230,13 +272,7 @@ pub(super) fn type_name(t: u16) -> String {
 
 /// `IN`, or with `long` Wireshark's Class field: `IN (0x0001)`.
 pub(super) fn class_str(c: u16, long: bool) -> String {
-    let names = ["IN", "CS", "CH", "HS"];
-    let n = match c {
-        1..=4 => names[usize::from(c - 1)],
-        254 => "NONE",
-        255 => "ANY",
-        _ => "Unknown",
-    };
+    let n = class_name(c);
     if long {
         format!("{n} (0x{c:04x})")
     } else {
@@ -245,8 +281,8 @@ pub(super) fn class_str(c: u16, long: bool) -> String {
 }
 
 /// EDNS option codes (IANA "DNS EDNS0 Option Codes").
-fn option_name(code: u16) -> String {
-    let name = match code {
+fn option_name(code: u16) -> &'static str {
+    match code {
         3 => "NSID",
         8 => "CSUBNET - Client subnet",
         10 => "COOKIE",
@@ -254,24 +290,12 @@ fn option_name(code: u16) -> String {
         12 => "PADDING",
         15 => "Extended DNS Error",
         _ => "Unknown",
-    };
-    name.to_string()
+    }
 }
 
 /// `1 hour, 1 minute, 1 second`, as Wireshark writes a TTL.
 pub(super) fn duration(secs: u32) -> String {
-    let units = [
-        (secs / 86_400, "day"),
-        (secs / 3_600 % 24, "hour"),
-        (secs / 60 % 60, "minute"),
-        (secs % 60, "second"),
-    ];
-    let words: Vec<String> = units
-        .iter()
-        .filter(|&&(n, unit)| n > 0 || (secs == 0 && unit == "second"))
-        .map(|&(n, unit)| format!("{n} {unit}{}", if n == 1 { "" } else { "s" }))
-        .collect();
-    words.join(", ")
+    crate::dissect::fmt::duration_words(secs)
 }
 
 /// The pieces of a record's data, and the words that put the first ones in its summary.
@@ -297,15 +321,21 @@ mod tests {
         let (l, warnings) = layer(&n);
         assert!(warnings.is_empty());
         let flags = l.find("dns.flags").unwrap();
-        assert_eq!(flags.value, "0x8183 Standard query response, No such name");
-        assert_eq!(l.find("dns.flags.rcode").unwrap().value, "No such name (3)");
+        assert_eq!(
+            flags.shown(),
+            "0x8183 Standard query response, No such name"
+        );
+        assert_eq!(
+            l.find("dns.flags.rcode").unwrap().shown(),
+            "No such name (3)"
+        );
         let soa = &l.find("dns.authorities").unwrap().children[0];
         assert_eq!(soa.label, "Authority record");
         assert_eq!(
-            soa.value,
+            soa.shown(),
             "example.org: type SOA, class IN, mname ns.example.org"
         );
-        let value = |name| soa.find(name).unwrap().value.as_str();
+        let value = |name| soa.find(name).unwrap().shown();
         assert_eq!(value("dns.resp.ttl"), "900 (15 minutes)");
         assert_eq!(value("dns.soa.rname"), "hostmaster.example.org");
         assert_eq!(value("dns.soa.serial_number"), "2024010101");
@@ -326,27 +356,27 @@ mod tests {
         assert!(warnings.is_empty(), "{warnings:?}");
         let ans = &l.find("dns.answers").unwrap().children;
         let mx = "example.org: type MX, class IN, preference 10, mx mail.example.org";
-        assert_eq!(ans[1].value, mx);
+        assert_eq!(ans[1].shown(), mx);
         let txt: Vec<_> = ans[2]
             .children
             .iter()
             .filter(|f| f.name == "dns.txt")
             .collect();
         assert_eq!(
-            (txt[0].value.as_str(), txt[1].value.as_str()),
+            (txt[0].shown().as_str(), txt[1].shown().as_str()),
             ("v=spf1 -all", "abc")
         );
         assert_eq!(
-            ans[3].value,
+            ans[3].shown(),
             "example.org: type PTR, class IN, host.example.org"
         );
-        assert_eq!(ans[4].find("dns.srv.port").unwrap().value, "5060");
+        assert_eq!(ans[4].find("dns.srv.port").unwrap().shown(), "5060");
         assert_eq!(
-            ans[5].find("dns.data").unwrap().value,
+            ans[5].find("dns.data").unwrap().shown(),
             "00010000010003026832"
         );
         let ty = ans[5].find("dns.resp.type").unwrap();
-        assert_eq!(ty.value, "HTTPS (HTTPS Specific Service Endpoints) (65)");
+        assert_eq!(ty.shown(), "HTTPS (HTTPS Specific Service Endpoints) (65)");
         assert_eq!(type_str(1234, true), "Unknown (1234)");
         assert_eq!(duration(3661), "1 hour, 1 minute, 1 second");
         assert_eq!(duration(0), "0 seconds");

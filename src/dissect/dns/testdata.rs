@@ -46,7 +46,10 @@ pub(super) fn layer(dns: &[u8]) -> (Layer, Vec<String>) {
 
 /// Value and range (in the message, not the frame) of a field.
 pub(super) fn at(f: &Field) -> (&str, [u32; 2]) {
-    (f.value.as_str(), [f.range[0] - AT, f.range[1] - AT])
+    (
+        Box::leak(f.shown().into_boxed_str()),
+        [f.range[0] - AT, f.range[1] - AT],
+    )
 }
 
 pub(super) fn query() -> Vec<u8> {

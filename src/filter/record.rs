@@ -1,0 +1,150 @@
+//! The second tier of a filter: tests on the names of the record protocols (`http.*`,
+//! `websocket.*`, `engineio.*`, `socketio.*`, `json`) answered from the analysis records,
+//! without dissecting the packet (issue 10's "record tier").
+//!
+//! Those names are emitted only by the layers the records put at a packet
+//! ([`Store::record_layers`]), so their answer on those layers alone is their answer on
+//! the whole tree: a packet without records has none of them (every test is false), the
+//! WebSocket header fields are read straight from the frame records, and any other test
+//! is evaluated on the record layers, built once per packet and only for the protocols
+//! the filter names. A test compares these answers with the full dissection's on every
+//! sample and corpus file.
+
+use std::cell::{Cell, RefCell};
+
+use crate::analysis::upper::WsFrame;
+use crate::dissect::{Dissection, Kind, Value};
+use crate::store::{PacketId, RecordParts, Store};
+
+use super::compare::Occ;
+use super::eval::{self, test_values};
+use super::fields::kind_of;
+use super::parser::Expr;
+use super::quick::typed;
+
+/// The record layers a name needs (`None`: not a record protocol's name). WebSocket names
+/// also appear in HTTP's handshake check.
+fn parts_of(name: &str) -> Option<RecordParts> {
+    let head = name.split('.').next().unwrap_or("");
+    let none = RecordParts::default();
+    Some(match head {
+        "http" => RecordParts { http: true, ..none },
+        "websocket" => RecordParts {
+            http: true,
+            websocket: true,
+            ..none
+        },
+        "json" => RecordParts {
+            websocket: true,
+            ..none
+        },
+        "engineio" => RecordParts {
+            engineio: true,
+            ..none
+        },
+        "socketio" => RecordParts {
+            socketio: true,
+            ..none
+        },
+        _ => return None,
+    })
+}
+
+/// What the record tier knows of one packet: its records, and the record layers once
+/// built.
+pub(crate) struct Records<'a> {
+    store: &'a Store,
+    id: PacketId,
+    any: Cell<Option<bool>>,
+    built: RefCell<Option<(RecordParts, Dissection)>>,
+}
+
+impl<'a> Records<'a> {
+    pub(crate) fn new(store: &'a Store, id: PacketId) -> Records<'a> {
+        Records {
+            store,
+            id,
+            any: Cell::new(None),
+            built: RefCell::new(None),
+        }
+    }
+
+    /// The answer of a test (or presence) on a record protocol's name; `None` for other
+    /// names.
+    pub(crate) fn leaf(&self, e: &Expr) -> Option<bool> {
+        let name = match e {
+            Expr::Has(n) | Expr::Test(n, _) => n.as_str(),
+            _ => return None,
+        };
+        let mut parts = parts_of(name)?;
+        // A protocol's name compared with a value compares its layers' titles.
+        parts.titles = matches!(e, Expr::Test(..)) && kind_of(name) == Some(Kind::None);
+        if let Some(answer) = self.frame_header(e, name) {
+            return Some(answer);
+        }
+        if !self.any() {
+            // No record, no layer of these protocols: absent, so every test is false.
+            return Some(false);
+        }
+        self.with_layers(parts, |d| match e {
+            Expr::Has(n) => eval::present(d, n),
+            Expr::Test(n, t) => eval::test(n, t, d),
+            _ => false,
+        })
+    }
+
+    /// Whether the analysis put a record at the packet (asked once).
+    fn any(&self) -> bool {
+        let any = self
+            .any
+            .get()
+            .unwrap_or_else(|| self.store.has_stream_records(self.id));
+        self.any.set(Some(any));
+        any
+    }
+
+    /// The WebSocket frame header fields, one occurrence per frame the packet holds bytes
+    /// of (each has its layer in the tree), read from the frame records.
+    fn frame_header(&self, e: &Expr, name: &str) -> Option<bool> {
+        let value: fn(&WsFrame) -> Value = match name {
+            "websocket.fin" => |f| Value::Bool(f.fin),
+            "websocket.rsv" => |f| Value::Unsigned(u64::from(f.rsv)),
+            "websocket.opcode" => |f| crate::store::ws_opcode(f.opcode),
+            "websocket.mask" => |f| Value::Bool(f.mask.is_some()),
+            "websocket.payload_length" => |f| Value::Unsigned(f.payload_len),
+            // Present with its frame layers; otherwise only HTTP's handshake check knows.
+            "websocket" => |_| Value::None,
+            _ => return None,
+        };
+        let up = &self.store.analysis.upper;
+        let mut frames = up.frames_at(self.id.0).map(|(_, f)| f).peekable();
+        match e {
+            Expr::Has(_) if frames.peek().is_some() => Some(true),
+            Expr::Has(_) if name != "websocket" => Some(false),
+            // Words and patterns see the tree's wording (`0x4 (RSV1: ...)`): the layers.
+            Expr::Test(_, t) if name != "websocket" && typed(t) => {
+                let values: Vec<Value> = frames.map(value).collect();
+                Some(test_values(t, &mut |f| {
+                    values.iter().any(|v| f(Occ::Value(v)))
+                }))
+            }
+            _ => None,
+        }
+    }
+
+    /// `f` on the record layers of `parts` (built once, again with more parts if a later
+    /// test needs them).
+    fn with_layers(&self, parts: RecordParts, f: impl FnOnce(&Dissection) -> bool) -> Option<bool> {
+        let mut built = self.built.borrow_mut();
+        let want = match &*built {
+            Some((have, _)) if have.covers(parts) => None,
+            Some((have, _)) => Some(have.union(parts)),
+            None => Some(parts),
+        };
+        if let Some(p) = want {
+            let d = self.store.record_layers(self.id, p)?;
+            *built = Some((p, d));
+        }
+        built.as_ref().map(|(_, d)| f(d))
+    }
+}
