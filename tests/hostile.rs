@@ -121,3 +121,25 @@ fn a_chunk_size_over_64_bits_is_flagged_and_counted() {
     let st = stats::from_store("http-huge-chunk.pcap", &s);
     assert_eq!(st.http.invalid_chunks, 1);
 }
+
+/// Issue 11, point 7: Socket.IO arguments nested deeper than serde_json builds are
+/// read, flagged as not shown, and `stats` and `messages` count the same events.
+#[test]
+fn socketio_arguments_nested_too_deep_are_flagged_and_counted_alike() {
+    let s = store("socketio-deep-arguments.pcap");
+    let events: Vec<_> = messages::lines(&s)
+        .into_iter()
+        .filter(|l| l.summary.starts_with("Socket.IO EVENT"))
+        .collect();
+    let st = stats::from_store("socketio-deep-arguments.pcap", &s);
+    assert_eq!(events.len() as u64, st.socketio.events);
+    assert_eq!(events.len(), 4);
+    let deep: Vec<_> = events
+        .iter()
+        .filter(|l| l.summary.contains("\"deep\""))
+        .collect();
+    assert_eq!(deep.len(), 2);
+    assert!(deep
+        .iter()
+        .all(|l| l.summary.contains("nested more than 128 levels deep")));
+}

@@ -136,7 +136,15 @@ pub struct SioPacket {
     pub data: Option<Value>,
     /// Byte range of the JSON data in the input.
     pub data_range: Option<(usize, usize)>,
+    /// The data is valid JSON nested deeper than serde_json builds values
+    /// ([`MAX_SHOWN_DEPTH`] levels): `data` then holds only the event name (for an
+    /// event), and the arguments are said not to be shown, never dropped in silence.
+    pub too_deep: bool,
 }
+
+/// How deep serde_json builds a JSON value (its recursion limit). Deeper data is
+/// valid (the analysis' own scan has no limit) but is not shown.
+pub const MAX_SHOWN_DEPTH: usize = 128;
 
 /// Reads ASCII digits from `text[*pos..]` into a number that must fit `max`;
 /// returns `None` on overflow, `Some(None)` when there are no digits.
@@ -176,7 +184,19 @@ fn json_error_offset(data: &[u8], line: usize, column: usize) -> usize {
 /// Errors name the reason: unknown type, bad attachment count, bad ack id,
 /// invalid JSON at byte N, or JSON of the wrong shape for the type.
 pub fn parse(text: &[u8]) -> Result<SioPacket, Error> {
-    let (h, data) = parse_with(text, true)?;
+    let (h, data, too_deep) = match parse_with(text, true) {
+        Ok((h, data)) => (h, data, false),
+        Err(Error::InvalidJson { reason, .. })
+            if reason.starts_with("recursion limit") && parse_head(text).is_ok() =>
+        {
+            // Valid, as the analysis' own scan found it, but deeper than serde_json goes.
+            let (h, _) = parse_with(text, false)?;
+            let rest = h.data_range.map_or(&[][..], |(a, b)| &text[a..b]);
+            let name = h.kind.is_event().then(|| first_string(rest)).flatten();
+            (h, name.map(|n| Value::Array(vec![Value::String(n)])), true)
+        }
+        Err(e) => return Err(e),
+    };
     Ok(SioPacket {
         kind: h.kind,
         attachments: h.attachments,
@@ -185,7 +205,15 @@ pub fn parse(text: &[u8]) -> Result<SioPacket, Error> {
         ack_id: h.ack_id,
         data,
         data_range: h.data_range,
+        too_deep,
     })
+}
+
+/// The string that opens JSON array `json` (an event's name), read alone.
+fn first_string(json: &[u8]) -> Option<String> {
+    let at = json.iter().position(|&b| b == b'[')? + 1;
+    let mut it = serde_json::Deserializer::from_slice(json.get(at..)?).into_iter::<String>();
+    it.next()?.ok()
 }
 
 /// What the analysis reads of every Socket.IO packet: a [`SioPacket`] without
@@ -474,6 +502,31 @@ pub fn info(p: &SioPacket) -> String {
             s.push_str(a);
         }
     }
+    if p.too_deep {
+        if let Some(name) = p.event_name() {
+            s.push(' ');
+            s.push_str(&json(&Value::String(name.to_string())));
+        }
+        s.push_str(&format!(
+            " [arguments nested more than {MAX_SHOWN_DEPTH} levels deep: not shown]"
+        ));
+    } else {
+        info_data(p, &mut s);
+    }
+    if !p.kind.is_ack() {
+        if let Some(a) = &ack {
+            s.push_str(a);
+        }
+    }
+    if p.kind.is_binary() {
+        let plural = if p.attachments == 1 { "" } else { "s" };
+        s.push_str(&format!(" ({} attachment{plural})", p.attachments));
+    }
+    s
+}
+
+/// The data part of [`info`]: an event's name and arguments, or the data.
+fn info_data(p: &SioPacket, s: &mut String) {
     match (p.event_name(), &p.data) {
         (Some(name), _) => {
             s.push(' ');
@@ -490,16 +543,6 @@ pub fn info(p: &SioPacket) -> String {
         }
         (None, None) => {}
     }
-    if !p.kind.is_ack() {
-        if let Some(a) = &ack {
-            s.push_str(a);
-        }
-    }
-    if p.kind.is_binary() {
-        let plural = if p.attachments == 1 { "" } else { "s" };
-        s.push_str(&format!(" ({} attachment{plural})", p.attachments));
-    }
-    s
 }
 
 type AckKey = (u64, String, bool, u64);
@@ -680,6 +723,7 @@ mod tests {
                 ack_id: None,
                 data: None,
                 data_range: None,
+                too_deep: false,
             }
         );
         assert_eq!(info(&c), "Socket.IO CONNECT /");
@@ -995,5 +1039,24 @@ mod tests {
                 String::from_utf8_lossy(t)
             );
         }
+    }
+}
+
+#[cfg(test)]
+mod deep_tests {
+    use super::*;
+
+    /// Arguments nested deeper than serde_json builds (issue 11, point 7) are valid:
+    /// the packet is read, its event name kept, its arguments said not to be shown.
+    #[test]
+    fn arguments_nested_too_deep_are_flagged_not_dropped() {
+        let deep = format!("{}1{}", "[".repeat(200), "]".repeat(200));
+        let text = format!(r#"2["deep",{deep}]"#);
+        let p = parse(text.as_bytes()).expect("valid, only deep");
+        assert!(p.too_deep);
+        assert_eq!(p.event_name(), Some("deep"));
+        assert!(info(&p).contains("\"deep\" [arguments nested more than 128 levels deep"));
+        let bad = format!(r#"2["deep",{}"#, "[".repeat(200));
+        assert!(parse(bad.as_bytes()).is_err(), "invalid stays invalid");
     }
 }

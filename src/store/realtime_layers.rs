@@ -254,7 +254,15 @@ impl Store {
                     placed(arg, Some([a, b]))
                 })
                 .collect();
-            let all = text(&hf::ARGS, &args.to_string(), range);
+            let shown = if p.too_deep {
+                format!(
+                    "nested more than {} levels deep: not shown as a value (each argument's text is below)",
+                    crate::analysis::socketio::MAX_SHOWN_DEPTH
+                )
+            } else {
+                args.to_string()
+            };
+            let all = text(&hf::ARGS, &shown, range);
             l.fields.push(placed(all, whole).with(children));
         }
         if p.attachments > 0 {

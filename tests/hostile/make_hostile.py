@@ -67,11 +67,11 @@ class Conversation:
             self.packet(from_client, 0x18, payload[i:i + mss])
             self.packet(not from_client, 0x10)
 
-    def upgrade(self, deflate=False):
+    def upgrade(self, deflate=False, path=b"/chat"):
         """The HTTP Upgrade to WebSocket, with the RFC 6455 §1.3 key and accept;
         `deflate`: permessage-deflate offered and accepted (RFC 7692)."""
         ext = b"Sec-WebSocket-Extensions: permessage-deflate\r\n" if deflate else b""
-        self.send(True, b"GET /chat HTTP/1.1\r\nHost: server\r\nUpgrade: websocket\r\n"
+        self.send(True, b"GET " + path + b" HTTP/1.1\r\nHost: server\r\nUpgrade: websocket\r\n"
                         b"Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
                         b"Sec-WebSocket-Version: 13\r\n" + ext + b"\r\n")
         self.send(False, b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
@@ -122,6 +122,37 @@ def ws_endless_frame():
     c.write("ws-endless-frame.pcap")
 
 
+def ws_masked(opcode, payload, key=b"\x11\x22\x33\x44"):
+    """A client frame (masked, RFC 6455 §5.3)."""
+    n = len(payload)
+    head = bytes([0x80 | opcode])
+    if n < 126:
+        head += bytes([0x80 | n])
+    elif n < 65536:
+        head += bytes([0x80 | 126]) + struct.pack("!H", n)
+    else:
+        head += bytes([0x80 | 127]) + struct.pack("!Q", n)
+    return head + key + bytes(b ^ key[i % 4] for i, b in enumerate(payload))
+
+
+def socketio_deep_arguments():
+    """Issue 11, point 7: Socket.IO events whose arguments nest 200 levels deep
+    (serde_json stops at 128), between two ordinary events."""
+    c = Conversation()
+    c.handshake()
+    c.upgrade(path=b"/socket.io/?EIO=4&transport=websocket")
+    c.send(False, ws_frame(1, b'0{"sid":"deep1","upgrades":[],"pingInterval":25000,'
+                              b'"pingTimeout":20000,"maxPayload":1000000}'))
+    c.send(True, ws_masked(1, b"40"))
+    c.send(False, ws_frame(1, b'40{"sid":"nsp1"}'))
+    c.send(True, ws_masked(1, b'42["chat message","before"]'))
+    deep = b"[" * 200 + b"1" + b"]" * 200
+    c.send(True, ws_masked(1, b'42["deep",' + deep + b"]"))
+    c.send(True, ws_masked(1, b'42["deep",{"a":' + deep + b"}]"))
+    c.send(True, ws_masked(1, b'42["chat message","after"]'))
+    c.write("socketio-deep-arguments.pcap")
+
+
 def deflated(z, data):
     """One permessage-deflate message from compressor `z` (context kept between
     messages): a sync flush with its trailing 00 00 ff ff removed (RFC 7692 §7.2.1)."""
@@ -157,4 +188,5 @@ if __name__ == "__main__":
     ws_endless_frame()
     ws_deflate_bomb()
     http_huge_chunk()
+    socketio_deep_arguments()
     sys.exit(0)
