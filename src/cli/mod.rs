@@ -10,6 +10,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 mod capture;
+mod rows;
 
 use crate::capture::{Capture, OpenError};
 use crate::export::{json, text};
@@ -188,16 +189,7 @@ fn inspect(a: &InspectArgs) -> Result<Outcome, CliError> {
     let store = load(&a.file)?;
     let mut out = BufWriter::new(io::stdout().lock());
     let limit = a.count.unwrap_or(usize::MAX);
-    let mut printed = 0;
-    for i in 0..store.len() {
-        if printed >= limit {
-            break;
-        }
-        let id = PacketId(i as u32);
-        if print_packet(&mut out, &store, id, a, &filter)? {
-            printed += 1;
-        }
-    }
+    rows::print_all(&mut out, &store, a, &filter, limit)?;
     out.flush()?;
     Ok(outcome(&store))
 }
