@@ -5,6 +5,7 @@
 mod app_layers;
 mod flows;
 mod growing;
+mod info;
 mod ingest;
 mod places;
 mod realtime_layers;
