@@ -585,15 +585,15 @@ impl<'a> StreamSink<'a> for Upper {
         &mut self,
         st: &mut UpperConv,
         conv: u32,
-        from_client: bool,
+        dir: crate::ids::Direction,
         at: (u32, u32),
         bytes: Cow<'a, [u8]>,
     ) {
-        self.bytes(st, conv, from_client, at, &bytes);
+        self.bytes(st, conv, dir.from_client(), at, &bytes);
     }
 
-    fn gap(&mut self, st: &mut UpperConv, conv: u32, from_client: bool, len: u64) {
-        self.lost(st, conv, from_client, len);
+    fn gap(&mut self, st: &mut UpperConv, conv: u32, dir: crate::ids::Direction, len: u64) {
+        self.lost(st, conv, dir.from_client(), len);
     }
 
     fn end(&mut self, st: UpperConv, conv: u32) {

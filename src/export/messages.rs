@@ -191,7 +191,7 @@ fn on_side(store: &Store, conv: u32, client: bool, p: u32) -> bool {
         c.0 == conv
             && store
                 .summary(PacketId(p))
-                .is_some_and(|s| (s.dir == tc.client_dir) == client)
+                .is_some_and(|s| (s.dir == tc.client_side) == client)
     })
 }
 

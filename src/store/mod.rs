@@ -25,6 +25,7 @@ pub use crate::ids::{FlowId, PacketId};
 use crate::analysis::{Analysis, AnalysisPass, Keep};
 use crate::capture::Capture;
 use crate::dissect::{self, Columns, Dissection, FrameMeta, Summary, TcpRel};
+use crate::ids::FlowSide;
 
 /// Which layers built from the analysis records [`Store::record_layers`] makes: HTTP's
 /// (with its WebSocket handshake check), WebSocket's (frames, messages, payload encoding),
@@ -280,12 +281,11 @@ impl Store {
             return None;
         }
         let f = self.flows.get(FlowId(s.flow))?;
-        let d = usize::from(s.dir & 1);
         let win_shift = (self.analysis.tcp.conversation_of(id))
-            .and_then(|(_, c)| c.win_shift(usize::from(s.dir != c.client_dir)));
+            .and_then(|(_, c)| c.win_shift(c.direction_of(s.dir)));
         Some(TcpRel {
-            seq_base: f.isn[d]?,
-            ack_base: f.isn[1 - d],
+            seq_base: f.isn[s.dir.index()]?,
+            ack_base: f.isn[s.dir.reverse().index()],
             win_shift,
         })
     }
@@ -295,8 +295,8 @@ impl Store {
         let meta = self.meta(id)?;
         let mut d = dissect::dissect(&meta, self.capture.data(id.index()), self.tcp_rel(id));
         let tcp_range = d.layer("tcp").map(|l| l.range);
-        let dir = self.summary(id).map_or(0, |s| s.dir);
-        if let Some(layer) = tcp_range.and_then(|r| self.analysis.tcp.session_layer(id, dir, r)) {
+        let side = self.summary(id).map_or(FlowSide::AsKey, |s| s.dir);
+        if let Some(layer) = tcp_range.and_then(|r| self.analysis.tcp.session_layer(id, side, r)) {
             let at = d
                 .layers
                 .iter()

@@ -57,7 +57,7 @@ impl Store {
         let side = |p: u32| {
             let id = PacketId(p);
             let (conv, c) = tcp.conversation_of(id)?;
-            Some((conv.0, self.summary(id)?.dir == c.client_dir))
+            Some((conv.0, self.summary(id)?.dir == c.client_side))
         };
         let want = side(first);
         let mut out = Vec::with_capacity(len.min(1 << 16));
