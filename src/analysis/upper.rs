@@ -549,7 +549,7 @@ impl Upper {
             let Some(msg) = self.http.messages.get(b.message as usize) else {
                 continue;
             };
-            let from_client = msg.from_client;
+            let from_client = msg.dir.from_client();
             let shown = msg.end_packet.unwrap_or(msg.head_packets.1);
             let request = if from_client {
                 Some(b.message)
@@ -628,7 +628,13 @@ impl Upper {
                 return;
             }
         }
-        let used = self.http.data(&mut st.http, conv, from_client, at, bytes);
+        let used = (self.http).data(
+            &mut st.http,
+            conv,
+            crate::ids::Direction::of(from_client),
+            at,
+            bytes,
+        );
         self.bodies(conv);
         if let Some(h) = st.http.websocket() {
             self.start_ws(st, conv, Some(h));
@@ -650,7 +656,7 @@ impl Upper {
                 .gap(len, &mut |e| self.ws_event(connection, from_client, &[], e));
             st.ws = Some(w);
         } else {
-            self.http.gap(&mut st.http, from_client, len);
+            (self.http).gap(&mut st.http, crate::ids::Direction::of(from_client), len);
         }
     }
 

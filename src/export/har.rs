@@ -69,7 +69,7 @@ fn entry(store: &Store, i: usize, by_conn: &[Vec<u32>]) -> Option<Value> {
     let http = &store.analysis.upper.http;
     let up = &store.analysis.upper;
     let m = http.messages.get(i)?;
-    if !m.from_client {
+    if !m.is_request() {
         return None;
     }
     let req = store.http_head(i as u32)?;

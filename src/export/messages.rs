@@ -220,7 +220,13 @@ fn last_packet(store: &Store, s: Source) -> Option<u32> {
         Source::Http(i) => {
             let m = up.http.messages.get(i as usize)?;
             let last = m.end_packet.unwrap_or(m.head_packets.1);
-            last_between(store, m.conversation, m.from_client, m.head_packets.0, last)
+            last_between(
+                store,
+                m.conversation,
+                m.dir.from_client(),
+                m.head_packets.0,
+                last,
+            )
         }
         Source::Polling(e) => up.realtime.eio.get(e as usize).map(|r| r.packet),
         Source::Ws(m, _) => {
@@ -263,8 +269,9 @@ fn http_line(store: &Store, i: u32) -> Option<MessageLine> {
     let m = http.messages.get(i as usize)?;
     let head = store.http_head(i)?;
     let last = m.end_packet.unwrap_or(m.head_packets.1);
-    let packets = packets_between(store, m.conversation, m.from_client, m.head_packets.0, last);
-    let mut l = line(store, "http", m.conversation, m.from_client, packets);
+    let client = m.dir.from_client();
+    let packets = packets_between(store, m.conversation, client, m.head_packets.0, last);
+    let mut l = line(store, "http", m.conversation, client, packets);
     l.summary = http.info(i, &head);
     l.http = Some(HttpPart {
         start_line: head.summary(),

@@ -367,7 +367,7 @@ impl Store {
     pub fn http_head(&self, m: u32) -> Option<crate::analysis::http::ParsedHead> {
         let bytes = self.http_head_bytes(m)?;
         let msg = self.analysis.upper.http.messages.get(m as usize)?;
-        crate::analysis::http::parse_head_bytes(&bytes, msg.from_client)
+        crate::analysis::http::parse_head_bytes(&bytes, msg.is_request())
     }
 
     /// The bytes of HTTP message `m`'s head, joined from its packets.
@@ -401,7 +401,7 @@ impl Store {
                 continue;
             };
             let msg = &http.messages[m as usize];
-            let Some(head) = crate::analysis::http::parse_head_bytes(&bytes, msg.from_client)
+            let Some(head) = crate::analysis::http::parse_head_bytes(&bytes, msg.is_request())
             else {
                 continue;
             };

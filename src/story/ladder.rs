@@ -312,11 +312,7 @@ fn http_spans(store: &Store, conv: u32, last: u32) -> [Spans; 2] {
     for (i, m) in store.analysis.upper.http.messages.iter().enumerate() {
         if m.conversation == conv {
             let end = m.end_packet.unwrap_or(last).max(m.head_packets.1);
-            spans[usize::from(!m.from_client)].push((
-                m.head_packets.0,
-                end,
-                http_phase(store, i as u32),
-            ));
+            spans[m.dir.index()].push((m.head_packets.0, end, http_phase(store, i as u32)));
         }
     }
     for s in &mut spans {
