@@ -93,10 +93,8 @@ impl UpperStates {
                     dir,
                     at,
                     bytes,
-                } => up.bytes(self.state(conv), conv, dir.from_client(), at, &bytes),
-                StreamEvent::Gap { conv, dir, len } => {
-                    up.lost(self.state(conv), conv, dir.from_client(), len)
-                }
+                } => up.bytes(self.state(conv), conv, dir, at, &bytes),
+                StreamEvent::Gap { conv, dir, len } => up.lost(self.state(conv), conv, dir, len),
                 StreamEvent::End { conv } => {
                     let st = self
                         .convs

@@ -191,7 +191,7 @@ fn entry(store: &Store, i: usize, by_conn: &[Vec<u32>]) -> Option<Value> {
                     _ => base64_encode(&payload),
                 };
                 json!({
-                    "type": if x.from_client { "send" } else { "receive" },
+                    "type": if x.dir.from_client() { "send" } else { "receive" },
                     "time": store.ts_ns(x.last_packet) as f64 / 1e9,
                     "opcode": x.opcode,
                     "data": data,

@@ -236,7 +236,7 @@ fn last_packet(store: &Store, s: Source) -> Option<u32> {
                 .frames_of(m)
                 .next()
                 .map_or(msg.first_packet, |(_, f)| f.start.0);
-            last_between(store, conv, msg.from_client, first, msg.last_packet)
+            last_between(store, conv, msg.dir.from_client(), first, msg.last_packet)
         }
     }
 }
@@ -309,7 +309,7 @@ fn ws_line(store: &Store, m: u32, eio_idx: Option<u32>) -> Option<MessageLine> {
         .frames_of(m)
         .next()
         .map_or(msg.first_packet, |(_, f)| f.start.0);
-    let packets = packets_between(store, conv, msg.from_client, first, msg.last_packet);
+    let packets = packets_between(store, conv, msg.dir.from_client(), first, msg.last_packet);
     let payload = store.ws_payload(m).unwrap_or_default();
     use crate::analysis::websocket::frame::{OP_CLOSE, OP_PING, OP_PONG, OP_TEXT};
     let (data, binary) = match msg.opcode {
@@ -321,7 +321,7 @@ fn ws_line(store: &Store, m: u32, eio_idx: Option<u32>) -> Option<MessageLine> {
         ),
         op => text_or_hex(&payload, matches!(op, OP_TEXT | OP_PING | OP_PONG)),
     };
-    let mut l = line(store, "websocket", conv, msg.from_client, packets);
+    let mut l = line(store, "websocket", conv, msg.dir.from_client(), packets);
     l.websocket = Some(WsPart {
         opcode: ws::opcode_name(msg.opcode),
         frames: msg.frames,

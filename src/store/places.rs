@@ -6,6 +6,7 @@
 use crate::analysis::realtime::Carrier;
 use crate::analysis::upper::WsFrame;
 use crate::dissect::{Dissection, Src};
+use crate::ids::Direction;
 
 use super::{PacketId, Store};
 
@@ -120,11 +121,11 @@ impl Store {
             }
         }
         let p = self.ws_payload(mi)?;
-        let what = match (m.compressed, m.frames > 1, m.from_client) {
+        let what = match (m.compressed, m.frames > 1, m.dir) {
             (true, _, _) => "inflated",
             (false, true, _) => "reassembled",
-            (false, false, true) => "unmasked",
-            (false, false, false) => "payload",
+            (false, false, Direction::FromClient) => "unmasked",
+            (false, false, Direction::FromServer) => "payload",
         };
         let name = format!("WebSocket message, {what} ({} bytes)", p.len());
         d.derive(name, &p).map(Place::derived)
