@@ -498,7 +498,7 @@ impl Upper {
                 self.keep,
                 session,
                 (conv, connection),
-                dir.from_client(),
+                dir,
                 text,
                 payload,
                 carrier,
@@ -556,9 +556,9 @@ impl Upper {
             let Some(msg) = self.http.messages.get(b.message as usize) else {
                 continue;
             };
-            let from_client = msg.dir.from_client();
+            let dir = msg.dir;
             let shown = msg.end_packet.unwrap_or(msg.head_packets.1);
-            let request = if from_client {
+            let request = if dir == Direction::FromClient {
                 Some(b.message)
             } else {
                 msg.answers
@@ -576,7 +576,7 @@ impl Upper {
                 self.keep,
                 &target,
                 conv,
-                from_client,
+                dir,
                 &b.bytes,
                 Carrier::HttpBody(b.message),
                 shown,
@@ -698,7 +698,7 @@ mod tests {
         v
     }
 
-    /// Feed (from_client, bytes) chunks as packets 0, 1, 2, ... of conversation 0.
+    /// Feed (from the client, bytes) chunks as packets 0, 1, 2, ... of conversation 0.
     fn run(chunks: &[(bool, Vec<u8>)]) -> Upper {
         let mut up = Upper::new(Keep::Records);
         let mut st = UpperConv::default();

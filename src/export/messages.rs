@@ -353,7 +353,7 @@ fn eio_line(store: &Store, e: u32, base: Option<MessageLine>) -> Option<MessageL
         None => {
             let packets = vec![u64::from(r.packet) + 1];
             let conv = store.eio_conversation(&r);
-            line(store, "engineio", conv, r.from_client, packets)
+            line(store, "engineio", conv, r.dir.from_client(), packets)
         }
     };
     l.kind = "engineio";
