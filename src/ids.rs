@@ -50,6 +50,7 @@ impl Direction {
     /// Both directions, in index order.
     pub const BOTH: [Direction; 2] = [Direction::FromClient, Direction::FromServer];
 
+    /// From a flag (kept as a `bool` on purpose: the one conversion from the old spelling).
     pub fn of(from_client: bool) -> Self {
         if from_client {
             Direction::FromClient

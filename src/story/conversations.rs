@@ -6,7 +6,6 @@ use serde::Serialize;
 use super::{endpoints, secs};
 use crate::analysis::realtime::Carrier;
 use crate::analysis::tcp::{Handshake, TcpConversation};
-use crate::ids::Direction;
 use crate::store::Store;
 
 /// One TCP conversation, in words.
@@ -91,9 +90,7 @@ pub fn teardown_words(store: &Store, c: &TcpConversation) -> String {
         return "refused (RST answered the SYN)".into();
     }
     let t = &c.teardown;
-    let reset = t
-        .reset
-        .map(|p| Direction::of(super::from_client(store, c, p.0)).sender());
+    let reset = t.reset.map(|p| super::sender(store, c, p.0).sender());
     match (t.first_fin, reset) {
         (Some((f, by)), Some(r)) if t.reset.is_some_and(|p| p > f) => {
             format!("FIN from {} first, then reset by {r}", by.sender())

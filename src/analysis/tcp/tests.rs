@@ -9,14 +9,14 @@ use crate::store::Store;
 const C: [u8; 4] = [10, 0, 0, 1];
 const S: [u8; 4] = [10, 0, 0, 2];
 
-/// One crafted segment: (from client, flags, seq, ack, payload length).
+/// One crafted segment: (from client, flags, seq, ack, payload length). The
+/// direction is a `bool` here only to keep the tables of steps terse.
 type Step = (bool, u16, u32, u32, usize);
 
-fn frame(from_client: bool, flags: u16, seq: u32, ack: u32, len: usize) -> Vec<u8> {
-    let (src, dst, sp, dp) = if from_client {
-        (C, S, 40000, 80)
-    } else {
-        (S, C, 80, 40000)
+fn frame(dir: Direction, flags: u16, seq: u32, ack: u32, len: usize) -> Vec<u8> {
+    let (src, dst, sp, dp) = match dir {
+        Direction::FromClient => (C, S, 40000, 80),
+        Direction::FromServer => (S, C, 80, 40000),
     };
     let mut b = PacketBuilder::ethernet2([1; 6], [2; 6])
         .ipv4(src, dst, 64)
@@ -41,7 +41,7 @@ fn frame(from_client: bool, flags: u16, seq: u32, ack: u32, len: usize) -> Vec<u
 fn store_of(steps: &[Step]) -> Store {
     let mut w = PcapWriter::new(0xa1b2_c3d4, false, 1, 65535);
     for (i, &(c, f, seq, ack, len)) in steps.iter().enumerate() {
-        let f = frame(c, f, seq, ack, len);
+        let f = frame(Direction::of(c), f, seq, ack, len);
         w.record(1_000, i as u32 * 1000, &f, f.len() as u32);
     }
     Store::build(Capture::from_bytes(w.buf).expect("parses"))
