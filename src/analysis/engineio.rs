@@ -34,6 +34,8 @@ use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use serde::Deserialize;
 
+use crate::ids::Direction;
+
 /// Most packets split out of one long-polling body; the rest of the body is
 /// reported as [`Error::TooManyPackets`].
 pub const MAX_PACKETS: usize = 100_000;
@@ -713,16 +715,16 @@ impl Health {
     }
 
     /// A packet, skipping anything but pings and pongs, and the upgrade probes.
-    pub fn observe_packet(&mut self, from_server: bool, p: &Packet, record_id: u32, ts_ns: u64) {
+    pub fn observe_packet(&mut self, dir: Direction, p: &Packet, record_id: u32, ts_ns: u64) {
         if !is_probe(p) {
-            self.observe(from_server, p.kind, record_id, ts_ns);
+            self.observe(dir, p.kind, record_id, ts_ns);
         }
     }
 
-    /// One packet of `kind` sent by the server (`from_server`) or the client.
+    /// One packet of `kind` sent `dir` (by the client or the server).
     /// Kinds other than ping and pong are ignored.
-    pub fn observe(&mut self, from_server: bool, kind: PacketType, record_id: u32, ts_ns: u64) {
-        let from_pinger = from_server == self.server_pings;
+    pub fn observe(&mut self, dir: Direction, kind: PacketType, record_id: u32, ts_ns: u64) {
+        let from_pinger = (dir == Direction::FromServer) == self.server_pings;
         match kind {
             PacketType::Ping if from_pinger => {
                 if let Some((prev_id, prev_ts)) = self.last_ping {
@@ -793,6 +795,9 @@ impl Health {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    const CLI: Direction = Direction::FromClient;
+    const SRV: Direction = Direction::FromServer;
 
     fn ok<'a>(r: &'a Result<Packet<'a>, Error>) -> &'a Packet<'a> {
         r.as_ref().expect("packet")
@@ -1115,16 +1120,16 @@ mod tests {
     #[test]
     fn health_v4_server_pings() {
         let mut h = Health::new(4, 25_000, 20_000);
-        h.observe(true, PacketType::Ping, 1, 25 * S);
-        h.observe(false, PacketType::Pong, 2, 25 * S + 5_000_000); // 5 ms: fine
-        h.observe(true, PacketType::Ping, 3, 50 * S);
-        h.observe(false, PacketType::Pong, 4, 81 * S); // 31 s: late
-        h.observe(false, PacketType::Ping, 5, 82 * S); // v4 client pings are ignored
-        h.observe(true, PacketType::Message, 6, 83 * S);
+        h.observe(SRV, PacketType::Ping, 1, 25 * S);
+        h.observe(CLI, PacketType::Pong, 2, 25 * S + 5_000_000); // 5 ms: fine
+        h.observe(SRV, PacketType::Ping, 3, 50 * S);
+        h.observe(CLI, PacketType::Pong, 4, 81 * S); // 31 s: late
+        h.observe(CLI, PacketType::Ping, 5, 82 * S); // v4 client pings are ignored
+        h.observe(SRV, PacketType::Message, 6, 83 * S);
         // Probes are skipped by observe_packet.
-        h.observe_packet(false, &parse_ws_text(b"2probe").unwrap(), 7, 84 * S);
-        h.observe(true, PacketType::Ping, 8, 150 * S); // 100 s gap > 45 s: overdue
-        h.observe(true, PacketType::Ping, 9, 175 * S); // never answered
+        h.observe_packet(CLI, &parse_ws_text(b"2probe").unwrap(), 7, 84 * S);
+        h.observe(SRV, PacketType::Ping, 8, 150 * S); // 100 s gap > 45 s: overdue
+        h.observe(SRV, PacketType::Ping, 9, 175 * S); // never answered
         assert_eq!(h.findings().len(), 2);
         let f = h.finish(300 * S);
         assert_eq!(
@@ -1176,12 +1181,12 @@ mod tests {
             parse_open(br#"{"sid":"a","upgrades":[],"pingInterval":25000,"pingTimeout":5000}"#)
                 .unwrap();
         let mut h = Health::from_open(3, &open);
-        h.observe(false, PacketType::Ping, 1, 0);
-        h.observe(true, PacketType::Pong, 2, 6 * S); // late (> 5 s)
-        h.observe(true, PacketType::Ping, 3, 7 * S); // server pings ignored in v3
-        h.observe(false, PacketType::Ping, 4, 25 * S);
-        h.observe(true, PacketType::Pong, 5, 25 * S + 1);
-        h.observe(false, PacketType::Ping, 6, 50 * S); // answered? no, but young at the end
+        h.observe(CLI, PacketType::Ping, 1, 0);
+        h.observe(SRV, PacketType::Pong, 2, 6 * S); // late (> 5 s)
+        h.observe(SRV, PacketType::Ping, 3, 7 * S); // server pings ignored in v3
+        h.observe(CLI, PacketType::Ping, 4, 25 * S);
+        h.observe(SRV, PacketType::Pong, 5, 25 * S + 1);
+        h.observe(CLI, PacketType::Ping, 6, 50 * S); // answered? no, but young at the end
         let f = h.finish(52 * S);
         assert_eq!(f.len(), 1);
         assert_eq!(f[0].issue, HealthIssue::LatePong);
@@ -1229,7 +1234,7 @@ mod tests {
             let mut h = Health::new(4, 25_000, 20_000);
             for (i, (srv, k, ts)) in events.iter().enumerate() {
                 if let Some(kind) = PacketType::from_number(*k) {
-                    h.observe(*srv, kind, i as u32, *ts);
+                    h.observe(Direction::of(!*srv), kind, i as u32, *ts);
                 }
             }
             let _ = h.finish(u64::MAX);

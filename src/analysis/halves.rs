@@ -13,19 +13,20 @@ use super::upper::{Upper, UpperConv};
 use super::{Analysis, AnalysisPass};
 use crate::capture::Capture;
 use crate::dissect::Summary;
+use crate::ids::Direction;
 
 /// What the TCP half hands on (see [`StreamSink`]); `'a`: the capture's bytes.
 #[derive(Debug)]
 pub enum StreamEvent<'a> {
     Data {
         conv: u32,
-        from_client: bool,
+        dir: Direction,
         at: (u32, u32),
         bytes: Cow<'a, [u8]>,
     },
     Gap {
         conv: u32,
-        from_client: bool,
+        dir: Direction,
         len: u64,
     },
     End {
@@ -46,24 +47,20 @@ impl<'a> StreamSink<'a> for Queue<'a> {
         &mut self,
         _: &mut (),
         conv: u32,
-        from_client: bool,
+        dir: Direction,
         at: (u32, u32),
         bytes: Cow<'a, [u8]>,
     ) {
         self.events.push(StreamEvent::Data {
             conv,
-            from_client,
+            dir,
             at,
             bytes,
         });
     }
 
-    fn gap(&mut self, _: &mut (), conv: u32, from_client: bool, len: u64) {
-        self.events.push(StreamEvent::Gap {
-            conv,
-            from_client,
-            len,
-        });
+    fn gap(&mut self, _: &mut (), conv: u32, dir: Direction, len: u64) {
+        self.events.push(StreamEvent::Gap { conv, dir, len });
     }
 
     fn end(&mut self, _: (), conv: u32) {
@@ -93,15 +90,11 @@ impl UpperStates {
             match e {
                 StreamEvent::Data {
                     conv,
-                    from_client,
+                    dir,
                     at,
                     bytes,
-                } => up.bytes(self.state(conv), conv, from_client, at, &bytes),
-                StreamEvent::Gap {
-                    conv,
-                    from_client,
-                    len,
-                } => up.lost(self.state(conv), conv, from_client, len),
+                } => up.bytes(self.state(conv), conv, dir, at, &bytes),
+                StreamEvent::Gap { conv, dir, len } => up.lost(self.state(conv), conv, dir, len),
                 StreamEvent::End { conv } => {
                     let st = self
                         .convs

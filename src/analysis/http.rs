@@ -13,6 +13,8 @@ use base64::Engine;
 use serde::Serialize;
 use sha1::{Digest, Sha1};
 
+use crate::ids::Direction;
+
 /// Longest message head held while waiting for its end.
 pub const MAX_HEAD: usize = 64 * 1024;
 /// Header slots tried first; a head with more headers is parsed again with more room (its
@@ -112,7 +114,12 @@ pub struct KeptBody {
 #[derive(Clone, Debug, Serialize)]
 pub struct HttpMessage {
     pub conversation: u32,
-    pub from_client: bool,
+    /// Who sent it (in JSON: `"from_client": true|false`).
+    #[serde(
+        rename = "from_client",
+        serialize_with = "crate::ids::serialize_from_client"
+    )]
+    pub dir: Direction,
     /// Status code of a response; 0 for a request.
     pub code: u16,
     pub flags: u8,
@@ -133,7 +140,7 @@ pub struct HttpMessage {
 
 impl HttpMessage {
     pub fn is_request(&self) -> bool {
-        self.from_client
+        self.dir == Direction::FromClient
     }
 }
 
@@ -382,24 +389,23 @@ impl HttpAnalysis {
         s
     }
 
-    /// Bytes `data` of conversation `conv`, direction `from_client`, carried by `packet`.
+    /// Bytes `data` of conversation `conv`, sent `dir`, carried by `packet`.
     /// Returns how many were HTTP: the rest follows a `101 Switching Protocols`
     /// and belongs to the protocol switched to.
     pub fn data(
         &mut self,
         c: &mut HttpConversation,
         conv: u32,
-        from_client: bool,
+        dir: Direction,
         (packet, mut offset): (u32, u32),
         mut data: &[u8],
     ) -> usize {
-        let side = usize::from(!from_client);
         let total = data.len();
         while !data.is_empty() {
-            if c.dirs[side].state == State::Upgraded {
+            if c.dirs[dir.index()].state == State::Upgraded {
                 break;
             }
-            let used = self.step(c, conv, side, (packet, offset), data);
+            let used = self.step(c, conv, dir, (packet, offset), data);
             if used == 0 {
                 break;
             }
@@ -416,8 +422,8 @@ impl HttpAnalysis {
 
     /// Bytes that were never captured: a body may absorb them; elsewhere parsing
     /// resynchronises at the next segment that starts a message.
-    pub fn gap(&mut self, c: &mut HttpConversation, from_client: bool, len: u64) {
-        let d = &mut c.dirs[usize::from(!from_client)];
+    pub fn gap(&mut self, c: &mut HttpConversation, dir: Direction, len: u64) {
+        let d = &mut c.dirs[dir.index()];
         d.state = match d.state {
             State::Body(n) if n > len => State::Body(n - len),
             State::Upgraded | State::NotHttp | State::UntilClose => d.state,
@@ -433,42 +439,42 @@ impl HttpAnalysis {
         &mut self,
         c: &mut HttpConversation,
         conv: u32,
-        side: usize,
+        dir: Direction,
         (packet, offset): (u32, u32),
         data: &[u8],
     ) -> usize {
-        let d = &mut c.dirs[side];
+        let d = &mut c.dirs[dir.index()];
         match d.state {
             State::Upgraded | State::NotHttp => data.len(),
-            State::UntilClose => self.body_bytes(c, side, data, data.len()),
+            State::UntilClose => self.body_bytes(c, dir, data, data.len()),
             State::Body(n) => {
                 let take = n.min(data.len() as u64);
-                let used = self.body_bytes(c, side, &data[..take as usize], take as usize);
-                let d = &mut c.dirs[side];
+                let used = self.body_bytes(c, dir, &data[..take as usize], take as usize);
+                let d = &mut c.dirs[dir.index()];
                 d.state = if n == take {
                     State::Head
                 } else {
                     State::Body(n - take)
                 };
                 if n == take {
-                    self.complete(c, side, packet);
+                    self.complete(c, dir, packet);
                 }
                 used
             }
-            State::ChunkSize => self.chunk_size(c, side, packet, data),
+            State::ChunkSize => self.chunk_size(c, dir, packet, data),
             State::ChunkData(n) => {
                 // `n` counts the chunk's data and its closing CRLF.
                 let take = n.min(data.len() as u64);
                 let body = take.min(n.saturating_sub(2));
-                let used = self.body_bytes(c, side, &data[..body as usize], take as usize);
-                c.dirs[side].state = if n == take {
+                let used = self.body_bytes(c, dir, &data[..body as usize], take as usize);
+                c.dirs[dir.index()].state = if n == take {
                     State::ChunkSize
                 } else {
                     State::ChunkData(n - take)
                 };
                 used
             }
-            State::Head => self.head(c, conv, side, (packet, offset), data),
+            State::Head => self.head(c, conv, dir, (packet, offset), data),
         }
     }
 
@@ -477,11 +483,11 @@ impl HttpAnalysis {
     fn body_bytes(
         &mut self,
         c: &mut HttpConversation,
-        side: usize,
+        dir: Direction,
         body: &[u8],
         used: usize,
     ) -> usize {
-        let d = &mut c.dirs[side];
+        let d = &mut c.dirs[dir.index()];
         if let Some(m) = d.current {
             self.messages[m as usize].body_len += body.len() as u64;
         }
@@ -497,12 +503,12 @@ impl HttpAnalysis {
         &mut self,
         c: &mut HttpConversation,
         conv: u32,
-        side: usize,
+        dir: Direction,
         (packet, offset): (u32, u32),
         data: &[u8],
     ) -> usize {
-        let d = &mut c.dirs[side];
-        if d.buf.is_empty() && !looks_like_start(data, side == 0) {
+        let d = &mut c.dirs[dir.index()];
+        if d.buf.is_empty() && !looks_like_start(data, dir) {
             // Not the start of a message (another protocol, or bytes after a gap):
             // skip this delivery and look again at the next one, so HTTP after a
             // SOCKS or proxy preamble, or after a gap, is still found.
@@ -512,11 +518,11 @@ impl HttpAnalysis {
         let before = d.buf.len();
         // Usually a head arrives whole: parse it in place, copying nothing.
         let parsed = if before == 0 {
-            parse_head(data, side == 0)
+            parse_head(data, dir.from_client())
         } else {
             let room = MAX_HEAD.saturating_sub(before);
             d.buf.extend_from_slice(&data[..data.len().min(room)]);
-            parse_head(&d.buf, side == 0)
+            parse_head(&d.buf, dir.from_client())
         };
         match parsed {
             Ok(None) if before == 0 && data.len() < MAX_HEAD => {
@@ -540,7 +546,7 @@ impl HttpAnalysis {
                     offset: first_offset,
                     len: head_len as u32,
                 };
-                self.new_message(c, conv, side, &head, at);
+                self.new_message(c, conv, dir, &head, at);
                 used
             }
         }
@@ -550,7 +556,7 @@ impl HttpAnalysis {
         &mut self,
         c: &mut HttpConversation,
         conv: u32,
-        side: usize,
+        dir: Direction,
         h: &ParsedHead,
         at: HeadAt,
     ) {
@@ -574,7 +580,7 @@ impl HttpAnalysis {
         }
         let mut m = HttpMessage {
             conversation: conv,
-            from_client: side == 0,
+            dir,
             code,
             flags,
             head_packets: at.packets,
@@ -585,7 +591,7 @@ impl HttpAnalysis {
             answers: None,
             answered_by: None,
         };
-        if side == 0 {
+        if dir == Direction::FromClient {
             c.pending.push_back(idx);
             if h.header_has("Connection", "upgrade") || flags & flag::UPGRADE != 0 {
                 let websocket = h.header_has("Upgrade", "websocket");
@@ -612,11 +618,11 @@ impl HttpAnalysis {
         let state = self.body_state(&m, h, c);
         let keep = m.flags & flag::ENGINEIO != 0 && code != 101;
         self.messages.push(m);
-        c.dirs[side].current = Some(idx);
-        c.dirs[side].state = state;
-        c.dirs[side].body = keep.then(Vec::new);
+        c.dirs[dir.index()].current = Some(idx);
+        c.dirs[dir.index()].state = state;
+        c.dirs[dir.index()].body = keep.then(Vec::new);
         if state == State::Head {
-            self.complete(c, side, at.packets.1);
+            self.complete(c, dir, at.packets.1);
         }
         if state == State::Upgraded {
             self.upgraded(c, idx, h);
@@ -625,7 +631,7 @@ impl HttpAnalysis {
 
     /// How the body of `m` is delimited (RFC 9112 §6.3).
     fn body_state(&self, m: &HttpMessage, h: &ParsedHead, c: &HttpConversation) -> State {
-        let code = (!m.from_client).then_some(m.code);
+        let code = (!m.is_request()).then_some(m.code);
         let req = m.answers.and_then(|r| self.messages.get(r as usize));
         let after_head_request = req.is_some_and(|r| r.flags & flag::HEAD_METHOD != 0);
         if code == Some(101) && c.upgrade_asked.is_some() {
@@ -649,11 +655,11 @@ impl HttpAnalysis {
     fn chunk_size(
         &mut self,
         c: &mut HttpConversation,
-        side: usize,
+        dir: Direction,
         packet: u32,
         data: &[u8],
     ) -> usize {
-        let d = &mut c.dirs[side];
+        let d = &mut c.dirs[dir.index()];
         let before = d.buf.len();
         d.buf.extend_from_slice(&data[..data.len().min(1024)]);
         match httparse::parse_chunk_size(&d.buf) {
@@ -666,7 +672,7 @@ impl HttpAnalysis {
                 };
                 d.buf = Vec::new();
                 d.state = State::Head;
-                self.complete(c, side, packet);
+                self.complete(c, dir, packet);
                 end.saturating_sub(before)
             }
             Ok(httparse::Status::Complete((n, size))) => {
@@ -687,8 +693,8 @@ impl HttpAnalysis {
         }
     }
 
-    fn complete(&mut self, c: &mut HttpConversation, side: usize, packet: u32) {
-        let d = &mut c.dirs[side];
+    fn complete(&mut self, c: &mut HttpConversation, dir: Direction, packet: u32) {
+        let d = &mut c.dirs[dir.index()];
         if let Some(m) = d.current.take() {
             let msg = &mut self.messages[m as usize];
             msg.end_packet = Some(packet);
@@ -706,8 +712,9 @@ impl HttpAnalysis {
 
     /// A 101 answered an Upgrade request: both directions leave HTTP.
     fn upgraded(&mut self, c: &mut HttpConversation, response: u32, resp: &ParsedHead) {
-        c.dirs[0].state = State::Upgraded;
-        c.dirs[1].state = State::Upgraded;
+        for d in &mut c.dirs {
+            d.state = State::Upgraded;
+        }
         let head_end = self.messages[response as usize].head_packets.1;
         self.messages[response as usize].end_packet = Some(head_end);
         let Some(ask) = c.upgrade_asked.take() else {
@@ -743,7 +750,7 @@ impl HttpAnalysis {
     ) -> Option<ParsedHead> {
         let bytes = self.head_bytes_of(message, payload_of)?;
         let m = self.messages.get(message as usize)?;
-        parse_head_bytes(&bytes, m.from_client)
+        parse_head_bytes(&bytes, m.is_request())
     }
 
     /// The bytes of a message's head, joined from its packets (see [`Self::parse_head_of`]).
@@ -788,8 +795,8 @@ struct HeadAt {
 }
 
 /// Could `data` start an HTTP message (a request from the client, a response from the server)?
-fn looks_like_start(data: &[u8], from_client: bool) -> bool {
-    if from_client {
+fn looks_like_start(data: &[u8], dir: Direction) -> bool {
+    if dir == Direction::FromClient {
         let token_len = data
             .iter()
             .take(16)
@@ -866,7 +873,7 @@ mod tests {
         let mut a = HttpAnalysis::default();
         let mut c = HttpConversation::default();
         for (i, (client, bytes)) in chunks.iter().enumerate() {
-            a.data(&mut c, 0, *client, (i as u32, 0), bytes);
+            a.data(&mut c, 0, Direction::of(*client), (i as u32, 0), bytes);
         }
         a
     }
@@ -875,7 +882,7 @@ mod tests {
     fn summaries(a: &HttpAnalysis, chunks: &[(bool, &'static [u8])]) -> Vec<String> {
         (0..a.messages.len() as u32)
             .map(|m| {
-                let client = a.messages[m as usize].from_client;
+                let client = a.messages[m as usize].is_request();
                 let payload = |p: u32| {
                     chunks
                         .get(p as usize)
@@ -1015,13 +1022,30 @@ mod tests {
         assert!(a.messages.is_empty());
         let mut a = HttpAnalysis::default();
         let mut c = HttpConversation::default();
-        a.data(&mut c, 0, true, (0, 0), b"GET / HTTP/1.1\r\n");
+        a.data(
+            &mut c,
+            0,
+            Direction::FromClient,
+            (0, 0),
+            b"GET / HTTP/1.1\r\n",
+        );
         let line = [b'a'; 1000];
         for i in 0..200 {
-            a.data(&mut c, 0, true, (i, 0), &line);
+            a.data(&mut c, 0, Direction::FromClient, (i, 0), &line);
         }
         assert!(c.dirs[0].buf.len() <= MAX_HEAD);
         assert!(a.messages.is_empty());
+    }
+
+    #[test]
+    fn messages_serialize_their_direction_as_from_client() {
+        let a = feed(&[
+            (true, b"GET / HTTP/1.1\r\n\r\n"),
+            (false, b"HTTP/1.1 204 No Content\r\n\r\n"),
+        ]);
+        let json = |m: &HttpMessage| serde_json::to_value(m).unwrap()["from_client"].clone();
+        assert_eq!(json(&a.messages[0]), serde_json::json!(true));
+        assert_eq!(json(&a.messages[1]), serde_json::json!(false));
     }
 
     #[test]

@@ -18,6 +18,7 @@ use serde::Serialize;
 use super::engineio::{self as eio, PacketType};
 use super::socketio::{self as sio, SioType};
 use super::upper::{Keep, PayloadRef};
+use crate::ids::Direction;
 
 /// What carried an Engine.IO packet.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -38,7 +39,7 @@ pub struct EioRecord {
     pub range: (u32, u32),
     pub kind: PacketType,
     pub binary: bool,
-    pub from_client: bool,
+    pub dir: Direction,
     /// The packet that completed its carrier (its TCP conversation is the packet's).
     pub packet: u32,
     /// The Socket.IO packet it carries (index into `socketio`), if any.
@@ -108,8 +109,8 @@ pub struct Realtime {
     pub counts: RealtimeCounts,
     by_sid: HashMap<String, u32>,
     acks: sio::AckTracker,
-    /// Per (session, from_client): the Socket.IO packet waiting for attachments.
-    waiting: FastMap<(u32, bool), (u32, u32)>,
+    /// Per (session, sender): the Socket.IO packet waiting for attachments.
+    waiting: FastMap<(u32, Direction), (u32, u32)>,
     /// (packet, eio record) for the packet that completed each carrier.
     eio_at: Vec<(u32, u32)>,
     /// The kept long-polling bodies, by HTTP message.
@@ -167,7 +168,7 @@ impl Realtime {
         keep: Keep,
         session: Option<u32>,
         (conv, _connection): (u32, u32),
-        from_client: bool,
+        dir: Direction,
         text: bool,
         payload: &[u8],
         carrier: Carrier,
@@ -181,7 +182,7 @@ impl Realtime {
             eio::parse_ws_binary(payload, version)
         };
         let range = (0, payload.len() as u32);
-        self.packet(keep, s, conv, from_client, &p, carrier, range, packet);
+        self.packet(keep, s, conv, dir, &p, carrier, range, packet);
         Some(s)
     }
 
@@ -192,7 +193,7 @@ impl Realtime {
         keep: Keep,
         target: &str,
         conv: u32,
-        from_client: bool,
+        dir: Direction,
         body: &[u8],
         carrier: Carrier,
         packet: u32,
@@ -217,7 +218,7 @@ impl Realtime {
                 }
             };
             let range = (p.range.0 as u32, p.range.1 as u32);
-            self.packet(keep, s, conv, from_client, &p, carrier, range, packet);
+            self.packet(keep, s, conv, dir, &p, carrier, range, packet);
         }
     }
 
@@ -227,7 +228,7 @@ impl Realtime {
         keep: Keep,
         s: u32,
         conv: u32,
-        from_client: bool,
+        dir: Direction,
         p: &eio::Packet<'_>,
         carrier: Carrier,
         range: (u32, u32),
@@ -262,7 +263,7 @@ impl Realtime {
                 range,
                 kind: p.kind,
                 binary: p.binary,
-                from_client,
+                dir,
                 packet,
                 socketio: None,
             });
@@ -272,36 +273,36 @@ impl Realtime {
             return;
         }
         if p.binary {
-            self.attachment(s, from_client, idx, records);
+            self.attachment(s, dir, idx, records);
             return;
         }
         // A text message while attachments were still expected: the owner stays incomplete.
-        self.waiting.remove(&(s, from_client));
+        self.waiting.remove(&(s, dir));
         if let Ok(sp) = sio::parse_head(&p.data) {
-            self.socketio(s, from_client, idx, &sp, records);
+            self.socketio(s, dir, idx, &sp, records);
         } else {
             self.counts.sio_errors += 1;
         }
     }
 
-    fn attachment(&mut self, s: u32, from_client: bool, eio_idx: u32, records: bool) {
-        let Some((owner, left)) = self.waiting.get(&(s, from_client)).copied() else {
+    fn attachment(&mut self, s: u32, dir: Direction, eio_idx: u32, records: bool) {
+        let Some((owner, left)) = self.waiting.get(&(s, dir)).copied() else {
             return;
         };
         if records {
             self.attached.push((owner, eio_idx));
         }
         if left <= 1 {
-            self.waiting.remove(&(s, from_client));
+            self.waiting.remove(&(s, dir));
         } else {
-            self.waiting.insert((s, from_client), (owner, left - 1));
+            self.waiting.insert((s, dir), (owner, left - 1));
         }
     }
 
     fn socketio(
         &mut self,
         s: u32,
-        from_client: bool,
+        dir: Direction,
         eio_idx: u32,
         p: &sio::SioHead<'_>,
         records: bool,
@@ -345,17 +346,17 @@ impl Realtime {
         let mut answers = None;
         match (p.kind, p.ack_id) {
             (SioType::Event | SioType::BinaryEvent, Some(id)) => {
-                self.acks.ask(key, nsp_name, from_client, id, idx, 0);
+                self.acks.ask(key, nsp_name, dir, id, idx, 0);
             }
             (SioType::Ack | SioType::BinaryAck, Some(id)) => {
-                if let Some((asker, _)) = self.acks.answer(key, nsp_name, from_client, id, idx, 0) {
+                if let Some((asker, _)) = self.acks.answer(key, nsp_name, dir, id, idx, 0) {
                     answers = Some(asker);
                 }
             }
             _ => {}
         }
         if p.attachments > 0 {
-            self.waiting.insert((s, from_client), (idx, p.attachments));
+            self.waiting.insert((s, dir), (idx, p.attachments));
         }
         if !records {
             return;
@@ -411,7 +412,7 @@ impl Realtime {
             let h = health
                 .entry(r.session)
                 .or_insert_with(|| eio::Health::new(sess.version, iv, to));
-            h.observe(!r.from_client, r.kind, i as u32, ts(r.packet).max(0) as u64);
+            h.observe(r.dir, r.kind, i as u32, ts(r.packet).max(0) as u64);
         }
         for (s, h) in health {
             let findings = h.finish(end_ts_ns.max(0) as u64);

@@ -24,6 +24,7 @@ use std::fmt;
 use serde_json::Value;
 
 use super::json_scan;
+use crate::ids::Direction;
 
 /// Characters of JSON shown by [`info`] per part before `…`.
 pub const INFO_JSON_CHARS: usize = 120;
@@ -545,14 +546,14 @@ fn info_data(p: &SioPacket, s: &mut String) {
     }
 }
 
-type AckKey = (u64, String, bool, u64);
+type AckKey = (u64, String, Direction, u64);
 
 /// Pairs acks with the packets that asked for them (an EVENT with an ack id),
 /// per caller-given session key and namespace. An ACK from the client answers
 /// the server's ask, and the other way round.
 #[derive(Clone, Debug, Default)]
 pub struct AckTracker {
-    /// (session, nsp, asked by the client, ack id) → (record, ts).
+    /// (session, nsp, who asked, ack id) → (record, ts).
     pending: HashMap<AckKey, (u32, u64)>,
     /// Asks replaced by a later ask with the same id before an answer.
     superseded: Vec<u32>,
@@ -562,18 +563,18 @@ pub struct AckTracker {
 }
 
 impl AckTracker {
-    /// A packet asking for an ack: `ack_id` sent by the client (`from_client`)
-    /// or the server, in record `record_id` at `ts_ns`.
+    /// A packet asking for an ack: `ack_id` sent `dir` (by the client or the
+    /// server), in record `record_id` at `ts_ns`.
     pub fn ask(
         &mut self,
         key: u64,
         nsp: &str,
-        from_client: bool,
+        dir: Direction,
         ack_id: u64,
         record_id: u32,
         ts_ns: u64,
     ) {
-        let k = (key, nsp.to_string(), from_client, ack_id);
+        let k = (key, nsp.to_string(), dir, ack_id);
         if !self.pending.contains_key(&k) && self.pending.len() >= MAX_TRACKED {
             self.dropped += 1;
             return;
@@ -587,19 +588,19 @@ impl AckTracker {
         }
     }
 
-    /// An ACK (sent by the client when `from_client`) for `ack_id`: the asking
+    /// An ACK sent `dir` for `ack_id` (answering an ask sent the other way): the asking
     /// record and the latency (ns, 0 if the clock went backwards), or `None`
     /// when nothing was waiting (the ACK is remembered as unmatched).
     pub fn answer(
         &mut self,
         key: u64,
         nsp: &str,
-        from_client: bool,
+        dir: Direction,
         ack_id: u64,
         record_id: u32,
         ts_ns: u64,
     ) -> Option<(u32, u64)> {
-        let k = (key, nsp.to_string(), !from_client, ack_id);
+        let k = (key, nsp.to_string(), dir.reverse(), ack_id);
         match self.pending.remove(&k) {
             Some((asker, asked_ts)) => Some((asker, ts_ns.saturating_sub(asked_ts))),
             None => {
@@ -704,6 +705,9 @@ impl Attachments {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    const C: Direction = Direction::FromClient;
+    const S: Direction = Direction::FromServer;
     use serde_json::json;
 
     fn p(s: &str) -> SioPacket {
@@ -934,22 +938,22 @@ mod tests {
     fn ack_tracker() {
         let mut t = AckTracker::default();
         // Client asks (EVENT with id 0) in record 10; server ACKs in 12.
-        t.ask(1, "/", true, 0, 10, 1_000);
+        t.ask(1, "/", C, 0, 10, 1_000);
         // Server asks with the same id: a different direction.
-        t.ask(1, "/", false, 0, 11, 1_500);
+        t.ask(1, "/", S, 0, 11, 1_500);
         // Another session and namespace with the same id.
-        t.ask(2, "/", true, 0, 20, 2_000);
-        t.ask(1, "/admin", true, 0, 30, 2_500);
-        assert_eq!(t.answer(1, "/", false, 0, 12, 4_000), Some((10, 3_000)));
+        t.ask(2, "/", C, 0, 20, 2_000);
+        t.ask(1, "/admin", C, 0, 30, 2_500);
+        assert_eq!(t.answer(1, "/", S, 0, 12, 4_000), Some((10, 3_000)));
         // Answered once only.
-        assert_eq!(t.answer(1, "/", false, 0, 13, 5_000), None);
+        assert_eq!(t.answer(1, "/", S, 0, 13, 5_000), None);
         // The client's ACK answers the server's ask.
-        assert_eq!(t.answer(1, "/", true, 0, 14, 1_400), Some((11, 0)));
-        assert_eq!(t.answer(1, "/admin", false, 0, 31, 3_000), Some((30, 500)));
+        assert_eq!(t.answer(1, "/", C, 0, 14, 1_400), Some((11, 0)));
+        assert_eq!(t.answer(1, "/admin", S, 0, 31, 3_000), Some((30, 500)));
         // An id reused before its answer leaves the first ask unanswered.
-        t.ask(1, "/", true, 5, 40, 6_000);
-        t.ask(1, "/", true, 5, 41, 7_000);
-        assert_eq!(t.answer(1, "/", false, 5, 42, 9_000), Some((41, 2_000)));
+        t.ask(1, "/", C, 5, 40, 6_000);
+        t.ask(1, "/", C, 5, 41, 7_000);
+        assert_eq!(t.answer(1, "/", S, 5, 42, 9_000), Some((41, 2_000)));
         assert_eq!(t.unanswered(), vec![20, 40]);
         assert_eq!(t.unmatched_answers(), &[13]);
     }

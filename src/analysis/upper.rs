@@ -16,7 +16,8 @@ use serde::Serialize;
 use super::http::{HttpAnalysis, HttpConversation};
 use super::realtime::{Carrier, Realtime};
 use super::tcp::StreamSink;
-use super::websocket::{self as ws, Direction, Event};
+use super::websocket::{self as ws, DirectionParser, Event};
+use crate::ids::Direction;
 
 /// Most decoded payload bytes kept for the detail views, over the whole capture.
 /// Payloads past it are parsed and counted but not kept: their message is flagged
@@ -133,7 +134,11 @@ pub struct WsFrame {
     pub rsv: u8,
     pub opcode: u8,
     pub header_len: u8,
-    pub from_client: bool,
+    #[serde(
+        rename = "from_client",
+        serialize_with = "crate::ids::serialize_from_client"
+    )]
+    pub dir: Direction,
     pub incomplete: bool,
     /// `websocket::warn` bits.
     pub warnings: u32,
@@ -164,7 +169,11 @@ pub struct WsMessage {
     pub warnings: u32,
     /// The first frame's opcode.
     pub opcode: u8,
-    pub from_client: bool,
+    #[serde(
+        rename = "from_client",
+        serialize_with = "crate::ids::serialize_from_client"
+    )]
+    pub dir: Direction,
     pub compressed: bool,
     /// Over the 16 MiB cap: the payload is a prefix.
     pub truncated: bool,
@@ -213,7 +222,7 @@ pub struct UpperConv {
 
 struct WsState {
     connection: u32,
-    dirs: [Direction; 2],
+    dirs: [DirectionParser; 2],
     /// Per direction: the packets that delivered bytes since the last frame ended
     /// (a frame spanning many segments has bytes in each of them).
     recent: [Vec<u32>; 2],
@@ -237,7 +246,7 @@ pub struct Upper {
     frames_at: Vec<(u32, u32)>,
     /// Frames not yet given their message: (frame, the message's index in its
     /// direction, connection, from client).
-    open_frames: Vec<(u32, u32, u32, bool)>,
+    open_frames: Vec<(u32, u32, u32, Direction)>,
 }
 
 impl Default for Upper {
@@ -363,28 +372,27 @@ impl Upper {
         });
         st.ws = Some(Box::new(WsState {
             connection,
-            dirs: [Direction::new(true, &ext), Direction::new(false, &ext)],
+            dirs: Direction::BOTH.map(|d| DirectionParser::new(d, &ext)),
             recent: [Vec::new(), Vec::new()],
         }));
     }
 
-    fn ws_feed(&mut self, st: &mut WsState, from_client: bool, at: (u32, u32), bytes: &[u8]) {
-        let side = usize::from(!from_client);
+    fn ws_feed(&mut self, st: &mut WsState, dir: Direction, at: (u32, u32), bytes: &[u8]) {
         let connection = st.connection;
         let pos = ws::Pos {
             packet: at.0,
             offset: at.1,
         };
         let WsState { dirs, recent, .. } = st;
-        let recent = &mut recent[side];
+        let recent = &mut recent[dir.index()];
         if recent.last() != Some(&at.0) && recent.len() < MAX_PACKETS_PER_FRAME {
             recent.push(at.0);
         }
         let mut ended = false;
         let carried: &[u32] = recent;
-        dirs[side].feed(pos, bytes, &mut |e| {
+        dirs[dir.index()].feed(pos, bytes, &mut |e| {
             ended |= matches!(e, Event::Frame(_));
-            self.ws_event(connection, from_client, carried, e);
+            self.ws_event(connection, dir, carried, e);
         });
         if ended {
             // The last packet may hold the start of the next frame.
@@ -392,14 +400,14 @@ impl Upper {
         }
     }
 
-    fn ws_event(&mut self, connection: u32, from_client: bool, recent: &[u32], e: Event<'_>) {
+    fn ws_event(&mut self, connection: u32, dir: Direction, recent: &[u32], e: Event<'_>) {
         match e {
-            Event::Frame(f) => self.ws_frame(connection, from_client, recent, f),
-            Event::Message(m, payload) => self.ws_message(connection, from_client, m, payload),
+            Event::Frame(f) => self.ws_frame(connection, dir, recent, f),
+            Event::Message(m, payload) => self.ws_message(connection, dir, m, payload),
         }
     }
 
-    fn ws_frame(&mut self, connection: u32, from_client: bool, recent: &[u32], f: ws::FrameRecord) {
+    fn ws_frame(&mut self, connection: u32, dir: Direction, recent: &[u32], f: ws::FrameRecord) {
         let h = &f.header;
         let c = &mut self.ws;
         if self.ws_connections[connection as usize].guessed {
@@ -436,7 +444,7 @@ impl Upper {
             rsv: h.rsv,
             opcode: h.opcode,
             header_len: h.header_len,
-            from_client,
+            dir,
             incomplete: f.incomplete,
             warnings: f.warnings,
         });
@@ -446,14 +454,13 @@ impl Upper {
         for &p in carried {
             self.frames_at.push((p, idx));
         }
-        self.open_frames
-            .push((idx, f.message, connection, from_client));
+        self.open_frames.push((idx, f.message, connection, dir));
     }
 
     fn ws_message(
         &mut self,
         connection: u32,
-        from_client: bool,
+        dir: Direction,
         m: ws::MessageRecord,
         payload: &[u8],
     ) {
@@ -479,7 +486,7 @@ impl Upper {
         let idx = self.ws_messages.len() as u32;
         let answers = (self
             .pings
-            .observe(from_client, m.opcode, payload, 0, u64::from(idx)))
+            .observe(dir, m.opcode, payload, 0, u64::from(idx)))
         .map(|(ping, _)| ping as u32);
         let carrier = Carrier::WsMessage(idx);
         let conn = &self.ws_connections[connection as usize];
@@ -491,7 +498,7 @@ impl Upper {
                 self.keep,
                 session,
                 (conv, connection),
-                from_client,
+                dir,
                 text,
                 payload,
                 carrier,
@@ -507,11 +514,11 @@ impl Upper {
         // The frames of this message: same connection and direction, same index.
         let frames = &mut self.ws_frames;
         let mut first_frame = u32::MAX;
-        self.open_frames.retain(|&(f, dir_index, conn, client)| {
+        self.open_frames.retain(|&(f, dir_index, conn, sent)| {
             let Some(x) = frames.get_mut(f as usize) else {
                 return false;
             };
-            let mine = conn == connection && client == from_client && dir_index == m.index;
+            let mine = conn == connection && sent == dir && dir_index == m.index;
             if mine {
                 x.message = idx;
                 first_frame = first_frame.min(f);
@@ -535,7 +542,7 @@ impl Upper {
             answers,
             warnings: m.warnings,
             opcode: m.opcode,
-            from_client,
+            dir,
             compressed: m.compressed,
             truncated: m.truncated,
             incomplete: m.incomplete,
@@ -549,9 +556,9 @@ impl Upper {
             let Some(msg) = self.http.messages.get(b.message as usize) else {
                 continue;
             };
-            let from_client = msg.from_client;
+            let dir = msg.dir;
             let shown = msg.end_packet.unwrap_or(msg.head_packets.1);
-            let request = if from_client {
+            let request = if dir == Direction::FromClient {
                 Some(b.message)
             } else {
                 msg.answers
@@ -569,7 +576,7 @@ impl Upper {
                 self.keep,
                 &target,
                 conv,
-                from_client,
+                dir,
                 &b.bytes,
                 Carrier::HttpBody(b.message),
                 shown,
@@ -585,15 +592,15 @@ impl<'a> StreamSink<'a> for Upper {
         &mut self,
         st: &mut UpperConv,
         conv: u32,
-        from_client: bool,
+        dir: Direction,
         at: (u32, u32),
         bytes: Cow<'a, [u8]>,
     ) {
-        self.bytes(st, conv, from_client, at, &bytes);
+        self.bytes(st, conv, dir, at, &bytes);
     }
 
-    fn gap(&mut self, st: &mut UpperConv, conv: u32, from_client: bool, len: u64) {
-        self.lost(st, conv, from_client, len);
+    fn gap(&mut self, st: &mut UpperConv, conv: u32, dir: Direction, len: u64) {
+        self.lost(st, conv, dir, len);
     }
 
     fn end(&mut self, st: UpperConv, conv: u32) {
@@ -607,35 +614,34 @@ impl Upper {
         &mut self,
         st: &mut UpperConv,
         conv: u32,
-        from_client: bool,
+        dir: Direction,
         at: (u32, u32),
         bytes: &[u8],
     ) {
         if let Some(mut w) = st.ws.take() {
-            self.ws_feed(&mut w, from_client, at, bytes);
+            self.ws_feed(&mut w, dir, at, bytes);
             st.ws = Some(w);
             return;
         }
-        let side = usize::from(!from_client);
-        if !st.probed[side] {
-            st.probed[side] = true;
-            if ws::looks_like_websocket(bytes, from_client).is_some() {
+        if !st.probed[dir.index()] {
+            st.probed[dir.index()] = true;
+            if ws::looks_like_websocket(bytes, dir).is_some() {
                 self.start_ws(st, conv, None);
                 if let Some(mut w) = st.ws.take() {
-                    self.ws_feed(&mut w, from_client, at, bytes);
+                    self.ws_feed(&mut w, dir, at, bytes);
                     st.ws = Some(w);
                 }
                 return;
             }
         }
-        let used = self.http.data(&mut st.http, conv, from_client, at, bytes);
+        let used = (self.http).data(&mut st.http, conv, dir, at, bytes);
         self.bodies(conv);
         if let Some(h) = st.http.websocket() {
             self.start_ws(st, conv, Some(h));
             if used < bytes.len() {
                 let at = (at.0, at.1 + used as u32);
                 if let Some(mut w) = st.ws.take() {
-                    self.ws_feed(&mut w, from_client, at, &bytes[used..]);
+                    self.ws_feed(&mut w, dir, at, &bytes[used..]);
                     st.ws = Some(w);
                 }
             }
@@ -643,14 +649,13 @@ impl Upper {
     }
 
     /// `len` bytes of one direction that were never captured.
-    pub fn lost(&mut self, st: &mut UpperConv, _conv: u32, from_client: bool, len: u64) {
+    pub fn lost(&mut self, st: &mut UpperConv, _conv: u32, dir: Direction, len: u64) {
         if let Some(mut w) = st.ws.take() {
             let connection = w.connection;
-            w.dirs[usize::from(!from_client)]
-                .gap(len, &mut |e| self.ws_event(connection, from_client, &[], e));
+            w.dirs[dir.index()].gap(len, &mut |e| self.ws_event(connection, dir, &[], e));
             st.ws = Some(w);
         } else {
-            self.http.gap(&mut st.http, from_client, len);
+            self.http.gap(&mut st.http, dir, len);
         }
     }
 
@@ -659,9 +664,9 @@ impl Upper {
         if let Some(mut w) = st.ws {
             let connection = w.connection;
             let WsState { dirs, recent, .. } = &mut *w;
-            for (side, dir) in dirs.iter_mut().enumerate() {
-                let carried: &[u32] = &recent[side];
-                dir.finish(&mut |e| self.ws_event(connection, side == 0, carried, e));
+            for d in Direction::BOTH {
+                let carried: &[u32] = &recent[d.index()];
+                dirs[d.index()].finish(&mut |e| self.ws_event(connection, d, carried, e));
             }
         }
     }
@@ -693,12 +698,12 @@ mod tests {
         v
     }
 
-    /// Feed (from_client, bytes) chunks as packets 0, 1, 2, ... of conversation 0.
+    /// Feed (from the client, bytes) chunks as packets 0, 1, 2, ... of conversation 0.
     fn run(chunks: &[(bool, Vec<u8>)]) -> Upper {
         let mut up = Upper::new(Keep::Records);
         let mut st = UpperConv::default();
         for (i, (c, b)) in chunks.iter().enumerate() {
-            up.bytes(&mut st, 0, *c, (i as u32, 0), b);
+            up.bytes(&mut st, 0, Direction::of(*c), (i as u32, 0), b);
         }
         up.ended(st, 0);
         up.finish();
@@ -784,7 +789,7 @@ mod tests {
         let mut up = Upper::new(Keep::Counts);
         let mut st = UpperConv::default();
         for (i, (c, b)) in chunks.iter().enumerate() {
-            up.bytes(&mut st, 0, *c, (i as u32, 0), b);
+            up.bytes(&mut st, 0, Direction::of(*c), (i as u32, 0), b);
         }
         up.ended(st, 0);
         up.finish();

@@ -5,6 +5,8 @@
 
 use std::net::IpAddr;
 
+use crate::ids::FlowSide;
+
 use etherparse::{LaxNetSlice, LaxSlicedPacket, LenSource, LinkSlice, TransportSlice};
 
 use super::net::internet_checksum;
@@ -155,8 +157,9 @@ pub struct Summary {
     /// Where the captured TCP payload starts in the frame (0: none, or past 64 KiB).
     pub payload_off: u16,
     pub top: Proto,
-    /// 0: from the flow's first sender; 1: the other way.
-    pub dir: u8,
+    /// The way the packet travels relative to its flow's key (from the flow's first
+    /// sender, or the other way); not client/server, which its TCP conversation knows.
+    pub dir: FlowSide,
 }
 
 impl Summary {

@@ -69,7 +69,7 @@ fn entry(store: &Store, i: usize, by_conn: &[Vec<u32>]) -> Option<Value> {
     let http = &store.analysis.upper.http;
     let up = &store.analysis.upper;
     let m = http.messages.get(i)?;
-    if !m.from_client {
+    if !m.is_request() {
         return None;
     }
     let req = store.http_head(i as u32)?;
@@ -191,7 +191,7 @@ fn entry(store: &Store, i: usize, by_conn: &[Vec<u32>]) -> Option<Value> {
                     _ => base64_encode(&payload),
                 };
                 json!({
-                    "type": if x.from_client { "send" } else { "receive" },
+                    "type": if x.dir.from_client() { "send" } else { "receive" },
                     "time": store.ts_ns(x.last_packet) as f64 / 1e9,
                     "opcode": x.opcode,
                     "data": data,

@@ -14,6 +14,7 @@ use crate::analysis::engineio::{self as eio, PacketType};
 use crate::analysis::realtime::Carrier;
 use crate::analysis::socketio::{self as sio, SioType};
 use crate::analysis::websocket as ws;
+use crate::ids::Direction;
 use crate::store::{PacketId, Store};
 
 /// Version of the `messages --json` objects.
@@ -172,44 +173,33 @@ pub fn lines(store: &Store) -> Vec<MessageLine> {
     out
 }
 
-fn from(client: bool) -> &'static str {
-    if client {
-        "client"
-    } else {
-        "server"
-    }
-}
-
 /// Most packets listed for one message (a message can span a whole capture).
 const MAX_LISTED: u32 = 100_000;
 
-/// Whether packet `p` belongs to conversation `conv` and travels from the client
-/// (`client`) or the server.
-fn on_side(store: &Store, conv: u32, client: bool, p: u32) -> bool {
+/// Whether packet `p` belongs to conversation `conv` and was sent `dir`.
+fn on_side(store: &Store, conv: u32, dir: Direction, p: u32) -> bool {
     let tcp = &store.analysis.tcp;
     tcp.conversation_of(PacketId(p)).is_some_and(|(c, tc)| {
         c.0 == conv
             && store
                 .summary(PacketId(p))
-                .is_some_and(|s| (s.dir == tc.client_dir) == client)
+                .is_some_and(|s| tc.direction_of(s.dir) == dir)
     })
 }
 
 /// The packets from `first` to `last` of conversation `conv` in one direction.
-fn packets_between(store: &Store, conv: u32, client: bool, first: u32, last: u32) -> Vec<u64> {
+fn packets_between(store: &Store, conv: u32, dir: Direction, first: u32, last: u32) -> Vec<u64> {
     let last = last.min(first.saturating_add(MAX_LISTED));
     (first..=last)
-        .filter(|&p| on_side(store, conv, client, p))
+        .filter(|&p| on_side(store, conv, dir, p))
         .map(|p| u64::from(p) + 1)
         .collect()
 }
 
 /// The last of [`packets_between`], found from the end.
-fn last_between(store: &Store, conv: u32, client: bool, first: u32, last: u32) -> Option<u32> {
+fn last_between(store: &Store, conv: u32, dir: Direction, first: u32, last: u32) -> Option<u32> {
     let last = last.min(first.saturating_add(MAX_LISTED));
-    (first..=last)
-        .rev()
-        .find(|&p| on_side(store, conv, client, p))
+    (first..=last).rev().find(|&p| on_side(store, conv, dir, p))
 }
 
 /// The packet a source's line is placed at in time (the last it lists), without
@@ -220,7 +210,7 @@ fn last_packet(store: &Store, s: Source) -> Option<u32> {
         Source::Http(i) => {
             let m = up.http.messages.get(i as usize)?;
             let last = m.end_packet.unwrap_or(m.head_packets.1);
-            last_between(store, m.conversation, m.from_client, m.head_packets.0, last)
+            last_between(store, m.conversation, m.dir, m.head_packets.0, last)
         }
         Source::Polling(e) => up.realtime.eio.get(e as usize).map(|r| r.packet),
         Source::Ws(m, _) => {
@@ -230,7 +220,7 @@ fn last_packet(store: &Store, s: Source) -> Option<u32> {
                 .frames_of(m)
                 .next()
                 .map_or(msg.first_packet, |(_, f)| f.start.0);
-            last_between(store, conv, msg.from_client, first, msg.last_packet)
+            last_between(store, conv, msg.dir, first, msg.last_packet)
         }
     }
 }
@@ -239,7 +229,7 @@ fn line(
     store: &Store,
     kind: &'static str,
     conv: u32,
-    client: bool,
+    dir: Direction,
     packets: Vec<u64>,
 ) -> MessageLine {
     let last = packets.last().map_or(0, |p| (p - 1) as u32);
@@ -248,7 +238,7 @@ fn line(
         time: store.rel_secs(last),
         ts_ns: store.ts_ns(last),
         conversation: conv,
-        from: from(client),
+        from: dir.sender(),
         packets,
         summary: String::new(),
         http: None,
@@ -263,8 +253,8 @@ fn http_line(store: &Store, i: u32) -> Option<MessageLine> {
     let m = http.messages.get(i as usize)?;
     let head = store.http_head(i)?;
     let last = m.end_packet.unwrap_or(m.head_packets.1);
-    let packets = packets_between(store, m.conversation, m.from_client, m.head_packets.0, last);
-    let mut l = line(store, "http", m.conversation, m.from_client, packets);
+    let packets = packets_between(store, m.conversation, m.dir, m.head_packets.0, last);
+    let mut l = line(store, "http", m.conversation, m.dir, packets);
     l.summary = http.info(i, &head);
     l.http = Some(HttpPart {
         start_line: head.summary(),
@@ -302,7 +292,7 @@ fn ws_line(store: &Store, m: u32, eio_idx: Option<u32>) -> Option<MessageLine> {
         .frames_of(m)
         .next()
         .map_or(msg.first_packet, |(_, f)| f.start.0);
-    let packets = packets_between(store, conv, msg.from_client, first, msg.last_packet);
+    let packets = packets_between(store, conv, msg.dir, first, msg.last_packet);
     let payload = store.ws_payload(m).unwrap_or_default();
     use crate::analysis::websocket::frame::{OP_CLOSE, OP_PING, OP_PONG, OP_TEXT};
     let (data, binary) = match msg.opcode {
@@ -314,7 +304,7 @@ fn ws_line(store: &Store, m: u32, eio_idx: Option<u32>) -> Option<MessageLine> {
         ),
         op => text_or_hex(&payload, matches!(op, OP_TEXT | OP_PING | OP_PONG)),
     };
-    let mut l = line(store, "websocket", conv, msg.from_client, packets);
+    let mut l = line(store, "websocket", conv, msg.dir, packets);
     l.websocket = Some(WsPart {
         opcode: ws::opcode_name(msg.opcode),
         frames: msg.frames,
@@ -346,7 +336,7 @@ fn eio_line(store: &Store, e: u32, base: Option<MessageLine>) -> Option<MessageL
         None => {
             let packets = vec![u64::from(r.packet) + 1];
             let conv = store.eio_conversation(&r);
-            line(store, "engineio", conv, r.from_client, packets)
+            line(store, "engineio", conv, r.dir, packets)
         }
     };
     l.kind = "engineio";

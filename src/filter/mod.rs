@@ -255,7 +255,7 @@ impl Filter {
             .flatten();
         let ends = flow.map(|f| {
             let mut e = f.key;
-            if summary.dir != 0 {
+            if summary.dir == crate::ids::FlowSide::Reversed {
                 std::mem::swap(&mut e.src, &mut e.dst);
                 std::mem::swap(&mut e.sport, &mut e.dport);
             }

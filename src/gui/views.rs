@@ -10,6 +10,7 @@ use egui::{Align2, Color32, FontId, RichText, Sense, Stroke};
 use egui_extras::{Column, TableBuilder};
 
 use super::theme::RowKind;
+use crate::ids::Direction;
 use crate::store::Store;
 use crate::story::{self, ChatLine, ConversationRow, Ladder, Phase, SessionRow};
 
@@ -39,7 +40,7 @@ const FOLLOW_MAX: usize = 4 << 20;
 type Which = (Option<u32>, Option<u32>);
 
 /// Follow Stream of one conversation, as text: (conversation, note, chunks).
-type Follow = (u32, String, Vec<(bool, String)>);
+type Follow = (u32, String, Vec<(Direction, String)>);
 
 /// The conversation and session lists: what each conversation carries, kept
 /// compact (its row is put in words when shown), and the sessions.
@@ -356,7 +357,10 @@ impl ConvViews {
                         stroke,
                     );
                     let y = rect.bottom() - 6.0;
-                    let (from, to) = if a.from_client { (lx, rx) } else { (rx, lx) };
+                    let (from, to) = match a.dir {
+                        Direction::FromClient => (lx, rx),
+                        Direction::FromServer => (rx, lx),
+                    };
                     let hover = resp.hovered();
                     let color = if hover {
                         Color32::from_rgb(0xff, 0xa0, 0x00)
@@ -410,13 +414,13 @@ impl ConvViews {
             .show(ui, |ui| {
                 let w = ui.available_width();
                 for l in &lines {
-                    let layout = if l.from_client {
+                    let layout = if l.dir == Direction::FromClient {
                         egui::Layout::left_to_right(egui::Align::TOP)
                     } else {
                         egui::Layout::right_to_left(egui::Align::TOP)
                     };
                     ui.allocate_ui_with_layout(egui::vec2(w, 0.0), layout, |ui| {
-                        let fill = match (l.from_client, dark) {
+                        let fill = match (l.dir.from_client(), dark) {
                             (true, true) => Color32::from_rgb(0x23, 0x3d, 0x5c),
                             (true, false) => Color32::from_rgb(0xd6, 0xe8, 0xff),
                             (false, true) => Color32::from_rgb(0x2b, 0x4a, 0x32),
@@ -468,7 +472,7 @@ impl ConvViews {
             let chunks = f
                 .chunks
                 .iter()
-                .map(|(client, bytes)| (*client, printable(bytes)))
+                .map(|(dir, bytes)| (*dir, printable(bytes)))
                 .collect();
             let note = if f.truncated {
                 format!("first {} MiB shown", FOLLOW_MAX >> 20)
@@ -491,8 +495,11 @@ impl ConvViews {
             .id_salt("follow")
             .auto_shrink([false, false])
             .show(ui, |ui| {
-                for (client, text) in chunks {
-                    let color = if *client { FROM_CLIENT } else { FROM_SERVER };
+                for (dir, text) in chunks {
+                    let color = match dir {
+                        Direction::FromClient => FROM_CLIENT,
+                        Direction::FromServer => FROM_SERVER,
+                    };
                     ui.label(RichText::new(text).monospace().color(color));
                 }
             });

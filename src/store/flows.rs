@@ -5,6 +5,7 @@ use std::net::IpAddr;
 
 use super::FlowId;
 use crate::dissect::{tcp_flags, Endpoints, Summary};
+use crate::ids::FlowSide;
 
 /// One flow: all packets between two endpoints over one IP protocol.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -87,9 +88,9 @@ impl FlowTable {
         let flow = &mut self.flows[id as usize];
         flow.packets += 1;
         flow.last_packet = index;
-        let dir = usize::from(!(flow.key.src == ep.src && flow.key.sport == ep.sport));
+        let dir = FlowSide::of(!(flow.key.src == ep.src && flow.key.sport == ep.sport));
         sum.flow = id;
-        sum.dir = dir as u8;
+        sum.dir = dir;
         if ep.proto == 6 && sum.protos.contains(crate::dissect::Proto::Tcp) {
             note_isn(flow, dir, sum);
         }
@@ -100,17 +101,18 @@ impl FlowTable {
 /// sequence number, or one less than the first sequence number seen, so that
 /// a capture joined mid-stream starts at 1. A packet that acknowledges
 /// before the other direction was seen sets that direction's base the same way.
-fn note_isn(flow: &mut Flow, dir: usize, sum: &Summary) {
-    if flow.isn[dir].is_none() {
+fn note_isn(flow: &mut Flow, dir: FlowSide, sum: &Summary) {
+    if flow.isn[dir.index()].is_none() {
         let syn = sum.tcp_flags & tcp_flags::SYN != 0;
-        flow.isn[dir] = Some(if syn {
+        flow.isn[dir.index()] = Some(if syn {
             sum.seq
         } else {
             sum.seq.wrapping_sub(1)
         });
     }
-    if flow.isn[1 - dir].is_none() && sum.tcp_flags & tcp_flags::ACK != 0 {
-        flow.isn[1 - dir] = Some(sum.ack.wrapping_sub(1));
+    let other = dir.reverse().index();
+    if flow.isn[other].is_none() && sum.tcp_flags & tcp_flags::ACK != 0 {
+        flow.isn[other] = Some(sum.ack.wrapping_sub(1));
     }
 }
 
@@ -152,8 +154,8 @@ mod tests {
         t.assign(&mut synack, &tcp(s, 80, c, 5000), 1);
         let mut other = seg(SYN, 1, 0);
         t.assign(&mut other, &tcp(c, 5001, s, 80), 2);
-        assert_eq!((syn.flow, syn.dir), (0, 0));
-        assert_eq!((synack.flow, synack.dir), (0, 1));
+        assert_eq!((syn.flow, syn.dir), (0, FlowSide::AsKey));
+        assert_eq!((synack.flow, synack.dir), (0, FlowSide::Reversed));
         assert_eq!(other.flow, 1);
         let f = t.get(FlowId(0)).unwrap();
         assert_eq!(f.isn, [Some(1000), Some(9000)]);

@@ -26,6 +26,7 @@ pub use crate::ids::{FlowId, PacketId};
 use crate::analysis::{Analysis, AnalysisPass, Keep};
 use crate::capture::Capture;
 use crate::dissect::{self, Columns, Dissection, FrameMeta, Summary, TcpRel};
+use crate::ids::FlowSide;
 
 /// Which layers built from the analysis records [`Store::record_layers`] makes: HTTP's
 /// (with its WebSocket handshake check), WebSocket's (frames, messages, payload encoding),
@@ -281,12 +282,11 @@ impl Store {
             return None;
         }
         let f = self.flows.get(FlowId(s.flow))?;
-        let d = usize::from(s.dir & 1);
         let win_shift = (self.analysis.tcp.conversation_of(id))
-            .and_then(|(_, c)| c.win_shift(usize::from(s.dir != c.client_dir)));
+            .and_then(|(_, c)| c.win_shift(c.direction_of(s.dir)));
         Some(TcpRel {
-            seq_base: f.isn[d]?,
-            ack_base: f.isn[1 - d],
+            seq_base: f.isn[s.dir.index()]?,
+            ack_base: f.isn[s.dir.reverse().index()],
             win_shift,
         })
     }
@@ -296,8 +296,8 @@ impl Store {
         let meta = self.meta(id)?;
         let mut d = dissect::dissect(&meta, self.capture.data(id.index()), self.tcp_rel(id));
         let tcp_range = d.layer("tcp").map(|l| l.range);
-        let dir = self.summary(id).map_or(0, |s| s.dir);
-        if let Some(layer) = tcp_range.and_then(|r| self.analysis.tcp.session_layer(id, dir, r)) {
+        let side = self.summary(id).map_or(FlowSide::AsKey, |s| s.dir);
+        if let Some(layer) = tcp_range.and_then(|r| self.analysis.tcp.session_layer(id, side, r)) {
             let at = d
                 .layers
                 .iter()
@@ -368,7 +368,7 @@ impl Store {
     pub fn http_head(&self, m: u32) -> Option<crate::analysis::http::ParsedHead> {
         let bytes = self.http_head_bytes(m)?;
         let msg = self.analysis.upper.http.messages.get(m as usize)?;
-        crate::analysis::http::parse_head_bytes(&bytes, msg.from_client)
+        crate::analysis::http::parse_head_bytes(&bytes, msg.is_request())
     }
 
     /// The bytes of HTTP message `m`'s head, joined from its packets.
@@ -402,7 +402,7 @@ impl Store {
                 continue;
             };
             let msg = &http.messages[m as usize];
-            let Some(head) = crate::analysis::http::parse_head_bytes(&bytes, msg.from_client)
+            let Some(head) = crate::analysis::http::parse_head_bytes(&bytes, msg.is_request())
             else {
                 continue;
             };

@@ -6,6 +6,7 @@
 use crate::analysis::realtime::Carrier;
 use crate::analysis::upper::WsFrame;
 use crate::dissect::{Dissection, Src};
+use crate::ids::Direction;
 
 use super::{PacketId, Store};
 
@@ -57,7 +58,7 @@ impl Store {
         let side = |p: u32| {
             let id = PacketId(p);
             let (conv, c) = tcp.conversation_of(id)?;
-            Some((conv.0, self.summary(id)?.dir == c.client_dir))
+            Some((conv.0, self.summary(id)?.dir == c.client_side))
         };
         let want = side(first);
         let mut out = Vec::with_capacity(len.min(1 << 16));
@@ -120,11 +121,11 @@ impl Store {
             }
         }
         let p = self.ws_payload(mi)?;
-        let what = match (m.compressed, m.frames > 1, m.from_client) {
+        let what = match (m.compressed, m.frames > 1, m.dir) {
             (true, _, _) => "inflated",
             (false, true, _) => "reassembled",
-            (false, false, true) => "unmasked",
-            (false, false, false) => "payload",
+            (false, false, Direction::FromClient) => "unmasked",
+            (false, false, Direction::FromServer) => "payload",
         };
         let name = format!("WebSocket message, {what} ({} bytes)", p.len());
         d.derive(name, &p).map(Place::derived)

@@ -84,31 +84,23 @@ pub fn handshake_words(h: Handshake) -> &'static str {
     }
 }
 
-fn side(client: bool) -> &'static str {
-    if client {
-        "client"
-    } else {
-        "server"
-    }
-}
-
 /// How the conversation ended, in words.
 pub fn teardown_words(store: &Store, c: &TcpConversation) -> String {
     if c.refused() {
         return "refused (RST answered the SYN)".into();
     }
     let t = &c.teardown;
-    let reset = t.reset.map(|p| side(super::from_client(store, c, p.0)));
+    let reset = t.reset.map(|p| super::sender(store, c, p.0).sender());
     match (t.first_fin, reset) {
-        (Some((f, by_client)), Some(r)) if t.reset.is_some_and(|p| p > f) => {
-            format!("FIN from {} first, then reset by {r}", side(by_client))
+        (Some((f, by)), Some(r)) if t.reset.is_some_and(|p| p > f) => {
+            format!("FIN from {} first, then reset by {r}", by.sender())
         }
         (_, Some(r)) => format!("reset by {r}"),
-        (Some((_, by_client)), None) if t.fins == [true, true] => {
-            format!("FIN from {} first", side(by_client))
+        (Some((_, by)), None) if t.fins == [true, true] => {
+            format!("FIN from {} first", by.sender())
         }
-        (Some((_, by_client)), None) => {
-            format!("FIN from {} only, open at end of capture", side(by_client))
+        (Some((_, by)), None) => {
+            format!("FIN from {} only, open at end of capture", by.sender())
         }
         (None, None) => "open at end of capture".into(),
     }

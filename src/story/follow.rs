@@ -3,10 +3,11 @@
 
 use serde::Serialize;
 
-use super::{conversation_packets, from_client};
+use super::{conversation_packets, sender};
 use crate::analysis::tcp::reassembly::{Delivery, DEFAULT_MAX_BUFFERED};
 use crate::analysis::tcp::Reassembler;
 use crate::dissect::tcp_flags;
+use crate::ids::Direction;
 use crate::store::{PacketId, Store};
 
 /// Bytes never captured, noted where they would have been.
@@ -26,8 +27,8 @@ pub struct GapMark {
 /// (so a viewer can show it apart from real bytes); `gaps` is their total.
 #[derive(Clone, Debug, Default, Serialize)]
 pub struct FollowStream {
-    /// (sent by the client, bytes), consecutive deliveries of one direction merged.
-    pub chunks: Vec<(bool, Vec<u8>)>,
+    /// (sender, bytes), consecutive deliveries of one direction merged.
+    pub chunks: Vec<(Direction, Vec<u8>)>,
     /// For each chunk, the packet (0-based index) that delivered its first byte.
     pub chunk_packets: Vec<u32>,
     /// The `max_bytes` limit was reached: the rest is left out.
@@ -41,7 +42,7 @@ pub struct FollowStream {
 
 impl FollowStream {
     /// Append `bytes` from one direction, delivered by `packet`, up to `max` in total.
-    fn add(&mut self, client: bool, packet: u32, bytes: &[u8], max: usize) {
+    fn add(&mut self, dir: Direction, packet: u32, bytes: &[u8], max: usize) {
         if self.truncated || bytes.is_empty() {
             return;
         }
@@ -55,37 +56,37 @@ impl FollowStream {
         }
         let part = bytes.get(..take).unwrap_or_default();
         match self.chunks.last_mut() {
-            Some((c, v)) if *c == client => v.extend_from_slice(part),
+            Some((c, v)) if *c == dir => v.extend_from_slice(part),
             _ => {
-                self.chunks.push((client, part.to_vec()));
+                self.chunks.push((dir, part.to_vec()));
                 self.chunk_packets.push(packet);
             }
         }
         self.total_bytes += take;
     }
 
-    fn gap(&mut self, client: bool, packet: u32, len: u64, max: usize) {
+    fn gap(&mut self, dir: Direction, packet: u32, len: u64, max: usize) {
         self.gaps = self.gaps.saturating_add(len);
         if self.truncated {
             return;
         }
         let text = format!("[{len} bytes missing]");
         let (chunk, offset) = match self.chunks.last() {
-            Some((c, v)) if *c == client => (self.chunks.len() - 1, v.len()),
+            Some((c, v)) if *c == dir => (self.chunks.len() - 1, v.len()),
             _ => (self.chunks.len(), 0),
         };
         let before = self.total_bytes;
-        self.add(client, packet, text.as_bytes(), max);
+        self.add(dir, packet, text.as_bytes(), max);
         if self.total_bytes > before {
             self.gap_marks.push(GapMark { chunk, offset, len });
         }
     }
 
-    fn deliver(&mut self, client: bool, out: Vec<Delivery<'_>>, at: u32, max: usize) {
+    fn deliver(&mut self, dir: Direction, out: Vec<Delivery<'_>>, at: u32, max: usize) {
         for d in out {
             match d {
-                Delivery::Data { packet, bytes, .. } => self.add(client, packet, &bytes, max),
-                Delivery::Gap { len } => self.gap(client, at, len, max),
+                Delivery::Data { packet, bytes, .. } => self.add(dir, packet, &bytes, max),
+                Delivery::Gap { len } => self.gap(dir, at, len, max),
             }
         }
     }
@@ -113,10 +114,8 @@ pub fn follow_stream(store: &Store, conversation: u32, max_bytes: usize) -> Foll
         let Some(sum) = store.summary(id) else {
             continue;
         };
-        let client = from_client(store, c, p);
-        let Some(r) = dirs.get_mut(usize::from(!client)) else {
-            continue;
-        };
+        let dir = sender(store, c, p);
+        let r = &mut dirs[dir.index()];
         let mut seq = sum.seq;
         if sum.tcp_flags & tcp_flags::SYN != 0 {
             r.start_after_syn(sum.seq);
@@ -128,24 +127,24 @@ pub fn follow_stream(store: &Store, conversation: u32, max_bytes: usize) -> Foll
         let payload = store.tcp_payload(id);
         let mut out = Vec::new();
         r.push(p, seq, payload, &mut out);
-        fs.deliver(client, out, p, max_bytes);
+        fs.deliver(dir, out, p, max_bytes);
     }
     // End of the conversation: what is still held, both directions, by delivering packet.
-    let mut rest: Vec<(u32, bool, Delivery<'_>)> = Vec::new();
-    for (side, r) in dirs.iter_mut().enumerate() {
+    let mut rest: Vec<(u32, Direction, Delivery<'_>)> = Vec::new();
+    for dir in Direction::BOTH {
         let mut out = Vec::new();
-        r.finish(&mut out);
+        dirs[dir.index()].finish(&mut out);
         let mut at = last;
         for d in out {
             if let Delivery::Data { packet, .. } = &d {
                 at = *packet;
             }
-            rest.push((at, side == 0, d));
+            rest.push((at, dir, d));
         }
     }
     rest.sort_by_key(|x| x.0);
-    for (at, client, d) in rest {
-        fs.deliver(client, vec![d], at, max_bytes);
+    for (at, dir, d) in rest {
+        fs.deliver(dir, vec![d], at, max_bytes);
     }
     fs
 }
@@ -184,10 +183,10 @@ mod tests {
         assert_eq!(fs.gaps, 0);
         assert_eq!(fs.chunks.len(), 2);
         let (c0, b0) = &fs.chunks[0];
-        assert!(*c0);
+        assert_eq!(*c0, Direction::FromClient);
         assert!(b0.starts_with(b"GET /socket.io/?EIO=4&transport=polling"));
         let (c1, b1) = &fs.chunks[1];
-        assert!(!*c1);
+        assert_eq!(*c1, Direction::FromServer);
         assert!(b1.starts_with(b"HTTP/1.1 200 OK"));
         assert_eq!(fs.chunk_packets, [3, 5]);
         let conv = &store.analysis.tcp.conversations[0];
@@ -208,7 +207,10 @@ mod tests {
         let cut = follow_stream(&store, 0, 10);
         assert!(cut.truncated);
         assert_eq!(cut.total_bytes, 10);
-        assert_eq!(cut.chunks, vec![(true, b"GET /hello".to_vec())]);
+        assert_eq!(
+            cut.chunks,
+            vec![(Direction::FromClient, b"GET /hello".to_vec())]
+        );
         let none = follow_stream(&store, 0, 0);
         assert!(none.chunks.is_empty() && none.truncated);
 
@@ -232,9 +234,9 @@ mod tests {
     #[test]
     fn gaps_are_marked_inline() {
         let mut fs = FollowStream::default();
-        fs.add(true, 0, b"abc", 100);
-        fs.gap(true, 1, 5, 100);
-        fs.add(false, 2, b"xyz", 100);
+        fs.add(Direction::FromClient, 0, b"abc", 100);
+        fs.gap(Direction::FromClient, 1, 5, 100);
+        fs.add(Direction::FromServer, 2, b"xyz", 100);
         assert_eq!(fs.gaps, 5);
         assert_eq!(
             fs.gap_marks,

@@ -8,12 +8,13 @@ use std::collections::HashSet;
 use serde::Serialize;
 use serde_json::Value;
 
-use super::{conversation_packets, endpoints, from_client, secs, shorten};
+use super::{conversation_packets, endpoints, secs, sender, shorten};
 use crate::analysis::http::{flag, StartLine};
 use crate::analysis::realtime::Carrier;
 use crate::analysis::socketio::SioType;
 use crate::analysis::tcp::{note, Role};
 use crate::dissect::tcp_flags::{ACK, FIN, RST, SYN};
+use crate::ids::Direction;
 use crate::store::{PacketId, Store};
 
 /// Most arrows in one ladder; longer conversations are cut (`Ladder::truncated`).
@@ -64,7 +65,12 @@ pub struct Arrow {
     pub ts_ns: i64,
     /// Seconds since the conversation's first packet.
     pub rel_s: f64,
-    pub from_client: bool,
+    /// Who sent it (in JSON: `"from_client": true|false`).
+    #[serde(
+        rename = "from_client",
+        serialize_with = "crate::ids::serialize_from_client"
+    )]
+    pub dir: Direction,
     /// `SYN Seq=0`, `GET /chat [Upgrade: websocket]`, `Socket.IO EVENT "chat message" ["hi"]`...
     pub label: String,
     pub phase: Phase,
@@ -312,11 +318,7 @@ fn http_spans(store: &Store, conv: u32, last: u32) -> [Spans; 2] {
     for (i, m) in store.analysis.upper.http.messages.iter().enumerate() {
         if m.conversation == conv {
             let end = m.end_packet.unwrap_or(last).max(m.head_packets.1);
-            spans[usize::from(!m.from_client)].push((
-                m.head_packets.0,
-                end,
-                http_phase(store, i as u32),
-            ));
+            spans[m.dir.index()].push((m.head_packets.0, end, http_phase(store, i as u32)));
         }
     }
     for s in &mut spans {
@@ -353,7 +355,7 @@ pub fn ladder(store: &Store, conversation: u32) -> Ladder {
         let Some(sum) = store.summary(id) else {
             continue;
         };
-        let client_side = from_client(store, c, p);
+        let dir = sender(store, c, p);
         let role = tcp.role(id);
         let f = sum.tcp_flags;
         let control = f & (SYN | FIN | RST) != 0 || role == Role::HandshakeAck;
@@ -422,14 +424,14 @@ pub fn ladder(store: &Store, conversation: u32) -> Ladder {
                 Phase::WebSocket
             }
         } else {
-            covering(&spans[usize::from(!client_side)], p).unwrap_or(Phase::Data)
+            covering(&spans[dir.index()], p).unwrap_or(Phase::Data)
         };
         let ts_ns = store.ts_ns(p);
         arrows.push(Arrow {
             packet: p,
             ts_ns,
             rel_s: secs(t0, ts_ns),
-            from_client: client_side,
+            dir,
             label: shorten(&label, MAX_LABEL),
             phase,
             kind,
@@ -497,7 +499,9 @@ mod tests {
         assert_eq!(a[1].label, "SYN, ACK Seq=0 Ack=1");
         assert_eq!(a[2].label, "ACK Seq=1 Ack=1");
         assert!(a[..3].iter().all(|x| x.phase == Phase::TcpHandshake));
-        assert!(a[0].from_client && !a[1].from_client && a[2].from_client);
+        let dirs: Vec<_> = a.iter().take(3).map(|x| x.dir).collect();
+        let (c, s) = (Direction::FromClient, Direction::FromServer);
+        assert_eq!(dirs, [c, s, c]);
         assert_eq!(a[0].rel_s, 0.0);
         let get = &a[3];
         assert!(get
@@ -509,7 +513,7 @@ mod tests {
         let ok = a.iter().find(|x| x.label.contains("101")).unwrap();
         assert_eq!(ok.label, "HTTP/1.1 101 Switching Protocols");
         assert_eq!(ok.phase, Phase::Upgrade);
-        assert!(!ok.from_client);
+        assert_eq!(ok.dir, Direction::FromServer);
         let chat = (a.iter())
             .find(|x| x.label.starts_with("Socket.IO EVENT \"chat message\""))
             .unwrap();

@@ -30,6 +30,7 @@ pub use transcript::{transcript, ChatLine};
 use std::net::SocketAddr;
 
 use crate::analysis::tcp::TcpConversation;
+use crate::ids::{Direction, FlowSide};
 use crate::store::{FlowId, PacketId, Store};
 
 /// The display filter selecting one TCP conversation (`tcp.stream == N`);
@@ -61,18 +62,20 @@ pub(crate) fn endpoints(store: &Store, c: &TcpConversation) -> (String, String) 
     };
     let a = SocketAddr::new(f.key.src, f.key.sport).to_string();
     let b = SocketAddr::new(f.key.dst, f.key.dport).to_string();
-    if c.client_dir == 0 {
+    if c.client_side == FlowSide::AsKey {
         (a, b)
     } else {
         (b, a)
     }
 }
 
-/// Whether packet `p` was sent by the client of `c`.
-pub(crate) fn from_client(store: &Store, c: &TcpConversation, p: u32) -> bool {
-    store
-        .summary(PacketId(p))
-        .is_some_and(|s| s.dir == c.client_dir && s.flow != u32::MAX && FlowId(s.flow) == c.flow)
+/// Who sent packet `p` of `c` (a packet outside `c`'s flow counts as the server's).
+pub(crate) fn sender(store: &Store, c: &TcpConversation, p: u32) -> Direction {
+    Direction::of(
+        store.summary(PacketId(p)).is_some_and(|s| {
+            s.dir == c.client_side && s.flow != u32::MAX && FlowId(s.flow) == c.flow
+        }),
+    )
 }
 
 /// `text` cut to at most `max` characters, ending in `…` when cut.

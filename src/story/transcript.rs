@@ -8,6 +8,7 @@ use serde_json::Value;
 use super::ladder::ms_text;
 use super::shorten;
 use crate::export::messages::{self, MessageLine, SioPart};
+use crate::ids::Direction;
 use crate::store::Store;
 
 /// Most lines in one transcript; the rest are left out.
@@ -25,7 +26,12 @@ pub struct ChatLine {
     /// Seconds since the transcript's first line.
     pub rel_s: f64,
     pub conversation: u32,
-    pub from_client: bool,
+    /// Who sent it (in JSON: `"from_client": true|false`).
+    #[serde(
+        rename = "from_client",
+        serialize_with = "crate::ids::serialize_from_client"
+    )]
+    pub dir: Direction,
     /// `client` or `server`.
     pub who: &'static str,
     /// `http`, `websocket`, `engineio` or `socketio`.
@@ -171,13 +177,13 @@ pub fn transcript(store: &Store, conversation: Option<u32>, session: Option<u32>
                 }
                 _ => text,
             };
-            let from_client = l.from == "client";
+            let dir = Direction::of(l.from == "client");
             ChatLine {
                 packet: l.packets.last().map_or(0, |p| p.saturating_sub(1) as u32),
                 ts_ns: l.ts_ns,
                 rel_s: super::secs(t0, l.ts_ns),
                 conversation: l.conversation,
-                from_client,
+                dir,
                 who: l.from,
                 kind: l.kind,
                 text: shorten(&text, MAX_TEXT),

@@ -5,12 +5,13 @@
 use serde::Serialize;
 
 use crate::dissect::tcp_flags::{ACK, FIN, RST, SYN};
+use crate::ids::Direction;
 
 /// One segment as the state machine sees it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Seg {
-    /// Sent by the conversation's client (the side that sent the first SYN).
-    pub from_client: bool,
+    /// Who sent it (the client: the side that sent the first SYN).
+    pub dir: Direction,
     pub flags: u16,
     pub seq: u32,
     pub ack: u32,
@@ -99,7 +100,7 @@ impl Role {
 /// The one transition function: the next state and the segment's role.
 pub fn step(state: Handshake, s: &Seg) -> (Handshake, Role) {
     use Handshake::*;
-    let client = s.from_client;
+    let client = s.dir.from_client();
     match state {
         Start if s.is_syn() => (
             SynSent {
@@ -165,7 +166,7 @@ fn acks_syn(ack: u32, c_isn: u32, data: u32) -> bool {
 /// The client's ACK that completes the handshake: no SYN or RST, ACK set, its
 /// sequence number where the SYN-ACK acknowledged (`c_next`), ack = s_isn + 1.
 fn completes(s: &Seg, c_next: u32, s_isn: u32) -> bool {
-    s.from_client
+    s.dir == Direction::FromClient
         && !s.has(SYN)
         && !s.has(RST)
         && s.has(ACK)
@@ -187,9 +188,12 @@ fn after_handshake(s: &Seg) -> Role {
 mod tests {
     use super::*;
 
-    fn seg(from_client: bool, flags: u16, seq: u32, ack: u32) -> Seg {
+    const C: Direction = Direction::FromClient;
+    const S: Direction = Direction::FromServer;
+
+    fn seg(dir: Direction, flags: u16, seq: u32, ack: u32) -> Seg {
         Seg {
-            from_client,
+            dir,
             flags,
             seq,
             ack,
@@ -213,11 +217,11 @@ mod tests {
     #[test]
     fn three_way_handshake_then_teardown() {
         let (st, roles) = run(&[
-            seg(true, SYN, 100, 0),
-            seg(false, SYN | ACK, 900, 101),
-            seg(true, ACK, 101, 901),
-            seg(true, FIN | ACK, 101, 901),
-            seg(false, FIN | ACK, 901, 102),
+            seg(C, SYN, 100, 0),
+            seg(S, SYN | ACK, 900, 101),
+            seg(C, ACK, 101, 901),
+            seg(C, FIN | ACK, 101, 901),
+            seg(S, FIN | ACK, 901, 102),
         ]);
         assert_eq!(
             st,
@@ -232,9 +236,9 @@ mod tests {
     #[test]
     fn wrong_numbers_do_not_complete() {
         let (st, _) = run(&[
-            seg(true, SYN, 100, 0),
-            seg(false, SYN | ACK, 900, 555),
-            seg(true, ACK, 101, 901),
+            seg(C, SYN, 100, 0),
+            seg(S, SYN | ACK, 900, 555),
+            seg(C, ACK, 101, 901),
         ]);
         assert_eq!(
             st,
@@ -244,9 +248,9 @@ mod tests {
             }
         );
         let (st, _) = run(&[
-            seg(true, SYN, 100, 0),
-            seg(false, SYN | ACK, 900, 101),
-            seg(true, ACK, 101, 900),
+            seg(C, SYN, 100, 0),
+            seg(S, SYN | ACK, 900, 101),
+            seg(C, ACK, 101, 900),
         ]);
         assert_eq!(
             st,
@@ -261,9 +265,9 @@ mod tests {
     #[test]
     fn refused_and_retransmitted() {
         let (st, roles) = run(&[
-            seg(true, SYN, 7, 0),
-            seg(true, SYN, 7, 0),
-            seg(false, RST | ACK, 0, 8),
+            seg(C, SYN, 7, 0),
+            seg(C, SYN, 7, 0),
+            seg(S, RST | ACK, 0, 8),
         ]);
         assert_eq!(st, Handshake::Refused);
         assert_eq!(
@@ -271,7 +275,7 @@ mod tests {
             vec![Role::Syn, Role::SynRetransmission, Role::Refused]
         );
         // A RST from the client itself is no refusal.
-        let (st, roles) = run(&[seg(true, SYN, 7, 0), seg(true, RST, 8, 0)]);
+        let (st, roles) = run(&[seg(C, SYN, 7, 0), seg(C, RST, 8, 0)]);
         assert_eq!(st, Handshake::SynSent { c_isn: 7, data: 0 });
         assert_eq!(roles[1], Role::Reset);
     }
@@ -279,9 +283,9 @@ mod tests {
     #[test]
     fn syn_ack_before_syn_completes_out_of_order() {
         let (st, roles) = run(&[
-            seg(false, SYN | ACK, 900, 101),
-            seg(true, SYN, 100, 0),
-            seg(true, ACK, 101, 901),
+            seg(S, SYN | ACK, 900, 101),
+            seg(C, SYN, 100, 0),
+            seg(C, ACK, 101, 901),
         ]);
         assert_eq!(
             st,
@@ -294,9 +298,9 @@ mod tests {
 
     #[test]
     fn simultaneous_open_and_mid_stream() {
-        let (st, _) = run(&[seg(true, SYN, 1, 0), seg(false, SYN, 50, 0)]);
+        let (st, _) = run(&[seg(C, SYN, 1, 0), seg(S, SYN, 50, 0)]);
         assert_eq!(st, Handshake::SimultaneousOpen);
-        let (st, roles) = run(&[seg(true, ACK, 5, 6), seg(false, ACK | FIN, 6, 5)]);
+        let (st, roles) = run(&[seg(C, ACK, 5, 6), seg(S, ACK | FIN, 6, 5)]);
         assert_eq!(st, Handshake::MidStream);
         assert_eq!(roles, vec![Role::Segment, Role::Fin]);
     }
@@ -305,14 +309,10 @@ mod tests {
     fn syn_with_data_accepted_or_not() {
         let syn = Seg {
             len: 100,
-            ..seg(true, SYN, 1000, 0)
+            ..seg(C, SYN, 1000, 0)
         };
         // Data accepted: SYN-ACK acknowledges 1101, the ACK continues from there.
-        let (st, _) = run(&[
-            syn,
-            seg(false, SYN | ACK, 50, 1101),
-            seg(true, ACK, 1101, 51),
-        ]);
+        let (st, _) = run(&[syn, seg(S, SYN | ACK, 50, 1101), seg(C, ACK, 1101, 51)]);
         assert_eq!(
             st,
             Handshake::Established {
@@ -320,11 +320,7 @@ mod tests {
             }
         );
         // Data not accepted: SYN-ACK acknowledges only the SYN, the client resends from 1001.
-        let (st, _) = run(&[
-            syn,
-            seg(false, SYN | ACK, 50, 1001),
-            seg(true, ACK, 1001, 51),
-        ]);
+        let (st, _) = run(&[syn, seg(S, SYN | ACK, 50, 1001), seg(C, ACK, 1001, 51)]);
         assert_eq!(
             st,
             Handshake::Established {
@@ -332,7 +328,7 @@ mod tests {
             }
         );
         // Without data in the SYN, an ack past it answers nothing.
-        let (st, _) = run(&[seg(true, SYN, 1000, 0), seg(false, SYN | ACK, 50, 1101)]);
+        let (st, _) = run(&[seg(C, SYN, 1000, 0), seg(S, SYN | ACK, 50, 1101)]);
         assert_eq!(
             st,
             Handshake::SynSent {

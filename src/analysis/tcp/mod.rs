@@ -19,7 +19,7 @@ use crate::capture::Capture;
 use crate::dissect::{
     self, tcp_flags, FieldDef, Layer, Osi, Proto, Show, Summary, TcpOptionsOffered, Value,
 };
-use crate::ids::{FlowId, PacketId};
+use crate::ids::{Direction, FlowId, FlowSide, PacketId};
 
 /// A conversation's position in [`TcpAnalysis::conversations`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -28,9 +28,9 @@ pub struct ConversationId(pub u32);
 /// How a conversation ended.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 pub struct Teardown {
-    /// The first FIN, and whether the client sent it.
-    pub first_fin: Option<(PacketId, bool)>,
-    /// FINs seen from the client and from the server.
+    /// The first FIN, and who sent it.
+    pub first_fin: Option<(PacketId, Direction)>,
+    /// FINs seen from the client and from the server (by [`Direction::index`]).
     pub fins: [bool; 2],
     /// The first RST after the handshake (a refused SYN is not counted here).
     pub reset: Option<PacketId>,
@@ -40,8 +40,8 @@ pub struct Teardown {
 #[derive(Clone, Debug, Serialize)]
 pub struct TcpConversation {
     pub flow: FlowId,
-    /// The flow direction (`Summary::dir`) the client sends in.
-    pub client_dir: u8,
+    /// The way (`Summary::dir`) the client's packets travel relative to the flow key.
+    pub client_side: FlowSide,
     pub first_packet: PacketId,
     pub last_packet: PacketId,
     pub packets: u32,
@@ -57,10 +57,10 @@ pub struct TcpConversation {
     pub rtt_syn_ns: Option<i64>,
     /// SYN-ACK → the handshake's ACK, in nanoseconds.
     pub rtt_ack_ns: Option<i64>,
-    /// Options offered in the SYN (client, index 0) and the SYN-ACK (server, index 1).
+    /// Options offered in the SYN (client) and the SYN-ACK (server), by [`Direction::index`].
     pub offered: [Option<TcpOptionsOffered>; 2],
     pub teardown: Teardown,
-    /// Bytes reassembled per direction (client → server, server → client).
+    /// Bytes reassembled per direction (by [`Direction::index`]).
     pub stream_bytes: [u64; 2],
     /// Bytes never delivered (holes given up as gaps) per direction...
     pub gap_bytes: [u64; 2],
@@ -71,10 +71,10 @@ pub struct TcpConversation {
 }
 
 impl TcpConversation {
-    fn new(flow: FlowId, client_dir: u8, first: PacketId) -> Self {
+    fn new(flow: FlowId, client_side: FlowSide, first: PacketId) -> Self {
         TcpConversation {
             flow,
-            client_dir,
+            client_side,
             first_packet: first,
             last_packet: first,
             packets: 0,
@@ -115,13 +115,21 @@ impl TcpConversation {
         matches!(self.handshake, Handshake::Established { .. })
     }
 
-    /// The window-scale shift of `side`'s windows (0 client, 1 server), known once
+    /// Who sent a packet that travels `side` of the flow key.
+    pub fn direction_of(&self, side: FlowSide) -> Direction {
+        Direction::of(side == self.client_side)
+    }
+
+    /// The window-scale shift of the windows `dir`'s sender advertises, known once
     /// both SYNs were seen: each side's own offer when both offered one, else none
     /// (RFC 7323 §2.2).
-    pub fn win_shift(&self, side: usize) -> Option<u8> {
+    pub fn win_shift(&self, dir: Direction) -> Option<u8> {
         match self.offered {
             [Some(c), Some(s)] => match (c.window_scale, s.window_scale) {
-                (Some(a), Some(b)) => Some(if side == 0 { a } else { b }),
+                (Some(a), Some(b)) => Some(match dir {
+                    Direction::FromClient => a,
+                    Direction::FromServer => b,
+                }),
                 _ => Some(0),
             },
             _ => None,
@@ -145,7 +153,7 @@ impl TcpConversation {
         }
         match self.handshake {
             // The other side's SYN in answer to ours: a simultaneous open, same conversation.
-            Handshake::SynSent { .. } if !s.from_client => false,
+            Handshake::SynSent { .. } if s.dir == Direction::FromServer => false,
             Handshake::SynSent { c_isn, .. }
             | Handshake::SynReceived { c_isn, .. }
             | Handshake::SynAckFirst { c_isn, .. } => s.seq != c_isn || self.closed(),
@@ -186,18 +194,18 @@ pub trait StreamSink<'a> {
         &mut self,
         st: &mut Self::Conv,
         conv: u32,
-        from_client: bool,
+        dir: Direction,
         at: (u32, u32),
         bytes: Cow<'a, [u8]>,
     );
     /// `len` bytes of one direction that were never captured.
-    fn gap(&mut self, st: &mut Self::Conv, conv: u32, from_client: bool, len: u64);
+    fn gap(&mut self, st: &mut Self::Conv, conv: u32, dir: Direction, len: u64);
     /// The conversation's streams ended (it closed, or the capture did).
     fn end(&mut self, st: Self::Conv, conv: u32);
 }
 
 /// The stream state of one open conversation: a reassembler per direction
-/// (client → server, server → client) and the parsers fed by them.
+/// (by [`Direction::index`]) and the parsers fed by them.
 struct Active<C> {
     dirs: [Reassembler; 2],
     up: C,
@@ -248,7 +256,7 @@ impl<C: Default> Streams<C> {
             self.open.resize_with(at + 1, || None);
         }
         let Active { dirs, up } = &mut **self.open[at].get_or_insert_with(Box::default);
-        let r = &mut dirs[usize::from(!s.from_client)];
+        let r = &mut dirs[s.dir.index()];
         let mut seq = s.seq;
         if s.flags & tcp_flags::SYN != 0 {
             r.start_after_syn(s.seq);
@@ -261,7 +269,7 @@ impl<C: Default> Streams<C> {
                 sink: &mut *http,
                 st: up,
                 conv,
-                from_client: s.from_client,
+                dir: s.dir,
             };
             let before = r.held_bytes();
             n = r.push(i as u32, seq, payload, &mut out);
@@ -310,18 +318,19 @@ impl<C: Default> Streams<C> {
         let Some(mut st) = self.open.get_mut(conv as usize).and_then(Option::take) else {
             return;
         };
-        for (side, r) in st.dirs.iter_mut().enumerate() {
+        for dir in Direction::BOTH {
+            let r = &mut st.dirs[dir.index()];
             let before = r.held_bytes();
             r.finish(&mut Handoff {
                 sink: &mut *http,
                 st: &mut st.up,
                 conv,
-                from_client: side == 0,
+                dir,
             });
             self.held_total -= before;
-            c.stream_bytes[side] += r.delivered_bytes;
-            c.gap_bytes[side] += r.gap_bytes;
-            c.late_bytes[side] += r.late_bytes;
+            c.stream_bytes[dir.index()] += r.delivered_bytes;
+            c.gap_bytes[dir.index()] += r.gap_bytes;
+            c.late_bytes[dir.index()] += r.late_bytes;
         }
         http.end(st.up, conv);
     }
@@ -333,7 +342,7 @@ struct Handoff<'s, 'a, S: StreamSink<'a>> {
     sink: &'s mut S,
     st: &'s mut S::Conv,
     conv: u32,
-    from_client: bool,
+    dir: Direction,
 }
 
 impl<'a, S: StreamSink<'a>> Extend<Delivery<'a>> for Handoff<'_, 'a, S> {
@@ -344,14 +353,8 @@ impl<'a, S: StreamSink<'a>> Extend<Delivery<'a>> for Handoff<'_, 'a, S> {
                     packet,
                     offset,
                     bytes,
-                } => (self.sink).data(
-                    self.st,
-                    self.conv,
-                    self.from_client,
-                    (packet, offset),
-                    bytes,
-                ),
-                Delivery::Gap { len } => self.sink.gap(self.st, self.conv, self.from_client, len),
+                } => (self.sink).data(self.st, self.conv, self.dir, (packet, offset), bytes),
+                Delivery::Gap { len } => self.sink.gap(self.st, self.conv, self.dir, len),
             }
         }
     }
@@ -438,7 +441,7 @@ impl<C: Default> TcpPass<C> {
         let conv = a.conversation_for(&mut self.current, sum, id);
         a.conv_of[i] = conv;
         let c = &mut a.conversations[conv as usize];
-        let seg = seg_of(sum, c.client_dir);
+        let seg = seg_of(sum, c);
         let (next, role) = handshake::step(c.handshake, &seg);
         c.handshake = next;
         a.roles[i] = role;
@@ -471,7 +474,7 @@ impl TcpAnalysis {
         let flow = sum.flow as usize;
         if let Some(&c) = current.get(flow).filter(|&&c| c != u32::MAX) {
             let conv = &self.conversations[c as usize];
-            let seg = seg_of(sum, conv.client_dir);
+            let seg = seg_of(sum, conv);
             if !conv.starts_new(&seg) {
                 return c;
             }
@@ -479,10 +482,10 @@ impl TcpAnalysis {
         let f = sum.tcp_flags;
         let syn_ack = f & tcp_flags::SYN != 0 && f & tcp_flags::ACK != 0;
         // The client sent the SYN; a SYN-ACK comes from the server; otherwise guess the first sender.
-        let client_dir = if syn_ack { sum.dir ^ 1 } else { sum.dir };
+        let client_side = if syn_ack { sum.dir.reverse() } else { sum.dir };
         let c = self.conversations.len() as u32;
         self.conversations
-            .push(TcpConversation::new(FlowId(sum.flow), client_dir, id));
+            .push(TcpConversation::new(FlowId(sum.flow), client_side, id));
         if current.len() <= flow {
             current.resize(flow + 1, u32::MAX);
         }
@@ -509,9 +512,9 @@ impl TcpAnalysis {
     }
 
     /// The session layer (OSI 5) of a TCP packet: its conversation, the handshake
-    /// state and its own role in it. `dir` is the packet's flow direction
-    /// (`Summary::dir`), `range` the TCP header's.
-    pub fn session_layer(&self, id: PacketId, dir: u8, range: [u32; 2]) -> Option<Layer> {
+    /// state and its own role in it. `side` is the way the packet travels relative to
+    /// its flow's key (`Summary::dir`), `range` the TCP header's.
+    pub fn session_layer(&self, id: PacketId, side: FlowSide, range: [u32; 2]) -> Option<Layer> {
         let (cid, c) = self.conversation_of(id)?;
         let role = self.role(id);
         let title = match role.label() {
@@ -552,8 +555,10 @@ impl TcpAnalysis {
         if !what.is_empty() {
             l.fields.push(hf::ANALYSIS_FLAGS.at(what.join("; "), range));
         }
-        for (side, dir) in ["client → server", "server → client"].iter().enumerate() {
-            let (bytes, gap, late) = (c.stream_bytes[side], c.gap_bytes[side], c.late_bytes[side]);
+        for d in Direction::BOTH {
+            let i = d.index();
+            let (bytes, gap, late) = (c.stream_bytes[i], c.gap_bytes[i], c.late_bytes[i]);
+            let dir = d.arrow();
             let v = match (gap, late) {
                 (0, _) => format!("{dir}: {bytes} bytes"),
                 (g, 0) => format!("{dir}: {bytes} bytes, {g} bytes missing (not captured)"),
@@ -566,12 +571,8 @@ impl TcpAnalysis {
             let f = hf::STREAM_BYTES.at(bytes, range).show(Show::Hidden);
             l.fields.push(f.note(v));
         }
-        let from = if dir == c.client_dir {
-            "client → server"
-        } else {
-            "server → client"
-        };
-        l.fields.push(hf::DIRECTION.at(from, range));
+        l.fields
+            .push(hf::DIRECTION.at(c.direction_of(side).arrow(), range));
         if let (Some(a), Some(b)) = (c.rtt_syn_ns, c.rtt_ack_ns) {
             let ms =
                 |def: &FieldDef, ns: i64| def.at(Value::Duration(ns), range).show(Show::Millis);
@@ -579,9 +580,9 @@ impl TcpAnalysis {
                 ms(&hf::INITIAL_RTT, a + b).with(vec![ms(&hf::RTT_SYN, a), ms(&hf::RTT_ACK, b)]),
             );
         }
-        for (side, o) in ["client", "server"].iter().zip(c.offered) {
+        for (d, o) in Direction::BOTH.into_iter().zip(c.offered) {
             if let Some(o) = o {
-                let text = format!("{side}: {}", offered_text(&o));
+                let text = format!("{}: {}", d.sender(), offered_text(&o));
                 l.fields.push(hf::OFFERED.at(text, range));
             }
         }
@@ -607,9 +608,9 @@ pub(crate) mod hf {
     }
 }
 
-fn seg_of(sum: &Summary, client_dir: u8) -> Seg {
+fn seg_of(sum: &Summary, c: &TcpConversation) -> Seg {
     Seg {
-        from_client: sum.dir == client_dir,
+        dir: c.direction_of(sum.dir),
         flags: sum.tcp_flags,
         seq: sum.seq,
         ack: sum.ack,
@@ -623,7 +624,7 @@ fn record(c: &mut TcpConversation, cap: &Capture, i: usize, ts: i64, s: &Seg, ro
     c.packets += 1;
     c.frame_bytes += cap.data(i).len() as u64;
     c.last_packet = id;
-    let side = usize::from(!s.from_client);
+    let side = s.dir.index();
     let ts_of = |p: Option<PacketId>| p.and_then(|p| cap.record(p.index())).map(|r| r.ts_ns);
     match role {
         Role::Syn => {
@@ -648,7 +649,7 @@ fn record(c: &mut TcpConversation, cap: &Capture, i: usize, ts: i64, s: &Seg, ro
         Role::SynAckRetransmission => c.syn_ack_retransmissions += 1,
         Role::Fin => {
             c.teardown.fins[side] = true;
-            c.teardown.first_fin.get_or_insert((id, s.from_client));
+            c.teardown.first_fin.get_or_insert((id, s.dir));
         }
         Role::Reset => {
             c.teardown.reset.get_or_insert(id);
@@ -657,7 +658,7 @@ fn record(c: &mut TcpConversation, cap: &Capture, i: usize, ts: i64, s: &Seg, ro
     }
     if role != Role::Fin && s.flags & tcp_flags::FIN != 0 {
         c.teardown.fins[side] = true;
-        c.teardown.first_fin.get_or_insert((id, s.from_client));
+        c.teardown.first_fin.get_or_insert((id, s.dir));
     }
 }
 

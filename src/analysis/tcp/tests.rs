@@ -9,14 +9,14 @@ use crate::store::Store;
 const C: [u8; 4] = [10, 0, 0, 1];
 const S: [u8; 4] = [10, 0, 0, 2];
 
-/// One crafted segment: (from client, flags, seq, ack, payload length).
+/// One crafted segment: (from client, flags, seq, ack, payload length). The
+/// direction is a `bool` here only to keep the tables of steps terse.
 type Step = (bool, u16, u32, u32, usize);
 
-fn frame(from_client: bool, flags: u16, seq: u32, ack: u32, len: usize) -> Vec<u8> {
-    let (src, dst, sp, dp) = if from_client {
-        (C, S, 40000, 80)
-    } else {
-        (S, C, 80, 40000)
+fn frame(dir: Direction, flags: u16, seq: u32, ack: u32, len: usize) -> Vec<u8> {
+    let (src, dst, sp, dp) = match dir {
+        Direction::FromClient => (C, S, 40000, 80),
+        Direction::FromServer => (S, C, 80, 40000),
     };
     let mut b = PacketBuilder::ethernet2([1; 6], [2; 6])
         .ipv4(src, dst, 64)
@@ -41,7 +41,7 @@ fn frame(from_client: bool, flags: u16, seq: u32, ack: u32, len: usize) -> Vec<u
 fn store_of(steps: &[Step]) -> Store {
     let mut w = PcapWriter::new(0xa1b2_c3d4, false, 1, 65535);
     for (i, &(c, f, seq, ack, len)) in steps.iter().enumerate() {
-        let f = frame(c, f, seq, ack, len);
+        let f = frame(Direction::of(c), f, seq, ack, len);
         w.record(1_000, i as u32 * 1000, &f, f.len() as u32);
     }
     Store::build(Capture::from_bytes(w.buf).expect("parses"))
@@ -65,7 +65,10 @@ fn port_reuse_after_close_starts_a_new_conversation() {
     assert_eq!(tcp.conversations.len(), 2);
     let (first, second) = (&tcp.conversations[0], &tcp.conversations[1]);
     assert!(first.completed_in_order());
-    assert_eq!(first.teardown.first_fin, Some((PacketId(3), true)));
+    assert_eq!(
+        first.teardown.first_fin,
+        Some((PacketId(3), Direction::FromClient))
+    );
     assert_eq!(first.teardown.fins, [true, true]);
     assert_eq!(first.rtt_syn_ns, Some(1_000_000));
     assert_eq!(first.rtt_ack_ns, Some(1_000_000));
@@ -108,7 +111,7 @@ fn mid_stream_conversation_guesses_the_first_sender_as_client() {
     let store = store_of(&[(false, ACK, 7, 9, 5), (true, ACK, 9, 12, 0)]);
     let c = &store.analysis.tcp.conversations[0];
     assert_eq!(c.handshake, Handshake::MidStream);
-    assert_eq!(c.client_dir, 0, "the first packet's sender");
+    assert_eq!(c.client_side, FlowSide::AsKey, "the first packet's sender");
     assert_eq!(c.packets, 2);
 }
 
@@ -128,7 +131,10 @@ fn http_sample_has_one_completed_handshake_with_options() {
         );
     }
     assert!(c.rtt_syn_ns.unwrap() > 0 && c.rtt_ack_ns.unwrap() > 0);
-    assert_eq!(c.teardown.first_fin.map(|(_, client)| client), Some(true));
+    assert_eq!(
+        c.teardown.first_fin.map(|(_, dir)| dir),
+        Some(Direction::FromClient)
+    );
 }
 
 #[test]
@@ -176,18 +182,22 @@ fn the_real_gap_in_the_corpus_is_found() {
 fn window_scaling_needs_both_syns() {
     let half = store_of(&[(true, SYN, 100, 0, 0)]);
     assert_eq!(
-        half.analysis.tcp.conversations[0].win_shift(0),
+        half.analysis.tcp.conversations[0].win_shift(Direction::FromClient),
         None,
         "SYN-ACK not seen"
     );
     // Neither SYN offers window scaling (no options): scaling is off, shift 0.
     let both = store_of(&[(true, SYN, 100, 0, 0), (false, SYN | ACK, 900, 101, 0)]);
-    assert_eq!(both.analysis.tcp.conversations[0].win_shift(1), Some(0));
+    assert_eq!(
+        both.analysis.tcp.conversations[0].win_shift(Direction::FromServer),
+        Some(0)
+    );
     // The sample's SYN and SYN-ACK both offer 10: windows are multiplied by 1024.
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/http-get.pcap");
     let store = Store::build(Capture::open(&path).expect("sample"));
     let c = &store.analysis.tcp.conversations[0];
-    assert_eq!((c.win_shift(0), c.win_shift(1)), (Some(10), Some(10)));
+    let shifts = Direction::BOTH.map(|d| c.win_shift(d));
+    assert_eq!(shifts, [Some(10), Some(10)]);
 }
 
 #[test]

@@ -4,6 +4,8 @@
 use flate2::{Decompress, FlushDecompress, Status};
 use serde::Serialize;
 
+use crate::ids::Direction;
+
 /// RFC 7692 §7.2.1: the 4 octets removed from the end of each compressed
 /// message, appended back before inflating (§7.2.2).
 const TAIL: [u8; 4] = [0x00, 0x00, 0xff, 0xff];
@@ -22,16 +24,16 @@ pub struct DeflateParams {
 impl DeflateParams {
     /// RFC 7692 §7.1.1: the client's messages are compressed under the
     /// `client_*` parameters, the server's under the `server_*` ones.
-    pub fn no_context_takeover(&self, from_client: bool) -> bool {
-        if from_client {
+    pub fn no_context_takeover(&self, dir: Direction) -> bool {
+        if dir == Direction::FromClient {
             self.client_no_context_takeover
         } else {
             self.server_no_context_takeover
         }
     }
 
-    pub fn max_window_bits(&self, from_client: bool) -> Option<u8> {
-        if from_client {
+    pub fn max_window_bits(&self, dir: Direction) -> Option<u8> {
+        if dir == Direction::FromClient {
             self.client_max_window_bits
         } else {
             self.server_max_window_bits
@@ -191,9 +193,9 @@ impl Inflater {
         }
     }
 
-    /// The inflater for messages sent by the client (`from_client`) or the server.
-    pub fn for_sender(params: &DeflateParams, from_client: bool) -> Inflater {
-        Inflater::new(params.no_context_takeover(from_client))
+    /// The inflater for messages sent `dir` (by the client or the server).
+    pub fn for_sender(params: &DeflateParams, dir: Direction) -> Inflater {
+        Inflater::new(params.no_context_takeover(dir))
     }
 
     /// Whether later messages will be refused with [`InflateError::BrokenContext`].
@@ -425,13 +427,19 @@ mod tests {
         assert!(p.client_no_context_takeover && p.server_no_context_takeover);
         assert_eq!(p.server_max_window_bits, Some(10));
         assert_eq!(p.client_max_window_bits, None);
-        assert!(p.no_context_takeover(true) && p.no_context_takeover(false));
-        assert_eq!(p.max_window_bits(false), Some(10));
+        assert!(
+            p.no_context_takeover(Direction::FromClient)
+                && p.no_context_takeover(Direction::FromServer)
+        );
+        assert_eq!(p.max_window_bits(Direction::FromServer), Some(10));
         let e = parse_extensions(
             "permessage-deflate; client_no_context_takeover; server_max_window_bits=99",
         );
         let p = e.deflate.unwrap();
-        assert!(p.no_context_takeover(true) && !p.no_context_takeover(false));
+        assert!(
+            p.no_context_takeover(Direction::FromClient)
+                && !p.no_context_takeover(Direction::FromServer)
+        );
         assert_eq!(p.server_max_window_bits, None);
         assert_eq!(parse_extensions(""), Extensions::default());
         assert_eq!(parse_extensions(" , ,"), Extensions::default());

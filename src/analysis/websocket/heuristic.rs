@@ -3,6 +3,8 @@
 
 use serde::Serialize;
 
+use crate::ids::Direction;
+
 use super::close::{close_code_valid, parse_close, CloseBody};
 use super::frame::{is_reserved, parse_header, unmask, OP_CLOSE, OP_CONTINUATION, OP_TEXT};
 
@@ -17,7 +19,7 @@ pub enum Confidence {
     High,
 }
 
-/// Whether `data` (one TCP payload of the client, `from_client`, or the server)
+/// Whether `data` (one TCP payload sent `dir`, by the client or the server)
 /// is made of one or more complete, plausible WebSocket frames back to back.
 ///
 /// Plausible (RFC 6455 §5.2-§5.5): a defined opcode; RSV2/RSV3 clear; RSV1
@@ -26,7 +28,7 @@ pub enum Confidence {
 /// Text payloads (uncompressed) valid UTF-8; close codes valid. The lengths
 /// must account for the payload exactly. A frame continuing into the next
 /// segment is not recognised.
-pub fn looks_like_websocket(data: &[u8], from_client: bool) -> Option<Confidence> {
+pub fn looks_like_websocket(data: &[u8], dir: Direction) -> Option<Confidence> {
     let mut rest = data;
     let mut frames = 0u32;
     let mut good_text = false;
@@ -36,7 +38,7 @@ pub fn looks_like_websocket(data: &[u8], from_client: bool) -> Option<Confidence
         let control = h.is_control();
         if is_reserved(h.opcode)
             || h.rsv & 0b011 != 0
-            || h.masked != from_client
+            || h.masked != dir.from_client()
             || h.non_minimal_length()
         {
             return None;
@@ -95,39 +97,42 @@ pub fn looks_like_websocket(data: &[u8], from_client: bool) -> Option<Confidence
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    const C: Direction = Direction::FromClient;
+    const S: Direction = Direction::FromServer;
     use proptest::prelude::*;
 
     #[test]
     fn positives() {
         // RFC 6455 §5.7 examples.
         let hello = [0x81, 0x05, 0x48, 0x65, 0x6c, 0x6c, 0x6f];
-        assert_eq!(looks_like_websocket(&hello, false), Some(Confidence::High));
-        assert_eq!(looks_like_websocket(&hello, true), None);
+        assert_eq!(looks_like_websocket(&hello, S), Some(Confidence::High));
+        assert_eq!(looks_like_websocket(&hello, C), None);
         let masked = [
             0x81, 0x85, 0x37, 0xfa, 0x21, 0x3d, 0x7f, 0x9f, 0x4d, 0x51, 0x58,
         ];
-        assert_eq!(looks_like_websocket(&masked, true), Some(Confidence::High));
-        assert_eq!(looks_like_websocket(&masked, false), None);
+        assert_eq!(looks_like_websocket(&masked, C), Some(Confidence::High));
+        assert_eq!(looks_like_websocket(&masked, S), None);
         let frags = [0x01, 0x03, 0x48, 0x65, 0x6c, 0x80, 0x02, 0x6c, 0x6f];
-        assert_eq!(looks_like_websocket(&frags, false), Some(Confidence::High));
+        assert_eq!(looks_like_websocket(&frags, S), Some(Confidence::High));
         let ping = [0x89, 0x05, 0x48, 0x65, 0x6c, 0x6c, 0x6f];
-        assert_eq!(looks_like_websocket(&ping, false), Some(Confidence::Medium));
+        assert_eq!(looks_like_websocket(&ping, S), Some(Confidence::Medium));
         let mut bin = vec![0x82, 0x7E, 0x01, 0x00];
         bin.extend([0u8; 256]);
-        assert_eq!(looks_like_websocket(&bin, false), Some(Confidence::Medium));
+        assert_eq!(looks_like_websocket(&bin, S), Some(Confidence::Medium));
         // RFC 7692 §7.2.3.1: compressed "Hello".
         let z = [0xc1, 0x07, 0xf2, 0x48, 0xcd, 0xc9, 0xc9, 0x07, 0x00];
-        assert_eq!(looks_like_websocket(&z, false), Some(Confidence::Medium));
+        assert_eq!(looks_like_websocket(&z, S), Some(Confidence::Medium));
         assert_eq!(
-            looks_like_websocket(&[0x88, 0x02, 0x03, 0xE8], false),
+            looks_like_websocket(&[0x88, 0x02, 0x03, 0xE8], S),
             Some(Confidence::Medium)
         );
         assert_eq!(
-            looks_like_websocket(&[0x82, 0x00], false),
+            looks_like_websocket(&[0x82, 0x00], S),
             Some(Confidence::Low)
         );
         assert_eq!(
-            looks_like_websocket(&[0x80, 0x01, 0x00], false),
+            looks_like_websocket(&[0x80, 0x01, 0x00], S),
             Some(Confidence::Low)
         );
     }
@@ -135,34 +140,31 @@ mod tests {
     #[test]
     fn negatives() {
         assert_eq!(
-            looks_like_websocket(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n", true),
+            looks_like_websocket(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n", C),
             None
         );
-        assert_eq!(looks_like_websocket(b"GET / HTTP/1.1\r\n", false), None);
-        assert_eq!(
-            looks_like_websocket(b"HTTP/1.1 200 OK\r\n\r\n", false),
-            None
-        );
+        assert_eq!(looks_like_websocket(b"GET / HTTP/1.1\r\n", S), None);
+        assert_eq!(looks_like_websocket(b"HTTP/1.1 200 OK\r\n\r\n", S), None);
         // TLS ClientHello record start.
         let tls = [
             0x16, 0x03, 0x01, 0x02, 0x00, 0x01, 0x00, 0x01, 0xfc, 0x03, 0x03,
         ];
-        assert_eq!(looks_like_websocket(&tls, true), None);
-        assert_eq!(looks_like_websocket(&tls, false), None);
-        assert_eq!(looks_like_websocket(&[], false), None);
-        assert_eq!(looks_like_websocket(&[0x81], false), None);
+        assert_eq!(looks_like_websocket(&tls, C), None);
+        assert_eq!(looks_like_websocket(&tls, S), None);
+        assert_eq!(looks_like_websocket(&[], S), None);
+        assert_eq!(looks_like_websocket(&[0x81], S), None);
         // Lengths must match exactly.
-        assert_eq!(looks_like_websocket(&[0x81, 0x05, b'H', b'e'], false), None);
-        assert_eq!(looks_like_websocket(&[0x81, 0x01, b'H', b'e'], false), None);
+        assert_eq!(looks_like_websocket(&[0x81, 0x05, b'H', b'e'], S), None);
+        assert_eq!(looks_like_websocket(&[0x81, 0x01, b'H', b'e'], S), None);
         // Invalid UTF-8 text, oversize or fragmented control, bad close.
-        assert_eq!(looks_like_websocket(&[0x81, 0x02, 0xff, 0xfe], false), None);
-        assert_eq!(looks_like_websocket(&[0x09, 0x00], false), None);
-        assert_eq!(looks_like_websocket(&[0x88, 0x01, 0x03], false), None);
-        assert_eq!(looks_like_websocket(&[0x88, 0x02, 0x03, 0xED], false), None);
-        assert_eq!(looks_like_websocket(&[0xC9, 0x00], false), None);
-        assert_eq!(looks_like_websocket(&[0xA2, 0x00], false), None);
+        assert_eq!(looks_like_websocket(&[0x81, 0x02, 0xff, 0xfe], S), None);
+        assert_eq!(looks_like_websocket(&[0x09, 0x00], S), None);
+        assert_eq!(looks_like_websocket(&[0x88, 0x01, 0x03], S), None);
+        assert_eq!(looks_like_websocket(&[0x88, 0x02, 0x03, 0xED], S), None);
+        assert_eq!(looks_like_websocket(&[0xC9, 0x00], S), None);
+        assert_eq!(looks_like_websocket(&[0xA2, 0x00], S), None);
         assert_eq!(
-            looks_like_websocket(&[0x82, 0x7E, 0x00, 0x01, 0x00], false),
+            looks_like_websocket(&[0x82, 0x7E, 0x00, 0x01, 0x00], S),
             None
         );
     }
@@ -181,7 +183,7 @@ mod tests {
                     x as u8
                 })
                 .collect();
-            hits += usize::from(looks_like_websocket(&buf, i % 2 == 0).is_some());
+            hits += usize::from(looks_like_websocket(&buf, Direction::of(i % 2 == 0)).is_some());
         }
         assert!(hits < 40, "{hits} of 20000 random buffers matched");
     }
@@ -189,7 +191,7 @@ mod tests {
     proptest! {
         #[test]
         fn never_panics(data in proptest::collection::vec(any::<u8>(), 0..600), from_client in any::<bool>()) {
-            let _ = looks_like_websocket(&data, from_client);
+            let _ = looks_like_websocket(&data, Direction::of(from_client));
         }
     }
 }

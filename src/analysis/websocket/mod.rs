@@ -2,7 +2,7 @@
 //! parser that knows nothing about packets storage, capture or display.
 //!
 //! The caller feeds each direction's reassembled TCP bytes (after the HTTP
-//! upgrade) to a [`stream::Direction`], in chunks of any size, and receives
+//! upgrade) to a [`stream::DirectionParser`], in chunks of any size, and receives
 //! [`stream::Event`]s: every frame as soon as it ends, and every message
 //! (unmasked, defragmented, inflated, checked) as soon as its last frame ends.
 //!
@@ -39,7 +39,7 @@ pub use frame::{
 };
 pub use heuristic::{looks_like_websocket, Confidence};
 pub use ping::PingTracker;
-pub use stream::{Direction, Event, FrameRecord, LostReason, MessageRecord, Pos};
+pub use stream::{DirectionParser, Event, FrameRecord, LostReason, MessageRecord, Pos};
 
 /// Largest message payload held, raw (as accumulated from the wire) and
 /// decoded (after inflating): beyond it, the message is flagged

@@ -7,10 +7,10 @@
 //! control or reserved-opcode frame's payload (≤ the cap) when it interrupts a
 //! fragmented message, and the emptied buffer of the last message (≤ 4 KiB).
 //!
-//! Lost bytes ([`Direction::gap`]): inside a frame payload they are counted as
+//! Lost bytes ([`DirectionParser::gap`]): inside a frame payload they are counted as
 //! missing (frame and message marked incomplete, later frames still parse);
 //! anywhere else the frame boundaries are unknown, so the direction stops
-//! ([`Direction::lost`]) after reporting what was in progress as incomplete.
+//! ([`DirectionParser::lost`]) after reporting what was in progress as incomplete.
 
 use serde::Serialize;
 
@@ -21,6 +21,7 @@ use super::frame::{
 pub use super::message::MessageRecord;
 use super::message::Msg;
 use super::{push_bounded, warn, MAX_MESSAGE_BYTES};
+use crate::ids::Direction;
 
 /// Where a byte was captured: packet number and offset in its TCP payload.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
@@ -108,8 +109,8 @@ enum State {
 
 /// The parser for one direction of one connection.
 #[derive(Debug)]
-pub struct Direction {
-    from_client: bool,
+pub struct DirectionParser {
+    dir: Direction,
     deflate: Option<DeflateParams>,
     /// Created at the first compressed message.
     inflater: Option<Inflater>,
@@ -130,17 +131,17 @@ pub struct Direction {
 /// Largest buffer kept from one message for the next.
 const MAX_SPARE_BYTES: usize = 4096;
 
-impl Direction {
-    /// The parser for the client's (`from_client`) or the server's bytes, with
+impl DirectionParser {
+    /// The parser for the bytes sent `dir` (by the client or the server), with
     /// the extensions the server accepted.
-    pub fn new(from_client: bool, ext: &Extensions) -> Direction {
-        Direction::with_cap(from_client, ext, MAX_MESSAGE_BYTES)
+    pub fn new(dir: Direction, ext: &Extensions) -> DirectionParser {
+        DirectionParser::with_cap(dir, ext, MAX_MESSAGE_BYTES)
     }
 
-    /// Like [`Direction::new`], holding messages up to `cap` bytes.
-    pub fn with_cap(from_client: bool, ext: &Extensions, cap: usize) -> Direction {
-        Direction {
-            from_client,
+    /// Like [`DirectionParser::new`], holding messages up to `cap` bytes.
+    pub fn with_cap(dir: Direction, ext: &Extensions, cap: usize) -> DirectionParser {
+        DirectionParser {
+            dir,
             deflate: ext.deflate,
             inflater: None,
             cap,
@@ -308,10 +309,10 @@ impl Direction {
         let mut w = 0;
         // RFC 6455 §5.1: "a client MUST mask all frames that it sends to the
         // server ... A server MUST NOT mask any frames that it sends".
-        if self.from_client && !h.masked {
+        if self.dir == Direction::FromClient && !h.masked {
             w |= warn::CLIENT_UNMASKED;
         }
-        if !self.from_client && h.masked {
+        if self.dir == Direction::FromServer && h.masked {
             w |= warn::SERVER_MASKED;
         }
         // RFC 6455 §5.2: "RSV1, RSV2, RSV3: MUST be 0 unless an extension is
@@ -508,12 +509,12 @@ impl Direction {
 
     /// Decodes a message that ended, with this direction's inflater.
     fn build_message(&mut self, m: Msg) -> (MessageRecord, Vec<u8>) {
-        let (deflate, from_client) = (self.deflate, self.from_client);
+        let (deflate, dir) = (self.deflate, self.dir);
         let inflater = match deflate {
             // RFC 7692 §7.1.1: the sender's own parameters apply.
             Some(p) if m.compressed => Some(
                 self.inflater
-                    .get_or_insert_with(|| Inflater::for_sender(&p, from_client)),
+                    .get_or_insert_with(|| Inflater::for_sender(&p, dir)),
             ),
             _ => None,
         };

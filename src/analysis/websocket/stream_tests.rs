@@ -1,12 +1,16 @@
-//! Tests of [`super::stream::Direction`], byte for byte.
+//! Tests of [`super::stream::DirectionParser`], byte for byte.
 
 use proptest::prelude::*;
 
 use super::deflate::testutil::{deflate_messages, zero_bomb};
 use super::deflate::{parse_extensions, Extensions};
 use super::frame::{LenForm, OP_BINARY, OP_CLOSE, OP_CONTINUATION, OP_PING, OP_PONG, OP_TEXT};
-use super::stream::{Direction, Event, FrameRecord, LostReason, MessageRecord, Pos};
+use super::stream::{DirectionParser, Event, FrameRecord, LostReason, MessageRecord, Pos};
 use super::{warn, MAX_MESSAGE_BYTES};
+use crate::ids::Direction;
+
+const C: Direction = Direction::FromClient;
+const S: Direction = Direction::FromServer;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 enum Ev {
@@ -32,7 +36,7 @@ fn deflate_ext() -> Extensions {
 }
 
 /// Feeds `bytes` in chunks of `chunk` (all in packet 0), then finishes.
-fn feed_chunked(d: &mut Direction, bytes: &[u8], chunk: usize) -> Vec<Ev> {
+fn feed_chunked(d: &mut DirectionParser, bytes: &[u8], chunk: usize) -> Vec<Ev> {
     let mut out = Vec::new();
     let mut sink = collect(&mut out);
     for (i, c) in bytes.chunks(chunk.max(1)).enumerate() {
@@ -43,8 +47,8 @@ fn feed_chunked(d: &mut Direction, bytes: &[u8], chunk: usize) -> Vec<Ev> {
     out
 }
 
-fn run(from_client: bool, ext: &Extensions, bytes: &[u8]) -> Vec<Ev> {
-    feed_chunked(&mut Direction::new(from_client, ext), bytes, bytes.len())
+fn run(dir: Direction, ext: &Extensions, bytes: &[u8]) -> Vec<Ev> {
+    feed_chunked(&mut DirectionParser::new(dir, ext), bytes, bytes.len())
 }
 
 fn messages(evs: &[Ev]) -> Vec<(MessageRecord, Vec<u8>)> {
@@ -97,7 +101,7 @@ const K: Option<[u8; 4]> = Some([0x37, 0xfa, 0x21, 0x3d]);
 fn rfc6455_single_frames() {
     let none = Extensions::default();
     // §5.7: a single-frame unmasked text message.
-    let evs = run(false, &none, &[0x81, 0x05, 0x48, 0x65, 0x6c, 0x6c, 0x6f]);
+    let evs = run(S, &none, &[0x81, 0x05, 0x48, 0x65, 0x6c, 0x6c, 0x6f]);
     assert_eq!(evs.len(), 2);
     let f = &frames(&evs)[0];
     assert_eq!(
@@ -127,7 +131,7 @@ fn rfc6455_single_frames() {
     );
     // §5.7: a single-frame masked text message (from the client).
     let evs = run(
-        true,
+        C,
         &none,
         &[
             0x81, 0x85, 0x37, 0xfa, 0x21, 0x3d, 0x7f, 0x9f, 0x4d, 0x51, 0x58,
@@ -138,14 +142,14 @@ fn rfc6455_single_frames() {
     assert_eq!((m.warnings, m.utf8_valid), (0, Some(true)));
     assert_eq!(frames(&evs)[0].payload_start, pos(0, 6));
     // Unmasked ping (server) and masked pong (client).
-    let evs = run(false, &none, &[0x89, 0x05, 0x48, 0x65, 0x6c, 0x6c, 0x6f]);
+    let evs = run(S, &none, &[0x89, 0x05, 0x48, 0x65, 0x6c, 0x6c, 0x6f]);
     let (m, p) = &messages(&evs)[0];
     assert_eq!(
         (m.opcode, p.as_slice(), m.utf8_valid, m.warnings),
         (OP_PING, &b"Hello"[..], None, 0)
     );
     let evs = run(
-        true,
+        C,
         &none,
         &[
             0x8a, 0x85, 0x37, 0xfa, 0x21, 0x3d, 0x7f, 0x9f, 0x4d, 0x51, 0x58,
@@ -162,7 +166,7 @@ fn rfc6455_single_frames() {
 fn rfc6455_fragmented_text() {
     // §5.7: "Hel" then "lo", unmasked.
     let bytes = [0x01, 0x03, 0x48, 0x65, 0x6c, 0x80, 0x02, 0x6c, 0x6f];
-    let evs = run(false, &Extensions::default(), &bytes);
+    let evs = run(S, &Extensions::default(), &bytes);
     assert_eq!(evs.len(), 3);
     let fs = frames(&evs);
     assert_eq!(
@@ -190,7 +194,7 @@ fn rfc6455_long_forms() {
     let data: Vec<u8> = (0..=255).collect();
     let mut b = vec![0x82, 0x7E, 0x01, 0x00];
     b.extend(&data);
-    let evs = run(false, &none, &b);
+    let evs = run(S, &none, &b);
     let f = &frames(&evs)[0];
     assert_eq!(
         (f.header.len_form, f.header.payload_len, f.payload_start),
@@ -203,7 +207,7 @@ fn rfc6455_long_forms() {
     let data: Vec<u8> = (0..65536u32).map(|i| (i * 7) as u8).collect();
     let mut b = vec![0x82, 0x7F, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00];
     b.extend(&data);
-    let evs = run(false, &none, &b);
+    let evs = run(S, &none, &b);
     let f = &frames(&evs)[0];
     assert_eq!(
         (f.header.len_form, f.header.payload_len, f.payload_start),
@@ -213,7 +217,7 @@ fn rfc6455_long_forms() {
     // Masked, large: every byte is unmasked (no size limit below the cap).
     let data: Vec<u8> = (0..300_000u32).map(|i| (i % 251) as u8).collect();
     let evs = feed_chunked(
-        &mut Direction::new(true, &none),
+        &mut DirectionParser::new(C, &none),
         &frame(true, 0, OP_BINARY, K, &data),
         1000,
     );
@@ -223,7 +227,7 @@ fn rfc6455_long_forms() {
 #[test]
 fn positions_across_packets() {
     let none = Extensions::default();
-    let mut d = Direction::new(true, &none);
+    let mut d = DirectionParser::new(C, &none);
     let f = frame(true, 0, OP_TEXT, K, b"Hello");
     let mut out = Vec::new();
     let mut sink = collect(&mut out);
@@ -271,7 +275,7 @@ fn rfc7692_examples() {
     ];
     b.extend(stored);
     for chunk in 1..=b.len() {
-        let evs = feed_chunked(&mut Direction::new(false, &ext), &b, chunk);
+        let evs = feed_chunked(&mut DirectionParser::new(S, &ext), &b, chunk);
         let ms = messages(&evs);
         assert_eq!(ms.len(), 4, "chunk {chunk}");
         for (i, (m, p)) in ms.iter().enumerate() {
@@ -292,7 +296,7 @@ fn rfc7692_examples() {
         );
     }
     // Without permessage-deflate, RSV1 is a warning and the payload is raw.
-    let evs = run(false, &Extensions::default(), &b[..9]);
+    let evs = run(S, &Extensions::default(), &b[..9]);
     let (m, p) = &messages(&evs)[0];
     assert!(!m.compressed);
     assert_eq!(m.warnings, warn::RSV_WITHOUT_EXTENSION | warn::INVALID_UTF8);
@@ -318,7 +322,7 @@ fn context_takeover_and_fragmented_compressed_messages() {
     b.extend(frame(false, 0, OP_CONTINUATION, Some([5, 6, 7, 8]), c));
     b.extend(frame(true, 0, OP_CONTINUATION, Some([9, 9, 9, 9]), e));
     b.extend(frame(true, 4, OP_TEXT, K, &z[3]));
-    let whole = feed_chunked(&mut Direction::new(true, &deflate_ext()), &b, b.len());
+    let whole = feed_chunked(&mut DirectionParser::new(C, &deflate_ext()), &b, b.len());
     let ms = messages(&whole);
     assert_eq!(ms.len(), 4);
     for ((m, p), t) in ms.iter().zip(texts) {
@@ -328,14 +332,14 @@ fn context_takeover_and_fragmented_compressed_messages() {
     assert_eq!(ms[2].0.frames, 3);
     for chunk in 1..b.len() {
         assert_eq!(
-            feed_chunked(&mut Direction::new(true, &deflate_ext()), &b, chunk),
+            feed_chunked(&mut DirectionParser::new(C, &deflate_ext()), &b, chunk),
             whole,
             "chunk {chunk}"
         );
     }
     // Split in two at every byte boundary.
     for cut in 0..=b.len() {
-        let mut d = Direction::new(true, &deflate_ext());
+        let mut d = DirectionParser::new(C, &deflate_ext());
         let mut out = Vec::new();
         let mut sink = collect(&mut out);
         d.feed(pos(0, 0), &b[..cut], &mut sink);
@@ -351,7 +355,7 @@ fn context_takeover_and_fragmented_compressed_messages() {
         .iter()
         .flat_map(|m| frame(true, 4, OP_TEXT, K, m))
         .collect();
-    let ms = messages(&run(true, &ext, &b));
+    let ms = messages(&run(C, &ext, &b));
     assert_eq!(
         ms.iter().map(|(_, p)| p.as_slice()).collect::<Vec<_>>(),
         texts.to_vec()
@@ -365,7 +369,7 @@ fn decompression_bomb_is_truncated_and_keeps_the_context() {
     let mut b = frame(true, 4, OP_BINARY, None, &bomb);
     b.extend(frame(true, 4, OP_TEXT, None, &z[0]));
     let started = std::time::Instant::now();
-    let mut d = Direction::new(false, &deflate_ext());
+    let mut d = DirectionParser::new(S, &deflate_ext());
     let mut seen = Vec::new();
     let mut sink = |e: Event<'_>| {
         if let Event::Message(m, p) = e {
@@ -393,7 +397,7 @@ fn decompression_bomb_is_truncated_and_keeps_the_context() {
 #[test]
 fn raw_cap_truncates_but_keeps_counting_frames() {
     let none = Extensions::default();
-    let mut d = Direction::with_cap(true, &none, 100);
+    let mut d = DirectionParser::with_cap(C, &none, 100);
     let mut b = frame(false, 0, OP_BINARY, K, &[1; 80]);
     b.extend(frame(false, 0, OP_CONTINUATION, K, &[2; 80]));
     b.extend(frame(true, 0, OP_CONTINUATION, K, &[3; 80]));
@@ -418,7 +422,7 @@ fn raw_cap_truncates_but_keeps_counting_frames() {
     let mut b = frame(true, 4, OP_BINARY, None, &z[0]);
     b.extend(frame(true, 4, OP_BINARY, None, &z[1]));
     let ms = messages(&feed_chunked(
-        &mut Direction::with_cap(false, &deflate_ext(), 100),
+        &mut DirectionParser::with_cap(S, &deflate_ext(), 100),
         &b,
         33,
     ));
@@ -432,7 +436,7 @@ fn interleaved_ping_inside_a_fragmented_message() {
     let mut b = frame(false, 0, OP_TEXT, K, b"Hel");
     b.extend(frame(true, 0, OP_PING, K, b"p"));
     b.extend(frame(true, 0, OP_CONTINUATION, K, b"lo"));
-    let evs = run(true, &Extensions::default(), &b);
+    let evs = run(C, &Extensions::default(), &b);
     assert_eq!(evs.len(), 5);
     let Ev::F(f0) = &evs[0] else { panic!() };
     let Ev::F(f1) = &evs[1] else { panic!() };
@@ -453,30 +457,26 @@ fn interleaved_ping_inside_a_fragmented_message() {
 #[test]
 fn close_frames() {
     let none = Extensions::default();
-    let evs = run(
-        false,
-        &none,
-        &frame(true, 0, OP_CLOSE, None, b"\x03\xe8bye"),
-    );
+    let evs = run(S, &none, &frame(true, 0, OP_CLOSE, None, b"\x03\xe8bye"));
     let (m, p) = &messages(&evs)[0];
     assert_eq!(
         (m.close.clone(), m.utf8_valid, m.warnings),
         (Some((1000, "bye".to_string())), Some(true), 0)
     );
     assert_eq!(p, b"\x03\xe8bye");
-    let evs = run(false, &none, &frame(true, 0, OP_CLOSE, None, b""));
+    let evs = run(S, &none, &frame(true, 0, OP_CLOSE, None, b""));
     let (m, _) = &messages(&evs)[0];
     assert_eq!((m.close.clone(), m.utf8_valid, m.warnings), (None, None, 0));
     // Invalid code: 1005 must not be sent; 1-byte payload; invalid UTF-8 reason.
-    let evs = run(true, &none, &frame(true, 0, OP_CLOSE, K, b"\x03\xed"));
+    let evs = run(C, &none, &frame(true, 0, OP_CLOSE, K, b"\x03\xed"));
     assert_eq!(messages(&evs)[0].0.warnings, warn::INVALID_CLOSE_CODE);
     assert_eq!(frames(&evs)[0].warnings, warn::INVALID_CLOSE_CODE);
     assert_eq!(messages(&evs)[0].0.close, Some((1005, String::new())));
-    let evs = run(true, &none, &frame(true, 0, OP_CLOSE, K, b"\x03"));
+    let evs = run(C, &none, &frame(true, 0, OP_CLOSE, K, b"\x03"));
     assert_eq!(messages(&evs)[0].0.warnings, warn::CLOSE_PAYLOAD_ONE_BYTE);
     assert_eq!(messages(&evs)[0].0.close, None);
     let evs = run(
-        false,
+        S,
         &none,
         &frame(true, 0, OP_CLOSE, None, b"\x0f\xa0\xc3\x28"),
     );
@@ -611,14 +611,14 @@ fn every_warning_bit() {
         ),
     ];
     for (name, from_client, ext, bytes, bits) in cases {
-        let evs = run(from_client, ext, &bytes);
+        let evs = run(Direction::of(from_client), ext, &bytes);
         let ms = messages(&evs);
         assert_eq!(ms.len(), 1, "{name}");
         assert_eq!(ms[0].0.warnings, bits, "{name}");
     }
     // Text compressed invalid UTF-8 is found after inflating.
     let zz = deflate_messages(&[&[0x61, 0xc3]], true);
-    let ms = messages(&run(false, &z, &frame(true, 4, OP_TEXT, None, &zz[0])));
+    let ms = messages(&run(S, &z, &frame(true, 4, OP_TEXT, None, &zz[0])));
     assert_eq!(
         (ms[0].0.warnings, ms[0].0.utf8_valid, ms[0].1.as_slice()),
         (warn::INVALID_UTF8, Some(false), &[0x61, 0xc3][..])
@@ -626,15 +626,11 @@ fn every_warning_bit() {
     // RSV1 on a continuation.
     let mut b = frame(false, 0, OP_BINARY, None, b"a");
     b.extend(frame(true, 4, OP_CONTINUATION, None, b"b"));
-    let evs = run(false, &z, &b);
+    let evs = run(S, &z, &b);
     assert_eq!(frames(&evs)[1].warnings, warn::RSV1_ON_CONTINUATION);
     assert_eq!(messages(&evs)[0].0.warnings, warn::RSV1_ON_CONTINUATION);
     // Unexpected continuation: a message of its own, incomplete.
-    let evs = run(
-        false,
-        &none,
-        &frame(true, 0, OP_CONTINUATION, None, b"tail"),
-    );
+    let evs = run(S, &none, &frame(true, 0, OP_CONTINUATION, None, b"tail"));
     let (m, p) = &messages(&evs)[0];
     assert_eq!(
         (m.opcode, m.warnings, m.incomplete, p.as_slice()),
@@ -648,7 +644,7 @@ fn every_warning_bit() {
     // Interrupted: a new Text while a Binary is open.
     let mut b = frame(false, 0, OP_BINARY, None, b"a");
     b.extend(frame(true, 0, OP_TEXT, None, b"b"));
-    let ms = messages(&run(false, &none, &b));
+    let ms = messages(&run(S, &none, &b));
     assert_eq!(
         (ms[0].0.warnings, ms[0].0.incomplete, ms[0].1.as_slice()),
         (warn::INTERRUPTED_MESSAGE, true, &b"a"[..])
@@ -660,7 +656,7 @@ fn every_warning_bit() {
     // Data after close.
     let mut b = frame(true, 0, OP_CLOSE, None, b"\x03\xe8");
     b.extend(frame(true, 0, OP_TEXT, None, b"late"));
-    let mut d = Direction::new(false, &none);
+    let mut d = DirectionParser::new(S, &none);
     let ms = messages(&feed_chunked(&mut d, &b, 3));
     assert!(d.closed());
     assert_eq!(
@@ -673,7 +669,7 @@ fn every_warning_bit() {
 fn reserved_opcode_payload_is_skipped_and_parsing_continues() {
     let mut b = frame(true, 0, 0x5, None, &[0x81; 300]);
     b.extend(frame(true, 0, OP_TEXT, None, b"after"));
-    let evs = run(false, &Extensions::default(), &b);
+    let evs = run(S, &Extensions::default(), &b);
     let ms = messages(&evs);
     assert_eq!(
         (ms[0].0.opcode, ms[0].0.wire_len, ms[0].0.warnings),
@@ -690,7 +686,7 @@ fn finish_reports_cut_frames_and_messages() {
     let none = Extensions::default();
     // A frame cut in its payload.
     let b = frame(true, 0, OP_TEXT, K, "héllo wörld".as_bytes());
-    let mut d = Direction::new(true, &none);
+    let mut d = DirectionParser::new(C, &none);
     let evs = feed_chunked(&mut d, &b[..b.len() - 3], 4);
     let f = &frames(&evs)[0];
     assert!(f.incomplete);
@@ -698,17 +694,17 @@ fn finish_reports_cut_frames_and_messages() {
     assert!(m.incomplete);
     assert_eq!(p.as_slice(), &"héllo wörld".as_bytes()[..10]);
     // A prefix ending inside a character is still valid UTF-8 so far.
-    let evs = run(true, &none, &b[..b.len() - 4]);
+    let evs = run(C, &none, &b[..b.len() - 4]);
     assert_eq!(messages(&evs)[0].0.utf8_valid, Some(true));
     // A fragmented message without its final frame.
-    let evs = run(false, &none, &frame(false, 0, OP_BINARY, None, b"part"));
+    let evs = run(S, &none, &frame(false, 0, OP_BINARY, None, b"part"));
     assert_eq!(evs.len(), 2);
     assert!(!frames(&evs)[0].incomplete);
     assert!(messages(&evs)[0].0.incomplete);
     // A cut header: nothing to report.
-    assert_eq!(run(false, &none, &[0x82, 0x7E, 0x01]), vec![]);
+    assert_eq!(run(S, &none, &[0x82, 0x7E, 0x01]), vec![]);
     // finish twice reports once.
-    let mut d = Direction::new(false, &none);
+    let mut d = DirectionParser::new(S, &none);
     let mut out = Vec::new();
     let mut sink = collect(&mut out);
     d.feed(pos(0, 0), &[0x82, 0x05, 1], &mut sink);
@@ -722,7 +718,7 @@ fn finish_reports_cut_frames_and_messages() {
 #[test]
 fn gaps() {
     let none = Extensions::default();
-    let mut d = Direction::new(true, &none);
+    let mut d = DirectionParser::new(C, &none);
     let f1 = frame(true, 0, OP_TEXT, K, b"0123456789");
     let f2 = frame(true, 0, OP_TEXT, K, b"next");
     let mut out = Vec::new();
@@ -764,7 +760,7 @@ fn gaps() {
     assert_eq!((ms[2].1.as_slice(), ms[2].0.incomplete), (&b"01"[..], true));
     assert_eq!(ms[3].1, b"next");
     // A gap before a header also loses the direction, reporting the open message.
-    let mut d = Direction::new(false, &none);
+    let mut d = DirectionParser::new(S, &none);
     let mut out = Vec::new();
     let mut sink = collect(&mut out);
     d.feed(pos(0, 0), &frame(false, 0, OP_TEXT, None, b"ab"), &mut sink);
@@ -783,7 +779,7 @@ fn gaps() {
 
 #[test]
 fn invalid_length_stops_the_direction() {
-    let mut d = Direction::new(false, &Extensions::default());
+    let mut d = DirectionParser::new(S, &Extensions::default());
     let mut b = frame(true, 0, OP_TEXT, None, b"ok");
     b.extend([0x82, 0x7F, 0x80, 0, 0, 0, 0, 0, 0, 0, 1, 2, 3]);
     b.extend(frame(true, 0, OP_TEXT, None, b"never"));
@@ -840,8 +836,8 @@ proptest! {
     ) {
         let ext = if deflate { deflate_ext() } else { Extensions::default() };
         let bytes: Vec<u8> = frames.concat();
-        let whole = feed_chunked(&mut Direction::with_cap(from_client, &ext, 200), &bytes, bytes.len());
-        let mut d = Direction::with_cap(from_client, &ext, 200);
+        let whole = feed_chunked(&mut DirectionParser::with_cap(Direction::of(from_client), &ext, 200), &bytes, bytes.len());
+        let mut d = DirectionParser::with_cap(Direction::of(from_client), &ext, 200);
         let mut out = Vec::new();
         let mut sink = collect(&mut out);
         let (mut at, mut i) = (0, 0);
@@ -864,7 +860,7 @@ proptest! {
     ) {
         let ext = if deflate { deflate_ext() } else { Extensions::default() };
         let cap = 256;
-        let mut d = Direction::with_cap(from_client, &ext, cap);
+        let mut d = DirectionParser::with_cap(Direction::of(from_client), &ext, cap);
         let mut n = 0usize;
         let mut sink = |e: Event<'_>| {
             if let Event::Message(_, p) = e {
