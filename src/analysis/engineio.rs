@@ -535,23 +535,8 @@ fn preview_text(data: &[u8]) -> String {
     one_line(&String::from_utf8_lossy(data), PREVIEW_CHARS)
 }
 
-/// `text` on one line for display: control characters escaped (`\n`), cut
-/// after `max` characters with `…`.
-pub fn one_line(text: &str, max: usize) -> String {
-    let mut out = String::new();
-    for (n, c) in text.chars().enumerate() {
-        if n == max {
-            out.push('…');
-            break;
-        }
-        if c.is_control() {
-            out.extend(c.escape_default());
-        } else {
-            out.push(c);
-        }
-    }
-    out
-}
+/// `text` on one line for display (the per-packet formatter's, shared).
+pub use crate::dissect::fmt::one_line;
 
 /// Binary data for display: its length and the first bytes in hex.
 fn preview_binary(data: &[u8]) -> String {

@@ -13,6 +13,7 @@ use serde_json::Value;
 use crate::analysis::engineio::{self as eio, PacketType};
 use crate::analysis::realtime::Carrier;
 use crate::analysis::socketio::{self as sio, SioType};
+use crate::analysis::upper::WsMessage;
 use crate::analysis::websocket as ws;
 use crate::ids::Direction;
 use crate::store::{PacketId, Store};
@@ -214,12 +215,7 @@ fn last_packet(store: &Store, s: Source) -> Option<u32> {
         }
         Source::Polling(e) => up.realtime.eio.get(e as usize).map(|r| r.packet),
         Source::Ws(m, _) => {
-            let msg = up.ws_messages.get(m as usize)?;
-            let conv = up.ws_connections.get(msg.connection as usize)?.conversation;
-            let first = up
-                .frames_of(m)
-                .next()
-                .map_or(msg.first_packet, |(_, f)| f.start.0);
+            let (msg, conv, first) = ws_span(store, m)?;
             last_between(store, conv, msg.dir, first, msg.last_packet)
         }
     }
@@ -284,7 +280,8 @@ fn text_or_hex(bytes: &[u8], text: bool) -> (String, bool) {
     }
 }
 
-fn ws_line(store: &Store, m: u32, eio_idx: Option<u32>) -> Option<MessageLine> {
+/// WebSocket message `m`, its TCP conversation, and the packet its first frame starts in.
+fn ws_span(store: &Store, m: u32) -> Option<(&WsMessage, u32, u32)> {
     let up = &store.analysis.upper;
     let msg = up.ws_messages.get(m as usize)?;
     let conv = up.ws_connections.get(msg.connection as usize)?.conversation;
@@ -292,6 +289,11 @@ fn ws_line(store: &Store, m: u32, eio_idx: Option<u32>) -> Option<MessageLine> {
         .frames_of(m)
         .next()
         .map_or(msg.first_packet, |(_, f)| f.start.0);
+    Some((msg, conv, first))
+}
+
+fn ws_line(store: &Store, m: u32, eio_idx: Option<u32>) -> Option<MessageLine> {
+    let (msg, conv, first) = ws_span(store, m)?;
     let packets = packets_between(store, conv, msg.dir, first, msg.last_packet);
     let payload = store.ws_payload(m).unwrap_or_default();
     use crate::analysis::websocket::frame::{OP_CLOSE, OP_PING, OP_PONG, OP_TEXT};
