@@ -22,19 +22,6 @@ use layerscope::store::{PacketId, Store};
 /// fields: its 101 response is HTTP only (`http.sec_websocket_accept`).
 const HANDSHAKE: &str = "the 101 response carries layerscope's WebSocket handshake check";
 
-/// Why segments in the middle of a WebSocket frame match: tshark shows a frame that spans
-/// several TCP segments only on the segment that completes it (the others are
-/// "[TCP segment of a reassembled PDU]"); layerscope shows it on every segment that holds
-/// its bytes. From the bytes: wstunnel-ssh frame 11 starts `82 fe 06 00 9f f3 c4 ad` (FIN,
-/// Binary, masked, 126: a 16-bit length of 1536, key 9ff3c4ad), 1448 bytes of the
-/// 4 + 2 + 4 + 1536 = 1544 of the frame; frame 12 brings the other 96. wstunnel-https
-/// frame 11 starts `82 7e 0e c0` (FIN, Binary, unmasked, 3776 bytes) and the frame ends in
-/// frame 13 (1448 + 1448 + 884 = 4 + 3776).
-const SPLIT: &str = "a WebSocket frame over several TCP segments matches on each of them";
-
-/// Both reasons at once (the 101 response and frames over several segments).
-const BOTH: &str = "the 101 response's handshake check, and frames over several segments";
-
 /// `(file, filter, why the answers differ)`: the only differences the test accepts.
 const EXCEPTIONS: &[(&str, &str, &str)] = &[
     (
@@ -181,46 +168,20 @@ const EXCEPTIONS: &[(&str, &str, &str)] = &[
     ("zeek__websocket-wstunnel-http.pcap", "websocket", HANDSHAKE),
     (
         "zeek__websocket-wstunnel-https.pcap",
-        "ip.addr == 127.0.0.1 and (http or websocket)",
-        SPLIT,
-    ),
-    (
-        "zeek__websocket-wstunnel-https.pcap",
         "tcp && !websocket && tcp.len > 0",
-        BOTH,
-    ),
-    ("zeek__websocket-wstunnel-https.pcap", "websocket", BOTH),
-    (
-        "zeek__websocket-wstunnel-https.pcap",
-        "websocket.mask == 0",
-        SPLIT,
+        HANDSHAKE,
     ),
     (
         "zeek__websocket-wstunnel-https.pcap",
-        "websocket.opcode == 2",
-        SPLIT,
-    ),
-    (
-        "zeek__websocket-wstunnel-ssh.pcap",
-        "ip.addr == 127.0.0.1 and (http or websocket)",
-        SPLIT,
+        "websocket",
+        HANDSHAKE,
     ),
     (
         "zeek__websocket-wstunnel-ssh.pcap",
         "tcp && !websocket && tcp.len > 0",
-        BOTH,
+        HANDSHAKE,
     ),
-    ("zeek__websocket-wstunnel-ssh.pcap", "websocket", BOTH),
-    (
-        "zeek__websocket-wstunnel-ssh.pcap",
-        "websocket.mask == 1",
-        SPLIT,
-    ),
-    (
-        "zeek__websocket-wstunnel-ssh.pcap",
-        "websocket.opcode == 2",
-        SPLIT,
-    ),
+    ("zeek__websocket-wstunnel-ssh.pcap", "websocket", HANDSHAKE),
 ];
 
 fn root() -> &'static Path {

@@ -103,8 +103,8 @@ impl<'a> Records<'a> {
         any
     }
 
-    /// The WebSocket frame header fields, one occurrence per frame the packet holds bytes
-    /// of (each has its layer in the tree), read from the frame records.
+    /// The WebSocket frame header fields, one occurrence per frame the packet completes
+    /// (each has its layer in the tree there, as in Wireshark), read from the frame records.
     fn frame_header(&self, e: &Expr, name: &str) -> Option<bool> {
         let value: fn(&WsFrame) -> Value = match name {
             "websocket.fin" => |f| Value::Bool(f.fin),
@@ -117,7 +117,11 @@ impl<'a> Records<'a> {
             _ => return None,
         };
         let up = &self.store.analysis.upper;
-        let mut frames = up.frames_at(self.id.0).map(|(_, f)| f).peekable();
+        let id = self.id.0;
+        let mut frames = (up.frames_at(id))
+            .map(|(_, f)| f)
+            .filter(|f| f.end_packet == id)
+            .peekable();
         match e {
             Expr::Has(_) if frames.peek().is_some() => Some(true),
             Expr::Has(_) if name != "websocket" => Some(false),

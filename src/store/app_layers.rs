@@ -44,6 +44,8 @@ pub(crate) mod hf {
         MESSAGE = "websocket.message", "WebSocket message (reassembled)", None;
         MESSAGE_FRAMES = "websocket.message.frames", "Frames", Frames;
         MESSAGE_LENGTH = "websocket.message.length", "Length", Unsigned;
+        REASSEMBLED_IN = "tcp.reassembled_in", "Reassembled PDU in frame", Frame,
+            "The packet that completes the WebSocket frame this segment carries part of";
     }
 }
 
@@ -82,7 +84,27 @@ impl Store {
     /// `want`).
     pub(super) fn add_app_layers(&self, id: PacketId, d: &mut Dissection, want: RecordParts) {
         let up = &self.analysis.upper;
-        let frames: Vec<(u32, WsFrame)> = up.frames_at(id.0).map(|(i, f)| (i, *f)).collect();
+        // As in Wireshark, a frame's layer (and what filters see of it) is at the packet
+        // that completes it; the earlier segments carrying its bytes say where that is.
+        let (frames, passing): (Vec<_>, Vec<_>) = up
+            .frames_at(id.0)
+            .map(|(i, f)| (i, *f))
+            .partition(|(_, f)| f.end_packet == id.0);
+        if let Some((_, f)) = passing.first().filter(|_| want.websocket) {
+            let link = Value::Frame(u64::from(f.end_packet) + 1);
+            if let Some(tcp) = d.layers.iter_mut().find(|l| l.protocol == "tcp") {
+                let field = hf::REASSEMBLED_IN.at(link, tcp.range).show(Show::Packet);
+                tcp.fields.push(field.generated());
+            }
+        }
+        if frames.is_empty() && passing.is_empty() {
+            return;
+        }
+        // The payload is WebSocket's, not undecoded data, here and in the segments.
+        let data = d.layers.iter().position(|l| l.protocol == "data");
+        if let Some(i) = data {
+            d.layers.remove(i);
+        }
         if frames.is_empty() {
             return;
         }
@@ -90,10 +112,6 @@ impl Store {
             return;
         };
         let frame_len = self.capture.data(id.index()).len() as u32;
-        let data = d.layers.iter().position(|l| l.protocol == "data");
-        if let Some(i) = data {
-            d.layers.remove(i);
-        }
         let all: Range = [pl_off.min(frame_len), frame_len];
         // Layer 5: the Engine.IO session.
         let connection = up.frame_connection(&frames[0].1).unwrap_or(u32::MAX);

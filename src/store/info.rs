@@ -182,16 +182,16 @@ impl Store {
             rank("WebSocket", &mut proto);
         }
         if out.len() == start {
-            // Only part of a frame: say so.
+            // Only part of a frame: a TCP segment, as Wireshark shows it, that says which.
             let (_, f) = up.frames_at(id.0).next()?;
             let _ = write!(
                 out,
-                "WebSocket {} [part of a frame of {} payload bytes that ends in packet {}]",
+                "[TCP segment of a WebSocket {} frame of {} payload bytes that ends in packet {}]",
                 ws::opcode_name(f.opcode),
                 f.payload_len,
                 u64::from(f.end_packet) + 1
             );
-            return Some("WebSocket");
+            return Some("TCP");
         }
         Some(proto)
     }
