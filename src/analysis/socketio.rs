@@ -210,6 +210,18 @@ pub fn parse(text: &[u8]) -> Result<SioPacket, Error> {
     })
 }
 
+/// The event name of Socket.IO packet `text` (an EVENT or BINARY_EVENT whose data
+/// starts with a string), read alone: the rest of the data is not built. What
+/// [`SioPacket::event_name`] gives after a full [`parse`].
+pub fn event_name_in(text: &[u8]) -> Option<String> {
+    let h = parse_head(text).ok()?;
+    if !h.kind.is_event() {
+        return None;
+    }
+    let (a, b) = h.data_range?;
+    first_string(text.get(a..b)?)
+}
+
 /// The string that opens JSON array `json` (an event's name), read alone.
 fn first_string(json: &[u8]) -> Option<String> {
     let at = json.iter().position(|&b| b == b'[')? + 1;

@@ -82,6 +82,9 @@ impl<'a> Records<'a> {
         if let Some(answer) = self.frame_header(e, name) {
             return Some(answer);
         }
+        if let Some(answer) = self.sio_event(e, name) {
+            return Some(answer);
+        }
         if !self.any() {
             // No record, no layer of these protocols: absent, so every test is false.
             return Some(false);
@@ -134,6 +137,37 @@ impl<'a> Records<'a> {
             }
             _ => None,
         }
+    }
+
+    /// A typed test of `socketio.event` from the Socket.IO records and each event's name
+    /// alone (the first string of its data), without building the layers: the usual
+    /// filter on a Socket.IO capture, and the one that parsing every message made slow.
+    fn sio_event(&self, e: &Expr, name: &str) -> Option<bool> {
+        let Expr::Test(_, t) = e else {
+            return None;
+        };
+        if name != "socketio.event" || !typed(t) {
+            return None;
+        }
+        let rt = &self.store.analysis.upper.realtime;
+        let mut names: Vec<Value> = Vec::new();
+        for (ei, _) in rt.eio_at(self.id.0) {
+            let Some((_, s)) = rt.socketio_of(ei) else {
+                continue;
+            };
+            if !s.kind.is_event() {
+                continue;
+            }
+            let name = self
+                .store
+                .with_eio_packet(ei, |_, p| crate::analysis::socketio::event_name_in(&p.data));
+            if let Some(Some(n)) = name {
+                names.push(Value::Text(n.into()));
+            }
+        }
+        Some(test_values(t, &mut |f| {
+            names.iter().any(|v| f(Occ::Value(v)))
+        }))
     }
 
     /// `f` on the record layers of `parts` (built once, again with more parts if a later
