@@ -213,13 +213,26 @@ pub fn parse(text: &[u8]) -> Result<SioPacket, Error> {
 /// The event name of Socket.IO packet `text` (an EVENT or BINARY_EVENT whose data
 /// starts with a string), read alone: the rest of the data is not built. What
 /// [`SioPacket::event_name`] gives after a full [`parse`].
+/// Only the packet's prefix is read: the analysis already checked the whole of it.
 pub fn event_name_in(text: &[u8]) -> Option<String> {
-    let h = parse_head(text).ok()?;
-    if !h.kind.is_event() {
+    let kind = SioType::from_digit(*text.first()?)?;
+    if !kind.is_event() {
         return None;
     }
-    let (a, b) = h.data_range?;
-    first_string(text.get(a..b)?)
+    // `<type>[<attachments>-][<namespace>,][<ack id>]` then the JSON array.
+    let mut pos = 1;
+    if kind.is_binary() {
+        pos += text.get(pos..)?.iter().position(|&b| b == b'-')? + 1;
+    }
+    if text.get(pos) == Some(&b'/') {
+        pos += text.get(pos..)?.iter().position(|&b| b == b',')? + 1;
+    }
+    pos += text
+        .get(pos..)?
+        .iter()
+        .take_while(|b| b.is_ascii_digit())
+        .count();
+    first_string(text.get(pos..)?)
 }
 
 /// The string that opens JSON array `json` (an event's name), read alone.
@@ -1074,5 +1087,26 @@ mod deep_tests {
         assert!(info(&p).contains("\"deep\" [arguments nested more than 128 levels deep"));
         let bad = format!(r#"2["deep",{}"#, "[".repeat(200));
         assert!(parse(bad.as_bytes()).is_err(), "invalid stays invalid");
+    }
+
+    /// The name read from the prefix alone is the one a full parse gives.
+    #[test]
+    fn event_name_in_agrees_with_a_full_parse() {
+        for text in [
+            r#"2["chat message","hi"]"#,
+            r#"2/admin,17["ask",{"a":1}]"#,
+            r#"51-["upload",{"_placeholder":true,"num":0}]"#,
+            r#"52-/nsp,3[" spaced \" name",1]"#,
+            r#"2[ "x" ]"#,
+            r#"2[1,"not a name"]"#,
+            r#"3["ack is not an event"]"#,
+            r#"2"#,
+            r#"0/admin,"#,
+        ] {
+            let full = parse(text.as_bytes())
+                .ok()
+                .and_then(|p| p.event_name().map(str::to_string));
+            assert_eq!(event_name_in(text.as_bytes()), full, "{text}");
+        }
     }
 }
