@@ -54,6 +54,9 @@ pub struct HttpCounts {
     /// Messages whose chunked body had an invalid chunk size (the rest of their
     /// direction is not read as HTTP).
     pub invalid_chunks: u64,
+    /// Engine.IO polling bodies not kept (the store of decoded payloads was full): their
+    /// Engine.IO and Socket.IO packets are counted, not shown.
+    pub bodies_not_kept: u64,
 }
 
 /// The object `layerscope stats --json` prints.
@@ -149,6 +152,7 @@ fn http_counts(h: &crate::analysis::http::HttpAnalysis) -> HttpCounts {
     for m in &h.messages {
         c.incomplete += u64::from(m.end_packet.is_none());
         c.invalid_chunks += u64::from(m.flags & flag::BAD_CHUNK != 0);
+        c.bodies_not_kept += u64::from(m.flags & flag::BODY_NOT_KEPT != 0);
         if m.is_request() {
             c.requests += 1;
             c.upgrade_requests += u64::from(m.flags & flag::UPGRADE != 0);

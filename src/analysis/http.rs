@@ -94,6 +94,10 @@ pub mod flag {
     /// §7.1: hex digits, here over 64 bits or not hex): where the next chunk starts
     /// is unknown, so the rest of this direction is not read as HTTP.
     pub const BAD_CHUNK: u8 = 8;
+    /// Its Engine.IO polling body was not kept: the 512 MiB store of decoded payloads
+    /// (`analysis::upper::MAX_KEPT_PAYLOADS`) was full, so its Engine.IO and Socket.IO
+    /// packets are counted but not shown.
+    pub const BODY_NOT_KEPT: u8 = 16;
 }
 
 /// Longest body kept for the Engine.IO parser (a polling payload); longer ones
@@ -381,6 +385,9 @@ impl HttpAnalysis {
             },
         }
         let msg = &self.messages[message as usize];
+        if msg.flags & flag::BODY_NOT_KEPT != 0 {
+            s.push_str(" [body not kept: the 512 MiB store of decoded payloads is full]");
+        }
         if msg.flags & flag::BAD_CHUNK != 0 {
             s.push_str(" [invalid chunk size: the rest of the body and the connection are not read as HTTP]");
         } else if msg.end_packet.is_none() {

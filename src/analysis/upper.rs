@@ -567,7 +567,12 @@ impl Upper {
             let Some(target) = target.cloned() else {
                 continue;
             };
-            if self.records() {
+            // Counted alike in both modes; flagged on the message when it does not fit.
+            if !self.payloads.room(b.bytes.len()) {
+                if let Some(m) = self.http.messages.get_mut(b.message as usize) {
+                    m.flags |= crate::analysis::http::flag::BODY_NOT_KEPT;
+                }
+            } else if self.records() {
                 if let Some(at) = self.payloads.keep(&b.bytes) {
                     self.realtime.keep_body(b.message, at);
                 }

@@ -536,6 +536,23 @@ mod tests {
             }
         }
         assert!(read_again > 0, "no uncompressed payload was read again");
+        // Engine.IO polling bodies: flagged on their HTTP message, counted alike in both
+        // modes, and said in the message's Info.
+        use crate::analysis::http::flag::BODY_NOT_KEPT;
+        let name = "samples/socketio-polling.pcap";
+        let none = with_payload_cap(name, 0, Keep::Records);
+        let counted = with_payload_cap(name, 0, Keep::Counts);
+        let http = &none.analysis.upper.http;
+        let flagged: Vec<u32> = (0..http.messages.len() as u32)
+            .filter(|&i| http.messages[i as usize].flags & BODY_NOT_KEPT != 0)
+            .collect();
+        assert!(!flagged.is_empty(), "no polling body reached the limit");
+        let st = crate::stats::from_store(name, &none);
+        let st_counted = crate::stats::from_store(name, &counted);
+        assert_eq!(st.http.bodies_not_kept, flagged.len() as u64);
+        assert_eq!(st_counted.http.bodies_not_kept, flagged.len() as u64);
+        let head = none.http_head(flagged[0]).expect("head");
+        assert!(http.info(flagged[0], &head).contains("body not kept"));
     }
 
     /// Two interfaces with different link types, a section comment between packet
