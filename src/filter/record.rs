@@ -139,18 +139,19 @@ impl<'a> Records<'a> {
         }
     }
 
-    /// A typed test of `socketio.event` from the Socket.IO records and each event's name
-    /// alone (the first string of its data), without building the layers: the usual
-    /// filter on a Socket.IO capture, and the one that parsing every message made slow.
+    /// A test of `socketio.event` from the Socket.IO records and each event's name alone
+    /// (the first string of its data), without building the layers: the usual filter on
+    /// a Socket.IO capture, and the one that parsing every message made slow. The field is
+    /// built as the tree builds it, so every kind of test sees what it sees there.
     fn sio_event(&self, e: &Expr, name: &str) -> Option<bool> {
         let Expr::Test(_, t) = e else {
             return None;
         };
-        if name != "socketio.event" || !typed(t) {
+        if name != "socketio.event" {
             return None;
         }
         let rt = &self.store.analysis.upper.realtime;
-        let mut names: Vec<Value> = Vec::new();
+        let mut names: Vec<crate::dissect::Field> = Vec::new();
         for (ei, _) in rt.eio_at(self.id.0) {
             let Some((_, s)) = rt.socketio_of(ei) else {
                 continue;
@@ -162,11 +163,11 @@ impl<'a> Records<'a> {
                 .store
                 .with_eio_packet(ei, |_, p| crate::analysis::socketio::event_name_in(&p.data));
             if let Some(Some(n)) = name {
-                names.push(Value::Text(n.into()));
+                names.push(crate::store::socketio_fields::EVENT.at(n.as_str(), [0, 0]));
             }
         }
         Some(test_values(t, &mut |f| {
-            names.iter().any(|v| f(Occ::Value(v)))
+            names.iter().any(|v| f(Occ::Field(v)))
         }))
     }
 

@@ -309,6 +309,8 @@ fn record_tier_answers_equal_the_tree_answers() {
         "socketio.event in {\"ask\" \"upload\"}",
         "socketio.event > \"b\"",
         "socketio.event contains \"chat\"",
+        "socketio.event matches \"^ch.t\"",
+        "socketio.event == upload",
         "socketio.type == 2",
         "socketio.ack_id",
         "socketio.nsp != \"/\"",

@@ -9,6 +9,9 @@ mod info;
 mod ingest;
 mod places;
 mod realtime_layers;
+
+/// The Socket.IO field definitions, for tiers that build one field without its layer.
+pub(crate) use realtime_layers::hf as socketio_fields;
 mod records;
 
 use std::sync::atomic::{AtomicBool, Ordering};
