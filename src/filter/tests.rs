@@ -17,6 +17,19 @@ fn hits(s: &Store, filter: &str) -> Vec<u32> {
     filter_all(s, &f, &AtomicBool::new(false), |_, _| {})
 }
 
+/// Every sample and corpus capture, sorted.
+fn capture_files() -> Vec<std::path::PathBuf> {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut files: Vec<_> = ["samples", "tests/corpus"]
+        .iter()
+        .flat_map(|d| std::fs::read_dir(root.join(d)).unwrap())
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "pcap" || e == "pcapng"))
+        .collect();
+    files.sort();
+    files
+}
+
 /// Packets for which `pred` holds on the dissection, computed without the filter.
 fn by_tree(s: &Store, pred: impl Fn(&Dissection) -> bool) -> Vec<u32> {
     (0..s.len() as u32)
@@ -105,22 +118,10 @@ fn skipping_packets_without_records_changes_no_answer() {
         ("not (socketio and tcp)", false),
         ("tcp.port == 18300", false),
     ];
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-    let mut files: Vec<_> = ["samples", "tests/corpus"]
-        .iter()
-        .flat_map(|d| std::fs::read_dir(root.join(d)).unwrap())
-        .map(|e| e.unwrap().path())
-        .collect();
-    files.sort();
+    let files = capture_files();
     assert!(files.len() > 30, "the samples and the Zeek corpus");
     let mut skipped = 0;
     for path in files {
-        if !path
-            .extension()
-            .is_some_and(|e| e == "pcap" || e == "pcapng")
-        {
-            continue;
-        }
         // Damaged corpus files keep the packets before the damage.
         let Ok(cap) = Capture::open(&path) else {
             panic!("{} does not open", path.display());
@@ -189,14 +190,7 @@ fn quick_answers_equal_the_tree_answers() {
         "frame.time == 0",
         "tcp.stream == 0 && frame.time_delta == 0",
     ];
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-    let mut files: Vec<_> = ["samples", "tests/corpus"]
-        .iter()
-        .flat_map(|d| std::fs::read_dir(root.join(d)).unwrap())
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "pcap" || e == "pcapng"))
-        .collect();
-    files.sort();
+    let files = capture_files();
     let (mut answered, mut total) = (0usize, 0usize);
     for path in files {
         let s = Store::build(Capture::open(&path).unwrap());
@@ -321,14 +315,7 @@ fn record_tier_answers_equal_the_tree_answers() {
         "http or websocket.opcode == 2",
         "not (engineio and websocket.mask == 1)",
     ];
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-    let mut files: Vec<_> = ["samples", "tests/corpus"]
-        .iter()
-        .flat_map(|d| std::fs::read_dir(root.join(d)).unwrap())
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "pcap" || e == "pcapng"))
-        .collect();
-    files.sort();
+    let files = capture_files();
     let parsed: Vec<Filter> = filters.iter().map(|t| parse(t).unwrap()).collect();
     let mut matched = vec![0usize; filters.len()];
     for path in files {
@@ -609,14 +596,7 @@ fn every_emitted_field_is_registered_with_its_type() {
         }
         f.children.iter().for_each(|c| walk(c, seen, wrong));
     }
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-    let mut files: Vec<_> = ["samples", "tests/corpus"]
-        .iter()
-        .flat_map(|d| std::fs::read_dir(root.join(d)).unwrap())
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "pcap" || e == "pcapng"))
-        .collect();
-    files.sort();
+    let files = capture_files();
     assert!(files.len() >= 40, "{}", files.len());
     let (mut seen, mut wrong) = (BTreeSet::new(), BTreeSet::new());
     for path in files {
