@@ -5,8 +5,6 @@
 //! is one line, named by its innermost protocol, with the WebSocket details
 //! beside it.
 
-use std::collections::HashMap;
-
 use serde::Serialize;
 use serde_json::Value;
 
@@ -129,39 +127,115 @@ fn build(store: &Store, s: Source) -> Option<MessageLine> {
     }
 }
 
-/// Every message's source, in the order lines are listed before sorting: HTTP,
-/// then Engine.IO packets in polling bodies, then WebSocket messages.
-fn sources(store: &Store) -> Vec<Source> {
+/// One message of the capture, not yet put in words: where its line comes from
+/// and the packet it is placed at in time. A list of them is small (a few
+/// bytes per message) where a list of lines is not; [`line_of`] builds one line.
+#[derive(Clone, Copy, Debug)]
+pub struct MessageRef {
+    /// The last packet the line lists (0-based), if any.
+    at: Option<u32>,
+    source: Source,
+}
+
+impl MessageRef {
+    /// The packet (0-based index) the message is placed at in time: the last
+    /// packet that carried it.
+    pub fn packet(&self) -> Option<u32> {
+        self.at
+    }
+}
+
+/// The line of one message (`None` when its records no longer make one).
+pub fn line_of(store: &Store, r: MessageRef) -> Option<MessageLine> {
+    build(store, r.source)
+}
+
+/// How often [`refs_where`] reports its progress, in messages looked at.
+const TICK: usize = 4096;
+
+/// The messages `keep(conversation, Engine.IO session)` accepts, in the order
+/// [`for_each_line`] lists them (time order), without building their lines.
+/// `tick(done, total)` is called every few thousand messages looked at; when it
+/// returns false the search stops and gives `None`.
+pub fn refs_where(
+    store: &Store,
+    keep: impl Fn(u32, Option<u32>) -> bool,
+    mut tick: impl FnMut(usize, usize) -> bool,
+) -> Option<Vec<MessageRef>> {
     let up = &store.analysis.upper;
-    let mut out: Vec<Source> = (0..up.http.messages.len() as u32)
-        .map(Source::Http)
-        .collect();
-    let mut eio_of_ws: HashMap<u32, u32> = HashMap::new();
-    for (i, e) in up.realtime.eio.iter().enumerate() {
-        match e.carrier {
-            Carrier::WsMessage(m) => {
-                eio_of_ws.insert(m, i as u32);
-            }
-            Carrier::HttpBody(..) => out.push(Source::Polling(i as u32)),
+    let rt = &up.realtime;
+    let total = up.http.messages.len() + rt.eio.len() + up.ws_messages.len();
+    let mut done = 0;
+    let mut step = |done: &mut usize| {
+        *done += 1;
+        !done.is_multiple_of(TICK) || tick(*done, total)
+    };
+    let mut out = Vec::new();
+    let push = |out: &mut Vec<MessageRef>, source: Source| {
+        out.push(MessageRef {
+            at: last_packet(store, source),
+            source,
+        })
+    };
+    // Listed as HTTP, then Engine.IO packets in polling bodies, then WebSocket
+    // messages, before the (stable) sort by time.
+    for (i, m) in up.http.messages.iter().enumerate() {
+        if !step(&mut done) {
+            return None;
+        }
+        if keep(m.conversation, None) {
+            push(&mut out, Source::Http(i as u32));
         }
     }
-    out.extend((0..up.ws_messages.len() as u32).map(|m| Source::Ws(m, eio_of_ws.get(&m).copied())));
-    out
+    // The Engine.IO packet each WebSocket message carried (the last one, if several).
+    let mut eio_of_ws: Vec<(u32, u32)> = Vec::new();
+    for (i, e) in rt.eio.iter().enumerate() {
+        if !step(&mut done) {
+            return None;
+        }
+        match e.carrier {
+            Carrier::WsMessage(m) => eio_of_ws.push((m, i as u32)),
+            Carrier::HttpBody(..) => {
+                if keep(store.eio_conversation(e), Some(e.session)) {
+                    push(&mut out, Source::Polling(i as u32));
+                }
+            }
+        }
+    }
+    eio_of_ws.sort_by_key(|&(m, _)| m);
+    let eio_of = |m: u32| {
+        let end = eio_of_ws.partition_point(|&(x, _)| x <= m);
+        end.checked_sub(1)
+            .and_then(|i| eio_of_ws.get(i))
+            .filter(|&&(x, _)| x == m)
+            .map(|&(_, e)| e)
+    };
+    for (m, msg) in up.ws_messages.iter().enumerate() {
+        if !step(&mut done) {
+            return None;
+        }
+        let Some(conn) = up.ws_connections.get(msg.connection as usize) else {
+            continue;
+        };
+        let e = eio_of(m as u32);
+        let session = e.and_then(|e| rt.eio.get(e as usize)).map(|r| r.session);
+        if keep(conn.conversation, session) {
+            push(&mut out, Source::Ws(m as u32, e));
+        }
+    }
+    // Each line's place in time is its last packet (the one its `time` is taken
+    // from); stable: within one packet, HTTP first, then the packets its body carried.
+    out.sort_by_key(|r| r.at);
+    Some(out)
 }
 
 /// Every message of the capture in time order, handed to `f` one at a time as it
 /// is built: memory holds a small sort key per message and one line, never every
 /// line (a capture can hold millions of messages).
 pub fn for_each_line(store: &Store, mut f: impl FnMut(MessageLine)) {
-    // Each line's place in time is its last packet (the one its `time` is taken
-    // from); stable: within one packet, HTTP first, then the packets its body carried.
-    let mut keys: Vec<(Option<u32>, Source)> = sources(store)
-        .into_iter()
-        .map(|s| (last_packet(store, s), s))
-        .collect();
-    keys.sort_by_key(|k| k.0);
-    for (_, s) in keys {
-        if let Some(l) = build(store, s) {
+    let refs = refs_where(store, |_, _| true, |_, _| true).unwrap_or_default();
+    for r in refs {
+        if let Some(l) = line_of(store, r) {
             f(l);
         }
     }

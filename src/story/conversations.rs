@@ -213,9 +213,8 @@ pub fn carried(store: &Store) -> Carried {
     }
 }
 
-/// The row of conversation `i`, put in words.
-pub fn conversation_row(store: &Store, carried: &Carried, i: u32) -> Option<ConversationRow> {
-    let c = store.analysis.tcp.conversations.get(i as usize)?;
+/// What rides on conversation `i`: `HTTP`, `WebSocket`, `Engine.IO <sid>`, `Socket.IO /`...
+fn tags(store: &Store, carried: &Carried, i: u32) -> Vec<String> {
     let rt = &store.analysis.upper.realtime;
     let mut tags: Vec<String> = Vec::new();
     let kinds = carried.kinds.get(i as usize).copied().unwrap_or(0);
@@ -242,6 +241,13 @@ pub fn conversation_row(store: &Store, carried: &Carried, i: u32) -> Option<Conv
     if !names.is_empty() {
         tags.push(format!("Socket.IO {}", names.join(", ")));
     }
+    tags
+}
+
+/// The row of conversation `i`, put in words.
+pub fn conversation_row(store: &Store, carried: &Carried, i: u32) -> Option<ConversationRow> {
+    let c = store.analysis.tcp.conversations.get(i as usize)?;
+    let tags = tags(store, carried, i);
     let (client, server) = endpoints(store, c);
     let (first, last) = (c.first_packet.0, c.last_packet.0);
     Some(ConversationRow {
@@ -264,6 +270,76 @@ pub fn conversation_row(store: &Store, carried: &Carried, i: u32) -> Option<Conv
         teardown: teardown_words(store, c),
         tags,
     })
+}
+
+/// A column of the conversation list, to sort it by.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum SortBy {
+    /// `tcp.stream`.
+    #[default]
+    Id,
+    /// Client, then server (addresses as numbers, then ports).
+    Endpoints,
+    /// The handshake's outcome in words, then its round-trip time.
+    Handshake,
+    Packets,
+    Bytes,
+    Duration,
+    /// What rides on it, in words.
+    Carries,
+}
+
+/// `ids` ordered by `key`, ties kept in order, descending when asked.
+fn order_by<K: Ord>(
+    ids: impl Iterator<Item = u32>,
+    key: impl Fn(u32) -> K,
+    descending: bool,
+) -> Vec<u32> {
+    let mut v: Vec<(K, u32)> = ids.map(|i| (key(i), i)).collect();
+    if descending {
+        v.sort_by(|a, b| b.0.cmp(&a.0));
+    } else {
+        v.sort_by(|a, b| a.0.cmp(&b.0));
+    }
+    v.into_iter().map(|(_, i)| i).collect()
+}
+
+/// The conversations of `store` (`tcp.stream` numbers) in the order of column
+/// `by`, ties in `tcp.stream` order. Only the Carries column puts rows in
+/// words; the others read the records.
+pub fn sorted(store: &Store, carried: &Carried, by: SortBy, descending: bool) -> Vec<u32> {
+    let convs = &store.analysis.tcp.conversations;
+    let ids = 0..carried.len().min(convs.len()) as u32;
+    let conv = |i: u32| &convs[i as usize];
+    match by {
+        SortBy::Id => order_by(ids, |i| i, descending),
+        SortBy::Endpoints => order_by(ids, |i| super::endpoint_addrs(store, conv(i)), descending),
+        SortBy::Handshake => order_by(
+            ids,
+            |i| {
+                let c = conv(i);
+                let rtt = c
+                    .rtt_syn_ns
+                    .zip(c.rtt_ack_ns)
+                    .map(|(a, b)| a.saturating_add(b));
+                (handshake_words(c.handshake), rtt)
+            },
+            descending,
+        ),
+        SortBy::Packets => order_by(ids, |i| conv(i).packets, descending),
+        SortBy::Bytes => order_by(ids, |i| conv(i).frame_bytes, descending),
+        SortBy::Duration => order_by(
+            ids,
+            |i| {
+                let c = conv(i);
+                store
+                    .ts_ns(c.last_packet.0)
+                    .saturating_sub(store.ts_ns(c.first_packet.0))
+            },
+            descending,
+        ),
+        SortBy::Carries => order_by(ids, |i| tags(store, carried, i), descending),
+    }
 }
 
 /// One row per TCP conversation, in `tcp.stream` order.
@@ -329,6 +405,49 @@ pub fn sessions(store: &Store) -> Vec<SessionRow> {
 mod tests {
     use super::super::testutil::sample;
     use super::*;
+
+    /// Each column orders the rows by what it shows; ties stay in `tcp.stream` order.
+    #[test]
+    fn sorted_by_each_column() {
+        let store = sample("socketio-chat.pcap");
+        let carried = carried(&store);
+        let rows = conversations(&store);
+        let by = |b, desc| sorted(&store, &carried, b, desc);
+        assert_eq!(by(SortBy::Id, false), [0, 1, 2, 3]);
+        assert_eq!(by(SortBy::Id, true), [3, 2, 1, 0]);
+        let packets = by(SortBy::Packets, true);
+        assert_ne!(
+            packets,
+            [0, 1, 2, 3],
+            "the WebSocket conversation has most packets"
+        );
+        assert_eq!(packets[0], 2);
+        let counts: Vec<u32> = packets.iter().map(|&i| rows[i as usize].packets).collect();
+        assert!(counts.windows(2).all(|w| w[0] >= w[1]), "{counts:?}");
+        let bytes = by(SortBy::Bytes, false);
+        let b: Vec<u64> = bytes.iter().map(|&i| rows[i as usize].bytes).collect();
+        assert!(b.windows(2).all(|w| w[0] <= w[1]), "{b:?}");
+        let ends = by(SortBy::Endpoints, false);
+        let e: Vec<u16> = (ends.iter())
+            .map(|&i| {
+                rows[i as usize]
+                    .client
+                    .rsplit(':')
+                    .next()
+                    .unwrap()
+                    .parse()
+                    .unwrap()
+            })
+            .collect();
+        assert!(e.windows(2).all(|w| w[0] <= w[1]), "{e:?}");
+        let d = by(SortBy::Duration, true);
+        let secs: Vec<f64> = d.iter().map(|&i| rows[i as usize].duration_s).collect();
+        assert!(secs.windows(2).all(|w| w[0] >= w[1]), "{secs:?}");
+        let tags = by(SortBy::Carries, false);
+        let t: Vec<&Vec<String>> = tags.iter().map(|&i| &rows[i as usize].tags).collect();
+        assert!(t.windows(2).all(|w| w[0] <= w[1]), "{t:?}");
+        assert_eq!(by(SortBy::Handshake, false).len(), 4);
+    }
 
     #[test]
     fn socketio_chat_has_four_conversations_and_one_session() {

@@ -5,7 +5,7 @@ use serde::Serialize;
 
 use super::{conversation_packets, sender};
 use crate::analysis::tcp::reassembly::{Delivery, DEFAULT_MAX_BUFFERED};
-use crate::analysis::tcp::Reassembler;
+use crate::analysis::tcp::{Reassembler, TcpConversation};
 use crate::dissect::tcp_flags;
 use crate::ids::Direction;
 use crate::store::{PacketId, Store};
@@ -92,22 +92,34 @@ impl FollowStream {
     }
 }
 
-/// The reassembled bytes of conversation `conversation` (`tcp.stream`), at most
-/// `max_bytes` of them; empty when there is no such conversation. Out-of-order
-/// segments are held up to 4 MiB per direction before a hole is given up as a gap.
-pub fn follow_stream(store: &Store, conversation: u32, max_bytes: usize) -> FollowStream {
-    let mut fs = FollowStream::default();
-    let Some(c) = store.analysis.tcp.conversations.get(conversation as usize) else {
-        return fs;
-    };
+/// Replay conversation `c`'s reassembly, handing each delivery to `sink` with
+/// its direction and the packet it came at, in the order [`follow_stream`]
+/// lists them. Once `sink` returns false no further packet is read (what the
+/// packets read so far left held is still handed on). `tick(done, total)` is
+/// called every few thousand packets (of the capture's range the conversation
+/// spans); when it returns false the replay stops at once and gives false.
+pub(super) fn replay<'s>(
+    store: &'s Store,
+    conversation: u32,
+    c: &TcpConversation,
+    mut sink: impl FnMut(Direction, u32, Delivery<'s>) -> bool,
+    mut tick: impl FnMut(u64, u64) -> bool,
+) -> bool {
     let mut dirs = [
         Reassembler::new(DEFAULT_MAX_BUFFERED),
         Reassembler::new(DEFAULT_MAX_BUFFERED),
     ];
-    let mut last = c.first_packet.0;
-    for p in conversation_packets(store, conversation, c) {
-        if fs.truncated {
+    let first = c.first_packet.0;
+    let total = u64::from(c.last_packet.0.saturating_sub(first)) + 1;
+    let mut last = first;
+    let mut out = Vec::new();
+    let mut more = true;
+    for (n, p) in conversation_packets(store, conversation, c).enumerate() {
+        if !more {
             break;
+        }
+        if n.is_multiple_of(1024) && !tick(u64::from(p - first), total) {
+            return false;
         }
         last = p;
         let id = PacketId(p);
@@ -125,17 +137,17 @@ pub fn follow_stream(store: &Store, conversation: u32, max_bytes: usize) -> Foll
             continue;
         }
         let payload = store.tcp_payload(id);
-        let mut out = Vec::new();
         r.push(p, seq, payload, &mut out);
-        fs.deliver(dir, out, p, max_bytes);
+        for d in out.drain(..) {
+            more &= sink(dir, p, d);
+        }
     }
     // End of the conversation: what is still held, both directions, by delivering packet.
     let mut rest: Vec<(u32, Direction, Delivery<'_>)> = Vec::new();
     for dir in Direction::BOTH {
-        let mut out = Vec::new();
         dirs[dir.index()].finish(&mut out);
         let mut at = last;
-        for d in out {
+        for d in out.drain(..) {
             if let Delivery::Data { packet, .. } = &d {
                 at = *packet;
             }
@@ -144,8 +156,29 @@ pub fn follow_stream(store: &Store, conversation: u32, max_bytes: usize) -> Foll
     }
     rest.sort_by_key(|x| x.0);
     for (at, dir, d) in rest {
-        fs.deliver(dir, vec![d], at, max_bytes);
+        sink(dir, at, d);
     }
+    true
+}
+
+/// The reassembled bytes of conversation `conversation` (`tcp.stream`), at most
+/// `max_bytes` of them; empty when there is no such conversation. Out-of-order
+/// segments are held up to 4 MiB per direction before a hole is given up as a gap.
+pub fn follow_stream(store: &Store, conversation: u32, max_bytes: usize) -> FollowStream {
+    let mut fs = FollowStream::default();
+    let Some(c) = store.analysis.tcp.conversations.get(conversation as usize) else {
+        return fs;
+    };
+    replay(
+        store,
+        conversation,
+        c,
+        |dir, at, d| {
+            fs.deliver(dir, vec![d], at, max_bytes);
+            !fs.truncated
+        },
+        |_, _| true,
+    );
     fs
 }
 

@@ -17,15 +17,18 @@
 
 pub mod conversations;
 pub mod follow;
+pub mod follow_index;
 pub mod ladder;
 pub mod transcript;
 
 pub use conversations::{
-    carried, conversation_row, conversations, sessions, Carried, ConversationRow, SessionRow,
+    carried, conversation_row, conversations, sessions, sorted, Carried, ConversationRow,
+    SessionRow, SortBy,
 };
 pub use follow::{follow_stream, follow_text, FollowStream, GapMark};
+pub use follow_index::{FollowIndex, FollowLine};
 pub use ladder::{ladder, Arrow, ArrowKind, Ladder, Phase, PhaseSpan};
-pub use transcript::{transcript, ChatLine};
+pub use transcript::{transcript, ChatLine, Transcript};
 
 use std::net::SocketAddr;
 
@@ -55,18 +58,26 @@ pub(crate) fn conversation_packets<'a>(
     })
 }
 
-/// Client and server of a conversation as `addr:port` (`[v6]:port`).
-pub(crate) fn endpoints(store: &Store, c: &TcpConversation) -> (String, String) {
-    let Some(f) = store.flows.get(c.flow) else {
-        return (String::new(), String::new());
-    };
-    let a = SocketAddr::new(f.key.src, f.key.sport).to_string();
-    let b = SocketAddr::new(f.key.dst, f.key.dport).to_string();
-    if c.client_side == FlowSide::AsKey {
+/// Client and server of a conversation.
+pub(crate) fn endpoint_addrs(
+    store: &Store,
+    c: &TcpConversation,
+) -> Option<(SocketAddr, SocketAddr)> {
+    let f = store.flows.get(c.flow)?;
+    let a = SocketAddr::new(f.key.src, f.key.sport);
+    let b = SocketAddr::new(f.key.dst, f.key.dport);
+    Some(if c.client_side == FlowSide::AsKey {
         (a, b)
     } else {
         (b, a)
-    }
+    })
+}
+
+/// Client and server of a conversation as `addr:port` (`[v6]:port`).
+pub(crate) fn endpoints(store: &Store, c: &TcpConversation) -> (String, String) {
+    endpoint_addrs(store, c).map_or((String::new(), String::new()), |(a, b)| {
+        (a.to_string(), b.to_string())
+    })
 }
 
 /// Who sent packet `p` of `c` (a packet outside `c`'s flow counts as the server's).

@@ -7,7 +7,7 @@ use serde_json::Value;
 
 use super::ladder::ms_text;
 use super::shorten;
-use crate::export::messages::{self, MessageLine, SioPart};
+use crate::export::messages::{self, MessageLine, MessageRef, SioPart};
 use crate::ids::Direction;
 use crate::store::Store;
 
@@ -135,63 +135,117 @@ fn text_of(l: &MessageLine) -> (String, Option<f64>, bool) {
     (l.summary.clone(), None, false)
 }
 
+/// Which messages a transcript keeps: one conversation (`tcp.stream`), one
+/// Engine.IO session (its Engine.IO and Socket.IO packets, plus the HTTP and
+/// WebSocket messages of its conversations), both (messages matching both), or,
+/// with neither, the whole capture.
+fn keeps(
+    store: &Store,
+    conversation: Option<u32>,
+    session: Option<u32>,
+) -> Option<impl Fn(u32, Option<u32>) -> bool + '_> {
+    let rt = &store.analysis.upper.realtime;
+    let sess = match session {
+        Some(s) => Some((s, rt.sessions.get(s as usize)?)),
+        None => None,
+    };
+    Some(move |conv: u32, eio_session: Option<u32>| {
+        let conv_ok = conversation.is_none_or(|c| conv == c);
+        let sess_ok = sess.is_none_or(|(s, x)| match eio_session {
+            Some(e) => e == s,
+            None => x.conversations.contains(&conv),
+        });
+        conv_ok && sess_ok
+    })
+}
+
+/// A transcript not yet put in words: which messages it holds, in time order
+/// (a few bytes each). Its lines are built one at a time ([`Transcript::line`]),
+/// so a viewer of a conversation of a million messages builds only those shown.
+#[derive(Clone, Debug, Default)]
+pub struct Transcript {
+    refs: Vec<MessageRef>,
+    /// The time of the first line, which times are counted from.
+    t0_ns: i64,
+}
+
+impl Transcript {
+    /// The messages of `conversation` and/or `session` (see [`transcript`]).
+    /// `tick(done, total)` is called as the records are looked at; returning
+    /// false stops the search (`None`). Unknown ids give an empty transcript.
+    pub fn build(
+        store: &Store,
+        conversation: Option<u32>,
+        session: Option<u32>,
+        tick: impl FnMut(usize, usize) -> bool,
+    ) -> Option<Transcript> {
+        let Some(keep) = keeps(store, conversation, session) else {
+            return Some(Transcript::default());
+        };
+        let mut refs = messages::refs_where(store, keep, tick)?;
+        refs.truncate(MAX_LINES);
+        let t0_ns = refs
+            .first()
+            .map_or(0, |r| store.ts_ns(r.packet().unwrap_or(0)));
+        Some(Transcript { refs, t0_ns })
+    }
+
+    pub fn len(&self) -> usize {
+        self.refs.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.refs.is_empty()
+    }
+
+    /// The packet (0-based index) line `i` is placed at, without building it.
+    pub fn packet(&self, i: usize) -> Option<u32> {
+        self.refs.get(i)?.packet()
+    }
+
+    /// Line `i`, put in words (`None` past the end, or when its records no
+    /// longer make a line).
+    pub fn line(&self, store: &Store, i: usize) -> Option<ChatLine> {
+        let l = messages::line_of(store, *self.refs.get(i)?)?;
+        Some(chat_line(store, &l, self.t0_ns))
+    }
+}
+
+/// A message line in chat form; times counted from `t0_ns`.
+fn chat_line(store: &Store, l: &MessageLine, t0_ns: i64) -> ChatLine {
+    let (text, mut ack_latency_ms, unanswered) = text_of(l);
+    if let Some(p) = l.socketio.as_ref().and_then(|s| s.answers_packet) {
+        // An ack: the time since the emit it answers.
+        let asked = store.ts_ns(p.saturating_sub(1) as u32);
+        ack_latency_ms = Some(l.ts_ns.saturating_sub(asked) as f64 / 1e6);
+    }
+    let text = match (ack_latency_ms, l.socketio.as_ref()) {
+        (Some(ms), Some(s)) if s.answers_packet.is_some() => {
+            format!("{text} ({})", ms_text(ms))
+        }
+        _ => text,
+    };
+    ChatLine {
+        packet: l.packets.last().map_or(0, |p| p.saturating_sub(1) as u32),
+        ts_ns: l.ts_ns,
+        rel_s: super::secs(t0_ns, l.ts_ns),
+        conversation: l.conversation,
+        dir: Direction::of(l.from == "client"),
+        who: l.from,
+        kind: l.kind,
+        text: shorten(&text, MAX_TEXT),
+        ack_latency_ms,
+        unanswered,
+    }
+}
+
 /// The transcript of one conversation (`tcp.stream`), one Engine.IO session
 /// (its Engine.IO and Socket.IO packets, plus the HTTP and WebSocket messages
 /// of its conversations), both (lines matching both), or, with neither, the
-/// whole capture. Unknown ids give no lines.
+/// whole capture, every line put in words. Unknown ids give no lines.
 pub fn transcript(store: &Store, conversation: Option<u32>, session: Option<u32>) -> Vec<ChatLine> {
-    let rt = &store.analysis.upper.realtime;
-    let sess = match session {
-        Some(s) => match rt.sessions.get(s as usize) {
-            Some(x) => Some((s, x)),
-            None => return Vec::new(),
-        },
-        None => None,
-    };
-    let keep = |l: &MessageLine| {
-        let conv_ok = conversation.is_none_or(|c| l.conversation == c);
-        let sess_ok = sess.is_none_or(|(s, x)| match &l.engineio {
-            Some(e) => e.session == s,
-            None => x.conversations.contains(&l.conversation),
-        });
-        conv_ok && sess_ok
-    };
-    let lines: Vec<MessageLine> = messages::lines(store)
-        .into_iter()
-        .filter(keep)
-        .take(MAX_LINES)
-        .collect();
-    let t0 = lines.first().map_or(0, |l| l.ts_ns);
-    lines
-        .iter()
-        .map(|l| {
-            let (text, mut ack_latency_ms, unanswered) = text_of(l);
-            if let Some(p) = l.socketio.as_ref().and_then(|s| s.answers_packet) {
-                // An ack: the time since the emit it answers.
-                let asked = store.ts_ns(p.saturating_sub(1) as u32);
-                ack_latency_ms = Some(l.ts_ns.saturating_sub(asked) as f64 / 1e6);
-            }
-            let text = match (ack_latency_ms, l.socketio.as_ref()) {
-                (Some(ms), Some(s)) if s.answers_packet.is_some() => {
-                    format!("{text} ({})", ms_text(ms))
-                }
-                _ => text,
-            };
-            let dir = Direction::of(l.from == "client");
-            ChatLine {
-                packet: l.packets.last().map_or(0, |p| p.saturating_sub(1) as u32),
-                ts_ns: l.ts_ns,
-                rel_s: super::secs(t0, l.ts_ns),
-                conversation: l.conversation,
-                dir,
-                who: l.from,
-                kind: l.kind,
-                text: shorten(&text, MAX_TEXT),
-                ack_latency_ms,
-                unanswered,
-            }
-        })
-        .collect()
+    let t = Transcript::build(store, conversation, session, |_, _| true).unwrap_or_default();
+    (0..t.len()).filter_map(|i| t.line(store, i)).collect()
 }
 
 #[cfg(test)]
