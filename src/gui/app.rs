@@ -22,7 +22,7 @@ use super::packet_list::{key_move, packet_list_ui, ListState};
 use super::settings::Settings;
 use super::stack::{encapsulation_ui, stack_ui};
 use super::theme::{install_fonts, legend_ui};
-use super::views::{ConvAction, ConvViews};
+use super::views::{ConvAction, ConvViews, Frame as ViewsFrame};
 use crate::dissect::{Dissection, Src};
 use crate::store::{PacketId, Store};
 
@@ -518,39 +518,12 @@ impl App {
                 .default_size(ui.available_height() * 0.5)
                 .show(ui, |ui| self.selected_ui(ui, &mut actions));
         }
+        if self.views.docked {
+            self.conversations_ui(ui, store, &mut actions);
+        }
         egui::CentralPanel::default().show(ui, |ui| self.center_ui(ui, store, &mut actions));
-        if self.views.open {
-            let mut open = true;
-            let loading = self.loader.is_some();
-            let views_generation = self.views_generation;
-            egui::Window::new("Conversations")
-                .open(&mut open)
-                .default_size([760.0, 520.0])
-                .default_pos([ctx.content_rect().width() - 800.0, 60.0])
-                .show(&ctx, |ui| match store {
-                    Some(s) => {
-                        if loading {
-                            ui.label(
-                                RichText::new(format!(
-                                    "Loading: {} of {} packets analysed. Open conversations show what has arrived so far.",
-                                    s.len(),
-                                    s.capture.len()
-                                ))
-                                .weak(),
-                            );
-                        }
-                        if let Some(a) = self.views.ui(ui, s, views_generation) {
-                            actions.push(match a {
-                                ConvAction::SelectPacket(p) => Action::Select(p),
-                                ConvAction::ApplyFilter(f) => Action::ApplyFilter(f),
-                            });
-                        }
-                    }
-                    None => {
-                        ui.label("Conversations appear as soon as the first packets are analysed.");
-                    }
-                });
-            self.views.open = open;
+        if !self.views.docked {
+            self.conversations_ui(ui, store, &mut actions);
         }
         drop(guard);
         self.live_windows_ui(&ctx);
@@ -568,6 +541,62 @@ impl App {
         }
         for a in actions {
             self.apply(a, &ctx);
+        }
+    }
+
+    /// The Conversations views: in a window of their own that opens at a
+    /// sensible size (and never grows past it by itself), or docked in a panel
+    /// beside the packet list.
+    fn conversations_ui(
+        &mut self,
+        ui: &mut egui::Ui,
+        store: Option<&Store>,
+        actions: &mut Vec<Action>,
+    ) {
+        if !self.views.open {
+            return;
+        }
+        let shared = self.store().cloned();
+        let frame = store.map(|s| ViewsFrame {
+            store: s,
+            shared: shared.as_ref(),
+            generation: self.views_generation,
+            selected: self.selected_index(),
+        });
+        let loading = (self.loader.is_some())
+            .then(|| store.map(|s| (s.len(), s.capture.len())))
+            .flatten();
+        let mut action = None;
+        if self.views.docked {
+            egui::Panel::right("conversations")
+                .resizable(true)
+                .default_size((ui.available_width() * 0.45).max(320.0))
+                .min_size(280.0)
+                .show(ui, |ui| {
+                    action = self.views.fitted_ui(ui, frame.as_ref(), loading)
+                });
+        } else {
+            let screen = ui.ctx().content_rect();
+            let size = egui::vec2(
+                (screen.width() * 0.55).clamp(360.0, 760.0),
+                (screen.height() * 0.65).clamp(280.0, 560.0),
+            );
+            let mut open = true;
+            egui::Window::new("Conversations")
+                .open(&mut open)
+                .default_size(size)
+                .default_pos([screen.right() - size.x - 16.0, screen.top() + 60.0])
+                .constrain(true)
+                .show(ui.ctx(), |ui| {
+                    action = self.views.fitted_ui(ui, frame.as_ref(), loading)
+                });
+            self.views.open &= open;
+        }
+        if let Some(a) = action {
+            actions.push(match a {
+                ConvAction::SelectPacket(p) => Action::Select(p),
+                ConvAction::ApplyFilter(f) => Action::ApplyFilter(f),
+            });
         }
     }
 
