@@ -165,6 +165,19 @@ pub fn write_capture(path: &Path, packets: usize, seed: u64) -> io::Result<GenCo
     Ok(counts)
 }
 
+/// Writes a capture of one Socket.IO chat over WebSocket (handshake, Upgrade,
+/// Engine.IO open, then `exchanges` exchanges: chat messages both ways, pings,
+/// long updates, binary uploads; then the close handshake and teardown), about
+/// 1.2 WebSocket messages and 2.3 packets per exchange: one very long
+/// conversation, for the window's views of long conversations.
+pub fn write_chat(path: &Path, exchanges: u64, seed: u64) -> io::Result<GenCounts> {
+    let file = File::create(path)?;
+    let mut out = BufWriter::with_capacity(1 << 20, file);
+    let counts = Generator::new(seed).run_chat(&mut out, exchanges)?;
+    out.flush()?;
+    Ok(counts)
+}
+
 /// Writes the capture to any writer (the file-less core of `write_capture`).
 pub fn write_capture_to<W: Write>(out: &mut W, packets: usize, seed: u64) -> io::Result<GenCounts> {
     Generator::new(seed).run(out, packets)
@@ -705,8 +718,8 @@ impl Generator {
         }
     }
 
-    fn run<W: Write>(mut self, out: &mut W, packets: usize) -> io::Result<GenCounts> {
-        // Global header: magic, version 2.4, thiszone, sigfigs, snaplen, linktype.
+    /// The pcap global header: magic, version 2.4, thiszone, sigfigs, snaplen, linktype.
+    fn header<W: Write>(&mut self, out: &mut W) -> io::Result<()> {
         let mut hdr = Vec::with_capacity(24);
         hdr.extend_from_slice(&0xA1B2_C3D4u32.to_le_bytes());
         hdr.extend_from_slice(&2u16.to_le_bytes());
@@ -717,6 +730,23 @@ impl Generator {
         hdr.extend_from_slice(&1u32.to_le_bytes());
         out.write_all(&hdr)?;
         self.counts.file_bytes = hdr.len() as u64;
+        Ok(())
+    }
+
+    /// One WebSocket chat of `exchanges` exchanges, alone in the capture.
+    fn run_chat<W: Write>(mut self, out: &mut W, exchanges: u64) -> io::Result<GenCounts> {
+        self.header(out)?;
+        let flow = self.flow(Some(exchanges));
+        self.active.push(flow);
+        while let Some(step) = self.active[0].script.steps.pop_front() {
+            self.now_us += self.rng.range(1, 300);
+            self.emit(out, 0, step)?;
+        }
+        Ok(self.counts)
+    }
+
+    fn run<W: Write>(mut self, out: &mut W, packets: usize) -> io::Result<GenCounts> {
+        self.header(out)?;
 
         while (self.counts.packets as usize) < packets {
             while self.active.len() < CONCURRENCY {
@@ -744,6 +774,12 @@ impl Generator {
     }
 
     fn new_flow(&mut self) -> Flow {
+        self.flow(None)
+    }
+
+    /// A new conversation of a kind drawn at random, or with `chat: Some(n)` a
+    /// WebSocket chat of `n` exchanges.
+    fn flow(&mut self, chat: Option<u64>) -> Flow {
         let rng = &mut self.rng;
         let conv = self.next_conv;
         self.next_conv += 1;
@@ -753,11 +789,14 @@ impl Generator {
         // conversations of that host.
         let port = 32768 + ((conv / CLIENT_HOSTS + host * 1_237) % 28_000) as u16;
         let v6 = rng.chance(120);
-        let kind = match rng.below(100) {
-            0..=33 => Kind::Dns,
-            34..=73 => Kind::Http,
-            74..=79 => Kind::WebSocket,
-            _ => Kind::Refused,
+        let kind = match chat {
+            Some(_) => Kind::WebSocket,
+            None => match rng.below(100) {
+                0..=33 => Kind::Dns,
+                34..=73 => Kind::Http,
+                74..=79 => Kind::WebSocket,
+                _ => Kind::Refused,
+            },
         };
         let client_mac = [0x02, 0x42, 0xac, 0x11, (host >> 8) as u8, host as u8];
         let (caddr, saddr) = if v6 {
@@ -813,7 +852,7 @@ impl Generator {
         let script = match kind {
             Kind::Dns => Self::dns_script(rng),
             Kind::Http => Self::http_script(rng, mss_payload),
-            Kind::WebSocket => Self::websocket_script(rng),
+            Kind::WebSocket => Self::websocket_script(rng, chat),
             Kind::Refused => {
                 let mut s = Script::new();
                 s.push(0, SYN, Vec::new(), Ev::None);
@@ -942,7 +981,8 @@ impl Generator {
         s
     }
 
-    fn websocket_script(rng: &mut Rng) -> Script {
+    /// A Socket.IO chat over WebSocket: `exchanges` of them, or 8 to 80 at random.
+    fn websocket_script(rng: &mut Rng, exchanges: Option<u64>) -> Script {
         let mut s = Script::new();
         s.handshake();
         let host = *rng.pick(HOSTS);
@@ -981,7 +1021,7 @@ impl Generator {
         let connect = format!("40{{\"sid\":\"{}\"}}", random_token(rng, 20));
         frame(&mut s, rng, 1, 1, connect.as_bytes());
 
-        let messages = rng.range(8, 80);
+        let messages = exchanges.unwrap_or_else(|| rng.range(8, 80));
         let mut counter = rng.below(100);
         for _ in 0..messages {
             let dir = rng.below(2) as usize;

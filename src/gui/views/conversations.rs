@@ -182,24 +182,35 @@ impl ListView {
     }
 }
 
-/// A column's header: its title, with an arrow when the table is sorted by it;
-/// a click sorts by it (ascending first, then reversed). Returns the new sort.
+/// A column's header: its title, with a triangle (up: ascending, down:
+/// descending) when the table is sorted by it; a click sorts by it (ascending
+/// first, then reversed). Returns the new sort.
 fn sort_header_ui(
     ui: &mut egui::Ui,
     title: &str,
     by: SortBy,
     sort: (SortBy, bool),
 ) -> Option<(SortBy, bool)> {
-    let arrow = match sort {
-        (s, false) if s == by => " ⬆",
-        (s, true) if s == by => " ⬇",
-        _ => "",
-    };
     let r = ui
-        .add(
-            egui::Button::new(egui::RichText::new(format!("{title}{arrow}")).strong()).frame(false),
-        )
+        .add(egui::Button::new(egui::RichText::new(title).strong()).frame(false))
         .on_hover_text("Sort by this column (again to reverse)");
+    if sort.0 == by {
+        // Painted: the bundled fonts have no pair of up and down arrows.
+        let (rect, _) = ui.allocate_exact_size(egui::vec2(10.0, 10.0), egui::Sense::hover());
+        let c = rect.center();
+        let (tip, base) = if sort.1 { (4.0, -4.0) } else { (-4.0, 4.0) };
+        let points = vec![
+            egui::pos2(c.x - 4.0, c.y + base),
+            egui::pos2(c.x + 4.0, c.y + base),
+            egui::pos2(c.x, c.y + tip),
+        ];
+        let color = ui.visuals().strong_text_color();
+        ui.painter().add(egui::Shape::convex_polygon(
+            points,
+            color,
+            egui::Stroke::NONE,
+        ));
+    }
     r.clicked().then(|| (by, sort.0 == by && !sort.1))
 }
 

@@ -48,6 +48,8 @@ pub struct MessagesView {
     shown: Option<Which>,
     rows: Rows,
     scroll_to: Option<Edge>,
+    /// Showing the last message (asked with "Last message").
+    at_end: bool,
     /// The height of the list on screen last frame.
     view_height: f32,
 }
@@ -79,13 +81,14 @@ impl MessagesView {
         if self.shown != Some(which) {
             self.shown = Some(which);
             self.rows = Rows::default();
+            self.at_end = false;
         }
         ui.horizontal(|ui| {
             ui.label(format!("{} messages", t.len()));
-            if ui.small_button("⬆ First").clicked() {
+            if ui.small_button("First message").clicked() {
                 self.scroll_to = Some(Edge::First);
             }
-            if ui.small_button("⬇ Last").clicked() {
+            if ui.small_button("Last message").clicked() {
                 self.scroll_to = Some(Edge::Last);
             }
         });
@@ -105,18 +108,27 @@ impl MessagesView {
         }
         let mut area = egui::ScrollArea::vertical()
             .id_salt(("messages", which))
-            .auto_shrink([false, false])
-            .stick_to_bottom(true);
+            .auto_shrink([false, false]);
         match self.scroll_to.take() {
-            Some(Edge::First) => area = area.vertical_scroll_offset(0.0),
-            Some(Edge::Last) => {
-                let end = (heights.total() - self.view_height).max(0.0);
-                area = area.vertical_scroll_offset(end);
+            Some(Edge::First) => {
+                self.at_end = false;
+                area = area.vertical_scroll_offset(0.0);
             }
+            Some(Edge::Last) => self.at_end = true,
             None => {}
+        }
+        // Kept at the end while the last bubbles are measured (their heights
+        // were guesses), until the user scrolls.
+        let end = (heights.total() - self.view_height).max(0.0);
+        if self.at_end {
+            area = area.vertical_scroll_offset(end);
         }
         let rows = &mut self.rows;
         let out = area.show_viewport(ui, |ui, viewport| rows.ui(ui, f.store, t, viewport, w));
+        let moved = ui.input(|i| i.smooth_scroll_delta.y != 0.0 || i.pointer.any_down());
+        if self.at_end && moved && out.state.unclamped_offset().y + 1.0 < end {
+            self.at_end = false;
+        }
         self.view_height = out.inner_rect.height();
         out.inner
     }
