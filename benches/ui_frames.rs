@@ -2,7 +2,13 @@
 //! to the first rows drawn, time to the full analysis, the time of one frame
 //! while loading (with the Conversations window growing), while scrolling and
 //! while a filter runs, and peak memory against the target
-//! of the file's size plus 150 bytes per packet.
+//! of the file's size plus 150 bytes per packet. Then Messages and Follow
+//! Stream: on the big capture's longest conversation, and on a capture of one
+//! chat of more than 100,000 messages (written by the generator, `gen::write_chat`,
+//! into target/bench-data the first time): the first frame after the tab is
+//! opened, the time until the messages or lines are shown (they are indexed on
+//! a worker thread), the frames while scrolling through them, and the memory
+//! they add.
 //!
 //!     cargo bench --bench ui_frames                     # target/bench-data/synthetic-1000000.pcap
 //!     LAYERSCOPE_UI_BENCH_FILE=some.pcap cargo bench --bench ui_frames
@@ -12,13 +18,21 @@
 //! GPU): this measures layerscope's own work per frame (layout of the visible
 //! rows, details, bytes), not the renderer's.
 
+#[path = "gen/mod.rs"]
+mod gen;
+
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
+use egui_kittest::kittest::Queryable;
 use egui_kittest::Harness;
 use layerscope::gui::app::App;
 use layerscope::gui::loader::Input;
 use layerscope::gui::settings::Settings;
+use layerscope::gui::views::Tab;
+
+/// Exchanges in the long chat: about 110,000 messages in 190,000 packets.
+const CHAT_EXCHANGES: u64 = 90_000;
 
 fn peak_rss_bytes() -> u64 {
     std::fs::read_to_string("/proc/self/status")
@@ -26,6 +40,18 @@ fn peak_rss_bytes() -> u64 {
         .and_then(|s| {
             s.lines()
                 .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1)?.parse::<u64>().ok())
+        })
+        .map_or(0, |kb| kb * 1024)
+}
+
+/// Resident memory now (mapped file pages included).
+fn rss_bytes() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmRSS:"))
                 .and_then(|l| l.split_whitespace().nth(1)?.parse::<u64>().ok())
         })
         .map_or(0, |kb| kb * 1024)
@@ -185,5 +211,139 @@ fn main() {
         peak_scrolled_filtered as f64 / 1048576.0,
         peak as f64 / 1048576.0,
         budget as f64 / 1048576.0
+    );
+
+    // Messages and Follow Stream on the longest conversation of this file.
+    let longest = h.state().store().and_then(|s| {
+        let convs = &s.analysis.tcp.conversations;
+        (0..convs.len() as u32).max_by_key(|&c| convs[c as usize].packets)
+    });
+    if let Some(c) = longest {
+        let what = format!("the longest conversation of this file (stream {c})");
+        for tab in [Tab::Messages, Tab::Follow] {
+            views_row(&mut h, c, tab, &what);
+        }
+    }
+    drop(h);
+    chat_views();
+}
+
+/// Messages and Follow Stream on one chat of more than 100,000 messages.
+fn chat_views() {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/bench-data");
+    let path = dir.join(format!("chat-{CHAT_EXCHANGES}-v{}.pcap", gen::VERSION));
+    if !path.exists() {
+        let made = std::fs::create_dir_all(&dir)
+            .and_then(|()| gen::write_chat(&path, CHAT_EXCHANGES, 7));
+        if let Err(e) = made {
+            eprintln!("could not write {}: {e}", path.display());
+            std::process::exit(1);
+        }
+    }
+    let mut app = App::new(Settings::default(), None);
+    let t = Instant::now();
+    app.open(Input::File(path.clone()), &egui::Context::default());
+    app.wait_loaded();
+    let load = t.elapsed();
+    let mut h = Harness::builder()
+        .with_size(egui::vec2(1280.0, 800.0))
+        .build_ui_state(|ui, app: &mut App| app.ui(ui), app);
+    h.step();
+    let packets = h.state().store().map_or(0, |s| s.len());
+    println!();
+    println!(
+        "## Messages and Follow Stream on one long chat ({}, {packets} packets, loaded in {:.2} s)",
+        path.display(),
+        load.as_secs_f64()
+    );
+    println!();
+    println!("| measure | value | target |");
+    println!("|---|---:|---|");
+    for tab in [Tab::Messages, Tab::Follow] {
+        views_row(&mut h, 0, tab, "the chat");
+    }
+}
+
+/// Open `tab` on conversation `c`, wait until it is shown, scroll through it,
+/// and print the figures.
+fn views_row(h: &mut Harness<'static, App>, c: u32, tab: Tab, what: &str) {
+    let ms = |d: Duration| d.as_secs_f64() * 1e3;
+    let (name, ready_label) = match tab {
+        Tab::Follow => ("Follow Stream", " lines"),
+        _ => ("Messages", " messages"),
+    };
+    h.state_mut().views = Default::default();
+    h.step();
+    let rss0 = rss_bytes();
+    let v = &mut h.state_mut().views;
+    v.open = true;
+    v.conversation = Some(c);
+    v.tab = tab;
+    let t0 = Instant::now();
+    h.step();
+    let first = t0.elapsed();
+    let mut slowest = Duration::ZERO;
+    let mut shown = None;
+    while t0.elapsed() < Duration::from_secs(120) {
+        let t = Instant::now();
+        h.step();
+        slowest = slowest.max(t.elapsed());
+        if let Some(n) = h.query_by_label_contains(ready_label).and_then(|n| n.value()) {
+            shown = Some((t0.elapsed(), n));
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(16).saturating_sub(t.elapsed()));
+    }
+    let Some((ready, count)) = shown else {
+        println!("| {name} on {what} | not shown after 120 s | |");
+        return;
+    };
+    let rss1 = rss_bytes();
+    // Scroll with the wheel over the list, 300 points a frame, then jump to the end.
+    let at = h.get_by_label_contains(ready_label).rect().center() + egui::vec2(0.0, 200.0);
+    h.event(egui::Event::PointerMoved(at));
+    let mut scroll = Vec::new();
+    for _ in 0..200 {
+        h.event(egui::Event::MouseWheel {
+            unit: egui::MouseWheelUnit::Point,
+            delta: egui::vec2(0.0, -300.0),
+            phase: egui::TouchPhase::Move,
+            source: egui::MouseWheelSource::Unknown,
+            modifiers: egui::Modifiers::NONE,
+        });
+        let t = Instant::now();
+        h.step();
+        scroll.push(t.elapsed());
+    }
+    if let Some(last) = h.query_by_label("Last message") {
+        last.click();
+        for _ in 0..10 {
+            let t = Instant::now();
+            h.step();
+            scroll.push(t.elapsed());
+        }
+    }
+    let rss2 = rss_bytes();
+    let mib = |b: u64, a: u64| (b as f64 - a as f64) / 1048576.0;
+    println!(
+        "| {name} on {what} ({count}): first frame after opening | {:.1} ms | < 100 ms |",
+        ms(first)
+    );
+    println!(
+        "| {name}: shown after (indexed on a worker thread), slowest frame meanwhile | {:.0} ms, {:.1} ms | |",
+        ms(ready),
+        ms(slowest)
+    );
+    println!(
+        "| {name}: frame while scrolling, median / p95 / max ({} frames) | {:.2} / {:.2} / {:.2} ms | < 10 ms |",
+        scroll.len(),
+        ms(median(scroll.clone())),
+        ms(p95(scroll.clone())),
+        ms(scroll.iter().max().copied().unwrap_or_default())
+    );
+    println!(
+        "| {name}: memory added (RSS) once shown / after scrolling | {:+.1} / {:+.1} MiB | |",
+        mib(rss1, rss0),
+        mib(rss2, rss0)
     );
 }

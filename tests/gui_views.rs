@@ -21,14 +21,18 @@ use layerscope::gui::settings::Settings;
 /// packets, enough for its message list to be built on a worker thread.
 const EXCHANGES: u64 = 12_000;
 
-/// The long chat, written once per test run.
+/// The long chat, written once (in Cargo's directory for tests' files; the
+/// generator's output depends only on its arguments).
 fn chat() -> &'static Path {
     static FILE: OnceLock<PathBuf> = OnceLock::new();
     FILE.get_or_init(|| {
-        let dir = std::env::temp_dir().join(format!("layerscope-gui-views-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).expect("temporary directory");
-        let path = dir.join("chat.pcap");
-        gen::write_chat(&path, EXCHANGES, 7).expect("the chat is written");
+        let dir = Path::new(env!("CARGO_TARGET_TMPDIR"));
+        let path = dir.join(format!("chat-{EXCHANGES}-v{}.pcap", gen::VERSION));
+        if !path.exists() {
+            let tmp = dir.join(format!("chat-{}.tmp", std::process::id()));
+            gen::write_chat(&tmp, EXCHANGES, 7).expect("the chat is written");
+            std::fs::rename(&tmp, &path).expect("the chat is put in place");
+        }
         path
     })
 }
