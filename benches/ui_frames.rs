@@ -233,8 +233,8 @@ fn chat_views() {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/bench-data");
     let path = dir.join(format!("chat-{CHAT_EXCHANGES}-v{}.pcap", gen::VERSION));
     if !path.exists() {
-        let made = std::fs::create_dir_all(&dir)
-            .and_then(|()| gen::write_chat(&path, CHAT_EXCHANGES, 7));
+        let made =
+            std::fs::create_dir_all(&dir).and_then(|()| gen::write_chat(&path, CHAT_EXCHANGES, 7));
         if let Err(e) = made {
             eprintln!("could not write {}: {e}", path.display());
             std::process::exit(1);
@@ -288,7 +288,10 @@ fn views_row(h: &mut Harness<'static, App>, c: u32, tab: Tab, what: &str) {
         let t = Instant::now();
         h.step();
         slowest = slowest.max(t.elapsed());
-        if let Some(n) = h.query_by_label_contains(ready_label).and_then(|n| n.value()) {
+        if let Some(n) = h
+            .query_by_label_contains(ready_label)
+            .and_then(|n| n.value())
+        {
             shown = Some((t0.elapsed(), n));
             break;
         }

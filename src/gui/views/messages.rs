@@ -52,6 +52,9 @@ pub struct MessagesView {
     at_end: bool,
     /// The height of the list on screen last frame.
     view_height: f32,
+    /// Where to scroll next frame to keep the bubbles on screen still after a
+    /// bubble above them was measured (its height was a guess).
+    keep_offset: Option<f32>,
 }
 
 /// The bubbles' heights, and the lines put in words for the bubbles shown.
@@ -59,6 +62,9 @@ pub struct MessagesView {
 struct Rows {
     heights: RowHeights,
     lines: HashMap<usize, Option<ChatLine>>,
+    /// How much the bubbles that start above the viewport grew when measured
+    /// this frame.
+    grown_above: f32,
 }
 
 impl MessagesView {
@@ -122,6 +128,8 @@ impl MessagesView {
         let end = (heights.total() - self.view_height).max(0.0);
         if self.at_end {
             area = area.vertical_scroll_offset(end);
+        } else if let Some(y) = self.keep_offset.take() {
+            area = area.vertical_scroll_offset(y);
         }
         let rows = &mut self.rows;
         let out = area.show_viewport(ui, |ui, viewport| rows.ui(ui, f.store, t, viewport, w));
@@ -130,6 +138,9 @@ impl MessagesView {
             self.at_end = false;
         }
         self.view_height = out.inner_rect.height();
+        if self.rows.grown_above != 0.0 && !self.at_end {
+            self.keep_offset = Some(out.state.unclamped_offset().y + self.rows.grown_above);
+        }
         out.inner
     }
 }
@@ -151,6 +162,7 @@ impl Rows {
         if self.lines.len() > KEPT_LINES {
             self.lines.clear();
         }
+        self.grown_above = 0.0;
         let mut i = self.heights.row_at(viewport.min.y);
         while i < t.len() {
             let y = self.heights.top(i);
@@ -176,7 +188,13 @@ impl Rows {
             if let Some(p) = r.inner {
                 action = Some(ConvAction::SelectPacket(p));
             }
-            self.heights.set(i, r.response.rect.height() + GAP);
+            let h = r.response.rect.height() + GAP;
+            if y < viewport.min.y {
+                // Scrolling up onto a bubble not measured before: what is below it
+                // moves down by as much, and the scroll offset with it.
+                self.grown_above += h - self.heights.get(i);
+            }
+            self.heights.set(i, h);
             i += 1;
         }
         action
