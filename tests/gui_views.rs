@@ -136,12 +136,28 @@ fn a_long_conversation_shows_its_first_and_after_scrolling_its_last_message() {
         .get_all_by_label("close 1000")
         .max_by(|a, b| a.rect().top().total_cmp(&b.rect().top()))
         .expect("the server's close");
+    let at = last.rect().center();
     assert!(last.rect().bottom() <= 800.0, "{:?}", last.rect());
     last.click();
     h.run_steps(2);
     let packets = h.state().store().map_or(0, |s| s.len() as u32);
     let selected = h.state().selected_index().expect("a packet is selected");
     assert!(selected + 10 > packets, "packet {selected} of {packets}");
+
+    // The wheel scrolls up from the end (it is not held there).
+    h.event(egui::Event::PointerMoved(at));
+    for _ in 0..5 {
+        h.event(egui::Event::MouseWheel {
+            unit: egui::MouseWheelUnit::Point,
+            delta: egui::vec2(0.0, 200.0),
+            phase: egui::TouchPhase::Move,
+            source: egui::MouseWheelSource::Unknown,
+            modifiers: egui::Modifiers::NONE,
+        });
+        h.run_steps(2);
+    }
+    h.run_steps(10);
+    assert!(h.query_by_label("close 1000").is_none(), "still at the end");
 
     h.get_by_label("First message").click();
     h.run_steps(6);

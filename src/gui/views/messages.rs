@@ -50,8 +50,8 @@ pub struct MessagesView {
     scroll_to: Option<Edge>,
     /// Showing the last message (asked with "Last message").
     at_end: bool,
-    /// The height of the list on screen last frame.
-    view_height: f32,
+    /// Where the list was on screen last frame.
+    view_rect: Option<egui::Rect>,
     /// Where to scroll next frame to keep the bubbles on screen still after a
     /// bubble above them was measured (its height was a guess).
     keep_offset: Option<f32>,
@@ -124,8 +124,14 @@ impl MessagesView {
             None => {}
         }
         // Kept at the end while the last bubbles are measured (their heights
-        // were guesses), until the user scrolls.
-        let end = (heights.total() - self.view_height).max(0.0);
+        // were guesses), until the user scrolls up or drags the scroll bar
+        // (read before the scroll area takes the wheel's delta).
+        let view = self.view_rect.unwrap_or(egui::Rect::NOTHING);
+        let over = ui.rect_contains_pointer(view);
+        if over && ui.input(|i| i.smooth_scroll_delta.y > 0.0 || i.pointer.primary_down()) {
+            self.at_end = false;
+        }
+        let end = (heights.total() - view.height()).max(0.0);
         if self.at_end {
             area = area.vertical_scroll_offset(end);
         } else if let Some(y) = self.keep_offset.take() {
@@ -133,11 +139,9 @@ impl MessagesView {
         }
         let rows = &mut self.rows;
         let out = area.show_viewport(ui, |ui, viewport| rows.ui(ui, f.store, t, viewport, w));
-        let moved = ui.input(|i| i.smooth_scroll_delta.y != 0.0 || i.pointer.any_down());
-        if self.at_end && moved && out.state.unclamped_offset().y + 1.0 < end {
-            self.at_end = false;
-        }
-        self.view_height = out.inner_rect.height();
+        // The scroll bar, beside the list, counts as the list.
+        let bar = ui.spacing().scroll.bar_width;
+        self.view_rect = Some(out.inner_rect.expand2(egui::vec2(bar, 0.0)));
         if self.rows.grown_above != 0.0 && !self.at_end {
             self.keep_offset = Some(out.state.unclamped_offset().y + self.rows.grown_above);
         }
