@@ -304,6 +304,16 @@ fn write_stats_text(out: &mut impl Write, st: &stats::Stats) -> io::Result<()> {
         "Handshakes: {} of {} TCP conversations completed, {} refused, {} SYN retransmissions",
         t.handshakes_completed, t.streams, t.refused, t.syn_retransmissions
     )?;
+    if t.closed_early > 0 {
+        writeln!(
+            out,
+            "Limits:     {} TCP conversations closed early, more than {} being open at once \
+             (the idle longest are closed); {} of their later segments not reassembled",
+            t.closed_early,
+            crate::analysis::tcp::MAX_OPEN_STREAMS,
+            t.segments_not_reassembled
+        )?;
+    }
     let h = &st.http;
     writeln!(
         out,

@@ -1,6 +1,7 @@
 //! The flow table: one entry per 5-tuple (both directions together), holding
 //! the addresses once instead of per packet.
 
+use std::hash::BuildHasher;
 use std::net::IpAddr;
 
 use super::FlowId;
@@ -30,10 +31,26 @@ struct CanonKey {
     hi: Side,
 }
 
+impl CanonKey {
+    fn of(ep: &Endpoints) -> CanonKey {
+        let a = (ep.src, ep.sport);
+        let b = (ep.dst, ep.dport);
+        let (lo, hi) = if a <= b { (a, b) } else { (b, a) };
+        CanonKey {
+            proto: ep.proto,
+            lo,
+            hi,
+        }
+    }
+}
+
 #[derive(Default)]
 pub struct FlowTable {
+    /// Flow ids hashed by their canonical key, which lives once, in the flow
+    /// (4 bytes an entry instead of a copy of the key).
+    index: hashbrown::HashTable<u32>,
     /// Seeded at random per table: the keys are whatever the packets say (Cargo.toml).
-    map: foldhash::HashMap<CanonKey, u32>,
+    hasher: foldhash::fast::RandomState,
     flows: Vec<Flow>,
 }
 
@@ -59,23 +76,20 @@ impl FlowTable {
 
     /// Put packet `index` into its flow, setting `sum.flow` and `sum.dir`.
     pub fn assign(&mut self, sum: &mut Summary, ep: &Endpoints, index: u32) {
-        let a = (ep.src, ep.sport);
-        let b = (ep.dst, ep.dport);
-        let key = if a <= b {
-            CanonKey {
-                proto: ep.proto,
-                lo: a,
-                hi: b,
-            }
-        } else {
-            CanonKey {
-                proto: ep.proto,
-                lo: b,
-                hi: a,
-            }
-        };
+        let key = CanonKey::of(ep);
+        let hash = self.hasher.hash_one(key);
         let next = self.flows.len() as u32;
-        let id = *self.map.entry(key).or_insert(next);
+        let flows = &self.flows;
+        let hasher = &self.hasher;
+        let id = *self
+            .index
+            .entry(
+                hash,
+                |&id| CanonKey::of(&flows[id as usize].key) == key,
+                |&id| hasher.hash_one(CanonKey::of(&flows[id as usize].key)),
+            )
+            .or_insert(next)
+            .get();
         if id == next {
             self.flows.push(Flow {
                 key: *ep,
