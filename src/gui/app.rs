@@ -679,6 +679,15 @@ impl App {
                 ui.separator();
                 ui.label(format!("Warnings: {warnings}"));
             }
+            if let Some(r) = self.filter.last_run() {
+                ui.separator();
+                ui.label(format!(
+                    "Filter matched {} of {} in {:.3} s",
+                    r.matched,
+                    r.total,
+                    r.took.as_secs_f64()
+                ));
+            }
             if let Some(t) = self.load_time {
                 ui.separator();
                 ui.label(format!("Loaded in {:.2} s", t.as_secs_f64()));
