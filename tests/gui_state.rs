@@ -18,6 +18,24 @@ fn sample(name: &str) -> PathBuf {
         .join(name)
 }
 
+/// A folder of its own under the temporary directory, removed when dropped.
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn new(test: &str) -> TempDir {
+        let dir = std::env::temp_dir().join(format!("ls-gui-state-{test}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        TempDir(dir)
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
 /// The window on `app`, a few frames drawn.
 fn window(app: App) -> Harness<'static, App> {
     let mut h = Harness::builder()
@@ -33,6 +51,14 @@ fn harness(name: &str) -> Harness<'static, App> {
     app.open(Input::File(sample(name)), &egui::Context::default());
     app.wait_loaded();
     window(app)
+}
+
+/// Open `input` in the window and wait until it is loaded (or failed).
+fn open(h: &mut Harness<'static, App>, input: Input) {
+    let ctx = h.ctx.clone();
+    h.state_mut().open(input, &ctx);
+    h.state_mut().wait_loaded();
+    h.run_steps(3);
 }
 
 /// Type `text` into the filter bar and press Enter; wait for the result.
@@ -67,6 +93,22 @@ fn filter_field<'h>(h: &'h Harness<'static, App>) -> egui_kittest::Node<'h> {
 fn text_of(n: &egui_kittest::Node<'_>) -> String {
     let a = n.accesskit_node();
     a.value().or_else(|| a.label()).unwrap_or_default()
+}
+
+/// The sample cut by a bad record header after packet 24.
+fn damaged(dir: &Path) -> PathBuf {
+    let data = std::fs::read(sample("socketio-chat.pcap")).unwrap();
+    let mut off = 24;
+    for _ in 0..24 {
+        let caplen = u32::from_le_bytes(data[off + 8..off + 12].try_into().unwrap()) as usize;
+        off += 16 + caplen;
+    }
+    let mut bad = data[..off].to_vec();
+    bad.extend([0xff; 16]);
+    bad.extend(&data[off + 16..]);
+    let path = dir.join("damaged.pcap");
+    std::fs::write(&path, bad).unwrap();
+    path
 }
 
 /// Point 3: Cancel while a filter runs leaves the list on the filter before it, and
@@ -110,6 +152,71 @@ fn a_typed_filter_not_yet_applied_is_marked() {
     h.state_mut().filter.wait(&store, &ctx);
     h.run_steps(2);
     assert!(h.query_by_label_contains("not applied").is_none());
+}
+
+/// Point 4: the damage of one file is not reported on the next.
+#[test]
+fn the_status_of_a_damaged_file_goes_when_another_file_opens() {
+    let dir = TempDir::new("damaged");
+    let mut app = App::new(Settings::default(), None);
+    app.open(Input::File(damaged(&dir.0)), &egui::Context::default());
+    app.wait_loaded();
+    let mut h = window(app);
+    h.get_by_label_contains("damaged file:");
+    h.get_by_label_contains("Packets: 24");
+    open(&mut h, Input::File(sample("http-get.pcap")));
+    h.get_by_label_contains("Packets: 12");
+    assert!(h.query_by_label_contains("damaged file").is_none());
+}
+
+/// Point 5: a file that cannot be opened leaves the capture that was open, and is not
+/// remembered in Open Recent.
+#[test]
+fn a_failed_open_keeps_the_capture_and_is_not_recent() {
+    let dir = TempDir::new("failed");
+    let bad = dir.0.join("page.html");
+    std::fs::write(&bad, "<!DOCTYPE html><html></html>").unwrap();
+    let mut h = harness("socketio-chat.pcap");
+    open(&mut h, Input::File(bad.clone()));
+    assert_eq!(h.state().store().map(|s| s.len()), Some(58));
+    h.get_by_label_contains("Packets: 58");
+    h.get_by_label_contains("not a pcap or pcapng file");
+    let recent = &h.state().settings.recent;
+    assert_eq!(recent.len(), 1, "{recent:?}");
+    assert!(recent[0].ends_with("socketio-chat.pcap"));
+    assert_eq!(h.state().window_title(), "socketio-chat.pcap — layerscope");
+    // The packets are still there to click.
+    h.get_by_label("TCP 46234 → 18300 [SYN] Seq=0 Len=0");
+}
+
+/// Point 6: the details pane does not show a packet the filter hides.
+#[test]
+fn a_packet_the_filter_hides_leaves_the_details_pane() {
+    let mut h = harness("socketio-chat.pcap");
+    assert_eq!(h.state().selected_index(), Some(0));
+    h.get_by_label_contains("Packet 1 — layers");
+    filter(&mut h, "socketio.event == \"chat message\"");
+    assert_eq!(h.state().filter.shown(), Some(&[40u32, 42][..]));
+    assert_eq!(h.state().selected_index(), None);
+    assert!(h.query_by_label_contains("Packet 1 — layers").is_none());
+    // A packet still shown stays selected.
+    h.get_all_by_label_contains("Socket.IO EVENT / \"chat message\" [\"hi\"]")
+        .next()
+        .unwrap()
+        .click();
+    h.run_steps(2);
+    assert_eq!(h.state().selected_index(), Some(40));
+    filter(&mut h, "socketio");
+    assert_eq!(h.state().selected_index(), Some(40));
+}
+
+/// Point 6: the window's title names the file.
+#[test]
+fn the_title_names_the_open_file() {
+    let mut h = harness("socketio-chat.pcap");
+    assert_eq!(h.state().window_title(), "socketio-chat.pcap — layerscope");
+    open(&mut h, Input::File(sample("http-get.pcap")));
+    assert_eq!(h.state().window_title(), "http-get.pcap — layerscope");
 }
 
 /// Point 9: a literal that cannot be a value of the field's type is refused in red,
