@@ -5,7 +5,7 @@
 
 use std::path::{Path, PathBuf};
 
-use egui::{Key, Role};
+use egui::{Key, Modifiers, Role};
 use egui_kittest::kittest::{NodeT, Queryable};
 use egui_kittest::Harness;
 use layerscope::gui::app::App;
@@ -217,6 +217,41 @@ fn the_title_names_the_open_file() {
     assert_eq!(h.state().window_title(), "socketio-chat.pcap — layerscope");
     open(&mut h, Input::File(sample("http-get.pcap")));
     assert_eq!(h.state().window_title(), "http-get.pcap — layerscope");
+}
+
+/// Point 7: Ctrl+0 resets the zoom the menu shows and the settings file keeps; the
+/// next Ctrl− goes from there.
+#[test]
+fn zoom_reset_is_kept_in_the_menu_and_the_settings_file() {
+    let dir = TempDir::new("zoom");
+    let path = dir.0.join("settings.json");
+    let mut app = App::new(Settings::default(), Some(path.clone()));
+    app.open(
+        Input::File(sample("socketio-chat.pcap")),
+        &egui::Context::default(),
+    );
+    app.wait_loaded();
+    let mut h = window(app);
+    for _ in 0..2 {
+        h.key_press_modifiers(Modifiers::COMMAND, Key::Plus);
+        h.run_steps(2);
+    }
+    assert!((h.state().settings.zoom - 1.2).abs() < 1e-4);
+    assert!((h.ctx.zoom_factor() - 1.2).abs() < 1e-4);
+    h.key_press_modifiers(Modifiers::COMMAND, Key::Num0);
+    h.run_steps(2);
+    assert_eq!(h.ctx.zoom_factor(), 1.0);
+    assert_eq!(h.state().settings.zoom, 1.0);
+    assert_eq!(Settings::load(&path).zoom, 1.0);
+    h.get_by_label("View").click();
+    h.run_steps(2);
+    h.get_by_label("100 %");
+    h.key_press(Key::Escape);
+    h.run_steps(1);
+    h.key_press_modifiers(Modifiers::COMMAND, Key::Minus);
+    h.run_steps(2);
+    assert!((h.ctx.zoom_factor() - 0.9).abs() < 1e-4);
+    assert!((Settings::load(&path).zoom - 0.9).abs() < 1e-4);
 }
 
 /// Point 9: a literal that cannot be a value of the field's type is refused in red,

@@ -495,25 +495,11 @@ impl App {
             self.open(Input::File(p), ctx);
         }
         let open = KeyboardShortcut::new(Modifiers::COMMAND, Key::O);
-        let plus = KeyboardShortcut::new(Modifiers::COMMAND, Key::Plus);
-        let equals = KeyboardShortcut::new(Modifiers::COMMAND, Key::Equals);
-        let minus = KeyboardShortcut::new(Modifiers::COMMAND, Key::Minus);
         if ctx.input_mut(|i| i.consume_shortcut(&open)) {
             self.choose(Choosing::Open);
         }
         self.live_logic(ctx);
-        if ctx.input_mut(|i| i.consume_shortcut(&plus) || i.consume_shortcut(&equals)) {
-            self.settings.zoom_by(0.1);
-            self.save_settings();
-        }
-        if ctx.input_mut(|i| i.consume_shortcut(&minus)) {
-            self.settings.zoom_by(-0.1);
-            self.save_settings();
-        }
-        if self.settings.zoom != self.applied_zoom {
-            ctx.set_zoom_factor(self.settings.zoom);
-            self.applied_zoom = self.settings.zoom;
-        }
+        self.zoom_logic(ctx);
         if self.applied_dark != Some(self.settings.dark) {
             ctx.set_theme(if self.settings.dark {
                 egui::Theme::Dark
@@ -531,6 +517,39 @@ impl App {
         }
         if self.is_loading() {
             ctx.request_repaint_after(Duration::from_millis(100));
+        }
+    }
+
+    /// Ctrl +, Ctrl − and Ctrl 0. The zoom is kept in one place, `settings.zoom`:
+    /// egui's own zoom shortcuts are turned off (its Ctrl 0 changed the zoom behind
+    /// the menu's and the settings file's back), and a zoom changed by anything else
+    /// is taken into the settings.
+    fn zoom_logic(&mut self, ctx: &egui::Context) {
+        let before = self.settings.zoom;
+        if self.applied_zoom == 0.0 {
+            ctx.options_mut(|o| o.zoom_with_keyboard = false);
+        } else if ctx.zoom_factor() != self.applied_zoom {
+            self.settings.zoom = ctx.zoom_factor();
+            self.applied_zoom = self.settings.zoom;
+        }
+        let kbd = |k| KeyboardShortcut::new(Modifiers::COMMAND, k);
+        if ctx.input_mut(|i| {
+            i.consume_shortcut(&kbd(Key::Plus)) || i.consume_shortcut(&kbd(Key::Equals))
+        }) {
+            self.settings.zoom_by(0.1);
+        }
+        if ctx.input_mut(|i| i.consume_shortcut(&kbd(Key::Minus))) {
+            self.settings.zoom_by(-0.1);
+        }
+        if ctx.input_mut(|i| i.consume_shortcut(&kbd(Key::Num0))) {
+            self.settings.zoom = 1.0;
+        }
+        if self.settings.zoom != before {
+            self.save_settings();
+        }
+        if self.settings.zoom != self.applied_zoom {
+            ctx.set_zoom_factor(self.settings.zoom);
+            self.applied_zoom = self.settings.zoom;
         }
     }
 
@@ -711,6 +730,10 @@ impl App {
                     ui.label(format!("{:.0} %", self.settings.zoom * 100.0));
                     if ui.button("A+").on_hover_text("Ctrl +").clicked() {
                         self.settings.zoom_by(0.1);
+                        changed = true;
+                    }
+                    if ui.button("Reset").on_hover_text("Ctrl 0").clicked() {
+                        self.settings.zoom = 1.0;
                         changed = true;
                     }
                 });
