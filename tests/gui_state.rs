@@ -9,6 +9,7 @@ use egui::{Key, Modifiers, Role};
 use egui_kittest::kittest::{NodeT, Queryable};
 use egui_kittest::Harness;
 use layerscope::gui::app::App;
+use layerscope::gui::file_dialog::Browser;
 use layerscope::gui::loader::Input;
 use layerscope::gui::settings::Settings;
 
@@ -307,4 +308,93 @@ fn completion_drops_down_under_the_field_and_tab_accepts() {
         text.starts_with("tcp.srcport == 46234 && ip.") && text.len() > 27,
         "{text}"
     );
+}
+
+// ---- The built-in Open dialog ----
+
+/// The browser, what it answered, and whether the window's fonts are installed.
+type Dialog = (Browser, Option<Option<PathBuf>>, bool);
+
+fn dialog(dir: &Path) -> Harness<'static, Dialog> {
+    let b = Browser::new(dir.to_path_buf(), false);
+    let mut h = Harness::builder()
+        .with_size(egui::vec2(640.0, 480.0))
+        .build_ui_state(
+            |ui, (b, answer, fonts): &mut Dialog| {
+                if !*fonts {
+                    // As the window does, before anything is drawn.
+                    layerscope::gui::theme::install_fonts(ui.ctx());
+                    *fonts = true;
+                    return;
+                }
+                if let Some(a) = b.ui(ui) {
+                    *answer = Some(a);
+                }
+            },
+            (b, None, false),
+        );
+    h.run_steps(2);
+    h
+}
+
+/// Point 14: captures and folders are listed, other files on request; Enter in the
+/// name box opens; folders have an icon that is drawn, not a missing glyph.
+#[test]
+fn the_open_dialog_lists_captures_and_folders_and_enter_opens() {
+    let dir = TempDir::new("dialog");
+    for f in ["a.pcap", "b.pcapng", "c.cap", "notes.txt"] {
+        std::fs::write(dir.0.join(f), b"x").unwrap();
+    }
+    std::fs::create_dir(dir.0.join("sub")).unwrap();
+    let mut h = dialog(&dir.0);
+    for f in ["a.pcap", "b.pcapng", "c.cap", "sub"] {
+        h.get_by_label(f);
+    }
+    assert!(h.query_by_label("notes.txt").is_none());
+    // No label carries a glyph the bundled fonts lack (📁 drew an empty box).
+    assert!(h.query_by_label_contains("📁").is_none());
+    h.get_by_label("All files").click();
+    h.run_steps(2);
+    h.get_by_label("notes.txt");
+    h.get_by_label("All files").click();
+    h.run_steps(2);
+    assert!(h.query_by_label("notes.txt").is_none());
+    // A folder opens with a click; Up comes back.
+    h.get_by_label("sub").click();
+    h.run_steps(2);
+    assert_eq!(h.state().0.dir, dir.0.join("sub"));
+    h.get_by_label_contains("Up").click();
+    h.run_steps(2);
+    let input = h.get_by_role(Role::TextInput);
+    input.focus();
+    input.type_text("a.pcap");
+    h.run_steps(1);
+    h.key_press(Key::Enter);
+    h.run_steps(2);
+    assert_eq!(h.state().1, Some(Some(dir.0.join("a.pcap"))));
+}
+
+/// Point 14: every label of the dialog is drawn with glyphs the window's fonts have
+/// (the folder icon was 📁, an empty box).
+#[test]
+fn the_open_dialog_draws_no_missing_glyph() {
+    let dir = TempDir::new("glyphs");
+    std::fs::write(dir.0.join("a.pcap"), b"x").unwrap();
+    std::fs::create_dir(dir.0.join("sub")).unwrap();
+    let h = dialog(&dir.0);
+    let labels: Vec<String> = h
+        .query_all(egui_kittest::kittest::By::new().predicate(|_| true))
+        .map(|n| text_of(&n))
+        .collect();
+    assert!(labels.iter().any(|l| l.contains("sub")), "{labels:?}");
+    for l in labels {
+        let missing: Vec<char> = l
+            .chars()
+            .filter(|&c| {
+                !h.ctx
+                    .fonts_mut(|f| f.has_glyph(&egui::FontId::proportional(14.0), c))
+            })
+            .collect();
+        assert!(missing.is_empty(), "{l:?}: {missing:?} not in the fonts");
+    }
 }
