@@ -94,6 +94,8 @@ pub struct App {
     warnings: usize,
     /// Why the last file could not be opened (until another opens or it is read).
     pub error: Option<String>,
+    /// The name of that file.
+    error_file: String,
     pub status: Option<String>,
     selected: Option<Selected>,
     cache: RowCache,
@@ -158,6 +160,7 @@ impl App {
             load_time: None,
             warnings: 0,
             error: None,
+            error_file: String::new(),
             status: None,
             selected: None,
             cache: RowCache::default(),
@@ -208,7 +211,10 @@ impl App {
         let Some(o) = self.opening.take() else { return };
         match e {
             LoadEvent::Indexed(cap, growing) => self.show_opened(o, cap, growing),
-            LoadEvent::Failed(msg) => self.error = Some(msg),
+            LoadEvent::Failed(msg) => {
+                self.error_file = o.loader.input.file_name();
+                self.error = Some(msg);
+            }
             // Only ever after `Indexed`, which hands the loader over.
             LoadEvent::Done => {}
         }
@@ -768,11 +774,15 @@ impl App {
             }
             if let Some(r) = self.filter.last_run() {
                 ui.separator();
+                let took = r.took.as_secs_f64();
+                let took = if took < 1.0 {
+                    format!("{:.1} ms", took * 1000.0)
+                } else {
+                    format!("{took:.2} s")
+                };
                 ui.label(format!(
-                    "Filter matched {} of {} in {:.3} s",
-                    r.matched,
-                    r.total,
-                    r.took.as_secs_f64()
+                    "Filter matched {} of {} in {took}",
+                    r.matched, r.total
                 ));
             }
             if let Some(t) = self.load_time {
@@ -828,7 +838,7 @@ impl App {
             .resizable(false)
             .anchor(egui::Align2::CENTER_CENTER, [0.0, 0.0])
             .show(ctx, |ui| {
-                ui.strong("This file could not be opened");
+                ui.strong(format!("{} could not be opened", self.error_file));
                 ui.colored_label(egui::Color32::from_rgb(0xd9, 0x4f, 0x3c), e);
                 ui.label(format!("{} stays open.", self.title));
                 ok = ui.button("OK").clicked() || ui.input(|i| i.key_pressed(Key::Escape));
