@@ -24,6 +24,7 @@ use super::stack::{encapsulation_ui, stack_ui};
 use super::theme::{install_fonts, legend_ui};
 use super::views::{ConvAction, ConvViews};
 use crate::dissect::{Dissection, Src};
+use crate::store::Growing;
 use crate::store::{PacketId, Store};
 
 #[path = "live_ui.rs"]
@@ -63,6 +64,14 @@ struct Selected {
     reveal: bool,
 }
 
+/// A file being opened. It replaces what is shown only once it is indexed, so a
+/// file that cannot be opened leaves the capture that was open (as in Wireshark).
+struct Opening {
+    loader: Loader,
+    /// The spool it recovers, if it is one (the window keeps it once it opened).
+    spool: Option<SpoolState>,
+}
+
 /// Which file-chooser is open and what it is for.
 enum Choosing {
     Open,
@@ -74,13 +83,19 @@ pub struct App {
     pub settings: Settings,
     settings_path: Option<PathBuf>,
     pub source: Option<Source>,
+    /// Fills the store of the capture shown.
     loader: Option<Loader>,
+    /// A file on its way to replace the capture shown.
+    opening: Option<Opening>,
     /// What was opened, and how long loading took.
     pub title: String,
     pub load_time: Option<Duration>,
     /// Warnings in the capture (file and packets), counted once when loaded.
     warnings: usize,
+    /// Why the last file could not be opened (until another opens or it is read).
     pub error: Option<String>,
+    /// The name of that file.
+    error_file: String,
     pub status: Option<String>,
     selected: Option<Selected>,
     cache: RowCache,
@@ -140,10 +155,12 @@ impl App {
             settings_path,
             source: None,
             loader: None,
+            opening: None,
             title: String::new(),
             load_time: None,
             warnings: 0,
             error: None,
+            error_file: String::new(),
             status: None,
             selected: None,
             cache: RowCache::default(),
@@ -176,39 +193,89 @@ impl App {
         self.open_now(input, ctx);
     }
 
+    /// Start opening `input`; what is shown stays until it is indexed.
     fn open_now(&mut self, input: Input, ctx: &egui::Context) {
+        if let Some(o) = self.opening.take() {
+            o.loader.cancel();
+        }
+        let ctx = ctx.clone();
+        self.opening = Some(Opening {
+            loader: Loader::start(input, move || ctx.request_repaint()),
+            spool: None,
+        });
+    }
+
+    /// What the file being opened reports: indexed (it replaces the capture shown) or
+    /// failed (the capture shown stays, the reason is shown).
+    fn opening_event(&mut self, e: LoadEvent) {
+        let Some(o) = self.opening.take() else { return };
+        match e {
+            LoadEvent::Indexed(cap, growing) => self.show_opened(o, cap, growing),
+            LoadEvent::Failed(msg) => {
+                self.error_file = o.loader.input.file_name();
+                self.error = Some(msg);
+            }
+            // Only ever after `Indexed`, which hands the loader over.
+            LoadEvent::Done => {}
+        }
+    }
+
+    /// Show the capture just indexed in place of the one shown.
+    fn show_opened(
+        &mut self,
+        o: Opening,
+        cap: Arc<crate::capture::Capture>,
+        growing: Arc<Growing>,
+    ) {
         self.leave_capture();
         if let Some(l) = self.loader.take() {
             l.cancel();
         }
-        if let Input::File(p) = &input {
+        let input = o.loader.input.clone();
+        // A recovered spool lives in the cache: not a file to offer again.
+        if let (Input::File(p), None) = (&input, &o.spool) {
             self.settings.add_recent(p);
             self.save_settings();
         }
-        self.title = input.name();
-        self.source = None;
+        self.status = cap
+            .damage
+            .as_ref()
+            .map(|d| format!("damaged file: {d}; the packets before it are shown"));
+        self.title = input.file_name();
+        self.source = Some(Source::Growing(cap, growing));
+        self.spool = o.spool;
+        self.loader = Some(o.loader);
         self.selected = None;
         self.error = None;
         self.load_time = None;
+        self.warnings = 0;
         self.cache.clear();
         self.filter.reset();
         self.views = ConvViews::default();
-        let ctx = ctx.clone();
-        self.loader = Some(Loader::start(input, move || ctx.request_repaint()));
+        self.list_scroll = (0.0, 0);
     }
 
     /// Wait for the current load to finish (tests, the UI benchmark).
     pub fn wait_loaded(&mut self) {
-        while let Some(l) = &self.loader {
-            match l.wait() {
-                Some(e) => self.loaded(e),
-                None => self.loader = None,
+        loop {
+            if let Some(o) = &self.opening {
+                match o.loader.wait() {
+                    Some(e) => self.opening_event(e),
+                    None => self.opening = None,
+                }
+            } else if let Some(l) = &self.loader {
+                match l.wait() {
+                    Some(e) => self.loaded(e),
+                    None => self.loader = None,
+                }
+            } else {
+                return;
             }
         }
     }
 
     pub fn is_loading(&self) -> bool {
-        self.loader.is_some()
+        self.loader.is_some() || self.opening.is_some()
     }
 
     pub fn store(&self) -> Option<&Arc<Store>> {
@@ -236,16 +303,11 @@ impl App {
         }
     }
 
+    /// What the loader filling the store reports.
     fn loaded(&mut self, e: LoadEvent) {
         match e {
-            LoadEvent::Indexed(cap, growing) => {
-                if let Some(d) = &cap.damage {
-                    self.status = Some(format!(
-                        "damaged file: {d}; the packets before it are shown",
-                    ));
-                }
-                self.source = Some(Source::Growing(cap, growing));
-            }
+            // Only the file being opened sends these (see `opening_event`).
+            LoadEvent::Indexed(..) => {}
             LoadEvent::Done => {
                 let Some(Source::Growing(_, growing)) = &self.source else {
                     self.loader = None;
@@ -275,7 +337,7 @@ impl App {
                 self.filter.rerun();
             }
             LoadEvent::Failed(msg) => {
-                self.error = Some(msg);
+                self.status = Some(msg);
                 self.loader = None;
             }
         }
@@ -407,6 +469,9 @@ impl App {
             install_fonts(ctx);
             self.fonts_installed = true;
         }
+        while let Some(e) = self.opening.as_ref().and_then(|o| o.loader.poll()) {
+            self.opening_event(e);
+        }
         while let Some(e) = self.loader.as_ref().and_then(Loader::poll) {
             self.loaded(e);
         }
@@ -436,25 +501,11 @@ impl App {
             self.open(Input::File(p), ctx);
         }
         let open = KeyboardShortcut::new(Modifiers::COMMAND, Key::O);
-        let plus = KeyboardShortcut::new(Modifiers::COMMAND, Key::Plus);
-        let equals = KeyboardShortcut::new(Modifiers::COMMAND, Key::Equals);
-        let minus = KeyboardShortcut::new(Modifiers::COMMAND, Key::Minus);
         if ctx.input_mut(|i| i.consume_shortcut(&open)) {
             self.choose(Choosing::Open);
         }
         self.live_logic(ctx);
-        if ctx.input_mut(|i| i.consume_shortcut(&plus) || i.consume_shortcut(&equals)) {
-            self.settings.zoom_by(0.1);
-            self.save_settings();
-        }
-        if ctx.input_mut(|i| i.consume_shortcut(&minus)) {
-            self.settings.zoom_by(-0.1);
-            self.save_settings();
-        }
-        if self.settings.zoom != self.applied_zoom {
-            ctx.set_zoom_factor(self.settings.zoom);
-            self.applied_zoom = self.settings.zoom;
-        }
+        self.zoom_logic(ctx);
         if self.applied_dark != Some(self.settings.dark) {
             ctx.set_theme(if self.settings.dark {
                 egui::Theme::Dark
@@ -466,8 +517,45 @@ impl App {
         if let Some(store) = self.store().cloned() {
             self.filter.poll(&store, ctx);
         }
-        if self.loader.is_some() {
+        // The details pane shows no packet the list does not show.
+        if self.selected_index().is_some_and(|i| self.filter.hides(i)) {
+            self.selected = None;
+        }
+        if self.is_loading() {
             ctx.request_repaint_after(Duration::from_millis(100));
+        }
+    }
+
+    /// Ctrl +, Ctrl − and Ctrl 0. The zoom is kept in one place, `settings.zoom`:
+    /// egui's own zoom shortcuts are turned off (its Ctrl 0 changed the zoom behind
+    /// the menu's and the settings file's back), and a zoom changed by anything else
+    /// is taken into the settings.
+    fn zoom_logic(&mut self, ctx: &egui::Context) {
+        let before = self.settings.zoom;
+        if self.applied_zoom == 0.0 {
+            ctx.options_mut(|o| o.zoom_with_keyboard = false);
+        } else if ctx.zoom_factor() != self.applied_zoom {
+            self.settings.zoom = ctx.zoom_factor();
+            self.applied_zoom = self.settings.zoom;
+        }
+        let kbd = |k| KeyboardShortcut::new(Modifiers::COMMAND, k);
+        if ctx.input_mut(|i| {
+            i.consume_shortcut(&kbd(Key::Plus)) || i.consume_shortcut(&kbd(Key::Equals))
+        }) {
+            self.settings.zoom_by(0.1);
+        }
+        if ctx.input_mut(|i| i.consume_shortcut(&kbd(Key::Minus))) {
+            self.settings.zoom_by(-0.1);
+        }
+        if ctx.input_mut(|i| i.consume_shortcut(&kbd(Key::Num0))) {
+            self.settings.zoom = 1.0;
+        }
+        if self.settings.zoom != before {
+            self.save_settings();
+        }
+        if self.settings.zoom != self.applied_zoom {
+            ctx.set_zoom_factor(self.settings.zoom);
+            self.applied_zoom = self.settings.zoom;
         }
     }
 
@@ -554,6 +642,7 @@ impl App {
         }
         drop(guard);
         self.live_windows_ui(&ctx);
+        self.open_error_ui(&ctx);
         if let Some((b, _)) = &mut self.browser {
             let mut result = None;
             egui::Window::new(if b.save { "Save as" } else { "Open a capture" })
@@ -649,6 +738,10 @@ impl App {
                         self.settings.zoom_by(0.1);
                         changed = true;
                     }
+                    if ui.button("Reset").on_hover_text("Ctrl 0").clicked() {
+                        self.settings.zoom = 1.0;
+                        changed = true;
+                    }
                 });
                 if changed {
                     self.cache.clear();
@@ -679,6 +772,19 @@ impl App {
                 ui.separator();
                 ui.label(format!("Warnings: {warnings}"));
             }
+            if let Some(r) = self.filter.last_run() {
+                ui.separator();
+                let took = r.took.as_secs_f64();
+                let took = if took < 1.0 {
+                    format!("{:.1} ms", took * 1000.0)
+                } else {
+                    format!("{took:.2} s")
+                };
+                ui.label(format!(
+                    "Filter matched {} of {} in {took}",
+                    r.matched, r.total
+                ));
+            }
             if let Some(t) = self.load_time {
                 ui.separator();
                 ui.label(format!("Loaded in {:.2} s", t.as_secs_f64()));
@@ -694,9 +800,7 @@ impl App {
                 } else {
                     done as f32 / total as f32
                 };
-                let text = if self.source.is_none() {
-                    "Opening…".to_string()
-                } else if done >= total && total > 0 {
+                let text = if done >= total && total > 0 {
                     "Following conversations…".to_string()
                 } else {
                     format!("Decoding {done} / {total}")
@@ -706,6 +810,16 @@ impl App {
                     l.cancel();
                 }
             }
+            // A file on its way: what is shown stays until it is indexed.
+            if let Some(o) = &self.opening {
+                ui.separator();
+                ui.spinner();
+                ui.label(format!("Opening {}…", o.loader.input.file_name()));
+                if ui.button("Cancel").clicked() {
+                    o.loader.cancel();
+                    self.opening = None;
+                }
+            }
             if let Some(s) = &self.status {
                 ui.separator();
                 ui.label(RichText::new(s).italics());
@@ -713,8 +827,29 @@ impl App {
         });
     }
 
+    /// Why a file did not open, over the capture that stays shown.
+    fn open_error_ui(&mut self, ctx: &egui::Context) {
+        let (Some(e), Some(_)) = (&self.error, &self.source) else {
+            return;
+        };
+        let mut ok = false;
+        egui::Window::new("File not opened")
+            .collapsible(false)
+            .resizable(false)
+            .anchor(egui::Align2::CENTER_CENTER, [0.0, 0.0])
+            .show(ctx, |ui| {
+                ui.strong(format!("{} could not be opened", self.error_file));
+                ui.colored_label(egui::Color32::from_rgb(0xd9, 0x4f, 0x3c), e);
+                ui.label(format!("{} stays open.", self.title));
+                ok = ui.button("OK").clicked() || ui.input(|i| i.key_pressed(Key::Escape));
+            });
+        if ok {
+            self.error = None;
+        }
+    }
+
     fn center_ui(&mut self, ui: &mut egui::Ui, store: Option<&Store>, actions: &mut Vec<Action>) {
-        if let Some(e) = &self.error {
+        if let (Some(e), None) = (&self.error, &self.source) {
             ui.vertical_centered(|ui| {
                 ui.add_space(40.0);
                 ui.heading("This file could not be opened");
@@ -731,9 +866,9 @@ impl App {
                 if let Some(l) = &self.live {
                     ui.spinner();
                     ui.label(format!("Starting the capture on {}…", l.iface()));
-                } else if self.loader.is_some() {
+                } else if let Some(o) = &self.opening {
                     ui.spinner();
-                    ui.label(format!("Opening {}…", self.title));
+                    ui.label(format!("Opening {}…", o.loader.input.file_name()));
                 } else {
                     ui.heading("No capture open");
                     ui.label("File ▸ Open (Ctrl+O), drop a pcap or pcapng file here, or open the bundled sample.");

@@ -166,6 +166,9 @@ impl App {
         if let Some(l) = self.loader.take() {
             l.cancel();
         }
+        if let Some(o) = self.opening.take() {
+            o.loader.cancel();
+        }
         if let Some(f) = &opts.filter {
             self.settings.add_capture_filter(f);
             self.save_settings();
@@ -658,12 +661,15 @@ impl App {
                     return;
                 }
                 self.open_now(Input::File(l.path.clone()), ctx);
-                self.spool = Some(SpoolState {
-                    path: l.path,
-                    saved: 0,
-                    iface: String::new(),
-                    stats: None,
-                });
+                // Kept with what is shown once it opened.
+                if let Some(o) = &mut self.opening {
+                    o.spool = Some(SpoolState {
+                        path: l.path,
+                        saved: 0,
+                        iface: String::new(),
+                        stats: None,
+                    });
+                }
             } else {
                 let _ = std::fs::remove_file(&l.path);
             }
