@@ -33,6 +33,8 @@ pub enum Tok {
     RParen,
     LBrace,
     RBrace,
+    LBracket,
+    RBracket,
     Comma,
     DotDot,
     Cmp(Cmp),
@@ -103,6 +105,8 @@ pub fn lex(src: &str) -> Result<Vec<Token>, FilterError> {
             (')', _) => one(Tok::RParen),
             ('{', _) => one(Tok::LBrace),
             ('}', _) => one(Tok::RBrace),
+            ('[', _) => one(Tok::LBracket),
+            (']', _) => one(Tok::RBracket),
             (',', _) => one(Tok::Comma),
             ('=', Some('=')) | ('!', Some('=')) | ('<', Some('=')) | ('>', Some('=')) => {
                 it.next();

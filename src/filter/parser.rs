@@ -10,6 +10,7 @@ use crate::dissect::Kind;
 use super::compare::{literal_error, parse_bytes, parse_cidr, parse_mac, parse_num, Num};
 use super::fields;
 use super::lexer::{lex, Cmp, Tok, Token};
+use super::slice::{parse_range, Slice};
 use super::FilterError;
 
 /// The deepest nesting of parentheses and `not` accepted.
@@ -31,8 +32,20 @@ pub enum Expr {
 pub enum Test {
     Cmp(Cmp, Literal),
     Contains(Literal),
-    Matches(Regex),
+    Matches(Pattern),
     In(Vec<SetItem>),
+    /// The bytes the slices cut out of each occurrence (each pair of brackets slicing what
+    /// the one before cut), tested by the test, or present (some bytes cut) without one.
+    Slice(Vec<Slice>, Option<Box<Test>>),
+}
+
+/// A regular expression of `matches`, compiled for text (Unicode, case-insensitive) and
+/// for bytes (byte by byte, ASCII case-insensitive: `\xff` is the byte 0xff, as in
+/// Wireshark).
+#[derive(Clone, Debug)]
+pub struct Pattern {
+    pub text: Regex,
+    pub bytes: regex::bytes::Regex,
 }
 
 #[derive(Clone, Debug)]
@@ -265,60 +278,56 @@ impl Parser<'_> {
                         format!("\"{name}\" is not a known field or protocol{hint}"),
                     ));
                 }
-                self.test(name.clone())
+                self.test(name.clone(), t.at)
             }
             _ => Err(self.unexpected(&t)),
         }
     }
 
-    /// What follows a field name: an operator and a value, or nothing (presence).
-    fn test(&mut self, name: String) -> Result<Expr, FilterError> {
-        let Some(op) = self.peek().cloned() else {
-            return Ok(Expr::Has(name));
+    /// What follows a field name: slices, then an operator and a value, or nothing
+    /// (presence).
+    fn test(&mut self, name: String, at: usize) -> Result<Expr, FilterError> {
+        let slices = self.slices(&name, at)?;
+        // A protocol's value is its bytes, and so is a slice of anything.
+        let kind = if !slices.is_empty() || fields::is_protocol(&name) {
+            Some(Kind::Bytes)
+        } else {
+            fields::kind_of(&name)
         };
-        let kind = fields::kind_of(&name);
-        match op.tok {
+        let (test, negated) = self.operation(kind)?;
+        let test = match (slices.is_empty(), test) {
+            (true, None) => return Ok(Expr::Has(name)),
+            (true, Some(t)) => t,
+            (false, t) => Test::Slice(slices, t.map(Box::new)),
+        };
+        let e = Expr::Test(name, test);
+        Ok(if negated { Expr::Not(Box::new(e)) } else { e })
+    }
+
+    /// The operator and value after a name (and its slices), if any, on values of type
+    /// `kind`; true with `not in`, which is the negation of the `in` test.
+    fn operation(&mut self, kind: Option<Kind>) -> Result<(Option<Test>, bool), FilterError> {
+        let Some(op) = self.peek().cloned() else {
+            return Ok((None, false));
+        };
+        let test = match op.tok {
             Tok::Cmp(c) => {
                 self.bump();
-                let lit = self.typed_literal(&op, kind)?;
-                Ok(Expr::Test(name, Test::Cmp(c, lit)))
+                Test::Cmp(c, self.typed_literal(&op, kind)?)
             }
             Tok::Contains => {
                 self.bump();
                 // Only byte fields give `contains` a typed reading (a byte string).
                 let kind = kind.filter(|k| *k == Kind::Bytes);
-                let lit = self.typed_literal(&op, kind)?;
-                Ok(Expr::Test(name, Test::Contains(lit)))
+                Test::Contains(self.typed_literal(&op, kind)?)
             }
             Tok::Matches => {
                 self.bump();
-                let at = self.here();
-                let lit = self.literal(&op)?;
-                let re = RegexBuilder::new(&lit.text)
-                    .case_insensitive(true)
-                    .size_limit(1 << 20)
-                    .nest_limit(64)
-                    .build()
-                    .map_err(|e| {
-                        let msg = e.to_string();
-                        let line = msg
-                            .lines()
-                            .find_map(|l| l.trim().strip_prefix("error: "))
-                            .unwrap_or(msg.trim());
-                        self.err(
-                            at,
-                            self.pos
-                                .checked_sub(1)
-                                .and_then(|i| self.toks.get(i))
-                                .map_or(1, |t| t.len),
-                            format!("invalid regex: {line}"),
-                        )
-                    })?;
-                Ok(Expr::Test(name, Test::Matches(re)))
+                Test::Matches(self.pattern(&op)?)
             }
             Tok::In => {
                 self.bump();
-                Ok(Expr::Test(name, Test::In(self.set(&op, kind)?)))
+                Test::In(self.set(&op, kind)?)
             }
             Tok::Not
                 if matches!(
@@ -328,10 +337,124 @@ impl Parser<'_> {
             {
                 self.bump();
                 let op = self.bump().unwrap_or_else(unreachable_token);
-                let set = self.set(&op, kind)?;
-                Ok(Expr::Not(Box::new(Expr::Test(name, Test::In(set)))))
+                return Ok((Some(Test::In(self.set(&op, kind)?)), true));
             }
-            _ => Ok(Expr::Has(name)),
+            _ => return Ok((None, false)),
+        };
+        Ok((Some(test), false))
+    }
+
+    /// The regular expression after `matches`, compiled for text and for bytes.
+    fn pattern(&mut self, op: &Token) -> Result<Pattern, FilterError> {
+        let at = self.here();
+        let lit = self.literal(op)?;
+        let len = self
+            .pos
+            .checked_sub(1)
+            .and_then(|i| self.toks.get(i))
+            .map_or(1, |t| t.len);
+        let error = |e: regex::Error| {
+            let msg = e.to_string();
+            let line = msg
+                .lines()
+                .find_map(|l| l.trim().strip_prefix("error: "))
+                .unwrap_or(msg.trim())
+                .to_string();
+            FilterError {
+                at,
+                len,
+                message: format!("invalid regex: {line}"),
+            }
+        };
+        let text = RegexBuilder::new(&lit.text)
+            .case_insensitive(true)
+            .size_limit(1 << 20)
+            .nest_limit(64)
+            .build()
+            .map_err(error)?;
+        let bytes = |unicode: bool| {
+            regex::bytes::RegexBuilder::new(&lit.text)
+                .case_insensitive(true)
+                .unicode(unicode)
+                .size_limit(1 << 20)
+                .nest_limit(64)
+                .build()
+        };
+        // Byte by byte where the pattern allows it (`\xff` the byte, `.` any byte); a
+        // pattern that needs Unicode (`\p{L}`) reads the bytes as UTF-8.
+        let bytes = bytes(false).or_else(|_| bytes(true)).map_err(error)?;
+        Ok(Pattern { text, bytes })
+    }
+
+    /// `[0:4]`, `[-1]`, `[0:2,4-5]` after `name`, which starts at `at` (none, when the
+    /// name is not followed by `[`).
+    fn slices(&mut self, name: &str, at: usize) -> Result<Vec<Slice>, FilterError> {
+        let mut out = Vec::new();
+        while self.next_is(&Tok::LBracket) {
+            let open = self.bump().unwrap_or_else(unreachable_token);
+            if out.is_empty() && !fields::can_slice(name) {
+                let what = fields::kind_of(name).map_or("a group of fields", kind_words);
+                return Err(self.err(
+                    at,
+                    name.len(),
+                    format!("\"{name}\" is {what} and cannot be sliced into a sequence of bytes"),
+                ));
+            }
+            out.push(self.ranges(at, &open)?);
+        }
+        Ok(out)
+    }
+
+    /// The ranges between `open` and its `]`.
+    fn ranges(&mut self, at: usize, open: &Token) -> Result<Slice, FilterError> {
+        let mut ranges = Vec::new();
+        loop {
+            // The words up to the next `,` or `]` make one range (`0 : 4` is `0:4`).
+            let first = self.pos;
+            let mut text = String::new();
+            while let Some(Token {
+                tok: Tok::Word(w), ..
+            }) = self.peek()
+            {
+                text.push_str(w);
+                self.bump();
+            }
+            let written = |p: &Self| {
+                let end = p.peek().map_or(p.src.len(), |t| t.at + t.len);
+                p.src.get(at..end).unwrap_or("").trim_end().to_string()
+            };
+            match self.peek().map(|t| t.tok.clone()) {
+                Some(Tok::Comma | Tok::RBracket) if text.is_empty() => {
+                    let whole = written(self);
+                    return Err(self.err(
+                        at,
+                        whole.len(),
+                        format!("\"{whole}\" is not a valid slice (a range is missing)"),
+                    ));
+                }
+                Some(Tok::Comma | Tok::RBracket) => {
+                    let from = self.toks.get(first).map_or(open.at + 1, |t| t.at);
+                    let to = self.peek().map_or(self.src.len(), |t| t.at);
+                    let range = parse_range(&text)
+                        .map_err(|m| self.err(from, to.saturating_sub(from).max(1), m))?;
+                    ranges.push(range);
+                    if self.bump().is_some_and(|t| t.tok == Tok::RBracket) {
+                        return Ok(ranges);
+                    }
+                }
+                Some(_) if text.is_empty() => {
+                    let t = self.peek().cloned().unwrap_or_else(unreachable_token);
+                    return Err(self.unexpected(&t));
+                }
+                _ => {
+                    let whole = self.src.get(at..self.here()).unwrap_or("").trim_end();
+                    return Err(self.err(
+                        at,
+                        whole.len().max(1),
+                        format!("\"{whole}\" is not a valid slice (\"]\" is missing)"),
+                    ));
+                }
+            }
         }
     }
 
@@ -425,6 +548,22 @@ impl Parser<'_> {
     }
 }
 
+/// A type in words, for "cannot be sliced".
+fn kind_words(k: Kind) -> &'static str {
+    match k {
+        Kind::None => "a label",
+        Kind::Unsigned => "an unsigned integer",
+        Kind::Signed => "a signed integer",
+        Kind::Bool => "a boolean",
+        Kind::Time => "a time",
+        Kind::Duration => "a time offset",
+        Kind::Named => "a number with names",
+        Kind::Frame => "a frame number",
+        Kind::Frames => "a list of frame numbers",
+        _ => "a value",
+    }
+}
+
 /// Only reached after a successful `peek`; kept panic-free all the same.
 fn unreachable_token() -> Token {
     Token {
@@ -448,8 +587,18 @@ mod tests {
             Expr::Has(n) => n.clone(),
             Expr::Test(n, Test::Cmp(c, l)) => format!("[{n} {} {}]", c.symbol(), l.text),
             Expr::Test(n, Test::Contains(l)) => format!("[{n} contains {}]", l.text),
-            Expr::Test(n, Test::Matches(r)) => format!("[{n} matches {}]", r.as_str()),
+            Expr::Test(n, Test::Matches(r)) => format!("[{n} matches {}]", r.text.as_str()),
             Expr::Test(n, Test::In(items)) => format!("[{n} in {}]", items.len()),
+            Expr::Test(n, Test::Slice(s, t)) => {
+                let t = t
+                    .as_ref()
+                    .map(|t| show(&Expr::Test(String::new(), (**t).clone())));
+                format!(
+                    "[{n}{:?} {}]",
+                    s.iter().map(Vec::len).collect::<Vec<_>>(),
+                    t.unwrap_or_default()
+                )
+            }
         }
     }
 

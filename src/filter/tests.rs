@@ -37,6 +37,16 @@ fn by_tree(s: &Store, pred: impl Fn(&Dissection) -> bool) -> Vec<u32> {
         .collect()
 }
 
+/// Packets the filter matches on their dissection (every packet dissected, no tier).
+fn tree_matches(s: &Store, f: &Filter) -> Vec<u32> {
+    (0..s.len() as u32)
+        .filter(|&i| {
+            let frame = s.capture.data(i as usize);
+            s.dissect(PacketId(i)).is_some_and(|d| f.matches(&d, frame))
+        })
+        .collect()
+}
+
 /// Every layer protocol and field name of a packet.
 fn names(d: &Dissection) -> Vec<&'static str> {
     let mut out = Vec::new();
@@ -90,7 +100,7 @@ fn many_chunks_give_the_matches_in_order() {
     let want: Vec<u32> = (0..n as u32).filter(|i| i % 7 == 3).collect();
     assert_eq!(got, want);
     assert_eq!(last, (n, n));
-    assert_eq!(got, by_tree(&s, |d| f.matches(d)));
+    assert_eq!(got, tree_matches(&s, &f));
     let none = filter_all(&s, &f, &AtomicBool::new(true), |_, _| {});
     assert!(none.is_empty());
 }
@@ -130,7 +140,7 @@ fn skipping_packets_without_records_changes_no_answer() {
         for (text, skips) in filters {
             let f = parse(text).unwrap();
             assert_eq!(f.needs_records, skips, "{text}");
-            let want = by_tree(&s, |d| f.matches(d));
+            let want = tree_matches(&s, &f);
             assert_eq!(hits(&s, text), want, "{text} on {}", path.display());
             skipped += (0..s.len() as u32)
                 .filter(|&i| skips && !s.has_stream_records(PacketId(i)))
@@ -198,7 +208,8 @@ fn quick_answers_equal_the_tree_answers() {
             let f = parse(text).unwrap();
             for i in 0..s.len() as u32 {
                 let id = PacketId(i);
-                let tree = s.dissect(id).is_some_and(|d| f.matches(&d));
+                let frame = s.capture.data(id.index());
+                let tree = s.dissect(id).is_some_and(|d| f.matches(&d, frame));
                 total += 1;
                 if let Some(q) = f.quick(&s, id) {
                     answered += 1;
@@ -323,8 +334,9 @@ fn record_tier_answers_equal_the_tree_answers() {
         for i in 0..s.len() as u32 {
             let id = PacketId(i);
             let d = s.dissect(id).unwrap();
+            let frame = s.capture.data(id.index());
             for (k, f) in parsed.iter().enumerate() {
-                let tree = f.matches(&d);
+                let tree = f.matches(&d, frame);
                 let what = format!("{} on packet {} of {}", filters[k], i + 1, path.display());
                 assert_eq!(f.without_dissection(&s, id), Some(tree), "{what}");
                 assert_eq!(f.matches_packet(&s, id), tree, "{what}");
