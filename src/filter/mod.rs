@@ -402,4 +402,6 @@ pub fn filter_all(
 }
 
 #[cfg(test)]
+mod bytes_tests;
+#[cfg(test)]
 mod tests;
