@@ -304,3 +304,17 @@ fn slice_errors() {
         "\"4294967296:1\" causes an integer overflow"
     );
 }
+
+/// In a quoted string `\xHH` is the byte HH, as in Wireshark, also past 0x7f; a character
+/// typed as itself is its UTF-8 bytes.
+#[test]
+fn quoted_strings_compare_as_their_bytes() {
+    let s = store_of(&[tcp_frame(b"\xff\xd7 ok \xc3\xbf", b"")]);
+    let one = vec![0];
+    assert_eq!(hits(&s, r#"tcp.payload[0:2] == "\xff\xd7""#), one);
+    assert_eq!(hits(&s, r#"frame contains "\xff\xd7 ok""#), one);
+    assert_eq!(hits(&s, r#"tcp matches "\xff\xd7 OK""#), one);
+    assert_eq!(hits(&s, r#"tcp.payload[-2:] == "ÿ""#), one);
+    assert!(hits(&s, r#"tcp.payload[0:1] == "ÿ""#).is_empty());
+    assert!(hits(&s, r#"frame contains "\xd7\xff""#).is_empty());
+}

@@ -209,11 +209,7 @@ impl Occ<'_> {
 
 /// The bytes of a literal compared with bytes: a quoted string's, or a byte string's.
 fn literal_bytes(l: &Literal) -> Option<&[u8]> {
-    if l.quoted {
-        Some(l.text.as_bytes())
-    } else {
-        l.bytes.as_deref()
-    }
+    l.bytes.as_deref()
 }
 
 /// Wireshark's order of byte strings: the shorter first, then byte by byte.

@@ -67,12 +67,12 @@ pub struct Literal {
     /// A network (`10.0.0.0/8`), which an address equals when it is in it.
     pub net: Option<(IpAddr, u8)>,
     pub mac: Option<[u8; 6]>,
-    /// A byte string (`47:45:54`).
+    /// A byte string (`47:45:54`), or a quoted string's bytes (`"\xff"` is one byte).
     pub bytes: Option<Vec<u8>>,
 }
 
 impl Literal {
-    fn quoted(text: String) -> Literal {
+    fn quoted(text: String, raw: Vec<u8>) -> Literal {
         Literal {
             text,
             quoted: true,
@@ -81,7 +81,7 @@ impl Literal {
             ip: None,
             net: None,
             mac: None,
-            bytes: None,
+            bytes: Some(raw),
         }
     }
 
@@ -372,8 +372,20 @@ impl Parser<'_> {
             .nest_limit(64)
             .build()
             .map_err(error)?;
+        // The pattern as bytes: `\xff` in a quoted string is the byte 0xff there.
+        let raw = match &lit.bytes {
+            Some(b) if lit.quoted => b.as_slice(),
+            _ => lit.text.as_bytes(),
+        };
+        let mut on_bytes = String::new();
+        for chunk in raw.utf8_chunks() {
+            on_bytes.push_str(chunk.valid());
+            for b in chunk.invalid() {
+                on_bytes.push_str(&format!("\\x{b:02x}"));
+            }
+        }
         let bytes = |unicode: bool| {
-            regex::bytes::RegexBuilder::new(&lit.text)
+            regex::bytes::RegexBuilder::new(&on_bytes)
                 .case_insensitive(true)
                 .unicode(unicode)
                 .size_limit(1 << 20)
@@ -475,10 +487,10 @@ impl Parser<'_> {
 
     fn literal(&mut self, after: &Token) -> Result<Literal, FilterError> {
         match self.peek().map(|t| &t.tok) {
-            Some(Tok::Str(s)) => {
-                let s = s.clone();
+            Some(Tok::Str(s, raw)) => {
+                let lit = Literal::quoted(s.clone(), raw.clone());
                 self.bump();
-                Ok(Literal::quoted(s))
+                Ok(lit)
             }
             Some(Tok::Word(w)) => {
                 let w = w.clone();
@@ -512,7 +524,7 @@ impl Parser<'_> {
                 Some(Tok::Comma) if !items.is_empty() => {
                     self.bump();
                 }
-                Some(Tok::Str(_) | Tok::Word(_)) => {
+                Some(Tok::Str(..) | Tok::Word(_)) => {
                     let first = self.typed_literal(&open, kind)?;
                     if self.next_is(&Tok::DotDot) {
                         let dots = self.bump().unwrap_or_else(unreachable_token);
