@@ -217,7 +217,8 @@ fn print_packet(
     }
     let needs_tree = a.json || a.verbose || quick.is_none();
     let d = if needs_tree { store.dissect(id) } else { None };
-    if quick.is_none() && !d.as_ref().is_some_and(|d| filter.matches(d)) {
+    let frame = store.capture.data(id.index());
+    if quick.is_none() && !d.as_ref().is_some_and(|d| filter.matches(d, frame)) {
         return Ok(false);
     }
     match d {
