@@ -730,7 +730,10 @@ impl App {
                 ui.add_space(40.0);
                 if let Some(l) = &self.live {
                     ui.spinner();
-                    ui.label(format!("Starting the capture on {}…", l.iface()));
+                    ui.label(match l.stdin {
+                        true => format!("Reading {}…", l.iface()),
+                        false => format!("Starting the capture on {}…", l.iface()),
+                    });
                 } else if self.loader.is_some() {
                     ui.spinner();
                     ui.label(format!("Opening {}…", self.title));
@@ -764,6 +767,8 @@ impl App {
         if n == 0 {
             ui.label(if shown.is_some() {
                 "No packet matches the filter."
+            } else if self.live.as_ref().is_some_and(|l| l.stdin) {
+                "Reading standard input: no packet yet."
             } else if self.live.is_some() {
                 "Capturing: no packet yet."
             } else {
