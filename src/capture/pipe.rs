@@ -143,13 +143,15 @@ fn copy(mut reader: impl Read, mut out: File, sh: &Shared) {
         if sh.stop.load(Ordering::Acquire) {
             break;
         }
+        // The arrival is noted before the bytes can be seen in the file: whoever sees
+        // them also sees that the input was not quiet.
+        let ms = sh.t0.elapsed().as_millis().min(u128::from(u64::MAX)) as u64;
+        sh.last_ms.store(ms, Ordering::Release);
         if let Err(e) = out.write_all(&buf[..n]) {
             fail("cannot write the spool file in the temporary folder", e);
             break;
         }
         sh.bytes.fetch_add(n as u64, Ordering::AcqRel);
-        let ms = sh.t0.elapsed().as_millis().min(u128::from(u64::MAX)) as u64;
-        sh.last_ms.store(ms, Ordering::Release);
     }
     sh.ended.store(true, Ordering::Release);
 }
