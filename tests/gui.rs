@@ -916,4 +916,23 @@ mod live {
         h.run_steps(2);
         h.get_by_label("What was read from standard input has 12 packets that are not saved.");
     }
+
+    /// Standard input that is not a capture says so, as a file that is not one does.
+    #[test]
+    fn standard_input_that_is_not_a_capture_says_so() {
+        let (reader, mut writer) = std::io::pipe().unwrap();
+        let mut h = reading(reader);
+        writer.write_all(b"hello, this is not a capture").unwrap();
+        drop(writer);
+        let t = Instant::now();
+        while h.state().live.is_some() {
+            assert!(t.elapsed() < Duration::from_secs(10), "never ended");
+            h.state_mut().wait_live(Duration::from_millis(100));
+        }
+        h.run_steps(3);
+        h.get_by_label("This file could not be opened");
+        h.get_by_label_contains("not a pcap or pcapng file: starts with 68 65 6c 6c");
+        assert_eq!(h.state().window_title(), "standard input — layerscope");
+        assert!(!h.state().has_unsaved());
+    }
 }

@@ -483,6 +483,11 @@ fn work(
         }
     };
     let spool = src.spool().map(Path::to_path_buf);
+    let what = if spool.is_some() {
+        "the capture file"
+    } else {
+        STDIN_NAME
+    };
     // The helper has created the file when it says it started; a test source may be a
     // moment behind.
     let t0 = Instant::now();
@@ -491,12 +496,10 @@ fn work(
             Ok(c) => break c,
             Err(e) if src.ended() || stop.load(Ordering::Acquire) || t0.elapsed() > STOP_GRACE => {
                 src.stop();
-                let _ = tx.send(LiveEvent::Failed(Failure::Other(format!(
-                    "cannot follow the capture file {}: {e}",
-                    spool
-                        .as_deref()
-                        .map_or("(standard input)".into(), |p| p.display().to_string())
-                ))));
+                let _ = tx.send(LiveEvent::Failed(Failure::Other(match &spool {
+                    Some(p) => format!("cannot follow the capture file {}: {e}", p.display()),
+                    None => e.to_string(),
+                })));
                 wake();
                 return;
             }
@@ -545,7 +548,7 @@ fn work(
             r
         });
         if let Err(e) = grew {
-            note(&|s| s.error = Some(format!("the capture file cannot be read: {e}")));
+            note(&|s| s.error = Some(format!("{what} cannot be read: {e}")));
             if asked.is_none() {
                 src.stop();
                 asked = Some(Instant::now());
@@ -579,7 +582,7 @@ fn work(
         r
     });
     if let Err(e) = ended {
-        note(&|s| s.error = Some(format!("the end of the capture file cannot be read: {e}")));
+        note(&|s| s.error = Some(format!("the end of {what} cannot be read: {e}")));
     }
     while growing.grow(&mut pass, SLICE) < indexed.load(Ordering::Acquire) {}
     growing.finish(pass);

@@ -75,15 +75,20 @@ pub fn size_text(bytes: u64) -> String {
     }
 }
 
-/// The status once standard input is read: ended, stopped, or failed.
-fn stdin_done_text(stats: &LiveStats, stopped: bool, n: usize) -> String {
-    let n = thousands(n as u64);
+/// The status once standard input is read (ended, stopped, or failed after some packets),
+/// or why it could not be read at all.
+fn stdin_done_text(stats: &LiveStats, stopped: bool, n: usize) -> Result<String, String> {
+    let count = thousands(n as u64);
     match &stats.error {
-        Some(e) => format!("{e}; the {n} packets read are kept"),
-        None if stopped => {
-            format!("stopped reading {STDIN_NAME}; {n} packets, not saved yet (File ▸ Save As)")
-        }
-        None => format!("{STDIN_NAME} ended; {n} packets, not saved yet (File ▸ Save As)"),
+        Some(e) if n == 0 => Err(e.clone()),
+        Some(e) => Ok(format!("{e}; the {count} packets read are kept")),
+        None if n == 0 => Ok(format!("{STDIN_NAME} ended with no packet")),
+        None if stopped => Ok(format!(
+            "stopped reading {STDIN_NAME}; {count} packets, not saved yet (File ▸ Save As)"
+        )),
+        None => Ok(format!(
+            "{STDIN_NAME} ended; {count} packets, not saved yet (File ▸ Save As)"
+        )),
     }
 }
 
@@ -294,10 +299,16 @@ impl App {
                             .sum::<usize>();
                     let n = store.len();
                     self.source = Some(Source::Store(store));
-                    self.status = Some(if live.stdin {
-                        stdin_done_text(&stats, live.stopping(), n)
+                    self.status = if live.stdin {
+                        match stdin_done_text(&stats, live.stopping(), n) {
+                            Ok(status) => Some(status),
+                            Err(e) => {
+                                self.error = Some(e);
+                                None
+                            }
+                        }
                     } else {
-                        match &stats.error {
+                        Some(match &stats.error {
                             Some(e) => format!(
                                 "capture stopped: {e}; the {} packets captured are kept",
                                 thousands(n as u64)
@@ -306,8 +317,8 @@ impl App {
                                 "capture stopped; {} packets, not saved yet (File ▸ Save As)",
                                 thousands(n as u64)
                             ),
-                        }
-                    });
+                        })
+                    };
                 }
                 self.title = if live.stdin {
                     STDIN_NAME.into()
@@ -326,7 +337,12 @@ impl App {
             }
             LiveEvent::Failed(f) => {
                 let known = self.capture.names();
-                self.live = None;
+                if self.live.take().is_some_and(|l| l.stdin) {
+                    // Shown as a file that could not be opened is.
+                    self.title = STDIN_NAME.into();
+                    self.error = Some(f.to_string());
+                    return;
+                }
                 self.title = String::new();
                 self.problem = Some(Problem::of(&f, known));
             }
