@@ -771,4 +771,168 @@ mod live {
         h.get_by_label("No such interface");
         h.get_by_label("Interfaces that exist: lo, eth0");
     }
+
+    // ---- Standard input (`layerscope -`), from a pipe the test writes ----
+
+    /// Where each record of a pcap file starts (after the 24-byte header).
+    fn pcap_offsets(bytes: &[u8]) -> Vec<usize> {
+        let mut out = vec![];
+        let mut off = 24;
+        while off + 16 <= bytes.len() {
+            out.push(off);
+            let caplen = u32::from_le_bytes(bytes[off + 8..off + 12].try_into().unwrap());
+            off += 16 + caplen as usize;
+        }
+        out
+    }
+
+    /// Standard input's spools in the temporary folder that this process made (their
+    /// names carry its id).
+    fn stdin_spools() -> Vec<PathBuf> {
+        let mine = format!("layerscope-stdin-{}-", std::process::id());
+        std::fs::read_dir(std::env::temp_dir())
+            .unwrap()
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.file_name().unwrap().to_string_lossy().starts_with(&mine))
+            .collect()
+    }
+
+    /// The window reading a pipe as it reads standard input, started.
+    fn reading(reader: std::io::PipeReader) -> Harness<'static, App> {
+        let app = App::new(Settings::default(), None);
+        let mut h = Harness::builder()
+            .with_size(egui::vec2(1280.0, 800.0))
+            .build_ui_state(|ui, app: &mut App| app.ui(ui), app);
+        let ctx = h.ctx.clone();
+        let factory = layerscope::gui::live::ReaderSource::factory(reader);
+        h.state_mut().read_stream(factory, &ctx);
+        assert!(h.state_mut().wait_live(Duration::from_secs(10)), "started");
+        h.run_steps(2);
+        h
+    }
+
+    /// Rows come as the pipe brings them; Stop (the writer still open) keeps what was read
+    /// and reads no more; Save As writes it; no spool file is ever in the temporary folder.
+    #[test]
+    fn standard_input_shows_rows_as_they_come_and_stop_keeps_them() {
+        let bytes = std::fs::read(sample("http-get.pcap")).unwrap();
+        let offsets = pcap_offsets(&bytes);
+        let (reader, mut writer) = std::io::pipe().unwrap();
+        let mut h = reading(reader);
+        assert_eq!(
+            h.state().window_title(),
+            "reading standard input — layerscope"
+        );
+        h.get_by_label("• reading");
+        h.get_by_label("Reading standard input: no packet yet.");
+        // The handshake and the request, and half of packet 5.
+        writer.write_all(&bytes[..offsets[4] + 20]).unwrap();
+        until_listed(&mut h, 4);
+        h.get_by_label_contains("Packets: 4 ");
+        h.get_by_label("4");
+        assert!(h.query_by_label("5").is_none());
+        h.get_by_label_contains("GET /hello.txt HTTP/1.1");
+        assert!(stdin_spools().is_empty(), "{:?}", stdin_spools());
+        assert!(
+            h.query_by_label("Kernel drops: 0").is_none(),
+            "no drops to tell"
+        );
+
+        h.get_by_label("Stop").click();
+        h.run_steps(1);
+        let t = Instant::now();
+        while h.state().live.is_some() {
+            assert!(t.elapsed() < Duration::from_secs(10), "never stopped");
+            h.state_mut().wait_live(Duration::from_millis(100));
+        }
+        h.run_steps(3);
+        assert_eq!(h.state().window_title(), "standard input — layerscope");
+        h.get_by_label("stopped");
+        // What was read is kept: packet 5 too, with the 20 bytes of it that came, marked
+        // as cut (as in a file that ends there).
+        h.get_by_label_contains(
+            "stopped reading standard input; 5 packets, not saved yet (File ▸ Save As)",
+        );
+        // The writer goes on; nothing more is read.
+        writer.write_all(&bytes[offsets[4] + 20..]).unwrap();
+        drop(writer);
+        h.run_steps(3);
+        let store = h.state().store().cloned().expect("open as a file");
+        assert_eq!(store.len(), 5);
+        assert_eq!(store.capture.data(4).len(), 4);
+        assert_eq!(store.capture.cut_len(4), Some(66));
+        h.get_by_label_contains("Packets: 5 ");
+        assert!(h.state().has_unsaved());
+        assert!(h.state().spool_path().is_none(), "the spool has no name");
+
+        let dir = std::env::temp_dir().join(format!("ls-gui-stdin-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let out = dir.join("saved.pcap");
+        let ctx = h.ctx.clone();
+        h.state_mut().save_as(&out, false, &ctx);
+        h.run_steps(1);
+        let saved = Capture::open(&out).unwrap();
+        assert_eq!(saved.len(), 5);
+        let whole = Capture::open(&sample("http-get.pcap")).unwrap();
+        for i in 0..4 {
+            assert_eq!(saved.data(i), whole.data(i));
+        }
+        assert_eq!(saved.data(4), &whole.data(4)[..4]);
+        assert!(!h.state().has_unsaved());
+        drop(h);
+        assert!(stdin_spools().is_empty(), "{:?}", stdin_spools());
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    /// Read to its end, standard input is open as the file would be, and closing with its
+    /// packets not saved asks first, as a capture does.
+    #[test]
+    fn standard_input_read_to_its_end_is_the_whole_capture() {
+        let bytes = std::fs::read(sample("http-get.pcap")).unwrap();
+        let (reader, mut writer) = std::io::pipe().unwrap();
+        let mut h = reading(reader);
+        writer.write_all(&bytes).unwrap();
+        drop(writer);
+        let t = Instant::now();
+        while h.state().live.is_some() {
+            assert!(t.elapsed() < Duration::from_secs(10), "never ended");
+            h.state_mut().wait_live(Duration::from_millis(100));
+        }
+        h.run_steps(3);
+        h.get_by_label_contains("standard input ended; 12 packets, not saved yet");
+        let store = h.state().store().cloned().unwrap();
+        let file =
+            layerscope::store::Store::build(Capture::open(&sample("http-get.pcap")).unwrap());
+        assert_eq!(store.len(), file.len());
+        for i in 0..file.len() as u32 {
+            let id = layerscope::store::PacketId(i);
+            assert_eq!(
+                layerscope::export::text::row(&store, id),
+                layerscope::export::text::row(&file, id)
+            );
+        }
+        let cmds = ask_to_close(&mut h);
+        assert!(cmds.contains(&egui::ViewportCommand::CancelClose));
+        h.run_steps(2);
+        h.get_by_label("What was read from standard input has 12 packets that are not saved.");
+    }
+
+    /// Standard input that is not a capture says so, as a file that is not one does.
+    #[test]
+    fn standard_input_that_is_not_a_capture_says_so() {
+        let (reader, mut writer) = std::io::pipe().unwrap();
+        let mut h = reading(reader);
+        writer.write_all(b"hello, this is not a capture").unwrap();
+        drop(writer);
+        let t = Instant::now();
+        while h.state().live.is_some() {
+            assert!(t.elapsed() < Duration::from_secs(10), "never ended");
+            h.state_mut().wait_live(Duration::from_millis(100));
+        }
+        h.run_steps(3);
+        h.get_by_label("This file could not be opened");
+        h.get_by_label_contains("not a pcap or pcapng file: starts with 68 65 6c 6c");
+        assert_eq!(h.state().window_title(), "standard input — layerscope");
+        assert!(!h.state().has_unsaved());
+    }
 }

@@ -11,7 +11,9 @@ use clap::{Parser, Subcommand};
 
 mod capture;
 mod rows;
+mod stdin;
 
+use crate::analysis::Keep;
 use crate::capture::{Capture, OpenError};
 use crate::export::{json, text};
 use crate::filter::{self, Filter, FilterError};
@@ -156,9 +158,22 @@ impl From<io::Error> for CliError {
 }
 
 fn load(path: &Path) -> Result<Store, CliError> {
+    load_keeping(path, Keep::Records)
+}
+
+/// The store of the file at `path`; `-`: of standard input, read to its end as a stream.
+fn load_keeping(path: &Path, keep: Keep) -> Result<Store, CliError> {
+    if is_stdin(path) {
+        let store = stdin::read(keep, |_| Ok(true))?;
+        return Ok(store.expect("reading goes on to the end"));
+    }
     Capture::open(path)
-        .map(Store::build)
+        .map(|c| Store::build_keeping(c, keep))
         .map_err(CliError::Open)
+}
+
+fn is_stdin(path: &Path) -> bool {
+    path == Path::new("-")
 }
 
 fn outcome(store: &Store) -> Outcome {
@@ -186,12 +201,66 @@ fn inspect(a: &InspectArgs) -> Result<Outcome, CliError> {
         Some(t) => filter::parse(t).map_err(|e| CliError::Filter(t.to_string(), e))?,
         None => filter::parse("").map_err(|e| CliError::Filter(String::new(), e))?,
     };
+    let limit = a.count.unwrap_or(usize::MAX);
+    if is_stdin(&a.file) {
+        return inspect_stdin(a, &filter, limit);
+    }
     let store = load(&a.file)?;
     let mut out = BufWriter::new(io::stdout().lock());
-    let limit = a.count.unwrap_or(usize::MAX);
     rows::print_all(&mut out, &store, a, &filter, limit)?;
     out.flush()?;
     Ok(outcome(&store))
+}
+
+/// `inspect -`: the packets that came are printed while standard input is read (when
+/// [`stdin::read`] says they may be), the rest once it ends; `-c` stops reading.
+fn inspect_stdin(a: &InspectArgs, filter: &Filter, limit: usize) -> Result<Outcome, CliError> {
+    let mut out = BufWriter::new(io::stdout().lock());
+    let mut rows = StreamRows {
+        next: 0,
+        printed: 0,
+    };
+    let more = |rows: &mut StreamRows, out: &mut BufWriter<_>, store: &Store| {
+        rows.print(out, store, a, filter, limit)
+    };
+    let Some(store) = stdin::read(Keep::Records, |s| more(&mut rows, &mut out, s))? else {
+        return Ok(Outcome::Complete);
+    };
+    if rows.next == 0 {
+        // Nothing printed before the end: the file's way, on two threads.
+        rows::print_all(&mut out, &store, a, filter, limit)?;
+        out.flush()?;
+    } else {
+        more(&mut rows, &mut out, &store)?;
+    }
+    Ok(outcome(&store))
+}
+
+/// How far `inspect -` has printed: the next packet to look at, and the packets printed.
+struct StreamRows {
+    next: usize,
+    printed: usize,
+}
+
+impl StreamRows {
+    /// Print the packets of `store` not looked at yet (up to `limit` printed in all);
+    /// whether to go on.
+    fn print(
+        &mut self,
+        out: &mut impl Write,
+        store: &Store,
+        a: &InspectArgs,
+        filter: &Filter,
+        limit: usize,
+    ) -> io::Result<bool> {
+        while self.next < store.len() && self.printed < limit {
+            let id = PacketId(self.next as u32);
+            self.printed += usize::from(print_packet(out, store, id, a, filter)?);
+            self.next += 1;
+        }
+        out.flush()?;
+        Ok(self.printed < limit)
+    }
 }
 
 /// Print one packet in the chosen mode if it passes the filter; whether it did.
@@ -258,9 +327,7 @@ fn messages_cmd(a: &MessagesArgs) -> Result<Outcome, CliError> {
 }
 
 fn stats_cmd(a: &StatsArgs) -> Result<Outcome, CliError> {
-    let store = Capture::open(&a.file)
-        .map(|c| Store::build_keeping(c, crate::analysis::Keep::Counts))
-        .map_err(CliError::Open)?;
+    let store = load_keeping(&a.file, Keep::Counts)?;
     let st = stats::from_store(&a.file.display().to_string(), &store);
     let mut out = BufWriter::new(io::stdout().lock());
     if a.json {

@@ -865,7 +865,10 @@ impl App {
                 ui.add_space(40.0);
                 if let Some(l) = &self.live {
                     ui.spinner();
-                    ui.label(format!("Starting the capture on {}…", l.iface()));
+                    ui.label(match l.stdin {
+                        true => format!("Reading {}…", l.iface()),
+                        false => format!("Starting the capture on {}…", l.iface()),
+                    });
                 } else if let Some(o) = &self.opening {
                     ui.spinner();
                     ui.label(format!("Opening {}…", o.loader.input.file_name()));
@@ -899,6 +902,8 @@ impl App {
         if n == 0 {
             ui.label(if shown.is_some() {
                 "No packet matches the filter."
+            } else if self.live.as_ref().is_some_and(|l| l.stdin) {
+                "Reading standard input: no packet yet."
             } else if self.live.is_some() {
                 "Capturing: no packet yet."
             } else {

@@ -39,8 +39,15 @@ use app::{App, SAMPLE};
 use loader::Input;
 use settings::Settings;
 
-/// Open the window on `file`, or on the bundled sample.
+/// Open the window on `file` (`-`: standard input, read as it comes), or on the bundled
+/// sample.
 pub fn run(file: Option<&Path>) -> ExitCode {
+    if file == Some(Path::new("-")) {
+        let factory = live::ReaderSource::factory(std::io::stdin());
+        return launch(Arc::new(move |app, ctx| {
+            app.read_stream(factory.clone(), ctx)
+        }));
+    }
     let input = match file {
         Some(p) => Input::File(p.to_path_buf()),
         None => Input::Bytes(SAMPLE.0, SAMPLE.1),
