@@ -72,17 +72,20 @@ pub fn split(height: f32, list_min: f32, selected_min: f32) -> Split {
 }
 
 /// The packet list's fixed columns (No., Time, Source, Destination, Protocol,
-/// Length): their natural widths, and the least they shrink to.
+/// Length): their natural widths, and the least they shrink to (truncated with
+/// "…", the whole text on hover).
 const COLUMNS_NATURAL: [f32; 6] = [56.0, 92.0, 140.0, 140.0, 80.0, 56.0];
-const COLUMNS_MIN: [f32; 6] = [36.0, 60.0, 76.0, 76.0, 56.0, 40.0];
-/// The Info column keeps at least this.
-pub const INFO_MIN: f32 = 140.0;
+pub const COLUMNS_MIN: [f32; 6] = [28.0, 48.0, 52.0, 52.0, 44.0, 30.0];
+/// The Info column keeps at least this, and while the others can shrink, at
+/// least [`INFO_SHARE`] of the list's width.
+pub const INFO_MIN: f32 = 80.0;
+pub const INFO_SHARE: f32 = 0.3;
 
 /// Initial widths of the list's fixed columns in a list `width` points wide,
-/// `spacing` between columns: natural when Info keeps at least [`INFO_MIN`],
-/// else shrunk in proportion, down to their minimums.
+/// `spacing` between columns: natural when Info keeps its room, else shrunk in
+/// proportion, down to their minimums.
 pub fn list_columns(width: f32, spacing: f32) -> [f32; 6] {
-    let room = width - INFO_MIN - 6.0 * spacing;
+    let room = width - (width * INFO_SHARE).max(INFO_MIN) - 6.0 * spacing;
     let natural: f32 = COLUMNS_NATURAL.iter().sum();
     let least: f32 = COLUMNS_MIN.iter().sum();
     let t = ((room - least) / (natural - least)).clamp(0.0, 1.0);
@@ -275,7 +278,7 @@ mod tests {
         let width = 600.0;
         let fitted = list_columns(width, 8.0);
         let info = width - fitted.iter().sum::<f32>() - 6.0 * 8.0;
-        assert!((info - INFO_MIN).abs() < 0.01, "Info gets {info}");
+        assert!((info - width * INFO_SHARE).abs() < 0.01, "Info gets {info}");
         assert!(fitted.iter().zip(COLUMNS_MIN).all(|(w, m)| *w >= m));
         assert_eq!(list_columns(200.0, 8.0), COLUMNS_MIN);
         assert!(list_min_width(8.0) > 200.0);

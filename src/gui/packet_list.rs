@@ -5,7 +5,7 @@
 use egui::{Color32, Key, RichText};
 use egui_extras::{Column, TableBuilder};
 
-use super::layout::{list_columns, list_min_width, INFO_MIN, LIST_MIN_ROWS};
+use super::layout::{list_columns, list_min_width, COLUMNS_MIN, INFO_MIN, LIST_MIN_ROWS};
 use super::model::{Row, RowCache, Source, TimeFormat};
 use crate::store::Store;
 
@@ -64,7 +64,7 @@ pub fn packet_list_ui(ui: &mut egui::Ui, st: &mut ListState<'_>) -> Option<u32> 
 /// Add the columns: the fixed ones at `widths` (used until the user resizes
 /// them), Info taking what is left.
 fn with_columns(mut table: TableBuilder<'_>, widths: [f32; 6]) -> TableBuilder<'_> {
-    for (w, least) in widths.into_iter().zip([30.0, 40.0, 40.0, 40.0, 40.0, 30.0]) {
+    for (w, least) in widths.into_iter().zip(COLUMNS_MIN) {
         table = table.column(Column::initial(w).at_least(least).clip(true));
     }
     table.column(
