@@ -10,18 +10,17 @@ use std::time::{Duration, Instant};
 
 use egui::{Key, KeyboardShortcut, Modifiers, RichText};
 
-use super::bytes::{field_at, hex_ui, tabs_ui};
 use super::capture_dialog::CaptureDialog;
-use super::details::{details_ui, DetailsAction, FieldPath};
+use super::details::FieldPath;
 use super::file_dialog::{self, Browser};
 use super::filter_bar::FilterBar;
+use super::layout::{fitted_bottom_ui, pane_ui};
 use super::live::{Factory, HelperSource, Live};
 use super::loader::{Input, LoadEvent, Loader};
 use super::model::{RowCache, Source, TimeFormat};
 use super::packet_list::{key_move, packet_list_ui, ListState};
 use super::settings::Settings;
-use super::stack::{encapsulation_ui, stack_ui};
-use super::theme::{install_fonts, legend_ui};
+use super::theme::{install_fonts, legend_panel_ui};
 use super::views::{ConvAction, ConvViews};
 use crate::dissect::{Dissection, Src};
 use crate::store::Growing;
@@ -30,6 +29,8 @@ use crate::store::{PacketId, Store};
 #[path = "live_ui.rs"]
 mod live_ui;
 use live_ui::{Pending, Problem, Recovery, SpoolState};
+#[path = "panes.rs"]
+mod panes;
 
 /// The capture bundled in the binary, opened when no file is given: a Socket.IO
 /// chat with the polling → WebSocket upgrade (see samples/README.md).
@@ -596,17 +597,13 @@ impl App {
         let finished_store = self.store().cloned();
         egui::Panel::top("filter").show(ui, |ui| self.filter.ui(ui, finished_store));
         let analysed = store.map(Store::len);
-        egui::Panel::bottom("status").show(ui, |ui| self.status_ui(ui, analysed));
+        fitted_bottom_ui(ui, "status", |ui| {
+            pane_ui(ui, "Status bar", |ui| self.status_ui(ui, analysed));
+        });
         if self.settings.show_legend {
-            egui::Panel::right("legend").show(ui, legend_ui);
+            legend_panel_ui(ui);
         }
-        if self.selected.is_some() {
-            egui::Panel::bottom("selected")
-                .resizable(true)
-                .default_size(ui.available_height() * 0.5)
-                .show(ui, |ui| self.selected_ui(ui, &mut actions));
-        }
-        egui::CentralPanel::default().show(ui, |ui| self.center_ui(ui, store, &mut actions));
+        self.body_ui(ui, store, &mut actions);
         if self.views.open {
             let mut open = true;
             let loading = self.loader.is_some();
@@ -760,8 +757,9 @@ impl App {
     /// `analysed`: the packets in the store now (the loader's progress is from
     /// its last slice).
     fn status_ui(&mut self, ui: &mut egui::Ui, analysed: Option<usize>) {
-        ui.horizontal(|ui| {
-            ui.label(RichText::new(&self.title).strong());
+        // Wraps onto a second line rather than cutting off its right end (Stop).
+        ui.horizontal_wrapped(|ui| {
+            ui.add(egui::Label::new(RichText::new(&self.title).strong()).truncate());
             self.live_status_ui(ui);
             if let Some(src) = &self.source {
                 let total = src.len();
@@ -924,7 +922,7 @@ impl App {
             scroll_offset: self.list_scroll.0,
             rows_before: self.list_scroll.1,
         };
-        let clicked = packet_list_ui(ui, &mut st);
+        let clicked = pane_ui(ui, "Packet list", |ui| packet_list_ui(ui, &mut st));
         self.scroll_to_selected = st.scroll_to_selected;
         self.list_scroll = (st.scroll_offset, st.rows_before);
         if src.is_live() {
@@ -933,89 +931,6 @@ impl App {
         if let Some(i) = clicked {
             actions.push(Action::Select(i));
         }
-    }
-
-    fn selected_ui(&mut self, ui: &mut egui::Ui, actions: &mut Vec<Action>) {
-        let top_down = self.settings.top_down;
-        let Some(sel) = &mut self.selected else {
-            return;
-        };
-        let data = &sel.data;
-        let Some(d) = &sel.dissection else {
-            ui.label("This packet could not be decoded.");
-            return;
-        };
-        let w = ui.available_width();
-        let h = ui.available_height();
-        ui.horizontal_top(|ui| {
-            ui.allocate_ui(egui::vec2(w * 0.42, h), |ui| {
-                ui.vertical(|ui| {
-                    ui.strong(format!("Packet {} — layers", sel.index + 1));
-                    egui::ScrollArea::vertical()
-                        .id_salt("details")
-                        .auto_shrink([false, false])
-                        .show(ui, |ui| {
-                            let reveal = std::mem::take(&mut sel.reveal);
-                            match details_ui(
-                                ui,
-                                d,
-                                sel.field.as_ref(),
-                                top_down,
-                                sel.open_layer,
-                                reveal,
-                            ) {
-                                Some(DetailsAction::SelectField(p, r)) => {
-                                    actions.push(Action::SelectField(p, r))
-                                }
-                                Some(DetailsAction::ApplyFilter(f)) => {
-                                    actions.push(Action::ApplyFilter(f))
-                                }
-                                Some(DetailsAction::GoToPacket(p)) => {
-                                    actions.push(Action::Select(p))
-                                }
-                                None => {}
-                            }
-                        });
-                });
-            });
-            ui.separator();
-            ui.vertical(|ui| {
-                ui.strong("OSI stack");
-                if let Some(li) = stack_ui(ui, d) {
-                    let r = d.layers[li].range;
-                    actions.push(Action::SelectField(vec![li], r));
-                }
-                ui.add_space(4.0);
-                if let Some(r) = encapsulation_ui(ui, d) {
-                    let li = d
-                        .layers
-                        .iter()
-                        .position(|l| l.range[0] == r[0])
-                        .unwrap_or(0);
-                    actions.push(Action::SelectField(vec![li], r));
-                }
-                ui.add_space(4.0);
-                let mut names = vec![format!("Frame ({} bytes)", data.len())];
-                names.extend(d.derived.iter().map(|x| x.name.clone()));
-                tabs_ui(ui, &names, &mut sel.bytes_tab);
-                let (src, bytes, tint) = match sel.bytes_tab.checked_sub(1) {
-                    None => (Src::Frame, &data[..], Some(d)),
-                    Some(i) => match d.derived.get(i) {
-                        Some(x) => (Src::Derived(i as u16), &x.bytes[..], None),
-                        None => (Src::Frame, &data[..], Some(d)),
-                    },
-                };
-                let shown = (sel.field.as_ref())
-                    .and_then(|p| field_by_path(d, p))
-                    .is_some_and(|f| f.src == src);
-                let range = sel.range.filter(|_| shown || sel.field.is_none());
-                if let Some(at) = hex_ui(ui, bytes, tint, range) {
-                    if let Some((p, r)) = field_at(d, src, at) {
-                        actions.push(Action::SelectField(p, r));
-                    }
-                }
-            });
-        });
     }
 }
 

@@ -22,6 +22,7 @@ pub mod capture_dialog;
 pub mod details;
 pub mod file_dialog;
 pub mod filter_bar;
+pub mod layout;
 pub mod live;
 pub mod loader;
 pub mod model;
