@@ -96,7 +96,7 @@ pub struct App {
     /// Why the last file could not be opened (until another opens or it is read).
     pub error: Option<String>,
     /// The name of that file.
-    error_file: String,
+    pub(super) error_file: String,
     pub status: Option<String>,
     selected: Option<Selected>,
     cache: RowCache,

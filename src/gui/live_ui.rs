@@ -307,6 +307,11 @@ impl App {
                             Ok(status) => Some(status),
                             Err(e) => {
                                 self.error = Some(e);
+                                self.error_file = STDIN_NAME.into();
+                                if n == 0 {
+                                    // Nothing was read: the reason in place of an empty list.
+                                    self.source = None;
+                                }
                                 None
                             }
                         }
@@ -341,8 +346,11 @@ impl App {
             LiveEvent::Failed(f) => {
                 let known = self.capture.names();
                 if self.live.take().is_some_and(|l| l.stdin) {
-                    // Shown as a file that could not be opened is.
+                    // Shown as a file that could not be opened is: in place of the
+                    // empty capture the reading had started.
                     self.title = STDIN_NAME.into();
+                    self.source = None;
+                    self.error_file = STDIN_NAME.into();
                     self.error = Some(f.to_string());
                     return;
                 }
