@@ -51,7 +51,9 @@ const DOTTED_LAYERS: [&str; 4] = [
 /// bytes, as Wireshark's protocol fields: `frame contains "GET"`, `ip[9] == 6`. Other
 /// names without a value (`dns.queries`, `tcp.options.nop`) are headings.
 pub(super) fn is_protocol(name: &str) -> bool {
-    kind_of(name) == Some(Kind::None) && (!name.contains('.') || DOTTED_LAYERS.contains(&name))
+    // Asked per packet by the summary tier: the cheap test on the name first, the
+    // registry's binary search only for names that can be protocols.
+    (!name.contains('.') || DOTTED_LAYERS.contains(&name)) && kind_of(name) == Some(Kind::None)
 }
 
 /// Whether a slice (`name[0:2]`) can cut bytes out of the values of `name`: protocols,
