@@ -281,6 +281,17 @@ pub struct StateAt {
 }
 
 impl StateTimeline {
+    /// Why `e` is in its start state (no packet shows it).
+    pub fn start_text(&self, e: Endpoint) -> &'static str {
+        match self.start[e.index()].0 {
+            TcpState::Listen => "listening before the capture began (passive OPEN)",
+            TcpState::Established => {
+                "joined mid-stream: the handshake happened before the capture began"
+            }
+            _ => "before its first segment",
+        }
+    }
+
     /// The client's and the server's state once packet `p` was sent and received.
     pub fn state_at(&self, p: PacketId) -> (TcpState, TcpState) {
         let [c, s] = self.at(p);
