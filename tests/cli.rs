@@ -42,6 +42,7 @@ fn help_on_every_subcommand() {
         &["inspect", "--help"],
         &["stats", "--help"],
         &["messages", "--help"],
+        &["states", "--help"],
     ] {
         let o = run(args);
         assert_eq!(o.status.code(), Some(0), "{args:?}");
@@ -773,5 +774,52 @@ fn bad_display_filter_exits_2_with_a_caret() {
     assert_eq!(o.status.code(), Some(2));
     assert!(
         stderr(&o).starts_with("layerscope: invalid filter: expected a value after \"==\" at 6\n")
+    );
+}
+
+#[test]
+fn states_prints_both_endpoints_transitions() {
+    let file = sample("socketio-chat.pcap");
+    let o = run(&["states", file.to_str().unwrap(), "--stream", "3"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let out = stdout(&o);
+    let lines: Vec<&str> = out
+        .lines()
+        .skip_while(|l| !l.starts_with("TCP stream"))
+        .collect();
+    let want = [
+        "TCP stream 3: client 127.0.0.1:46274, server 127.0.0.1:18300",
+        "  start  client inferred CLOSED                        before its first segment",
+        "  start  server inferred LISTEN                        listening before the capture began (passive OPEN)",
+        "  #17    client seen     CLOSED → SYN-SENT             opens: sent SYN (active OPEN)",
+        "  #18    server seen     LISTEN → SYN-RECEIVED         received SYN, sent SYN-ACK",
+        "  #19    client seen     SYN-SENT → ESTABLISHED        received SYN-ACK, sent ACK",
+        "  #19    server inferred SYN-RECEIVED → ESTABLISHED    received the ACK of its SYN",
+        "  #37    client seen     ESTABLISHED → FIN-WAIT-1      closes: sent FIN",
+        "  #37    server inferred ESTABLISHED → CLOSE-WAIT      received FIN (acknowledges it)",
+        "  #38    server seen     CLOSE-WAIT → LAST-ACK         closes: sent FIN",
+        "  #38    client inferred FIN-WAIT-1 → FIN-WAIT-2       received the ACK of its FIN",
+        "  #38    client inferred FIN-WAIT-2 → TIME-WAIT        received FIN (acknowledges it)",
+        "  #39    server inferred LAST-ACK → CLOSED             received the ACK of its FIN",
+        "  later  client inferred TIME-WAIT → CLOSED            2×MSL timer ran out (MSL: 2 minutes in RFC 9293; Linux waits 60 s in all)",
+    ];
+    assert_eq!(lines, want);
+    assert!(out.starts_with("TCP states as RFC 9293"), "{out}");
+
+    // Every stream without --stream; the refused sample's server never listened.
+    let all = stdout(&run(&["states", file.to_str().unwrap()]));
+    assert_eq!(all.matches("TCP stream ").count(), 4, "{all}");
+    let refused = stdout(&run(&[
+        "states",
+        sample("tcp-refused.pcap").to_str().unwrap(),
+    ]));
+    assert!(refused.contains("  #2     server seen     CLOSED → CLOSED               nothing listens: answered the SYN with RST\n  #2     client inferred SYN-SENT → CLOSED"), "{refused}");
+
+    let o = run(&["states", file.to_str().unwrap(), "--stream", "4"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("no TCP stream 4 in ") && stderr(&o).contains("it has 4: 0 to 3"),
+        "{}",
+        stderr(&o)
     );
 }

@@ -11,6 +11,7 @@ use clap::{Parser, Subcommand};
 
 mod capture;
 mod rows;
+mod states;
 mod stdin;
 
 use crate::analysis::Keep;
@@ -52,6 +53,9 @@ pub enum Command {
     /// The message-level view: one line per HTTP message, WebSocket message,
     /// Engine.IO and Socket.IO packet, in time order.
     Messages(MessagesArgs),
+    /// Both endpoints' TCP states (RFC 9293) through each conversation: every
+    /// transition, the packet that caused it, and whether the capture shows it.
+    States(states::StatesArgs),
     /// List the interfaces live capture can use (like `tshark -D`), loopback first.
     Interfaces(capture::InterfacesArgs),
     /// Capture live through the capture helper: print each packet as it arrives, or write
@@ -106,6 +110,7 @@ pub fn main() -> ExitCode {
         Some(Command::Inspect(a)) => finish(inspect(&a)),
         Some(Command::Stats(a)) => finish(stats_cmd(&a)),
         Some(Command::Messages(a)) => finish(messages_cmd(&a)),
+        Some(Command::States(a)) => finish(states::states(&a)),
         Some(Command::Interfaces(a)) => capture::interfaces(&a),
         Some(Command::Capture(a)) => capture::capture(&a),
         None => match cli.interface {
@@ -137,6 +142,10 @@ fn finish(r: Result<Outcome, CliError>) -> ExitCode {
             eprintln!("{}", caret_lines(&text, &e));
             ExitCode::from(2)
         }
+        Err(CliError::Usage(msg)) => {
+            eprintln!("layerscope: {msg}");
+            ExitCode::from(2)
+        }
         Err(CliError::Output(e)) if e.kind() == io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
         Err(CliError::Output(e)) => {
             eprintln!("layerscope: cannot write output: {e}");
@@ -147,6 +156,8 @@ fn finish(r: Result<Outcome, CliError>) -> ExitCode {
 
 enum CliError {
     Open(OpenError),
+    /// An argument that does not fit the file (said in full).
+    Usage(String),
     Filter(String, FilterError),
     Output(io::Error),
 }
@@ -454,6 +465,7 @@ fn open_window(file: Option<&Path>) -> ExitCode {
          layerscope inspect FILE        one line per packet\n  \
          layerscope inspect -V FILE     every layer of every packet, by OSI layer\n  \
          layerscope messages FILE       HTTP, WebSocket and Socket.IO messages\n  \
+         layerscope states FILE         TCP states of both ends of each connection\n  \
          layerscope stats FILE          counts\n\
          Sample captures are in samples/ (try samples/socketio-chat.pcap)."
     );

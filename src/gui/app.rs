@@ -20,6 +20,7 @@ use super::loader::{Input, LoadEvent, Loader};
 use super::model::{RowCache, Source, TimeFormat};
 use super::packet_list::{key_move, packet_list_ui, ListState};
 use super::settings::Settings;
+use super::tcp_states::TcpStatesView;
 use super::theme::{install_fonts, legend_panel_ui};
 use super::views::{ConvAction, ConvViews};
 use crate::dissect::{Dissection, Src};
@@ -103,6 +104,8 @@ pub struct App {
     pub filter: FilterBar,
     scroll_to_selected: bool,
     pub views: ConvViews,
+    /// View ▸ TCP states.
+    pub tcp_states: TcpStatesView,
     browser: Option<(Browser, Choosing)>,
     native_dialog: Option<(Receiver<file_dialog::Answer>, Choosing)>,
     /// Applied zoom, to notice a change.
@@ -168,6 +171,7 @@ impl App {
             filter: FilterBar::default(),
             scroll_to_selected: false,
             views: ConvViews::default(),
+            tcp_states: TcpStatesView::default(),
             browser: None,
             native_dialog: None,
             capture: CaptureDialog::default(),
@@ -637,6 +641,12 @@ impl App {
                 });
             self.views.open = open;
         }
+        if self.tcp_states.open {
+            let selected = self.selected_index();
+            if let Some(p) = self.tcp_states.window_ui(&ctx, store, selected) {
+                actions.push(Action::Select(p));
+            }
+        }
         drop(guard);
         self.live_windows_ui(&ctx);
         self.open_error_ui(&ctx);
@@ -724,6 +734,7 @@ impl App {
                     .checkbox(&mut self.settings.show_legend, "Colour legend")
                     .changed();
                 ui.checkbox(&mut self.views.open, "Conversations, ladder and messages");
+                ui.checkbox(&mut self.tcp_states.open, "TCP states");
                 ui.separator();
                 ui.horizontal(|ui| {
                     if ui.button("A−").on_hover_text("Ctrl −").clicked() {

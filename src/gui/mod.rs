@@ -9,6 +9,7 @@
 //! - [`live`], [`capture_dialog`]: live capture (the spool followed by a worker, the
 //!   interfaces and capture filter).
 //! - [`views`]: conversations, the ladder diagram, messages, Follow Stream.
+//! - [`tcp_states`]: both ends' TCP states at the selected packet.
 //! - [`theme`], [`settings`], [`file_dialog`].
 //!
 //! Renderers: eframe does not fall back from one renderer to another by
@@ -29,6 +30,7 @@ pub mod model;
 pub mod packet_list;
 pub mod settings;
 pub mod stack;
+pub mod tcp_states;
 pub mod theme;
 pub mod views;
 

@@ -9,6 +9,8 @@
 //! - [`transcript()`]: a conversation or session read like a chat.
 //! - [`follow_stream`]: the reassembled bytes of both directions, like
 //!   Wireshark's *Follow TCP Stream*.
+//! - [`tcp_states::timeline`]: both endpoints' RFC 9293 states through a
+//!   conversation, each transition tied to the segment that caused it, seen or inferred.
 //! - [`conversation_filter`]: the display filter for "Apply as filter".
 //!
 //! Everything here is plain data (`Serialize`), no GUI types. Packet numbers in
@@ -18,6 +20,7 @@
 pub mod conversations;
 pub mod follow;
 pub mod ladder;
+pub mod tcp_states;
 pub mod transcript;
 
 pub use conversations::{
