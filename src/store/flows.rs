@@ -31,6 +31,13 @@ struct CanonKey {
     hi: Side,
 }
 
+/// Whether packet endpoints `ep` belong to the flow first seen as `k`, either way.
+fn same_flow(k: &Endpoints, ep: &Endpoints) -> bool {
+    k.proto == ep.proto
+        && ((k.sport == ep.sport && k.dport == ep.dport && k.src == ep.src && k.dst == ep.dst)
+            || (k.sport == ep.dport && k.dport == ep.sport && k.src == ep.dst && k.dst == ep.src))
+}
+
 impl CanonKey {
     fn of(ep: &Endpoints) -> CanonKey {
         let a = (ep.src, ep.sport);
@@ -52,6 +59,8 @@ pub struct FlowTable {
     /// Seeded at random per table: the keys are whatever the packets say (Cargo.toml).
     hasher: foldhash::fast::RandomState,
     flows: Vec<Flow>,
+    /// The flow of the last packet assigned.
+    last: u32,
 }
 
 impl FlowTable {
@@ -76,8 +85,26 @@ impl FlowTable {
 
     /// Put packet `index` into its flow, setting `sum.flow` and `sum.dir`.
     pub fn assign(&mut self, sum: &mut Summary, ep: &Endpoints, index: u32) {
-        let key = CanonKey::of(ep);
-        let hash = self.hasher.hash_one(key);
+        let id = match self.flows.get(self.last as usize) {
+            // A packet often follows one of its own flow: no hashing then.
+            Some(f) if same_flow(&f.key, ep) => self.last,
+            _ => self.lookup(ep, index),
+        };
+        self.last = id;
+        let flow = &mut self.flows[id as usize];
+        flow.packets += 1;
+        flow.last_packet = index;
+        let dir = FlowSide::of(!(flow.key.src == ep.src && flow.key.sport == ep.sport));
+        sum.flow = id;
+        sum.dir = dir;
+        if ep.proto == 6 && sum.protos.contains(crate::dissect::Proto::Tcp) {
+            note_isn(flow, dir, sum);
+        }
+    }
+
+    /// The flow of `ep`, a new one (first seen at packet `index`) if there is none.
+    fn lookup(&mut self, ep: &Endpoints, index: u32) -> u32 {
+        let hash = self.hasher.hash_one(CanonKey::of(ep));
         let next = self.flows.len() as u32;
         let flows = &self.flows;
         let hasher = &self.hasher;
@@ -85,7 +112,7 @@ impl FlowTable {
             .index
             .entry(
                 hash,
-                |&id| CanonKey::of(&flows[id as usize].key) == key,
+                |&id| same_flow(&flows[id as usize].key, ep),
                 |&id| hasher.hash_one(CanonKey::of(&flows[id as usize].key)),
             )
             .or_insert(next)
@@ -99,15 +126,7 @@ impl FlowTable {
                 isn: [None, None],
             });
         }
-        let flow = &mut self.flows[id as usize];
-        flow.packets += 1;
-        flow.last_packet = index;
-        let dir = FlowSide::of(!(flow.key.src == ep.src && flow.key.sport == ep.sport));
-        sum.flow = id;
-        sum.dir = dir;
-        if ep.proto == 6 && sum.protos.contains(crate::dissect::Proto::Tcp) {
-            note_isn(flow, dir, sum);
-        }
+        id
     }
 }
 
