@@ -11,6 +11,8 @@
 //!   Wireshark's *Follow TCP Stream*.
 //! - [`tcp_states::timeline`]: both endpoints' RFC 9293 states through a
 //!   conversation, each transition tied to the segment that caused it, seen or inferred.
+//! - [`replay`]: the steps of a conversation, a session or the capture for a
+//!   classroom replay, each with its one-sentence story and its milestone.
 //! - [`conversation_filter`]: the display filter for "Apply as filter".
 //!
 //! Everything here is plain data (`Serialize`), no GUI types. Packet numbers in
@@ -20,6 +22,7 @@
 pub mod conversations;
 pub mod follow;
 pub mod ladder;
+pub mod replay;
 pub mod tcp_states;
 pub mod transcript;
 
