@@ -37,6 +37,12 @@ fn open_tcp_layer(h: &mut Harness<'static, App>) {
     h.run_steps(3);
 }
 
+/// Scroll the tree until the field labelled `label` is in view (above the explanation).
+fn show(h: &mut Harness<'static, App>, label: &str) {
+    h.get_by_label(label).scroll_to_me();
+    h.run_steps(3);
+}
+
 #[test]
 fn selecting_a_field_shows_its_explanation_under_the_tree() {
     let mut h = harness();
@@ -46,6 +52,7 @@ fn selecting_a_field_shows_its_explanation_under_the_tree() {
     h.get_by_label("Explanation: Transmission Control Protocol (tcp)");
     h.get_by_label(entry("tcp").what.as_str());
 
+    show(&mut h, "Source Port: 46234");
     h.get_by_label("Source Port: 46234").click();
     h.run_steps(3);
     h.get_by_label("Explanation: Source Port (tcp.srcport)");
@@ -67,6 +74,7 @@ fn hovering_a_field_shows_the_first_sentence_of_its_explanation() {
     open_tcp_layer(&mut h);
     let first = entry("tcp.dstport").first_sentence();
     assert!(h.query_by_label_contains(first).is_none());
+    show(&mut h, "Destination Port: 18300");
     h.get_by_label("Destination Port: 18300").hover();
     // Tooltips wait for the pointer to rest.
     for _ in 0..60 {
@@ -76,8 +84,9 @@ fn hovering_a_field_shows_the_first_sentence_of_its_explanation() {
         }
     }
     let tip = h.get_by_label_contains(first);
-    assert!(tip
-        .accesskit_node()
-        .label()
-        .is_some_and(|l| l.contains("tcp.dstport")));
+    // Then the field's name and bytes.
+    let text = (tip.value())
+        .or_else(|| tip.accesskit_node().label())
+        .unwrap_or_default();
+    assert!(text.ends_with("tcp.dstport  (bytes 36..38)"), "{text:?}");
 }
