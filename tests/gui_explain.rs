@@ -30,7 +30,13 @@ fn entry(name: &str) -> &'static explain::Entry {
 
 /// Click the TCP layer's header in the tree (left of the OSI stack's row of it).
 fn open_tcp_layer(h: &mut Harness<'static, App>) {
-    h.get_all_by_label_contains("Transmission Control Protocol, Src Port: 46234")
+    let header = "Transmission Control Protocol, Src Port: 46234";
+    h.get_all_by_label_contains(header)
+        .min_by(|a, b| a.rect().left().total_cmp(&b.rect().left()))
+        .expect("the TCP layer header")
+        .scroll_to_me();
+    h.run_steps(3);
+    h.get_all_by_label_contains(header)
         .min_by(|a, b| a.rect().left().total_cmp(&b.rect().left()))
         .expect("the TCP layer header")
         .click();

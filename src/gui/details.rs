@@ -202,15 +202,42 @@ pub fn name_at(d: &Dissection, path: &[usize]) -> Option<&'static str> {
     Some(f.name)
 }
 
-/// The explanation panel: what the selected field (or layer) is, why it is there, what a
-/// usual value means and its standard, under a header that folds it away. At most
-/// `max_height` tall (it scrolls beyond).
-pub fn explanation_ui(
+/// The explanation panel at the bottom of `ui`: what the selected field (or layer) is,
+/// why it is there, what a usual value means and its standard. As tall as its text, up
+/// to 40% of the height (the text scrolls beyond); folded, one line.
+pub fn explanation_panel_ui(ui: &mut egui::Ui, d: &Dissection, selected: Option<&FieldPath>) {
+    let fold = explanation_fold(ui.ctx());
+    let wanted_id = egui::Id::unique("layerscope-explanation-height");
+    let margin = egui::Margin::symmetric(0, 4);
+    let frame = margin.sum().y;
+    let max = (0.4 * ui.available_height()).max(3.0 * ui.spacing().interact_size.y);
+    // The height the text took the frame before (the panel's size must be known first).
+    let wanted = ui.data(|m| m.get_temp::<f32>(wanted_id)).unwrap_or(max);
+    egui::Panel::bottom("explanation")
+        .exact_size((wanted + frame).min(max))
+        .frame(egui::Frame::new().inner_margin(margin))
+        .show(ui, |ui| {
+            let took = explanation_ui(ui, fold, d, selected);
+            if (took - wanted).abs() > 0.5 {
+                ui.data_mut(|m| m.insert_temp(wanted_id, took));
+                ui.ctx().request_repaint();
+            }
+        });
+}
+
+/// Whether the explanation is folded away (open by default), kept by egui.
+fn explanation_fold(ctx: &egui::Context) -> egui::collapsing_header::CollapsingState {
+    let id = egui::Id::unique("layerscope-explanation");
+    egui::collapsing_header::CollapsingState::load_with_default_open(ctx, id, true)
+}
+
+/// The fold's header and the explanation; the height they take unclipped.
+fn explanation_ui(
     ui: &mut egui::Ui,
+    fold: egui::collapsing_header::CollapsingState,
     d: &Dissection,
     selected: Option<&FieldPath>,
-    max_height: f32,
-) {
+) -> f32 {
     let name = selected.and_then(|p| name_at(d, p));
     let def = name.and_then(explain::definition);
     let title = match (name, def) {
@@ -218,16 +245,17 @@ pub fn explanation_ui(
         (Some(n), None) => format!("Explanation: {n}"),
         (None, _) => "Explanation".to_string(),
     };
-    CollapsingHeader::new(RichText::new(title).strong())
-        .id_salt("explanation")
-        .default_open(true)
-        .show(ui, |ui| {
-            egui::ScrollArea::vertical()
-                .id_salt("explanation-text")
-                .max_height(max_height)
-                .auto_shrink([false, true])
-                .show(ui, |ui| entry_ui(ui, name));
-        });
+    let (_, head, body) = fold.show_header(ui, |ui| ui.strong(title)).body(|ui| {
+        egui::ScrollArea::vertical()
+            .id_salt("explanation-text")
+            .auto_shrink([false, true])
+            .min_scrolled_height(0.0)
+            .show(ui, |ui| entry_ui(ui, name))
+            .content_size
+            .y
+    });
+    let gap = ui.spacing().item_spacing.y;
+    head.response.rect.height() + body.map_or(0.0, |b| gap + b.inner)
 }
 
 /// The explanation of `name`, or what to do to see one.
