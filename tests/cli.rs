@@ -43,6 +43,7 @@ fn help_on_every_subcommand() {
         &["stats", "--help"],
         &["messages", "--help"],
         &["states", "--help"],
+        &["explain", "--help"],
     ] {
         let o = run(args);
         assert_eq!(o.status.code(), Some(0), "{args:?}");
@@ -55,6 +56,8 @@ fn help_on_every_subcommand() {
 fn usage_errors_exit_2() {
     assert_eq!(run(&["inspect"]).status.code(), Some(2));
     assert_eq!(run(&["frobnicate", "x", "y"]).status.code(), Some(2));
+    assert_eq!(run(&["explain"]).status.code(), Some(2));
+    assert_eq!(run(&["explain", "tcp", "--list"]).status.code(), Some(2));
     let o = run(&["inspect", "/no/such/file.pcap"]);
     assert_eq!(o.status.code(), Some(2));
     assert!(

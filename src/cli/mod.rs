@@ -1,4 +1,4 @@
-//! The command line: `inspect` and `stats`, driving the same library as the tests.
+//! The command line: `inspect`, `stats`, `messages`, `explain`, ..., driving the same library as the tests.
 //!
 //! Exit codes: 0 all read; 1 the file is damaged but what came before the
 //! damage was read and printed; 2 usage error or the file cannot be opened.
@@ -10,6 +10,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 mod capture;
+mod explain;
 mod rows;
 mod states;
 mod stdin;
@@ -61,6 +62,9 @@ pub enum Command {
     /// Capture live through the capture helper: print each packet as it arrives, or write
     /// pcapng with `-w FILE` (`-w -`: standard output).
     Capture(capture::CaptureArgs),
+    /// Explain a field or protocol name in plain words: what it is, why it is there, what
+    /// a usual value means and the standard that defines it (`--list`: every name).
+    Explain(explain::ExplainArgs),
 }
 
 #[derive(clap::Args, Debug)]
@@ -113,6 +117,7 @@ pub fn main() -> ExitCode {
         Some(Command::States(a)) => finish(states::states(&a)),
         Some(Command::Interfaces(a)) => capture::interfaces(&a),
         Some(Command::Capture(a)) => capture::capture(&a),
+        Some(Command::Explain(a)) => explain::run(&a),
         None => match cli.interface {
             Some(iface) => open_window_live(iface, cli.capture_filter, cli.start),
             None => open_window(cli.file.as_deref()),

@@ -99,7 +99,7 @@ pub(super) fn suggest(name: &str) -> Option<&'static str> {
 }
 
 /// Edit distance with adjacent transpositions counted as one edit.
-fn distance(a: &str, b: &str) -> usize {
+pub(crate) fn distance(a: &str, b: &str) -> usize {
     let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
     if a.len().abs_diff(b.len()) > 3 || a.len() > 64 {
         return usize::MAX;

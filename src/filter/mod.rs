@@ -156,6 +156,7 @@ use std::sync::Mutex;
 use crate::dissect::Dissection;
 use crate::store::{PacketId, Store};
 
+pub(crate) use fields::distance as edit_distance;
 pub use parser::MAX_DEPTH;
 
 /// How often [`filter_all`] reports progress and checks for cancellation.
@@ -318,6 +319,18 @@ impl Filter {
 /// by name.
 pub fn known_fields() -> &'static [(&'static str, &'static str)] {
     fields::known()
+}
+
+/// The definition (label, type, description) of every field and protocol name a filter
+/// can use, sorted by name: the two-sided aliases among them ([`alias_of`]) too.
+pub fn definitions() -> &'static [&'static crate::dissect::FieldDef] {
+    fields::registry()
+}
+
+/// The two fields a two-sided alias stands for (`tcp.port`: `tcp.srcport` and
+/// `tcp.dstport`). An alias is a filter's name only: the tree shows the two fields.
+pub fn alias_of(name: &str) -> Option<[&'static str; 2]> {
+    fields::alias(name)
 }
 
 /// Autocompletion: the known names that start with the last word of `prefix`

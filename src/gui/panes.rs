@@ -7,7 +7,7 @@ use egui::{vec2, ScrollArea};
 use super::{field_by_path, Action, App, Selected};
 use crate::dissect::{Dissection, Src};
 use crate::gui::bytes::{field_at, hex_ui, tabs_ui};
-use crate::gui::details::{details_ui, DetailsAction};
+use crate::gui::details::{details_ui, explanation_panel_ui, DetailsAction};
 use crate::gui::layout::{
     self, area_ui, pane_ui, region_ui, split_ui, Arrange, Cut, Split, Splitter, BYTES_MIN,
     DETAILS_MIN, GAP, STACK_MIN,
@@ -151,6 +151,8 @@ fn layers_pane_ui(
     let reveal = std::mem::take(&mut sel.reveal);
     pane_ui(ui, "Layers", |ui| {
         ui.strong(format!("Packet {} — layers", sel.index + 1));
+        // The explanation of the selected field, under the tree.
+        explanation_panel_ui(ui, d, sel.field.as_ref());
         ScrollArea::both()
             .id_salt("details")
             .min_scrolled_height(0.0)
