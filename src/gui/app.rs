@@ -12,6 +12,7 @@ use egui::{Key, KeyboardShortcut, Modifiers, RichText};
 
 use super::capture_dialog::CaptureDialog;
 use super::details::FieldPath;
+use super::encapsulation::{encapsulation_window, EncapView};
 use super::file_dialog::{self, Browser};
 use super::filter_bar::FilterBar;
 use super::layout::{fitted_bottom_ui, pane_ui};
@@ -103,6 +104,8 @@ pub struct App {
     pub filter: FilterBar,
     scroll_to_selected: bool,
     pub views: ConvViews,
+    /// View ▸ Encapsulation: the selected packet's layers, added and removed.
+    pub encap: EncapView,
     browser: Option<(Browser, Choosing)>,
     native_dialog: Option<(Receiver<file_dialog::Answer>, Choosing)>,
     /// Applied zoom, to notice a change.
@@ -168,6 +171,7 @@ impl App {
             filter: FilterBar::default(),
             scroll_to_selected: false,
             views: ConvViews::default(),
+            encap: EncapView::default(),
             browser: None,
             native_dialog: None,
             capture: CaptureDialog::default(),
@@ -637,6 +641,13 @@ impl App {
                 });
             self.views.open = open;
         }
+        if self.encap.open {
+            let sel = (self.selected.as_ref())
+                .and_then(|s| Some((s.index, s.dissection.as_ref()?, &s.data[..])));
+            if let Some((p, r)) = encapsulation_window(&ctx, &mut self.encap, sel, store) {
+                actions.push(Action::SelectField(p, r));
+            }
+        }
         drop(guard);
         self.live_windows_ui(&ctx);
         self.open_error_ui(&ctx);
@@ -724,6 +735,10 @@ impl App {
                     .checkbox(&mut self.settings.show_legend, "Colour legend")
                     .changed();
                 ui.checkbox(&mut self.views.open, "Conversations, ladder and messages");
+                ui.checkbox(
+                    &mut self.encap.open,
+                    "Encapsulation (the OSI model, moving)",
+                );
                 ui.separator();
                 ui.horizontal(|ui| {
                     if ui.button("A−").on_hover_text("Ctrl −").clicked() {

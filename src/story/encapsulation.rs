@@ -215,7 +215,7 @@ pub fn encapsulation(d: &Dissection) -> Encapsulation {
 
 impl Encapsulation {
     /// Say on the message's step that it spans several packets.
-    fn set_span(&mut self, s: Span) {
+    pub fn set_span(&mut self, s: Span) {
         if let Some(step) = self.steps.iter_mut().find(|s| s.adds == Adds::Message) {
             words::add_span(step, &s, self.number);
         }
@@ -336,7 +336,7 @@ fn ws_message_span(d: &Dissection) -> Option<Span> {
 
 /// The HTTP message or WebSocket frame packet `id` carries part of, when it is
 /// carried in several packets (from the analysis records).
-fn span_in_store(store: &Store, id: PacketId) -> Option<Span> {
+pub fn span_in_store(store: &Store, id: PacketId) -> Option<Span> {
     let up = &store.analysis.upper;
     let p = id.0;
     let ws = up.frames_at(p).find_map(|(_, f)| {
