@@ -12,6 +12,7 @@ use egui::{Key, KeyboardShortcut, Modifiers, RichText};
 
 use super::capture_dialog::CaptureDialog;
 use super::details::FieldPath;
+use super::encapsulation::{encapsulation_window, EncapView};
 use super::file_dialog::{self, Browser};
 use super::filter_bar::FilterBar;
 use super::layout::{fitted_bottom_ui, pane_ui};
@@ -106,6 +107,8 @@ pub struct App {
     pub views: ConvViews,
     /// View ▸ TCP states.
     pub tcp_states: TcpStatesView,
+    /// View ▸ Encapsulation: the selected packet's layers, added and removed.
+    pub encap: EncapView,
     browser: Option<(Browser, Choosing)>,
     native_dialog: Option<(Receiver<file_dialog::Answer>, Choosing)>,
     /// Applied zoom, to notice a change.
@@ -172,6 +175,7 @@ impl App {
             scroll_to_selected: false,
             views: ConvViews::default(),
             tcp_states: TcpStatesView::default(),
+            encap: EncapView::default(),
             browser: None,
             native_dialog: None,
             capture: CaptureDialog::default(),
@@ -647,6 +651,13 @@ impl App {
                 actions.push(Action::Select(p));
             }
         }
+        if self.encap.open {
+            let sel = (self.selected.as_ref())
+                .and_then(|s| Some((s.index, s.dissection.as_ref()?, &s.data[..])));
+            if let Some((p, r)) = encapsulation_window(&ctx, &mut self.encap, sel, store) {
+                actions.push(Action::SelectField(p, r));
+            }
+        }
         drop(guard);
         self.live_windows_ui(&ctx);
         self.open_error_ui(&ctx);
@@ -735,6 +746,10 @@ impl App {
                     .changed();
                 ui.checkbox(&mut self.views.open, "Conversations, ladder and messages");
                 ui.checkbox(&mut self.tcp_states.open, "TCP states");
+                ui.checkbox(
+                    &mut self.encap.open,
+                    "Encapsulation (the OSI model, moving)",
+                );
                 ui.separator();
                 ui.horizontal(|ui| {
                     if ui.button("A−").on_hover_text("Ctrl −").clicked() {

@@ -21,6 +21,7 @@ pub mod app;
 pub mod bytes;
 pub mod capture_dialog;
 pub mod details;
+pub mod encapsulation;
 pub mod file_dialog;
 pub mod filter_bar;
 pub mod layout;

@@ -206,9 +206,10 @@ fn bytes_pane_ui(ui: &mut egui::Ui, sel: &mut Selected, actions: &mut Vec<Action
         names.extend(d.derived.iter().map(|x| x.name.clone()));
         tabs_ui(ui, &names, &mut sel.bytes_tab);
         let (src, bytes, tint) = shown_bytes(d, data, sel.bytes_tab);
-        let shown = (sel.field.as_ref())
-            .and_then(|p| field_by_path(d, p))
-            .is_some_and(|f| f.src == src);
+        // A layer (a path of one index) is in the frame's bytes.
+        let shown = (sel.field.as_ref()).is_some_and(|p| {
+            field_by_path(d, p).map_or(p.len() == 1 && src == Src::Frame, |f| f.src == src)
+        });
         let range = sel.range.filter(|_| shown || sel.field.is_none());
         if let Some(at) = hex_ui(ui, bytes, tint, range) {
             if let Some((p, r)) = field_at(d, src, at) {

@@ -14,12 +14,15 @@
 //! - [`replay`]: the steps of a conversation, a session or the capture for a
 //!   classroom replay, each with its one-sentence story and its milestone.
 //! - [`conversation_filter`]: the display filter for "Apply as filter".
+//! - [`encapsulation::encapsulation_of`]: one packet's headers added layer by layer
+//!   (sending) and removed (receiving), in sentences, for the Encapsulation view.
 //!
 //! Everything here is plain data (`Serialize`), no GUI types. Packet numbers in
 //! these records are 0-based indexes ([`crate::store::PacketId`]); people see
 //! `index + 1`. Unknown conversation or session ids give empty results.
 
 pub mod conversations;
+pub mod encapsulation;
 pub mod follow;
 pub mod ladder;
 pub mod replay;
