@@ -19,6 +19,7 @@ pub mod conversations;
 pub mod follow;
 pub mod ladder;
 pub mod transcript;
+pub mod worked;
 
 pub use conversations::{
     carried, conversation_row, conversations, sessions, Carried, ConversationRow, SessionRow,
