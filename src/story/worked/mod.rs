@@ -22,6 +22,7 @@ pub mod deflate;
 pub mod mask;
 pub mod seq;
 pub mod sio;
+pub mod text;
 
 use serde::Serialize;
 
@@ -113,10 +114,19 @@ pub const MAX_TEXT_SHOWN: usize = 400;
 /// The worked computations that apply to `packet`, lowest layer first; none for a
 /// packet the store does not have.
 pub fn worked(store: &Store, packet: PacketId) -> Vec<Worked> {
-    let Some(mut d) = store.dissect(packet) else {
+    match store.dissect(packet) {
+        Some(d) => worked_with(store, packet, &d),
+        None => Vec::new(),
+    }
+}
+
+/// [`worked`] for a packet whose tree `d` ([`Store::dissect`]) is already at hand.
+pub fn worked_with(store: &Store, packet: PacketId, d: &Dissection) -> Vec<Worked> {
+    if packet.index() >= store.len() {
         return Vec::new();
-    };
+    }
     let shown = d.derived.len();
+    let mut d = d.clone();
     let mut out = Vec::new();
     out.extend(seq::worked(store, packet, &d));
     out.extend(accept::worked(store, packet, &d));

@@ -228,6 +228,8 @@ fn ack_text(x: &Segment, peer: &str, a: u32) -> String {
         Role::HandshakeAck => format!(
             "Relative to the {peer}'s {isn}, the acknowledgment is 1: it acknowledges the {peer}'s SYN, which completes the three-way handshake. {meaning}"
         ),
-        _ => format!("Relative to the {peer}'s {isn}: {meaning}"),
+        _ => format!(
+            "Relative to the {peer}'s {isn}, the acknowledgment is {a}: every byte the {peer} sent before number {a} has arrived, and {a} is the next one expected."
+        ),
     }
 }

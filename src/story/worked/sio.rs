@@ -68,10 +68,10 @@ fn carrier_step(store: &Store, r: &EioRecord, p: &eio::Packet, place: Option<Pla
     let at = place.map(|pl| pl.span([r.range.0, r.range.1]));
     let text = match r.carrier {
         Carrier::WsMessage(_) if p.binary => {
-            "It arrives as a binary WebSocket message: Engine.IO sends binary data as is, with no type character (it is a message).".to_string()
+            "This Engine.IO packet arrives as a binary WebSocket message: Engine.IO sends binary data as is, with no type character (it is a message).".to_string()
         }
         Carrier::WsMessage(_) => {
-            "It arrives as a WebSocket text message: one Engine.IO packet per message.".to_string()
+            "This Engine.IO packet arrives as a WebSocket text message: one Engine.IO packet per message.".to_string()
         }
         Carrier::HttpBody(m) => {
             let v3 = (store.analysis.upper.realtime.sessions)
@@ -85,7 +85,7 @@ fn carrier_step(store: &Store, r: &EioRecord, p: &eio::Packet, place: Option<Pla
             let req = (store.analysis.upper.http.messages.get(m as usize))
                 .is_some_and(|x| x.is_request());
             let who = if req { "request (POST)" } else { "response" };
-            format!("It arrives in the body of an HTTP long-polling {who}, which can hold several Engine.IO packets, {sep}.")
+            format!("This Engine.IO packet arrives in the body of an HTTP long-polling {who}, which can hold several Engine.IO packets, {sep}.")
         }
     };
     let value = match p.text() {
