@@ -481,7 +481,7 @@ fn worked_computations_follow_each_packet() {
         at("   41 "),
         at("  Worked: Unmasking a client Text frame"),
         at("02 22 90 23  [bytes 68..72]"),
-        at("0  36      02 (key[0])  34      '4'"),
+        at("0  36      02   34      '4'"),
         at(r#""42["chat message","hi"]"  [bytes 0..23 in #1]"#),
         at("  Worked: Socket.IO EVENT taken apart"),
         at("  bytes #1: WebSocket message, unmasked (23 bytes)"),

@@ -9,6 +9,7 @@
 //! - [`live`], [`capture_dialog`]: live capture (the spool followed by a worker, the
 //!   interfaces and capture filter).
 //! - [`views`]: conversations, the ladder diagram, messages, Follow Stream.
+//! - [`worked`]: the selected packet's worked computations, step by step.
 //! - [`theme`], [`settings`], [`file_dialog`].
 //!
 //! Renderers: eframe does not fall back from one renderer to another by
@@ -31,6 +32,7 @@ pub mod settings;
 pub mod stack;
 pub mod theme;
 pub mod views;
+pub mod worked;
 
 use std::path::Path;
 use std::process::ExitCode;

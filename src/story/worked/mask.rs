@@ -102,7 +102,7 @@ pub fn of(m: &Masked) -> Worked {
         .at(m.masked_at),
     );
     steps.push(
-        Step::new("Byte i of the payload is XORed with byte i mod 4 of the key. The first bytes:")
+        Step::new("Byte i of the payload is XORed with byte i mod 4 of the key: key[0], key[1], key[2], key[3], then key[0] again. The first bytes:")
             .table(table(m.masked, &plain, m.key)),
     );
     let (b, k) = (m.masked[0], m.key[0]);
@@ -125,9 +125,9 @@ fn titled(m: &Masked, steps: Vec<Step>) -> Worked {
     }
 }
 
-/// `i | masked | key byte | = unmasked | character`, for the first [`TABLE_ROWS`] bytes.
+/// `i | masked | key[i mod 4] | = unmasked | character`, for the first [`TABLE_ROWS`] bytes.
 fn table(masked: &[u8], plain: &[u8], key: [u8; 4]) -> Vec<Vec<String>> {
-    let mut rows = vec![["i", "masked", "XOR key", "= byte", "char"]
+    let mut rows = vec![["i", "masked", "key", "= byte", "char"]
         .map(String::from)
         .to_vec()];
     for (i, (&b, &p)) in masked.iter().zip(plain).take(TABLE_ROWS).enumerate() {
@@ -139,7 +139,7 @@ fn table(masked: &[u8], plain: &[u8], key: [u8; 4]) -> Vec<Vec<String>> {
         rows.push(vec![
             i.to_string(),
             format!("{b:02x}"),
-            format!("{:02x} (key[{}])", key[i % 4], i % 4),
+            format!("{:02x}", key[i % 4]),
             format!("{p:02x}"),
             ch,
         ]);

@@ -144,8 +144,10 @@ fn unmasking_the_rfc_6455_example() {
         panic!("no table: {w:#?}");
     };
     assert_eq!(rows.len(), 1 + 5);
-    assert_eq!(rows[1], ["0", "7f", "37 (key[0])", "48", "'H'"]);
-    assert_eq!(rows[5], ["4", "58", "37 (key[0])", "6f", "'o'"]);
+    assert_eq!(rows[0], ["i", "masked", "key", "= byte", "char"]);
+    assert_eq!(rows[1], ["0", "7f", "37", "48", "'H'"]);
+    assert_eq!(rows[2], ["1", "9f", "fa", "65", "'e'"]);
+    assert_eq!(rows[5], ["4", "58", "37", "6f", "'o'"]);
     assert_eq!(mono(&w.steps[3]), "01111111 XOR 00110111 = 01001000");
     let result = has_step(&w, "unmasked");
     assert_eq!(mono(&result), "\"Hello\"");
