@@ -12,7 +12,8 @@ use crate::store::{PacketId, Store};
 /// Most compressed bytes replayed to rebuild a shared window (this message and the
 /// sender's earlier ones). Past it the message is not inflated again here: the text
 /// the analysis inflated during its pass is shown, and the step says so.
-pub const MAX_REPLAY_BYTES: usize = 16 << 20;
+/// (The window works a packet out when it is selected: this bounds that wait.)
+pub const MAX_REPLAY_BYTES: usize = 4 << 20;
 
 /// RFC 7692 §7.2.1: the end of a flushed DEFLATE block, removed by the sender.
 pub const TAIL: [u8; 4] = [0x00, 0x00, 0xff, 0xff];

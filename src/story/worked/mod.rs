@@ -134,10 +134,22 @@ pub fn worked_with(store: &Store, packet: PacketId, d: &Dissection) -> Vec<Worke
     out.extend(deflate::worked(store, packet, &mut d));
     out.extend(sio::worked(store, packet, &mut d));
     // Steps point only at bytes the packet's tree shows (a buffer made here alone
-    // would be a tab the window does not have).
+    // would be a tab the window does not have), and never past their end (a
+    // message cut by the capture or a limit is shorter than its length says).
+    let frame_len = store.capture.data(packet.index()).len();
+    let len_of = |src: Src| match src {
+        Src::Frame => Some(frame_len),
+        Src::Derived(i) if usize::from(i) < shown => {
+            d.derived.get(usize::from(i)).map(|b| b.bytes.len())
+        }
+        Src::Derived(_) | Src::Generated => None,
+    };
     for w in &mut out {
         for s in &mut w.steps {
-            if matches!(s.at, Some((Src::Derived(i), _)) if usize::from(i) >= shown) {
+            let fits = s.at.is_some_and(|(src, [a, b])| {
+                len_of(src).is_some_and(|len| a < b && b as usize <= len)
+            });
+            if !fits {
                 s.at = None;
             }
         }

@@ -245,6 +245,26 @@ fn inflating_the_rfc_7692_examples() {
 }
 
 #[test]
+fn a_window_too_long_to_replay_shows_the_analysis_text_and_says_so() {
+    let w = deflate::of(&deflate::Deflated {
+        compressed: vec![0xf2, 0x00, 0x11, 0x00, 0x00],
+        dir: Direction::FromClient,
+        earlier: vec![(41, Vec::new())],
+        no_takeover: false,
+        extensions: None,
+        packets: (99, 99),
+        frames: 1,
+        too_long: Some(b"Hello".to_vec()),
+        compressed_at: None,
+        result_at: None,
+    });
+    let last = w.steps.last().unwrap();
+    assert!(last.text.contains("more than 4 MiB"), "{last:?}");
+    assert_eq!(mono(last), "\"Hello\"");
+    assert!(w.steps[3].text.contains("the last in packet 42"));
+}
+
+#[test]
 fn inflating_messages_of_the_deflate_sample() {
     let store = sample("websocket-deflate.pcap");
     let w = one(&store, 8, Kind::Deflate);
