@@ -455,6 +455,64 @@ fn verbose_groups_layers_by_osi_with_ranges() {
     );
 }
 
+/// `inspect --worked`: after each packet, the computations a receiver makes from it,
+/// numbered, each value with the bytes it sits in.
+#[test]
+fn worked_computations_follow_each_packet() {
+    let chat = sample("socketio-chat.pcap");
+    let o = run(&[
+        "inspect",
+        "--worked",
+        "-Y",
+        "frame.number == 29 || frame.number == 41",
+        chat.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let out = stdout(&o);
+    let at = |s: &str| {
+        out.find(s)
+            .unwrap_or_else(|| panic!("{s:?} missing in\n{out}"))
+    };
+    // Packet 29, the 101: the Accept worked out and compared (sha1sum, openssl).
+    let order = [
+        at("   29 "),
+        at("  Worked: Sec-WebSocket-Accept"),
+        at("5ELjMcfpFtJL0zHkZtHMnQ==258EAFA5-E914-47DA-95CA-C5AB0DC85B11"),
+        at("79 26 80 f4 cd ea 50 29 80 43 ed 1f de 22 ab c5 30 2e 5c 9c"),
+        at("It matches"),
+        at("eSaA9M3qUCmAQ+0f3iKrxTAuXJw=  [bytes 163..191]"),
+        // Packet 41: the masked frame, then the Socket.IO packet in it.
+        at("   41 "),
+        at("  Worked: Unmasking a client Text frame"),
+        at("02 22 90 23  [bytes 68..72]"),
+        at("0  36      02   34      '4'"),
+        at(r#""42["chat message","hi"]"  [bytes 0..23 in #1]"#),
+        at("  Worked: Socket.IO EVENT taken apart"),
+        at("  bytes #1: WebSocket message, unmasked (23 bytes)"),
+    ];
+    assert!(order.windows(2).all(|w| w[0] < w[1]), "{order:?}\n{out}");
+    assert!(out.contains("It matches") && out.contains(" ✓\n"), "{out}");
+    // Packet 1's SYN: relative 0, and the one sequence number it takes.
+    let o = run(&[
+        "inspect",
+        "--worked",
+        "-V",
+        "-c",
+        "1",
+        chat.to_str().unwrap(),
+    ]);
+    let out = stdout(&o);
+    let tree = out.find("Layer 4 · Transport").expect("the tree");
+    let syn = out
+        .find("Worked: TCP sequence numbers: the SYN")
+        .expect("worked");
+    assert!(tree < syn, "{out}");
+    assert!(out.contains("A SYN carries no data but takes one sequence number"));
+    // Not with JSON.
+    let o = run(&["inspect", "--worked", "--json", chat.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+}
+
 /// Every NDJSON line follows the schema written in README.md.
 #[test]
 fn json_lines_follow_the_documented_schema() {

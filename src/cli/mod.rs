@@ -89,6 +89,11 @@ pub struct InspectArgs {
     /// Print one JSON object per packet (NDJSON; schema in README.md).
     #[arg(long, conflicts_with = "verbose")]
     pub json: bool,
+    /// After each packet, work out step by step what a receiver computes from it: TCP
+    /// sequence and acknowledgment numbers, the WebSocket Accept, unmasking, inflating,
+    /// Engine.IO and Socket.IO packets taken apart.
+    #[arg(long, conflicts_with = "json")]
+    pub worked: bool,
     /// Stop after this many packets (counting only those the filter lets through).
     #[arg(short = 'c', long, value_name = "N")]
     pub count: Option<usize>,
@@ -300,19 +305,47 @@ fn print_packet(
     if quick == Some(false) {
         return Ok(false);
     }
-    let needs_tree = a.json || a.verbose || quick.is_none();
+    let needs_tree = a.json || a.verbose || a.worked || quick.is_none();
     let d = if needs_tree { store.dissect(id) } else { None };
     let frame = store.capture.data(id.index());
     if quick.is_none() && !d.as_ref().is_some_and(|d| filter.matches(d, frame)) {
         return Ok(false);
     }
-    match d {
-        Some(d) if a.json => writeln!(out, "{}", json::packet_line(store, id, &d))?,
-        Some(d) if a.verbose => writeln!(out, "{}", text::tree(&d))?,
+    match &d {
+        Some(d) if a.json => writeln!(out, "{}", json::packet_line(store, id, d))?,
+        Some(d) if a.verbose => writeln!(out, "{}", text::tree(d))?,
         _ if a.json || a.verbose => return Ok(false),
         _ => writeln!(out, "{}", text::row(store, id))?,
     }
+    if let Some(d) = d.as_ref().filter(|_| a.worked) {
+        out.write_all(worked_text(store, id, d, a.verbose).as_bytes())?;
+    }
     Ok(true)
+}
+
+/// `inspect --worked`: the worked computations of packet `id`, and (when the tree
+/// was not printed) the derived bytes their steps name.
+fn worked_text(store: &Store, id: PacketId, d: &crate::dissect::Dissection, tree: bool) -> String {
+    use crate::story::worked::{text, worked_with};
+    let ws = worked_with(store, id, d);
+    let mut out = text::text(&ws, "  ");
+    let mut named: Vec<u16> = (ws.iter().flat_map(|w| &w.steps))
+        .filter_map(|s| match s.at {
+            Some((crate::dissect::Src::Derived(i), _)) => Some(i),
+            _ => None,
+        })
+        .collect();
+    named.sort_unstable();
+    named.dedup();
+    for i in named.into_iter().filter(|_| !tree) {
+        if let Some(b) = d.derived.get(usize::from(i)) {
+            out.push_str(&format!("  bytes #{}: {}\n", i + 1, b.name));
+        }
+    }
+    if tree && !ws.is_empty() {
+        out.push('\n');
+    }
+    out
 }
 
 fn messages_cmd(a: &MessagesArgs) -> Result<Outcome, CliError> {

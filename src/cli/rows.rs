@@ -183,16 +183,18 @@ mod tests {
         let path =
             std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/socketio-chat.pcap");
         let store = Store::build(crate::capture::Capture::open(&path).expect("sample"));
-        for (verbose, json, filter) in [
-            (false, false, ""),
-            (false, false, "tcp.port == 3000 && socketio"),
-            (true, false, "websocket"),
-            (false, true, ""),
+        for (verbose, json, filter, worked) in [
+            (false, false, "", false),
+            (false, false, "tcp.port == 3000 && socketio", false),
+            (true, false, "websocket", false),
+            (false, true, "", false),
+            (false, false, "", true),
         ] {
             let args = InspectArgs {
                 file: path.clone(),
                 verbose,
                 json,
+                worked,
                 count: None,
                 filter: None,
             };

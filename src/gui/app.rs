@@ -24,9 +24,11 @@ use super::settings::Settings;
 use super::tcp_states::TcpStatesView;
 use super::theme::{install_fonts, legend_panel_ui};
 use super::views::{ConvAction, ConvViews};
+use super::worked::StepPath;
 use crate::dissect::{Dissection, Src};
 use crate::store::Growing;
 use crate::store::{PacketId, Store};
+use crate::story::worked::{worked_with, Worked};
 
 #[path = "live_ui.rs"]
 mod live_ui;
@@ -46,8 +48,12 @@ pub enum Action {
     Open(Input),
     Select(u32),
     SelectField(FieldPath, [u32; 2]),
+    /// A step of the worked computations: highlight the bytes it reads.
+    SelectStep(StepPath),
     ApplyFilter(String),
-    SaveAs { displayed_only: bool },
+    SaveAs {
+        displayed_only: bool,
+    },
     ExportJson,
 }
 
@@ -65,6 +71,12 @@ struct Selected {
     /// Scroll the tree to the selected field on the next frame (it was chosen in
     /// the OSI stack or the bytes).
     reveal: bool,
+    /// Its worked computations, and the step whose bytes are highlighted.
+    worked: Vec<Worked>,
+    worked_step: Option<StepPath>,
+    /// The layers pane shows the worked computations instead of the tree (kept
+    /// from one selection to the next).
+    show_worked: bool,
 }
 
 /// A file being opened. It replaces what is shown only once it is indexed, so a
@@ -381,6 +393,10 @@ impl App {
             (None, None) => None,
         };
         let data = cap.map_or_else(Vec::new, |c| c.data(index as usize).to_vec());
+        let worked = store
+            .zip(dissection.as_ref())
+            .map_or_else(Vec::new, |(s, d)| worked_with(s, PacketId(index), d));
+        let show_worked = self.selected.as_ref().is_some_and(|s| s.show_worked);
         self.selected = Some(Selected {
             index,
             dissection,
@@ -390,6 +406,9 @@ impl App {
             open_layer: None,
             bytes_tab: 0,
             reveal: false,
+            worked,
+            worked_step: None,
+            show_worked,
         });
     }
 
@@ -416,6 +435,22 @@ impl App {
                     s.field = Some(path);
                     s.range = (src != Some(Src::Generated)).then_some(range);
                     s.reveal = true;
+                }
+            }
+            Action::SelectStep(path) => {
+                if let Some(s) = &mut self.selected {
+                    let at = (s.worked.get(path.0))
+                        .and_then(|w| w.steps.get(path.1))
+                        .and_then(|st| st.at);
+                    if let Some((src, range)) = at {
+                        s.bytes_tab = match src {
+                            Src::Derived(i) => usize::from(i) + 1,
+                            Src::Frame | Src::Generated => 0,
+                        };
+                        s.field = None;
+                        s.range = Some(range);
+                        s.worked_step = Some(path);
+                    }
                 }
             }
             Action::ApplyFilter(text) => self.filter.set(&text),

@@ -10,6 +10,7 @@
 //!   interfaces and capture filter).
 //! - [`views`]: conversations, the ladder diagram, messages, Follow Stream.
 //! - [`tcp_states`]: both ends' TCP states at the selected packet.
+//! - [`worked`]: the selected packet's worked computations, step by step.
 //! - [`theme`], [`settings`], [`file_dialog`].
 //!
 //! Renderers: eframe does not fall back from one renderer to another by
@@ -34,6 +35,7 @@ pub mod stack;
 pub mod tcp_states;
 pub mod theme;
 pub mod views;
+pub mod worked;
 
 use std::path::Path;
 use std::process::ExitCode;

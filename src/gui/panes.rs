@@ -14,6 +14,7 @@ use crate::gui::layout::{
 };
 use crate::gui::packet_list::list_min_height;
 use crate::gui::stack::{encapsulation_ui, stack_ui};
+use crate::gui::worked::worked_ui;
 use crate::store::Store;
 
 impl App {
@@ -150,7 +151,29 @@ fn layers_pane_ui(
     };
     let reveal = std::mem::take(&mut sel.reveal);
     pane_ui(ui, "Layers", |ui| {
-        ui.strong(format!("Packet {} — layers", sel.index + 1));
+        let worked = sel.show_worked && !sel.worked.is_empty();
+        ui.horizontal_wrapped(|ui| {
+            let what = if worked { "worked out" } else { "layers" };
+            ui.strong(format!("Packet {} — {what}", sel.index + 1));
+            if !sel.worked.is_empty() {
+                ui.add_space(8.0);
+                ui.selectable_value(&mut sel.show_worked, false, "Layers");
+                let label = format!("Worked out ({})", sel.worked.len());
+                ui.selectable_value(&mut sel.show_worked, true, label);
+            }
+        });
+        if worked {
+            ScrollArea::both()
+                .id_salt("worked")
+                .min_scrolled_height(0.0)
+                .auto_shrink(false)
+                .show(ui, |ui| {
+                    if let Some(p) = worked_ui(ui, &sel.worked, sel.worked_step) {
+                        actions.push(Action::SelectStep(p));
+                    }
+                });
+            return;
+        }
         // The explanation of the selected field, under the tree.
         explanation_panel_ui(ui, d, sel.field.as_ref());
         ScrollArea::both()

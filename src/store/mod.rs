@@ -7,7 +7,7 @@ mod flows;
 mod growing;
 mod info;
 mod ingest;
-mod places;
+pub(crate) mod places;
 mod realtime_layers;
 
 /// The Socket.IO field definitions, for tiers that build one field without its layer.

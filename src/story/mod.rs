@@ -28,6 +28,7 @@ pub mod ladder;
 pub mod replay;
 pub mod tcp_states;
 pub mod transcript;
+pub mod worked;
 
 pub use conversations::{
     carried, conversation_row, conversations, sessions, Carried, ConversationRow, SessionRow,
