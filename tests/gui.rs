@@ -30,6 +30,43 @@ fn harness(name: &str) -> Harness<'static, App> {
     h
 }
 
+/// The top of the explanation panel under the tree: the tree's rows below it are hidden.
+fn tree_bottom(h: &Harness<'static, App>) -> f32 {
+    h.query_all_by_label_contains("Explanation")
+        .map(|n| n.rect().top())
+        .fold(f32::NEG_INFINITY, f32::max)
+        .clamp(0.0, 780.0)
+}
+
+/// Scroll the layers tree until the leftmost node whose label
+/// contains `label` (the tree's, not the OSI stack's) is above the explanation panel.
+fn scroll_tree_to(h: &mut Harness<'static, App>, label: &str) {
+    for _ in 0..10 {
+        let node = h
+            .get_all_by_label_contains(label)
+            .min_by(|a, b| a.rect().left().total_cmp(&b.rect().left()));
+        let r = node.expect(label).rect();
+        if r.bottom() < tree_bottom(h) {
+            return;
+        }
+        // Over the tree, under its title (not over the explanation, which scrolls too).
+        let pane = (h.get_all_by_label("Layers").map(|n| n.rect()))
+            .reduce(|a, b| a.union(b))
+            .expect("the Layers pane");
+        let at = egui::pos2(pane.left() + 100.0, pane.top() + 80.0);
+        h.event(egui::Event::PointerMoved(at));
+        h.event(egui::Event::MouseWheel {
+            unit: egui::MouseWheelUnit::Point,
+            delta: egui::vec2(0.0, -120.0),
+            phase: egui::TouchPhase::Move,
+            source: egui::MouseWheelSource::Unknown,
+            modifiers: egui::Modifiers::NONE,
+        });
+        h.run_steps(2);
+    }
+    panic!("{label} never scrolled above the explanation panel");
+}
+
 /// Move the selection down `n` rows with the keyboard, a frame per key.
 fn press_down(h: &mut Harness<'static, App>, n: usize) {
     for _ in 0..n {
@@ -55,6 +92,7 @@ fn the_sample_opens_with_its_handshake_visible() {
     // Lower layers start folded: expanding TCP shows its fields.
     assert!(h.query_by_label("Source Port: 46234").is_none());
     // The tree's header (left), not the OSI stack's row (right).
+    scroll_tree_to(&mut h, "Transmission Control Protocol, Src Port: 46234");
     h.get_all_by_label_contains("Transmission Control Protocol, Src Port: 46234")
         .min_by(|a, b| a.rect().left().total_cmp(&b.rect().left()))
         .expect("the TCP layer header")
@@ -90,21 +128,7 @@ fn clicking_a_row_shows_the_socketio_layers_and_a_field_selects_its_bytes() {
     // The event name is in the unmasked payload: its tab opens, the name's bytes
     // (inside the quotes of `42["chat message","hi"]`) selected. (Scrolled into view
     // first: the tree is taller than its pane.)
-    for _ in 0..10 {
-        if h.get_by_label("Event: chat message").rect().bottom() < 780.0 {
-            break;
-        }
-        let at = h.get_by_label("Opcode: Text (1)").rect().center();
-        h.event(egui::Event::PointerMoved(at));
-        h.event(egui::Event::MouseWheel {
-            unit: egui::MouseWheelUnit::Point,
-            delta: egui::vec2(0.0, -120.0),
-            phase: egui::TouchPhase::Move,
-            source: egui::MouseWheelSource::Unknown,
-            modifiers: egui::Modifiers::NONE,
-        });
-        h.run_steps(2);
-    }
+    scroll_tree_to(&mut h, "Event: chat message");
     h.get_by_label("Event: chat message").click();
     h.run_steps(2);
     assert_eq!(h.state().bytes_tab(), 1);
