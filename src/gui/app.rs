@@ -20,6 +20,8 @@ use super::live::{Factory, HelperSource, Live};
 use super::loader::{Input, LoadEvent, Loader};
 use super::model::{RowCache, Source, TimeFormat};
 use super::packet_list::{key_move, packet_list_ui, ListState};
+use super::presenter::Presenter;
+use super::replay::Replay;
 use super::settings::Settings;
 use super::tcp_states::TcpStatesView;
 use super::theme::{install_fonts, legend_panel_ui};
@@ -33,6 +35,8 @@ use crate::story::worked::{worked_with, Worked};
 #[path = "live_ui.rs"]
 mod live_ui;
 use live_ui::{Pending, Problem, Recovery, SpoolState};
+#[path = "classroom.rs"]
+mod classroom;
 #[path = "panes.rs"]
 mod panes;
 
@@ -156,6 +160,10 @@ pub struct App {
     list_scroll: (f32, usize),
     /// The window title last sent.
     window_title: String,
+    /// View ▸ Replay: the replay in progress.
+    pub replay: Option<Replay>,
+    /// View ▸ Presenter (F5).
+    pub presenter: Presenter,
 }
 
 /// How often the conversation views are rebuilt while a capture loads.
@@ -202,6 +210,8 @@ impl App {
             follow: true,
             list_scroll: (0.0, 0),
             window_title: String::new(),
+            replay: None,
+            presenter: Presenter::default(),
         }
     }
 
@@ -274,6 +284,7 @@ impl App {
         self.filter.reset();
         self.views = ConvViews::default();
         self.list_scroll = (0.0, 0);
+        self.replay = None;
     }
 
     /// Wait for the current load to finish (tests, the UI benchmark).
@@ -575,6 +586,11 @@ impl App {
     /// the menu's and the settings file's back), and a zoom changed by anything else
     /// is taken into the settings.
     fn zoom_logic(&mut self, ctx: &egui::Context) {
+        // Presenting has its own zoom, never saved as the user's.
+        if self.presenter.active && self.applied_zoom != 0.0 {
+            self.presenter.zoom_logic(ctx, &mut self.applied_zoom);
+            return;
+        }
         let before = self.settings.zoom;
         if self.applied_zoom == 0.0 {
             ctx.options_mut(|o| o.zoom_with_keyboard = false);
@@ -636,17 +652,23 @@ impl App {
             }
         }
         let mut actions = Vec::new();
+        self.classroom_logic(&ctx, store);
         egui::Panel::top("menu").show(ui, |ui| self.menu_ui(ui, &mut actions));
-        let finished_store = self.store().cloned();
-        egui::Panel::top("filter").show(ui, |ui| self.filter.ui(ui, finished_store));
-        let analysed = store.map(Store::len);
-        fitted_bottom_ui(ui, "status", |ui| {
-            pane_ui(ui, "Status bar", |ui| self.status_ui(ui, analysed));
-        });
-        if self.settings.show_legend {
-            legend_panel_ui(ui);
+        if self.presenter.active {
+            self.presenter_ui(ui, store, &mut actions);
+        } else {
+            let finished_store = self.store().cloned();
+            egui::Panel::top("filter").show(ui, |ui| self.filter.ui(ui, finished_store));
+            let analysed = store.map(Store::len);
+            fitted_bottom_ui(ui, "status", |ui| {
+                pane_ui(ui, "Status bar", |ui| self.status_ui(ui, analysed));
+            });
+            if self.settings.show_legend {
+                legend_panel_ui(ui);
+            }
+            self.replay_panels_ui(ui, store, &mut actions);
+            self.body_ui(ui, store, &mut actions);
         }
-        self.body_ui(ui, store, &mut actions);
         if self.views.open {
             let mut open = true;
             let loading = self.loader.is_some();
@@ -785,6 +807,7 @@ impl App {
                     &mut self.encap.open,
                     "Encapsulation (the OSI model, moving)",
                 );
+                self.classroom_menu_ui(ui);
                 ui.separator();
                 ui.horizontal(|ui| {
                     if ui.button("A−").on_hover_text("Ctrl −").clicked() {

@@ -11,6 +11,7 @@
 //! - [`views`]: conversations, the ladder diagram, messages, Follow Stream.
 //! - [`tcp_states`]: both ends' TCP states at the selected packet.
 //! - [`worked`]: the selected packet's worked computations, step by step.
+//! - [`replay`], [`presenter`]: the classroom's step-through replay and presenter mode (F5).
 //! - [`theme`], [`settings`], [`file_dialog`].
 //!
 //! Renderers: eframe does not fall back from one renderer to another by
@@ -30,6 +31,8 @@ pub mod live;
 pub mod loader;
 pub mod model;
 pub mod packet_list;
+pub mod presenter;
+pub mod replay;
 pub mod settings;
 pub mod stack;
 pub mod tcp_states;
