@@ -212,7 +212,8 @@ impl App {
         let width = ui.available_width();
         egui::Panel::right("presenter-stack")
             .resizable(true)
-            .default_size(width * 0.45)
+            .default_size(width * 0.5)
+            .size_range((width * 0.3)..=(width * 0.65))
             .show(ui, |ui| self.presenter_stack_ui(ui, actions));
         egui::CentralPanel::default().show(ui, |ui| match (store, self.replay.is_some()) {
             (Some(store), true) => self.replay_ladder_ui(ui, store),

@@ -391,7 +391,13 @@ pub fn replay_bar_ui(
             )
         },
     );
-    ui.add(egui::Label::new(RichText::new(story).size(big)).wrap());
+    // Two lines kept for it, so that the panes below do not jump from step to step.
+    let took = ui
+        .add(egui::Label::new(RichText::new(story).size(big)).wrap())
+        .rect
+        .height();
+    let two_lines = 2.0 * ui.fonts_mut(|f| f.row_height(&FontId::proportional(big)));
+    ui.add_space((two_lines - took).max(0.0));
     cmds
 }
 
@@ -425,30 +431,30 @@ pub fn ladder_ui(
     let font = FontId::proportional(ui.text_style_height(&egui::TextStyle::Body) * 0.8);
     let line = ui.fonts_mut(|f| f.row_height(&font));
     let row_h = line * 2.4;
-    let (title_rect, _) =
-        ui.allocate_exact_size(vec2(ui.available_width(), line * 1.6), Sense::hover());
-    let area = ui.available_rect_before_wrap();
-    let cols = Columns {
-        client: area.left() + line * 2.6,
-        server: area.right() - line * 0.8,
-    };
-    let high_contrast = !ui.visuals().dark_mode;
     let ink = ui.visuals().text_color();
     let painter = ui.painter().clone();
-    painter.text(
-        pos2(cols.client, title_rect.center().y),
-        Align2::LEFT_CENTER,
-        names.0,
-        font.clone(),
-        ink,
-    );
-    painter.text(
-        pos2(cols.server, title_rect.center().y),
-        Align2::RIGHT_CENTER,
-        names.1,
-        font.clone(),
-        ink,
-    );
+    let width = ui.available_width();
+    let left = ui.available_rect_before_wrap().left();
+    let (client, server) = (line * 2.6, line * 0.8);
+    let galley = |t: &str| painter.layout_no_wrap(t.to_string(), font.clone(), ink);
+    let (a, b) = (galley(names.0), galley(names.1));
+    // The columns' names side by side, or one above the other when they would meet.
+    let stacked = a.size().x + b.size().x + line > width - client - server;
+    let rows = if stacked { 2.6 } else { 1.6 };
+    let (title, _) = ui.allocate_exact_size(vec2(width, line * rows), Sense::hover());
+    let (ya, yb) = match stacked {
+        true => (title.top() + line * 0.2, title.top() + line * 1.3),
+        false => (title.top() + line * 0.3, title.top() + line * 0.3),
+    };
+    let bx = (left + width - server - b.size().x).max(left);
+    painter.galley(pos2(left + client, ya), a, ink);
+    painter.galley(pos2(bx, yb), b, ink);
+    let area = ui.available_rect_before_wrap();
+    let cols = Columns {
+        client: area.left() + client,
+        server: area.right() - server,
+    };
+    let high_contrast = !ui.visuals().dark_mode;
     let visible = ((area.height() / row_h).floor() as usize).max(1);
     let first = r
         .index
