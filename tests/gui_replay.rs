@@ -263,3 +263,15 @@ fn presenter_masks_addresses_and_payload_text() {
         assert!(missing.is_empty(), "{l:?}: {missing:?} not in the fonts");
     }
 }
+
+#[test]
+fn keys_typed_in_the_filter_do_not_drive_the_replay() {
+    let mut h = harness(14);
+    start_replay(&mut h, "this conversation");
+    h.get_by_role(egui::Role::TextInput).focus();
+    h.run_steps(1);
+    press(&mut h, Key::N);
+    press(&mut h, Key::ArrowRight);
+    assert_eq!(h.state().replay.as_ref().unwrap().index, 0);
+    assert!(!h.state().replay.as_ref().unwrap().playing);
+}
