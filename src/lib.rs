@@ -10,6 +10,8 @@
 //! - [`store`]: a capture plus its summaries and flow table, built in one pass.
 //! - [`analysis`]: stateful analysis over a whole capture (TCP conversations and
 //!   handshakes).
+//! - [`explain`]: a plain-language explanation of every field the tree shows
+//!   (`layerscope explain`, the window's explanation panel).
 //! - [`stats`]: counts over a whole capture (`layerscope stats`).
 //! - [`export`]: text and JSON renderings of packets.
 //! - [`filter`]: display filters (Wireshark syntax) over the field tree.
@@ -24,6 +26,7 @@ pub mod analysis;
 pub mod capture;
 pub mod cli;
 pub mod dissect;
+pub mod explain;
 pub mod export;
 pub mod filter;
 #[cfg(feature = "gui")]

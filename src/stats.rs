@@ -5,9 +5,11 @@ use std::path::Path;
 
 use serde::Serialize;
 
+use crate::analysis::tcp::note;
 use crate::analysis::Keep;
 use crate::capture::{Capture, OpenError};
 use crate::dissect::{tcp_flags, Proto};
+use crate::ids::PacketId;
 use crate::store::Store;
 
 /// Version of the `stats` JSON object; bumped when a field changes meaning.
@@ -34,6 +36,11 @@ pub struct TcpCounts {
     pub resets: u64,
     /// Segments whose every byte was seen before.
     pub retransmissions: u64,
+    /// Conversations whose streams were closed before their end, more than
+    /// `MAX_OPEN_STREAMS` being open at once (the idle longest are closed)...
+    pub closed_early: u64,
+    /// ...and their segments with data that came after, not reassembled.
+    pub segments_not_reassembled: u64,
 }
 
 /// HTTP counts from the stream analysis.
@@ -206,7 +213,7 @@ pub fn from_store(file: &str, store: &Store) -> Stats {
     };
     let mut per_iface = vec![0u64; cap.interfaces.len()];
     let mut per_proto = [0u64; Proto::ALL.len()];
-    for (rec, sum) in cap.packets.iter().zip(&store.summaries) {
+    for (i, (rec, sum)) in cap.packets.iter().zip(&store.summaries).enumerate() {
         st.bytes += u64::from(rec.caplen);
         st.wire_bytes += u64::from(rec.origlen);
         if let Some(n) = per_iface.get_mut(rec.iface() as usize) {
@@ -229,16 +236,19 @@ pub fn from_store(file: &str, store: &Store) -> Stats {
             st.tcp.syn_ack += u64::from(syn && ack);
             st.tcp.rst += u64::from(f & tcp_flags::RST != 0);
             st.tcp.fin += u64::from(f & tcp_flags::FIN != 0);
+            let notes = store.analysis.tcp.notes(PacketId(i as u32));
+            st.tcp.segments_not_reassembled += u64::from(notes & note::CLOSED_EARLY != 0);
         }
     }
     for c in &store.analysis.tcp.conversations {
         st.tcp.streams += 1;
         st.tcp.resets += u64::from(c.teardown.reset.is_some());
-        st.tcp.retransmissions += u64::from(c.retransmitted_segments);
+        st.tcp.retransmissions += u64::from(c.totals().retransmitted_segments);
         st.tcp.handshakes_completed += u64::from(c.completed_in_order());
         st.tcp.handshakes_completed_any_order += u64::from(c.completed());
         st.tcp.refused += u64::from(c.refused());
         st.tcp.syn_retransmissions += u64::from(c.syn_retransmissions);
+        st.tcp.closed_early += u64::from(c.totals().closed_early.is_some());
     }
     for (iface, n) in cap.interfaces.iter().zip(per_iface) {
         if n > 0 {

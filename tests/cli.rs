@@ -42,6 +42,8 @@ fn help_on_every_subcommand() {
         &["inspect", "--help"],
         &["stats", "--help"],
         &["messages", "--help"],
+        &["states", "--help"],
+        &["explain", "--help"],
     ] {
         let o = run(args);
         assert_eq!(o.status.code(), Some(0), "{args:?}");
@@ -54,6 +56,8 @@ fn help_on_every_subcommand() {
 fn usage_errors_exit_2() {
     assert_eq!(run(&["inspect"]).status.code(), Some(2));
     assert_eq!(run(&["frobnicate", "x", "y"]).status.code(), Some(2));
+    assert_eq!(run(&["explain"]).status.code(), Some(2));
+    assert_eq!(run(&["explain", "tcp", "--list"]).status.code(), Some(2));
     let o = run(&["inspect", "/no/such/file.pcap"]);
     assert_eq!(o.status.code(), Some(2));
     assert!(
@@ -198,6 +202,224 @@ fn stdin_reads_like_a_file() {
     assert_eq!(stdout(&o).lines().count(), 26);
 }
 
+/// `inspect -`, run with its own temporary folder (where its spool would go), on a pipe
+/// the test writes; its rows are read line by line on a thread.
+struct Piped {
+    child: std::process::Child,
+    stdin: Option<std::process::ChildStdin>,
+    lines: std::sync::mpsc::Receiver<String>,
+    tmp: PathBuf,
+}
+
+impl Piped {
+    fn start(name: &str, args: &[&str]) -> Piped {
+        let tmp =
+            std::env::temp_dir().join(format!("layerscope-cli-tmp-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&tmp);
+        std::fs::create_dir_all(&tmp).expect("temp dir");
+        let mut child = bin()
+            .args(args)
+            .env("TMPDIR", &tmp)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("spawn");
+        let stdin = child.stdin.take();
+        let out = child.stdout.take().expect("stdout");
+        let (tx, lines) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            use std::io::BufRead;
+            for l in std::io::BufReader::new(out).lines().map_while(Result::ok) {
+                if tx.send(l).is_err() {
+                    return;
+                }
+            }
+        });
+        Piped {
+            child,
+            stdin,
+            lines,
+            tmp,
+        }
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        let w = self.stdin.as_mut().expect("still open");
+        w.write_all(bytes).expect("write");
+        w.flush().expect("flush");
+    }
+
+    /// The next `n` lines, waiting as long as it takes (a minute at most: the rows are
+    /// expected well before, the limit only keeps a broken build from hanging).
+    fn next_lines(&self, n: usize) -> Vec<String> {
+        (0..n)
+            .map(|i| {
+                self.lines
+                    .recv_timeout(std::time::Duration::from_secs(60))
+                    .unwrap_or_else(|_| panic!("row {} never came", i + 1))
+            })
+            .collect()
+    }
+
+    fn spool_files(&self) -> Vec<PathBuf> {
+        std::fs::read_dir(&self.tmp)
+            .expect("temp dir")
+            .map(|e| e.expect("entry").path())
+            .collect()
+    }
+}
+
+impl Drop for Piped {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self.tmp);
+    }
+}
+
+/// Standard input is read as a stream: the rows of the packets written so far come out
+/// while the writer still holds the pipe open, and the whole output, once it closes, is
+/// what the file gives. No spool file is ever visible in the temporary folder.
+#[test]
+fn stdin_rows_come_out_while_the_pipe_is_open() {
+    let path = sample("http-get.pcap");
+    let bytes = std::fs::read(&path).expect("sample");
+    let recs = pcap_records(&bytes);
+    let from_file = stdout(&run(&["inspect", path.to_str().unwrap()]));
+    let want: Vec<&str> = from_file.lines().collect();
+    let mut p = Piped::start("stream", &["inspect", "-"]);
+    // The header and the handshake (3 packets), and half of packet 4.
+    let (off4, _) = recs[3];
+    p.write(&bytes[..off4 + 10]);
+    let first = p.next_lines(3);
+    assert!(p.stdin.is_some(), "the writer still holds the pipe");
+    assert_eq!(first, want[..3], "the handshake's rows, as from the file");
+    assert!(first[0].contains("[SYN]"), "{first:?}");
+    assert!(p.spool_files().is_empty(), "{:?}", p.spool_files());
+    p.write(&bytes[off4 + 10..]);
+    drop(p.stdin.take());
+    let rest = p.next_lines(want.len() - 3);
+    assert_eq!(rest, want[3..]);
+    let status = p.child.wait().expect("exits");
+    assert_eq!(status.code(), Some(0));
+    assert!(p.spool_files().is_empty(), "{:?}", p.spool_files());
+}
+
+/// Killed while it reads, `inspect -` leaves nothing in the temporary folder.
+#[test]
+fn a_killed_stdin_reader_leaves_no_spool() {
+    let bytes = std::fs::read(sample("http-get.pcap")).expect("sample");
+    let recs = pcap_records(&bytes);
+    let mut p = Piped::start("killed", &["inspect", "-"]);
+    p.write(&bytes[..recs[2].0]);
+    p.next_lines(2);
+    p.child.kill().expect("kill");
+    p.child.wait().expect("wait");
+    assert!(p.spool_files().is_empty(), "{:?}", p.spool_files());
+}
+
+/// `-c` stops reading standard input once the rows asked for are out, the pipe still open.
+#[test]
+fn stdin_count_exits_without_waiting_for_the_end() {
+    let bytes = std::fs::read(sample("http-get.pcap")).expect("sample");
+    let recs = pcap_records(&bytes);
+    let mut p = Piped::start("count", &["inspect", "-c", "2", "-"]);
+    p.write(&bytes[..recs[4].0]);
+    assert_eq!(p.next_lines(2).len(), 2);
+    let t = std::time::Instant::now();
+    let status = loop {
+        if let Some(s) = p.child.try_wait().expect("wait") {
+            break s;
+        }
+        assert!(
+            t.elapsed().as_secs() < 60,
+            "still running with the pipe open"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
+    assert_eq!(status.code(), Some(0));
+    assert!(p.lines.recv().is_err(), "no third row");
+}
+
+fn corpus(name: &str) -> Vec<u8> {
+    std::fs::read(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/corpus")
+            .join(name),
+    )
+    .expect("corpus file")
+}
+
+/// Whatever the bytes, `inspect -`, `stats -` and `messages -` on a pipe that ends print
+/// what they print on the file, byte for byte, with the same warnings and exit code.
+#[test]
+fn stdin_and_file_agree_on_every_kind_of_input() {
+    let http = std::fs::read(sample("http-get.pcap")).expect("sample");
+    let recs = pcap_records(&http);
+    let chat = std::fs::read(sample("socketio-chat.pcap")).expect("sample");
+    let inputs: Vec<(&str, Vec<u8>)> = vec![
+        ("empty", vec![]),
+        ("short", http[..3].to_vec()),
+        ("header-only", http[..24].to_vec()),
+        ("html", b"<!DOCTYPE html><html></html>".to_vec()),
+        ("cut-in-data", http[..recs[6].0 + 16 + 10].to_vec()),
+        ("cut-in-header", http[..recs[6].0 + 5].to_vec()),
+        ("chat", chat),
+        ("wstunnel", corpus("zeek__websocket-wstunnel-ssh.pcap")),
+        ("ng", corpus("zeek__pcapng-multi-interface.pcapng")),
+        (
+            "ng-cut",
+            corpus("zeek__trunc-ip-discarder-truncated-tcp-oob.pcapng"),
+        ),
+    ];
+    let modes: [&[&str]; 7] = [
+        &["inspect"],
+        &["inspect", "-V"],
+        &["inspect", "--json", "-c", "30"],
+        &["inspect", "-Y", "tcp.flags.syn == 1 || socketio"],
+        &["stats", "--json"],
+        &["stats"],
+        &["messages", "--json"],
+    ];
+    for (name, bytes) in &inputs {
+        let file = temp_file(&format!("agree-{name}.pcap"), bytes);
+        for mode in modes {
+            let o_file = bin().args(mode).arg(&file).output().expect("runs");
+            let mut child = bin()
+                .args(mode)
+                .arg("-")
+                .stdin(Stdio::piped())
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .expect("spawn");
+            // In pieces a moment apart (far less than a pause): the reader sees the capture
+            // arrive bit by bit, and rows printed as they arrived would lack what later
+            // packets tell about them.
+            let mut w = child.stdin.take().expect("stdin");
+            for piece in bytes.chunks(1000) {
+                w.write_all(piece).expect("write");
+                std::thread::sleep(std::time::Duration::from_millis(2));
+            }
+            drop(w);
+            let o_pipe = child.wait_with_output().expect("wait");
+            let what = format!("{name} {mode:?}");
+            assert_eq!(o_pipe.status.code(), o_file.status.code(), "{what}");
+            let file_name = file.display().to_string();
+            let file_out = stdout(&o_file).replace(&file_name, "-");
+            let pipe_out = stdout(&o_pipe);
+            let first_difference = (pipe_out.lines().zip(file_out.lines()))
+                .enumerate()
+                .find(|(_, (p, f))| p != f);
+            assert_eq!(first_difference, None, "{what}: (line, (pipe, file))");
+            assert_eq!(pipe_out, file_out, "{what}");
+            let file_err = stderr(&o_file).replace(&file_name, "-");
+            assert_eq!(stderr(&o_pipe), file_err, "{what}");
+        }
+    }
+}
+
 #[test]
 fn verbose_groups_layers_by_osi_with_ranges() {
     let o = run(&[
@@ -231,6 +453,64 @@ fn verbose_groups_layers_by_osi_with_ranges() {
         out.contains("Source Address: 127.0.0.1  [ip.src 26..30]"),
         "{out}"
     );
+}
+
+/// `inspect --worked`: after each packet, the computations a receiver makes from it,
+/// numbered, each value with the bytes it sits in.
+#[test]
+fn worked_computations_follow_each_packet() {
+    let chat = sample("socketio-chat.pcap");
+    let o = run(&[
+        "inspect",
+        "--worked",
+        "-Y",
+        "frame.number == 29 || frame.number == 41",
+        chat.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let out = stdout(&o);
+    let at = |s: &str| {
+        out.find(s)
+            .unwrap_or_else(|| panic!("{s:?} missing in\n{out}"))
+    };
+    // Packet 29, the 101: the Accept worked out and compared (sha1sum, openssl).
+    let order = [
+        at("   29 "),
+        at("  Worked: Sec-WebSocket-Accept"),
+        at("5ELjMcfpFtJL0zHkZtHMnQ==258EAFA5-E914-47DA-95CA-C5AB0DC85B11"),
+        at("79 26 80 f4 cd ea 50 29 80 43 ed 1f de 22 ab c5 30 2e 5c 9c"),
+        at("It matches"),
+        at("eSaA9M3qUCmAQ+0f3iKrxTAuXJw=  [bytes 163..191]"),
+        // Packet 41: the masked frame, then the Socket.IO packet in it.
+        at("   41 "),
+        at("  Worked: Unmasking a client Text frame"),
+        at("02 22 90 23  [bytes 68..72]"),
+        at("0  36      02   34      '4'"),
+        at(r#""42["chat message","hi"]"  [bytes 0..23 in #1]"#),
+        at("  Worked: Socket.IO EVENT taken apart"),
+        at("  bytes #1: WebSocket message, unmasked (23 bytes)"),
+    ];
+    assert!(order.windows(2).all(|w| w[0] < w[1]), "{order:?}\n{out}");
+    assert!(out.contains("It matches") && out.contains(" ✓\n"), "{out}");
+    // Packet 1's SYN: relative 0, and the one sequence number it takes.
+    let o = run(&[
+        "inspect",
+        "--worked",
+        "-V",
+        "-c",
+        "1",
+        chat.to_str().unwrap(),
+    ]);
+    let out = stdout(&o);
+    let tree = out.find("Layer 4 · Transport").expect("the tree");
+    let syn = out
+        .find("Worked: TCP sequence numbers: the SYN")
+        .expect("worked");
+    assert!(tree < syn, "{out}");
+    assert!(out.contains("A SYN carries no data but takes one sequence number"));
+    // Not with JSON.
+    let o = run(&["inspect", "--worked", "--json", chat.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
 }
 
 /// Every NDJSON line follows the schema written in README.md.
@@ -555,5 +835,52 @@ fn bad_display_filter_exits_2_with_a_caret() {
     assert_eq!(o.status.code(), Some(2));
     assert!(
         stderr(&o).starts_with("layerscope: invalid filter: expected a value after \"==\" at 6\n")
+    );
+}
+
+#[test]
+fn states_prints_both_endpoints_transitions() {
+    let file = sample("socketio-chat.pcap");
+    let o = run(&["states", file.to_str().unwrap(), "--stream", "3"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let out = stdout(&o);
+    let lines: Vec<&str> = out
+        .lines()
+        .skip_while(|l| !l.starts_with("TCP stream"))
+        .collect();
+    let want = [
+        "TCP stream 3: client 127.0.0.1:46274, server 127.0.0.1:18300",
+        "  start  client inferred CLOSED                        before its first segment",
+        "  start  server inferred LISTEN                        listening before the capture began (passive OPEN)",
+        "  #17    client seen     CLOSED → SYN-SENT             opens: sent SYN (active OPEN)",
+        "  #18    server seen     LISTEN → SYN-RECEIVED         received SYN, sent SYN-ACK",
+        "  #19    client seen     SYN-SENT → ESTABLISHED        received SYN-ACK, sent ACK",
+        "  #19    server inferred SYN-RECEIVED → ESTABLISHED    received the ACK of its SYN",
+        "  #37    client seen     ESTABLISHED → FIN-WAIT-1      closes: sent FIN",
+        "  #37    server inferred ESTABLISHED → CLOSE-WAIT      received FIN (acknowledges it)",
+        "  #38    server seen     CLOSE-WAIT → LAST-ACK         closes: sent FIN",
+        "  #38    client inferred FIN-WAIT-1 → FIN-WAIT-2       received the ACK of its FIN",
+        "  #38    client inferred FIN-WAIT-2 → TIME-WAIT        received FIN (acknowledges it)",
+        "  #39    server inferred LAST-ACK → CLOSED             received the ACK of its FIN",
+        "  later  client inferred TIME-WAIT → CLOSED            2×MSL timer ran out (MSL: 2 minutes in RFC 9293; Linux waits 60 s in all)",
+    ];
+    assert_eq!(lines, want);
+    assert!(out.starts_with("TCP states as RFC 9293"), "{out}");
+
+    // Every stream without --stream; the refused sample's server never listened.
+    let all = stdout(&run(&["states", file.to_str().unwrap()]));
+    assert_eq!(all.matches("TCP stream ").count(), 4, "{all}");
+    let refused = stdout(&run(&[
+        "states",
+        sample("tcp-refused.pcap").to_str().unwrap(),
+    ]));
+    assert!(refused.contains("  #2     server seen     CLOSED → CLOSED               nothing listens: answered the SYN with RST\n  #2     client inferred SYN-SENT → CLOSED"), "{refused}");
+
+    let o = run(&["states", file.to_str().unwrap(), "--stream", "4"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("no TCP stream 4 in ") && stderr(&o).contains("it has 4: 0 to 3"),
+        "{}",
+        stderr(&o)
     );
 }

@@ -6,7 +6,9 @@
 //! goes away must be taken off the list.
 //!
 //! The oracle files `tests/filters/FILE.tsv` were written by `tests/filters/make.sh`
-//! (tshark 4.0.17, see `tests/filters/VERSION`); tshark is not needed to run this test.
+//! (tshark 4.0.17, see `tests/filters/VERSION`; one pass per capture with a Lua tap per
+//! filter, `tests/filters/answers.lua`, which gives the frames `-Y` shows); tshark is not
+//! needed to run this test.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};

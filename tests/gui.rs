@@ -30,6 +30,43 @@ fn harness(name: &str) -> Harness<'static, App> {
     h
 }
 
+/// The top of the explanation panel under the tree: the tree's rows below it are hidden.
+fn tree_bottom(h: &Harness<'static, App>) -> f32 {
+    h.query_all_by_label_contains("Explanation")
+        .map(|n| n.rect().top())
+        .fold(f32::NEG_INFINITY, f32::max)
+        .clamp(0.0, 780.0)
+}
+
+/// Scroll the layers tree until the leftmost node whose label
+/// contains `label` (the tree's, not the OSI stack's) is above the explanation panel.
+fn scroll_tree_to(h: &mut Harness<'static, App>, label: &str) {
+    for _ in 0..10 {
+        let node = h
+            .get_all_by_label_contains(label)
+            .min_by(|a, b| a.rect().left().total_cmp(&b.rect().left()));
+        let r = node.expect(label).rect();
+        if r.bottom() < tree_bottom(h) {
+            return;
+        }
+        // Over the tree, under its title (not over the explanation, which scrolls too).
+        let pane = (h.get_all_by_label("Layers").map(|n| n.rect()))
+            .reduce(|a, b| a.union(b))
+            .expect("the Layers pane");
+        let at = egui::pos2(pane.left() + 100.0, pane.top() + 80.0);
+        h.event(egui::Event::PointerMoved(at));
+        h.event(egui::Event::MouseWheel {
+            unit: egui::MouseWheelUnit::Point,
+            delta: egui::vec2(0.0, -120.0),
+            phase: egui::TouchPhase::Move,
+            source: egui::MouseWheelSource::Unknown,
+            modifiers: egui::Modifiers::NONE,
+        });
+        h.run_steps(2);
+    }
+    panic!("{label} never scrolled above the explanation panel");
+}
+
 /// Move the selection down `n` rows with the keyboard, a frame per key.
 fn press_down(h: &mut Harness<'static, App>, n: usize) {
     for _ in 0..n {
@@ -55,6 +92,7 @@ fn the_sample_opens_with_its_handshake_visible() {
     // Lower layers start folded: expanding TCP shows its fields.
     assert!(h.query_by_label("Source Port: 46234").is_none());
     // The tree's header (left), not the OSI stack's row (right).
+    scroll_tree_to(&mut h, "Transmission Control Protocol, Src Port: 46234");
     h.get_all_by_label_contains("Transmission Control Protocol, Src Port: 46234")
         .min_by(|a, b| a.rect().left().total_cmp(&b.rect().left()))
         .expect("the TCP layer header")
@@ -90,21 +128,7 @@ fn clicking_a_row_shows_the_socketio_layers_and_a_field_selects_its_bytes() {
     // The event name is in the unmasked payload: its tab opens, the name's bytes
     // (inside the quotes of `42["chat message","hi"]`) selected. (Scrolled into view
     // first: the tree is taller than its pane.)
-    for _ in 0..10 {
-        if h.get_by_label("Event: chat message").rect().bottom() < 780.0 {
-            break;
-        }
-        let at = h.get_by_label("Opcode: Text (1)").rect().center();
-        h.event(egui::Event::PointerMoved(at));
-        h.event(egui::Event::MouseWheel {
-            unit: egui::MouseWheelUnit::Point,
-            delta: egui::vec2(0.0, -120.0),
-            phase: egui::TouchPhase::Move,
-            source: egui::MouseWheelSource::Unknown,
-            modifiers: egui::Modifiers::NONE,
-        });
-        h.run_steps(2);
-    }
+    scroll_tree_to(&mut h, "Event: chat message");
     h.get_by_label("Event: chat message").click();
     h.run_steps(2);
     assert_eq!(h.state().bytes_tab(), 1);
@@ -770,5 +794,169 @@ mod live {
         h.run_steps(3);
         h.get_by_label("No such interface");
         h.get_by_label("Interfaces that exist: lo, eth0");
+    }
+
+    // ---- Standard input (`layerscope -`), from a pipe the test writes ----
+
+    /// Where each record of a pcap file starts (after the 24-byte header).
+    fn pcap_offsets(bytes: &[u8]) -> Vec<usize> {
+        let mut out = vec![];
+        let mut off = 24;
+        while off + 16 <= bytes.len() {
+            out.push(off);
+            let caplen = u32::from_le_bytes(bytes[off + 8..off + 12].try_into().unwrap());
+            off += 16 + caplen as usize;
+        }
+        out
+    }
+
+    /// Standard input's spools in the temporary folder that this process made (their
+    /// names carry its id).
+    fn stdin_spools() -> Vec<PathBuf> {
+        let mine = format!("layerscope-stdin-{}-", std::process::id());
+        std::fs::read_dir(std::env::temp_dir())
+            .unwrap()
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.file_name().unwrap().to_string_lossy().starts_with(&mine))
+            .collect()
+    }
+
+    /// The window reading a pipe as it reads standard input, started.
+    fn reading(reader: std::io::PipeReader) -> Harness<'static, App> {
+        let app = App::new(Settings::default(), None);
+        let mut h = Harness::builder()
+            .with_size(egui::vec2(1280.0, 800.0))
+            .build_ui_state(|ui, app: &mut App| app.ui(ui), app);
+        let ctx = h.ctx.clone();
+        let factory = layerscope::gui::live::ReaderSource::factory(reader);
+        h.state_mut().read_stream(factory, &ctx);
+        assert!(h.state_mut().wait_live(Duration::from_secs(10)), "started");
+        h.run_steps(2);
+        h
+    }
+
+    /// Rows come as the pipe brings them; Stop (the writer still open) keeps what was read
+    /// and reads no more; Save As writes it; no spool file is ever in the temporary folder.
+    #[test]
+    fn standard_input_shows_rows_as_they_come_and_stop_keeps_them() {
+        let bytes = std::fs::read(sample("http-get.pcap")).unwrap();
+        let offsets = pcap_offsets(&bytes);
+        let (reader, mut writer) = std::io::pipe().unwrap();
+        let mut h = reading(reader);
+        assert_eq!(
+            h.state().window_title(),
+            "reading standard input — layerscope"
+        );
+        h.get_by_label("• reading");
+        h.get_by_label("Reading standard input: no packet yet.");
+        // The handshake and the request, and half of packet 5.
+        writer.write_all(&bytes[..offsets[4] + 20]).unwrap();
+        until_listed(&mut h, 4);
+        h.get_by_label_contains("Packets: 4 ");
+        h.get_by_label("4");
+        assert!(h.query_by_label("5").is_none());
+        h.get_by_label_contains("GET /hello.txt HTTP/1.1");
+        assert!(stdin_spools().is_empty(), "{:?}", stdin_spools());
+        assert!(
+            h.query_by_label("Kernel drops: 0").is_none(),
+            "no drops to tell"
+        );
+
+        h.get_by_label("Stop").click();
+        h.run_steps(1);
+        let t = Instant::now();
+        while h.state().live.is_some() {
+            assert!(t.elapsed() < Duration::from_secs(10), "never stopped");
+            h.state_mut().wait_live(Duration::from_millis(100));
+        }
+        h.run_steps(3);
+        assert_eq!(h.state().window_title(), "standard input — layerscope");
+        h.get_by_label("stopped");
+        // What was read is kept: packet 5 too, with the 20 bytes of it that came, marked
+        // as cut (as in a file that ends there).
+        h.get_by_label_contains(
+            "stopped reading standard input; 5 packets, not saved yet (File ▸ Save As)",
+        );
+        // The writer goes on; nothing more is read.
+        writer.write_all(&bytes[offsets[4] + 20..]).unwrap();
+        drop(writer);
+        h.run_steps(3);
+        let store = h.state().store().cloned().expect("open as a file");
+        assert_eq!(store.len(), 5);
+        assert_eq!(store.capture.data(4).len(), 4);
+        assert_eq!(store.capture.cut_len(4), Some(66));
+        h.get_by_label_contains("Packets: 5 ");
+        assert!(h.state().has_unsaved());
+        assert!(h.state().spool_path().is_none(), "the spool has no name");
+
+        let dir = std::env::temp_dir().join(format!("ls-gui-stdin-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let out = dir.join("saved.pcap");
+        let ctx = h.ctx.clone();
+        h.state_mut().save_as(&out, false, &ctx);
+        h.run_steps(1);
+        let saved = Capture::open(&out).unwrap();
+        assert_eq!(saved.len(), 5);
+        let whole = Capture::open(&sample("http-get.pcap")).unwrap();
+        for i in 0..4 {
+            assert_eq!(saved.data(i), whole.data(i));
+        }
+        assert_eq!(saved.data(4), &whole.data(4)[..4]);
+        assert!(!h.state().has_unsaved());
+        drop(h);
+        assert!(stdin_spools().is_empty(), "{:?}", stdin_spools());
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    /// Read to its end, standard input is open as the file would be, and closing with its
+    /// packets not saved asks first, as a capture does.
+    #[test]
+    fn standard_input_read_to_its_end_is_the_whole_capture() {
+        let bytes = std::fs::read(sample("http-get.pcap")).unwrap();
+        let (reader, mut writer) = std::io::pipe().unwrap();
+        let mut h = reading(reader);
+        writer.write_all(&bytes).unwrap();
+        drop(writer);
+        let t = Instant::now();
+        while h.state().live.is_some() {
+            assert!(t.elapsed() < Duration::from_secs(10), "never ended");
+            h.state_mut().wait_live(Duration::from_millis(100));
+        }
+        h.run_steps(3);
+        h.get_by_label_contains("standard input ended; 12 packets, not saved yet");
+        let store = h.state().store().cloned().unwrap();
+        let file =
+            layerscope::store::Store::build(Capture::open(&sample("http-get.pcap")).unwrap());
+        assert_eq!(store.len(), file.len());
+        for i in 0..file.len() as u32 {
+            let id = layerscope::store::PacketId(i);
+            assert_eq!(
+                layerscope::export::text::row(&store, id),
+                layerscope::export::text::row(&file, id)
+            );
+        }
+        let cmds = ask_to_close(&mut h);
+        assert!(cmds.contains(&egui::ViewportCommand::CancelClose));
+        h.run_steps(2);
+        h.get_by_label("What was read from standard input has 12 packets that are not saved.");
+    }
+
+    /// Standard input that is not a capture says so, as a file that is not one does.
+    #[test]
+    fn standard_input_that_is_not_a_capture_says_so() {
+        let (reader, mut writer) = std::io::pipe().unwrap();
+        let mut h = reading(reader);
+        writer.write_all(b"hello, this is not a capture").unwrap();
+        drop(writer);
+        let t = Instant::now();
+        while h.state().live.is_some() {
+            assert!(t.elapsed() < Duration::from_secs(10), "never ended");
+            h.state_mut().wait_live(Duration::from_millis(100));
+        }
+        h.run_steps(3);
+        h.get_by_label("This file could not be opened");
+        h.get_by_label_contains("not a pcap or pcapng file: starts with 68 65 6c 6c");
+        assert_eq!(h.state().window_title(), "standard input — layerscope");
+        assert!(!h.state().has_unsaved());
     }
 }

@@ -21,7 +21,7 @@ pub const MAX_HEAD: usize = 64 * 1024;
 /// size, [`MAX_HEAD`], is what bounds the number of headers).
 const MAX_HEADERS: usize = 100;
 /// RFC 6455 §1.3: the GUID appended to the client's key.
-const WS_GUID: &str = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
+pub const WS_GUID: &str = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
 
 /// The first line of a message.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -199,10 +199,16 @@ pub struct WsHandshake {
 
 /// The `Sec-WebSocket-Accept` a server must answer to `key`.
 pub fn websocket_accept(key: &str) -> String {
+    base64::engine::general_purpose::STANDARD.encode(accept_digest(key))
+}
+
+/// SHA-1 of `key` (trimmed) followed by [`WS_GUID`]: the 20 bytes whose base64 is
+/// the `Sec-WebSocket-Accept` (RFC 6455 §4.2.2, step 5.4).
+pub fn accept_digest(key: &str) -> [u8; 20] {
     let mut h = Sha1::new();
     h.update(key.trim().as_bytes());
     h.update(WS_GUID.as_bytes());
-    base64::engine::general_purpose::STANDARD.encode(h.finalize())
+    h.finalize().into()
 }
 
 /// What one direction of a conversation is in the middle of.

@@ -465,15 +465,13 @@ impl Upper {
         payload: &[u8],
     ) {
         self.ws.messages += 1;
-        // A payload that can be read again from the one packet that holds it, as
-        // sent, is not kept; any other goes to the arena while it has room.
-        let in_one_packet = m.frames == 1
-            && !m.compressed
-            && !m.truncated
-            && !m.incomplete
-            && m.first_packet == m.last_packet;
+        // A payload that can be read again from its packets as sent (joined and
+        // unmasked: `Store::ws_payload`) is not kept; only inflated ones, which
+        // depend on every earlier message of their direction, go to the arena while
+        // it has room.
+        let derivable = !m.compressed && !m.truncated && !m.incomplete;
         let mut m = m;
-        if !in_one_packet && !self.payloads.room(payload.len()) {
+        if !derivable && !self.payloads.room(payload.len()) {
             m.warnings |= ws::warn::NOT_KEPT;
             self.ws.payloads_not_kept += 1;
         }
@@ -525,7 +523,7 @@ impl Upper {
             }
             !mine
         });
-        let payload = if in_one_packet || m.warnings & ws::warn::NOT_KEPT != 0 {
+        let payload = if derivable || m.warnings & ws::warn::NOT_KEPT != 0 {
             None
         } else {
             self.payloads.keep(payload)

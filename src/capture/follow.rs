@@ -38,11 +38,21 @@ impl Capture {
     /// now (possibly nothing, not even the file header). [`Capture::grow`] reads what was
     /// appended since; [`Capture::end`] when the writer is done.
     pub fn follow(path: &Path) -> Result<Capture, OpenError> {
+        let name = path.display().to_string();
+        let file = File::open(path).map_err(|source| OpenError::Io {
+            path: name.clone(),
+            source,
+        })?;
+        Self::follow_file(file, &name)
+    }
+
+    /// [`Capture::follow`] over a file already open (standard input's spool, which has no
+    /// name); `name` says what it is in errors.
+    pub fn follow_file(file: File, name: &str) -> Result<Capture, OpenError> {
         let io_err = |source| OpenError::Io {
-            path: path.display().to_string(),
+            path: name.to_string(),
             source,
         };
-        let file = File::open(path).map_err(io_err)?;
         let mut cap = Capture {
             bytes: source::Bytes::Owned(Vec::new()),
             format: None,

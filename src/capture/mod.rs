@@ -13,6 +13,7 @@ mod index;
 pub mod ngwrite;
 mod pcap;
 mod pcapng;
+mod pipe;
 mod source;
 pub mod status;
 
@@ -24,6 +25,8 @@ mod proptests;
 pub(crate) mod testutil;
 
 use std::fmt;
+
+pub use pipe::PipeSpool;
 
 use serde::Serialize;
 use std::io::Read;

@@ -79,7 +79,7 @@ pub(crate) fn map(file: &File) -> io::Result<Bytes> {
 }
 
 /// Creates a new, uniquely named file in `dir`, readable only by us.
-fn create_spool_file(dir: &Path) -> io::Result<(PathBuf, File)> {
+pub(super) fn create_spool_file(dir: &Path) -> io::Result<(PathBuf, File)> {
     static COUNTER: AtomicU32 = AtomicU32::new(0);
     let nanos = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -104,7 +104,7 @@ fn create_spool_file(dir: &Path) -> io::Result<(PathBuf, File)> {
 }
 
 /// Unlinks the spool file when dropped, whether spooling succeeded or not.
-struct RemoveOnDrop(PathBuf);
+pub(super) struct RemoveOnDrop(pub(super) PathBuf);
 
 impl Drop for RemoveOnDrop {
     fn drop(&mut self) {

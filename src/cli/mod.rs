@@ -1,4 +1,4 @@
-//! The command line: `inspect` and `stats`, driving the same library as the tests.
+//! The command line: `inspect`, `stats`, `messages`, `explain`, ..., driving the same library as the tests.
 //!
 //! Exit codes: 0 all read; 1 the file is damaged but what came before the
 //! damage was read and printed; 2 usage error or the file cannot be opened.
@@ -10,8 +10,12 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 mod capture;
+mod explain;
 mod rows;
+mod states;
+mod stdin;
 
+use crate::analysis::Keep;
 use crate::capture::{Capture, OpenError};
 use crate::export::{json, text};
 use crate::filter::{self, Filter, FilterError};
@@ -50,11 +54,17 @@ pub enum Command {
     /// The message-level view: one line per HTTP message, WebSocket message,
     /// Engine.IO and Socket.IO packet, in time order.
     Messages(MessagesArgs),
+    /// Both endpoints' TCP states (RFC 9293) through each conversation: every
+    /// transition, the packet that caused it, and whether the capture shows it.
+    States(states::StatesArgs),
     /// List the interfaces live capture can use (like `tshark -D`), loopback first.
     Interfaces(capture::InterfacesArgs),
     /// Capture live through the capture helper: print each packet as it arrives, or write
     /// pcapng with `-w FILE` (`-w -`: standard output).
     Capture(capture::CaptureArgs),
+    /// Explain a field or protocol name in plain words: what it is, why it is there, what
+    /// a usual value means and the standard that defines it (`--list`: every name).
+    Explain(explain::ExplainArgs),
 }
 
 #[derive(clap::Args, Debug)]
@@ -79,6 +89,11 @@ pub struct InspectArgs {
     /// Print one JSON object per packet (NDJSON; schema in README.md).
     #[arg(long, conflicts_with = "verbose")]
     pub json: bool,
+    /// After each packet, work out step by step what a receiver computes from it: TCP
+    /// sequence and acknowledgment numbers, the WebSocket Accept, unmasking, inflating,
+    /// Engine.IO and Socket.IO packets taken apart.
+    #[arg(long, conflicts_with = "json")]
+    pub worked: bool,
     /// Stop after this many packets (counting only those the filter lets through).
     #[arg(short = 'c', long, value_name = "N")]
     pub count: Option<usize>,
@@ -104,8 +119,10 @@ pub fn main() -> ExitCode {
         Some(Command::Inspect(a)) => finish(inspect(&a)),
         Some(Command::Stats(a)) => finish(stats_cmd(&a)),
         Some(Command::Messages(a)) => finish(messages_cmd(&a)),
+        Some(Command::States(a)) => finish(states::states(&a)),
         Some(Command::Interfaces(a)) => capture::interfaces(&a),
         Some(Command::Capture(a)) => capture::capture(&a),
+        Some(Command::Explain(a)) => explain::run(&a),
         None => match cli.interface {
             Some(iface) => open_window_live(iface, cli.capture_filter, cli.start),
             None => open_window(cli.file.as_deref()),
@@ -135,6 +152,10 @@ fn finish(r: Result<Outcome, CliError>) -> ExitCode {
             eprintln!("{}", caret_lines(&text, &e));
             ExitCode::from(2)
         }
+        Err(CliError::Usage(msg)) => {
+            eprintln!("layerscope: {msg}");
+            ExitCode::from(2)
+        }
         Err(CliError::Output(e)) if e.kind() == io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
         Err(CliError::Output(e)) => {
             eprintln!("layerscope: cannot write output: {e}");
@@ -145,6 +166,8 @@ fn finish(r: Result<Outcome, CliError>) -> ExitCode {
 
 enum CliError {
     Open(OpenError),
+    /// An argument that does not fit the file (said in full).
+    Usage(String),
     Filter(String, FilterError),
     Output(io::Error),
 }
@@ -156,9 +179,22 @@ impl From<io::Error> for CliError {
 }
 
 fn load(path: &Path) -> Result<Store, CliError> {
+    load_keeping(path, Keep::Records)
+}
+
+/// The store of the file at `path`; `-`: of standard input, read to its end as a stream.
+fn load_keeping(path: &Path, keep: Keep) -> Result<Store, CliError> {
+    if is_stdin(path) {
+        let store = stdin::read(keep, |_| Ok(true))?;
+        return Ok(store.expect("reading goes on to the end"));
+    }
     Capture::open(path)
-        .map(Store::build)
+        .map(|c| Store::build_keeping(c, keep))
         .map_err(CliError::Open)
+}
+
+fn is_stdin(path: &Path) -> bool {
+    path == Path::new("-")
 }
 
 fn outcome(store: &Store) -> Outcome {
@@ -186,12 +222,66 @@ fn inspect(a: &InspectArgs) -> Result<Outcome, CliError> {
         Some(t) => filter::parse(t).map_err(|e| CliError::Filter(t.to_string(), e))?,
         None => filter::parse("").map_err(|e| CliError::Filter(String::new(), e))?,
     };
+    let limit = a.count.unwrap_or(usize::MAX);
+    if is_stdin(&a.file) {
+        return inspect_stdin(a, &filter, limit);
+    }
     let store = load(&a.file)?;
     let mut out = BufWriter::new(io::stdout().lock());
-    let limit = a.count.unwrap_or(usize::MAX);
     rows::print_all(&mut out, &store, a, &filter, limit)?;
     out.flush()?;
     Ok(outcome(&store))
+}
+
+/// `inspect -`: the packets that came are printed while standard input is read (when
+/// [`stdin::read`] says they may be), the rest once it ends; `-c` stops reading.
+fn inspect_stdin(a: &InspectArgs, filter: &Filter, limit: usize) -> Result<Outcome, CliError> {
+    let mut out = BufWriter::new(io::stdout().lock());
+    let mut rows = StreamRows {
+        next: 0,
+        printed: 0,
+    };
+    let more = |rows: &mut StreamRows, out: &mut BufWriter<_>, store: &Store| {
+        rows.print(out, store, a, filter, limit)
+    };
+    let Some(store) = stdin::read(Keep::Records, |s| more(&mut rows, &mut out, s))? else {
+        return Ok(Outcome::Complete);
+    };
+    if rows.next == 0 {
+        // Nothing printed before the end: the file's way, on two threads.
+        rows::print_all(&mut out, &store, a, filter, limit)?;
+        out.flush()?;
+    } else {
+        more(&mut rows, &mut out, &store)?;
+    }
+    Ok(outcome(&store))
+}
+
+/// How far `inspect -` has printed: the next packet to look at, and the packets printed.
+struct StreamRows {
+    next: usize,
+    printed: usize,
+}
+
+impl StreamRows {
+    /// Print the packets of `store` not looked at yet (up to `limit` printed in all);
+    /// whether to go on.
+    fn print(
+        &mut self,
+        out: &mut impl Write,
+        store: &Store,
+        a: &InspectArgs,
+        filter: &Filter,
+        limit: usize,
+    ) -> io::Result<bool> {
+        while self.next < store.len() && self.printed < limit {
+            let id = PacketId(self.next as u32);
+            self.printed += usize::from(print_packet(out, store, id, a, filter)?);
+            self.next += 1;
+        }
+        out.flush()?;
+        Ok(self.printed < limit)
+    }
 }
 
 /// Print one packet in the chosen mode if it passes the filter; whether it did.
@@ -215,18 +305,47 @@ fn print_packet(
     if quick == Some(false) {
         return Ok(false);
     }
-    let needs_tree = a.json || a.verbose || quick.is_none();
+    let needs_tree = a.json || a.verbose || a.worked || quick.is_none();
     let d = if needs_tree { store.dissect(id) } else { None };
-    if quick.is_none() && !d.as_ref().is_some_and(|d| filter.matches(d)) {
+    let frame = store.capture.data(id.index());
+    if quick.is_none() && !d.as_ref().is_some_and(|d| filter.matches(d, frame)) {
         return Ok(false);
     }
-    match d {
-        Some(d) if a.json => writeln!(out, "{}", json::packet_line(store, id, &d))?,
-        Some(d) if a.verbose => writeln!(out, "{}", text::tree(&d))?,
+    match &d {
+        Some(d) if a.json => writeln!(out, "{}", json::packet_line(store, id, d))?,
+        Some(d) if a.verbose => writeln!(out, "{}", text::tree(d))?,
         _ if a.json || a.verbose => return Ok(false),
         _ => writeln!(out, "{}", text::row(store, id))?,
     }
+    if let Some(d) = d.as_ref().filter(|_| a.worked) {
+        out.write_all(worked_text(store, id, d, a.verbose).as_bytes())?;
+    }
     Ok(true)
+}
+
+/// `inspect --worked`: the worked computations of packet `id`, and (when the tree
+/// was not printed) the derived bytes their steps name.
+fn worked_text(store: &Store, id: PacketId, d: &crate::dissect::Dissection, tree: bool) -> String {
+    use crate::story::worked::{text, worked_with};
+    let ws = worked_with(store, id, d);
+    let mut out = text::text(&ws, "  ");
+    let mut named: Vec<u16> = (ws.iter().flat_map(|w| &w.steps))
+        .filter_map(|s| match s.at {
+            Some((crate::dissect::Src::Derived(i), _)) => Some(i),
+            _ => None,
+        })
+        .collect();
+    named.sort_unstable();
+    named.dedup();
+    for i in named.into_iter().filter(|_| !tree) {
+        if let Some(b) = d.derived.get(usize::from(i)) {
+            out.push_str(&format!("  bytes #{}: {}\n", i + 1, b.name));
+        }
+    }
+    if tree && !ws.is_empty() {
+        out.push('\n');
+    }
+    out
 }
 
 fn messages_cmd(a: &MessagesArgs) -> Result<Outcome, CliError> {
@@ -257,9 +376,7 @@ fn messages_cmd(a: &MessagesArgs) -> Result<Outcome, CliError> {
 }
 
 fn stats_cmd(a: &StatsArgs) -> Result<Outcome, CliError> {
-    let store = Capture::open(&a.file)
-        .map(|c| Store::build_keeping(c, crate::analysis::Keep::Counts))
-        .map_err(CliError::Open)?;
+    let store = load_keeping(&a.file, Keep::Counts)?;
     let st = stats::from_store(&a.file.display().to_string(), &store);
     let mut out = BufWriter::new(io::stdout().lock());
     if a.json {
@@ -304,6 +421,16 @@ fn write_stats_text(out: &mut impl Write, st: &stats::Stats) -> io::Result<()> {
         "Handshakes: {} of {} TCP conversations completed, {} refused, {} SYN retransmissions",
         t.handshakes_completed, t.streams, t.refused, t.syn_retransmissions
     )?;
+    if t.closed_early > 0 {
+        writeln!(
+            out,
+            "Limits:     {} TCP conversations closed early, more than {} being open at once \
+             (the idle longest are closed); {} of their later segments not reassembled",
+            t.closed_early,
+            crate::analysis::tcp::MAX_OPEN_STREAMS,
+            t.segments_not_reassembled
+        )?;
+    }
     let h = &st.http;
     writeln!(
         out,
@@ -376,6 +503,7 @@ fn open_window(file: Option<&Path>) -> ExitCode {
          layerscope inspect FILE        one line per packet\n  \
          layerscope inspect -V FILE     every layer of every packet, by OSI layer\n  \
          layerscope messages FILE       HTTP, WebSocket and Socket.IO messages\n  \
+         layerscope states FILE         TCP states of both ends of each connection\n  \
          layerscope stats FILE          counts\n\
          Sample captures are in samples/ (try samples/socketio-chat.pcap)."
     );

@@ -140,6 +140,42 @@ pub fn tcp_options_offered(link_type: LinkType, data: &[u8]) -> Option<TcpOption
     Some(o)
 }
 
+/// Where a packet's IP packet and its TCP or UDP segment lie in its captured bytes, found
+/// by slicing it again (no tree): what a display filter's summary tier reads the bytes of
+/// `ip`, `ipv6`, `tcp` and `udp` from.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Spans {
+    /// The (outer) IPv4 or IPv6 packet: from its header to where its length field ends
+    /// it, within the captured bytes.
+    pub ip: Option<[usize; 2]>,
+    /// Where the TCP or UDP header starts (the segment ends with the IP packet).
+    pub transport: Option<usize>,
+}
+
+/// The [`Spans`] of a packet.
+pub fn spans(link_type: LinkType, data: &[u8]) -> Spans {
+    use etherparse::{LaxNetSlice, TransportSlice};
+    let sliced = slice::slice(link_type, data);
+    let Some(p) = sliced.packet.as_ref() else {
+        return Spans::default();
+    };
+    let at = |part: &[u8]| slice::offset_in(data, part);
+    let start = match &p.net {
+        Some(LaxNetSlice::Ipv4(v4)) => at(v4.header().slice()),
+        Some(LaxNetSlice::Ipv6(v6)) => at(v6.header().slice()),
+        _ => return Spans::default(),
+    };
+    let ip = p
+        .ip_payload()
+        .map(|pl| [start, at(pl.payload) + pl.payload.len()]);
+    let transport = match &p.transport {
+        Some(TransportSlice::Tcp(t)) => Some(at(t.header_slice())),
+        Some(TransportSlice::Udp(u)) => Some(at(u.header_slice())),
+        _ => None,
+    };
+    Spans { ip, transport }
+}
+
 /// The captured TCP payload of a packet (empty if it has none).
 pub fn tcp_payload(link_type: LinkType, data: &[u8]) -> &[u8] {
     slice::slice(link_type, data).tcp.map_or(&[], |t| t.payload)

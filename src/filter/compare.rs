@@ -7,11 +7,9 @@ use std::borrow::Cow;
 use std::cmp::Ordering;
 use std::net::IpAddr;
 
-use regex::Regex;
-
 use crate::dissect::{Field, Kind, Value};
 
-use super::parser::Literal;
+use super::parser::{Literal, Pattern};
 
 /// A number read from a literal.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -80,22 +78,41 @@ pub fn parse_mac(s: &str) -> Option<[u8; 6]> {
     parse_bytes(s).and_then(|b| <[u8; 6]>::try_from(b).ok())
 }
 
-/// A byte string as Wireshark writes one: hex bytes separated by `:`, `-` or `.`
-/// (`47:45:54`), or a single byte (`47`).
+/// A byte string as Wireshark reads one: hex bytes, with or without a separator (`:`,
+/// `-` or `.`) between them (`47:45:54`, `474554`, `0000.0000.0000`), a single hex digit
+/// being a byte when a separator or the end follows it (`6` is `06`, `474` is `47:04`);
+/// a leading `:` is skipped and `0xHH` is the byte `HH`.
 pub fn parse_bytes(s: &str) -> Option<Vec<u8>> {
-    let sep = s.chars().find(|c| matches!(c, ':' | '-' | '.'));
-    let parts: Vec<&str> = match sep {
-        Some(c) => s.split(c).collect(),
-        None if s.len() == 2 => vec![s],
-        None => return None,
+    let s = s.strip_prefix(':').unwrap_or(s);
+    let s = match s.strip_prefix("0x").or_else(|| s.strip_prefix("0X")) {
+        Some(hh) if hh.len() == 2 => hh,
+        _ => s,
     };
-    parts
-        .iter()
-        .map(|p| {
-            let ok = (1..=2).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_hexdigit());
-            ok.then(|| u8::from_str_radix(p, 16).ok()).flatten()
-        })
-        .collect()
+    let b = s.as_bytes();
+    let hex = |i: usize| b.get(i).is_some_and(u8::is_ascii_hexdigit);
+    let sep = |i: usize| b.get(i).is_some_and(|c| matches!(c, b':' | b'-' | b'.'));
+    let digit = |i: usize| char::from(b[i]).to_digit(16).unwrap_or(0) as u8;
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < b.len() {
+        let n = if hex(i) && hex(i + 1) {
+            out.push(digit(i) << 4 | digit(i + 1));
+            2
+        } else if hex(i) && (i + 1 == b.len() || sep(i + 1)) {
+            out.push(digit(i));
+            1
+        } else {
+            return None;
+        };
+        i += n;
+        // After two digits a separator may follow; after one it must (or the end).
+        if sep(i) && i + 1 < b.len() {
+            i += 1;
+        } else if sep(i) {
+            return None;
+        }
+    }
+    (!out.is_empty()).then_some(out)
 }
 
 /// `10.0.0.0/8`, `fe80::/10`: an address and a prefix length no longer than it.
@@ -130,34 +147,74 @@ fn in_net(a: IpAddr, (net, bits): (IpAddr, u8)) -> bool {
     }
 }
 
-/// One occurrence of a name in a packet: a field, or a protocol's layer (no value of its
-/// own; its words are its title), or a value the quick tier knows.
+/// One occurrence of a name in a packet: a field, a protocol's bytes, bytes a slice cut
+/// out, or a value the quick tier knows.
 pub(crate) enum Occ<'a> {
     Field(&'a Field),
-    Title(&'a str),
+    /// A protocol's layer: its value is its bytes, from its first byte to the end of the
+    /// data it was handed (Wireshark's protocol fields).
+    Proto(&'a [u8]),
+    /// Bytes cut out by a slice.
+    Bytes(&'a [u8]),
     Value(&'a Value),
 }
 
 static NONE: Value = Value::None;
 
 impl Occ<'_> {
-    /// Its typed value ([`Value::None`] for a layer).
+    /// Its typed value ([`Value::None`] for bytes, which [`Occ::raw`] gives).
     pub(crate) fn value(&self) -> &Value {
         match self {
             Occ::Field(f) => &f.value,
-            Occ::Title(_) => &NONE,
+            Occ::Proto(_) | Occ::Bytes(_) => &NONE,
             Occ::Value(v) => v,
         }
+    }
+
+    /// Its bytes, when its value is a sequence of bytes.
+    fn raw(&self) -> Option<&[u8]> {
+        match self {
+            Occ::Proto(b) | Occ::Bytes(b) => Some(b),
+            _ => match self.value() {
+                Value::Bytes(b) => Some(b),
+                _ => None,
+            },
+        }
+    }
+
+    /// The bytes a slice cuts from: a protocol's, a byte string, a text's UTF-8, an
+    /// address (`None` for other values, which cannot be sliced).
+    pub(crate) fn sliceable(&self) -> Option<Cow<'_, [u8]>> {
+        if let Some(b) = self.raw() {
+            return Some(Cow::Borrowed(b));
+        }
+        Some(match self.value() {
+            Value::Text(t) => Cow::Borrowed(t.as_bytes()),
+            Value::Mac(m) => Cow::Borrowed(&m[..]),
+            Value::Ipv4(a) => Cow::Owned(a.octets().to_vec()),
+            Value::Ipv6(a) => Cow::Owned(a.octets().to_vec()),
+            _ => return None,
+        })
     }
 
     /// The occurrence in words, as the tree shows it.
     fn shown(&self) -> Cow<'_, str> {
         match self {
             Occ::Field(f) => Cow::Owned(f.shown()),
-            Occ::Title(t) => Cow::Borrowed(t),
+            Occ::Proto(b) | Occ::Bytes(b) => Cow::Owned(crate::dissect::fmt::hex(b, usize::MAX)),
             Occ::Value(v) => Cow::Owned(v.to_string()),
         }
     }
+}
+
+/// The bytes of a literal compared with bytes: a quoted string's, or a byte string's.
+fn literal_bytes(l: &Literal) -> Option<&[u8]> {
+    l.bytes.as_deref()
+}
+
+/// Wireshark's order of byte strings: the shorter first, then byte by byte.
+fn bytes_order(a: &[u8], b: &[u8]) -> Ordering {
+    a.len().cmp(&b.len()).then_with(|| a.cmp(b))
 }
 
 /// The number a value compares as, for the types that have one.
@@ -181,11 +238,13 @@ fn literal_number(v: &Value, l: &Literal) -> Option<Num> {
 
 /// `==`: the value equals the literal (for several packets linked, any of them).
 pub(crate) fn equals(o: &Occ<'_>, l: &Literal) -> bool {
+    if let Some(b) = o.raw() {
+        return literal_bytes(l) == Some(b);
+    }
     let v = o.value();
     if l.quoted {
         return match v {
             Value::Text(s) => **s == *l.text,
-            Value::Bytes(b) => **b == *l.text.as_bytes(),
             Value::Named(_, name) => *name == l.text || o.shown() == l.text,
             _ => o.shown() == l.text,
         };
@@ -195,7 +254,6 @@ pub(crate) fn equals(o: &Occ<'_>, l: &Literal) -> bool {
         Value::Ipv4(a) => addr_equals(IpAddr::V4(*a), l),
         Value::Ipv6(a) => addr_equals(IpAddr::V6(*a), l),
         Value::Mac(m) => l.mac == Some(*m),
-        Value::Bytes(b) => l.bytes.as_deref() == Some(&**b),
         Value::Text(s) => **s == *l.text,
         Value::Named(_, name) if *name == l.text => true,
         Value::Frames(v) => v.iter().any(|n| equals(&Occ::Value(&Value::Frame(*n)), l)),
@@ -211,13 +269,16 @@ fn addr_equals(a: IpAddr, l: &Literal) -> bool {
 }
 
 /// The order of the value against the literal, for `<`, `<=`, `>`, `>=`: numbers, times,
-/// addresses of one family, MAC addresses, bytes, text; `None` when they do not compare.
+/// addresses of one family, MAC addresses, bytes (the shorter first, as in Wireshark),
+/// text; `None` when they do not compare.
 pub(crate) fn order(o: &Occ<'_>, l: &Literal) -> Option<Ordering> {
+    if let Some(b) = o.raw() {
+        return literal_bytes(l).map(|x| bytes_order(b, x));
+    }
     let v = o.value();
     if l.quoted {
         return match v {
             Value::Text(s) => Some((**s).cmp(&*l.text)),
-            Value::Bytes(b) => Some((**b).cmp(l.text.as_bytes())),
             _ => Some((*o.shown()).cmp(&*l.text)),
         };
     }
@@ -226,35 +287,37 @@ pub(crate) fn order(o: &Occ<'_>, l: &Literal) -> Option<Ordering> {
         Value::Ipv4(a) => l.ip.filter(IpAddr::is_ipv4).map(|b| IpAddr::V4(*a).cmp(&b)),
         Value::Ipv6(a) => l.ip.filter(IpAddr::is_ipv6).map(|b| IpAddr::V6(*a).cmp(&b)),
         Value::Mac(m) => l.mac.map(|b| m.cmp(&b)),
-        Value::Bytes(b) => l.bytes.as_deref().map(|x| (**b).cmp(x)),
         Value::Text(s) => Some((**s).cmp(&*l.text)),
         _ => number(v)?.cmp(literal_number(v, l)?),
     }
 }
 
 /// `contains`: text in text, bytes in bytes (a byte string like `47:45:54` or the bytes of
-/// a quoted string); other values are searched in their words.
+/// a quoted string); other values are searched in their words. A protocol contains no
+/// empty string (Wireshark's rule; a byte field and a slice do).
 pub(crate) fn contains(o: &Occ<'_>, l: &Literal) -> bool {
+    if let Some(b) = o.raw() {
+        let needle = literal_bytes(l).unwrap_or(l.text.as_bytes());
+        if needle.is_empty() {
+            return !matches!(o, Occ::Proto(_));
+        }
+        return b.windows(needle.len()).any(|w| w == needle);
+    }
     match o.value() {
         Value::Text(s) => s.contains(l.text.as_str()),
-        Value::Bytes(b) => {
-            let needle = match (&l.bytes, l.quoted) {
-                (Some(x), false) => x.as_slice(),
-                _ => l.text.as_bytes(),
-            };
-            needle.is_empty() || b.windows(needle.len()).any(|w| w == needle)
-        }
         _ => o.shown().contains(l.text.as_str()),
     }
 }
 
-/// `matches`: the regular expression finds a match in the text (bytes read as UTF-8, with
-/// invalid sequences replaced; other values in their words).
-pub(crate) fn matches(o: &Occ<'_>, re: &Regex) -> bool {
+/// `matches`: the regular expression finds a match in the text, in the bytes (byte by
+/// byte), or in other values' words.
+pub(crate) fn matches(o: &Occ<'_>, re: &Pattern) -> bool {
+    if let Some(b) = o.raw() {
+        return re.bytes.is_match(b);
+    }
     match o.value() {
-        Value::Text(s) => re.is_match(s),
-        Value::Bytes(b) => re.is_match(&String::from_utf8_lossy(b)),
-        _ => re.is_match(&o.shown()),
+        Value::Text(s) => re.text.is_match(s),
+        _ => re.text.is_match(&o.shown()),
     }
 }
 
@@ -330,8 +393,21 @@ mod tests {
         assert_eq!(parse_mac("0:11:22:33:44:555"), None);
         assert_eq!(parse_bytes("47:45:54"), Some(vec![0x47, 0x45, 0x54]));
         assert_eq!(parse_bytes("47"), Some(vec![0x47]));
-        assert_eq!(parse_bytes("474"), None);
-        assert_eq!(parse_bytes("GET"), None);
+        assert_eq!(parse_bytes("474"), Some(vec![0x47, 0x04]));
+        assert_eq!(parse_bytes("6"), Some(vec![6]));
+        assert_eq!(parse_bytes("0800"), Some(vec![8, 0]));
+        assert_eq!(parse_bytes("0x06"), Some(vec![6]));
+        assert_eq!(parse_bytes(":00"), Some(vec![0]));
+        assert_eq!(parse_bytes("0000.0000.0000"), Some(vec![0; 6]));
+        assert_eq!(
+            parse_mac("001122334455"),
+            Some([0, 0x11, 0x22, 0x33, 0x44, 0x55])
+        );
+        for bad in [
+            "GET", "", "0x0800", "0x", "6x", "00:", "00::11", "-1", "::1",
+        ] {
+            assert_eq!(parse_bytes(bad), None, "{bad}");
+        }
         let n = parse_cidr("10.0.0.0/8").unwrap();
         assert!(in_net("10.200.1.2".parse().unwrap(), n));
         assert!(!in_net("11.0.0.1".parse().unwrap(), n));

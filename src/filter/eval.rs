@@ -1,26 +1,81 @@
 //! Evaluating an expression against one packet's field tree: each occurrence of a name is
 //! compared by its typed value ([`super::compare`]).
 
+use std::borrow::Cow;
 use std::cmp::Ordering;
 
-use crate::dissect::{Dissection, Value};
+use crate::dissect::{Dissection, Layer, Value};
 
 use super::compare::{self, Occ};
 use super::fields;
 use super::lexer::Cmp;
 use super::parser::{Expr, SetItem, Test};
+use super::slice::{self, Slice};
 
-/// Calls `f` on every occurrence of `name` (fields of that name, and the layers of that
-/// protocol) until it returns true.
-fn any_occurrence(d: &Dissection, name: &str, f: &mut dyn FnMut(Occ<'_>) -> bool) -> bool {
+/// A packet as a filter sees it: its field tree and its captured bytes, which its
+/// protocols' values are ([`layer_bytes`]).
+#[derive(Clone, Copy)]
+pub(crate) struct Packet<'a> {
+    pub d: &'a Dissection,
+    pub frame: &'a [u8],
+}
+
+/// The protocols the dissector hands the rest of the data it was handed (after the
+/// headers before them), as Wireshark's dissectors do: their bytes run to the end of the
+/// enclosing protocol's (the captured frame for `frame`; IPv4 and IPv6 end where their
+/// length fields say).
+const NESTED: [&str; 18] = [
+    "frame", "eth", "vlan", "sll", "null", "loop", "nflog", "arp", "ip", "ipv6", "ah", "icmp",
+    "icmpv6", "igmp", "tcp", "udp", "data", "dns",
+];
+
+/// The length an IPv4 or IPv6 layer declares for itself (header and payload); `None`
+/// for other layers, and for an IPv6 jumbogram (payload length 0).
+fn declared_len(l: &Layer) -> Option<u32> {
+    let field = |name| match l.fields.iter().find(|f| f.name == name)?.value {
+        Value::Unsigned(n) => u32::try_from(n).ok(),
+        _ => None,
+    };
+    match l.protocol {
+        "ip" => field("ip.len"),
+        "ipv6" => field("ipv6.plen")
+            .filter(|&n| n > 0)
+            .map(|n| n.saturating_add(40)),
+        _ => None,
+    }
+}
+
+/// The bytes of each layer of `p`, in order: a layer of [`NESTED`] from its first byte to
+/// the end of the enclosing layer's bytes (or its own declared end, if sooner), so `tcp`
+/// is the TCP segment with its payload; the layers the analysis adds (`http`, `websocket`,
+/// `tcp.connection`, ...) their own range in this packet (for `http`, the TCP payload).
+pub(crate) fn layer_bytes<'a>(p: Packet<'a>) -> impl Iterator<Item = &'a [u8]> + 'a {
+    let len = p.frame.len() as u32;
+    let mut outer_end = len;
+    p.d.layers.iter().map(move |l| {
+        let start = l.range[0].min(len);
+        let end = if NESTED.contains(&l.protocol) {
+            let own = declared_len(l).map_or(u32::MAX, |n| start.saturating_add(n));
+            outer_end = own.min(outer_end).max(start);
+            outer_end
+        } else {
+            l.range[1].clamp(start, len)
+        };
+        &p.frame[start as usize..end as usize]
+    })
+}
+
+/// Calls `f` on every occurrence of `name` (fields of that name, and the bytes of the
+/// layers of that protocol) until it returns true.
+fn any_occurrence(p: Packet<'_>, name: &str, f: &mut dyn FnMut(Occ<'_>) -> bool) -> bool {
     let names = fields::alias(name);
     let wanted = |n: &str| match names {
         Some([a, b]) => n == a || n == b,
         None => n == name,
     };
     let mut stack = Vec::new();
-    for l in &d.layers {
-        if wanted(l.protocol) && f(Occ::Title(&l.title)) {
+    for (l, bytes) in p.d.layers.iter().zip(layer_bytes(p)) {
+        if wanted(l.protocol) && f(Occ::Proto(bytes)) {
             return true;
         }
         stack.extend(l.fields.iter().rev());
@@ -61,20 +116,20 @@ pub(crate) fn present(d: &Dissection, name: &str) -> bool {
     false
 }
 
-pub fn eval(e: &Expr, d: &Dissection) -> bool {
+pub fn eval(e: &Expr, p: Packet<'_>) -> bool {
     match e {
         Expr::All => true,
-        Expr::And(v) => v.iter().all(|e| eval(e, d)),
-        Expr::Or(v) => v.iter().any(|e| eval(e, d)),
-        Expr::Not(e) => !eval(e, d),
-        Expr::Has(n) => present(d, n),
-        Expr::Test(n, t) => test(n, t, d),
+        Expr::And(v) => v.iter().all(|e| eval(e, p)),
+        Expr::Or(v) => v.iter().any(|e| eval(e, p)),
+        Expr::Not(e) => !eval(e, p),
+        Expr::Has(n) => present(p.d, n),
+        Expr::Test(n, t) => test(n, t, p),
     }
 }
 
-/// Test `t` on the occurrences of `name` in `d`.
-pub(crate) fn test(name: &str, t: &Test, d: &Dissection) -> bool {
-    test_values(t, &mut |f| any_occurrence(d, name, f))
+/// Test `t` on the occurrences of `name` in `p`.
+pub(crate) fn test(name: &str, t: &Test, p: Packet<'_>) -> bool {
+    test_values(t, &mut |f| any_occurrence(p, name, f))
 }
 
 /// Calls the function it is given on every occurrence of a field until that returns true,
@@ -99,7 +154,33 @@ pub(crate) fn test_values(t: &Test, each: &mut Occurrences<'_>) -> bool {
         Test::Contains(l) => each(&mut |o| compare::contains(&o, l)),
         Test::Matches(re) => each(&mut |o| compare::matches(&o, re)),
         Test::In(items) => each(&mut |o| in_set(&o, items)),
+        Test::Slice(slices, t) => test_values_cut(slices, t.as_deref(), each),
     }
+}
+
+/// Applies test `t` (presence: some bytes cut, without one) to the bytes the slices cut
+/// out of each occurrence.
+fn test_values_cut(slices: &[Slice], t: Option<&Test>, each: &mut Occurrences<'_>) -> bool {
+    // `g` on the bytes cut out of `o` (no copy for one pair of brackets).
+    let cut = |o: &Occ<'_>, g: &mut dyn FnMut(&[u8]) -> bool| -> bool {
+        let Some(src) = o.sliceable() else {
+            return false;
+        };
+        let Some((first, rest)) = slices.split_first() else {
+            return g(&src);
+        };
+        let mut bytes = slice::cut(first, &src);
+        for s in rest {
+            bytes = Cow::Owned(slice::cut(s, &bytes).into_owned());
+        }
+        g(&bytes)
+    };
+    let Some(t) = t else {
+        return each(&mut |o| cut(&o, &mut |b| !b.is_empty()));
+    };
+    test_values(t, &mut |f| {
+        each(&mut |o| cut(&o, &mut |b| f(Occ::Bytes(b))))
+    })
 }
 
 /// `f` on the occurrence, or on each packet it links to when it links to several.

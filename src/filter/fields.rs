@@ -38,6 +38,34 @@ pub(super) fn kind_of(name: &str) -> Option<Kind> {
     def(name).map(|d| d.kind)
 }
 
+/// Layers whose protocol name has a dot (the others' names have none): the analysis's
+/// views of a connection, a session, a message and its encoding.
+const DOTTED_LAYERS: [&str; 4] = [
+    "engineio.session",
+    "tcp.connection",
+    "websocket.message",
+    "websocket.presentation",
+];
+
+/// Whether `name` is a protocol (a layer of the tree), whose value in a filter is its
+/// bytes, as Wireshark's protocol fields: `frame contains "GET"`, `ip[9] == 6`. Other
+/// names without a value (`dns.queries`, `tcp.options.nop`) are headings.
+pub(super) fn is_protocol(name: &str) -> bool {
+    // Asked per packet by the summary tier: the cheap test on the name first, the
+    // registry's binary search only for names that can be protocols.
+    (!name.contains('.') || DOTTED_LAYERS.contains(&name)) && kind_of(name) == Some(Kind::None)
+}
+
+/// Whether a slice (`name[0:2]`) can cut bytes out of the values of `name`: protocols,
+/// byte strings, texts and addresses, as in Wireshark.
+pub(super) fn can_slice(name: &str) -> bool {
+    is_protocol(name)
+        || matches!(
+            kind_of(name),
+            Some(Kind::Bytes | Kind::Text | Kind::Mac | Kind::Ipv4 | Kind::Ipv6)
+        )
+}
+
 /// Aliases that stand for two fields: a test on the alias is a test on either.
 pub(super) fn alias(name: &str) -> Option<[&'static str; 2]> {
     Some(match name {
@@ -71,7 +99,7 @@ pub(super) fn suggest(name: &str) -> Option<&'static str> {
 }
 
 /// Edit distance with adjacent transpositions counted as one edit.
-fn distance(a: &str, b: &str) -> usize {
+pub(crate) fn distance(a: &str, b: &str) -> usize {
     let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
     if a.len().abs_diff(b.len()) > 3 || a.len() > 64 {
         return usize::MAX;

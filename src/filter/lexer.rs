@@ -33,6 +33,8 @@ pub enum Tok {
     RParen,
     LBrace,
     RBrace,
+    LBracket,
+    RBracket,
     Comma,
     DotDot,
     Cmp(Cmp),
@@ -42,8 +44,9 @@ pub enum Tok {
     Contains,
     Matches,
     In,
-    /// A double-quoted string, escapes resolved.
-    Str(String),
+    /// A double-quoted string, escapes resolved: as text (`\xHH` the character U+00HH),
+    /// and as bytes (`\xHH` the byte HH, as Wireshark reads it).
+    Str(String, Vec<u8>),
     /// A field name, number, address or bare word.
     Word(String),
 }
@@ -103,6 +106,8 @@ pub fn lex(src: &str) -> Result<Vec<Token>, FilterError> {
             (')', _) => one(Tok::RParen),
             ('{', _) => one(Tok::LBrace),
             ('}', _) => one(Tok::RBrace),
+            ('[', _) => one(Tok::LBracket),
+            (']', _) => one(Tok::RBracket),
             (',', _) => one(Tok::Comma),
             ('=', Some('=')) | ('!', Some('=')) | ('<', Some('=')) | ('>', Some('=')) => {
                 it.next();
@@ -170,27 +175,33 @@ fn string(
     it: &mut std::iter::Peekable<std::str::CharIndices<'_>>,
 ) -> Result<Token, FilterError> {
     let mut s = String::new();
+    let mut raw = Vec::new();
+    let push = |s: &mut String, raw: &mut Vec<u8>, c: char| {
+        s.push(c);
+        raw.extend_from_slice(c.encode_utf8(&mut [0; 4]).as_bytes());
+    };
     while let Some((i, c)) = it.next() {
         match c {
             '"' => {
                 return Ok(Token {
-                    tok: Tok::Str(s),
+                    tok: Tok::Str(s, raw),
                     at,
                     len: i + 1 - at,
                 })
             }
             '\\' => match it.next() {
-                Some((_, 'n')) => s.push('\n'),
-                Some((_, 'r')) => s.push('\r'),
-                Some((_, 't')) => s.push('\t'),
-                Some((_, '0')) => s.push('\0'),
-                Some((_, '"')) => s.push('"'),
-                Some((_, '\\')) => s.push('\\'),
+                Some((_, 'n')) => push(&mut s, &mut raw, '\n'),
+                Some((_, 'r')) => push(&mut s, &mut raw, '\r'),
+                Some((_, 't')) => push(&mut s, &mut raw, '\t'),
+                Some((_, '0')) => push(&mut s, &mut raw, '\0'),
+                Some((_, '"')) => push(&mut s, &mut raw, '"'),
+                Some((_, '\\')) => push(&mut s, &mut raw, '\\'),
                 Some((j, 'x')) => {
                     let hex = src.get(j + 1..j + 3).unwrap_or("");
                     match u8::from_str_radix(hex, 16) {
                         Ok(b) if hex.bytes().all(|b| b.is_ascii_hexdigit()) => {
                             s.push(char::from(b));
+                            raw.push(b);
                             it.next();
                             it.next();
                         }
@@ -204,12 +215,12 @@ fn string(
                     }
                 }
                 Some((_, other)) => {
-                    s.push('\\');
-                    s.push(other);
+                    push(&mut s, &mut raw, '\\');
+                    push(&mut s, &mut raw, other);
                 }
                 None => break,
             },
-            _ => s.push(c),
+            _ => push(&mut s, &mut raw, c),
         }
     }
     Err(err(
@@ -306,7 +317,11 @@ mod tests {
     fn strings_and_escapes() {
         assert_eq!(
             toks(r#""a\"b\\c\n\x41\.""#),
-            vec![Tok::Str("a\"b\\c\nA\\.".into())]
+            vec![Tok::Str("a\"b\\c\nA\\.".into(), b"a\"b\\c\nA\\.".to_vec())]
+        );
+        assert_eq!(
+            toks(r#""\xff\x41é""#),
+            vec![Tok::Str("\u{ff}Aé".into(), vec![0xff, 0x41, 0xc3, 0xa9])]
         );
         let t = lex(r#"x == "héllo""#).unwrap();
         assert_eq!((t[2].at, t[2].len), (5, 8));

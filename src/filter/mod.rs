@@ -39,13 +39,20 @@
 //! - Comparisons `==` `!=` `<` `<=` `>` `>=` (also `=`, and the words `eq` `ne`
 //!   `lt` `le` `gt` `ge`), `contains "text"`, `matches "regex"` (also `~`),
 //!   `in {80 443}` / `in {"a", "b"}` / `in {1..10}` (inclusive), `not in {...}`.
+//! - Slices after a name cut bytes out of its values (protocols, byte strings, texts,
+//!   addresses): `frame[0:4]` (start:length), `ip[9]` (one byte), `tcp.payload[-2:]`
+//!   (to the end; negative offsets count from the end), `frame[:2]`, `eth.src[1-2]`
+//!   (start-end, both included), several ranges joined (`frame[0:2,4]`), and a slice of a
+//!   slice (`frame[0:4][1]`); see `filter/slice.rs` for the rules. A slice is bytes: it
+//!   compares with a byte string (`eth.src[0:3] == 00:11:22`) or a quoted string
+//!   (`tcp.payload[0:3] == "GET"`), and alone it is true when it cuts some bytes.
 //! - `and` `or` `not` (also `&&` `||` `!`, keywords in any case), parentheses;
 //!   `not` binds tighter than `and`, which binds tighter than `or`. Nesting
 //!   (parentheses and `not`) deeper than [`MAX_DEPTH`] levels is an error.
 //! - Values: integers (`80`, `0x50`, `-1`), decimals (`0.5`), IPv4/IPv6
 //!   addresses and networks (`10.0.0.0/8`, `fe80::/10`), MAC addresses
-//!   (`00:11:22:33:44:55`), byte strings (`47:45:54`), `true`/`false`, bare words
-//!   and double-quoted strings. Escapes in strings: `\"` `\\` `\n` `\r` `\t` `\0`
+//!   (`00:11:22:33:44:55`), byte strings (`47:45:54`, also `474554`; `6` is the byte
+//!   06, `0x06` too), `true`/`false`, bare words and double-quoted strings. Escapes in strings: `\"` `\\` `\n` `\r` `\t` `\0`
 //!   `\xHH`; any other `\c` stays as written, so `matches "^127\."` works.
 //! - Names are checked against [`known_fields`], which is gathered from the field
 //!   definitions of the protocol modules: an unknown name is an error with a suggestion.
@@ -71,19 +78,27 @@
 //! - Links to packets (`http.request_in`, `websocket.pong.answers`, the frames of a
 //!   reassembled message) compare with packet numbers (any of them, for several).
 //! - Text compares as text, case-sensitive (`http.request.method == GET`); `<`, `>`
-//!   lexicographically. Bytes equal a byte string (`data.data == 47:45:54`).
+//!   lexicographically. Bytes equal a byte string (`data.data == 47:45:54`); they order
+//!   as Wireshark orders them, the shorter first, then byte by byte.
+//! - A protocol's value is its bytes, as in Wireshark: from its first byte to the end of
+//!   the data handed to it (the whole captured frame for `frame` and `eth`, the IP packet
+//!   for `ip` as its length field ends it, the TCP segment with its payload for `tcp`, this
+//!   packet's TCP payload for `http`, the WebSocket frame's bytes in this packet for
+//!   `websocket`). So `frame contains "GET"`, `tcp contains 47:45:54`, `frame matches
+//!   "(?i)upgrade"`, `ip[9] == 6` (the protocol byte), `frame[12:2] == 08:00`; a protocol
+//!   contains no empty string.
 //! - A quoted value is text: a text field compares with it; a byte field with its bytes;
 //!   any other field with the value as the tree shows it (`frame.len == "74 bytes"`,
 //!   `websocket.opcode == "Text (1)"`).
 //! - `contains` finds text in text and bytes in bytes (`tcp.payload contains 47:45:54`,
 //!   `tcp.payload contains "GET"`; case-sensitive); in other values, text in their words.
 //!   `matches` is a case-insensitive regular expression search (the `regex` crate's
-//!   syntax) in text, in bytes read as UTF-8, or in other values' words.
+//!   syntax) in text, in bytes byte by byte (`"\\xff"` is the byte 0xff, `.` any byte
+//!   but a newline), or in other values' words.
 //! - A named HTTP header field (`http.host`, `http.user_agent`, ...) holds the header's
 //!   value (`127.0.0.1:80`), as in Wireshark; `http.header` (other headers) the whole line.
 //! - A name can occur several times in a packet (two `ip` layers, several
-//!   WebSocket frames): a test matches when any occurrence matches. A protocol
-//!   name has no value: compared to a quoted value it uses its layers' one-line titles.
+//!   WebSocket frames): a test matches when any occurrence matches.
 //! - `ip.addr`, `ipv6.addr`, `eth.addr` stand for the source and destination
 //!   fields, `tcp.port` and `udp.port` for both ports: `==` matches when either
 //!   side equals.
@@ -101,7 +116,9 @@
 //! 1. the summary tier ([`Filter::quick`]): the packet's summary, flow endpoints, index
 //!    record and TCP conversation give ports, IPv4/IPv6 addresses, TCP flags, length and
 //!    stream, frame number, length and times, Ethernet addresses and the presence of TCP,
-//!    UDP, IP, IPv6, ARP and DNS, as typed values, with no formatting;
+//!    UDP, IP, IPv6, ARP and DNS, as typed values, with no formatting; the captured bytes
+//!    give `frame` and `eth`, and slicing the packet again (no tree) `ip`, `ipv6`, `tcp`
+//!    and `udp`;
 //! 2. the record tier: the names of the record protocols (`http`, `websocket`,
 //!    `engineio`, `socketio`, `json`) exist only in the layers the stream analysis puts at
 //!    a packet, so they are answered from its records (the WebSocket header fields) or
@@ -115,11 +132,13 @@
 //! # Limitations
 //!
 //! No field-to-field comparisons (the right side is always a value), no
-//! arithmetic, slices (`tcp.payload[0:2]`), functions (`len()`, `upper()`),
+//! arithmetic or bitwise `&`, functions (`len()`, `upper()`),
 //! `any`/`all` qualifiers or layer operators (`ip#2`), no dates as literals (times
 //! compare with seconds since the epoch), no `frame.time_delta_displayed` (it depends on
 //! the filter's own answer). Long texts and payloads (WebSocket, Engine.IO, Socket.IO)
-//! are kept up to a bound in the tree, and match only on what is kept.
+//! are kept up to a bound in the tree, and match only on what is kept. An HTTP message
+//! whose bytes came in several segments is searched in the packet that completes it only
+//! (Wireshark searches the reassembled message there).
 
 mod compare;
 mod eval;
@@ -128,6 +147,7 @@ mod lexer;
 mod parser;
 mod quick;
 mod record;
+mod slice;
 
 use std::fmt;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -136,6 +156,7 @@ use std::sync::Mutex;
 use crate::dissect::Dissection;
 use crate::store::{PacketId, Store};
 
+pub(crate) use fields::distance as edit_distance;
 pub use parser::MAX_DEPTH;
 
 /// How often [`filter_all`] reports progress and checks for cancellation.
@@ -206,9 +227,10 @@ pub fn parse(text: &str) -> Result<Filter, FilterError> {
 }
 
 impl Filter {
-    /// Whether the packet with this field tree passes the filter.
-    pub fn matches(&self, d: &Dissection) -> bool {
-        eval::eval(&self.expr, d)
+    /// Whether the packet with this field tree and these captured bytes (`frame`, which
+    /// the protocols' bytes and slices are read from) passes the filter.
+    pub fn matches(&self, d: &Dissection, frame: &[u8]) -> bool {
+        eval::eval(&self.expr, eval::Packet { d, frame })
     }
 
     /// Whether packet `id` passes: answered, test by test, from its summary (the quick
@@ -225,7 +247,8 @@ impl Filter {
         if let Some(answer) = self.without_dissection(store, id) {
             return answer;
         }
-        store.dissect(id).is_some_and(|d| self.matches(&d))
+        let frame = store.capture.data(id.index());
+        store.dissect(id).is_some_and(|d| self.matches(&d, frame))
     }
 
     /// The answer for packet `id` from the quick and record tiers together, when they
@@ -296,6 +319,18 @@ impl Filter {
 /// by name.
 pub fn known_fields() -> &'static [(&'static str, &'static str)] {
     fields::known()
+}
+
+/// The definition (label, type, description) of every field and protocol name a filter
+/// can use, sorted by name: the two-sided aliases among them ([`alias_of`]) too.
+pub fn definitions() -> &'static [&'static crate::dissect::FieldDef] {
+    fields::registry()
+}
+
+/// The two fields a two-sided alias stands for (`tcp.port`: `tcp.srcport` and
+/// `tcp.dstport`). An alias is a filter's name only: the tree shows the two fields.
+pub fn alias_of(name: &str) -> Option<[&'static str; 2]> {
+    fields::alias(name)
 }
 
 /// Autocompletion: the known names that start with the last word of `prefix`
@@ -379,5 +414,7 @@ pub fn filter_all(
     out
 }
 
+#[cfg(test)]
+mod bytes_tests;
 #[cfg(test)]
 mod tests;

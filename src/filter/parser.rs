@@ -10,6 +10,7 @@ use crate::dissect::Kind;
 use super::compare::{literal_error, parse_bytes, parse_cidr, parse_mac, parse_num, Num};
 use super::fields;
 use super::lexer::{lex, Cmp, Tok, Token};
+use super::slice::{parse_range, Slice};
 use super::FilterError;
 
 /// The deepest nesting of parentheses and `not` accepted.
@@ -31,8 +32,20 @@ pub enum Expr {
 pub enum Test {
     Cmp(Cmp, Literal),
     Contains(Literal),
-    Matches(Regex),
+    Matches(Pattern),
     In(Vec<SetItem>),
+    /// The bytes the slices cut out of each occurrence (each pair of brackets slicing what
+    /// the one before cut), tested by the test, or present (some bytes cut) without one.
+    Slice(Vec<Slice>, Option<Box<Test>>),
+}
+
+/// A regular expression of `matches`, compiled for text (Unicode, case-insensitive) and
+/// for bytes (byte by byte, ASCII case-insensitive: `\xff` is the byte 0xff, as in
+/// Wireshark).
+#[derive(Clone, Debug)]
+pub struct Pattern {
+    pub text: Regex,
+    pub bytes: regex::bytes::Regex,
 }
 
 #[derive(Clone, Debug)]
@@ -54,12 +67,12 @@ pub struct Literal {
     /// A network (`10.0.0.0/8`), which an address equals when it is in it.
     pub net: Option<(IpAddr, u8)>,
     pub mac: Option<[u8; 6]>,
-    /// A byte string (`47:45:54`).
+    /// A byte string (`47:45:54`), or a quoted string's bytes (`"\xff"` is one byte).
     pub bytes: Option<Vec<u8>>,
 }
 
 impl Literal {
-    fn quoted(text: String) -> Literal {
+    fn quoted(text: String, raw: Vec<u8>) -> Literal {
         Literal {
             text,
             quoted: true,
@@ -68,7 +81,7 @@ impl Literal {
             ip: None,
             net: None,
             mac: None,
-            bytes: None,
+            bytes: Some(raw),
         }
     }
 
@@ -265,60 +278,56 @@ impl Parser<'_> {
                         format!("\"{name}\" is not a known field or protocol{hint}"),
                     ));
                 }
-                self.test(name.clone())
+                self.test(name.clone(), t.at)
             }
             _ => Err(self.unexpected(&t)),
         }
     }
 
-    /// What follows a field name: an operator and a value, or nothing (presence).
-    fn test(&mut self, name: String) -> Result<Expr, FilterError> {
-        let Some(op) = self.peek().cloned() else {
-            return Ok(Expr::Has(name));
+    /// What follows a field name: slices, then an operator and a value, or nothing
+    /// (presence).
+    fn test(&mut self, name: String, at: usize) -> Result<Expr, FilterError> {
+        let slices = self.slices(&name, at)?;
+        // A protocol's value is its bytes, and so is a slice of anything.
+        let kind = if !slices.is_empty() || fields::is_protocol(&name) {
+            Some(Kind::Bytes)
+        } else {
+            fields::kind_of(&name)
         };
-        let kind = fields::kind_of(&name);
-        match op.tok {
+        let (test, negated) = self.operation(kind)?;
+        let test = match (slices.is_empty(), test) {
+            (true, None) => return Ok(Expr::Has(name)),
+            (true, Some(t)) => t,
+            (false, t) => Test::Slice(slices, t.map(Box::new)),
+        };
+        let e = Expr::Test(name, test);
+        Ok(if negated { Expr::Not(Box::new(e)) } else { e })
+    }
+
+    /// The operator and value after a name (and its slices), if any, on values of type
+    /// `kind`; true with `not in`, which is the negation of the `in` test.
+    fn operation(&mut self, kind: Option<Kind>) -> Result<(Option<Test>, bool), FilterError> {
+        let Some(op) = self.peek().cloned() else {
+            return Ok((None, false));
+        };
+        let test = match op.tok {
             Tok::Cmp(c) => {
                 self.bump();
-                let lit = self.typed_literal(&op, kind)?;
-                Ok(Expr::Test(name, Test::Cmp(c, lit)))
+                Test::Cmp(c, self.typed_literal(&op, kind)?)
             }
             Tok::Contains => {
                 self.bump();
                 // Only byte fields give `contains` a typed reading (a byte string).
                 let kind = kind.filter(|k| *k == Kind::Bytes);
-                let lit = self.typed_literal(&op, kind)?;
-                Ok(Expr::Test(name, Test::Contains(lit)))
+                Test::Contains(self.typed_literal(&op, kind)?)
             }
             Tok::Matches => {
                 self.bump();
-                let at = self.here();
-                let lit = self.literal(&op)?;
-                let re = RegexBuilder::new(&lit.text)
-                    .case_insensitive(true)
-                    .size_limit(1 << 20)
-                    .nest_limit(64)
-                    .build()
-                    .map_err(|e| {
-                        let msg = e.to_string();
-                        let line = msg
-                            .lines()
-                            .find_map(|l| l.trim().strip_prefix("error: "))
-                            .unwrap_or(msg.trim());
-                        self.err(
-                            at,
-                            self.pos
-                                .checked_sub(1)
-                                .and_then(|i| self.toks.get(i))
-                                .map_or(1, |t| t.len),
-                            format!("invalid regex: {line}"),
-                        )
-                    })?;
-                Ok(Expr::Test(name, Test::Matches(re)))
+                Test::Matches(self.pattern(&op)?)
             }
             Tok::In => {
                 self.bump();
-                Ok(Expr::Test(name, Test::In(self.set(&op, kind)?)))
+                Test::In(self.set(&op, kind)?)
             }
             Tok::Not
                 if matches!(
@@ -328,10 +337,136 @@ impl Parser<'_> {
             {
                 self.bump();
                 let op = self.bump().unwrap_or_else(unreachable_token);
-                let set = self.set(&op, kind)?;
-                Ok(Expr::Not(Box::new(Expr::Test(name, Test::In(set)))))
+                return Ok((Some(Test::In(self.set(&op, kind)?)), true));
             }
-            _ => Ok(Expr::Has(name)),
+            _ => return Ok((None, false)),
+        };
+        Ok((Some(test), false))
+    }
+
+    /// The regular expression after `matches`, compiled for text and for bytes.
+    fn pattern(&mut self, op: &Token) -> Result<Pattern, FilterError> {
+        let at = self.here();
+        let lit = self.literal(op)?;
+        let len = self
+            .pos
+            .checked_sub(1)
+            .and_then(|i| self.toks.get(i))
+            .map_or(1, |t| t.len);
+        let error = |e: regex::Error| {
+            let msg = e.to_string();
+            let line = msg
+                .lines()
+                .find_map(|l| l.trim().strip_prefix("error: "))
+                .unwrap_or(msg.trim())
+                .to_string();
+            FilterError {
+                at,
+                len,
+                message: format!("invalid regex: {line}"),
+            }
+        };
+        let text = RegexBuilder::new(&lit.text)
+            .case_insensitive(true)
+            .size_limit(1 << 20)
+            .nest_limit(64)
+            .build()
+            .map_err(error)?;
+        // The pattern as bytes: `\xff` in a quoted string is the byte 0xff there.
+        let raw = match &lit.bytes {
+            Some(b) if lit.quoted => b.as_slice(),
+            _ => lit.text.as_bytes(),
+        };
+        let mut on_bytes = String::new();
+        for chunk in raw.utf8_chunks() {
+            on_bytes.push_str(chunk.valid());
+            for b in chunk.invalid() {
+                on_bytes.push_str(&format!("\\x{b:02x}"));
+            }
+        }
+        let bytes = |unicode: bool| {
+            regex::bytes::RegexBuilder::new(&on_bytes)
+                .case_insensitive(true)
+                .unicode(unicode)
+                .size_limit(1 << 20)
+                .nest_limit(64)
+                .build()
+        };
+        // Byte by byte where the pattern allows it (`\xff` the byte, `.` any byte); a
+        // pattern that needs Unicode (`\p{L}`) reads the bytes as UTF-8.
+        let bytes = bytes(false).or_else(|_| bytes(true)).map_err(error)?;
+        Ok(Pattern { text, bytes })
+    }
+
+    /// `[0:4]`, `[-1]`, `[0:2,4-5]` after `name`, which starts at `at` (none, when the
+    /// name is not followed by `[`).
+    fn slices(&mut self, name: &str, at: usize) -> Result<Vec<Slice>, FilterError> {
+        let mut out = Vec::new();
+        while self.next_is(&Tok::LBracket) {
+            let open = self.bump().unwrap_or_else(unreachable_token);
+            if out.is_empty() && !fields::can_slice(name) {
+                let what = fields::kind_of(name).map_or("a group of fields", kind_words);
+                return Err(self.err(
+                    at,
+                    name.len(),
+                    format!("\"{name}\" is {what} and cannot be sliced into a sequence of bytes"),
+                ));
+            }
+            out.push(self.ranges(at, &open)?);
+        }
+        Ok(out)
+    }
+
+    /// The ranges between `open` and its `]`.
+    fn ranges(&mut self, at: usize, open: &Token) -> Result<Slice, FilterError> {
+        let mut ranges = Vec::new();
+        loop {
+            // The words up to the next `,` or `]` make one range (`0 : 4` is `0:4`).
+            let first = self.pos;
+            let mut text = String::new();
+            while let Some(Token {
+                tok: Tok::Word(w), ..
+            }) = self.peek()
+            {
+                text.push_str(w);
+                self.bump();
+            }
+            let written = |p: &Self| {
+                let end = p.peek().map_or(p.src.len(), |t| t.at + t.len);
+                p.src.get(at..end).unwrap_or("").trim_end().to_string()
+            };
+            match self.peek().map(|t| t.tok.clone()) {
+                Some(Tok::Comma | Tok::RBracket) if text.is_empty() => {
+                    let whole = written(self);
+                    return Err(self.err(
+                        at,
+                        whole.len(),
+                        format!("\"{whole}\" is not a valid slice (a range is missing)"),
+                    ));
+                }
+                Some(Tok::Comma | Tok::RBracket) => {
+                    let from = self.toks.get(first).map_or(open.at + 1, |t| t.at);
+                    let to = self.peek().map_or(self.src.len(), |t| t.at);
+                    let range = parse_range(&text)
+                        .map_err(|m| self.err(from, to.saturating_sub(from).max(1), m))?;
+                    ranges.push(range);
+                    if self.bump().is_some_and(|t| t.tok == Tok::RBracket) {
+                        return Ok(ranges);
+                    }
+                }
+                Some(_) if text.is_empty() => {
+                    let t = self.peek().cloned().unwrap_or_else(unreachable_token);
+                    return Err(self.unexpected(&t));
+                }
+                _ => {
+                    let whole = self.src.get(at..self.here()).unwrap_or("").trim_end();
+                    return Err(self.err(
+                        at,
+                        whole.len().max(1),
+                        format!("\"{whole}\" is not a valid slice (\"]\" is missing)"),
+                    ));
+                }
+            }
         }
     }
 
@@ -352,10 +487,10 @@ impl Parser<'_> {
 
     fn literal(&mut self, after: &Token) -> Result<Literal, FilterError> {
         match self.peek().map(|t| &t.tok) {
-            Some(Tok::Str(s)) => {
-                let s = s.clone();
+            Some(Tok::Str(s, raw)) => {
+                let lit = Literal::quoted(s.clone(), raw.clone());
                 self.bump();
-                Ok(Literal::quoted(s))
+                Ok(lit)
             }
             Some(Tok::Word(w)) => {
                 let w = w.clone();
@@ -389,7 +524,7 @@ impl Parser<'_> {
                 Some(Tok::Comma) if !items.is_empty() => {
                     self.bump();
                 }
-                Some(Tok::Str(_) | Tok::Word(_)) => {
+                Some(Tok::Str(..) | Tok::Word(_)) => {
                     let first = self.typed_literal(&open, kind)?;
                     if self.next_is(&Tok::DotDot) {
                         let dots = self.bump().unwrap_or_else(unreachable_token);
@@ -425,6 +560,22 @@ impl Parser<'_> {
     }
 }
 
+/// A type in words, for "cannot be sliced".
+fn kind_words(k: Kind) -> &'static str {
+    match k {
+        Kind::None => "a label",
+        Kind::Unsigned => "an unsigned integer",
+        Kind::Signed => "a signed integer",
+        Kind::Bool => "a boolean",
+        Kind::Time => "a time",
+        Kind::Duration => "a time offset",
+        Kind::Named => "a number with names",
+        Kind::Frame => "a frame number",
+        Kind::Frames => "a list of frame numbers",
+        _ => "a value",
+    }
+}
+
 /// Only reached after a successful `peek`; kept panic-free all the same.
 fn unreachable_token() -> Token {
     Token {
@@ -435,219 +586,5 @@ fn unreachable_token() -> Token {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// A compact rendering of the tree, to check structure.
-    fn show(e: &Expr) -> String {
-        match e {
-            Expr::All => "ALL".into(),
-            Expr::And(v) => format!("(and {})", v.iter().map(show).collect::<Vec<_>>().join(" ")),
-            Expr::Or(v) => format!("(or {})", v.iter().map(show).collect::<Vec<_>>().join(" ")),
-            Expr::Not(e) => format!("(not {})", show(e)),
-            Expr::Has(n) => n.clone(),
-            Expr::Test(n, Test::Cmp(c, l)) => format!("[{n} {} {}]", c.symbol(), l.text),
-            Expr::Test(n, Test::Contains(l)) => format!("[{n} contains {}]", l.text),
-            Expr::Test(n, Test::Matches(r)) => format!("[{n} matches {}]", r.as_str()),
-            Expr::Test(n, Test::In(items)) => format!("[{n} in {}]", items.len()),
-        }
-    }
-
-    fn p(s: &str) -> String {
-        show(&parse_expr(s).unwrap())
-    }
-
-    fn e(s: &str) -> FilterError {
-        parse_expr(s).unwrap_err()
-    }
-
-    #[test]
-    fn precedence_not_and_or() {
-        assert_eq!(p("tcp or udp and not ip"), "(or tcp (and udp (not ip)))");
-        assert_eq!(p("!tcp && udp || ip"), "(or (and (not tcp) udp) ip)");
-        assert_eq!(p("not (tcp or udp)"), "(not (or tcp udp))");
-        assert_eq!(p("tcp and udp and ip"), "(and tcp udp ip)");
-        assert_eq!(p("((tcp))"), "tcp");
-        assert_eq!(p("   "), "ALL");
-        assert_eq!(p(""), "ALL");
-    }
-
-    #[test]
-    fn comparisons_and_word_operators() {
-        assert_eq!(p("tcp.port eq 80"), "[tcp.port == 80]");
-        assert_eq!(p("tcp.port ne 80"), "[tcp.port != 80]");
-        assert_eq!(
-            p("frame.len ge 60 and frame.len lt 100"),
-            "(and [frame.len >= 60] [frame.len < 100])"
-        );
-        assert_eq!(
-            p("frame.len le 1 or frame.len gt 2"),
-            "(or [frame.len <= 1] [frame.len > 2])"
-        );
-        assert_eq!(p(r#"http.host contains "127""#), "[http.host contains 127]");
-        assert_eq!(
-            p(r#"http.host matches "^127\.""#),
-            r"[http.host matches ^127\.]"
-        );
-        assert_eq!(p("http.host ~ abc"), "[http.host matches abc]");
-        assert_eq!(p("tcp.port in {80 443, 1..10}"), "[tcp.port in 3]");
-        assert_eq!(p("tcp.port not in {80}"), "(not [tcp.port in 1])");
-    }
-
-    #[test]
-    fn literal_readings() {
-        let lit = |s: &str| match parse_expr(&format!("http.host == {s}")).unwrap() {
-            Expr::Test(_, Test::Cmp(_, l)) => l,
-            other => panic!("{other:?}"),
-        };
-        assert_eq!(lit("0x10").num, Some(Num::Int(16)));
-        assert_eq!(lit("-3").num, Some(Num::Int(-3)));
-        assert_eq!(lit("1.5").num, Some(Num::Float(1.5)));
-        assert_eq!(lit("true").boolean, Some(true));
-        assert_eq!(lit("10.0.0.1").ip, Some("10.0.0.1".parse().unwrap()));
-        assert_eq!(lit("10.0.0.1").num, None);
-        assert_eq!(lit("::1").ip, Some("::1".parse().unwrap()));
-        assert_eq!(
-            lit("00:11:22:33:44:ff").mac,
-            Some([0, 0x11, 0x22, 0x33, 0x44, 0xff])
-        );
-        assert!(lit("\"80\"").quoted && lit("\"80\"").num.is_none());
-        assert_eq!(lit("GET").text, "GET");
-    }
-
-    #[test]
-    fn errors_with_positions() {
-        let x = e("(tcp) )");
-        assert_eq!(x.message, "unexpected \")\" at 6");
-        assert_eq!((x.at, x.len), (6, 1));
-        assert_eq!(e("tcp and )").message, "unexpected \")\" at 8");
-        let x = e("tcp.port ==");
-        assert_eq!(x.message, "expected a value after \"==\" at 11");
-        assert_eq!(x.at, 11);
-        assert_eq!(
-            e("(tcp.port == )").message,
-            "expected a value after \"==\" at 13"
-        );
-        assert_eq!(
-            e("tcp.port == and").message,
-            "expected a value after \"==\" at 12, found \"and\""
-        );
-        assert_eq!(
-            e(r#"http.host == "abc"#).message,
-            "unterminated string at 13"
-        );
-        let x = e("tcp.prot == 80");
-        assert_eq!(
-            x.message,
-            "\"tcp.prot\" is not a known field or protocol (did you mean tcp.port?)"
-        );
-        assert_eq!((x.at, x.len), (0, 8));
-        assert_eq!(
-            e("foo.bar.baz").message,
-            "\"foo.bar.baz\" is not a known field or protocol"
-        );
-        assert_eq!(e("(tcp").message, "missing \")\" for the \"(\" at 0");
-        assert_eq!(e("tcp and").message, "expected a filter after \"and\" at 7");
-        assert_eq!(e("not").message, "expected a filter after \"not\" at 3");
-        assert_eq!(e("()").message, "empty parentheses at 0");
-        assert_eq!(
-            e("tcp.port in 80").message,
-            "expected \"{\" after \"in\" at 12, found \"80\""
-        );
-        assert_eq!(e("tcp.port in {}").message, "empty set at 12");
-        assert_eq!(
-            e("tcp.port in {80").message,
-            "missing \"}\" for the \"{\" at 12"
-        );
-        assert_eq!(
-            e("http.host in {a..b}").message,
-            "a range needs numbers on both sides of \"..\" at 15"
-        );
-        assert_eq!(e("\"x\" == 1").message, "unexpected \"\"x\"\" at 0");
-        assert_eq!(e("tcp udp").message, "unexpected \"udp\" at 4");
-        let x = e(r#"http.host matches "(""#);
-        assert!(x.message.starts_with("invalid regex: "), "{}", x.message);
-        assert_eq!((x.at, x.len), (18, 3));
-    }
-
-    /// An unquoted literal that cannot be a value of the field's type is an error where the
-    /// literal is; a quoted one is compared with the value's words.
-    #[test]
-    fn literals_are_checked_against_the_field_type() {
-        let x = e("ip.addr == 999.1.1.1");
-        assert_eq!(x.message, "\"999.1.1.1\" is not a valid IPv4 address");
-        assert_eq!((x.at, x.len), (11, 9));
-        assert_eq!(
-            e("ip.addr == ::1").message,
-            "\"::1\" is not a valid IPv4 address"
-        );
-        assert_eq!(
-            e("ipv6.addr == 10.0.0.1").message,
-            "\"10.0.0.1\" is not a valid IPv6 address"
-        );
-        assert_eq!(
-            e("tcp.port in {a..b}").message,
-            "\"a\" is not a valid unsigned integer"
-        );
-        assert_eq!(
-            e("tcp.port > 1.5").message,
-            "\"1.5\" is not a valid unsigned integer"
-        );
-        assert_eq!(
-            e("tcp.flags.syn == 2").message,
-            "\"2\" is not a valid boolean (true, false, 1 or 0)"
-        );
-        assert_eq!(
-            e("eth.addr == 00:11:22").message,
-            "\"00:11:22\" is not a valid MAC address"
-        );
-        assert_eq!(
-            e("tcp.payload contains GET").message,
-            "\"GET\" is not a valid byte string (such as 47:45:54)"
-        );
-        assert_eq!(
-            e("frame.time_delta > soon").message,
-            "\"soon\" is not a valid time in seconds"
-        );
-        for ok in [
-            "ip.addr == 10.0.0.0/8",
-            "ipv6.addr == ::/0",
-            "ip.addr == \"999\"",
-            "tcp.flags.syn == true",
-            "tcp.flags.syn == 0",
-            "eth.addr == 00:11:22:33:44:55",
-            "tcp.payload contains 47:45:54",
-            "tcp.payload contains \"GET\"",
-            "frame.time_delta > 0.5",
-            "websocket.opcode == Text",
-            "http.host == 1.2.3.4",
-        ] {
-            assert!(parse_expr(ok).is_ok(), "{ok}");
-        }
-    }
-
-    #[test]
-    fn nesting_is_limited() {
-        let ok = format!("{}tcp{}", "(".repeat(MAX_DEPTH), ")".repeat(MAX_DEPTH));
-        assert_eq!(p(&ok), "tcp");
-        let deep = format!(
-            "{}tcp{}",
-            "(".repeat(MAX_DEPTH + 1),
-            ")".repeat(MAX_DEPTH + 1)
-        );
-        let x = e(&deep);
-        assert_eq!(
-            x.message,
-            "filter nested too deeply at 64 (more than 64 levels)"
-        );
-        let nots = format!("{}tcp", "not ".repeat(MAX_DEPTH + 1));
-        assert!(e(&nots).message.starts_with("filter nested too deeply"));
-        let bangs = format!("{}tcp", "!".repeat(100_000));
-        assert!(e(&bangs).message.starts_with("filter nested too deeply"));
-        let parens = "(".repeat(100_000);
-        assert!(e(&parens).message.starts_with("filter nested too deeply"));
-        // Long flat chains are not nesting.
-        let flat = vec!["tcp"; 10_000].join(" or ");
-        assert!(parse_expr(&flat).is_ok());
-    }
-}
+#[path = "parser_tests.rs"]
+mod tests;

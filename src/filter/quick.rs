@@ -20,6 +20,7 @@ use crate::store::PacketId;
 
 use super::compare::Occ;
 use super::eval::test_values;
+use super::fields::is_protocol;
 use super::parser::{Expr, SetItem, Test};
 
 /// What the quick tier knows of one packet.
@@ -205,6 +206,44 @@ impl Known<'_> {
         })
     }
 
+    /// The bytes of protocol `name` as the tree has them (see [`super::eval::layer_bytes`]):
+    /// the captured frame for `frame` (and `eth` on Ethernet), and the IP packet or TCP or
+    /// UDP segment of a packet whose headers the summary describes, found by slicing it
+    /// again; `Some(None)` when the packet has no such layer, `None` when it cannot say.
+    fn proto_bytes(&self, name: &str) -> Option<Option<&[u8]>> {
+        let p = self.summary.protos;
+        let whole = Some(Some(self.data));
+        match name {
+            "frame" => whole,
+            "eth" if self.link_type == LinkType::ETHERNET => {
+                if p.contains(Proto::Eth) {
+                    whole
+                } else {
+                    Some(None)
+                }
+            }
+            "ip" | "ipv6" | "tcp" | "udp" if self.plain() => {
+                let proto = match name {
+                    "ip" => Proto::Ipv4,
+                    "ipv6" => Proto::Ipv6,
+                    "tcp" => Proto::Tcp,
+                    _ => Proto::Udp,
+                };
+                if !p.contains(proto) {
+                    return Some(None);
+                }
+                let spans = crate::dissect::spans(self.link_type, self.data);
+                let [start, end] = spans.ip?;
+                let start = match proto {
+                    Proto::Tcp | Proto::Udp => spans.transport?,
+                    _ => start,
+                };
+                self.data.get(start..end).map(Some)
+            }
+            _ => None,
+        }
+    }
+
     /// Whether a protocol is present, for the names the summary knows.
     fn has(&self, name: &str) -> Option<bool> {
         if name == "frame" {
@@ -233,9 +272,10 @@ impl Known<'_> {
 }
 
 /// Whether test `t` can be answered from typed values alone: texts and patterns see the
-/// tree's wording (`74 bytes`), so they need the tree.
+/// tree's wording (`74 bytes`), so they need the tree; the bytes a slice cuts do not.
 pub(crate) fn typed(t: &Test) -> bool {
     match t {
+        Test::Slice(..) => true,
         Test::Contains(_) | Test::Matches(_) => false,
         Test::Cmp(_, l) => !l.quoted,
         Test::In(items) => items.iter().all(|i| match i {
@@ -250,6 +290,12 @@ impl Known<'_> {
     pub(crate) fn leaf(&self, e: &Expr) -> Option<bool> {
         match e {
             Expr::Has(name) => self.has(name),
+            Expr::Test(name, t) if is_protocol(name) => {
+                let bytes = self.proto_bytes(name)?;
+                Some(test_values(t, &mut |f| {
+                    bytes.is_some_and(|b| f(Occ::Proto(b)))
+                }))
+            }
             Expr::Test(name, t) => {
                 if !typed(t) {
                     return None;

@@ -13,12 +13,12 @@
 use std::cell::{Cell, RefCell};
 
 use crate::analysis::upper::WsFrame;
-use crate::dissect::{Dissection, Kind, Value};
+use crate::dissect::{Dissection, Value};
 use crate::store::{PacketId, RecordParts, Store};
 
 use super::compare::Occ;
 use super::eval::{self, test_values};
-use super::fields::kind_of;
+use super::fields::is_protocol;
 use super::parser::Expr;
 use super::quick::typed;
 
@@ -76,9 +76,7 @@ impl<'a> Records<'a> {
             Expr::Has(n) | Expr::Test(n, _) => n.as_str(),
             _ => return None,
         };
-        let mut parts = parts_of(name)?;
-        // A protocol's name compared with a value compares its layers' titles.
-        parts.titles = matches!(e, Expr::Test(..)) && kind_of(name) == Some(Kind::None);
+        let parts = parts_of(name)?;
         if let Some(answer) = self.frame_header(e, name) {
             return Some(answer);
         }
@@ -89,9 +87,14 @@ impl<'a> Records<'a> {
             // No record, no layer of these protocols: absent, so every test is false.
             return Some(false);
         }
+        if matches!(e, Expr::Test(..)) && is_protocol(name) {
+            // A protocol's bytes run in the tree as the layers before it say.
+            return None;
+        }
+        let frame = self.store.capture.data(self.id.index());
         self.with_layers(parts, |d| match e {
             Expr::Has(n) => eval::present(d, n),
-            Expr::Test(n, t) => eval::test(n, t, d),
+            Expr::Test(n, t) => eval::test(n, t, eval::Packet { d, frame }),
             _ => false,
         })
     }

@@ -37,6 +37,16 @@ fn by_tree(s: &Store, pred: impl Fn(&Dissection) -> bool) -> Vec<u32> {
         .collect()
 }
 
+/// Packets the filter matches on their dissection (every packet dissected, no tier).
+fn tree_matches(s: &Store, f: &Filter) -> Vec<u32> {
+    (0..s.len() as u32)
+        .filter(|&i| {
+            let frame = s.capture.data(i as usize);
+            s.dissect(PacketId(i)).is_some_and(|d| f.matches(&d, frame))
+        })
+        .collect()
+}
+
 /// Every layer protocol and field name of a packet.
 fn names(d: &Dissection) -> Vec<&'static str> {
     let mut out = Vec::new();
@@ -90,7 +100,7 @@ fn many_chunks_give_the_matches_in_order() {
     let want: Vec<u32> = (0..n as u32).filter(|i| i % 7 == 3).collect();
     assert_eq!(got, want);
     assert_eq!(last, (n, n));
-    assert_eq!(got, by_tree(&s, |d| f.matches(d)));
+    assert_eq!(got, tree_matches(&s, &f));
     let none = filter_all(&s, &f, &AtomicBool::new(true), |_, _| {});
     assert!(none.is_empty());
 }
@@ -130,7 +140,7 @@ fn skipping_packets_without_records_changes_no_answer() {
         for (text, skips) in filters {
             let f = parse(text).unwrap();
             assert_eq!(f.needs_records, skips, "{text}");
-            let want = by_tree(&s, |d| f.matches(d));
+            let want = tree_matches(&s, &f);
             assert_eq!(hits(&s, text), want, "{text} on {}", path.display());
             skipped += (0..s.len() as u32)
                 .filter(|&i| skips && !s.has_stream_records(PacketId(i)))
@@ -189,6 +199,25 @@ fn quick_answers_equal_the_tree_answers() {
         "frame.time_epoch > 1700000000",
         "frame.time == 0",
         "tcp.stream == 0 && frame.time_delta == 0",
+        "frame contains \"GET\"",
+        "frame matches \"(?i)upgrade: websocket\"",
+        "frame[12:2] == 08:00",
+        "frame[-1] == 0a",
+        "frame[1000:2] != 00:00",
+        "eth contains 00:00:00",
+        "eth.src[0:3] == 00:00:00",
+        "ip[9] == 6",
+        "ip contains \"HTTP\"",
+        "ip.src[0] == 7f",
+        "ipv6[6] == 06",
+        "ipv6.dst[15] == 01",
+        "tcp contains \"Upgrade\"",
+        "tcp[13] == 02",
+        "tcp[12:1] > 50",
+        "tcp matches \"^.{20}GET\"",
+        "udp[0:2] == 00:35",
+        "udp contains 00:01",
+        "tcp contains \"GET\" && !(ip[9] == 6)",
     ];
     let files = capture_files();
     let (mut answered, mut total) = (0usize, 0usize);
@@ -198,11 +227,16 @@ fn quick_answers_equal_the_tree_answers() {
             let f = parse(text).unwrap();
             for i in 0..s.len() as u32 {
                 let id = PacketId(i);
-                let tree = s.dissect(id).is_some_and(|d| f.matches(&d));
+                let frame = s.capture.data(id.index());
+                let tree = s.dissect(id).is_some_and(|d| f.matches(&d, frame));
                 total += 1;
                 if let Some(q) = f.quick(&s, id) {
                     answered += 1;
                     assert_eq!(q, tree, "{text} on packet {} of {}", i + 1, path.display());
+                } else {
+                    // The captured frame is always at hand.
+                    let frame_bytes = text.starts_with("frame ") || text.starts_with("frame[");
+                    assert!(!frame_bytes, "{text} unanswered");
                 }
             }
         }
@@ -211,6 +245,47 @@ fn quick_answers_equal_the_tree_answers() {
         answered * 10 > total * 7,
         "the quick tier answers most packets: {answered} of {total}"
     );
+}
+
+/// A protocol's bytes and slices on the record protocols: answered from the tree where the
+/// tiers cannot (their bytes run as the layers before them say), never from records that
+/// are not there, and the same answer whichever way, on every sample and corpus file.
+#[test]
+fn record_protocol_bytes_equal_the_tree_answers() {
+    let filters = [
+        "http contains \"GET\"",
+        "http matches \"^HTTP/1.1 101\"",
+        "http[0:3] == \"GET\"",
+        "websocket contains \"chat\"",
+        "websocket[0] == 81",
+        "engineio contains \"sid\"",
+        "socketio[-1] == 5d",
+        "http.request.method[0] == 47",
+        "http.host[0:3] == \"127\"",
+        "socketio.event[0:4] == \"chat\"",
+        "websocket.payload[0] == 34",
+    ];
+    let parsed: Vec<Filter> = filters.iter().map(|t| parse(t).unwrap()).collect();
+    let mut matched = vec![0usize; filters.len()];
+    for path in capture_files() {
+        let s = Store::build(Capture::open(&path).unwrap());
+        for i in 0..s.len() as u32 {
+            let id = PacketId(i);
+            let frame = s.capture.data(id.index());
+            let d = s.dissect(id).unwrap();
+            for (k, f) in parsed.iter().enumerate() {
+                let tree = f.matches(&d, frame);
+                let what = format!("{} on packet {} of {}", filters[k], i + 1, path.display());
+                if let Some(answer) = f.without_dissection(&s, id) {
+                    assert_eq!(answer, tree, "{what}");
+                }
+                assert_eq!(f.matches_packet(&s, id), tree, "{what}");
+                matched[k] += usize::from(tree);
+            }
+        }
+    }
+    let counts: Vec<_> = filters.iter().zip(&matched).collect();
+    assert!(matched.iter().all(|&n| n > 0), "{counts:?}");
 }
 
 /// Typed comparisons: networks, MAC addresses, times, byte strings, named numbers.
@@ -323,8 +398,9 @@ fn record_tier_answers_equal_the_tree_answers() {
         for i in 0..s.len() as u32 {
             let id = PacketId(i);
             let d = s.dissect(id).unwrap();
+            let frame = s.capture.data(id.index());
             for (k, f) in parsed.iter().enumerate() {
-                let tree = f.matches(&d);
+                let tree = f.matches(&d, frame);
                 let what = format!("{} on packet {} of {}", filters[k], i + 1, path.display());
                 assert_eq!(f.without_dissection(&s, id), Some(tree), "{what}");
                 assert_eq!(f.matches_packet(&s, id), tree, "{what}");
@@ -608,9 +684,15 @@ fn every_emitted_field_is_registered_with_its_type() {
             for l in &d.layers {
                 seen.insert(l.protocol);
                 match fields::def(l.protocol) {
-                    Some(def) if def.kind == crate::dissect::Kind::None => {}
+                    // A layer's name is a protocol's, whose value is its bytes.
+                    Some(def)
+                        if def.kind == crate::dissect::Kind::None
+                            && fields::is_protocol(l.protocol) => {}
                     _ => {
-                        wrong.insert(format!("layer {}: not registered", l.protocol));
+                        wrong.insert(format!(
+                            "layer {}: not registered as a protocol",
+                            l.protocol
+                        ));
                     }
                 }
                 l.fields.iter().for_each(|f| walk(f, &mut seen, &mut wrong));

@@ -10,25 +10,35 @@ use std::time::{Duration, Instant};
 
 use egui::{Key, KeyboardShortcut, Modifiers, RichText};
 
-use super::bytes::{field_at, hex_ui, tabs_ui};
 use super::capture_dialog::CaptureDialog;
-use super::details::{details_ui, DetailsAction, FieldPath};
+use super::details::FieldPath;
+use super::encapsulation::{encapsulation_window, EncapView};
 use super::file_dialog::{self, Browser};
 use super::filter_bar::FilterBar;
+use super::layout::{fitted_bottom_ui, pane_ui};
 use super::live::{Factory, HelperSource, Live};
 use super::loader::{Input, LoadEvent, Loader};
 use super::model::{RowCache, Source, TimeFormat};
 use super::packet_list::{key_move, packet_list_ui, ListState};
+use super::presenter::Presenter;
+use super::replay::Replay;
 use super::settings::Settings;
-use super::stack::{encapsulation_ui, stack_ui};
-use super::theme::{install_fonts, legend_ui};
+use super::tcp_states::TcpStatesView;
+use super::theme::{install_fonts, legend_panel_ui};
 use super::views::{ConvAction, ConvViews, Frame as ViewsFrame};
+use super::worked::StepPath;
 use crate::dissect::{Dissection, Src};
+use crate::store::Growing;
 use crate::store::{PacketId, Store};
+use crate::story::worked::{worked_with, Worked};
 
 #[path = "live_ui.rs"]
 mod live_ui;
 use live_ui::{Pending, Problem, Recovery, SpoolState};
+#[path = "classroom.rs"]
+mod classroom;
+#[path = "panes.rs"]
+mod panes;
 
 /// The capture bundled in the binary, opened when no file is given: a Socket.IO
 /// chat with the polling → WebSocket upgrade (see samples/README.md).
@@ -42,8 +52,12 @@ pub enum Action {
     Open(Input),
     Select(u32),
     SelectField(FieldPath, [u32; 2]),
+    /// A step of the worked computations: highlight the bytes it reads.
+    SelectStep(StepPath),
     ApplyFilter(String),
-    SaveAs { displayed_only: bool },
+    SaveAs {
+        displayed_only: bool,
+    },
     ExportJson,
 }
 
@@ -61,6 +75,20 @@ struct Selected {
     /// Scroll the tree to the selected field on the next frame (it was chosen in
     /// the OSI stack or the bytes).
     reveal: bool,
+    /// Its worked computations, and the step whose bytes are highlighted.
+    worked: Vec<Worked>,
+    worked_step: Option<StepPath>,
+    /// The layers pane shows the worked computations instead of the tree (kept
+    /// from one selection to the next).
+    show_worked: bool,
+}
+
+/// A file being opened. It replaces what is shown only once it is indexed, so a
+/// file that cannot be opened leaves the capture that was open (as in Wireshark).
+struct Opening {
+    loader: Loader,
+    /// The spool it recovers, if it is one (the window keeps it once it opened).
+    spool: Option<SpoolState>,
 }
 
 /// Which file-chooser is open and what it is for.
@@ -74,19 +102,29 @@ pub struct App {
     pub settings: Settings,
     settings_path: Option<PathBuf>,
     pub source: Option<Source>,
+    /// Fills the store of the capture shown.
     loader: Option<Loader>,
+    /// A file on its way to replace the capture shown.
+    opening: Option<Opening>,
     /// What was opened, and how long loading took.
     pub title: String,
     pub load_time: Option<Duration>,
     /// Warnings in the capture (file and packets), counted once when loaded.
     warnings: usize,
+    /// Why the last file could not be opened (until another opens or it is read).
     pub error: Option<String>,
+    /// The name of that file.
+    pub(super) error_file: String,
     pub status: Option<String>,
     selected: Option<Selected>,
     cache: RowCache,
     pub filter: FilterBar,
     scroll_to_selected: bool,
     pub views: ConvViews,
+    /// View ▸ TCP states.
+    pub tcp_states: TcpStatesView,
+    /// View ▸ Encapsulation: the selected packet's layers, added and removed.
+    pub encap: EncapView,
     browser: Option<(Browser, Choosing)>,
     native_dialog: Option<(Receiver<file_dialog::Answer>, Choosing)>,
     /// Applied zoom, to notice a change.
@@ -122,6 +160,10 @@ pub struct App {
     list_scroll: (f32, usize),
     /// The window title last sent.
     window_title: String,
+    /// View ▸ Replay: the replay in progress.
+    pub replay: Option<Replay>,
+    /// View ▸ Presenter (F5).
+    pub presenter: Presenter,
 }
 
 /// How often the conversation views are rebuilt while a capture loads.
@@ -140,16 +182,20 @@ impl App {
             settings_path,
             source: None,
             loader: None,
+            opening: None,
             title: String::new(),
             load_time: None,
             warnings: 0,
             error: None,
+            error_file: String::new(),
             status: None,
             selected: None,
             cache: RowCache::default(),
             filter: FilterBar::default(),
             scroll_to_selected: false,
             views: ConvViews::default(),
+            tcp_states: TcpStatesView::default(),
+            encap: EncapView::default(),
             browser: None,
             native_dialog: None,
             capture: CaptureDialog::default(),
@@ -164,6 +210,8 @@ impl App {
             follow: true,
             list_scroll: (0.0, 0),
             window_title: String::new(),
+            replay: None,
+            presenter: Presenter::default(),
         }
     }
 
@@ -176,39 +224,90 @@ impl App {
         self.open_now(input, ctx);
     }
 
+    /// Start opening `input`; what is shown stays until it is indexed.
     fn open_now(&mut self, input: Input, ctx: &egui::Context) {
+        if let Some(o) = self.opening.take() {
+            o.loader.cancel();
+        }
+        let ctx = ctx.clone();
+        self.opening = Some(Opening {
+            loader: Loader::start(input, move || ctx.request_repaint()),
+            spool: None,
+        });
+    }
+
+    /// What the file being opened reports: indexed (it replaces the capture shown) or
+    /// failed (the capture shown stays, the reason is shown).
+    fn opening_event(&mut self, e: LoadEvent) {
+        let Some(o) = self.opening.take() else { return };
+        match e {
+            LoadEvent::Indexed(cap, growing) => self.show_opened(o, cap, growing),
+            LoadEvent::Failed(msg) => {
+                self.error_file = o.loader.input.file_name();
+                self.error = Some(msg);
+            }
+            // Only ever after `Indexed`, which hands the loader over.
+            LoadEvent::Done => {}
+        }
+    }
+
+    /// Show the capture just indexed in place of the one shown.
+    fn show_opened(
+        &mut self,
+        o: Opening,
+        cap: Arc<crate::capture::Capture>,
+        growing: Arc<Growing>,
+    ) {
         self.leave_capture();
         if let Some(l) = self.loader.take() {
             l.cancel();
         }
-        if let Input::File(p) = &input {
+        let input = o.loader.input.clone();
+        // A recovered spool lives in the cache: not a file to offer again.
+        if let (Input::File(p), None) = (&input, &o.spool) {
             self.settings.add_recent(p);
             self.save_settings();
         }
-        self.title = input.name();
-        self.source = None;
+        self.status = cap
+            .damage
+            .as_ref()
+            .map(|d| format!("damaged file: {d}; the packets before it are shown"));
+        self.title = input.file_name();
+        self.source = Some(Source::Growing(cap, growing));
+        self.spool = o.spool;
+        self.loader = Some(o.loader);
         self.selected = None;
         self.error = None;
         self.load_time = None;
+        self.warnings = 0;
         self.cache.clear();
         self.filter.reset();
         self.views = ConvViews::default();
-        let ctx = ctx.clone();
-        self.loader = Some(Loader::start(input, move || ctx.request_repaint()));
+        self.list_scroll = (0.0, 0);
+        self.replay = None;
     }
 
     /// Wait for the current load to finish (tests, the UI benchmark).
     pub fn wait_loaded(&mut self) {
-        while let Some(l) = &self.loader {
-            match l.wait() {
-                Some(e) => self.loaded(e),
-                None => self.loader = None,
+        loop {
+            if let Some(o) = &self.opening {
+                match o.loader.wait() {
+                    Some(e) => self.opening_event(e),
+                    None => self.opening = None,
+                }
+            } else if let Some(l) = &self.loader {
+                match l.wait() {
+                    Some(e) => self.loaded(e),
+                    None => self.loader = None,
+                }
+            } else {
+                return;
             }
         }
     }
 
     pub fn is_loading(&self) -> bool {
-        self.loader.is_some()
+        self.loader.is_some() || self.opening.is_some()
     }
 
     pub fn store(&self) -> Option<&Arc<Store>> {
@@ -236,16 +335,11 @@ impl App {
         }
     }
 
+    /// What the loader filling the store reports.
     fn loaded(&mut self, e: LoadEvent) {
         match e {
-            LoadEvent::Indexed(cap, growing) => {
-                if let Some(d) = &cap.damage {
-                    self.status = Some(format!(
-                        "damaged file: {d}; the packets before it are shown",
-                    ));
-                }
-                self.source = Some(Source::Growing(cap, growing));
-            }
+            // Only the file being opened sends these (see `opening_event`).
+            LoadEvent::Indexed(..) => {}
             LoadEvent::Done => {
                 let Some(Source::Growing(_, growing)) = &self.source else {
                     self.loader = None;
@@ -275,7 +369,7 @@ impl App {
                 self.filter.rerun();
             }
             LoadEvent::Failed(msg) => {
-                self.error = Some(msg);
+                self.status = Some(msg);
                 self.loader = None;
             }
         }
@@ -310,6 +404,10 @@ impl App {
             (None, None) => None,
         };
         let data = cap.map_or_else(Vec::new, |c| c.data(index as usize).to_vec());
+        let worked = store
+            .zip(dissection.as_ref())
+            .map_or_else(Vec::new, |(s, d)| worked_with(s, PacketId(index), d));
+        let show_worked = self.selected.as_ref().is_some_and(|s| s.show_worked);
         self.selected = Some(Selected {
             index,
             dissection,
@@ -319,6 +417,9 @@ impl App {
             open_layer: None,
             bytes_tab: 0,
             reveal: false,
+            worked,
+            worked_step: None,
+            show_worked,
         });
     }
 
@@ -345,6 +446,22 @@ impl App {
                     s.field = Some(path);
                     s.range = (src != Some(Src::Generated)).then_some(range);
                     s.reveal = true;
+                }
+            }
+            Action::SelectStep(path) => {
+                if let Some(s) = &mut self.selected {
+                    let at = (s.worked.get(path.0))
+                        .and_then(|w| w.steps.get(path.1))
+                        .and_then(|st| st.at);
+                    if let Some((src, range)) = at {
+                        s.bytes_tab = match src {
+                            Src::Derived(i) => usize::from(i) + 1,
+                            Src::Frame | Src::Generated => 0,
+                        };
+                        s.field = None;
+                        s.range = Some(range);
+                        s.worked_step = Some(path);
+                    }
                 }
             }
             Action::ApplyFilter(text) => self.filter.set(&text),
@@ -407,6 +524,9 @@ impl App {
             install_fonts(ctx);
             self.fonts_installed = true;
         }
+        while let Some(e) = self.opening.as_ref().and_then(|o| o.loader.poll()) {
+            self.opening_event(e);
+        }
         while let Some(e) = self.loader.as_ref().and_then(Loader::poll) {
             self.loaded(e);
         }
@@ -436,25 +556,11 @@ impl App {
             self.open(Input::File(p), ctx);
         }
         let open = KeyboardShortcut::new(Modifiers::COMMAND, Key::O);
-        let plus = KeyboardShortcut::new(Modifiers::COMMAND, Key::Plus);
-        let equals = KeyboardShortcut::new(Modifiers::COMMAND, Key::Equals);
-        let minus = KeyboardShortcut::new(Modifiers::COMMAND, Key::Minus);
         if ctx.input_mut(|i| i.consume_shortcut(&open)) {
             self.choose(Choosing::Open);
         }
         self.live_logic(ctx);
-        if ctx.input_mut(|i| i.consume_shortcut(&plus) || i.consume_shortcut(&equals)) {
-            self.settings.zoom_by(0.1);
-            self.save_settings();
-        }
-        if ctx.input_mut(|i| i.consume_shortcut(&minus)) {
-            self.settings.zoom_by(-0.1);
-            self.save_settings();
-        }
-        if self.settings.zoom != self.applied_zoom {
-            ctx.set_zoom_factor(self.settings.zoom);
-            self.applied_zoom = self.settings.zoom;
-        }
+        self.zoom_logic(ctx);
         if self.applied_dark != Some(self.settings.dark) {
             ctx.set_theme(if self.settings.dark {
                 egui::Theme::Dark
@@ -466,8 +572,50 @@ impl App {
         if let Some(store) = self.store().cloned() {
             self.filter.poll(&store, ctx);
         }
-        if self.loader.is_some() {
+        // The details pane shows no packet the list does not show.
+        if self.selected_index().is_some_and(|i| self.filter.hides(i)) {
+            self.selected = None;
+        }
+        if self.is_loading() {
             ctx.request_repaint_after(Duration::from_millis(100));
+        }
+    }
+
+    /// Ctrl +, Ctrl − and Ctrl 0. The zoom is kept in one place, `settings.zoom`:
+    /// egui's own zoom shortcuts are turned off (its Ctrl 0 changed the zoom behind
+    /// the menu's and the settings file's back), and a zoom changed by anything else
+    /// is taken into the settings.
+    fn zoom_logic(&mut self, ctx: &egui::Context) {
+        // Presenting has its own zoom, never saved as the user's.
+        if self.presenter.active && self.applied_zoom != 0.0 {
+            self.presenter.zoom_logic(ctx, &mut self.applied_zoom);
+            return;
+        }
+        let before = self.settings.zoom;
+        if self.applied_zoom == 0.0 {
+            ctx.options_mut(|o| o.zoom_with_keyboard = false);
+        } else if ctx.zoom_factor() != self.applied_zoom {
+            self.settings.zoom = ctx.zoom_factor();
+            self.applied_zoom = self.settings.zoom;
+        }
+        let kbd = |k| KeyboardShortcut::new(Modifiers::COMMAND, k);
+        if ctx.input_mut(|i| {
+            i.consume_shortcut(&kbd(Key::Plus)) || i.consume_shortcut(&kbd(Key::Equals))
+        }) {
+            self.settings.zoom_by(0.1);
+        }
+        if ctx.input_mut(|i| i.consume_shortcut(&kbd(Key::Minus))) {
+            self.settings.zoom_by(-0.1);
+        }
+        if ctx.input_mut(|i| i.consume_shortcut(&kbd(Key::Num0))) {
+            self.settings.zoom = 1.0;
+        }
+        if self.settings.zoom != before {
+            self.save_settings();
+        }
+        if self.settings.zoom != self.applied_zoom {
+            ctx.set_zoom_factor(self.settings.zoom);
+            self.applied_zoom = self.settings.zoom;
         }
     }
 
@@ -504,29 +652,45 @@ impl App {
             }
         }
         let mut actions = Vec::new();
+        self.classroom_logic(&ctx, store);
         egui::Panel::top("menu").show(ui, |ui| self.menu_ui(ui, &mut actions));
-        let finished_store = self.store().cloned();
-        egui::Panel::top("filter").show(ui, |ui| self.filter.ui(ui, finished_store));
-        let analysed = store.map(Store::len);
-        egui::Panel::bottom("status").show(ui, |ui| self.status_ui(ui, analysed));
-        if self.settings.show_legend {
-            egui::Panel::right("legend").show(ui, legend_ui);
+        if self.presenter.active {
+            self.presenter_ui(ui, store, &mut actions);
+        } else {
+            let finished_store = self.store().cloned();
+            egui::Panel::top("filter").show(ui, |ui| self.filter.ui(ui, finished_store));
+            let analysed = store.map(Store::len);
+            fitted_bottom_ui(ui, "status", |ui| {
+                pane_ui(ui, "Status bar", |ui| self.status_ui(ui, analysed));
+            });
+            if self.settings.show_legend {
+                legend_panel_ui(ui);
+            }
+            self.replay_panels_ui(ui, store, &mut actions);
+            if self.views.docked {
+                self.conversations_ui(ui, store, &mut actions);
+            }
+            self.body_ui(ui, store, &mut actions);
         }
-        if self.selected.is_some() {
-            egui::Panel::bottom("selected")
-                .resizable(true)
-                .default_size(ui.available_height() * 0.5)
-                .show(ui, |ui| self.selected_ui(ui, &mut actions));
-        }
-        if self.views.docked {
-            self.conversations_ui(ui, store, &mut actions);
-        }
-        egui::CentralPanel::default().show(ui, |ui| self.center_ui(ui, store, &mut actions));
         if !self.views.docked {
             self.conversations_ui(ui, store, &mut actions);
         }
+        if self.tcp_states.open {
+            let selected = self.selected_index();
+            if let Some(p) = self.tcp_states.window_ui(&ctx, store, selected) {
+                actions.push(Action::Select(p));
+            }
+        }
+        if self.encap.open {
+            let sel = (self.selected.as_ref())
+                .and_then(|s| Some((s.index, s.dissection.as_ref()?, &s.data[..])));
+            if let Some((p, r)) = encapsulation_window(&ctx, &mut self.encap, sel, store) {
+                actions.push(Action::SelectField(p, r));
+            }
+        }
         drop(guard);
         self.live_windows_ui(&ctx);
+        self.open_error_ui(&ctx);
         if let Some((b, _)) = &mut self.browser {
             let mut result = None;
             egui::Window::new(if b.save { "Save as" } else { "Open a capture" })
@@ -667,6 +831,12 @@ impl App {
                     .checkbox(&mut self.settings.show_legend, "Colour legend")
                     .changed();
                 ui.checkbox(&mut self.views.open, "Conversations, ladder and messages");
+                ui.checkbox(&mut self.tcp_states.open, "TCP states");
+                ui.checkbox(
+                    &mut self.encap.open,
+                    "Encapsulation (the OSI model, moving)",
+                );
+                self.classroom_menu_ui(ui);
                 ui.separator();
                 ui.horizontal(|ui| {
                     if ui.button("A−").on_hover_text("Ctrl −").clicked() {
@@ -676,6 +846,10 @@ impl App {
                     ui.label(format!("{:.0} %", self.settings.zoom * 100.0));
                     if ui.button("A+").on_hover_text("Ctrl +").clicked() {
                         self.settings.zoom_by(0.1);
+                        changed = true;
+                    }
+                    if ui.button("Reset").on_hover_text("Ctrl 0").clicked() {
+                        self.settings.zoom = 1.0;
                         changed = true;
                     }
                 });
@@ -696,8 +870,9 @@ impl App {
     /// `analysed`: the packets in the store now (the loader's progress is from
     /// its last slice).
     fn status_ui(&mut self, ui: &mut egui::Ui, analysed: Option<usize>) {
-        ui.horizontal(|ui| {
-            ui.label(RichText::new(&self.title).strong());
+        // Wraps onto a second line rather than cutting off its right end (Stop).
+        ui.horizontal_wrapped(|ui| {
+            ui.add(egui::Label::new(RichText::new(&self.title).strong()).truncate());
             self.live_status_ui(ui);
             if let Some(src) = &self.source {
                 let total = src.len();
@@ -707,6 +882,19 @@ impl App {
                 let warnings = self.warnings;
                 ui.separator();
                 ui.label(format!("Warnings: {warnings}"));
+            }
+            if let Some(r) = self.filter.last_run() {
+                ui.separator();
+                let took = r.took.as_secs_f64();
+                let took = if took < 1.0 {
+                    format!("{:.1} ms", took * 1000.0)
+                } else {
+                    format!("{took:.2} s")
+                };
+                ui.label(format!(
+                    "Filter matched {} of {} in {took}",
+                    r.matched, r.total
+                ));
             }
             if let Some(t) = self.load_time {
                 ui.separator();
@@ -723,9 +911,7 @@ impl App {
                 } else {
                     done as f32 / total as f32
                 };
-                let text = if self.source.is_none() {
-                    "Opening…".to_string()
-                } else if done >= total && total > 0 {
+                let text = if done >= total && total > 0 {
                     "Following conversations…".to_string()
                 } else {
                     format!("Decoding {done} / {total}")
@@ -735,6 +921,16 @@ impl App {
                     l.cancel();
                 }
             }
+            // A file on its way: what is shown stays until it is indexed.
+            if let Some(o) = &self.opening {
+                ui.separator();
+                ui.spinner();
+                ui.label(format!("Opening {}…", o.loader.input.file_name()));
+                if ui.button("Cancel").clicked() {
+                    o.loader.cancel();
+                    self.opening = None;
+                }
+            }
             if let Some(s) = &self.status {
                 ui.separator();
                 ui.label(RichText::new(s).italics());
@@ -742,8 +938,29 @@ impl App {
         });
     }
 
+    /// Why a file did not open, over the capture that stays shown.
+    fn open_error_ui(&mut self, ctx: &egui::Context) {
+        let (Some(e), Some(_)) = (&self.error, &self.source) else {
+            return;
+        };
+        let mut ok = false;
+        egui::Window::new("File not opened")
+            .collapsible(false)
+            .resizable(false)
+            .anchor(egui::Align2::CENTER_CENTER, [0.0, 0.0])
+            .show(ctx, |ui| {
+                ui.strong(format!("{} could not be opened", self.error_file));
+                ui.colored_label(egui::Color32::from_rgb(0xd9, 0x4f, 0x3c), e);
+                ui.label(format!("{} stays open.", self.title));
+                ok = ui.button("OK").clicked() || ui.input(|i| i.key_pressed(Key::Escape));
+            });
+        if ok {
+            self.error = None;
+        }
+    }
+
     fn center_ui(&mut self, ui: &mut egui::Ui, store: Option<&Store>, actions: &mut Vec<Action>) {
-        if let Some(e) = &self.error {
+        if let (Some(e), None) = (&self.error, &self.source) {
             ui.vertical_centered(|ui| {
                 ui.add_space(40.0);
                 ui.heading("This file could not be opened");
@@ -759,10 +976,13 @@ impl App {
                 ui.add_space(40.0);
                 if let Some(l) = &self.live {
                     ui.spinner();
-                    ui.label(format!("Starting the capture on {}…", l.iface()));
-                } else if self.loader.is_some() {
+                    ui.label(match l.stdin {
+                        true => format!("Reading {}…", l.iface()),
+                        false => format!("Starting the capture on {}…", l.iface()),
+                    });
+                } else if let Some(o) = &self.opening {
                     ui.spinner();
-                    ui.label(format!("Opening {}…", self.title));
+                    ui.label(format!("Opening {}…", o.loader.input.file_name()));
                 } else {
                     ui.heading("No capture open");
                     ui.label("File ▸ Open (Ctrl+O), drop a pcap or pcapng file here, or open the bundled sample.");
@@ -793,6 +1013,8 @@ impl App {
         if n == 0 {
             ui.label(if shown.is_some() {
                 "No packet matches the filter."
+            } else if self.live.as_ref().is_some_and(|l| l.stdin) {
+                "Reading standard input: no packet yet."
             } else if self.live.is_some() {
                 "Capturing: no packet yet."
             } else {
@@ -813,7 +1035,7 @@ impl App {
             scroll_offset: self.list_scroll.0,
             rows_before: self.list_scroll.1,
         };
-        let clicked = packet_list_ui(ui, &mut st);
+        let clicked = pane_ui(ui, "Packet list", |ui| packet_list_ui(ui, &mut st));
         self.scroll_to_selected = st.scroll_to_selected;
         self.list_scroll = (st.scroll_offset, st.rows_before);
         if src.is_live() {
@@ -822,89 +1044,6 @@ impl App {
         if let Some(i) = clicked {
             actions.push(Action::Select(i));
         }
-    }
-
-    fn selected_ui(&mut self, ui: &mut egui::Ui, actions: &mut Vec<Action>) {
-        let top_down = self.settings.top_down;
-        let Some(sel) = &mut self.selected else {
-            return;
-        };
-        let data = &sel.data;
-        let Some(d) = &sel.dissection else {
-            ui.label("This packet could not be decoded.");
-            return;
-        };
-        let w = ui.available_width();
-        let h = ui.available_height();
-        ui.horizontal_top(|ui| {
-            ui.allocate_ui(egui::vec2(w * 0.42, h), |ui| {
-                ui.vertical(|ui| {
-                    ui.strong(format!("Packet {} — layers", sel.index + 1));
-                    egui::ScrollArea::vertical()
-                        .id_salt("details")
-                        .auto_shrink([false, false])
-                        .show(ui, |ui| {
-                            let reveal = std::mem::take(&mut sel.reveal);
-                            match details_ui(
-                                ui,
-                                d,
-                                sel.field.as_ref(),
-                                top_down,
-                                sel.open_layer,
-                                reveal,
-                            ) {
-                                Some(DetailsAction::SelectField(p, r)) => {
-                                    actions.push(Action::SelectField(p, r))
-                                }
-                                Some(DetailsAction::ApplyFilter(f)) => {
-                                    actions.push(Action::ApplyFilter(f))
-                                }
-                                Some(DetailsAction::GoToPacket(p)) => {
-                                    actions.push(Action::Select(p))
-                                }
-                                None => {}
-                            }
-                        });
-                });
-            });
-            ui.separator();
-            ui.vertical(|ui| {
-                ui.strong("OSI stack");
-                if let Some(li) = stack_ui(ui, d) {
-                    let r = d.layers[li].range;
-                    actions.push(Action::SelectField(vec![li], r));
-                }
-                ui.add_space(4.0);
-                if let Some(r) = encapsulation_ui(ui, d) {
-                    let li = d
-                        .layers
-                        .iter()
-                        .position(|l| l.range[0] == r[0])
-                        .unwrap_or(0);
-                    actions.push(Action::SelectField(vec![li], r));
-                }
-                ui.add_space(4.0);
-                let mut names = vec![format!("Frame ({} bytes)", data.len())];
-                names.extend(d.derived.iter().map(|x| x.name.clone()));
-                tabs_ui(ui, &names, &mut sel.bytes_tab);
-                let (src, bytes, tint) = match sel.bytes_tab.checked_sub(1) {
-                    None => (Src::Frame, &data[..], Some(d)),
-                    Some(i) => match d.derived.get(i) {
-                        Some(x) => (Src::Derived(i as u16), &x.bytes[..], None),
-                        None => (Src::Frame, &data[..], Some(d)),
-                    },
-                };
-                let shown = (sel.field.as_ref())
-                    .and_then(|p| field_by_path(d, p))
-                    .is_some_and(|f| f.src == src);
-                let range = sel.range.filter(|_| shown || sel.field.is_none());
-                if let Some(at) = hex_ui(ui, bytes, tint, range) {
-                    if let Some((p, r)) = field_at(d, src, at) {
-                        actions.push(Action::SelectField(p, r));
-                    }
-                }
-            });
-        });
     }
 }
 

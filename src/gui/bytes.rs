@@ -62,6 +62,7 @@ pub fn hex_ui(
     let lines = data.len().div_ceil(16);
     egui::ScrollArea::both()
         .id_salt("hex")
+        .min_scrolled_height(0.0)
         .auto_shrink([false, false])
         .show_rows(ui, line_h, lines, |ui, range| {
             for line in range {

@@ -1,13 +1,16 @@
 //! The layers of the selected packet: a tree grouped by OSI layer (7 at the top,
 //! or 1), each layer a collapsible section in its colour; a field click selects
 //! its bytes; the context menu applies a field as a filter; fields that name
-//! other packets link to them.
+//! other packets link to them. Hovering a field or layer shows the first sentence of
+//! its explanation ([`crate::explain`]); the explanation panel under the tree explains
+//! the selected one in full.
 
 use egui::{CollapsingHeader, RichText};
 
 use super::theme::osi_color;
 use crate::dissect::fmt::{mac, secs};
 use crate::dissect::{Dissection, Field, Layer, Osi, Value};
+use crate::explain;
 
 /// A field's place in the tree: layer index, then child indexes.
 pub type FieldPath = Vec<usize>;
@@ -76,11 +79,12 @@ pub fn details_ui(
                         }
                     }
                 });
-                if r.header_response.clicked() {
+                let r = with_hover(r.header_response, layer.protocol, None);
+                if r.clicked() {
                     action = Some(DetailsAction::SelectField(vec![li], layer.range));
                 }
                 if reveal && selected.is_some_and(|p| p.as_slice() == [li]) {
-                    r.header_response.scroll_to_me(None);
+                    r.scroll_to_me(None);
                 }
             }
         });
@@ -119,12 +123,8 @@ fn field_ui(
         format!("{}: {shown}", f.label)
     };
     let mut label_ui = |ui: &mut egui::Ui| {
-        let r = ui
-            .add(egui::Button::selectable(is_sel, text.as_str()))
-            .on_hover_text(format!(
-                "{}  (bytes {}..{})",
-                f.name, f.range[0], f.range[1]
-            ));
+        let r = ui.add(egui::Button::selectable(is_sel, text.as_str()));
+        let r = with_hover(r, f.name, Some(f.range));
         if r.clicked() {
             action = Some(DetailsAction::SelectField(path.clone(), f.range));
         }
@@ -173,6 +173,113 @@ fn field_ui(
             });
     }
     action
+}
+
+/// The hover text of a field or layer: the first sentence of its explanation, then its
+/// name (and bytes).
+fn with_hover(r: egui::Response, name: &str, range: Option<[u32; 2]>) -> egui::Response {
+    let mut text = match explain::first_sentence(name) {
+        Some(first) => format!("{first}\n\n{name}"),
+        None => name.to_string(),
+    };
+    if let Some([a, b]) = range {
+        text.push_str(&format!("  (bytes {a}..{b})"));
+    }
+    r.on_hover_text(text)
+}
+
+/// The name of the field (or the layer's protocol) at `path`.
+pub fn name_at(d: &Dissection, path: &[usize]) -> Option<&'static str> {
+    let (&li, rest) = path.split_first()?;
+    let layer = d.layers.get(li)?;
+    let Some((&fi, rest)) = rest.split_first() else {
+        return Some(layer.protocol);
+    };
+    let mut f = layer.fields.get(fi)?;
+    for &ci in rest {
+        f = f.children.get(ci)?;
+    }
+    Some(f.name)
+}
+
+/// The explanation panel at the bottom of `ui`: what the selected field (or layer) is,
+/// why it is there, what a usual value means and its standard. As tall as its text, up
+/// to 40% of the height (the text scrolls beyond); folded, one line.
+pub fn explanation_panel_ui(ui: &mut egui::Ui, d: &Dissection, selected: Option<&FieldPath>) {
+    let fold = explanation_fold(ui.ctx());
+    let wanted_id = egui::Id::unique("layerscope-explanation-height");
+    let margin = egui::Margin::symmetric(0, 4);
+    let frame = margin.sum().y;
+    let max = (0.4 * ui.available_height()).max(3.0 * ui.spacing().interact_size.y);
+    // The height the text took the frame before (the panel's size must be known first).
+    let wanted = ui.data(|m| m.get_temp::<f32>(wanted_id)).unwrap_or(max);
+    egui::Panel::bottom("explanation")
+        .exact_size((wanted + frame).min(max))
+        .frame(egui::Frame::new().inner_margin(margin))
+        .show(ui, |ui| {
+            let took = explanation_ui(ui, fold, d, selected);
+            if (took - wanted).abs() > 0.5 {
+                ui.data_mut(|m| m.insert_temp(wanted_id, took));
+                ui.ctx().request_repaint();
+            }
+        });
+}
+
+/// Whether the explanation is folded away (open by default), kept by egui.
+fn explanation_fold(ctx: &egui::Context) -> egui::collapsing_header::CollapsingState {
+    let id = egui::Id::unique("layerscope-explanation");
+    egui::collapsing_header::CollapsingState::load_with_default_open(ctx, id, true)
+}
+
+/// The fold's header and the explanation; the height they take unclipped.
+fn explanation_ui(
+    ui: &mut egui::Ui,
+    fold: egui::collapsing_header::CollapsingState,
+    d: &Dissection,
+    selected: Option<&FieldPath>,
+) -> f32 {
+    let name = selected.and_then(|p| name_at(d, p));
+    let def = name.and_then(explain::definition);
+    let title = match (name, def) {
+        (Some(n), Some(def)) => format!("Explanation: {} ({n})", def.label),
+        (Some(n), None) => format!("Explanation: {n}"),
+        (None, _) => "Explanation".to_string(),
+    };
+    let (_, head, body) = fold.show_header(ui, |ui| ui.strong(title)).body(|ui| {
+        egui::ScrollArea::vertical()
+            .id_salt("explanation-text")
+            .auto_shrink([false, true])
+            .min_scrolled_height(0.0)
+            .show(ui, |ui| entry_ui(ui, name))
+            .content_size
+            .y
+    });
+    let gap = ui.spacing().item_spacing.y;
+    head.response.rect.height() + body.map_or(0.0, |b| gap + b.inner)
+}
+
+/// The explanation of `name`, or what to do to see one.
+fn entry_ui(ui: &mut egui::Ui, name: Option<&str>) {
+    let Some(name) = name else {
+        ui.weak("Select a field (or a layer) to see what it means.");
+        return;
+    };
+    let Some(e) = explain::explain(name) else {
+        ui.weak(format!("No explanation has been written for {name} yet."));
+        return;
+    };
+    ui.label(&e.what);
+    let part = |ui: &mut egui::Ui, head: &str, text: &str| {
+        if !text.is_empty() {
+            ui.horizontal_wrapped(|ui| {
+                ui.strong(head);
+                ui.label(text);
+            });
+        }
+    };
+    part(ui, "Why:", &e.why);
+    part(ui, "Typical:", &e.typical);
+    part(ui, "Standard:", &e.rfc);
 }
 
 /// Most link buttons drawn for one field (a message reassembled from many frames).

@@ -1,7 +1,9 @@
 //! Choosing a file: the desktop's own dialog when there is one (`zenity` or
 //! `kdialog`, run as a child process so no portal or toolkit crate is linked
 //! in), and otherwise a small built-in browser drawn with egui. A plain X11
-//! box with neither still gets a working File ▸ Open.
+//! box with neither still gets a working File ▸ Open: folders and captures
+//! listed (other files at a tick), Enter in the name box opens, folder icons
+//! painted (the bundled fonts have no folder glyph).
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -62,6 +64,15 @@ pub fn native(save: bool, start: &Path) -> Answer {
     Err(NoDialog)
 }
 
+/// The names a capture file has (compressed captures are not read).
+pub const CAPTURE_EXTENSIONS: [&str; 4] = ["pcap", "pcapng", "cap", "ntar"];
+
+/// Whether `name` is named like a capture file.
+pub fn is_capture(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    (lower.rsplit_once('.')).is_some_and(|(_, ext)| CAPTURE_EXTENSIONS.contains(&ext))
+}
+
 /// The built-in browser's state.
 #[derive(Debug)]
 pub struct Browser {
@@ -69,7 +80,12 @@ pub struct Browser {
     pub name: String,
     pub save: bool,
     pub error: Option<String>,
+    /// List every file, not only captures.
+    pub all_files: bool,
+    /// Folders first, then files, each by name: (name, is a folder).
     entries: Vec<(String, bool)>,
+    /// The name box has had the keyboard once.
+    focused: bool,
 }
 
 impl Browser {
@@ -79,7 +95,9 @@ impl Browser {
             name: String::new(),
             save,
             error: None,
+            all_files: false,
             entries: Vec::new(),
+            focused: false,
         };
         b.refresh();
         b
@@ -95,7 +113,8 @@ impl Browser {
                     if name.starts_with('.') {
                         continue;
                     }
-                    let is_dir = e.file_type().is_ok_and(|t| t.is_dir());
+                    // Through symbolic links: a link to a folder is a folder.
+                    let is_dir = e.path().is_dir();
                     self.entries.push((name, is_dir));
                 }
                 self.entries.sort_by(|a, b| {
@@ -107,14 +126,17 @@ impl Browser {
         }
     }
 
+    fn go(&mut self, dir: PathBuf) {
+        self.dir = dir;
+        self.refresh();
+    }
+
     /// Draw it; `Some(Some(path))` when chosen, `Some(None)` when cancelled.
     pub fn ui(&mut self, ui: &mut egui::Ui) -> Option<Option<PathBuf>> {
-        let mut result = None;
         ui.horizontal(|ui| {
             if ui.button("⬆ Up").clicked() {
                 if let Some(p) = self.dir.parent() {
-                    self.dir = p.to_path_buf();
-                    self.refresh();
+                    self.go(p.to_path_buf());
                 }
             }
             ui.label(self.dir.display().to_string());
@@ -122,20 +144,34 @@ impl Browser {
         if let Some(e) = &self.error {
             ui.colored_label(egui::Color32::from_rgb(0xd9, 0x4f, 0x3c), e);
         }
+        let mut result = self.list_ui(ui);
+        ui.checkbox(&mut self.all_files, "All files")
+            .on_hover_text("Show every file, not only captures (.pcap, .pcapng, .cap, .ntar)");
+        if let Some(r) = self.name_ui(ui) {
+            result = Some(r);
+        }
+        result
+    }
+
+    /// The folders and files; a click on a folder opens it, a double click on a file
+    /// chooses it.
+    fn list_ui(&mut self, ui: &mut egui::Ui) -> Option<Option<PathBuf>> {
+        let mut result = None;
         let mut go = None;
         egui::ScrollArea::vertical()
             .max_height(320.0)
+            .auto_shrink([false, true])
             .show(ui, |ui| {
                 for (name, is_dir) in &self.entries {
-                    let capture = [".pcap", ".pcapng", ".cap", ".ntar"]
-                        .iter()
-                        .any(|x| name.ends_with(x));
-                    let label = if *is_dir {
-                        format!("📁 {name}")
-                    } else {
-                        name.clone()
-                    };
-                    let r = ui.selectable_label(self.name == *name, label);
+                    if !is_dir && !self.all_files && !is_capture(name) {
+                        continue;
+                    }
+                    let r = ui
+                        .horizontal(|ui| {
+                            icon_ui(ui, *is_dir);
+                            ui.selectable_label(self.name == *name, name)
+                        })
+                        .inner;
                     if r.clicked() {
                         if *is_dir {
                             go = Some(self.dir.join(name));
@@ -143,24 +179,44 @@ impl Browser {
                             self.name = name.clone();
                         }
                     }
-                    if r.double_clicked() && !is_dir && (capture || self.save) {
+                    if r.double_clicked() && !is_dir {
                         result = Some(Some(self.dir.join(name)));
                     }
                 }
             });
         if let Some(d) = go {
-            self.dir = d;
-            self.refresh();
+            self.go(d);
         }
+        result
+    }
+
+    /// The name box and the buttons. Enter in the box chooses the file, or opens the
+    /// folder it names.
+    fn name_ui(&mut self, ui: &mut egui::Ui) -> Option<Option<PathBuf>> {
+        let mut result = None;
         ui.horizontal(|ui| {
-            ui.label("File:");
-            ui.text_edit_singleline(&mut self.name);
+            let label = ui.label("File:");
+            let r = ui
+                .text_edit_singleline(&mut self.name)
+                .labelled_by(label.id);
+            if !self.focused {
+                r.request_focus();
+                self.focused = true;
+            }
+            let enter = r.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
             let verb = if self.save { "Save" } else { "Open" };
-            if ui
+            let button = ui
                 .add_enabled(!self.name.is_empty(), egui::Button::new(verb))
-                .clicked()
-            {
-                result = Some(Some(self.dir.join(&self.name)));
+                .clicked();
+            if (button || enter) && !self.name.is_empty() {
+                let path = self.dir.join(&self.name);
+                if path.is_dir() {
+                    self.name.clear();
+                    self.go(path);
+                    r.request_focus();
+                } else {
+                    result = Some(Some(path));
+                }
             }
             if ui.button("Cancel").clicked() {
                 result = Some(None);
@@ -168,4 +224,25 @@ impl Browser {
         });
         result
     }
+}
+
+/// A folder (painted: the bundled fonts have no folder glyph) or the room of one.
+fn icon_ui(ui: &mut egui::Ui, folder: bool) {
+    let h = ui.text_style_height(&egui::TextStyle::Body);
+    let (rect, _) = ui.allocate_exact_size(egui::vec2(h * 1.2, h), egui::Sense::hover());
+    if !folder {
+        return;
+    }
+    let colour = egui::Color32::from_rgb(0xd9, 0xa4, 0x3e);
+    let body = egui::Rect::from_min_max(
+        rect.left_top() + egui::vec2(0.0, h * 0.25),
+        rect.right_bottom() - egui::vec2(0.0, h * 0.08),
+    );
+    let tab = egui::Rect::from_min_size(
+        rect.left_top() + egui::vec2(0.0, h * 0.1),
+        egui::vec2(rect.width() * 0.45, h * 0.3),
+    );
+    let p = ui.painter();
+    p.rect_filled(tab, 1.5, colour);
+    p.rect_filled(body, 2.0, colour);
 }

@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use super::loader::SLICE;
 use crate::analysis::Keep;
 use crate::capture::status::{Status, StopReason};
-use crate::capture::Capture;
+use crate::capture::{Capture, OpenError, PipeSpool};
 use crate::live::{spool, Event, Helper, LiveError, Options, Output};
 use crate::store::Growing;
 
@@ -40,8 +40,25 @@ pub enum SourceEvent {
 
 /// Something that writes a capture to a spool file the window follows.
 pub trait PacketSource: Send {
-    /// The pcapng (or pcap) file it writes.
-    fn spool(&self) -> &Path;
+    /// The pcapng (or pcap) file it writes, when the file has a name (standard input's
+    /// spool has none: it is unlinked at once).
+    fn spool(&self) -> Option<&Path>;
+    /// The capture of the spool, to follow as it grows.
+    fn follow(&self) -> Result<Capture, OpenError> {
+        match self.spool() {
+            Some(p) => Capture::follow(p),
+            None => Err(OpenError::Io {
+                path: String::new(),
+                source: std::io::Error::other("the spool has no name"),
+            }),
+        }
+    }
+    /// The spool's size in bytes.
+    fn spool_bytes(&self) -> u64 {
+        self.spool()
+            .and_then(|p| std::fs::metadata(p).ok())
+            .map_or(0, |m| m.len())
+    }
     /// What it reported since the last call.
     fn poll(&mut self) -> Vec<SourceEvent>;
     /// Ask it to stop (it finishes the file and ends).
@@ -109,8 +126,8 @@ impl HelperSource {
 }
 
 impl PacketSource for HelperSource {
-    fn spool(&self) -> &Path {
-        &self.spool
+    fn spool(&self) -> Option<&Path> {
+        Some(&self.spool)
     }
 
     fn poll(&mut self) -> Vec<SourceEvent> {
@@ -211,8 +228,8 @@ impl ManualHandle {
 }
 
 impl PacketSource for ManualSource {
-    fn spool(&self) -> &Path {
-        &self.spool
+    fn spool(&self) -> Option<&Path> {
+        Some(&self.spool)
     }
     fn poll(&mut self) -> Vec<SourceEvent> {
         self.state
@@ -227,6 +244,78 @@ impl PacketSource for ManualSource {
     }
     fn ended(&mut self) -> bool {
         self.state.ended.load(Ordering::Acquire)
+    }
+}
+
+/// Standard input (or a test's pipe) read as a stream: a thread copies it into a spool that
+/// has no name ([`PipeSpool`]), followed like a capture's. It ends with the input; a stop
+/// keeps what was read.
+pub struct ReaderSource {
+    spool: PipeSpool,
+    /// The end (or its error) was reported.
+    told: bool,
+    stopped: bool,
+}
+
+/// What standard input is called in the window.
+pub const STDIN_NAME: &str = "standard input";
+
+impl ReaderSource {
+    /// A factory that starts reading `reader` once (the window reads standard input once).
+    pub fn factory(reader: impl std::io::Read + Send + 'static) -> Factory {
+        let slot = Mutex::new(Some(reader));
+        Arc::new(move |_: &Options| {
+            let reader = (slot.lock().ok().and_then(|mut r| r.take()))
+                .ok_or_else(|| Failure::Other(format!("{STDIN_NAME} was read already")))?;
+            let spool = PipeSpool::start(reader).map_err(|e| {
+                Failure::Other(format!(
+                    "cannot create the spool file in the temporary folder: {e}"
+                ))
+            })?;
+            Ok(Box::new(ReaderSource {
+                spool,
+                told: false,
+                stopped: false,
+            }) as Box<dyn PacketSource>)
+        })
+    }
+}
+
+impl PacketSource for ReaderSource {
+    fn spool(&self) -> Option<&Path> {
+        None
+    }
+    fn follow(&self) -> Result<Capture, OpenError> {
+        self.spool.capture(STDIN_NAME)
+    }
+    fn spool_bytes(&self) -> u64 {
+        self.spool.len()
+    }
+    fn poll(&mut self) -> Vec<SourceEvent> {
+        if self.told || !self.spool.ended() {
+            return Vec::new();
+        }
+        self.told = true;
+        vec![match self.spool.error() {
+            Some(e) => SourceEvent::Error(e),
+            None => SourceEvent::Stopped {
+                reason: if self.stopped {
+                    "stopped"
+                } else {
+                    "end of input"
+                }
+                .into(),
+                kernel_drops: 0,
+                if_drops: 0,
+            },
+        }]
+    }
+    fn stop(&mut self) {
+        self.stopped |= !self.spool.ended();
+        self.spool.stop();
+    }
+    fn ended(&mut self) -> bool {
+        self.spool.ended()
     }
 }
 
@@ -282,7 +371,8 @@ pub enum LiveEvent {
     Started {
         growing: Arc<Growing>,
         indexed: Arc<AtomicUsize>,
-        spool: PathBuf,
+        /// The spool, when it has a name.
+        spool: Option<PathBuf>,
     },
     /// The source ended and every packet is in: take the store out of the `Growing`.
     Done,
@@ -293,6 +383,8 @@ pub enum LiveEvent {
 /// A live capture in progress.
 pub struct Live {
     pub options: Options,
+    /// It reads standard input (not interfaces).
+    pub stdin: bool,
     pub started: Instant,
     rx: Receiver<LiveEvent>,
     stop: Arc<AtomicBool>,
@@ -322,6 +414,7 @@ impl Live {
         }
         Live {
             options,
+            stdin: false,
             started: Instant::now(),
             rx,
             stop,
@@ -329,8 +422,19 @@ impl Live {
         }
     }
 
-    /// The interfaces, as the title and status bar name them.
+    /// Read `factory`'s source (standard input) as a live capture.
+    pub fn read(factory: Factory, wake: impl Fn() + Send + 'static) -> Live {
+        Live {
+            stdin: true,
+            ..Live::start(Options::default(), factory, wake)
+        }
+    }
+
+    /// The interfaces (or standard input), as the title and status bar name them.
     pub fn iface(&self) -> String {
+        if self.stdin {
+            return STDIN_NAME.into();
+        }
         self.options.interfaces.join(", ")
     }
 
@@ -378,19 +482,24 @@ fn work(
             return;
         }
     };
-    let spool = src.spool().to_path_buf();
+    let spool = src.spool().map(Path::to_path_buf);
+    let what = if spool.is_some() {
+        "the capture file"
+    } else {
+        STDIN_NAME
+    };
     // The helper has created the file when it says it started; a test source may be a
     // moment behind.
     let t0 = Instant::now();
     let cap = loop {
-        match Capture::follow(&spool) {
+        match src.follow() {
             Ok(c) => break c,
             Err(e) if src.ended() || stop.load(Ordering::Acquire) || t0.elapsed() > STOP_GRACE => {
                 src.stop();
-                let _ = tx.send(LiveEvent::Failed(Failure::Other(format!(
-                    "cannot follow the capture file {}: {e}",
-                    spool.display()
-                ))));
+                let _ = tx.send(LiveEvent::Failed(Failure::Other(match &spool {
+                    Some(p) => format!("cannot follow the capture file {}: {e}", p.display()),
+                    None => e.to_string(),
+                })));
                 wake();
                 return;
             }
@@ -439,7 +548,7 @@ fn work(
             r
         });
         if let Err(e) = grew {
-            note(&|s| s.error = Some(format!("the capture file cannot be read: {e}")));
+            note(&|s| s.error = Some(format!("{what} cannot be read: {e}")));
             if asked.is_none() {
                 src.stop();
                 asked = Some(Instant::now());
@@ -453,7 +562,7 @@ fn work(
             rate = (Instant::now(), now_indexed);
         }
         if sized.elapsed() >= Duration::from_millis(250) {
-            let bytes = std::fs::metadata(&spool).map_or(0, |m| m.len());
+            let bytes = src.spool_bytes();
             note(&|s| s.spool_bytes = bytes);
             sized = Instant::now();
         }
@@ -473,11 +582,11 @@ fn work(
         r
     });
     if let Err(e) = ended {
-        note(&|s| s.error = Some(format!("the end of the capture file cannot be read: {e}")));
+        note(&|s| s.error = Some(format!("the end of {what} cannot be read: {e}")));
     }
     while growing.grow(&mut pass, SLICE) < indexed.load(Ordering::Acquire) {}
     growing.finish(pass);
-    let bytes = std::fs::metadata(&spool).map_or(0, |m| m.len());
+    let bytes = src.spool_bytes();
     note(&|s| {
         s.spool_bytes = bytes;
         s.pps = 0.0;

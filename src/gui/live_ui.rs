@@ -13,7 +13,7 @@ use egui::{Color32, Key, KeyboardShortcut, Modifiers, RichText};
 use super::{App, Choosing, Input, Source};
 use crate::capture::status::ErrorKind;
 use crate::capture::{Capture, Format};
-use crate::gui::live::{Failure, Live, LiveEvent, LiveStats};
+use crate::gui::live::{Factory, Failure, Live, LiveEvent, LiveStats, STDIN_NAME};
 use crate::live::spool::Leftover;
 use crate::live::{Helper, LiveError, Options};
 
@@ -21,9 +21,10 @@ const RED: Color32 = Color32::from_rgb(0xe0, 0x5a, 0x4f);
 
 /// The spool behind what is shown, and how many of its packets are saved elsewhere.
 pub struct SpoolState {
-    pub path: PathBuf,
+    /// The spool file (`None`: standard input's, which has no name).
+    pub path: Option<PathBuf>,
     pub saved: usize,
-    /// The interfaces it was captured on ("" for a recovered spool).
+    /// The interfaces it was captured on ("" for a recovered spool, "standard input").
     pub iface: String,
     /// The last counters of the capture (kept after it stops: drops are never hidden).
     pub stats: Option<LiveStats>,
@@ -71,6 +72,23 @@ pub fn size_text(bytes: u64) -> String {
         b if b < 1_000_000 => format!("{:.1} kB", b as f64 / 1e3),
         b if b < 1_000_000_000 => format!("{:.1} MB", b as f64 / 1e6),
         b => format!("{:.2} GB", b as f64 / 1e9),
+    }
+}
+
+/// The status once standard input is read (ended, stopped, or failed after some packets),
+/// or why it could not be read at all.
+fn stdin_done_text(stats: &LiveStats, stopped: bool, n: usize) -> Result<String, String> {
+    let count = thousands(n as u64);
+    match &stats.error {
+        Some(e) if n == 0 => Err(e.clone()),
+        Some(e) => Ok(format!("{e}; the {count} packets read are kept")),
+        None if n == 0 => Ok(format!("{STDIN_NAME} ended with no packet")),
+        None if stopped => Ok(format!(
+            "stopped reading {STDIN_NAME}; {count} packets, not saved yet (File ▸ Save As)"
+        )),
+        None => Ok(format!(
+            "{STDIN_NAME} ended; {count} packets, not saved yet (File ▸ Save As)"
+        )),
     }
 }
 
@@ -142,7 +160,7 @@ impl App {
 
     /// The spool of the capture shown, if any.
     pub fn spool_path(&self) -> Option<&Path> {
-        self.spool.as_ref().map(|s| s.path.as_path())
+        self.spool.as_ref().and_then(|s| s.path.as_deref())
     }
 
     /// The explanation shown for a capture that did not start.
@@ -166,12 +184,37 @@ impl App {
         if let Some(l) = self.loader.take() {
             l.cancel();
         }
+        if let Some(o) = self.opening.take() {
+            o.loader.cancel();
+        }
         if let Some(f) = &opts.filter {
             self.settings.add_capture_filter(f);
             self.save_settings();
         }
         let iface = opts.interfaces.join(", ");
         self.title = format!("capturing on {iface}");
+        self.clear_for_live();
+        let c = ctx.clone();
+        self.live = Some(Live::start(opts, self.live_factory.clone(), move || {
+            c.request_repaint()
+        }));
+    }
+
+    /// Read standard input (`factory`: [`crate::gui::live::ReaderSource::factory`]) as a stream: rows come
+    /// as the packets do, Stop keeps what was read, and Save As writes it to a file.
+    pub fn read_stream(&mut self, factory: Factory, ctx: &egui::Context) {
+        self.leave_capture();
+        if let Some(l) = self.loader.take() {
+            l.cancel();
+        }
+        self.title = format!("reading {STDIN_NAME}");
+        self.clear_for_live();
+        let c = ctx.clone();
+        self.live = Some(Live::read(factory, move || c.request_repaint()));
+    }
+
+    /// Forget what is shown, for a capture about to start.
+    fn clear_for_live(&mut self) {
         self.source = None;
         self.selected = None;
         self.error = None;
@@ -185,10 +228,6 @@ impl App {
         self.views = Default::default();
         self.follow = true;
         self.list_scroll = (0.0, 0);
-        let c = ctx.clone();
-        self.live = Some(Live::start(opts, self.live_factory.clone(), move || {
-            c.request_repaint()
-        }));
     }
 
     /// Ask the capture to stop; what it captured stays open.
@@ -213,8 +252,8 @@ impl App {
         if let Some(l) = self.live.take() {
             l.stop();
         }
-        if let Some(s) = self.spool.take() {
-            let _ = std::fs::remove_file(&s.path);
+        if let Some(path) = self.spool.take().and_then(|s| s.path) {
+            let _ = std::fs::remove_file(path);
         }
     }
 
@@ -263,18 +302,37 @@ impl App {
                             .sum::<usize>();
                     let n = store.len();
                     self.source = Some(Source::Store(store));
-                    self.status = Some(match &stats.error {
-                        Some(e) => format!(
-                            "capture stopped: {e}; the {} packets captured are kept",
-                            thousands(n as u64)
-                        ),
-                        None => format!(
-                            "capture stopped; {} packets, not saved yet (File ▸ Save As)",
-                            thousands(n as u64)
-                        ),
-                    });
+                    self.status = if live.stdin {
+                        match stdin_done_text(&stats, live.stopping(), n) {
+                            Ok(status) => Some(status),
+                            Err(e) => {
+                                self.error = Some(e);
+                                self.error_file = STDIN_NAME.into();
+                                if n == 0 {
+                                    // Nothing was read: the reason in place of an empty list.
+                                    self.source = None;
+                                }
+                                None
+                            }
+                        }
+                    } else {
+                        Some(match &stats.error {
+                            Some(e) => format!(
+                                "capture stopped: {e}; the {} packets captured are kept",
+                                thousands(n as u64)
+                            ),
+                            None => format!(
+                                "capture stopped; {} packets, not saved yet (File ▸ Save As)",
+                                thousands(n as u64)
+                            ),
+                        })
+                    };
                 }
-                self.title = format!("capture on {}", live.iface());
+                self.title = if live.stdin {
+                    STDIN_NAME.into()
+                } else {
+                    format!("capture on {}", live.iface())
+                };
                 if let Some(s) = &mut self.spool {
                     s.stats = Some(stats);
                 }
@@ -287,7 +345,15 @@ impl App {
             }
             LiveEvent::Failed(f) => {
                 let known = self.capture.names();
-                self.live = None;
+                if self.live.take().is_some_and(|l| l.stdin) {
+                    // Shown as a file that could not be opened is: in place of the
+                    // empty capture the reading had started.
+                    self.title = STDIN_NAME.into();
+                    self.source = None;
+                    self.error_file = STDIN_NAME.into();
+                    self.error = Some(f.to_string());
+                    return;
+                }
                 self.title = String::new();
                 self.problem = Some(Problem::of(&f, known));
             }
@@ -339,9 +405,11 @@ impl App {
                 self.leave_capture();
             }
         }
-        let title = if self.live.is_some() {
-            let iface = self.live.as_ref().map(Live::iface).unwrap_or_default();
-            format!("capturing on {iface} — layerscope")
+        let title = if let Some(l) = &self.live {
+            match l.stdin {
+                true => format!("reading {STDIN_NAME} — layerscope"),
+                false => format!("capturing on {} — layerscope", l.iface()),
+            }
         } else if self.title.is_empty() {
             "layerscope".to_string()
         } else {
@@ -365,8 +433,9 @@ impl App {
     }
 
     fn restart_capture(&mut self, ctx: &egui::Context) {
-        let opts =
-            (self.live.as_ref().map(|l| l.options.clone())).or_else(|| self.capture.options().ok());
+        let opts = (self.live.as_ref().filter(|l| !l.stdin))
+            .map(|l| l.options.clone())
+            .or_else(|| self.capture.options().ok());
         match opts {
             Some(o) => {
                 // Restarting drops what the running capture has not saved: ask first.
@@ -421,9 +490,17 @@ impl App {
             (None, Some(SpoolState { stats: Some(s), .. })) => (s.clone(), false),
             _ => return,
         };
+        // Standard input's spool has no name; it has no drops to tell either.
+        let stdin = self.spool.as_ref().is_some_and(|s| s.path.is_none())
+            || self.live.as_ref().is_some_and(|l| l.stdin);
         ui.separator();
         if running {
-            ui.label(RichText::new("• capturing").color(RED));
+            let doing = if stdin {
+                "• reading"
+            } else {
+                "• capturing"
+            };
+            ui.label(RichText::new(doing).color(RED));
             ui.label(format!("{:.0} packets/s", stats.pps));
         } else {
             ui.label("stopped");
@@ -433,14 +510,26 @@ impl App {
             ("Interface drops", stats.if_drops),
         ] {
             let t = RichText::new(format!("{name}: {}", thousands(n)));
-            ui.label(if n > 0 { t.color(RED).strong() } else { t });
+            if !stdin || n > 0 {
+                ui.label(if n > 0 { t.color(RED).strong() } else { t });
+            }
         }
-        ui.label(format!("Spool: {}", size_text(stats.spool_bytes)));
+        let size = size_text(stats.spool_bytes);
+        ui.label(if stdin {
+            format!("Read: {size}")
+        } else {
+            format!("Spool: {size}")
+        });
         if running {
             if !self.follow && ui.button("Follow newest").clicked() {
                 self.follow = true;
             }
-            if ui.button("Stop").on_hover_text("Ctrl+E").clicked() {
+            let hover = if stdin {
+                "Stop reading standard input; what was read stays open (Ctrl+E)"
+            } else {
+                "Ctrl+E"
+            };
+            if ui.button("Stop").on_hover_text(hover).clicked() {
                 self.stop_capture();
             }
         }
@@ -466,7 +555,7 @@ impl App {
         let spool = (self.spool.as_ref())
             .filter(|_| all && !src.is_live() && pcapng)
             .filter(|_| matches!(cap.format, Some(Format::PcapNg)) && cap.damage.is_none())
-            .map(|s| s.path.clone());
+            .and_then(|s| s.path.clone());
         let result = match spool {
             Some(sp) => std::fs::copy(&sp, path).map(|_| 0),
             None => crate::export::save::save(cap, &which, path),
@@ -543,13 +632,13 @@ impl App {
         let mut choice = None;
         egui::Modal::new(egui::Id::unique("unsaved_capture")).show(ctx, |ui| {
             ui.heading("Save the capture?");
-            let on = if iface.is_empty() {
-                String::new()
-            } else {
-                format!(" on {iface}")
+            let what = match iface.as_str() {
+                "" => "The capture".to_string(),
+                STDIN_NAME => format!("What was read from {STDIN_NAME}"),
+                i => format!("The capture on {i}"),
             };
             ui.label(format!(
-                "The capture{on} has {} packets that are not saved.",
+                "{what} has {} packets that are not saved.",
                 thousands(n as u64)
             ));
             ui.horizontal(|ui| {
@@ -658,12 +747,15 @@ impl App {
                     return;
                 }
                 self.open_now(Input::File(l.path.clone()), ctx);
-                self.spool = Some(SpoolState {
-                    path: l.path,
-                    saved: 0,
-                    iface: String::new(),
-                    stats: None,
-                });
+                // Kept with what is shown once it opened.
+                if let Some(o) = &mut self.opening {
+                    o.spool = Some(SpoolState {
+                        path: Some(l.path),
+                        saved: 0,
+                        iface: String::new(),
+                        stats: None,
+                    });
+                }
             } else {
                 let _ = std::fs::remove_file(&l.path);
             }

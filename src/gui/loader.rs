@@ -57,6 +57,16 @@ impl Input {
             Input::Bytes(name, _) => (*name).to_string(),
         }
     }
+
+    /// The file's name without its folder, as window titles name files.
+    pub fn file_name(&self) -> String {
+        match self {
+            Input::File(p) => p
+                .file_name()
+                .map_or_else(|| self.name(), |n| n.to_string_lossy().into_owned()),
+            Input::Bytes(name, _) => (*name).to_string(),
+        }
+    }
 }
 
 /// What the worker reports.

@@ -9,6 +9,9 @@
 //! - [`live`], [`capture_dialog`]: live capture (the spool followed by a worker, the
 //!   interfaces and capture filter).
 //! - [`views`]: conversations, the ladder diagram, messages, Follow Stream.
+//! - [`tcp_states`]: both ends' TCP states at the selected packet.
+//! - [`worked`]: the selected packet's worked computations, step by step.
+//! - [`replay`], [`presenter`]: the classroom's step-through replay and presenter mode (F5).
 //! - [`theme`], [`settings`], [`file_dialog`].
 //!
 //! Renderers: eframe does not fall back from one renderer to another by
@@ -20,16 +23,22 @@ pub mod app;
 pub mod bytes;
 pub mod capture_dialog;
 pub mod details;
+pub mod encapsulation;
 pub mod file_dialog;
 pub mod filter_bar;
+pub mod layout;
 pub mod live;
 pub mod loader;
 pub mod model;
 pub mod packet_list;
+pub mod presenter;
+pub mod replay;
 pub mod settings;
 pub mod stack;
+pub mod tcp_states;
 pub mod theme;
 pub mod views;
+pub mod worked;
 
 use std::path::Path;
 use std::process::ExitCode;
@@ -39,8 +48,15 @@ use app::{App, SAMPLE};
 use loader::Input;
 use settings::Settings;
 
-/// Open the window on `file`, or on the bundled sample.
+/// Open the window on `file` (`-`: standard input, read as it comes), or on the bundled
+/// sample.
 pub fn run(file: Option<&Path>) -> ExitCode {
+    if file == Some(Path::new("-")) {
+        let factory = live::ReaderSource::factory(std::io::stdin());
+        return launch(Arc::new(move |app, ctx| {
+            app.read_stream(factory.clone(), ctx)
+        }));
+    }
     let input = match file {
         Some(p) => Input::File(p.to_path_buf()),
         None => Input::Bytes(SAMPLE.0, SAMPLE.1),

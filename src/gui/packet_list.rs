@@ -5,6 +5,7 @@
 use egui::{Color32, Key, RichText};
 use egui_extras::{Column, TableBuilder};
 
+use super::layout::{list_columns, list_min_width, COLUMNS_MIN, INFO_MIN, LIST_MIN_ROWS};
 use super::model::{Row, RowCache, Source, TimeFormat};
 use crate::store::Store;
 
@@ -30,32 +31,80 @@ pub struct ListState<'a> {
     pub rows_before: usize,
 }
 
-/// Draw the list; returns the packet clicked, if any.
+/// A row's height in the list.
+fn row_height(ui: &egui::Ui) -> f32 {
+    ui.text_style_height(&egui::TextStyle::Body) + 4.0
+}
+
+/// The least height that shows the header and [`LIST_MIN_ROWS`] rows.
+pub fn list_min_height(ui: &egui::Ui) -> f32 {
+    // Rows are spaced by the item spacing, the header too.
+    let pitch = row_height(ui) + ui.spacing().item_spacing.y;
+    pitch + 2.0 + LIST_MIN_ROWS * pitch + 4.0
+}
+
+/// Draw the list; returns the packet clicked, if any. Narrower than its columns'
+/// minimums (a very high zoom), it scrolls sideways rather than cut off Info.
 pub fn packet_list_ui(ui: &mut egui::Ui, st: &mut ListState<'_>) -> Option<u32> {
+    let least = list_min_width(ui.spacing().item_spacing.x);
+    if ui.available_width() >= least {
+        return table_ui(ui, st);
+    }
+    egui::ScrollArea::horizontal()
+        .id_salt("packet_list_sideways")
+        .auto_shrink(false)
+        .show(ui, |ui| {
+            let h = ui.available_height();
+            ui.allocate_ui(egui::vec2(least, h), |ui| table_ui(ui, st))
+                .inner
+        })
+        .inner
+}
+
+/// Add the columns: the fixed ones at `widths` (used until the user resizes
+/// them), Info taking what is left.
+fn with_columns(mut table: TableBuilder<'_>, widths: [f32; 6]) -> TableBuilder<'_> {
+    for (w, least) in widths.into_iter().zip(COLUMNS_MIN) {
+        table = table.column(Column::initial(w).at_least(least).clip(true));
+    }
+    table.column(
+        Column::remainder()
+            .at_least(INFO_MIN)
+            .resizable(false)
+            .clip(true),
+    )
+}
+
+fn table_ui(ui: &mut egui::Ui, st: &mut ListState<'_>) -> Option<u32> {
     // A live capture is read through the store (held for the frame), so the rows and
     // their count agree with what this frame sees.
     let cap = (st.source.capture()).or(st.store.map(|s| &*s.capture))?;
     let n = st.shown.map_or(cap.len(), <[u32]>::len);
-    let row_h = ui.text_style_height(&egui::TextStyle::Body) + 4.0;
+    let row_h = row_height(ui);
     let mut clicked = None;
     let pos_of = |st: &ListState<'_>, p: u32| match st.shown {
         Some(v) => v.binary_search(&p).ok(),
         None => Some(p as usize),
     };
-    let mut table = TableBuilder::new(ui)
+    // Columns resized by the user keep their widths until they no longer fit
+    // (the window or the zoom changed); then they are fitted to the width again.
+    let width = ui.available_width();
+    let spacing = ui.spacing().item_spacing.x;
+    let widths_id = ui.scope_id().with("packet_list_widths");
+    let used: Option<f32> = ui.data(|d| d.get_temp(widths_id));
+    let refit = used.is_some_and(|u| u + 6.0 * spacing + INFO_MIN > width + 0.5);
+    let table = TableBuilder::new(ui)
         .id_salt("packet_list")
         .striped(false)
         .resizable(true)
         .sense(egui::Sense::click())
         .cell_layout(egui::Layout::left_to_right(egui::Align::Center))
-        .column(Column::initial(64.0).at_least(40.0))
-        .column(Column::initial(96.0).at_least(40.0))
-        .column(Column::initial(150.0).at_least(40.0).clip(true))
-        .column(Column::initial(150.0).at_least(40.0).clip(true))
-        .column(Column::initial(80.0).at_least(40.0))
-        .column(Column::initial(56.0).at_least(30.0))
-        .column(Column::remainder().clip(true))
-        .min_scrolled_height(0.0);
+        .min_scrolled_height(0.0)
+        .max_scroll_height(f32::INFINITY);
+    if refit {
+        table.reset();
+    }
+    let mut table = with_columns(table, list_columns(width, spacing));
     if st.scroll_to_selected {
         if let Some(pos) = st.selected.and_then(|p| pos_of(st, p)) {
             table = table.scroll_to_row(pos, None);
@@ -87,7 +136,9 @@ pub fn packet_list_ui(ui: &mut egui::Ui, st: &mut ListState<'_>) -> Option<u32> 
                 });
             }
         })
-        .body(|body| {
+        .body(|mut body| {
+            let used: f32 = body.widths()[..6].iter().sum();
+            body.ui_mut().data_mut(|d| d.insert_temp(widths_id, used));
             body.rows(row_h, n, |mut row| {
                 let pos = row.index();
                 let index = st.shown.map_or(pos as u32, |v| v[pos]);

@@ -84,8 +84,10 @@ impl Settings {
         self.capture_filters.truncate(MAX_RECENT);
     }
 
+    /// Zoom in or out by `step`, to a whole percent (steps of 0.1 added to a float
+    /// drift: 1.2000000000000002).
     pub fn zoom_by(&mut self, step: f32) {
-        self.zoom = (self.zoom + step).clamp(0.6, 3.0);
+        self.zoom = ((self.zoom + step) * 100.0).round().clamp(60.0, 300.0) / 100.0;
     }
 }
 

@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use egui::Color32;
 
+use super::layout::{pane_ui, LEGEND_MAX_SHARE, LEGEND_MIN_WIDTH};
 use crate::dissect::Osi;
 
 /// The colour of an OSI layer, readable on light and dark backgrounds.
@@ -136,16 +137,35 @@ pub fn install_fonts(ctx: &egui::Context) {
     ctx.set_fonts(fonts);
 }
 
-pub fn legend_ui(ui: &mut egui::Ui) {
-    ui.strong("Colours");
+/// The legend in a panel on the right: at least [`LEGEND_MIN_WIDTH`], at most a
+/// share of the window; its entries wrap whole words and scroll.
+pub fn legend_panel_ui(ui: &mut egui::Ui) {
+    let most = (ui.available_width() * LEGEND_MAX_SHARE).max(LEGEND_MIN_WIDTH);
+    egui::Panel::right("legend")
+        .resizable(true)
+        .default_size(220.0)
+        .size_range(LEGEND_MIN_WIDTH..=most)
+        .show(ui, |ui| {
+            pane_ui(ui, "Colour legend", |ui| {
+                ui.strong("Colours");
+                egui::ScrollArea::vertical()
+                    .id_salt("legend")
+                    .min_scrolled_height(0.0)
+                    .auto_shrink(false)
+                    .show(ui, legend_ui);
+            });
+        });
+}
+
+fn legend_ui(ui: &mut egui::Ui) {
     let dark = ui.visuals().dark_mode;
     for k in RowKind::ALL {
-        ui.horizontal(|ui| {
+        ui.horizontal_top(|ui| {
             let (r, _) = ui.allocate_exact_size(egui::vec2(18.0, 14.0), egui::Sense::hover());
             if let Some(c) = k.background(dark) {
                 ui.painter().rect_filled(r, 2.0, c);
             }
-            ui.label(k.legend());
+            ui.add(egui::Label::new(k.legend()).wrap());
         });
     }
 }

@@ -1,6 +1,7 @@
 //! The flow table: one entry per 5-tuple (both directions together), holding
 //! the addresses once instead of per packet.
 
+use std::hash::BuildHasher;
 use std::net::IpAddr;
 
 use super::FlowId;
@@ -30,11 +31,36 @@ struct CanonKey {
     hi: Side,
 }
 
+/// Whether packet endpoints `ep` belong to the flow first seen as `k`, either way.
+fn same_flow(k: &Endpoints, ep: &Endpoints) -> bool {
+    k.proto == ep.proto
+        && ((k.sport == ep.sport && k.dport == ep.dport && k.src == ep.src && k.dst == ep.dst)
+            || (k.sport == ep.dport && k.dport == ep.sport && k.src == ep.dst && k.dst == ep.src))
+}
+
+impl CanonKey {
+    fn of(ep: &Endpoints) -> CanonKey {
+        let a = (ep.src, ep.sport);
+        let b = (ep.dst, ep.dport);
+        let (lo, hi) = if a <= b { (a, b) } else { (b, a) };
+        CanonKey {
+            proto: ep.proto,
+            lo,
+            hi,
+        }
+    }
+}
+
 #[derive(Default)]
 pub struct FlowTable {
+    /// Flow ids hashed by their canonical key, which lives once, in the flow
+    /// (4 bytes an entry instead of a copy of the key).
+    index: hashbrown::HashTable<u32>,
     /// Seeded at random per table: the keys are whatever the packets say (Cargo.toml).
-    map: foldhash::HashMap<CanonKey, u32>,
+    hasher: foldhash::fast::RandomState,
     flows: Vec<Flow>,
+    /// The flow of the last packet assigned.
+    last: u32,
 }
 
 impl FlowTable {
@@ -59,32 +85,12 @@ impl FlowTable {
 
     /// Put packet `index` into its flow, setting `sum.flow` and `sum.dir`.
     pub fn assign(&mut self, sum: &mut Summary, ep: &Endpoints, index: u32) {
-        let a = (ep.src, ep.sport);
-        let b = (ep.dst, ep.dport);
-        let key = if a <= b {
-            CanonKey {
-                proto: ep.proto,
-                lo: a,
-                hi: b,
-            }
-        } else {
-            CanonKey {
-                proto: ep.proto,
-                lo: b,
-                hi: a,
-            }
+        let id = match self.flows.get(self.last as usize) {
+            // A packet often follows one of its own flow: no hashing then.
+            Some(f) if same_flow(&f.key, ep) => self.last,
+            _ => self.lookup(ep, index),
         };
-        let next = self.flows.len() as u32;
-        let id = *self.map.entry(key).or_insert(next);
-        if id == next {
-            self.flows.push(Flow {
-                key: *ep,
-                first_packet: index,
-                last_packet: index,
-                packets: 0,
-                isn: [None, None],
-            });
-        }
+        self.last = id;
         let flow = &mut self.flows[id as usize];
         flow.packets += 1;
         flow.last_packet = index;
@@ -94,6 +100,33 @@ impl FlowTable {
         if ep.proto == 6 && sum.protos.contains(crate::dissect::Proto::Tcp) {
             note_isn(flow, dir, sum);
         }
+    }
+
+    /// The flow of `ep`, a new one (first seen at packet `index`) if there is none.
+    fn lookup(&mut self, ep: &Endpoints, index: u32) -> u32 {
+        let hash = self.hasher.hash_one(CanonKey::of(ep));
+        let next = self.flows.len() as u32;
+        let flows = &self.flows;
+        let hasher = &self.hasher;
+        let id = *self
+            .index
+            .entry(
+                hash,
+                |&id| same_flow(&flows[id as usize].key, ep),
+                |&id| hasher.hash_one(CanonKey::of(&flows[id as usize].key)),
+            )
+            .or_insert(next)
+            .get();
+        if id == next {
+            self.flows.push(Flow {
+                key: *ep,
+                first_packet: index,
+                last_packet: index,
+                packets: 0,
+                isn: [None, None],
+            });
+        }
+        id
     }
 }
 

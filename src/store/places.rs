@@ -12,7 +12,7 @@ use super::{PacketId, Store};
 
 /// Bytes in `src` from offset `base` on.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(super) struct Place {
+pub(crate) struct Place {
     pub src: Src,
     pub base: u32,
 }
@@ -48,7 +48,7 @@ impl Store {
     /// `len` bytes of a TCP stream, from offset `offset` of packet `first`'s payload
     /// on, joined with the payloads of the packets up to `last` that travel the same
     /// conversation the same way (fewer when the capture lacks some).
-    pub(super) fn stream_bytes(
+    pub(crate) fn stream_bytes(
         &self,
         (first, last): (u32, u32),
         offset: u32,
@@ -78,7 +78,7 @@ impl Store {
 
     /// Where the header of WebSocket frame `f`, shown at packet `id`, is: in this frame
     /// when it is whole here, else joined from the packets that carried it.
-    pub(super) fn ws_header_place(
+    pub(crate) fn ws_header_place(
         &self,
         id: PacketId,
         f: &WsFrame,
@@ -104,7 +104,7 @@ impl Store {
     /// Where the decoded payload of WebSocket message `mi` is: the frame's own bytes
     /// when they are it as is (one unmasked, uncompressed frame whole in packet `id`),
     /// else a derived buffer with the payload unmasked, joined or inflated.
-    pub(super) fn ws_payload_place(
+    pub(crate) fn ws_payload_place(
         &self,
         id: PacketId,
         mi: u32,
@@ -133,7 +133,7 @@ impl Store {
 
     /// Where the bytes that carried an Engine.IO packet are: a WebSocket message's
     /// payload, or an HTTP polling body (always a derived buffer: it is dechunked).
-    pub(super) fn carrier_place(
+    pub(crate) fn carrier_place(
         &self,
         id: PacketId,
         c: Carrier,

@@ -37,7 +37,8 @@ impl Store {
             return Some(Cow::Borrowed(p));
         }
         let msg = up.ws_messages.get(m as usize)?;
-        if msg.warnings & crate::analysis::websocket::warn::NOT_KEPT != 0 {
+        let whole_in_one = msg.frames == 1 && msg.first_packet == msg.last_packet;
+        if msg.warnings & crate::analysis::websocket::warn::NOT_KEPT != 0 || !whole_in_one {
             return self.ws_payload_again(m).map(Cow::Owned);
         }
         let (_, f) = up.frames_of(m).next()?;

@@ -256,13 +256,13 @@ pub fn conversation_row(store: &Store, carried: &Carried, i: u32) -> Option<Conv
         server,
         handshake: handshake_words(c.handshake),
         initial_rtt_ms: c
-            .rtt_syn_ns
-            .zip(c.rtt_ack_ns)
+            .rtt_syn_ns()
+            .zip(c.rtt_ack_ns())
             .map(|(a, b)| a.saturating_add(b) as f64 / 1e6),
         packets: c.packets,
         bytes: c.frame_bytes,
-        stream_bytes: c.stream_bytes,
-        missing_bytes: c.gap_bytes,
+        stream_bytes: c.totals().bytes,
+        missing_bytes: c.totals().gap_bytes,
         first_packet: first,
         last_packet: last,
         start_s: secs(store.first_ts_ns(), store.ts_ns(first)),
@@ -319,8 +319,8 @@ pub fn sorted(store: &Store, carried: &Carried, by: SortBy, descending: bool) ->
             |i| {
                 let c = conv(i);
                 let rtt = c
-                    .rtt_syn_ns
-                    .zip(c.rtt_ack_ns)
+                    .rtt_syn_ns()
+                    .zip(c.rtt_ack_ns())
                     .map(|(a, b)| a.saturating_add(b));
                 (handshake_words(c.handshake), rtt)
             },

@@ -223,8 +223,8 @@ mod tests {
         assert!(b1.starts_with(b"HTTP/1.1 200 OK"));
         assert_eq!(fs.chunk_packets, [3, 5]);
         let conv = &store.analysis.tcp.conversations[0];
-        assert_eq!(b0.len() as u64, conv.stream_bytes[0]);
-        assert_eq!(b1.len() as u64, conv.stream_bytes[1]);
+        assert_eq!(b0.len() as u64, conv.totals().bytes[0]);
+        assert_eq!(b1.len() as u64, conv.totals().bytes[1]);
         assert_eq!(fs.total_bytes, b0.len() + b1.len());
     }
 

@@ -9,17 +9,27 @@
 //! - [`transcript()`]: a conversation or session read like a chat.
 //! - [`follow_stream`]: the reassembled bytes of both directions, like
 //!   Wireshark's *Follow TCP Stream*.
+//! - [`tcp_states::timeline`]: both endpoints' RFC 9293 states through a
+//!   conversation, each transition tied to the segment that caused it, seen or inferred.
+//! - [`replay`]: the steps of a conversation, a session or the capture for a
+//!   classroom replay, each with its one-sentence story and its milestone.
 //! - [`conversation_filter`]: the display filter for "Apply as filter".
+//! - [`encapsulation::encapsulation_of`]: one packet's headers added layer by layer
+//!   (sending) and removed (receiving), in sentences, for the Encapsulation view.
 //!
 //! Everything here is plain data (`Serialize`), no GUI types. Packet numbers in
 //! these records are 0-based indexes ([`crate::store::PacketId`]); people see
 //! `index + 1`. Unknown conversation or session ids give empty results.
 
 pub mod conversations;
+pub mod encapsulation;
 pub mod follow;
 pub mod follow_index;
 pub mod ladder;
+pub mod replay;
+pub mod tcp_states;
 pub mod transcript;
+pub mod worked;
 
 pub use conversations::{
     carried, conversation_row, conversations, sessions, sorted, Carried, ConversationRow,

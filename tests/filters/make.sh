@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Regenerates tshark's answers to the display filters of filters.txt on every sample and
 # corpus capture, the oracle that tests/filter_parity.rs compares layerscope's filters with.
-# Needs tshark (Debian: tshark). Default preferences, one pass, no name resolution, as
-# `tshark -n -r FILE -Y FILTER -T fields -e frame.number`.
+# Needs tshark with Lua (Debian: tshark). Default preferences, one pass, no name
+# resolution: the frames `tshark -n -r FILE -Y FILTER -T fields -e frame.number` shows.
 # Each FILE.tsv holds one line per filter: the filter, a tab, and the matching frame
 # numbers with runs joined (`1,2,5-9`; nothing after the tab when none match).
 set -euo pipefail
@@ -15,23 +15,17 @@ for f in "${filters[@]}"; do
   tshark -n -r ../../samples/http-get.pcap -Y "$f" -c 1 >/dev/null 2>&1 \
     || { echo "tshark rejects: $f" >&2; exit 1; }
 done
-# 1 2 3 5 8 9 -> 1-3,5,8-9
-runs() { awk 'NF { if (s == "") { s = $1; p = $1 } else if ($1 == p + 1) { p = $1 }
-                   else { o = o sep (s == p ? s : s "-" p); sep = ","; s = $1; p = $1 } }
-              END { if (s != "") o = o sep (s == p ? s : s "-" p); print o }'; }
-one() {
-  local file=$1 out
+# One tshark pass per capture answers every filter (answers.lua: a tap per filter, the
+# same filter engine as -Y); a capture cut short still answers for the packets before the
+# cut (exit code 2).
+list="$(mktemp)"
+trap 'rm -f "$list"' EXIT
+printf '%s\n' "${filters[@]}" > "$list"
+for file in ../../samples/*.pcap ../corpus/*.pcap ../corpus/*.pcapng; do
   out="$(basename "$file").tsv"
-  : > "$out.tmp"
-  for f in "${filters[@]}"; do
-    # A capture cut short still answers for the packets before the cut (exit code 2).
-    printf '%s\t%s\n' "$f" "$(tshark -n -r "$file" -Y "$f" -T fields -e frame.number 2>/dev/null | runs || true)" >> "$out.tmp"
-  done
+  LAYERSCOPE_FILTERS="$list" tshark -n -q -r "$file" -X lua_script:answers.lua \
+    > "$out.tmp" 2>/dev/null || true
+  [ "$(wc -l < "$out.tmp")" -eq "${#filters[@]}" ] \
+    || { echo "tshark gave no answers for $file" >&2; exit 1; }
   mv "$out.tmp" "$out"
-}
-export -f one runs
-export FILTERS_TEXT
-FILTERS_TEXT="$(printf '%s\n' "${filters[@]}")"
-# Two at a time: one tshark start per file and filter is most of the cost.
-printf '%s\n' ../../samples/*.pcap ../corpus/*.pcap ../corpus/*.pcapng \
-  | xargs -P 2 -I{} bash -c 'mapfile -t filters <<< "$FILTERS_TEXT"; one "$1"' _ {}
+done

@@ -5,6 +5,7 @@
 
 pub mod handshake;
 pub mod reassembly;
+mod streams;
 
 use std::borrow::Cow;
 
@@ -12,8 +13,9 @@ use serde::Serialize;
 
 pub use handshake::{Handshake, Role, Seg};
 pub use reassembly::Reassembler;
+pub use streams::MAX_OPEN_STREAMS;
 
-use reassembly::Delivery;
+use streams::Streams;
 
 use crate::capture::Capture;
 use crate::dissect::{
@@ -53,21 +55,49 @@ pub struct TcpConversation {
     pub handshake_ack: Option<PacketId>,
     pub syn_retransmissions: u32,
     pub syn_ack_retransmissions: u32,
-    /// SYN → SYN-ACK, in nanoseconds.
-    pub rtt_syn_ns: Option<i64>,
-    /// SYN-ACK → the handshake's ACK, in nanoseconds.
-    pub rtt_ack_ns: Option<i64>,
+    /// SYN → SYN-ACK and SYN-ACK → the handshake's ACK, in nanoseconds;
+    /// [`NO_RTT`] until measured (8 bytes each instead of an `Option`'s 16:
+    /// there is a record per SYN). Read through [`Self::rtt_syn_ns`], [`Self::rtt_ack_ns`].
+    rtt_ns: [i64; 2],
     /// Options offered in the SYN (client) and the SYN-ACK (server), by [`Direction::index`].
     pub offered: [Option<TcpOptionsOffered>; 2],
     pub teardown: Teardown,
+    /// The sequence number of the first SYN each side sent (by [`Direction::index`]).
+    pub syn_seq: [Option<u32>; 2],
+    /// What reassembly found, once the conversation carried data: a conversation of
+    /// SYNs alone allocates nothing more than this record (see [`Self::totals`]).
+    pub streams: Option<Box<StreamTotals>>,
+}
+
+/// A round-trip time not measured.
+const NO_RTT: i64 = i64::MIN;
+
+/// What reassembly found in the streams of a conversation that carried data.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct StreamTotals {
     /// Bytes reassembled per direction (by [`Direction::index`]).
-    pub stream_bytes: [u64; 2],
+    pub bytes: [u64; 2],
     /// Bytes never delivered (holes given up as gaps) per direction...
     pub gap_bytes: [u64; 2],
     /// ...of which captured after their hole was given up (late, skipped).
     pub late_bytes: [u64; 2],
     pub retransmitted_segments: u32,
     pub out_of_order_segments: u32,
+    /// Its streams were closed before the conversation ended, at this packet, because
+    /// more than [`MAX_OPEN_STREAMS`] conversations were open at once and it was among
+    /// the idle longest; its later data is not reassembled.
+    pub closed_early: Option<PacketId>,
+}
+
+impl StreamTotals {
+    const NONE: StreamTotals = StreamTotals {
+        bytes: [0; 2],
+        gap_bytes: [0; 2],
+        late_bytes: [0; 2],
+        retransmitted_segments: 0,
+        out_of_order_segments: 0,
+        closed_early: None,
+    };
 }
 
 impl TcpConversation {
@@ -85,20 +115,31 @@ impl TcpConversation {
             handshake_ack: None,
             syn_retransmissions: 0,
             syn_ack_retransmissions: 0,
-            rtt_syn_ns: None,
-            rtt_ack_ns: None,
+            rtt_ns: [NO_RTT; 2],
             offered: [None, None],
             teardown: Teardown {
                 first_fin: None,
                 fins: [false; 2],
                 reset: None,
             },
-            stream_bytes: [0; 2],
-            gap_bytes: [0; 2],
-            late_bytes: [0; 2],
-            retransmitted_segments: 0,
-            out_of_order_segments: 0,
+            syn_seq: [None; 2],
+            streams: None,
         }
+    }
+
+    /// SYN → SYN-ACK, in nanoseconds.
+    pub fn rtt_syn_ns(&self) -> Option<i64> {
+        Some(self.rtt_ns[0]).filter(|&t| t != NO_RTT)
+    }
+
+    /// SYN-ACK → the handshake's ACK, in nanoseconds.
+    pub fn rtt_ack_ns(&self) -> Option<i64> {
+        Some(self.rtt_ns[1]).filter(|&t| t != NO_RTT)
+    }
+
+    /// What reassembly found (all zero for a conversation that carried no data).
+    pub fn totals(&self) -> &StreamTotals {
+        self.streams.as_deref().unwrap_or(&StreamTotals::NONE)
     }
 
     /// Completed in capture order: SYN, then the SYN-ACK, then the ACK.
@@ -179,6 +220,9 @@ pub mod note {
     pub const OVERLAP: u8 = 2;
     pub const OUT_OF_ORDER: u8 = 4;
     pub const LATE: u8 = 8;
+    /// Data not reassembled: the conversation's streams were closed early
+    /// ([`super::MAX_OPEN_STREAMS`]).
+    pub const CLOSED_EARLY: u8 = 16;
 }
 
 /// Bytes held out of order across all streams before holes are given up (256 MiB).
@@ -202,162 +246,6 @@ pub trait StreamSink<'a> {
     fn gap(&mut self, st: &mut Self::Conv, conv: u32, dir: Direction, len: u64);
     /// The conversation's streams ended (it closed, or the capture did).
     fn end(&mut self, st: Self::Conv, conv: u32);
-}
-
-/// The stream state of one open conversation: a reassembler per direction
-/// (by [`Direction::index`]) and the parsers fed by them.
-struct Active<C> {
-    dirs: [Reassembler; 2],
-    up: C,
-}
-
-impl<C: Default> Default for Active<C> {
-    fn default() -> Self {
-        Active {
-            dirs: Default::default(),
-            up: C::default(),
-        }
-    }
-}
-
-/// Stream state of the conversations still open, alive only during the analysis
-/// pass; a conversation's state is dropped as soon as it closes.
-struct Streams<C> {
-    /// By conversation (ids are dense): a pointer per conversation, no hashing per segment.
-    open: Vec<Option<Box<Active<C>>>>,
-    held_total: usize,
-}
-
-impl<C> Default for Streams<C> {
-    fn default() -> Self {
-        Streams {
-            open: Vec::new(),
-            held_total: 0,
-        }
-    }
-}
-
-impl<C: Default> Streams<C> {
-    /// Feed segment `i` of conversation `conv`; returns its reassembly notes.
-    fn feed<'a>(
-        &mut self,
-        c: &mut TcpConversation,
-        conv: u32,
-        (i, payload): (usize, &'a [u8]),
-        s: &Seg,
-        http: &mut impl StreamSink<'a, Conv = C>,
-    ) -> u8 {
-        let at = conv as usize;
-        let open = self.open.get(at).is_some_and(Option::is_some);
-        if c.closed() && !open {
-            return 0; // segments after the close: nothing left to reassemble
-        }
-        if self.open.len() <= at {
-            self.open.resize_with(at + 1, || None);
-        }
-        let Active { dirs, up } = &mut **self.open[at].get_or_insert_with(Box::default);
-        let r = &mut dirs[s.dir.index()];
-        let mut seq = s.seq;
-        if s.flags & tcp_flags::SYN != 0 {
-            r.start_after_syn(s.seq);
-            seq = s.seq.wrapping_add(1);
-        }
-        let mut n = reassembly::SegmentNote::default();
-        if s.len > 0 {
-            // Handed on as they come: no list of deliveries per segment.
-            let mut out = Handoff {
-                sink: &mut *http,
-                st: up,
-                conv,
-                dir: s.dir,
-            };
-            let before = r.held_bytes();
-            n = r.push(i as u32, seq, payload, &mut out);
-            self.held_total = self.held_total + r.held_bytes() - before;
-            if self.held_total > MAX_TOTAL_HELD {
-                let before = r.held_bytes();
-                r.finish(&mut out);
-                self.held_total -= before;
-            }
-        }
-        if c.closed() {
-            // Closed: flush both directions and free their state now, not at the end.
-            self.flush(c, conv, http);
-        }
-        c.retransmitted_segments += u32::from(n.retransmission);
-        c.out_of_order_segments += u32::from(n.out_of_order);
-        let bit = |on: bool, b: u8| if on { b } else { 0 };
-        bit(n.retransmission, note::RETRANSMISSION)
-            | bit(n.overlap, note::OVERLAP)
-            | bit(n.out_of_order, note::OUT_OF_ORDER)
-            | bit(n.late, note::LATE)
-    }
-
-    /// End of capture: give up remaining holes and record each direction's totals.
-    fn finish<'a>(
-        &mut self,
-        convs: &mut [TcpConversation],
-        http: &mut impl StreamSink<'a, Conv = C>,
-    ) {
-        let open: Vec<u32> = (0..self.open.len() as u32)
-            .filter(|&c| self.open[c as usize].is_some())
-            .collect();
-        for conv in open {
-            self.flush(&mut convs[conv as usize], conv, http);
-        }
-    }
-
-    /// Give up the holes of both directions of `conv`, add their totals to `c`,
-    /// and drop its state.
-    fn flush<'a>(
-        &mut self,
-        c: &mut TcpConversation,
-        conv: u32,
-        http: &mut impl StreamSink<'a, Conv = C>,
-    ) {
-        let Some(mut st) = self.open.get_mut(conv as usize).and_then(Option::take) else {
-            return;
-        };
-        for dir in Direction::BOTH {
-            let r = &mut st.dirs[dir.index()];
-            let before = r.held_bytes();
-            r.finish(&mut Handoff {
-                sink: &mut *http,
-                st: &mut st.up,
-                conv,
-                dir,
-            });
-            self.held_total -= before;
-            c.stream_bytes[dir.index()] += r.delivered_bytes;
-            c.gap_bytes[dir.index()] += r.gap_bytes;
-            c.late_bytes[dir.index()] += r.late_bytes;
-        }
-        http.end(st.up, conv);
-    }
-}
-
-/// Hands reassembled bytes and gaps of one direction on to the parsers above,
-/// each as the reassembler gives it.
-struct Handoff<'s, 'a, S: StreamSink<'a>> {
-    sink: &'s mut S,
-    st: &'s mut S::Conv,
-    conv: u32,
-    dir: Direction,
-}
-
-impl<'a, S: StreamSink<'a>> Extend<Delivery<'a>> for Handoff<'_, 'a, S> {
-    fn extend<I: IntoIterator<Item = Delivery<'a>>>(&mut self, deliveries: I) {
-        for d in deliveries {
-            match d {
-                Delivery::Data {
-                    packet,
-                    offset,
-                    bytes,
-                } => (self.sink).data(self.st, self.conv, self.dir, (packet, offset), bytes),
-                Delivery::Gap { len } => self.sink.gap(self.st, self.conv, self.dir, len),
-            }
-        }
-    }
 }
 
 /// The handshake state in words.
@@ -420,6 +308,20 @@ impl<C: Default> Default for TcpPass<C> {
 }
 
 impl<C: Default> TcpPass<C> {
+    /// A pass that follows at most `limit` conversations' streams at once (the
+    /// default is [`MAX_OPEN_STREAMS`]).
+    pub fn with_open_limit(limit: usize) -> Self {
+        TcpPass {
+            current: Vec::new(),
+            streams: Streams::with_limit(limit),
+        }
+    }
+
+    /// Conversations whose stream state is held now.
+    pub fn open_streams(&self) -> usize {
+        self.streams.open_count()
+    }
+
     /// Follow packet `i` (the next one: `i` equals the packets seen so far).
     /// Reassembled bytes go on to `http`.
     pub fn step<'a, S: StreamSink<'a, Conv = C>>(
@@ -451,6 +353,7 @@ impl<C: Default> TcpPass<C> {
             _ => sum.tcp_payload_in(capture.link_type(i), capture.data(i)),
         };
         a.notes[i] = self.streams.feed(c, conv, (i, payload), &seg, http);
+        self.streams.enforce_limit(&mut a.conversations, id, http);
     }
 
     /// End of the capture: the streams still open give up their holes.
@@ -547,6 +450,11 @@ impl TcpAnalysis {
                 "late: arrived after more than 4 MiB had waited behind the hole it fills, \
                  which was given up; skipped",
             ),
+            (
+                note::CLOSED_EARLY,
+                "not reassembled: this connection's streams were closed early, more than \
+                 1,000,000 connections being open at once (the idle longest are closed)",
+            ),
         ] {
             if n & bit != 0 {
                 what.push(text);
@@ -557,7 +465,8 @@ impl TcpAnalysis {
         }
         for d in Direction::BOTH {
             let i = d.index();
-            let (bytes, gap, late) = (c.stream_bytes[i], c.gap_bytes[i], c.late_bytes[i]);
+            let t = c.totals();
+            let (bytes, gap, late) = (t.bytes[i], t.gap_bytes[i], t.late_bytes[i]);
             let dir = d.arrow();
             let v = match (gap, late) {
                 (0, _) => format!("{dir}: {bytes} bytes"),
@@ -573,7 +482,7 @@ impl TcpAnalysis {
         }
         l.fields
             .push(hf::DIRECTION.at(c.direction_of(side).arrow(), range));
-        if let (Some(a), Some(b)) = (c.rtt_syn_ns, c.rtt_ack_ns) {
+        if let (Some(a), Some(b)) = (c.rtt_syn_ns(), c.rtt_ack_ns()) {
             let ms =
                 |def: &FieldDef, ns: i64| def.at(Value::Duration(ns), range).show(Show::Millis);
             l.fields.push(
@@ -635,14 +544,14 @@ fn record(c: &mut TcpConversation, cap: &Capture, i: usize, ts: i64, s: &Seg, ro
         Role::SynAck => {
             c.syn_ack = Some(id);
             c.offered[side] = dissect::tcp_options_offered(cap.link_type(i), cap.data(i));
-            c.rtt_syn_ns = ts_of(c.syn).map(|t| ts - t);
+            c.rtt_ns[0] = ts_of(c.syn).map_or(NO_RTT, |t| ts - t);
         }
         Role::HandshakeAck => {
             c.handshake_ack = Some(id);
-            c.rtt_ack_ns = ts_of(c.syn_ack).map(|t| ts - t);
-            if c.rtt_syn_ns.is_none() {
+            c.rtt_ns[1] = ts_of(c.syn_ack).map_or(NO_RTT, |t| ts - t);
+            if c.rtt_syn_ns().is_none() {
                 // SYN-ACK captured first: measure from the SYN once both were seen.
-                c.rtt_syn_ns = ts_of(c.syn).zip(ts_of(c.syn_ack)).map(|(a, b)| b - a);
+                c.rtt_ns[0] = (ts_of(c.syn).zip(ts_of(c.syn_ack))).map_or(NO_RTT, |(a, b)| b - a);
             }
         }
         Role::SynRetransmission => c.syn_retransmissions += 1,

@@ -1,0 +1,259 @@
+//! The window's body: the packet list and, below it, the selected packet's
+//! panes (its layers, its OSI stack and encapsulation, its bytes), placed as
+//! [`crate::gui::layout`] decides so that each keeps a usable size at any zoom.
+
+use egui::{vec2, ScrollArea};
+
+use super::{field_by_path, Action, App, Selected};
+use crate::dissect::{Dissection, Src};
+use crate::gui::bytes::{field_at, hex_ui, tabs_ui};
+use crate::gui::details::{details_ui, explanation_panel_ui, DetailsAction};
+use crate::gui::layout::{
+    self, area_ui, pane_ui, region_ui, split_ui, Arrange, Cut, Split, Splitter, BYTES_MIN,
+    DETAILS_MIN, GAP, STACK_MIN,
+};
+use crate::gui::packet_list::list_min_height;
+use crate::gui::stack::{encapsulation_ui, stack_ui};
+use crate::gui::worked::worked_ui;
+use crate::store::Store;
+
+impl App {
+    /// The packet list, and the selected packet's panes below it.
+    pub(super) fn body_ui(
+        &mut self,
+        ui: &mut egui::Ui,
+        store: Option<&Store>,
+        actions: &mut Vec<Action>,
+    ) {
+        egui::CentralPanel::default().show(ui, |ui| {
+            let rect = ui.available_rect_before_wrap();
+            if self.selected.is_none() {
+                ui.allocate_rect(rect, egui::Sense::hover());
+                area_ui(ui, rect, "list", |ui| self.center_ui(ui, store, actions));
+                return;
+            }
+            let list_min = list_min_height(ui);
+            let selected_min = layout::selected_min_height(rect.width());
+            match layout::split(rect.height(), list_min, selected_min) {
+                Split::Splitter => {
+                    ui.allocate_rect(rect, egui::Sense::hover());
+                    let s = Splitter {
+                        id: egui::Id::unique("list_split"),
+                        cut: Cut::Above,
+                        share: 0.45,
+                        first_min: list_min,
+                        second_min: selected_min,
+                    };
+                    let (list, selected) = split_ui(ui, rect, &s);
+                    area_ui(ui, list, "list", |ui| self.center_ui(ui, store, actions));
+                    area_ui(ui, selected, "selected", |ui| self.selected_ui(ui, actions));
+                }
+                Split::Scroll { list, selected } => {
+                    // Too little room for both: one below the other, at their minimums.
+                    ScrollArea::vertical()
+                        .id_salt("body")
+                        .auto_shrink(false)
+                        .show(ui, |ui| {
+                            let w = ui.available_width();
+                            region_ui(ui, vec2(w, list), "list", |ui| {
+                                self.center_ui(ui, store, actions)
+                            });
+                            ui.add_space(GAP);
+                            region_ui(ui, vec2(w, selected), "selected", |ui| {
+                                self.selected_ui(ui, actions)
+                            });
+                        });
+                }
+            }
+        });
+    }
+
+    /// The selected packet's layers, OSI stack and bytes, side by side or stacked.
+    fn selected_ui(&mut self, ui: &mut egui::Ui, actions: &mut Vec<Action>) {
+        let top_down = self.settings.top_down;
+        let Some(sel) = &mut self.selected else {
+            return;
+        };
+        if sel.dissection.is_none() {
+            ui.label("This packet could not be decoded.");
+            return;
+        }
+        let rect = ui.available_rect_before_wrap();
+        ui.allocate_rect(rect, egui::Sense::hover());
+        let (layers, stack, bytes) = match layout::arrange(rect.width()) {
+            Arrange::Columns => {
+                let (layers, right) = split_ui(
+                    ui,
+                    rect,
+                    &Splitter {
+                        id: egui::Id::unique("layers_split"),
+                        cut: Cut::Beside,
+                        share: 0.42,
+                        first_min: DETAILS_MIN.x,
+                        second_min: STACK_MIN.x.max(BYTES_MIN.x),
+                    },
+                );
+                let (stack, bytes) = split_ui(ui, right, &stack_splitter(ui, right, "stack_split"));
+                (layers, stack, bytes)
+            }
+            Arrange::Stacked => {
+                let (layers, rest) = split_ui(
+                    ui,
+                    rect,
+                    &Splitter {
+                        id: egui::Id::unique("layers_split_stacked"),
+                        cut: Cut::Above,
+                        share: 0.4,
+                        first_min: DETAILS_MIN.y,
+                        second_min: STACK_MIN.y + GAP + BYTES_MIN.y,
+                    },
+                );
+                let (stack, bytes) =
+                    split_ui(ui, rest, &stack_splitter(ui, rest, "stack_split_stacked"));
+                (layers, stack, bytes)
+            }
+        };
+        area_ui(ui, layers, "layers", |ui| {
+            layers_pane_ui(ui, sel, top_down, actions)
+        });
+        area_ui(ui, stack, "stack", |ui| stack_pane_ui(ui, sel, actions));
+        area_ui(ui, bytes, "bytes", |ui| bytes_pane_ui(ui, sel, actions));
+    }
+}
+
+/// The splitter between the OSI stack and the bytes in `rect`: by default the
+/// stack gets what shows it whole, up to 60%.
+fn stack_splitter(ui: &egui::Ui, rect: egui::Rect, name: &str) -> Splitter {
+    let natural = stack_height(ui) / rect.height().max(1.0);
+    Splitter {
+        id: egui::Id::unique(name),
+        cut: Cut::Above,
+        share: natural.min(0.6),
+        first_min: STACK_MIN.y,
+        second_min: BYTES_MIN.y,
+    }
+}
+
+/// The height that shows the whole OSI stack and the encapsulation bar.
+fn stack_height(ui: &egui::Ui) -> f32 {
+    let sp = ui.spacing().item_spacing.y;
+    ui.text_style_height(&egui::TextStyle::Body) + 7.0 * (18.0 + sp) + 4.0 + 34.0 + 4.0 * sp
+}
+
+fn layers_pane_ui(
+    ui: &mut egui::Ui,
+    sel: &mut Selected,
+    top_down: bool,
+    actions: &mut Vec<Action>,
+) {
+    let Some(d) = &sel.dissection else {
+        return;
+    };
+    let reveal = std::mem::take(&mut sel.reveal);
+    pane_ui(ui, "Layers", |ui| {
+        let worked = sel.show_worked && !sel.worked.is_empty();
+        ui.horizontal_wrapped(|ui| {
+            let what = if worked { "worked out" } else { "layers" };
+            ui.strong(format!("Packet {} — {what}", sel.index + 1));
+            if !sel.worked.is_empty() {
+                ui.add_space(8.0);
+                ui.selectable_value(&mut sel.show_worked, false, "Layers");
+                let label = format!("Worked out ({})", sel.worked.len());
+                ui.selectable_value(&mut sel.show_worked, true, label);
+            }
+        });
+        if worked {
+            ScrollArea::both()
+                .id_salt("worked")
+                .min_scrolled_height(0.0)
+                .auto_shrink(false)
+                .show(ui, |ui| {
+                    if let Some(p) = worked_ui(ui, &sel.worked, sel.worked_step) {
+                        actions.push(Action::SelectStep(p));
+                    }
+                });
+            return;
+        }
+        // The explanation of the selected field, under the tree.
+        explanation_panel_ui(ui, d, sel.field.as_ref());
+        ScrollArea::both()
+            .id_salt("details")
+            .min_scrolled_height(0.0)
+            .auto_shrink(false)
+            .show(ui, |ui| {
+                let (field, open) = (sel.field.as_ref(), sel.open_layer);
+                match details_ui(ui, d, field, top_down, open, reveal) {
+                    Some(DetailsAction::SelectField(p, r)) => {
+                        actions.push(Action::SelectField(p, r))
+                    }
+                    Some(DetailsAction::ApplyFilter(f)) => actions.push(Action::ApplyFilter(f)),
+                    Some(DetailsAction::GoToPacket(p)) => actions.push(Action::Select(p)),
+                    None => {}
+                }
+            });
+    });
+}
+
+fn stack_pane_ui(ui: &mut egui::Ui, sel: &Selected, actions: &mut Vec<Action>) {
+    let Some(d) = &sel.dissection else {
+        return;
+    };
+    pane_ui(ui, "OSI stack", |ui| {
+        ui.strong("OSI stack");
+        ScrollArea::both()
+            .id_salt("stack")
+            .min_scrolled_height(0.0)
+            .auto_shrink(false)
+            .show(ui, |ui| {
+                if let Some(li) = stack_ui(ui, d) {
+                    actions.push(Action::SelectField(vec![li], d.layers[li].range));
+                }
+                ui.add_space(4.0);
+                if let Some(r) = encapsulation_ui(ui, d) {
+                    let li = (d.layers.iter())
+                        .position(|l| l.range[0] == r[0])
+                        .unwrap_or(0);
+                    actions.push(Action::SelectField(vec![li], r));
+                }
+            });
+    });
+}
+
+fn bytes_pane_ui(ui: &mut egui::Ui, sel: &mut Selected, actions: &mut Vec<Action>) {
+    let Some(d) = &sel.dissection else {
+        return;
+    };
+    let data = &sel.data;
+    pane_ui(ui, "Bytes", |ui| {
+        let mut names = vec![format!("Frame ({} bytes)", data.len())];
+        names.extend(d.derived.iter().map(|x| x.name.clone()));
+        tabs_ui(ui, &names, &mut sel.bytes_tab);
+        let (src, bytes, tint) = shown_bytes(d, data, sel.bytes_tab);
+        // A layer (a path of one index) is in the frame's bytes.
+        let shown = (sel.field.as_ref()).is_some_and(|p| {
+            field_by_path(d, p).map_or(p.len() == 1 && src == Src::Frame, |f| f.src == src)
+        });
+        let range = sel.range.filter(|_| shown || sel.field.is_none());
+        if let Some(at) = hex_ui(ui, bytes, tint, range) {
+            if let Some((p, r)) = field_at(d, src, at) {
+                actions.push(Action::SelectField(p, r));
+            }
+        }
+    });
+}
+
+/// The bytes of tab `tab` (0: the frame, `i + 1`: derived buffer `i`), and the
+/// dissection that tints them (frame bytes only).
+fn shown_bytes<'a>(
+    d: &'a Dissection,
+    frame: &'a [u8],
+    tab: usize,
+) -> (Src, &'a [u8], Option<&'a Dissection>) {
+    match tab
+        .checked_sub(1)
+        .and_then(|i| Some((i, d.derived.get(i)?)))
+    {
+        Some((i, x)) => (Src::Derived(i as u16), &x.bytes[..], None),
+        None => (Src::Frame, frame, Some(d)),
+    }
+}
