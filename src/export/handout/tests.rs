@@ -129,3 +129,30 @@ fn an_unknown_conversation_says_so() {
     assert!(html.contains("There is no TCP conversation 42"));
     check_xml(html.trim_start_matches("<!DOCTYPE html>\n")).unwrap();
 }
+
+#[test]
+fn every_milestone_field_has_an_explanation() {
+    use Milestone::*;
+    for m in [
+        Syn,
+        SynAck,
+        HandshakeAck,
+        Upgrade,
+        Switching,
+        FirstFrame,
+        Close,
+    ] {
+        for label in ["WS Close 1000", "RST, ACK Seq=1", "FIN, ACK Seq=1"] {
+            let fields = milestone_fields(m, label);
+            assert!(!fields.is_empty());
+            for f in fields {
+                assert!(
+                    explain::explain(f).is_some(),
+                    "{m:?}: {f} has no explanation"
+                );
+            }
+        }
+    }
+    assert_eq!(milestone_fields(Close, "RST, ACK"), ["tcp.flags.reset"]);
+    assert_eq!(milestone_fields(Close, "FIN, ACK"), ["tcp.flags.fin"]);
+}
