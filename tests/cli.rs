@@ -44,6 +44,7 @@ fn help_on_every_subcommand() {
         &["messages", "--help"],
         &["states", "--help"],
         &["explain", "--help"],
+        &["handout", "--help"],
     ] {
         let o = run(args);
         assert_eq!(o.status.code(), Some(0), "{args:?}");
@@ -883,4 +884,78 @@ fn states_prints_both_endpoints_transitions() {
         "{}",
         stderr(&o)
     );
+}
+
+#[test]
+fn handout_writes_a_page_a_ladder_and_markdown() {
+    let dir = std::env::temp_dir().join(format!("layerscope-cli-handout-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let chat = sample("socketio-chat.pcap");
+    let chat = chat.to_str().unwrap();
+    let html = dir.join("chat.html");
+    let svg = dir.join("chat-ladder.svg");
+    let o = run(&[
+        "handout",
+        chat,
+        "--stream",
+        "2",
+        "-o",
+        html.to_str().unwrap(),
+        "--svg",
+        svg.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let page = std::fs::read_to_string(&html).expect("the page is written");
+    assert!(page.starts_with("<!DOCTYPE html>"));
+    assert!(page.contains("socketio-chat.pcap: TCP conversation 2"));
+    assert!(page.contains("The client opens the connection: SYN"));
+    assert!(page.contains("HTTP/1.1 101 Switching Protocols"));
+    assert!(page.contains("<svg xmlns="));
+    let image = std::fs::read_to_string(&svg).expect("the ladder is written");
+    assert!(image.starts_with("<svg xmlns=\"http://www.w3.org/2000/svg\""));
+    assert_eq!(image.matches("<polygon").count(), 28);
+
+    let md = dir.join("chat.md");
+    let o = run(&["handout", chat, "--stream", "2", "-o", md.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let text = std::fs::read_to_string(&md).unwrap();
+    assert!(text.contains("![The ladder of the conversation](chat.svg)"));
+    assert!(std::fs::read_to_string(dir.join("chat.svg"))
+        .unwrap()
+        .contains("<polygon"));
+
+    // Which conversation, and where to write, must be said; a missing one is named.
+    let o = run(&["handout", chat, "-o", html.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("--stream N") && stderr(&o).contains("0 to 3"),
+        "{}",
+        stderr(&o)
+    );
+    let o = run(&[
+        "handout",
+        chat,
+        "--stream",
+        "9",
+        "--svg",
+        svg.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("no TCP stream 9"), "{}", stderr(&o));
+    assert_eq!(
+        run(&["handout", chat, "--stream", "2"]).status.code(),
+        Some(2)
+    );
+    let nowhere = dir.join("no-such-folder").join("x.html");
+    let o = run(&[
+        "handout",
+        chat,
+        "--stream",
+        "2",
+        "-o",
+        nowhere.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("cannot write"), "{}", stderr(&o));
+    let _ = std::fs::remove_dir_all(&dir);
 }

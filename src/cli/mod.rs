@@ -11,6 +11,7 @@ use clap::{Parser, Subcommand};
 
 mod capture;
 mod explain;
+mod handout;
 mod rows;
 mod states;
 mod stdin;
@@ -57,6 +58,10 @@ pub enum Command {
     /// Both endpoints' TCP states (RFC 9293) through each conversation: every
     /// transition, the packet that caused it, and whether the capture shows it.
     States(states::StatesArgs),
+    /// A page for students about one conversation: its ladder as an image, each packet's
+    /// story and the key fields explained (HTML, or Markdown with `-o FILE.md`); `--svg`
+    /// writes the ladder alone.
+    Handout(handout::HandoutArgs),
     /// List the interfaces live capture can use (like `tshark -D`), loopback first.
     Interfaces(capture::InterfacesArgs),
     /// Capture live through the capture helper: print each packet as it arrives, or write
@@ -120,6 +125,7 @@ pub fn main() -> ExitCode {
         Some(Command::Stats(a)) => finish(stats_cmd(&a)),
         Some(Command::Messages(a)) => finish(messages_cmd(&a)),
         Some(Command::States(a)) => finish(states::states(&a)),
+        Some(Command::Handout(a)) => finish(handout::handout(&a)),
         Some(Command::Interfaces(a)) => capture::interfaces(&a),
         Some(Command::Capture(a)) => capture::capture(&a),
         Some(Command::Explain(a)) => explain::run(&a),

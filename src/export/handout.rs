@@ -1,0 +1,323 @@
+//! Handouts for students: one self-contained HTML page (inline CSS, the ladder as an
+//! inline SVG, no external resource, readable offline and on paper), or Markdown with
+//! the ladder saved next to it.
+//!
+//! A [`Handout`] is a title, a ladder image and a list of [`HandoutStep`]s (a packet,
+//! its story, the fields worth explaining); [`conversation_handout`] builds one from a
+//! conversation's replay steps ([`crate::story::replay::conversation_steps`]), and a
+//! lesson can build its own steps and use the same writers.
+
+use std::fmt::Write;
+
+use super::svg::{escape, render, MAX_SVG_ARROWS};
+use crate::explain;
+use crate::ids::Direction;
+use crate::store::Store;
+use crate::story::ladder;
+use crate::story::replay::{conversation_steps, Milestone};
+
+/// A page for students.
+#[derive(Clone, Debug, Default)]
+pub struct Handout {
+    pub title: String,
+    /// One line under the title (who talks to whom, from which capture).
+    pub subtitle: String,
+    /// The ladder, a whole `<svg>` document ([`super::svg::render`]).
+    pub ladder_svg: String,
+    pub steps: Vec<HandoutStep>,
+    /// Steps not included (past [`MAX_SVG_ARROWS`]).
+    pub left_out: usize,
+}
+
+/// One step: a packet and what to say about it.
+#[derive(Clone, Debug, Default)]
+pub struct HandoutStep {
+    /// Packet index (0-based; shown as `#index+1`).
+    pub packet: u32,
+    /// `client → server`, or "" when it has no direction.
+    pub direction: String,
+    /// The ladder's label for it (`SYN Seq=0`).
+    pub label: String,
+    /// The step's story, one or two sentences.
+    pub story: String,
+    /// A milestone's name (`SYN`, `101 Switching Protocols`); highlighted when set.
+    pub milestone: Option<String>,
+    /// Field names to explain ([`crate::explain::explain`]); names without an entry are skipped.
+    pub fields: Vec<String>,
+}
+
+/// The fields worth explaining at a milestone whose arrow is labelled `label`.
+pub fn milestone_fields(m: Milestone, label: &str) -> &'static [&'static str] {
+    match m {
+        Milestone::Syn => &["tcp.flags.syn", "tcp.seq", "tcp.seq_raw"],
+        Milestone::SynAck => &["tcp.flags.syn", "tcp.flags.ack", "tcp.ack", "tcp.ack_raw"],
+        Milestone::HandshakeAck => &["tcp.flags.ack", "tcp.ack"],
+        Milestone::Upgrade => &[
+            "http.upgrade",
+            "http.connection",
+            "http.sec_websocket_key",
+            "http.sec_websocket_version",
+        ],
+        Milestone::Switching => &[
+            "http.response.code",
+            "http.sec_websocket_accept",
+            "websocket.accept.expected",
+        ],
+        Milestone::FirstFrame => &[
+            "websocket.fin",
+            "websocket.opcode",
+            "websocket.mask",
+            "websocket.masking_key",
+            "websocket.payload",
+        ],
+        Milestone::Close if label.starts_with("WS Close") => {
+            &["websocket.opcode", "websocket.close.code"]
+        }
+        Milestone::Close if label.contains("RST") => &["tcp.flags.reset"],
+        Milestone::Close => &["tcp.flags.fin"],
+    }
+}
+
+/// The handout of conversation `conversation` (`tcp.stream`) of the capture named
+/// `capture_name`, its steps told as the classroom replay tells them.
+pub fn conversation_handout_of(store: &Store, capture_name: &str, conversation: u32) -> Handout {
+    let l = ladder(store, conversation);
+    let title = format!("{capture_name}: TCP conversation {conversation}");
+    if l.arrows.is_empty() {
+        return Handout {
+            subtitle: format!("There is no TCP conversation {conversation} in this capture."),
+            title,
+            ..Handout::default()
+        };
+    }
+    let steps = conversation_steps(store, conversation);
+    let left_out = steps.len().saturating_sub(MAX_SVG_ARROWS);
+    let steps = (steps.into_iter().take(MAX_SVG_ARROWS))
+        .map(|s| {
+            let label = (l.arrows.iter().find(|a| a.packet == s.packet))
+                .map_or(String::new(), |a| a.label.clone());
+            let fields = s.milestone.map_or(&[][..], |m| milestone_fields(m, &label));
+            HandoutStep {
+                packet: s.packet,
+                direction: s.dir.map_or("", Direction::arrow).to_string(),
+                milestone: s.milestone.map(|m| m.name().to_string()),
+                fields: fields.iter().map(|f| f.to_string()).collect(),
+                label,
+                story: s.story,
+            }
+        })
+        .collect();
+    Handout {
+        subtitle: format!(
+            "Client {}, server {}: {} packets, from the capture {capture_name}.",
+            l.client,
+            l.server,
+            l.arrows.len()
+        ),
+        ladder_svg: render(&l, &format!("TCP conversation {conversation}")),
+        title,
+        steps,
+        left_out,
+    }
+}
+
+/// [`conversation_handout_of`] as one self-contained HTML page.
+pub fn conversation_handout(store: &Store, capture_name: &str, conversation: u32) -> String {
+    conversation_handout_of(store, capture_name, conversation).html()
+}
+
+const CSS: &str = "body{font-family:'DejaVu Sans',Arial,Helvetica,sans-serif;max-width:800px;\
+margin:2em auto;padding:0 1em;color:#111;line-height:1.45}\
+h1{font-size:1.6em;margin-bottom:.2em}.sub{color:#444;margin-top:0}\
+figure{margin:1em 0}figure svg{max-width:100%;height:auto;border:1px solid #ccc}\
+.step{border-left:4px solid #ddd;padding:.2em .9em;margin:.8em 0}\
+.step.milestone{border-left-color:#c25e00;background:#fff6ec}\
+.step h3{font-size:1em;margin:.3em 0}.no{color:#555;margin-right:.4em}\
+.badge{background:#c25e00;color:#fff;border-radius:3px;padding:0 .4em;margin-left:.4em;font-size:.85em}\
+.dir{color:#555;font-weight:normal;margin-left:.4em}.story{margin:.3em 0}\
+code{font-family:'DejaVu Sans Mono',Consolas,monospace;font-size:.92em;background:#f2f2f2;padding:0 .2em}\
+dl{margin:.4em 0 .6em}dt{font-weight:bold;margin-top:.5em}dd{margin-left:1.2em}dd p{margin:.15em 0}\
+.rfc{color:#444;font-style:italic}.note{color:#8a0000}footer{color:#666;font-size:.85em;margin-top:2em}\
+@media print{body{margin:0;max-width:none}.step{break-inside:avoid}\
+.step.milestone{background:none}figure svg{border:none}}";
+
+impl Handout {
+    /// One HTML page, nothing outside it (the SVG is inline, no link, no script).
+    pub fn html(&self) -> String {
+        let mut o = String::new();
+        let t = escape(&self.title);
+        let _ = write!(
+            o,
+            "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\"/>\n\
+             <title>{t}</title>\n<style>{CSS}</style>\n</head>\n<body>\n<h1>{t}</h1>\n\
+             <p class=\"sub\">{}</p>\n",
+            escape(&self.subtitle)
+        );
+        if !self.ladder_svg.is_empty() {
+            o.push_str(
+                "<p>The ladder: time runs down the page, each arrow is one packet from \
+                 the side that sent it to the side that received it; the shading groups \
+                 the packets into phases.</p>\n<figure>\n",
+            );
+            o.push_str(self.ladder_svg.trim_end());
+            o.push_str("\n</figure>\n");
+        }
+        if !self.steps.is_empty() {
+            o.push_str("<h2>Step by step</h2>\n");
+        }
+        let mut explained: Vec<(&str, u32)> = Vec::new();
+        for s in &self.steps {
+            step_html(&mut o, s, &mut explained);
+        }
+        if self.left_out > 0 {
+            let _ = writeln!(
+                o,
+                "<p class=\"note\">{} more steps are left out: only the first {MAX_SVG_ARROWS} are shown.</p>",
+                self.left_out
+            );
+        }
+        o.push_str("<footer>Made with layerscope. Packet numbers are those of the capture file.</footer>\n</body>\n</html>\n");
+        o
+    }
+
+    /// Markdown, with the ladder as an image at `svg_href` (save [`Handout::ladder_svg`] there).
+    pub fn markdown(&self, svg_href: &str) -> String {
+        let mut o = format!("# {}\n\n{}\n\n", md(&self.title), md(&self.subtitle));
+        if !self.ladder_svg.is_empty() {
+            let _ = writeln!(o, "![The ladder of the conversation]({svg_href})\n");
+        }
+        if !self.steps.is_empty() {
+            o.push_str("## Step by step\n\n");
+        }
+        let mut explained: Vec<(&str, u32)> = Vec::new();
+        for s in &self.steps {
+            let m = s
+                .milestone
+                .as_deref()
+                .map_or(String::new(), |m| format!(" · **{}**", md(m)));
+            let _ = writeln!(o, "### #{}{m} ({})\n", u64::from(s.packet) + 1, s.direction);
+            let _ = writeln!(o, "{}\n\n{}\n", code_md(&s.label), md(&s.story));
+            for (name, e, seen) in entries(s, &mut explained) {
+                match seen {
+                    Some(p) => {
+                        let _ =
+                            writeln!(o, "- `{name}`: explained at packet #{}.", u64::from(p) + 1);
+                    }
+                    None => {
+                        let _ = writeln!(o, "- `{name}`: {}", md(&e.what));
+                        let _ = writeln!(o, "  *Why:* {}", md(&e.why));
+                        if !e.typical.is_empty() {
+                            let _ = writeln!(o, "  *Usually:* {}", md(&e.typical));
+                        }
+                        if !e.rfc.is_empty() {
+                            let _ = writeln!(o, "  ({})", md(&e.rfc));
+                        }
+                    }
+                }
+            }
+            if !s.fields.is_empty() {
+                o.push('\n');
+            }
+        }
+        if self.left_out > 0 {
+            let _ = writeln!(o, "{} more steps are left out.\n", self.left_out);
+        }
+        o
+    }
+}
+
+/// The explained fields of `s`: name, entry, and the packet it was first explained at.
+fn entries<'a>(
+    s: &'a HandoutStep,
+    explained: &mut Vec<(&'a str, u32)>,
+) -> Vec<(&'a str, &'static explain::Entry, Option<u32>)> {
+    let mut out = Vec::new();
+    for name in &s.fields {
+        let Some(e) = explain::explain(name) else {
+            continue;
+        };
+        let seen = explained.iter().find(|(n, _)| n == name).map(|x| x.1);
+        if seen.is_none() {
+            explained.push((name, s.packet));
+        }
+        out.push((name.as_str(), e, seen));
+    }
+    out
+}
+
+fn step_html<'a>(o: &mut String, s: &'a HandoutStep, explained: &mut Vec<(&'a str, u32)>) {
+    let class = if s.milestone.is_some() {
+        "step milestone"
+    } else {
+        "step"
+    };
+    let badge = (s.milestone.as_deref()).map_or(String::new(), |m| {
+        format!("<span class=\"badge\">{}</span>", escape(m))
+    });
+    let _ = write!(
+        o,
+        "<section class=\"{class}\">\n<h3><span class=\"no\">#{}</span><code>{}</code>{badge}\
+         <span class=\"dir\">{}</span></h3>\n<p class=\"story\">{}</p>\n",
+        u64::from(s.packet) + 1,
+        escape(&s.label),
+        escape(&s.direction),
+        escape(&s.story)
+    );
+    let list = entries(s, explained);
+    if !list.is_empty() {
+        o.push_str("<dl>\n");
+        for (name, e, seen) in list {
+            let _ = write!(o, "<dt><code>{}</code></dt>\n<dd>", escape(name));
+            match seen {
+                Some(p) => {
+                    let _ = write!(o, "<p>Explained at packet #{}.</p>", u64::from(p) + 1);
+                }
+                None => {
+                    let _ = write!(
+                        o,
+                        "<p>{}</p><p><b>Why:</b> {}</p>",
+                        escape(&e.what),
+                        escape(&e.why)
+                    );
+                    if !e.typical.is_empty() {
+                        let _ = write!(o, "<p><b>Usually:</b> {}</p>", escape(&e.typical));
+                    }
+                    if !e.rfc.is_empty() {
+                        let _ = write!(o, "<p class=\"rfc\">{}</p>", escape(&e.rfc));
+                    }
+                }
+            }
+            o.push_str("</dd>\n");
+        }
+        o.push_str("</dl>\n");
+    }
+    o.push_str("</section>\n");
+}
+
+/// Text for Markdown: HTML-escaped (Markdown passes entities through) and with the
+/// characters that would start emphasis or links backslashed.
+fn md(text: &str) -> String {
+    let mut out = String::new();
+    for c in escape(text).chars() {
+        if matches!(c, '*' | '_' | '[' | ']' | '`' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// `text` as an inline code span, fenced with more backticks than it contains.
+fn code_md(text: &str) -> String {
+    let longest = (text.split(|c| c != '`')).map(str::len).max().unwrap_or(0);
+    let fence = "`".repeat(longest + 1);
+    let pad = if text.starts_with('`') || text.ends_with('`') {
+        " "
+    } else {
+        ""
+    };
+    format!("{fence}{pad}{text}{pad}{fence}")
+}
+
+#[cfg(test)]
+mod tests;
