@@ -202,7 +202,10 @@ fn lesson_bar_contents_ui(ui: &mut egui::Ui, l: &LessonState) -> Option<Cmd> {
             }
         });
     });
-    ui.label(RichText::new(&step.text).size(18.0));
+    let text = RichText::new(&step.text)
+        .size(18.0)
+        .color(ui.visuals().strong_text_color());
+    ui.add(egui::Label::new(text).wrap());
     for p in &l.problems {
         ui.colored_label(egui::Color32::from_rgb(0xd9, 0x4f, 0x3c), p);
     }
