@@ -25,6 +25,7 @@ const BUNDLED: &[(&str, &str)] = &[
         "refused-and-teardown",
         include_str!("../assets/lessons/refused-and-teardown.json"),
     ),
+    ("teardown", include_str!("../assets/lessons/teardown.json")),
     (
         "websocket-upgrade",
         include_str!("../assets/lessons/websocket-upgrade.json"),
@@ -47,6 +48,10 @@ const SAMPLES: &[(&str, &[u8])] = &[
         include_bytes!("../samples/tcp-refused.pcap"),
     ),
     ("http-get.pcap", include_bytes!("../samples/http-get.pcap")),
+    (
+        "websocket-deflate.pcap",
+        include_bytes!("../samples/websocket-deflate.pcap"),
+    ),
 ];
 
 /// A lesson as written in its file.
