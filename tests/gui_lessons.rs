@@ -134,3 +134,30 @@ fn another_capture_opened_ends_the_lesson() {
     h.run_steps(2);
     assert!(h.state().lesson.is_none());
 }
+
+#[test]
+fn a_teachers_lesson_with_a_wrong_field_says_so_and_still_steps() {
+    let dir = std::env::temp_dir().join(format!("layerscope-gui-lesson-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let capture = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/http-get.pcap");
+    std::fs::copy(&capture, dir.join("mine.pcap")).expect("copy");
+    let file = dir.join("my-lesson.json");
+    let json = r#"{"title": "My lesson", "capture": "mine.pcap", "steps": [
+        {"packet": 4, "field": "http.request.uri", "text": "The page asked for."},
+        {"packet": 5, "field": "websocket.opcode", "text": "A wrong field."}]}"#;
+    std::fs::write(&file, json).expect("write");
+    let lesson = lessons::load_path(&file).expect("parses");
+    let mut h = harness_on(lesson.clone());
+    assert_at_step(&h, &lesson, 0);
+    let problem =
+        "step 2: packet 5 has no field \"websocket.opcode\" (`layerscope inspect -V` lists them)";
+    assert!(h.query_by_label(problem).is_some(), "the problem is shown");
+    click(&mut h, "Next ►");
+    assert_eq!(
+        h.state().selected_index(),
+        Some(4),
+        "the packet is still selected"
+    );
+    assert!(h.query_by_label("A wrong field.").is_some());
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -202,6 +202,9 @@ fn lesson_bar_contents_ui(ui: &mut egui::Ui, l: &LessonState) -> Option<Cmd> {
             }
         });
     });
+    if !l.capture_shown {
+        ui.label(RichText::new(format!("Opening {}…", l.lesson.capture)).weak());
+    }
     let text = RichText::new(&step.text)
         .size(18.0)
         .color(ui.visuals().strong_text_color());
