@@ -884,37 +884,3 @@ fn states_prints_both_endpoints_transitions() {
         stderr(&o)
     );
 }
-
-#[test]
-fn lessons_lists_the_bundled_lessons_with_their_titles() {
-    let o = run(&["lessons"]);
-    assert!(o.status.success(), "{}", stderr(&o));
-    let out = stdout(&o);
-    let names: Vec<&str> = (out.lines())
-        .map(|l| l.split_whitespace().next().unwrap_or(""))
-        .collect();
-    for want in [
-        "handshake",
-        "refused-and-teardown",
-        "websocket-upgrade",
-        "websocket-frames",
-        "socketio",
-        "osi-one-packet",
-    ] {
-        assert!(names.contains(&want), "{want} missing from:\n{out}");
-    }
-    let handshake = (out.lines())
-        .find(|l| l.starts_with("handshake "))
-        .expect("listed");
-    assert!(
-        handshake.ends_with("The TCP three-way handshake"),
-        "{handshake}"
-    );
-}
-
-#[test]
-fn an_unknown_lesson_says_where_the_list_is() {
-    let o = run(&["--lesson", "no-such-lesson"]);
-    assert_eq!(o.status.code(), Some(2));
-    assert!(stderr(&o).contains("layerscope lessons"), "{}", stderr(&o));
-}
