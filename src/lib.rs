@@ -12,6 +12,7 @@
 //!   handshakes).
 //! - [`explain`]: a plain-language explanation of every field the tree shows
 //!   (`layerscope explain`, the window's explanation panel).
+//! - [`lessons`]: guided lessons, step by step over a capture (bundled and teachers' own).
 //! - [`stats`]: counts over a whole capture (`layerscope stats`).
 //! - [`export`]: text and JSON renderings of packets.
 //! - [`filter`]: display filters (Wireshark syntax) over the field tree.
@@ -32,6 +33,7 @@ pub mod filter;
 #[cfg(feature = "gui")]
 pub mod gui;
 pub mod ids;
+pub mod lessons;
 pub mod live;
 pub mod stats;
 pub mod store;

@@ -44,6 +44,10 @@ pub struct Cli {
     /// Start capturing at once (with `-i`).
     #[arg(short = 'k', requires = "interface")]
     pub start: bool,
+    /// Open the window on a lesson at its first step: a bundled lesson's name
+    /// (`layerscope lessons` lists them) or a lesson file.
+    #[arg(long, value_name = "NAME", conflicts_with_all = ["file", "interface"])]
+    pub lesson: Option<String>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -70,6 +74,9 @@ pub enum Command {
     /// Explain a field or protocol name in plain words: what it is, why it is there, what
     /// a usual value means and the standard that defines it (`--list`: every name).
     Explain(explain::ExplainArgs),
+    /// List the bundled lessons, one a line: name and title (`layerscope --lesson NAME`
+    /// opens one).
+    Lessons,
 }
 
 #[derive(clap::Args, Debug)]
@@ -129,6 +136,8 @@ pub fn main() -> ExitCode {
         Some(Command::Interfaces(a)) => capture::interfaces(&a),
         Some(Command::Capture(a)) => capture::capture(&a),
         Some(Command::Explain(a)) => explain::run(&a),
+        Some(Command::Lessons) => list_lessons(),
+        None if cli.lesson.is_some() => open_lesson(cli.lesson.as_deref().unwrap_or_default()),
         None => match cli.interface {
             Some(iface) => open_window_live(iface, cli.capture_filter, cli.start),
             None => open_window(cli.file.as_deref()),
@@ -483,6 +492,44 @@ fn write_stats_text(out: &mut impl Write, st: &stats::Stats) -> io::Result<()> {
 #[cfg(feature = "gui")]
 fn open_window(file: Option<&Path>) -> ExitCode {
     crate::gui::run(file)
+}
+
+/// `layerscope lessons`: the bundled lessons, name and title.
+fn list_lessons() -> ExitCode {
+    let lessons = crate::lessons::bundled();
+    let width = lessons.iter().map(|l| l.name.len()).max().unwrap_or(0);
+    let mut out = io::stdout().lock();
+    for l in &lessons {
+        if writeln!(out, "{:width$}  {}", l.name, l.title).is_err() {
+            break;
+        }
+    }
+    ExitCode::SUCCESS
+}
+
+/// `layerscope --lesson NAME|FILE`: the window on that lesson, at its first step.
+fn open_lesson(name: &str) -> ExitCode {
+    match crate::lessons::find(name) {
+        Ok(l) => open_window_lesson(l),
+        Err(e) => {
+            eprintln!("layerscope: {e}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+#[cfg(feature = "gui")]
+fn open_window_lesson(l: crate::lessons::Lesson) -> ExitCode {
+    crate::gui::run_lesson(l)
+}
+
+#[cfg(not(feature = "gui"))]
+fn open_window_lesson(l: crate::lessons::Lesson) -> ExitCode {
+    eprintln!(
+        "layerscope: this build has no window; the lesson {} walks through {}: try `layerscope inspect -V` on it",
+        l.name, l.capture
+    );
+    ExitCode::from(2)
 }
 
 /// `layerscope -i IFACE [-f BPF] [-k]`: the window, set to capture on IFACE.

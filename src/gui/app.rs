@@ -37,8 +37,11 @@ mod live_ui;
 use live_ui::{Pending, Problem, Recovery, SpoolState};
 #[path = "classroom.rs"]
 mod classroom;
+#[path = "lesson.rs"]
+mod lesson;
 #[path = "panes.rs"]
 mod panes;
+pub use lesson::LessonState;
 
 /// The capture bundled in the binary, opened when no file is given: a Socket.IO
 /// chat with the polling → WebSocket upgrade (see samples/README.md).
@@ -96,6 +99,7 @@ enum Choosing {
     Open,
     Save { displayed_only: bool },
     ExportJson,
+    Lesson,
 }
 
 pub struct App {
@@ -164,6 +168,8 @@ pub struct App {
     pub replay: Option<Replay>,
     /// View ▸ Presenter (F5).
     pub presenter: Presenter,
+    /// Help ▸ Lessons: the lesson in progress.
+    pub lesson: Option<LessonState>,
 }
 
 /// How often the conversation views are rebuilt while a capture loads.
@@ -212,6 +218,7 @@ impl App {
             window_title: String::new(),
             replay: None,
             presenter: Presenter::default(),
+            lesson: None,
         }
     }
 
@@ -285,6 +292,7 @@ impl App {
         self.views = ConvViews::default();
         self.list_scroll = (0.0, 0);
         self.replay = None;
+        self.lesson_capture_shown();
     }
 
     /// Wait for the current load to finish (tests, the UI benchmark).
@@ -320,6 +328,11 @@ impl App {
 
     pub fn selected_range(&self) -> Option<[u32; 2]> {
         self.selected.as_ref().and_then(|s| s.range)
+    }
+
+    /// The path of the selected field (layer index, then child indexes).
+    pub fn selected_field(&self) -> Option<&[usize]> {
+        self.selected.as_ref().and_then(|s| s.field.as_deref())
     }
 
     /// The bytes pane's tab: 0 for the frame, `i + 1` for derived buffer `i`.
@@ -471,7 +484,7 @@ impl App {
     }
 
     fn choose(&mut self, what: Choosing) {
-        let save = !matches!(what, Choosing::Open);
+        let save = !matches!(what, Choosing::Open | Choosing::Lesson);
         let start = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("/"));
         let (tx, rx) = channel();
         let dir = start.clone();
@@ -489,6 +502,7 @@ impl App {
     fn chosen(&mut self, path: PathBuf, what: Choosing, ctx: &egui::Context) {
         match what {
             Choosing::Open => self.open(Input::File(path), ctx),
+            Choosing::Lesson => self.lesson_chosen(&path, ctx),
             Choosing::Save { displayed_only } => self.save_as(&path, displayed_only, ctx),
             Choosing::ExportJson => {
                 let Some(store) = self.store().cloned() else {
@@ -538,7 +552,7 @@ impl App {
                     Ok(None) => {}
                     Err(file_dialog::NoDialog) => {
                         let start = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("/"));
-                        let save = !matches!(what, Choosing::Open);
+                        let save = !matches!(what, Choosing::Open | Choosing::Lesson);
                         self.browser = Some((Browser::new(start, save), what));
                     }
                 }
@@ -652,8 +666,10 @@ impl App {
             }
         }
         let mut actions = Vec::new();
+        self.lesson_logic(&ctx);
         self.classroom_logic(&ctx, store);
         egui::Panel::top("menu").show(ui, |ui| self.menu_ui(ui, &mut actions));
+        self.lesson_bar_ui(ui);
         if self.presenter.active {
             self.presenter_ui(ui, store, &mut actions);
         } else {
@@ -785,6 +801,7 @@ impl App {
                         }
                     }
                 });
+                self.open_lesson_menu_ui(ui);
                 if ui.button("Open the bundled sample").clicked() {
                     actions.push(Action::Open(Input::Bytes(SAMPLE.0, SAMPLE.1)));
                     ui.close();
@@ -864,6 +881,7 @@ impl App {
             {
                 self.views.open = !self.views.open;
             }
+            self.help_menu_ui(ui);
         });
     }
 

@@ -12,6 +12,7 @@
 //! - [`tcp_states`]: both ends' TCP states at the selected packet.
 //! - [`worked`]: the selected packet's worked computations, step by step.
 //! - [`replay`], [`presenter`]: the classroom's step-through replay and presenter mode (F5).
+//! - lessons (`lesson.rs`, part of [`app`]): the lesson bar, Help ▸ Lessons, File ▸ Open Lesson….
 //! - [`theme`], [`settings`], [`file_dialog`].
 //!
 //! Renderers: eframe does not fall back from one renderer to another by
@@ -62,6 +63,13 @@ pub fn run(file: Option<&Path>) -> ExitCode {
         None => Input::Bytes(SAMPLE.0, SAMPLE.1),
     };
     launch(Arc::new(move |app, ctx| app.open(input.clone(), ctx)))
+}
+
+/// Open the window on `lesson`, at its first step.
+pub fn run_lesson(lesson: crate::lessons::Lesson) -> ExitCode {
+    launch(Arc::new(move |app, ctx| {
+        app.start_lesson(lesson.clone(), ctx)
+    }))
 }
 
 /// Open the window with `iface` selected in the capture dialog and `filter` filled in;

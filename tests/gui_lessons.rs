@@ -1,0 +1,163 @@
+//! Lessons in the window, driven headless: every bundled lesson walked from its first
+//! step to its last with Next (and Back once), the packet and field each step selects
+//! and its text; Help ▸ Lessons; Right and Left.
+#![cfg(feature = "gui")]
+
+use egui::Key;
+use egui_kittest::kittest::Queryable;
+use egui_kittest::Harness;
+use layerscope::gui::app::App;
+use layerscope::gui::settings::Settings;
+use layerscope::lessons::{self, find_field, Lesson};
+use layerscope::store::PacketId;
+
+/// The window with nothing open yet (as at launch).
+fn harness() -> Harness<'static, App> {
+    let app = App::new(Settings::default(), None);
+    let mut h = Harness::builder()
+        .with_size(egui::vec2(1280.0, 800.0))
+        .build_ui_state(|ui, app: &mut App| app.ui(ui), app);
+    h.run_steps(2);
+    h
+}
+
+/// The window on `lesson`, loaded, at its first step.
+fn harness_on(lesson: Lesson) -> Harness<'static, App> {
+    let mut h = harness();
+    h.state_mut()
+        .start_lesson(lesson, &egui::Context::default());
+    h.state_mut().wait_loaded();
+    h.run_steps(3);
+    h
+}
+
+/// The selection and the text are those of `lesson`'s step `i` (from 0).
+fn assert_at_step(h: &Harness<'static, App>, lesson: &Lesson, i: usize) {
+    let step = &lesson.steps[i];
+    let app = h.state();
+    let at = app.lesson.as_ref().expect("the lesson is on").step;
+    assert_eq!(at, i, "{}: the step shown", lesson.name);
+    assert_eq!(
+        app.selected_index(),
+        Some(step.packet - 1),
+        "{} step {}: the packet",
+        lesson.name,
+        i + 1
+    );
+    if let Some(name) = &step.field {
+        let store = app.store().expect("loaded");
+        let d = store.dissect(PacketId(step.packet - 1)).expect("dissects");
+        let f = find_field(&d, name).expect("the lesson's field is there");
+        assert_eq!(
+            app.selected_range(),
+            f.range,
+            "{} step {}: the field {name}",
+            lesson.name,
+            i + 1
+        );
+        assert_eq!(
+            app.selected_field(),
+            Some(&f.path[..]),
+            "{} step {}: the field {name} is selected",
+            lesson.name,
+            i + 1
+        );
+    }
+    assert!(
+        h.query_by_label(&step.text).is_some(),
+        "{} step {}: its text is shown",
+        lesson.name,
+        i + 1
+    );
+    let counter = format!("step {} of {}", i + 1, lesson.steps.len());
+    assert!(h.query_by_label(&counter).is_some(), "{counter} is shown");
+}
+
+fn click(h: &mut Harness<'static, App>, label: &str) {
+    h.get_by_label(label).click();
+    h.run_steps(3);
+}
+
+#[test]
+fn every_bundled_lesson_walks_from_first_to_last_step() {
+    let all = lessons::bundled();
+    assert!(all.len() >= 6, "{} lessons", all.len());
+    for lesson in all {
+        let mut h = harness_on(lesson.clone());
+        assert!(h.state().lesson.as_ref().unwrap().problems.is_empty());
+        assert_at_step(&h, &lesson, 0);
+        for i in 1..lesson.steps.len() {
+            click(&mut h, "Next ►");
+            assert_at_step(&h, &lesson, i);
+            if i == 1 {
+                click(&mut h, "◄ Back");
+                assert_at_step(&h, &lesson, 0);
+                click(&mut h, "Next ►");
+                assert_at_step(&h, &lesson, 1);
+            }
+        }
+        // At the last step Next is disabled: clicking it keeps the step.
+        click(&mut h, "Next ►");
+        assert_at_step(&h, &lesson, lesson.steps.len() - 1);
+        click(&mut h, "Close lesson");
+        assert!(h.state().lesson.is_none(), "Close ends the lesson");
+    }
+}
+
+#[test]
+fn help_lessons_opens_a_lesson_in_two_clicks_and_arrows_step_through_it() {
+    let mut h = harness();
+    click(&mut h, "Help");
+    click(&mut h, "Lessons");
+    click(&mut h, "The TCP three-way handshake");
+    h.state_mut().wait_loaded();
+    h.run_steps(3);
+    let lesson = lessons::load_bundled("handshake").expect("bundled");
+    assert_at_step(&h, &lesson, 0);
+    h.key_press(Key::ArrowRight);
+    h.run_steps(2);
+    assert_at_step(&h, &lesson, 1);
+    h.key_press(Key::ArrowLeft);
+    h.run_steps(2);
+    assert_at_step(&h, &lesson, 0);
+}
+
+#[test]
+fn another_capture_opened_ends_the_lesson() {
+    let mut h = harness_on(lessons::load_bundled("handshake").expect("bundled"));
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/http-get.pcap");
+    h.state_mut().open(
+        layerscope::gui::loader::Input::File(path),
+        &egui::Context::default(),
+    );
+    h.state_mut().wait_loaded();
+    h.run_steps(2);
+    assert!(h.state().lesson.is_none());
+}
+
+#[test]
+fn a_teachers_lesson_with_a_wrong_field_says_so_and_still_steps() {
+    let dir = std::env::temp_dir().join(format!("layerscope-gui-lesson-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let capture = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/http-get.pcap");
+    std::fs::copy(&capture, dir.join("mine.pcap")).expect("copy");
+    let file = dir.join("my-lesson.json");
+    let json = r#"{"title": "My lesson", "capture": "mine.pcap", "steps": [
+        {"packet": 4, "field": "http.request.uri", "text": "The page asked for."},
+        {"packet": 5, "field": "websocket.opcode", "text": "A wrong field."}]}"#;
+    std::fs::write(&file, json).expect("write");
+    let lesson = lessons::load_path(&file).expect("parses");
+    let mut h = harness_on(lesson.clone());
+    assert_at_step(&h, &lesson, 0);
+    let problem =
+        "step 2: packet 5 has no field \"websocket.opcode\" (`layerscope inspect -V` lists them)";
+    assert!(h.query_by_label(problem).is_some(), "the problem is shown");
+    click(&mut h, "Next ►");
+    assert_eq!(
+        h.state().selected_index(),
+        Some(4),
+        "the packet is still selected"
+    );
+    assert!(h.query_by_label("A wrong field.").is_some());
+    let _ = std::fs::remove_dir_all(&dir);
+}
