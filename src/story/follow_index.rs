@@ -256,19 +256,15 @@ impl FollowIndex {
 #[cfg(test)]
 mod tests {
     use super::super::follow::{follow_stream, follow_text};
-    use super::super::testutil::sample;
+    use super::super::testutil::{every_sample, sample};
     use super::*;
 
     /// The lines, joined, are the text of `follow_text`, on every conversation
     /// of every sample with a stream.
     #[test]
     fn lines_are_the_follow_text() {
-        for name in [
-            "http-get.pcap",
-            "websocket-deflate.pcap",
-            "socketio-chat.pcap",
-            "socketio-polling.pcap",
-        ] {
+        for name in every_sample() {
+            let name = name.as_str();
             let store = sample(name);
             for c in 0..store.analysis.tcp.conversations.len() as u32 {
                 let ix = FollowIndex::build(&store, c, u64::MAX, |_, _| true).unwrap();

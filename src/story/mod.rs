@@ -124,11 +124,24 @@ pub(crate) mod testutil {
         let path = concat!(env!("CARGO_MANIFEST_DIR"), "/samples/").to_string() + name;
         Store::build(Capture::open(std::path::Path::new(&path)).expect("sample opens"))
     }
+
+    /// The name of every capture in `samples/`, sorted (a new sample joins every test
+    /// that walks them all).
+    pub fn every_sample() -> Vec<String> {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/samples");
+        let mut v: Vec<String> = (std::fs::read_dir(dir).expect("samples/"))
+            .filter_map(|e| e.ok()?.file_name().into_string().ok())
+            .filter(|n| n.ends_with(".pcap") || n.ends_with(".pcapng"))
+            .collect();
+        v.sort();
+        assert!(v.len() >= 9, "samples/ lost captures: {v:?}");
+        v
+    }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::testutil::sample;
+    use super::testutil::{every_sample, sample};
     use super::*;
 
     #[test]
@@ -144,15 +157,8 @@ mod tests {
     /// consistent and never panics.
     #[test]
     fn every_view_of_every_sample() {
-        for name in [
-            "http-get.pcap",
-            "tcp-refused.pcap",
-            "http-get-ipv6.pcap",
-            "websocket-deflate.pcap",
-            "socketio-chat.pcap",
-            "socketio-polling.pcap",
-            "socketio-deflate.pcap",
-        ] {
+        for name in every_sample() {
+            let name = name.as_str();
             let store = sample(name);
             let rows = conversations(&store);
             let n = rows.len() as u32;

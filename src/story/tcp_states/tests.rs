@@ -8,7 +8,7 @@ use super::*;
 use crate::capture::testutil::PcapWriter;
 use crate::capture::Capture;
 use crate::dissect::tcp_flags::PSH;
-use crate::story::testutil::sample;
+use crate::story::testutil::{every_sample, sample};
 
 /// One crafted segment: (from the client, flags, seq, ack, payload length).
 type Step = (bool, u16, u32, u32, usize);
@@ -467,17 +467,8 @@ fn step_is_the_rfc_diagram() {
 /// come in packet order with the timers last.
 #[test]
 fn every_sample_chains_its_transitions() {
-    for name in [
-        "http-get.pcap",
-        "tcp-refused.pcap",
-        "http-get-ipv6.pcap",
-        "websocket-deflate.pcap",
-        "socketio-chat.pcap",
-        "socketio-polling.pcap",
-        "socketio-deflate.pcap",
-        "socketio-any-sll.pcap",
-        "socketio-any-sll2.pcap",
-    ] {
+    for name in every_sample() {
+        let name = name.as_str();
         let store = sample(name);
         for c in 0..store.analysis.tcp.conversations.len() as u32 {
             let t = timeline(&store, c);

@@ -4,7 +4,7 @@
 use super::*;
 use crate::analysis::http::{accept_digest, websocket_accept, WS_GUID};
 use crate::ids::Direction;
-use crate::story::testutil::sample;
+use crate::story::testutil::{every_sample, sample};
 
 fn mono(s: &Step) -> &str {
     match &s.value {
@@ -465,17 +465,8 @@ fn socketio_over_polling_with_a_namespace() {
 /// lies inside the bytes of the packet's tree.
 #[test]
 fn every_step_of_every_sample_points_at_real_bytes() {
-    for name in [
-        "http-get.pcap",
-        "tcp-refused.pcap",
-        "http-get-ipv6.pcap",
-        "websocket-deflate.pcap",
-        "socketio-chat.pcap",
-        "socketio-polling.pcap",
-        "socketio-deflate.pcap",
-        "socketio-any-sll.pcap",
-        "socketio-any-sll2.pcap",
-    ] {
+    for name in every_sample() {
+        let name = name.as_str();
         let store = sample(name);
         let mut kinds = std::collections::BTreeSet::new();
         for p in 0..store.len() as u32 + 2 {
