@@ -14,6 +14,19 @@ pub fn mac(bytes: &[u8]) -> String {
     s
 }
 
+/// A number with thousands separators: `3,841,201,717`.
+pub fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
 /// Lower-case hex without separators, at most `max` bytes, then `…` when cut.
 pub fn hex(bytes: &[u8], max: usize) -> String {
     let mut s = String::with_capacity(bytes.len().min(max) * 2 + 3);
@@ -107,6 +120,14 @@ pub fn civil_from_days(z: i64) -> (i64, u32, u32) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn numbers_are_grouped_by_thousands() {
+        assert_eq!(thousands(3_841_201_717), "3,841,201,717");
+        assert_eq!(thousands(999), "999");
+        assert_eq!(thousands(1000), "1,000");
+        assert_eq!(thousands(0), "0");
+    }
 
     #[test]
     fn formats() {

@@ -52,18 +52,7 @@ pub struct Recovery {
     rx: Receiver<(usize, Result<usize, String>)>,
 }
 
-/// `12,345`.
-pub fn thousands(n: u64) -> String {
-    let s = n.to_string();
-    let mut out = String::new();
-    for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
+pub use crate::dissect::fmt::thousands;
 
 /// `3.2 MB`.
 pub fn size_text(bytes: u64) -> String {

@@ -125,6 +125,15 @@ pub(crate) mod testutil {
         Store::build(Capture::open(std::path::Path::new(&path)).expect("sample opens"))
     }
 
+    /// The conversation of `store` that was upgraded to WebSocket (the chat sample has one).
+    pub fn websocket_conversation(store: &Store) -> u32 {
+        (0..store.analysis.tcp.conversations.len() as u32)
+            .find(|&c| {
+                (super::ladder(store, c).arrows.iter()).any(|a| a.phase == super::Phase::Upgrade)
+            })
+            .expect("the sample has a WebSocket conversation")
+    }
+
     /// The name of every capture in `samples/`, sorted (a new sample joins every test
     /// that walks them all).
     pub fn every_sample() -> Vec<String> {

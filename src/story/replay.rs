@@ -9,6 +9,7 @@
 //! own conversation's ladder when it has one, so nothing here is built per
 //! packet of a large capture until that packet is shown.
 
+use crate::dissect::fmt::thousands;
 use serde::Serialize;
 
 use super::ladder::{ladder, Arrow, ArrowKind, Ladder, Phase};
@@ -163,23 +164,10 @@ fn step_of(
     }
 }
 
-/// `3841201717` → `3,841,201,717`.
-fn grouped(n: u64) -> String {
-    let s = n.to_string();
-    let mut out = String::new();
-    for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
-
 /// The step's sentence, in the words a teacher would say.
 fn story(store: &Store, conv: u32, a: &Arrow, role: Role, m: Option<Milestone>) -> String {
     let c = &store.analysis.tcp.conversations[conv as usize];
-    let isn = |d: Direction| c.syn_seq[d.index()].map(|s| grouped(u64::from(s)));
+    let isn = |d: Direction| c.syn_seq[d.index()].map(|s| thousands(u64::from(s)));
     let who = a.dir.sender();
     let other = a.dir.reverse().sender();
     let label = &a.label;
@@ -190,7 +178,7 @@ fn story(store: &Store, conv: u32, a: &Arrow, role: Role, m: Option<Milestone>) 
         ),
         (Some(Milestone::SynAck), _) => {
             let s = isn(Direction::FromServer).unwrap_or_else(|| "not known".into());
-            let ack = (c.syn_seq[0]).map(|x| grouped(u64::from(x.wrapping_add(1))));
+            let ack = (c.syn_seq[0]).map(|x| thousands(u64::from(x.wrapping_add(1))));
             match ack {
                 Some(ack) => format!(
                     "The server accepts: SYN-ACK, its own initial sequence number is {s}; \
@@ -261,20 +249,13 @@ fn c_flags(store: &Store, a: &Arrow) -> u16 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::story::testutil::sample;
+    use crate::story::testutil::{sample, websocket_conversation};
 
     #[test]
     fn the_chat_sample_tells_its_handshake_and_upgrade() {
         let store = sample("socketio-chat.pcap");
         // Conversation 3 carries the WebSocket (the sample's README).
-        let conv = (0..store.analysis.tcp.conversations.len() as u32)
-            .find(|&c| {
-                ladder(&store, c)
-                    .arrows
-                    .iter()
-                    .any(|a| a.phase == Phase::Upgrade)
-            })
-            .expect("a conversation with an Upgrade");
+        let conv = websocket_conversation(&store);
         let steps = conversation_steps(&store, conv);
         let ms: Vec<Milestone> = steps.iter().filter_map(|s| s.milestone).collect();
         assert_eq!(
@@ -292,12 +273,12 @@ mod tests {
         let c = &store.analysis.tcp.conversations[conv as usize];
         let isn = c.syn_seq[0].expect("the SYN was captured");
         assert!(
-            steps[0].story.contains(&grouped(u64::from(isn))),
+            steps[0].story.contains(&thousands(u64::from(isn))),
             "{}",
             steps[0].story
         );
         assert!(
-            steps[1].story.contains(&grouped(u64::from(isn) + 1)),
+            steps[1].story.contains(&thousands(u64::from(isn) + 1)),
             "{}",
             steps[1].story
         );
@@ -357,13 +338,5 @@ mod tests {
             convs.len() > 1,
             "polling and WebSocket conversations: {convs:?}"
         );
-    }
-
-    #[test]
-    fn numbers_are_grouped_by_thousands() {
-        assert_eq!(grouped(3_841_201_717), "3,841,201,717");
-        assert_eq!(grouped(999), "999");
-        assert_eq!(grouped(1000), "1,000");
-        assert_eq!(grouped(0), "0");
     }
 }

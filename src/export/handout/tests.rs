@@ -1,18 +1,6 @@
 use super::*;
 use crate::export::svg::tests::check_xml;
-use crate::story::testutil::sample;
-use crate::story::Phase;
-
-fn websocket_conversation(store: &Store) -> u32 {
-    (0..store.analysis.tcp.conversations.len() as u32)
-        .find(|&c| {
-            ladder(store, c)
-                .arrows
-                .iter()
-                .any(|a| a.phase == Phase::Upgrade)
-        })
-        .expect("the sample has a WebSocket conversation")
-}
+use crate::story::testutil::{sample, websocket_conversation};
 
 #[test]
 fn the_chat_handout_tells_the_handshake_the_101_and_explains_fields() {

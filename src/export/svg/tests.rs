@@ -1,5 +1,5 @@
 use super::*;
-use crate::story::testutil::sample;
+use crate::story::testutil::{sample, websocket_conversation};
 
 /// A small well-formedness check for the XML we write: every tag closed in order,
 /// attribute values quoted, no raw `<` in an attribute, every `&` a known entity.
@@ -101,18 +101,6 @@ fn the_checker_catches_what_it_should() {
     assert!(check_xml(r#"<a t="<">x</a>"#).is_err());
     assert!(check_xml("<a></a><b></b>").is_err());
     assert!(check_xml("<a>&lt;&#39;</a>").is_ok());
-}
-
-/// The WebSocket conversation of the chat sample (the one with an Upgrade).
-fn websocket_conversation(store: &Store) -> u32 {
-    (0..store.analysis.tcp.conversations.len() as u32)
-        .find(|&c| {
-            ladder(store, c)
-                .arrows
-                .iter()
-                .any(|a| a.phase == Phase::Upgrade)
-        })
-        .expect("the sample has a WebSocket conversation")
 }
 
 #[test]

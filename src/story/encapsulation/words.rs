@@ -2,6 +2,7 @@
 //! for receiving per layer, written for someone meeting the OSI model for the
 //! first time, with the values this packet carries.
 
+use crate::dissect::fmt::thousands;
 use crate::dissect::{fmt, tcp_flags_str, Dissection, Layer, Osi, Range, Value};
 
 use super::{ip_of, len, mac_of, name_of, number, Addressing, Adds, Pdu, Span, Step};
@@ -35,19 +36,6 @@ pub(super) fn display_name(protocol: &str) -> &str {
     }
 }
 
-/// `1,232`.
-pub(super) fn grouped(n: u64) -> String {
-    let s = n.to_string();
-    let mut out = String::new();
-    for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
-
 fn step(osi: Osi, protocol: &'static str, adds: Adds, pdu: Pdu) -> Step {
     Step {
         osi,
@@ -68,7 +56,7 @@ fn step(osi: Osi, protocol: &'static str, adds: Adds, pdu: Pdu) -> Step {
 /// Layer 7's message: the bytes the program hands down, named by the innermost
 /// protocol that decoded them.
 pub(super) fn message_step(top: Option<(usize, &Layer)>, r: Range) -> Step {
-    let n = grouped(u64::from(len(r)));
+    let n = thousands(u64::from(len(r)));
     let protocol = top.map_or("data", |(_, l)| l.protocol);
     let mut s = step(Osi::Application, protocol, Adds::Message, Pdu::Message);
     s.header = r;
@@ -119,7 +107,7 @@ pub(super) fn ws_header_step((i, l): (usize, &Layer), h: Range, above: Option<&L
     }
     let plen = number(l, "websocket.payload_length");
     if let Some(p) = plen {
-        parts.push(format!("payload length {}", grouped(p)));
+        parts.push(format!("payload length {}", thousands(p)));
     }
     s.sending = format!(
         "WebSocket adds a {n}-byte frame header: {}; the message becomes a WebSocket frame.",
@@ -129,7 +117,7 @@ pub(super) fn ws_header_step((i, l): (usize, &Layer), h: Range, above: Option<&L
     let unmasked = if key.is_some() { ", unmasked," } else { "" };
     s.receiving = format!(
         "WebSocket reads and removes its {n}-byte frame header: the {}-byte payload{unmasked} goes to {to}.",
-        grouped(plen.unwrap_or(0))
+        thousands(plen.unwrap_or(0))
     );
     s
 }
@@ -173,7 +161,7 @@ pub(super) fn raw_step(r: Range) -> Step {
     s.header = r;
     s.sending = format!(
         "{} bytes that were not decoded.",
-        grouped(u64::from(len(r)))
+        thousands(u64::from(len(r)))
     );
     s.receiving = s.sending.clone();
     s
@@ -184,12 +172,12 @@ pub(super) fn physical_step(d: &Dissection) -> Step {
     let mut s = step(Osi::Physical, "frame", Adds::Nothing, Pdu::Bits);
     s.name = "Physical".into();
     s.layer = d.layers.iter().position(|l| l.protocol == "frame");
-    let bytes = grouped(u64::from(d.origlen));
-    let bits = grouped(u64::from(d.origlen) * 8);
+    let bytes = thousands(u64::from(d.origlen));
+    let bits = thousands(u64::from(d.origlen) * 8);
     let cut = if d.caplen < d.origlen {
         format!(
             " (the capture kept only its first {} bytes)",
-            grouped(u64::from(d.caplen))
+            thousands(u64::from(d.caplen))
         )
     } else {
         String::new()
@@ -268,11 +256,11 @@ fn tcp_words(s: &mut Step, l: &Layer, n: u32, becomes: &str) {
     let data = number(l, "tcp.len").unwrap_or(0);
     let mut fields = format!("source port {sp}, destination port {dp}");
     if let Some(seq) = number(l, "tcp.seq") {
-        fields.push_str(&format!(", sequence number {}", grouped(seq)));
+        fields.push_str(&format!(", sequence number {}", thousands(seq)));
     }
     if flags & 0x010 != 0 {
         if let Some(ack) = number(l, "tcp.ack") {
-            fields.push_str(&format!(", acknowledgment number {}", grouped(ack)));
+            fields.push_str(&format!(", acknowledgment number {}", thousands(ack)));
         }
     }
     fields.push_str(&format!(", flags {}", tcp_flags_str(flags)));
@@ -288,7 +276,7 @@ fn tcp_words(s: &mut Step, l: &Layer, n: u32, becomes: &str) {
         s.sending = format!("TCP adds a {n}-byte header: {fields}{becomes}.");
         s.receiving = format!(
             "TCP reads and removes its {n}-byte header: the segment's {} bytes are handed to the program on port {dp}.",
-            grouped(data)
+            thousands(data)
         );
     }
 }
@@ -315,11 +303,11 @@ fn udp_words(s: &mut Step, l: &Layer, n: u32, becomes: &str) {
     let length = number(l, "udp.length").unwrap_or(u64::from(n));
     s.sending = format!(
         "UDP adds an {n}-byte header: source port {sp}, destination port {dp}, length {}{becomes}.",
-        grouped(length)
+        thousands(length)
     );
     s.receiving = format!(
         "UDP reads and removes its {n}-byte header: the datagram's {} bytes are handed to the program on port {dp}.",
-        grouped(length.saturating_sub(8))
+        thousands(length.saturating_sub(8))
     );
 }
 
@@ -430,7 +418,7 @@ fn capture_header_words(s: &mut Step, l: &Layer, n: u32, becomes: &str) {
 /// Say on the message's step that the message spans several packets; bytes not
 /// decoded on their own are named after the message they belong to.
 pub(super) fn add_span(step: &mut Step, span: &Span, number: u64) {
-    let n = grouped(u64::from(step.size()));
+    let n = thousands(u64::from(step.size()));
     let name = display_name(span.protocol);
     if step.protocol == "data" {
         let a = if span.protocol == "http" { "an" } else { "a" };

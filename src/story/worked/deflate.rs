@@ -2,7 +2,7 @@
 //! `00 00 ff ff` tail appended, the text that results, and whether the window
 //! was kept from the sender's earlier messages (context takeover).
 
-use super::{grouped, spaced_hex, text_or_hex, Kind, Range, Step, Worked};
+use super::{spaced_hex, text_or_hex, thousands, Kind, Range, Step, Worked};
 use crate::analysis::upper::WsMessage;
 use crate::analysis::websocket::{parse_extensions, unmask, Inflater, MAX_MESSAGE_BYTES};
 use crate::dissect::{Dissection, Src};
@@ -231,8 +231,8 @@ fn inflate_step(x: &Deflated) -> Step {
             let ratio = x.compressed.len() as f64 * 100.0 / text.len().max(1) as f64;
             Step::new(format!(
                 "Inflating (DEFLATE, RFC 1951) gives {} bytes: {} bytes travelled for them ({ratio:.0}%).",
-                grouped(text.len() as u64),
-                grouped(x.compressed.len() as u64)
+                thousands(text.len() as u64),
+                thousands(x.compressed.len() as u64)
             ))
             .value(text_or_hex(&text))
             .at(x.result_at)

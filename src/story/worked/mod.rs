@@ -24,6 +24,7 @@ pub mod seq;
 pub mod sio;
 pub mod text;
 
+use crate::dissect::fmt::thousands;
 use serde::Serialize;
 
 use crate::dissect::{Dissection, Src};
@@ -181,19 +182,6 @@ pub fn text_or_hex(bytes: &[u8]) -> String {
         }
         Err(_) => spaced_hex(bytes, MAX_HEX_SHOWN),
     }
-}
-
-/// A number with thousands separators: `3,841,201,717`.
-pub fn grouped(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
 }
 
 /// The bytes of the first field named `name` in the tree, if it has any.

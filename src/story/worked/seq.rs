@@ -2,7 +2,7 @@
 //! number, relative against absolute, why a SYN and a FIN each take one sequence
 //! number, and what the acknowledgment number says.
 
-use super::{field_place, grouped, Kind, Range, Step, Worked};
+use super::{field_place, thousands, Kind, Range, Step, Worked};
 use crate::analysis::tcp::Role;
 use crate::dissect::tcp_flags::{ACK, FIN, RST, SYN};
 use crate::dissect::{Dissection, Proto, Src};
@@ -101,7 +101,7 @@ pub fn of(x: &Segment) -> Worked {
 
 /// `raw (0xhex)`.
 fn raw(n: u32) -> String {
-    format!("{} (0x{n:08x})", grouped(u64::from(n)))
+    format!("{} (0x{n:08x})", thousands(u64::from(n)))
 }
 
 fn syn_steps(x: &Segment, me: &str, peer: &str) -> Vec<Step> {
@@ -119,14 +119,14 @@ fn syn_steps(x: &Segment, me: &str, peer: &str) -> Vec<Step> {
         .value(format!("ISN = {}", raw(x.seq)))
         .at(x.seq_at),
         Step::new("Tools show sequence numbers relative to the ISN, so that they start at 0: relative = raw − ISN.")
-            .value(format!("{} − {} = {}", grouped(u64::from(x.seq)), grouped(u64::from(x.isn)), x.seq.wrapping_sub(x.isn))),
+            .value(format!("{} − {} = {}", thousands(u64::from(x.seq)), thousands(u64::from(x.isn)), x.seq.wrapping_sub(x.isn))),
         Step::new(format!(
             "A SYN carries no data but takes one sequence number, so that it is acknowledged like data (and sent again if it is lost). The {me}'s first data byte will be ISN + 1."
         ))
         .value(format!(
             "{} + 1 = {} (relative 1)",
-            grouped(u64::from(x.seq)),
-            grouped(u64::from(x.seq.wrapping_add(1)))
+            thousands(u64::from(x.seq)),
+            thousands(u64::from(x.seq.wrapping_add(1)))
         )),
     ]
 }
@@ -149,7 +149,7 @@ fn relative_step(x: &Segment, me: &str) -> Step {
     .value(format!(
         "{} − {} = {r}",
         raw(x.seq),
-        grouped(u64::from(x.isn))
+        thousands(u64::from(x.isn))
     ))
     .at(x.seq_at)
 }
@@ -200,7 +200,7 @@ fn ack_step(x: &Segment, me: &str, peer: &str) -> Step {
         .value(format!(
             "{} − {} = {a}",
             raw(x.ack),
-            grouped(u64::from(base))
+            thousands(u64::from(base))
         ))
         .at(x.ack_at);
     match x.role {

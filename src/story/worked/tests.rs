@@ -315,8 +315,8 @@ fn text_cut_inside_a_character_is_still_text() {
     assert_eq!(text_or_hex("héllo".as_bytes()), "\"héllo\"");
     assert_eq!(text_or_hex(&"hé".as_bytes()[..2]), "\"h…");
     assert_eq!(text_or_hex(&[0xff, 0x00]), "ff 00");
-    assert_eq!(grouped(3_841_201_717), "3,841,201,717");
-    assert_eq!(grouped(999), "999");
+    assert_eq!(thousands(3_841_201_717), "3,841,201,717");
+    assert_eq!(thousands(999), "999");
 }
 
 /// The number a `raw (0x…)` or `a − b = r` value ends with.
@@ -342,11 +342,13 @@ fn sequence_numbers_through_the_handshake() {
     assert_eq!(store.summary(PacketId(0)).unwrap().seq, isn);
     assert_eq!(
         mono(&syn.steps[0]),
-        format!("ISN = {} (0x{isn:08x})", grouped(isn.into()))
+        format!("ISN = {} (0x{isn:08x})", thousands(isn.into()))
     );
     assert_eq!(result_of(&syn.steps[1]), 0);
     assert!(syn.steps[2].text.contains("takes one sequence number"));
-    assert!(mono(&syn.steps[2]).ends_with(&format!("{} (relative 1)", grouped(u64::from(isn) + 1))));
+    assert!(
+        mono(&syn.steps[2]).ends_with(&format!("{} (relative 1)", thousands(u64::from(isn) + 1)))
+    );
     assert!(syn.steps[3].text.contains("ACK flag is off"));
     // Packet 2, the SYN-ACK: Ack = client ISN + 1, checked.
     let sa = one(&store, 2, Kind::Seq);
