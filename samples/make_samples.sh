@@ -6,7 +6,7 @@
 #
 # NAME is a capture file name without ".pcap": http-get, tcp-refused,
 # http-get-ipv6, websocket-deflate, socketio-chat, socketio-polling,
-# socketio-deflate, socketio-any-sll, socketio-any-sll2.
+# socketio-deflate, socketio-any-sll, socketio-any-sll2, chat-ws-vs-sio.
 #
 # Every capture is real traffic between real programs on this machine, sent
 # only to 127.0.0.1 or ::1. For each capture the script starts the server,
@@ -14,9 +14,11 @@
 # port, runs the client, then stops tcpdump with SIGINT. socketio-any-sll and
 # socketio-any-sll2 record the socketio-chat exchange on the "any" device
 # instead, as Linux cooked capture v1 and v2, with a filter that keeps only
-# 127.0.0.1 and the test port.
+# 127.0.0.1 and the test port. chat-ws-vs-sio records two exchanges in one
+# file, one tcpdump with a filter for both ports: the same chat over plain
+# WebSocket (python websockets), then over Socket.IO (node).
 #
-# The socketio-polling and socketio-deflate captures also write the ground
+# The socketio-polling, socketio-deflate and chat-ws-vs-sio captures also write the ground
 # truth of the events their scripts sent to
 # tests/samples_expected/NAME.events.json (see src/sio_truth.js). At the end,
 # if tshark is present, tests/samples_expected/make.sh refreshes the tshark
@@ -39,7 +41,8 @@ SRC_DIR="$SAMPLES_DIR/src"
 NODE_MODULES_DIR="${NODE_MODULES_DIR:-/tmp/ls-samples-node/node_modules}"
 EXPECTED_DIR="$(cd "$SAMPLES_DIR/.." && pwd)/tests/samples_expected"
 ALL_CAPTURES=(http-get tcp-refused http-get-ipv6 websocket-deflate socketio-chat
-              socketio-polling socketio-deflate socketio-any-sll socketio-any-sll2)
+              socketio-polling socketio-deflate socketio-any-sll socketio-any-sll2
+              chat-ws-vs-sio)
 
 # Fixed ports so reruns produce alike captures.
 HTTP_PORT=18080      # http-get.pcap
@@ -51,6 +54,8 @@ SIO_POLL_PORT=18301  # socketio-polling.pcap
 SIO_DEFL_PORT=18302  # socketio-deflate.pcap
 SIO_SLL_PORT=18303   # socketio-any-sll.pcap
 SIO_SLL2_PORT=18304  # socketio-any-sll2.pcap
+CHAT_WS_PORT=18310   # chat-ws-vs-sio.pcap, the plain WebSocket half
+CHAT_SIO_PORT=18311  # chat-ws-vs-sio.pcap, the Socket.IO half
 
 log() { printf '==> %s\n' "$*" >&2; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }
@@ -238,6 +243,41 @@ capture_socketio_truth() {  # capture_socketio_truth NAME PORT SERVER_JS CLIENT_
   log "    wrote $EXPECTED_DIR/$name.events.json ($(grep -c '"from"' "$EXPECTED_DIR/$name.events.json") events)"
 }
 
+# The same short chat twice in one capture: first over plain WebSocket
+# (python websockets), then over Socket.IO with its default transports. One
+# tcpdump with a filter for both ports; the Socket.IO scripts' TRUTH lines
+# become tests/samples_expected/chat-ws-vs-sio.events.json.
+capture_chat_compare() {
+  local name=chat-ws-vs-sio
+  local file="$SAMPLES_DIR/$name.pcap"
+  log "$name.pcap: python websockets chat on 127.0.0.1:$CHAT_WS_PORT, then socket.io chat on 127.0.0.1:$CHAT_SIO_PORT"
+  port_free "$CHAT_WS_PORT"
+  port_free "$CHAT_SIO_PORT"
+  start_capture "$file" "tcp port $CHAT_WS_PORT or tcp port $CHAT_SIO_PORT"
+
+  start_server chat-ws python3 -u "$SRC_DIR/chat_ws_server.py" 127.0.0.1 "$CHAT_WS_PORT"
+  wait_listen 127.0.0.1 "$CHAT_WS_PORT"
+  timeout 20 python3 -u "$SRC_DIR/chat_ws_client.py" "ws://127.0.0.1:$CHAT_WS_PORT/chat" 2>&1 | sed 's/^/    /' >&2
+  wait "$SERVER_PID" || true   # the server exits by itself after one connection
+  SERVER_PID=""
+  sed 's/^/    /' "$TMP_DIR/chat-ws.log" >&2
+  sleep 0.5
+
+  start_server chat-sio env NODE_PATH="$NODE_MODULES_DIR" node "$SRC_DIR/chat_sio_server.js" 127.0.0.1 "$CHAT_SIO_PORT"
+  wait_listen 127.0.0.1 "$CHAT_SIO_PORT"
+  NODE_PATH="$NODE_MODULES_DIR" timeout 20 node "$SRC_DIR/chat_sio_client.js" "http://127.0.0.1:$CHAT_SIO_PORT" 2>&1 |
+    tee "$TMP_DIR/$name-client.log" | grep -v '^TRUTH ' | sed 's/^/    /' >&2
+  for _ in $(seq 1 50); do kill -0 "$SERVER_PID" 2>/dev/null || break; sleep 0.1; done
+  stop_server
+  stop_capture
+  grep -v '^TRUTH ' "$TMP_DIR/chat-sio.log" | sed 's/^/    /' >&2 || true
+  mkdir -p "$EXPECTED_DIR"
+  node "$SRC_DIR/sio_truth.js" merge "$TMP_DIR/$name-client.log" "$TMP_DIR/chat-sio.log" \
+    >"$EXPECTED_DIR/$name.events.json"
+  chown --reference="$SAMPLES_DIR" "$EXPECTED_DIR/$name.events.json" 2>/dev/null || true
+  log "    wrote $EXPECTED_DIR/$name.events.json ($(grep -c '"from"' "$EXPECTED_DIR/$name.events.json") events)"
+}
+
 # -------------------------------------------------------------- summary ---
 summarise() {
   command -v tshark >/dev/null || return 0
@@ -275,6 +315,7 @@ run_capture() {
                          sio_polling_server.js sio_polling_client.js ;;
     socketio-deflate)  capture_socketio_truth socketio-deflate "$SIO_DEFL_PORT" \
                          sio_deflate_server.js sio_deflate_client.js ;;
+    chat-ws-vs-sio)    capture_chat_compare ;;
     *) die "unknown capture '$1' (known: ${ALL_CAPTURES[*]})" ;;
   esac
 }

@@ -35,6 +35,10 @@ const BUNDLED: &[(&str, &str)] = &[
         include_str!("../assets/lessons/websocket-frames.json"),
     ),
     ("socketio", include_str!("../assets/lessons/socketio.json")),
+    (
+        "socketio-vs-websocket",
+        include_str!("../assets/lessons/socketio-vs-websocket.json"),
+    ),
 ];
 
 /// The sample captures bundled lessons use, embedded: (file name in samples/, bytes).
@@ -51,6 +55,10 @@ const SAMPLES: &[(&str, &[u8])] = &[
     (
         "websocket-deflate.pcap",
         include_bytes!("../samples/websocket-deflate.pcap"),
+    ),
+    (
+        "chat-ws-vs-sio.pcap",
+        include_bytes!("../samples/chat-ws-vs-sio.pcap"),
     ),
 ];
 

@@ -31,6 +31,7 @@ fn lessons_lists_the_bundled_lessons_with_their_titles() {
         "websocket-upgrade",
         "websocket-frames",
         "socketio",
+        "socketio-vs-websocket",
         "osi-one-packet",
     ] {
         assert!(names.contains(&want), "{want} missing from:\n{out}");

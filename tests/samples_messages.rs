@@ -121,6 +121,12 @@ fn socketio_deflate_events_match_the_script() {
     check_events("socketio-deflate");
 }
 
+/// Only the Socket.IO half of the capture has events; the plain WebSocket half adds none.
+#[test]
+fn chat_ws_vs_sio_events_match_the_script() {
+    check_events("chat-ws-vs-sio");
+}
+
 /// Each WebSocket frame against tshark's `-T fields` row for its packet.
 fn check_frames(name: &str) {
     let tsv = std::fs::read_to_string(root().join(format!("tests/samples_expected/{name}.ws.tsv")))
@@ -189,6 +195,11 @@ fn socketio_any_sll_frames_match_tshark() {
 #[test]
 fn socketio_deflate_frames_match_tshark() {
     check_frames("socketio-deflate");
+}
+
+#[test]
+fn chat_ws_vs_sio_frames_match_tshark() {
+    check_frames("chat-ws-vs-sio");
 }
 
 /// The fragmented compressed message of `websocket-deflate` (frames 16 to 19),

@@ -4,7 +4,8 @@
 #   tests/samples_expected/make.sh
 #
 # For every capture in samples/ that carries WebSocket (websocket-deflate,
-# socketio-chat, socketio-deflate, socketio-any-sll, socketio-any-sll2) this writes
+# socketio-chat, socketio-deflate, socketio-any-sll, socketio-any-sll2,
+# chat-ws-vs-sio) this writes
 # tests/samples_expected/NAME.ws.tsv, one line per packet that holds at least
 # one WebSocket frame, tab-separated, no header line:
 #
@@ -37,7 +38,8 @@ set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(cd "$HERE/../.." && pwd)"
-CAPTURES=(websocket-deflate socketio-chat socketio-deflate socketio-any-sll socketio-any-sll2)
+CAPTURES=(websocket-deflate socketio-chat socketio-deflate socketio-any-sll socketio-any-sll2
+          chat-ws-vs-sio)
 
 command -v tshark >/dev/null || { echo "error: tshark not found (apt-get install -y tshark)" >&2; exit 1; }
 

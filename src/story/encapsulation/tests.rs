@@ -333,6 +333,7 @@ fn every_packet_of_every_sample_adds_up_to_its_length() {
         "socketio-deflate.pcap",
         "socketio-any-sll.pcap",
         "socketio-any-sll2.pcap",
+        "chat-ws-vs-sio.pcap",
     ] {
         let store = sample(file);
         for p in 0..store.len() as u32 {
