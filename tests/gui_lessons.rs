@@ -161,3 +161,44 @@ fn a_teachers_lesson_with_a_wrong_field_says_so_and_still_steps() {
     assert!(h.query_by_label("A wrong field.").is_some());
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// The lesson bar's Handout… saves the lesson in progress as a page for students: the
+/// desktop's save dialog (or the built-in one) gives the path, then this is called.
+#[test]
+fn the_lesson_bar_saves_a_handout_of_the_lesson() {
+    let dir = std::env::temp_dir().join(format!("layerscope-gui-handout-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let lesson = lessons::load_bundled("socketio-vs-websocket").expect("bundled");
+    let mut h = harness_on(lesson.clone());
+    assert!(
+        h.query_by_label("Handout…").is_some(),
+        "the lesson bar offers it"
+    );
+
+    let page = dir.join("lesson.html");
+    h.state_mut().save_lesson_handout(&page);
+    let status = h.state().status.clone().unwrap_or_default();
+    assert!(status.starts_with("saved the handout of"), "{status}");
+    let html = std::fs::read_to_string(&page).expect("written");
+    assert_eq!(html.matches("<svg xmlns=").count(), 3);
+    for s in &lesson.steps {
+        assert!(html.contains(&layerscope::export::svg::escape(&s.text)));
+    }
+
+    let md = dir.join("lesson.md");
+    h.state_mut().save_lesson_handout(&md);
+    let status = h.state().status.clone().unwrap_or_default();
+    assert!(status.contains("(3 SVG images)"), "{status}");
+    assert!(dir.join("lesson-stream3.svg").exists());
+
+    let nowhere = dir.join("no-such-folder").join("x.html");
+    h.state_mut().save_lesson_handout(&nowhere);
+    let status = h.state().status.clone().unwrap_or_default();
+    assert!(status.contains("cannot write"), "{status}");
+
+    click(&mut h, "Close lesson");
+    h.state_mut().save_lesson_handout(&page);
+    let status = h.state().status.clone().unwrap_or_default();
+    assert!(status.contains("no lesson is open"), "{status}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

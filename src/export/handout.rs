@@ -2,14 +2,15 @@
 //! inline SVG, no external resource, readable offline and on paper), or Markdown with
 //! the ladder saved next to it.
 //!
-//! A [`Handout`] is a title, a ladder image and a list of [`HandoutStep`]s (a packet,
+//! A [`Handout`] is a title, ladder images and a list of [`HandoutStep`]s (a packet,
 //! its story, the fields worth explaining); [`conversation_handout`] builds one from a
-//! conversation's replay steps ([`crate::story::replay::conversation_steps`]), and a
-//! lesson can build its own steps and use the same writers.
+//! conversation's replay steps ([`crate::story::replay::conversation_steps`]), and
+//! [`lesson_handout`] from a lesson's steps, with the ladder of every conversation they
+//! visit. [`Handout::save`] writes either as the file name says.
 
 use std::fmt::Write;
 
-use super::svg::{escape, render, MAX_SVG_ARROWS};
+use super::svg::{escape, ladder_title, render, MAX_SVG_ARROWS};
 use crate::explain;
 use crate::ids::Direction;
 use crate::store::Store;
@@ -22,16 +23,26 @@ pub struct Handout {
     pub title: String,
     /// One line under the title (who talks to whom, from which capture).
     pub subtitle: String,
-    /// The ladder, a whole `<svg>` document ([`super::svg::render`]).
-    pub ladder_svg: String,
+    /// The ladders, in the order they are shown (none when there is no conversation).
+    pub ladders: Vec<LadderImage>,
     pub steps: Vec<HandoutStep>,
     /// Steps not included (past [`MAX_SVG_ARROWS`]).
     pub left_out: usize,
 }
 
+/// One conversation's ladder as a whole `<svg>` document ([`super::svg::render`]).
+#[derive(Clone, Debug, Default)]
+pub struct LadderImage {
+    /// Its `tcp.stream`.
+    pub conversation: u32,
+    pub svg: String,
+}
+
 /// One step: a packet and what to say about it.
 #[derive(Clone, Debug, Default)]
 pub struct HandoutStep {
+    /// A lesson step's number, from 1 (`None`: a conversation's packet).
+    pub number: Option<usize>,
     /// Packet index (0-based; shown as `#index+1`).
     pub packet: u32,
     /// `client → server`, or "" when it has no direction.
@@ -44,6 +55,9 @@ pub struct HandoutStep {
     pub milestone: Option<String>,
     /// Field names to explain ([`crate::explain::explain`]); names without an entry are skipped.
     pub fields: Vec<String>,
+    /// The field a lesson step points at, as the tree shows it (`Upgrade: websocket`),
+    /// or why it is missing.
+    pub value: Option<String>,
 }
 
 /// The fields worth explaining at a milestone whose arrow is labelled `label`.
@@ -104,6 +118,7 @@ pub fn conversation_handout_of(store: &Store, capture_name: &str, conversation: 
                 fields: fields.iter().map(|f| f.to_string()).collect(),
                 label,
                 story: s.story,
+                ..HandoutStep::default()
             }
         })
         .collect();
@@ -114,7 +129,10 @@ pub fn conversation_handout_of(store: &Store, capture_name: &str, conversation: 
             l.server,
             l.arrows.len()
         ),
-        ladder_svg: render(&l, &format!("TCP conversation {conversation}")),
+        ladders: vec![LadderImage {
+            conversation,
+            svg: render(&l, &ladder_title(conversation)),
+        }],
         title,
         steps,
         left_out,
@@ -153,13 +171,21 @@ impl Handout {
              <p class=\"sub\">{}</p>\n",
             escape(&self.subtitle)
         );
-        if !self.ladder_svg.is_empty() {
-            o.push_str(
-                "<p>The ladder: time runs down the page, each arrow is one packet from \
-                 the side that sent it to the side that received it; the shading groups \
-                 the packets into phases.</p>\n<figure>\n",
+        if !self.ladders.is_empty() {
+            let (what, each) = match self.ladders.len() {
+                1 => ("The ladder", ""),
+                _ => ("The ladders, one per TCP conversation", "in each, "),
+            };
+            let _ = writeln!(
+                o,
+                "<p>{what}: time runs down the page, each arrow is one packet from the side \
+                 that sent it to the side that received it; {each}the shading groups the \
+                 packets into phases.</p>"
             );
-            o.push_str(self.ladder_svg.trim_end());
+        }
+        for l in &self.ladders {
+            o.push_str("<figure>\n");
+            o.push_str(l.svg.trim_end());
             o.push_str("\n</figure>\n");
         }
         if !self.steps.is_empty() {
@@ -180,11 +206,16 @@ impl Handout {
         o
     }
 
-    /// Markdown, with the ladder as an image at `svg_href` (save [`Handout::ladder_svg`] there).
-    pub fn markdown(&self, svg_href: &str) -> String {
+    /// Markdown, with each ladder as an image at the matching `svg_hrefs` (save
+    /// [`Handout::ladders`] there; [`Handout::save`] does).
+    pub fn markdown(&self, svg_hrefs: &[String]) -> String {
         let mut o = format!("# {}\n\n{}\n\n", md(&self.title), md(&self.subtitle));
-        if !self.ladder_svg.is_empty() {
-            let _ = writeln!(o, "![The ladder of the conversation]({svg_href})\n");
+        for (l, href) in self.ladders.iter().zip(svg_hrefs) {
+            let alt = match self.ladders.len() {
+                1 => "The ladder of the conversation".to_string(),
+                _ => format!("The ladder of TCP conversation {}", l.conversation),
+            };
+            let _ = writeln!(o, "![{alt}]({href})\n");
         }
         if !self.steps.is_empty() {
             o.push_str("## Step by step\n\n");
@@ -195,8 +226,17 @@ impl Handout {
                 .milestone
                 .as_deref()
                 .map_or(String::new(), |m| format!(" · **{}**", md(m)));
-            let _ = writeln!(o, "### #{}{m} ({})\n", u64::from(s.packet) + 1, s.direction);
-            let _ = writeln!(o, "{}\n\n{}\n", code_md(&s.label), md(&s.story));
+            let step = s.number.map_or(String::new(), |n| format!("Step {n} · "));
+            let dir = match s.direction.as_str() {
+                "" => String::new(),
+                d => format!(" ({d})"),
+            };
+            let _ = writeln!(o, "### {step}#{}{m}{dir}\n", u64::from(s.packet) + 1);
+            let _ = writeln!(o, "{}\n", code_md(&s.label));
+            if let (Some(name), Some(v)) = (s.fields.first(), &s.value) {
+                let _ = writeln!(o, "Field `{name}`: {}\n", code_md(v));
+            }
+            let _ = writeln!(o, "{}\n", md(&s.story));
             for (name, e, seen) in entries(s, &mut explained) {
                 match seen {
                     Some(p) => {
@@ -254,15 +294,24 @@ fn step_html<'a>(o: &mut String, s: &'a HandoutStep, explained: &mut Vec<(&'a st
     let badge = (s.milestone.as_deref()).map_or(String::new(), |m| {
         format!("<span class=\"badge\">{}</span>", escape(m))
     });
+    let step = s.number.map_or(String::new(), |n| format!("Step {n} · "));
     let _ = write!(
         o,
-        "<section class=\"{class}\">\n<h3><span class=\"no\">#{}</span><code>{}</code>{badge}\
-         <span class=\"dir\">{}</span></h3>\n<p class=\"story\">{}</p>\n",
+        "<section class=\"{class}\">\n<h3><span class=\"no\">{step}#{}</span><code>{}</code>{badge}\
+         <span class=\"dir\">{}</span></h3>\n",
         u64::from(s.packet) + 1,
         escape(&s.label),
         escape(&s.direction),
-        escape(&s.story)
     );
+    if let (Some(name), Some(v)) = (s.fields.first(), &s.value) {
+        let _ = writeln!(
+            o,
+            "<p class=\"field\"><code>{}</code>: <code>{}</code></p>",
+            escape(name),
+            escape(v)
+        );
+    }
+    let _ = writeln!(o, "<p class=\"story\">{}</p>", escape(&s.story));
     let list = entries(s, explained);
     if !list.is_empty() {
         o.push_str("<dl>\n");
@@ -318,6 +367,11 @@ fn code_md(text: &str) -> String {
     };
     format!("{fence}{pad}{text}{pad}{fence}")
 }
+
+mod lesson;
+mod save;
+pub use lesson::lesson_handout;
+pub use save::SaveError;
 
 #[cfg(test)]
 mod tests;

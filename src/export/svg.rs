@@ -77,9 +77,14 @@ pub fn ladder_svg(store: &Store, conversation: u32) -> String {
     let title = if l.arrows.is_empty() && l.client.is_empty() {
         format!("No TCP conversation {conversation} in this capture")
     } else {
-        format!("TCP conversation {conversation} (tcp.stream == {conversation})")
+        ladder_title(conversation)
     };
     render(&l, &title)
+}
+
+/// The heading of conversation `conversation`'s ladder.
+pub fn ladder_title(conversation: u32) -> String {
+    format!("TCP conversation {conversation} (tcp.stream == {conversation})")
 }
 
 /// Draw `l` under the heading `title`.

@@ -39,6 +39,8 @@ use live_ui::{Pending, Problem, Recovery, SpoolState};
 mod classroom;
 #[path = "lesson.rs"]
 mod lesson;
+#[path = "lesson_handout.rs"]
+mod lesson_handout;
 #[path = "panes.rs"]
 mod panes;
 pub use lesson::LessonState;
@@ -97,9 +99,13 @@ struct Opening {
 /// Which file-chooser is open and what it is for.
 enum Choosing {
     Open,
-    Save { displayed_only: bool },
+    Save {
+        displayed_only: bool,
+    },
     ExportJson,
     Lesson,
+    /// Where to save the lesson in progress as a handout.
+    LessonHandout,
 }
 
 pub struct App {
@@ -503,6 +509,7 @@ impl App {
         match what {
             Choosing::Open => self.open(Input::File(path), ctx),
             Choosing::Lesson => self.lesson_chosen(&path, ctx),
+            Choosing::LessonHandout => self.save_lesson_handout(&path),
             Choosing::Save { displayed_only } => self.save_as(&path, displayed_only, ctx),
             Choosing::ExportJson => {
                 let Some(store) = self.store().cloned() else {

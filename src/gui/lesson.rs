@@ -29,6 +29,8 @@ enum Cmd {
     Back,
     Next,
     Close,
+    /// Save the lesson as a page for students.
+    Handout,
 }
 
 impl App {
@@ -78,11 +80,15 @@ impl App {
     }
 
     fn lesson_cmd(&mut self, cmd: Cmd) {
+        if cmd == Cmd::Handout {
+            return self.choose(Choosing::LessonHandout);
+        }
         let Some(l) = &mut self.lesson else { return };
         match cmd {
             Cmd::Next => l.step = (l.step + 1).min(l.lesson.steps.len() - 1),
             Cmd::Back => l.step = l.step.saturating_sub(1),
             Cmd::Close => self.lesson = None,
+            Cmd::Handout => {}
         }
     }
 
@@ -184,6 +190,13 @@ fn lesson_bar_contents_ui(ui: &mut egui::Ui, l: &LessonState) -> Option<Cmd> {
                 .clicked()
             {
                 cmd = Some(Cmd::Close);
+            }
+            if ui
+                .button("Handout…")
+                .on_hover_text("Save the lesson as a page for students (HTML, or Markdown)")
+                .clicked()
+            {
+                cmd = Some(Cmd::Handout);
             }
             let last = l.step + 1 >= steps.len();
             if ui

@@ -68,7 +68,7 @@ fn a_lesson_can_bring_its_own_steps_and_text_is_escaped() {
     let h = Handout {
         title: "Lesson <1> & \"more\"".into(),
         subtitle: "x".into(),
-        ladder_svg: String::new(),
+        ladders: Vec::new(),
         steps: vec![HandoutStep {
             packet: 0,
             direction: "client → server".into(),
@@ -76,6 +76,7 @@ fn a_lesson_can_bring_its_own_steps_and_text_is_escaped() {
             story: "A <b>story</b>.".into(),
             milestone: Some("Upgrade".into()),
             fields: vec!["http.upgrade".into(), "no.such.field".into()],
+            ..HandoutStep::default()
         }],
         left_out: 3,
     };
@@ -85,7 +86,7 @@ fn a_lesson_can_bring_its_own_steps_and_text_is_escaped() {
     assert!(!html.contains("<b>story"));
     assert!(!html.contains("no.such.field"));
     assert!(html.contains("3 more steps are left out"));
-    let md = h.markdown("ladder.svg");
+    let md = h.markdown(&["ladder.svg".into()]);
     assert!(md.starts_with("# Lesson &lt;1&gt; &amp; &quot;more&quot;\n"));
     assert!(md.contains("`GET /<script>&\"`"));
     assert!(md.contains("- `http.upgrade`: "));
@@ -97,7 +98,7 @@ fn markdown_points_at_the_ladder() {
     let store = sample("socketio-chat.pcap");
     let conv = websocket_conversation(&store);
     let h = conversation_handout_of(&store, "socketio-chat.pcap", conv);
-    let md = h.markdown("chat.svg");
+    let md = h.markdown(&["chat.svg".into()]);
     assert!(md.contains("![The ladder of the conversation](chat.svg)"));
     assert!(
         md.contains("### #1 · **SYN** (client → server)")
@@ -112,7 +113,7 @@ fn markdown_points_at_the_ladder() {
 fn an_unknown_conversation_says_so() {
     let store = sample("http-get.pcap");
     let h = conversation_handout_of(&store, "http-get.pcap", 42);
-    assert!(h.steps.is_empty() && h.ladder_svg.is_empty());
+    assert!(h.steps.is_empty() && h.ladders.is_empty());
     let html = h.html();
     assert!(html.contains("There is no TCP conversation 42"));
     check_xml(html.trim_start_matches("<!DOCTYPE html>\n")).unwrap();
@@ -143,4 +144,48 @@ fn every_milestone_field_has_an_explanation() {
     }
     assert_eq!(milestone_fields(Close, "RST, ACK"), ["tcp.flags.reset"]);
     assert_eq!(milestone_fields(Close, "FIN, ACK"), ["tcp.flags.fin"]);
+}
+
+#[test]
+fn save_writes_a_page_or_markdown_with_its_ladders_beside_it() {
+    let dir = std::env::temp_dir().join(format!("layerscope-handout-save-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let lesson = crate::lessons::load_bundled("socketio-vs-websocket").expect("bundled");
+    let store = sample(&lesson.capture);
+    let h = lesson_handout(&store, &lesson);
+
+    let written = h.save(&dir.join("cmp.md")).expect("saved");
+    let names: Vec<String> = (written.iter())
+        .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "cmp-stream0.svg",
+            "cmp-stream1.svg",
+            "cmp-stream3.svg",
+            "cmp.md"
+        ]
+    );
+    let md = std::fs::read_to_string(dir.join("cmp.md")).unwrap();
+    assert!(md.contains("![The ladder of TCP conversation 3](cmp-stream3.svg)"));
+    let svg = std::fs::read_to_string(dir.join("cmp-stream3.svg")).unwrap();
+    assert!(svg.starts_with("<svg xmlns="));
+
+    let page = dir.join("cmp.html");
+    assert_eq!(h.save(&page).expect("saved"), std::slice::from_ref(&page));
+    assert!(std::fs::read_to_string(&page)
+        .unwrap()
+        .starts_with("<!DOCTYPE html>"));
+
+    let conv = conversation_handout_of(&store, "chat-ws-vs-sio.pcap", 0);
+    let written = conv.save(&dir.join("ws.MD")).expect("saved");
+    assert_eq!(written, [dir.join("ws.svg"), dir.join("ws.MD")]);
+
+    let e = h
+        .save(&dir.join("no-such-folder").join("x.html"))
+        .expect_err("no folder");
+    assert!(e.to_string().contains("cannot write"), "{e}");
+    assert!(e.to_string().contains("no-such-folder"), "{e}");
+    let _ = std::fs::remove_dir_all(&dir);
 }
