@@ -61,6 +61,9 @@ pub struct SioRecord {
     pub answered_by: Option<u32>,
     /// For an ACK: the emit it answers.
     pub answers: Option<u32>,
+    /// Its data is plain JSON (see [`super::json_scan`]): its Info is written from
+    /// the text without checking the JSON again.
+    pub plain: bool,
 }
 
 /// One Engine.IO session.
@@ -377,6 +380,7 @@ impl Realtime {
             attachments: p.attachments,
             answered_by: None,
             answers,
+            plain: p.plain,
         });
     }
 

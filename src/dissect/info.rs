@@ -39,7 +39,7 @@ impl TcpRel {
 pub struct Columns {
     pub src: String,
     pub dst: String,
-    pub protocol: String,
+    pub protocol: &'static str,
     pub info: String,
 }
 
@@ -114,14 +114,23 @@ pub fn icmpv6_type_name(ty: u8, code: u8) -> String {
     s.to_string()
 }
 
-pub(crate) fn columns(s: &Sliced<'_>, snaplen_cut: bool, rel: Option<TcpRel>) -> Columns {
+/// The columns of a sliced packet. Each layer's text replaces the one below it, so
+/// only the text that is shown is formatted: a layer's info is written only when no
+/// layer above has one, and the TCP line not at all when `tcp_info` is false (the
+/// caller has a line from above TCP). Rows are the bulk of `inspect`'s time.
+pub(crate) fn columns(
+    s: &Sliced<'_>,
+    snaplen_cut: bool,
+    rel: Option<TcpRel>,
+    tcp_info: bool,
+) -> Columns {
     let mut c = Columns::default();
     link_columns(s, &mut c);
     if let Some(p) = &s.packet {
-        net_columns(p, &mut c);
-        transport_columns(p, s.tcp, rel, &mut c);
+        net_columns(p, s.tcp.is_some(), &mut c);
+        transport_columns(p, s.tcp, rel.filter(|_| tcp_info), tcp_info, &mut c);
         if let Some(info) = super::slice::dns_message(s).and_then(super::dns::info) {
-            c.protocol = "DNS".into();
+            c.protocol = "DNS";
             c.info = info;
         }
         if let Some((err, _)) = &p.stop_err {
@@ -147,7 +156,8 @@ pub(crate) fn columns(s: &Sliced<'_>, snaplen_cut: bool, rel: Option<TcpRel>) ->
             LinkStop::UnknownLinkType(n) => format!("Link type {n} is not decoded"),
         };
     }
-    c.info = c.info.trim_start().to_string();
+    let blank = c.info.len() - c.info.trim_start().len();
+    c.info.drain(..blank);
     c
 }
 
@@ -164,9 +174,13 @@ fn link_columns(s: &Sliced<'_>, c: &mut Columns) {
         LinkHeader::Null { .. } => "NULL",
         LinkHeader::Nflog { .. } => "NFLOG",
         LinkHeader::Raw | LinkHeader::Unknown => "Frame",
+    };
+    let p = s.packet.as_ref();
+    // An IP layer puts its addresses and text in place of these; ARP keeps the MACs.
+    if p.is_some_and(|p| matches!(p.net, Some(LaxNetSlice::Ipv4(_) | LaxNetSlice::Ipv6(_)))) {
+        return;
     }
-    .to_string();
-    if let Some(LinkSlice::Ethernet2(e)) = s.packet.as_ref().and_then(|p| p.link.as_ref()) {
+    if let Some(LinkSlice::Ethernet2(e)) = p.and_then(|p| p.link.as_ref()) {
         c.src = mac(&e.source());
         let dst = e.destination();
         c.dst = if dst == [0xff; 6] {
@@ -174,20 +188,36 @@ fn link_columns(s: &Sliced<'_>, c: &mut Columns) {
         } else {
             mac(&dst)
         };
-        let et = e.ether_type().0;
-        c.info = format!("EtherType 0x{et:04x}");
+        if p.is_some_and(|p| p.net.is_none()) {
+            let et = e.ether_type().0;
+            c.info = format!("EtherType 0x{et:04x}");
+        }
     }
 }
 
-fn net_columns(p: &LaxSlicedPacket<'_>, c: &mut Columns) {
+/// `tcp`: TCP was found (maybe where etherparse's lax slicing did not say so); then,
+/// as for any transport, the transport's text replaces the network layer's.
+fn net_columns(p: &LaxSlicedPacket<'_>, tcp: bool, c: &mut Columns) {
+    let covered = tcp
+        || matches!(
+            p.transport,
+            Some(
+                TransportSlice::Udp(_)
+                    | TransportSlice::Icmpv4(_)
+                    | TransportSlice::Icmpv6(_)
+                    | TransportSlice::Igmp(_)
+            )
+        );
     match &p.net {
         Some(LaxNetSlice::Ipv4(v4)) => {
             let h = v4.header();
             c.src = h.source_addr().to_string();
             c.dst = h.destination_addr().to_string();
-            c.protocol = "IPv4".into();
+            c.protocol = "IPv4";
             let pl = v4.payload();
-            c.info = if pl.fragmented {
+            c.info = if covered {
+                String::new()
+            } else if pl.fragmented {
                 format!(
                     "Fragmented IP protocol (proto={}, off={}, ID={:04x})",
                     ip_proto_str(pl.ip_number),
@@ -202,13 +232,15 @@ fn net_columns(p: &LaxSlicedPacket<'_>, c: &mut Columns) {
             let h = v6.header();
             c.src = h.source_addr().to_string();
             c.dst = h.destination_addr().to_string();
-            c.protocol = "IPv6".into();
+            c.protocol = "IPv6";
             let pl = v6.payload();
-            let frag = if pl.fragmented { "Fragmented " } else { "" };
-            c.info = format!("{frag}IPv6 next header {}", ip_proto_str(pl.ip_number));
+            if !covered {
+                let frag = if pl.fragmented { "Fragmented " } else { "" };
+                c.info = format!("{frag}IPv6 next header {}", ip_proto_str(pl.ip_number));
+            }
         }
         Some(LaxNetSlice::Arp(a)) => {
-            c.protocol = "ARP".into();
+            c.protocol = "ARP";
             let ip = |b: &[u8]| match b {
                 [a, b, c, d] => format!("{a}.{b}.{c}.{d}"),
                 other => mac(other),
@@ -228,11 +260,14 @@ fn transport_columns(
     p: &LaxSlicedPacket<'_>,
     tcp: Option<TcpBytes<'_>>,
     rel: Option<TcpRel>,
+    tcp_info_wanted: bool,
     c: &mut Columns,
 ) {
     if let Some(t) = tcp {
-        c.protocol = "TCP".into();
-        c.info = tcp_info(&t, rel);
+        c.protocol = "TCP";
+        if tcp_info_wanted {
+            c.info = tcp_info(&t, rel);
+        }
         return;
     }
     let ttl = match &p.net {
@@ -242,7 +277,7 @@ fn transport_columns(
     };
     match &p.transport {
         Some(TransportSlice::Udp(u)) => {
-            c.protocol = "UDP".into();
+            c.protocol = "UDP";
             c.info = format!(
                 "{} → {} Len={}",
                 u.source_port(),
@@ -251,7 +286,7 @@ fn transport_columns(
             );
         }
         Some(TransportSlice::Icmpv4(i)) => {
-            c.protocol = "ICMP".into();
+            c.protocol = "ICMP";
             c.info = icmp_info(
                 icmp_type_name(i.type_u8(), i.code_u8()),
                 i.slice(),
@@ -260,7 +295,7 @@ fn transport_columns(
             );
         }
         Some(TransportSlice::Icmpv6(i)) => {
-            c.protocol = "ICMPv6".into();
+            c.protocol = "ICMPv6";
             let echo = matches!(i.type_u8(), 128 | 129);
             c.info = icmp_info(
                 icmpv6_type_name(i.type_u8(), i.code_u8()),
@@ -270,7 +305,7 @@ fn transport_columns(
             );
         }
         Some(TransportSlice::Igmp(g)) => {
-            c.protocol = "IGMP".into();
+            c.protocol = "IGMP";
             c.info = format!("IGMP type 0x{:02x}", g.type_u8());
         }
         Some(TransportSlice::Tcp(_)) | None => {}

@@ -538,7 +538,7 @@ mod tests {
                 assert_eq!(unused, (n < 8).then_some([6 + n, 14]), "{what}");
 
                 let (sum, ep) = summarize(LinkType::LINUX_SLL, &f, f.len() as u32);
-                let cols = columns(LinkType::LINUX_SLL, &f, f.len() as u32, None);
+                let cols = columns(LinkType::LINUX_SLL, &f, f.len() as u32, None, true);
                 assert!(sum.protos.contains(Proto::Sll), "{what}");
                 match hatype {
                     824 => {
@@ -618,7 +618,7 @@ mod tests {
             let want = format!("Linux protocol {shown} is not decoded");
             assert_eq!(d.stop.as_ref().map(|s| s.reason.as_str()), Some(&*want));
             assert!(d.layer("ip").is_none());
-            let cols = columns(LinkType::LINUX_SLL, &f, f.len() as u32, None);
+            let cols = columns(LinkType::LINUX_SLL, &f, f.len() as u32, None, true);
             assert_eq!(cols.info, format!("Linux cooked capture v1: {want}"));
             assert_eq!(cols.protocol, "SLL");
         }
@@ -652,7 +652,7 @@ mod tests {
             m.origlen = f.len() as u32;
             let d = dissect(&m, data, None);
             let (sum, _) = summarize(LinkType::LINUX_SLL, data, f.len() as u32);
-            let cols = columns(LinkType::LINUX_SLL, data, f.len() as u32, None);
+            let cols = columns(LinkType::LINUX_SLL, data, f.len() as u32, None, true);
             if cut < 16 {
                 let stop = d.stop.as_ref().expect("stop");
                 assert_eq!(stop.protocol, "Linux cooked capture v1");

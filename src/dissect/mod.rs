@@ -183,9 +183,16 @@ pub fn tcp_payload(link_type: LinkType, data: &[u8]) -> &[u8] {
 
 /// The columns of the one-line packet list (source, destination, protocol, info).
 /// `origlen` (the length on the wire) tells a cut made by the capture's snaplen from a
-/// malformed packet.
-pub fn columns(link_type: LinkType, data: &[u8], origlen: u32, tcp: Option<TcpRel>) -> Columns {
+/// malformed packet. `tcp_info`: false when the caller replaces a TCP segment's info
+/// with a line from above TCP, which saves formatting it.
+pub fn columns(
+    link_type: LinkType,
+    data: &[u8],
+    origlen: u32,
+    tcp: Option<TcpRel>,
+    tcp_info: bool,
+) -> Columns {
     let sliced = slice::slice(link_type, data);
     let snaplen_cut = (data.len() as u64) < u64::from(origlen);
-    info::columns(&sliced, snaplen_cut, tcp)
+    info::columns(&sliced, snaplen_cut, tcp, tcp_info)
 }

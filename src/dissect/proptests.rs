@@ -76,7 +76,15 @@ fn check(link_type: LinkType, data: &[u8], origlen: usize) {
     if let Some(p) = sum.tcp_payload(data) {
         assert_eq!(p, super::tcp_payload(link_type, data));
     }
-    let _ = columns(link_type, data, origlen as u32, None);
+    // Columns without the TCP line (the caller has one from above TCP) differ from the
+    // whole ones only in that line.
+    let whole = columns(link_type, data, origlen as u32, None, true);
+    let lean = columns(link_type, data, origlen as u32, None, false);
+    assert_eq!((&whole.src, &whole.dst), (&lean.src, &lean.dst));
+    assert_eq!(whole.protocol, lean.protocol);
+    if whole.protocol != "TCP" {
+        assert_eq!(whole.info, lean.info);
+    }
 }
 
 proptest! {

@@ -22,7 +22,7 @@ pub struct PacketJson<'a> {
     pub link_type: &'static str,
     pub src: String,
     pub dst: String,
-    pub protocol: String,
+    pub protocol: &'static str,
     pub info: String,
     pub layers: &'a [Layer],
     pub stop: &'a Option<Stop>,

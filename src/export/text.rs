@@ -8,6 +8,19 @@ use crate::store::{PacketId, Store};
 
 /// One row like `tshark -n -r`: number, relative time, source → destination, protocol, length, info.
 pub fn row(store: &Store, id: PacketId) -> String {
+    let mut out = Vec::new();
+    let _ = write_row(&mut out, store, id);
+    out.pop(); // the newline
+    String::from_utf8(out).unwrap_or_default()
+}
+
+/// [`row`] and a newline, written straight to `out` (no string in between: `inspect`
+/// writes a million of them).
+pub fn write_row(
+    out: &mut impl std::io::Write,
+    store: &Store,
+    id: PacketId,
+) -> std::io::Result<()> {
     let c = store.columns(id);
     let len = store.capture.record(id.index()).map_or(0, |r| r.origlen);
     let arrow = if c.src.is_empty() && c.dst.is_empty() {
@@ -15,7 +28,8 @@ pub fn row(store: &Store, id: PacketId) -> String {
     } else {
         " → "
     };
-    format!(
+    writeln!(
+        out,
         "{:>6} {:>11} {}{arrow}{} {} {len} {}",
         id.number(),
         secs6(store.relative_ns(id)),

@@ -123,7 +123,7 @@ pub struct Row {
     pub time: String,
     pub src: String,
     pub dst: String,
-    pub protocol: String,
+    pub protocol: &'static str,
     pub len: u32,
     pub info: String,
     pub kind: RowKind,
@@ -192,9 +192,9 @@ pub fn row(cap: &Capture, store: Option<&Store>, index: u32, time: TimeFormat) -
     let (cols, kind, badge) = match store.filter(|s| i < s.len()) {
         None => {
             let data = cap.data(i);
-            let cols = dissect::columns(cap.link_type(i), data, len, None);
+            let cols = dissect::columns(cap.link_type(i), data, len, None, true);
             let (sum, _) = dissect::summarize(cap.link_type(i), data, len);
-            let kind = plain_kind(&sum, &cols.protocol);
+            let kind = plain_kind(&sum, cols.protocol);
             (cols, kind, None)
         }
         Some(s) => {
@@ -207,7 +207,7 @@ pub fn row(cap: &Capture, store: Option<&Store>, index: u32, time: TimeFormat) -
                 Role::HandshakeAck => Some("3/3"),
                 _ => None,
             };
-            let kind = store_kind(s, id, role, &cols.protocol);
+            let kind = store_kind(s, id, role, cols.protocol);
             (cols, kind, badge)
         }
     };
@@ -302,7 +302,7 @@ mod tests {
             std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/socketio-chat.pcap");
         let cap = Arc::new(Capture::open(&path).unwrap());
         let early = row(&cap, None, 0, TimeFormat::Relative);
-        assert_eq!((early.number, early.protocol.as_str()), (1, "TCP"));
+        assert_eq!((early.number, early.protocol), (1, "TCP"));
         assert_eq!(early.kind, RowKind::Handshake);
         assert_eq!(early.badge, None);
         let store = Arc::new(Store::build(Capture::open(&path).unwrap()));

@@ -173,7 +173,7 @@ fn table_ui(ui: &mut egui::Ui, st: &mut ListState<'_>) -> Option<u32> {
                 row.col(|ui| cell(ui, &r.time));
                 row.col(|ui| cell(ui, &r.src));
                 row.col(|ui| cell(ui, &r.dst));
-                row.col(|ui| cell(ui, &r.protocol));
+                row.col(|ui| cell(ui, r.protocol));
                 row.col(|ui| cell(ui, &r.len.to_string()));
                 row.col(|ui| {
                     if let (Some(c), false) = (bg, selected) {

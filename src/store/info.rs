@@ -92,11 +92,13 @@ impl Store {
         let Some(r) = self.analysis.upper.realtime.socketio.get(s as usize) else {
             return false;
         };
-        let plain = self.with_eio_packet(r.eio, |_, p| {
-            sio::parse_head(&p.data).is_ok_and(|h| sio_info::info_plain(&p.data, &h, out))
-        });
+        let plain = r.plain
+            && self.with_eio_packet(r.eio, |_, p| {
+                sio::parse_head_known_plain(&p.data)
+                    .is_ok_and(|h| sio_info::info_plain(&p.data, &h, out))
+            }) == Some(true);
         let mut missing = 0;
-        if plain != Some(true) {
+        if !plain {
             let Some((_, view)) = self.sio_view(s) else {
                 return false;
             };

@@ -452,22 +452,37 @@ impl Store {
         let i = id.index();
         let origlen = self.capture.record(i).map_or(0, |r| r.origlen);
         let (lt, data) = (self.capture.link_type(i), self.capture.data(i));
-        let mut c = dissect::columns(lt, data, origlen, self.tcp_rel(id));
+        // The lines from above TCP first: when there is one, the TCP line it replaces
+        // is not formatted.
         let http = &self.analysis.upper.http;
-        let infos: Vec<String> = (http.messages_at(id.0))
-            .filter_map(|(m, _)| self.http_head(m).map(|h| http.info(m, &h)))
-            .collect();
-        if !infos.is_empty() {
-            c.protocol = "HTTP".into();
-            c.info = infos.join(" , ");
-        }
-        if let Some((proto, info)) = self.app_info(id) {
-            if infos.is_empty() {
-                c.info = info;
-            } else {
-                c.info = format!("{} , {info}", c.info);
+        let mut above = String::new();
+        let mut protocol = None;
+        for (m, _) in http.messages_at(id.0) {
+            if let Some(h) = self.http_head(m) {
+                if !above.is_empty() {
+                    above.push_str(" , ");
+                }
+                above.push_str(&http.info(m, &h));
+                protocol = Some("HTTP");
             }
-            c.protocol = proto.into();
+        }
+        let start = above.len();
+        if start > 0 {
+            above.push_str(" , ");
+        }
+        match self.app_info_into(id, &mut above) {
+            Some(proto) => protocol = Some(proto),
+            None => above.truncate(start),
+        }
+        let tcp_rel = if protocol.is_some() {
+            None
+        } else {
+            self.tcp_rel(id)
+        };
+        let mut c = dissect::columns(lt, data, origlen, tcp_rel, protocol.is_none());
+        if let Some(p) = protocol {
+            c.protocol = p;
+            c.info = above;
         }
         c
     }
