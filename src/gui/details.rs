@@ -160,17 +160,22 @@ fn field_ui(
         ui.horizontal_wrapped(|ui| label_ui(ui));
     } else {
         let id = ui.make_persistent_id(("field", &path));
-        egui::collapsing_header::CollapsingState::load_with_default_open(ui.ctx(), id, false)
-            .show_header(ui, |ui| label_ui(ui))
-            .body(|ui| {
-                for (ci, c) in f.children.iter().enumerate() {
-                    let mut p = path.clone();
-                    p.push(ci);
-                    if let Some(a) = field_ui(ui, c, p, selected, reveal) {
-                        action = Some(a);
-                    }
+        let mut state =
+            egui::collapsing_header::CollapsingState::load_with_default_open(ui.ctx(), id, false);
+        // A field selected below this one is shown: its parents open.
+        let below = selected.is_some_and(|p| p.len() > path.len() && p.starts_with(&path));
+        if reveal && below {
+            state.set_open(true);
+        }
+        state.show_header(ui, |ui| label_ui(ui)).body(|ui| {
+            for (ci, c) in f.children.iter().enumerate() {
+                let mut p = path.clone();
+                p.push(ci);
+                if let Some(a) = field_ui(ui, c, p, selected, reveal) {
+                    action = Some(a);
                 }
-            });
+            }
+        });
     }
     action
 }
