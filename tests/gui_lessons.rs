@@ -194,7 +194,14 @@ fn every_lesson_step_scrolls_the_tree_to_its_field() {
             let store = h.state().store().expect("loaded").clone();
             let d = store.dissect(PacketId(step.packet - 1)).expect("dissects");
             let path = find_field(&d, name).expect("the field").path;
-            let text = row_text(&d, &path);
+            let mut text = row_text(&d, &path);
+            // A step's question hides its field's value.
+            let l = h.state().lesson.as_ref().expect("the lesson is on");
+            let hidden = l.open_challenge().and_then(|e| e.hidden.as_ref());
+            if hidden.is_some_and(|x| x.packet == step.packet - 1 && x.path == path) {
+                let label = text.split(": ").next().unwrap_or_default().to_string();
+                text = format!("{label}: ?");
+            }
             let pane = (h.get_all_by_label("Layers").map(|n| n.rect()))
                 .reduce(|a, b| a.union(b))
                 .expect("the Layers pane");

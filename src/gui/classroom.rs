@@ -248,7 +248,10 @@ impl App {
             return;
         };
         let top = top_layer(d).map(|i| vec![i]);
-        explanation_panel_ui(ui, d, sel.field.as_ref().or(top.as_ref()));
+        let field = sel.field.as_ref().or(top.as_ref());
+        let hide = self.lesson.as_ref().and_then(|l| l.hide(sel.index));
+        let hidden = hide.is_some_and(|h| h.field.is_some() && h.field == field.map(|f| &f[..]));
+        explanation_panel_ui(ui, d, field, hidden);
         ui.strong(format!("Packet {}: OSI stack", sel.index + 1));
         egui::ScrollArea::vertical()
             .id_salt("presenter-stack")
