@@ -173,6 +173,13 @@ fn the_masking_question_is_answered_with_choices() {
     let (mut h, lesson, at) = at_question("websocket-frames");
     let c = lesson.steps[at].challenge.clone().expect("a question");
     assert_eq!(c.choices, ["client", "server", "both"]);
+    // The explanation of the Mask bit says who masks: kept back until answered.
+    const WITHHELD: &str = "Its explanation is shown once you answer the lesson's question.";
+    assert!(shown(&h, WITHHELD));
+    assert!(
+        shown(&h, "Mask: True"),
+        "the frame's own bit is there to look at"
+    );
     click(&mut h, "server");
     click(&mut h, "Check");
     assert_eq!(outcome(&h), Outcome::Wrong);
@@ -182,4 +189,6 @@ fn the_masking_question_is_answered_with_choices() {
     assert_eq!(outcome(&h), Outcome::Right);
     assert!(shown(&h, "✓ Correct: client"));
     assert!(shown(&h, &c.explain));
+    assert!(!shown(&h, WITHHELD), "the explanation is back");
+    assert!(h.query_by_label_contains("must be masked").is_some());
 }

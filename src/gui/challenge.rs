@@ -58,10 +58,20 @@ impl Answering {
 
 /// The question, the controls and the verdict, under the step's text.
 pub fn challenge_ui(ui: &mut egui::Ui, c: &Challenge, e: &Expected, a: &mut Answering) {
+    egui::Frame::group(ui.style()).show(ui, |ui| {
+        ui.set_width(ui.available_width());
+        question_ui(ui, c, e, a);
+    });
+}
+
+fn question_ui(ui: &mut egui::Ui, c: &Challenge, e: &Expected, a: &mut Answering) {
     let big = 18.0;
+    let strong = ui.visuals().strong_text_color();
     ui.horizontal_wrapped(|ui| {
-        ui.label(RichText::new("Question:").size(big).strong());
-        let q = RichText::new(masked(e, a, &c.question)).size(big);
+        ui.label(RichText::new("Question:").size(big).strong().color(strong));
+        let q = RichText::new(masked(e, a, &c.question))
+            .size(big)
+            .color(strong);
         ui.add(egui::Label::new(q).wrap());
     });
     ui.horizontal_wrapped(|ui| {

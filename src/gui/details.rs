@@ -246,12 +246,24 @@ pub fn name_at(d: &Dissection, path: &[usize]) -> Option<&'static str> {
 /// The explanation panel at the bottom of `ui`: what the selected field (or layer) is,
 /// why it is there, what a usual value means and its standard. As tall as its text, up
 /// to 40% of the height (the text scrolls beyond); folded, one line.
-/// `hidden`: the selected field's value is hidden by a lesson's question.
+/// What a lesson's open question withholds from the explanation panel.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Withheld {
+    #[default]
+    Nothing,
+    /// The selected field's value in this packet is the answer (the explanation,
+    /// which is about the field in general, stays).
+    Value,
+    /// The explanation states the answer (a question about what the field means).
+    Explanation,
+}
+
+/// `withheld`: what a lesson's open question keeps back.
 pub fn explanation_panel_ui(
     ui: &mut egui::Ui,
     d: &Dissection,
     selected: Option<&FieldPath>,
-    hidden: bool,
+    withheld: Withheld,
 ) {
     let fold = explanation_fold(ui.ctx());
     let wanted_id = egui::Id::unique("layerscope-explanation-height");
@@ -264,7 +276,7 @@ pub fn explanation_panel_ui(
         .exact_size((wanted + frame).min(max))
         .frame(egui::Frame::new().inner_margin(margin))
         .show(ui, |ui| {
-            let took = explanation_ui(ui, fold, d, selected, hidden);
+            let took = explanation_ui(ui, fold, d, selected, withheld);
             if (took - wanted).abs() > 0.5 {
                 ui.data_mut(|m| m.insert_temp(wanted_id, took));
                 ui.ctx().request_repaint();
@@ -284,7 +296,7 @@ fn explanation_ui(
     fold: egui::collapsing_header::CollapsingState,
     d: &Dissection,
     selected: Option<&FieldPath>,
-    hidden: bool,
+    withheld: Withheld,
 ) -> f32 {
     let name = selected.and_then(|p| name_at(d, p));
     let def = name.and_then(explain::definition);
@@ -298,11 +310,15 @@ fn explanation_ui(
             .id_salt("explanation-text")
             .auto_shrink([false, true])
             .min_scrolled_height(0.0)
-            .show(ui, |ui| {
-                if hidden {
+            .show(ui, |ui| match withheld {
+                Withheld::Nothing => entry_ui(ui, name),
+                Withheld::Value => {
                     ui.strong("Its value in this packet is hidden until you answer the lesson's question.");
+                    entry_ui(ui, name)
                 }
-                entry_ui(ui, name)
+                Withheld::Explanation => {
+                    ui.strong("Its explanation is shown once you answer the lesson's question.");
+                }
             })
             .content_size
             .y

@@ -7,10 +7,11 @@
 use egui::{Key, Modifiers, RichText};
 
 use super::{Action, App, Choosing};
-use crate::dissect::{Range, Src};
+use crate::dissect::{Dissection, Range, Src};
 use crate::gui::challenge::{challenge_ui, Answering};
-use crate::gui::details::Hide;
+use crate::gui::details::{name_at, Hide, Withheld};
 use crate::gui::loader::Input;
+use crate::lessons::challenge::Answer;
 use crate::lessons::{self, find_field, CaptureSource, Expected, Lesson};
 use crate::store::PacketId;
 
@@ -47,6 +48,31 @@ impl LessonState {
             field: hidden.map(|h| &h.path[..]),
             expected,
         })
+    }
+
+    /// What the open question keeps back from the explanation of the field at `path`
+    /// of `packet` (dissected as `d`): the value asked for, or, for a multiple-choice
+    /// question, the explanation of the field it is about (in any packet: the
+    /// explanation is the same), which states the answer.
+    pub fn withheld(&self, packet: u32, d: &Dissection, path: Option<&[usize]>) -> Withheld {
+        let Some(e) = self.open_challenge() else {
+            return Withheld::Nothing;
+        };
+        let step = &self.lesson.steps[self.step];
+        let hidden = e.hidden.as_ref();
+        if path.is_some() && hidden.is_some_and(|h| h.packet == packet && Some(&h.path[..]) == path)
+        {
+            return Withheld::Value;
+        }
+        let name = path.and_then(|p| name_at(d, p));
+        let about = [
+            step.field.as_deref(),
+            step.challenge.as_ref().and_then(|c| c.field.as_deref()),
+        ];
+        match matches!(e.answer, Answer::Choice(_)) && name.is_some() && about.contains(&name) {
+            true => Withheld::Explanation,
+            false => Withheld::Nothing,
+        }
     }
 
     /// The bytes of `packet` in `src` the open question hides.

@@ -7,7 +7,7 @@ use egui::{vec2, ScrollArea};
 use super::{field_by_path, Action, App, LessonState, Selected};
 use crate::dissect::{Dissection, Src};
 use crate::gui::bytes::{field_at, hex_ui, tabs_ui};
-use crate::gui::details::{details_ui, explanation_panel_ui, DetailsAction};
+use crate::gui::details::{details_ui, explanation_panel_ui, DetailsAction, Withheld};
 use crate::gui::layout::{
     self, area_ui, pane_ui, region_ui, split_ui, Arrange, Cut, Split, Splitter, BYTES_MIN,
     DETAILS_MIN, GAP, STACK_MIN,
@@ -186,8 +186,10 @@ fn layers_pane_ui(
             return;
         }
         // The explanation of the selected field, under the tree.
-        let hidden = hide.is_some_and(|h| h.field.is_some() && h.field == sel.field.as_deref());
-        explanation_panel_ui(ui, d, sel.field.as_ref(), hidden);
+        let withheld = lesson.map_or(Withheld::Nothing, |l| {
+            l.withheld(sel.index, d, sel.field.as_deref())
+        });
+        explanation_panel_ui(ui, d, sel.field.as_ref(), withheld);
         ScrollArea::both()
             .id_salt("details")
             .min_scrolled_height(0.0)
