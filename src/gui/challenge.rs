@@ -42,7 +42,7 @@ pub struct Answering {
 }
 
 impl Answering {
-    /// Mark `given` (what Check or Enter sent).
+    /// Mark what was typed or picked (Check or Enter).
     pub fn check(&mut self, expected: &Expected, choices: &[String]) {
         if self.input.trim().is_empty() || self.outcome.revealed() {
             return;
@@ -77,6 +77,14 @@ fn question_ui(ui: &mut egui::Ui, c: &Challenge, e: &Expected, a: &mut Answering
     ui.horizontal_wrapped(|ui| {
         if matches!(e.answer, Answer::Choice(_)) {
             choices_ui(ui, &c.choices, a);
+            // Enter checks the choice picked (unless someone is typing elsewhere).
+            let typing = ui.ctx().text_edit_focused();
+            if !a.input.is_empty()
+                && !typing
+                && ui.input_mut(|i| i.consume_key(egui::Modifiers::NONE, Key::Enter))
+            {
+                a.check(e, &c.choices);
+            }
         } else {
             answer_box_ui(ui, e, c, a);
         }

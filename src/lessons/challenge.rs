@@ -100,46 +100,21 @@ impl Challenge {
             true => self.field.as_deref(),
             false => self.field.as_deref().or(step.field.as_deref()),
         };
-        let found = match field {
-            Some(name) => {
-                let d = (packet.checked_sub(1))
-                    .and_then(|p| store.dissect(PacketId(p)))
-                    .ok_or_else(|| format!("packet {packet} is not in the capture"))?;
-                let f = find_field(&d, name)
-                    .ok_or_else(|| format!("packet {packet} has no field {name:?} to ask about"))?;
-                let value = field_at(&d, &f.path).map(|f| (f.value.clone(), f.shown(), f.src));
-                Some((f, value))
-            }
-            None => None,
+        let found = (field.map(|name| found(store, packet, name))).transpose()?;
+        let (answer, shown) = match (&self.answer, &found) {
+            _ if !self.choices.is_empty() => self.choice()?,
+            (Some(a), _) => (answer_of_text(a), a.trim().to_string()),
+            (None, Some(f)) => f.answer.clone().ok_or_else(|| {
+                let name = field.unwrap_or_default();
+                format!("{name} has no value to ask for: give the challenge an answer")
+            })?,
+            (None, None) => return Err(NO_ANSWER.into()),
         };
-        let hidden = found.as_ref().map(|(f, v)| Hidden {
-            packet: packet - 1,
-            path: f.path.clone(),
-            bytes: f.range.map(|r| (v.as_ref().map_or(Src::Frame, |v| v.2), r)),
-        });
-        let (answer, shown) = if !self.choices.is_empty() {
-            self.choice()?
-        } else if let Some(a) = &self.answer {
-            (answer_of_text(a), a.trim().to_string())
-        } else {
-            match found.and_then(|(_, v)| v) {
-                Some((value, shown, _)) => (
-                    answer_of_value(&value, &shown).ok_or_else(|| {
-                        format!("{} has no value to ask for: give an answer", field.unwrap_or(""))
-                    })?,
-                    shown,
-                ),
-                None => return Err(
-                    "the challenge has no answer: give a field (its value is the answer), choices and an answer, or an answer".into(),
-                ),
-            }
-        };
-        let secrets = secrets_of(&answer, &shown);
         Ok(Expected {
+            secrets: secrets_of(&answer, &shown),
             answer,
             shown,
-            hidden,
-            secrets,
+            hidden: found.map(|f| f.hidden),
         })
     }
 
@@ -159,6 +134,39 @@ impl Challenge {
             })?;
         Ok((Answer::Choice(i), self.choices[i].clone()))
     }
+}
+
+const NO_ANSWER: &str = "the challenge has no answer: give a field (its value is the answer), \
+    choices and an answer, or an answer";
+
+/// A field a challenge is about, found in its packet.
+struct Found {
+    hidden: Hidden,
+    /// Its value as an answer, and in words (`None`: a layer, or a field without a value).
+    answer: Option<(Answer, String)>,
+}
+
+/// The field `name` of `packet` (from 1), or why it is not there.
+fn found(store: &Store, packet: u32, name: &str) -> Result<Found, String> {
+    let d = (packet.checked_sub(1))
+        .and_then(|p| store.dissect(PacketId(p)))
+        .ok_or_else(|| format!("packet {packet} is not in the capture"))?;
+    let f = find_field(&d, name)
+        .ok_or_else(|| format!("packet {packet} has no field {name:?} to ask about"))?;
+    let field = field_at(&d, &f.path);
+    let answer = field.and_then(|x| {
+        let shown = x.shown();
+        Some((answer_of_value(&x.value, &shown)?, shown))
+    });
+    let src = field.map_or(Src::Frame, |x| x.src);
+    Ok(Found {
+        hidden: Hidden {
+            packet: packet - 1,
+            bytes: f.range.map(|r| (src, r)),
+            path: f.path,
+        },
+        answer,
+    })
 }
 
 /// The answer a field's value asks for; `None` for a field without a value.

@@ -144,6 +144,11 @@ fn choices_and_given_answers_resolve_or_say_what_is_wrong() {
         .resolve(&step(1, None), &store)
         .expect_err("no field");
     assert!(err.contains("no answer"), "{err}");
+    let layer = challenge(r#"{"question": "?"}"#);
+    let err = layer
+        .resolve(&step(1, Some("tcp")), &store)
+        .expect_err("a layer");
+    assert!(err.contains("tcp has no value to ask for"), "{err}");
     let missing = challenge(r#"{"question": "?", "field": "http.upgrade"}"#);
     let err = missing.resolve(&s, &store).expect_err("no such field");
     assert!(err.contains("no field \"http.upgrade\""), "{err}");
