@@ -4,7 +4,7 @@
 
 use egui::{vec2, ScrollArea};
 
-use super::{field_by_path, Action, App, LessonState, Selected};
+use super::{Action, App, LessonState, Selected};
 use crate::dissect::{Dissection, Src};
 use crate::gui::bytes::{field_at, hex_ui, tabs_ui};
 use crate::gui::details::{details_ui, explanation_panel_ui, DetailsAction, Withheld};
@@ -250,7 +250,8 @@ fn bytes_pane_ui(
         let (src, bytes, tint) = shown_bytes(d, data, sel.bytes_tab);
         // A layer (a path of one index) is in the frame's bytes.
         let shown = (sel.field.as_ref()).is_some_and(|p| {
-            field_by_path(d, p).map_or(p.len() == 1 && src == Src::Frame, |f| f.src == src)
+            d.field_at(p)
+                .map_or(p.len() == 1 && src == Src::Frame, |f| f.src == src)
         });
         let range = sel.range.filter(|_| shown || sel.field.is_none());
         let hidden = lesson.and_then(|l| l.hidden_bytes(sel.index, src));

@@ -10,7 +10,7 @@ use std::net::IpAddr;
 
 use serde::Deserialize;
 
-use super::{field_at, find_field, Step};
+use super::{find_field, Step};
 use crate::dissect::fmt::thousands;
 use crate::dissect::{Range, Src, Value};
 use crate::store::{PacketId, Store};
@@ -153,7 +153,7 @@ fn found(store: &Store, packet: u32, name: &str) -> Result<Found, String> {
         .ok_or_else(|| format!("packet {packet} is not in the capture"))?;
     let f = find_field(&d, name)
         .ok_or_else(|| format!("packet {packet} has no field {name:?} to ask about"))?;
-    let field = field_at(&d, &f.path);
+    let field = d.field_at(&f.path);
     let answer = field.and_then(|x| {
         let shown = x.shown();
         Some((answer_of_value(&x.value, &shown)?, shown))

@@ -231,17 +231,6 @@ impl Lesson {
     }
 }
 
-/// The field at `path` (layer index, then child indexes; `None` for a layer alone).
-pub fn field_at<'a>(d: &'a Dissection, path: &[usize]) -> Option<&'a Field> {
-    let (&li, rest) = path.split_first()?;
-    let (&first, rest) = rest.split_first()?;
-    let mut f = d.layers.get(li)?.fields.get(first)?;
-    for &i in rest {
-        f = f.children.get(i)?;
-    }
-    Some(f)
-}
-
 /// The first field called `name` in `d` (depth first, in tree order), or the layer
 /// whose protocol is `name`.
 pub fn find_field(d: &Dissection, name: &str) -> Option<FoundField> {
