@@ -193,3 +193,20 @@ fn the_masking_question_is_answered_with_choices() {
     assert!(!shown(&h, WITHHELD), "the explanation is back");
     assert!(h.query_by_label_contains("must be masked").is_some());
 }
+
+#[test]
+fn the_worked_computations_wait_for_the_answer() {
+    let (mut h, _, _) = at_question("handshake");
+    // The worked computations chosen on the step before...
+    click(&mut h, "◄ Back");
+    h.get_by_label_contains("Worked out").click();
+    h.run_steps(3);
+    assert!(shown(&h, "Packet 2 — worked out"));
+    // ...give way to the tree while the question is open (they work the ACK out),
+    click(&mut h, "Next ►");
+    assert!(shown(&h, "Packet 3 — layers"));
+    assert!(shown(&h, ACK_HIDDEN));
+    // and come back once it is answered.
+    click(&mut h, "Show answer");
+    assert!(shown(&h, "Packet 3 — worked out"));
+}

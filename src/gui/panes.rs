@@ -165,12 +165,21 @@ fn layers_pane_ui(
             ui.strong(format!("Packet {} — {what}", sel.index + 1));
             if !sel.worked.is_empty() {
                 ui.add_space(8.0);
-                ui.selectable_value(&mut sel.show_worked, false, "Layers");
+                // What is shown is selected (a question closes the worked computations).
+                if ui
+                    .add(egui::Button::selectable(!worked, "Layers"))
+                    .clicked()
+                {
+                    sel.show_worked = false;
+                }
                 let label = format!("Worked out ({})", sel.worked.len());
-                ui.add_enabled_ui(hide.is_none(), |ui| {
-                    ui.selectable_value(&mut sel.show_worked, true, label)
-                        .on_disabled_hover_text("After the lesson's question is answered");
-                });
+                let tab = egui::Button::selectable(worked, label);
+                let r = ui.add_enabled(hide.is_none(), tab);
+                if r.on_disabled_hover_text("After the lesson's question is answered")
+                    .clicked()
+                {
+                    sel.show_worked = true;
+                }
             }
         });
         if worked {
