@@ -202,3 +202,64 @@ fn the_lesson_bar_saves_a_handout_of_the_lesson() {
     assert!(status.contains("no lesson is open"), "{status}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// The text of the tree's row at `path` (a layer's title, or `label: value`).
+fn row_text(d: &layerscope::dissect::Dissection, path: &[usize]) -> String {
+    let layer = &d.layers[path[0]];
+    let Some((&first, rest)) = path[1..].split_first() else {
+        return layer.title.clone();
+    };
+    let mut f = &layer.fields[first];
+    for &i in rest {
+        f = &f.children[i];
+    }
+    let shown = f.shown();
+    if shown.is_empty() {
+        f.label.to_string()
+    } else {
+        format!("{}: {shown}", f.label)
+    }
+}
+
+#[test]
+fn every_lesson_step_scrolls_the_tree_to_its_field() {
+    for lesson in lessons::bundled() {
+        let mut h = harness_on(lesson.clone());
+        for (i, step) in lesson.steps.iter().enumerate() {
+            if i > 0 {
+                click(&mut h, "Next ►");
+            }
+            // The tree's scroll is animated: let it settle.
+            h.run_steps(2);
+            let Some(name) = &step.field else { continue };
+            let store = h.state().store().expect("loaded").clone();
+            let d = store.dissect(PacketId(step.packet - 1)).expect("dissects");
+            let path = find_field(&d, name).expect("the field").path;
+            let mut text = row_text(&d, &path);
+            // A step's question hides its field's value.
+            let l = h.state().lesson.as_ref().expect("the lesson is on");
+            let hidden = l.open_challenge().and_then(|e| e.hidden.as_ref());
+            if hidden.is_some_and(|x| x.packet == step.packet - 1 && x.path == path) {
+                let label = text.split(": ").next().unwrap_or_default().to_string();
+                text = format!("{label}: ?");
+            }
+            let pane = (h.get_all_by_label("Layers").map(|n| n.rect()))
+                .reduce(|a, b| a.union(b))
+                .expect("the Layers pane");
+            let bottom = h
+                .query_all_by_label_contains("Explanation")
+                .map(|n| n.rect().top())
+                .fold(f32::NEG_INFINITY, f32::max);
+            let row = h
+                .query_all_by_label(&text)
+                .map(|n| n.rect())
+                .min_by(|a, b| a.left().total_cmp(&b.left()));
+            let at = format!("{} step {} ({name}: {text:?})", lesson.name, i + 1);
+            let row = row.unwrap_or_else(|| panic!("{at}: its row is not drawn"));
+            assert!(
+                row.top() >= pane.top() && row.bottom() <= bottom,
+                "{at}: the row {row:?} is outside the tree ({pane:?}, explanation at {bottom})"
+            );
+        }
+    }
+}

@@ -260,6 +260,18 @@ pub struct Dissection {
 }
 
 impl Dissection {
+    /// The field at `path`: a layer index, then child indexes (`None` for a layer
+    /// alone, or a path that leads nowhere).
+    pub fn field_at(&self, path: &[usize]) -> Option<&Field> {
+        let (&li, rest) = path.split_first()?;
+        let (&first, rest) = rest.split_first()?;
+        let mut f = self.layers.get(li)?.fields.get(first)?;
+        for &i in rest {
+            f = f.children.get(i)?;
+        }
+        Some(f)
+    }
+
     pub fn layer(&self, protocol: &str) -> Option<&Layer> {
         self.layers.iter().find(|l| l.protocol == protocol)
     }

@@ -454,7 +454,7 @@ impl App {
                 if let Some(s) = &mut self.selected {
                     // A field's bytes may be in a derived buffer: show that tab.
                     let src = (s.dissection.as_ref())
-                        .and_then(|d| field_by_path(d, &path))
+                        .and_then(|d| d.field_at(&path))
                         .map(|f| f.src);
                     match src {
                         Some(Src::Derived(i)) => s.bytes_tab = usize::from(i) + 1,
@@ -1070,15 +1070,4 @@ impl App {
             actions.push(Action::Select(i));
         }
     }
-}
-
-/// The field at `path` (a layer index, then child indexes) of a dissection.
-fn field_by_path<'a>(d: &'a Dissection, path: &[usize]) -> Option<&'a crate::dissect::Field> {
-    let (&li, rest) = path.split_first()?;
-    let (&first, rest) = rest.split_first()?;
-    let mut f = d.layers.get(li)?.fields.get(first)?;
-    for &i in rest {
-        f = f.children.get(i)?;
-    }
-    Some(f)
 }

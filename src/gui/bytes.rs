@@ -48,12 +48,14 @@ fn tint(d: &Dissection, at: u32) -> Option<Color32> {
 }
 
 /// Draw `data` as hex + ASCII, 16 bytes a line. `d` tints the bytes (frame
-/// bytes only); `selected` is highlighted. Returns the byte clicked.
+/// bytes only); `selected` is highlighted; `hidden` bytes (a lesson's question asks
+/// for them) are shown as `??`. Returns the byte clicked.
 pub fn hex_ui(
     ui: &mut egui::Ui,
     data: &[u8],
     d: Option<&Dissection>,
     selected: Option<[u32; 2]>,
+    hidden: Option<[u32; 2]>,
 ) -> Option<u32> {
     let mut clicked = None;
     let dark = ui.visuals().dark_mode;
@@ -87,14 +89,22 @@ pub fn hex_ui(
                     }
                     f
                 };
+                let is_hidden =
+                    |i: usize| hidden.is_some_and(|[a, b]| (a..b).contains(&((start + i) as u32)));
                 for (i, b) in chunk.iter().enumerate() {
-                    job.append(&format!("{b:02x}"), 0.0, fmt_of(i));
+                    let hex = match is_hidden(i) {
+                        true => "??".to_string(),
+                        false => format!("{b:02x}"),
+                    };
+                    job.append(&hex, 0.0, fmt_of(i));
                     job.append(if i == 7 { "  " } else { " " }, 0.0, plain.clone());
                 }
                 let pad = (16 - chunk.len()) * 3 + usize::from(chunk.len() <= 7);
                 job.append(&" ".repeat(pad + 1), 0.0, plain.clone());
                 for (i, b) in chunk.iter().enumerate() {
-                    let c = if b.is_ascii_graphic() || *b == b' ' {
+                    let c = if is_hidden(i) {
+                        '?'
+                    } else if b.is_ascii_graphic() || *b == b' ' {
                         *b as char
                     } else {
                         '·'

@@ -8,7 +8,7 @@ use egui::{Key, Modifiers, RichText, Sense};
 
 use super::{Action, App};
 use crate::dissect::Dissection;
-use crate::gui::details::{explanation_panel_ui, osi_title, OSI_ORDER};
+use crate::gui::details::{explanation_panel_ui, osi_title, Withheld, OSI_ORDER};
 use crate::gui::presenter::Mask;
 use crate::gui::replay::{key_commands, ladder_ui, replay_bar_ui, Cmd, Item, Replay};
 use crate::gui::stack::layer_summary;
@@ -248,7 +248,11 @@ impl App {
             return;
         };
         let top = top_layer(d).map(|i| vec![i]);
-        explanation_panel_ui(ui, d, sel.field.as_ref().or(top.as_ref()));
+        let field = sel.field.as_ref().or(top.as_ref());
+        let withheld = (self.lesson.as_ref()).map_or(Withheld::Nothing, |l| {
+            l.withheld(sel.index, d, field.map(|f| &f[..]))
+        });
+        explanation_panel_ui(ui, d, field, withheld);
         ui.strong(format!("Packet {}: OSI stack", sel.index + 1));
         egui::ScrollArea::vertical()
             .id_salt("presenter-stack")

@@ -11,6 +11,8 @@ use super::theme::osi_color;
 use crate::dissect::fmt::{mac, secs};
 use crate::dissect::{Dissection, Field, Layer, Osi, Value};
 use crate::explain;
+use crate::lessons::challenge::HIDDEN;
+use crate::lessons::Expected;
 
 /// A field's place in the tree: layer index, then child indexes.
 pub type FieldPath = Vec<usize>;
@@ -20,6 +22,33 @@ pub enum DetailsAction {
     SelectField(FieldPath, [u32; 2]),
     ApplyFilter(String),
     GoToPacket(u32),
+}
+
+/// What a lesson's open question hides in the tree: the value of the field it asks
+/// for (`field`: its path, when this packet is the one asked about) and the answer's
+/// text wherever it stands as a word.
+#[derive(Clone, Copy)]
+pub struct Hide<'a> {
+    pub field: Option<&'a [usize]>,
+    pub expected: &'a Expected,
+}
+
+impl Hide<'_> {
+    /// A row's text (`label: value`, or a title) with what gives the answer away hidden,
+    /// and whether anything was.
+    fn row(&self, path: &[usize], label: &str, shown: &str) -> (String, bool) {
+        if self.field == Some(path) {
+            return (format!("{label}: {HIDDEN}"), true);
+        }
+        let text = match shown.is_empty() {
+            true => label.to_string(),
+            false => format!("{label}: {shown}"),
+        };
+        match self.expected.mask(&text) {
+            std::borrow::Cow::Owned(masked) => (masked, true),
+            std::borrow::Cow::Borrowed(_) => (text, false),
+        }
+    }
 }
 
 /// The seven layers, 1 to 7.
@@ -40,6 +69,7 @@ pub fn details_ui(
     top_down: bool,
     open_layer: Option<usize>,
     reveal: bool,
+    hide: Option<Hide>,
 ) -> Option<DetailsAction> {
     let mut action = None;
     let mut order = OSI_ORDER.to_vec();
@@ -66,7 +96,10 @@ pub fn details_ui(
         }
         h.show(ui, |ui| {
             for (li, layer) in layers {
-                let mut lh = CollapsingHeader::new(RichText::new(&layer.title).color(color))
+                let title = hide.map_or(layer.title.as_str().into(), |h| {
+                    h.expected.mask(&layer.title)
+                });
+                let mut lh = CollapsingHeader::new(RichText::new(title.as_ref()).color(color))
                     .id_salt(("layer", li))
                     .default_open(osi >= Osi::Session);
                 if open_layer == Some(li) {
@@ -74,7 +107,8 @@ pub fn details_ui(
                 }
                 let r = lh.show(ui, |ui| {
                     for (fi, f) in layer.fields.iter().enumerate() {
-                        if let Some(a) = field_ui(ui, f, vec![li, fi], selected, reveal) {
+                        let at = vec![li, fi];
+                        if let Some(a) = field_ui(ui, f, at, selected, reveal, hide) {
                             action = Some(a);
                         }
                     }
@@ -113,14 +147,15 @@ fn field_ui(
     path: FieldPath,
     selected: Option<&FieldPath>,
     reveal: bool,
+    hide: Option<Hide>,
 ) -> Option<DetailsAction> {
     let mut action = None;
     let is_sel = selected == Some(&path);
     let shown = f.shown();
-    let text = if shown.is_empty() {
-        f.label.to_string()
-    } else {
-        format!("{}: {shown}", f.label)
+    let (text, hidden) = match hide {
+        Some(h) => h.row(&path, f.label, &shown),
+        None if shown.is_empty() => (f.label.to_string(), false),
+        None => (format!("{}: {shown}", f.label), false),
     };
     let mut label_ui = |ui: &mut egui::Ui| {
         let r = ui.add(egui::Button::selectable(is_sel, text.as_str()));
@@ -132,11 +167,12 @@ fn field_ui(
             r.scroll_to_me(None);
         }
         r.context_menu(|ui| {
-            if ui.button("Apply as filter").clicked() {
+            // A hidden value is not handed out through the filter bar or the clipboard.
+            if !hidden && ui.button("Apply as filter").clicked() {
                 action = Some(DetailsAction::ApplyFilter(filter_for(f)));
                 ui.close();
             }
-            if ui.button("Copy value").clicked() {
+            if !hidden && ui.button("Copy value").clicked() {
                 ui.ctx().copy_text(shown.clone());
                 ui.close();
             }
@@ -160,17 +196,22 @@ fn field_ui(
         ui.horizontal_wrapped(|ui| label_ui(ui));
     } else {
         let id = ui.make_persistent_id(("field", &path));
-        egui::collapsing_header::CollapsingState::load_with_default_open(ui.ctx(), id, false)
-            .show_header(ui, |ui| label_ui(ui))
-            .body(|ui| {
-                for (ci, c) in f.children.iter().enumerate() {
-                    let mut p = path.clone();
-                    p.push(ci);
-                    if let Some(a) = field_ui(ui, c, p, selected, reveal) {
-                        action = Some(a);
-                    }
+        let mut state =
+            egui::collapsing_header::CollapsingState::load_with_default_open(ui.ctx(), id, false);
+        // A field selected below this one is shown: its parents open.
+        let below = selected.is_some_and(|p| p.len() > path.len() && p.starts_with(&path));
+        if reveal && below {
+            state.set_open(true);
+        }
+        state.show_header(ui, |ui| label_ui(ui)).body(|ui| {
+            for (ci, c) in f.children.iter().enumerate() {
+                let mut p = path.clone();
+                p.push(ci);
+                if let Some(a) = field_ui(ui, c, p, selected, reveal, hide) {
+                    action = Some(a);
                 }
-            });
+            }
+        });
     }
     action
 }
@@ -205,7 +246,25 @@ pub fn name_at(d: &Dissection, path: &[usize]) -> Option<&'static str> {
 /// The explanation panel at the bottom of `ui`: what the selected field (or layer) is,
 /// why it is there, what a usual value means and its standard. As tall as its text, up
 /// to 40% of the height (the text scrolls beyond); folded, one line.
-pub fn explanation_panel_ui(ui: &mut egui::Ui, d: &Dissection, selected: Option<&FieldPath>) {
+/// What a lesson's open question withholds from the explanation panel.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Withheld {
+    #[default]
+    Nothing,
+    /// The selected field's value in this packet is the answer (the explanation,
+    /// which is about the field in general, stays).
+    Value,
+    /// The explanation states the answer (a question about what the field means).
+    Explanation,
+}
+
+/// `withheld`: what a lesson's open question keeps back.
+pub fn explanation_panel_ui(
+    ui: &mut egui::Ui,
+    d: &Dissection,
+    selected: Option<&FieldPath>,
+    withheld: Withheld,
+) {
     let fold = explanation_fold(ui.ctx());
     let wanted_id = egui::Id::unique("layerscope-explanation-height");
     let margin = egui::Margin::symmetric(0, 4);
@@ -217,7 +276,7 @@ pub fn explanation_panel_ui(ui: &mut egui::Ui, d: &Dissection, selected: Option<
         .exact_size((wanted + frame).min(max))
         .frame(egui::Frame::new().inner_margin(margin))
         .show(ui, |ui| {
-            let took = explanation_ui(ui, fold, d, selected);
+            let took = explanation_ui(ui, fold, d, selected, withheld);
             if (took - wanted).abs() > 0.5 {
                 ui.data_mut(|m| m.insert_temp(wanted_id, took));
                 ui.ctx().request_repaint();
@@ -237,6 +296,7 @@ fn explanation_ui(
     fold: egui::collapsing_header::CollapsingState,
     d: &Dissection,
     selected: Option<&FieldPath>,
+    withheld: Withheld,
 ) -> f32 {
     let name = selected.and_then(|p| name_at(d, p));
     let def = name.and_then(explain::definition);
@@ -250,7 +310,16 @@ fn explanation_ui(
             .id_salt("explanation-text")
             .auto_shrink([false, true])
             .min_scrolled_height(0.0)
-            .show(ui, |ui| entry_ui(ui, name))
+            .show(ui, |ui| match withheld {
+                Withheld::Nothing => entry_ui(ui, name),
+                Withheld::Value => {
+                    ui.strong("Its value in this packet is hidden until you answer the lesson's question.");
+                    entry_ui(ui, name)
+                }
+                Withheld::Explanation => {
+                    ui.strong("Its explanation is shown once you answer the lesson's question.");
+                }
+            })
             .content_size
             .y
     });

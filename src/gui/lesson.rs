@@ -1,13 +1,18 @@
 //! Lessons in the window: the lesson bar (title, step N of M, the step's text, Back,
 //! Next, Close; Right and Left when no text field has focus), Help ▸ Lessons and
 //! File ▸ Open Lesson…. Each step selects its packet and field, so the explanation
-//! panel explains it. The lessons themselves are [`crate::lessons`].
+//! panel explains it. A step's question is drawn by [`crate::gui::challenge`]. The
+//! lessons themselves are [`crate::lessons`].
 
 use egui::{Key, Modifiers, RichText};
 
 use super::{Action, App, Choosing};
+use crate::dissect::{Dissection, Range, Src};
+use crate::gui::challenge::{challenge_ui, Answering};
+use crate::gui::details::{name_at, Hide, Withheld};
 use crate::gui::loader::Input;
-use crate::lessons::{self, find_field, CaptureSource, Lesson};
+use crate::lessons::challenge::Answer;
+use crate::lessons::{self, find_field, CaptureSource, Expected, Lesson};
 use crate::store::PacketId;
 
 /// The lesson in progress.
@@ -21,6 +26,61 @@ pub struct LessonState {
     capture_shown: bool,
     /// What in the lesson does not match its capture, once it is loaded.
     pub problems: Vec<String>,
+    /// Each step's question's answer, once the capture is loaded (`None`: no question).
+    pub expected: Vec<Option<Expected>>,
+    /// What the student answered at each step.
+    pub answers: Vec<Answering>,
+}
+
+impl LessonState {
+    /// The current step's question, while it is not answered: what the window hides.
+    pub fn open_challenge(&self) -> Option<&Expected> {
+        let e = self.expected.get(self.step)?.as_ref()?;
+        let a = self.answers.get(self.step)?;
+        (!a.outcome.revealed()).then_some(e)
+    }
+
+    /// What the open question hides in the tree of `packet` (from 0).
+    pub fn hide(&self, packet: u32) -> Option<Hide<'_>> {
+        let expected = self.open_challenge()?;
+        let hidden = expected.hidden.as_ref().filter(|h| h.packet == packet);
+        Some(Hide {
+            field: hidden.map(|h| &h.path[..]),
+            expected,
+        })
+    }
+
+    /// What the open question keeps back from the explanation of the field at `path`
+    /// of `packet` (dissected as `d`): the value asked for, or, for a multiple-choice
+    /// question, the explanation of the field it is about (in any packet: the
+    /// explanation is the same), which states the answer.
+    pub fn withheld(&self, packet: u32, d: &Dissection, path: Option<&[usize]>) -> Withheld {
+        let Some(e) = self.open_challenge() else {
+            return Withheld::Nothing;
+        };
+        let step = &self.lesson.steps[self.step];
+        let hidden = e.hidden.as_ref();
+        if path.is_some() && hidden.is_some_and(|h| h.packet == packet && Some(&h.path[..]) == path)
+        {
+            return Withheld::Value;
+        }
+        let name = path.and_then(|p| name_at(d, p));
+        let about = [
+            step.field.as_deref(),
+            step.challenge.as_ref().and_then(|c| c.field.as_deref()),
+        ];
+        match matches!(e.answer, Answer::Choice(_)) && name.is_some() && about.contains(&name) {
+            true => Withheld::Explanation,
+            false => Withheld::Nothing,
+        }
+    }
+
+    /// The bytes of `packet` in `src` the open question hides.
+    pub fn hidden_bytes(&self, packet: u32, src: Src) -> Option<Range> {
+        let h = self.open_challenge()?.hidden.as_ref()?;
+        let (s, range) = h.bytes.filter(|_| h.packet == packet)?;
+        (s == src).then_some(range)
+    }
 }
 
 /// What the lesson bar and its keys ask for.
@@ -42,12 +102,15 @@ impl App {
             Err(e) => return self.lesson_error(&lesson.name, e.to_string()),
         };
         self.open(input, ctx);
+        let answers = vec![Answering::default(); lesson.steps.len()];
         self.lesson = Some(LessonState {
             lesson,
             step: 0,
             applied: None,
             capture_shown: false,
             problems: Vec::new(),
+            expected: Vec::new(),
+            answers,
         });
     }
 
@@ -104,8 +167,10 @@ impl App {
         let first = l.applied.is_none();
         if first {
             let problems = l.lesson.problems(&store);
+            let expected = l.lesson.expected(&store);
             if let Some(l) = &mut self.lesson {
                 l.problems = problems;
+                l.expected = expected;
             }
         }
         if let Some(l) = &mut self.lesson {
@@ -134,7 +199,7 @@ impl App {
 
     /// The lesson bar at the top of the window.
     pub(super) fn lesson_bar_ui(&mut self, ui: &mut egui::Ui) {
-        let Some(l) = &self.lesson else { return };
+        let Some(l) = &mut self.lesson else { return };
         let mut cmd = None;
         egui::Panel::top("lesson").show(ui, |ui| cmd = lesson_bar_contents_ui(ui, l));
         if let Some(c) = cmd {
@@ -174,15 +239,19 @@ impl App {
     }
 }
 
-fn lesson_bar_contents_ui(ui: &mut egui::Ui, l: &LessonState) -> Option<Cmd> {
+fn lesson_bar_contents_ui(ui: &mut egui::Ui, l: &mut LessonState) -> Option<Cmd> {
     let mut cmd = None;
     let steps = &l.lesson.steps;
-    let step = &steps[l.step.min(steps.len() - 1)];
+    let at = l.step.min(steps.len() - 1);
+    let step = &steps[at];
     ui.add_space(4.0);
     ui.horizontal(|ui| {
         ui.strong(format!("Lesson: {}", l.lesson.title));
         ui.label(format!("step {} of {}", l.step + 1, steps.len()));
         ui.label(RichText::new(format!("packet {}", step.packet)).weak());
+        if step.challenge.is_some() {
+            ui.label(RichText::new("· a question").weak());
+        }
         ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
             if ui
                 .button("Close lesson")
@@ -218,10 +287,17 @@ fn lesson_bar_contents_ui(ui: &mut egui::Ui, l: &LessonState) -> Option<Cmd> {
     if !l.capture_shown {
         ui.label(RichText::new(format!("Opening {}…", l.lesson.capture)).weak());
     }
-    let text = RichText::new(&step.text)
+    let open = l.open_challenge();
+    let text = open.map_or(step.text.as_str().into(), |e| e.mask(&step.text));
+    let text = RichText::new(text.as_ref())
         .size(18.0)
         .color(ui.visuals().strong_text_color());
     ui.add(egui::Label::new(text).wrap());
+    let expected = l.expected.get(at).and_then(Option::as_ref);
+    if let (Some(c), Some(e), Some(a)) = (&step.challenge, expected, l.answers.get_mut(at)) {
+        ui.add_space(4.0);
+        challenge_ui(ui, c, e, a);
+    }
     for p in &l.problems {
         ui.colored_label(egui::Color32::from_rgb(0xd9, 0x4f, 0x3c), p);
     }

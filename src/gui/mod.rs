@@ -12,7 +12,8 @@
 //! - [`tcp_states`]: both ends' TCP states at the selected packet.
 //! - [`worked`]: the selected packet's worked computations, step by step.
 //! - [`replay`], [`presenter`]: the classroom's step-through replay and presenter mode (F5).
-//! - lessons (`lesson.rs`, part of [`app`]): the lesson bar, Help ▸ Lessons, File ▸ Open Lesson….
+//! - lessons (`lesson.rs`, part of [`app`]): the lesson bar, Help ▸ Lessons, File ▸ Open Lesson…;
+//!   [`challenge`]: a step's question, checked.
 //! - [`theme`], [`settings`], [`file_dialog`].
 //!
 //! Renderers: eframe does not fall back from one renderer to another by
@@ -23,6 +24,7 @@
 pub mod app;
 pub mod bytes;
 pub mod capture_dialog;
+pub mod challenge;
 pub mod details;
 pub mod encapsulation;
 pub mod file_dialog;

@@ -4,10 +4,10 @@
 
 use egui::{vec2, ScrollArea};
 
-use super::{field_by_path, Action, App, Selected};
+use super::{Action, App, LessonState, Selected};
 use crate::dissect::{Dissection, Src};
 use crate::gui::bytes::{field_at, hex_ui, tabs_ui};
-use crate::gui::details::{details_ui, explanation_panel_ui, DetailsAction};
+use crate::gui::details::{details_ui, explanation_panel_ui, DetailsAction, Withheld};
 use crate::gui::layout::{
     self, area_ui, pane_ui, region_ui, split_ui, Arrange, Cut, Split, Splitter, BYTES_MIN,
     DETAILS_MIN, GAP, STACK_MIN,
@@ -74,6 +74,7 @@ impl App {
         let Some(sel) = &mut self.selected else {
             return;
         };
+        let lesson = self.lesson.as_ref();
         if sel.dissection.is_none() {
             ui.label("This packet could not be decoded.");
             return;
@@ -114,10 +115,12 @@ impl App {
             }
         };
         area_ui(ui, layers, "layers", |ui| {
-            layers_pane_ui(ui, sel, top_down, actions)
+            layers_pane_ui(ui, sel, top_down, lesson, actions)
         });
         area_ui(ui, stack, "stack", |ui| stack_pane_ui(ui, sel, actions));
-        area_ui(ui, bytes, "bytes", |ui| bytes_pane_ui(ui, sel, actions));
+        area_ui(ui, bytes, "bytes", |ui| {
+            bytes_pane_ui(ui, sel, lesson, actions)
+        });
     }
 }
 
@@ -140,26 +143,43 @@ fn stack_height(ui: &egui::Ui) -> f32 {
     ui.text_style_height(&egui::TextStyle::Body) + 7.0 * (18.0 + sp) + 4.0 + 34.0 + 4.0 * sp
 }
 
+/// The selected packet's tree (or its worked computations) and the explanation of
+/// the selected field. `lesson`: its open question hides its answer here.
 fn layers_pane_ui(
     ui: &mut egui::Ui,
     sel: &mut Selected,
     top_down: bool,
+    lesson: Option<&LessonState>,
     actions: &mut Vec<Action>,
 ) {
     let Some(d) = &sel.dissection else {
         return;
     };
     let reveal = std::mem::take(&mut sel.reveal);
+    let hide = lesson.and_then(|l| l.hide(sel.index));
     pane_ui(ui, "Layers", |ui| {
-        let worked = sel.show_worked && !sel.worked.is_empty();
+        // The worked computations work the answer out: closed while a question is open.
+        let worked = sel.show_worked && !sel.worked.is_empty() && hide.is_none();
         ui.horizontal_wrapped(|ui| {
             let what = if worked { "worked out" } else { "layers" };
             ui.strong(format!("Packet {} — {what}", sel.index + 1));
             if !sel.worked.is_empty() {
                 ui.add_space(8.0);
-                ui.selectable_value(&mut sel.show_worked, false, "Layers");
+                // What is shown is selected (a question closes the worked computations).
+                if ui
+                    .add(egui::Button::selectable(!worked, "Layers"))
+                    .clicked()
+                {
+                    sel.show_worked = false;
+                }
                 let label = format!("Worked out ({})", sel.worked.len());
-                ui.selectable_value(&mut sel.show_worked, true, label);
+                let tab = egui::Button::selectable(worked, label);
+                let r = ui.add_enabled(hide.is_none(), tab);
+                if r.on_disabled_hover_text("After the lesson's question is answered")
+                    .clicked()
+                {
+                    sel.show_worked = true;
+                }
             }
         });
         if worked {
@@ -175,14 +195,17 @@ fn layers_pane_ui(
             return;
         }
         // The explanation of the selected field, under the tree.
-        explanation_panel_ui(ui, d, sel.field.as_ref());
+        let withheld = lesson.map_or(Withheld::Nothing, |l| {
+            l.withheld(sel.index, d, sel.field.as_deref())
+        });
+        explanation_panel_ui(ui, d, sel.field.as_ref(), withheld);
         ScrollArea::both()
             .id_salt("details")
             .min_scrolled_height(0.0)
             .auto_shrink(false)
             .show(ui, |ui| {
                 let (field, open) = (sel.field.as_ref(), sel.open_layer);
-                match details_ui(ui, d, field, top_down, open, reveal) {
+                match details_ui(ui, d, field, top_down, open, reveal, hide) {
                     Some(DetailsAction::SelectField(p, r)) => {
                         actions.push(Action::SelectField(p, r))
                     }
@@ -219,7 +242,12 @@ fn stack_pane_ui(ui: &mut egui::Ui, sel: &Selected, actions: &mut Vec<Action>) {
     });
 }
 
-fn bytes_pane_ui(ui: &mut egui::Ui, sel: &mut Selected, actions: &mut Vec<Action>) {
+fn bytes_pane_ui(
+    ui: &mut egui::Ui,
+    sel: &mut Selected,
+    lesson: Option<&LessonState>,
+    actions: &mut Vec<Action>,
+) {
     let Some(d) = &sel.dissection else {
         return;
     };
@@ -231,10 +259,12 @@ fn bytes_pane_ui(ui: &mut egui::Ui, sel: &mut Selected, actions: &mut Vec<Action
         let (src, bytes, tint) = shown_bytes(d, data, sel.bytes_tab);
         // A layer (a path of one index) is in the frame's bytes.
         let shown = (sel.field.as_ref()).is_some_and(|p| {
-            field_by_path(d, p).map_or(p.len() == 1 && src == Src::Frame, |f| f.src == src)
+            d.field_at(p)
+                .map_or(p.len() == 1 && src == Src::Frame, |f| f.src == src)
         });
         let range = sel.range.filter(|_| shown || sel.field.is_none());
-        if let Some(at) = hex_ui(ui, bytes, tint, range) {
+        let hidden = lesson.and_then(|l| l.hidden_bytes(sel.index, src));
+        if let Some(at) = hex_ui(ui, bytes, tint, range, hidden) {
             if let Some((p, r)) = field_at(d, src, at) {
                 actions.push(Action::SelectField(p, r));
             }

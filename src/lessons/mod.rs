@@ -8,6 +8,9 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
+pub mod challenge;
+pub use challenge::{Challenge, Expected};
+
 use crate::dissect::{Dissection, Field, Range, Src};
 use crate::store::{PacketId, Store};
 
@@ -15,29 +18,35 @@ use crate::store::{PacketId, Store};
 const BUNDLED: &[(&str, &str)] = &[
     (
         "osi-one-packet",
-        include_str!("../assets/lessons/osi-one-packet.json"),
+        include_str!("../../assets/lessons/osi-one-packet.json"),
     ),
     (
         "handshake",
-        include_str!("../assets/lessons/handshake.json"),
+        include_str!("../../assets/lessons/handshake.json"),
     ),
     (
         "refused-and-teardown",
-        include_str!("../assets/lessons/refused-and-teardown.json"),
+        include_str!("../../assets/lessons/refused-and-teardown.json"),
     ),
-    ("teardown", include_str!("../assets/lessons/teardown.json")),
+    (
+        "teardown",
+        include_str!("../../assets/lessons/teardown.json"),
+    ),
     (
         "websocket-upgrade",
-        include_str!("../assets/lessons/websocket-upgrade.json"),
+        include_str!("../../assets/lessons/websocket-upgrade.json"),
     ),
     (
         "websocket-frames",
-        include_str!("../assets/lessons/websocket-frames.json"),
+        include_str!("../../assets/lessons/websocket-frames.json"),
     ),
-    ("socketio", include_str!("../assets/lessons/socketio.json")),
+    (
+        "socketio",
+        include_str!("../../assets/lessons/socketio.json"),
+    ),
     (
         "socketio-vs-websocket",
-        include_str!("../assets/lessons/socketio-vs-websocket.json"),
+        include_str!("../../assets/lessons/socketio-vs-websocket.json"),
     ),
 ];
 
@@ -45,20 +54,23 @@ const BUNDLED: &[(&str, &str)] = &[
 const SAMPLES: &[(&str, &[u8])] = &[
     (
         "socketio-chat.pcap",
-        include_bytes!("../samples/socketio-chat.pcap"),
+        include_bytes!("../../samples/socketio-chat.pcap"),
     ),
     (
         "tcp-refused.pcap",
-        include_bytes!("../samples/tcp-refused.pcap"),
+        include_bytes!("../../samples/tcp-refused.pcap"),
     ),
-    ("http-get.pcap", include_bytes!("../samples/http-get.pcap")),
+    (
+        "http-get.pcap",
+        include_bytes!("../../samples/http-get.pcap"),
+    ),
     (
         "websocket-deflate.pcap",
-        include_bytes!("../samples/websocket-deflate.pcap"),
+        include_bytes!("../../samples/websocket-deflate.pcap"),
     ),
     (
         "chat-ws-vs-sio.pcap",
-        include_bytes!("../samples/chat-ws-vs-sio.pcap"),
+        include_bytes!("../../samples/chat-ws-vs-sio.pcap"),
     ),
 ];
 
@@ -86,6 +98,9 @@ pub struct Step {
     #[serde(default)]
     pub field: Option<String>,
     pub text: String,
+    /// A question this step asks instead of showing the value ([`challenge`]).
+    #[serde(default)]
+    pub challenge: Option<Challenge>,
 }
 
 /// Where a lesson's capture is.
@@ -208,9 +223,19 @@ impl Lesson {
                     i + 1,
                     s.packet
                 ));
+            } else if let Some(Err(e)) = s.challenge.as_ref().map(|c| c.resolve(s, store)) {
+                out.push(format!("step {}: {e}", i + 1));
             }
         }
         out
+    }
+
+    /// The answer to each step's challenge (`None`: the step asks nothing, or its
+    /// challenge does not resolve, which [`Lesson::problems`] says).
+    pub fn expected(&self, store: &Store) -> Vec<Option<Expected>> {
+        (self.steps.iter())
+            .map(|s| s.challenge.as_ref()?.resolve(s, store).ok())
+            .collect()
     }
 }
 
@@ -274,8 +299,48 @@ mod tests {
                 l.name,
                 l.steps.len()
             );
-            assert_eq!(l.problems(&store_of(l)), Vec::<String>::new(), "{}", l.name);
+            let store = store_of(l);
+            assert_eq!(l.problems(&store), Vec::<String>::new(), "{}", l.name);
+            // Every challenge resolves: its field is there, its answer one of its choices.
+            let asked = l.steps.iter().filter(|s| s.challenge.is_some()).count();
+            let resolved = l.expected(&store).iter().flatten().count();
+            assert_eq!(resolved, asked, "{}: every challenge resolves", l.name);
         }
+    }
+
+    /// The bundled challenges' answers, as read from the packets with
+    /// `layerscope inspect -V -Y 'frame.number == N'` (and, for the Accept, computed).
+    #[test]
+    fn the_bundled_challenges_expect_what_the_packets_say() {
+        let answer = |name: &str| {
+            let l = load_bundled(name).expect("bundled");
+            let e = l
+                .expected(&store_of(&l))
+                .into_iter()
+                .flatten()
+                .collect::<Vec<_>>();
+            assert_eq!(e.len(), 1, "{name}: one challenge");
+            e[0].shown.clone()
+        };
+        // Packet 2's raw sequence number is 858667450: its SYN counts as one byte.
+        assert_eq!(answer("handshake"), "858667451");
+        assert_eq!(answer("websocket-frames"), "client");
+        // base64(SHA-1("5ELjMcfpFtJL0zHkZtHMnQ==" + the GUID)), as packet 29 sends it.
+        assert_eq!(answer("websocket-upgrade"), "eSaA9M3qUCmAQ+0f3iKrxTAuXJw=");
+    }
+
+    #[test]
+    fn a_challenge_that_does_not_resolve_is_reported() {
+        let mut l = load_bundled("websocket-frames").expect("bundled");
+        let store = store_of(&l);
+        let c = l.steps.iter_mut().find_map(|s| s.challenge.as_mut());
+        c.expect("a challenge").answer = Some("proxy".into());
+        let p = l.problems(&store);
+        assert_eq!(p.len(), 1, "{p:?}");
+        assert!(
+            p[0].contains("\"proxy\" is not one of the choices"),
+            "{p:?}"
+        );
     }
 
     #[test]
