@@ -28,6 +28,8 @@ pub struct Handout {
     pub steps: Vec<HandoutStep>,
     /// Steps not included (past [`MAX_SVG_ARROWS`]).
     pub left_out: usize,
+    /// The answers to the steps' questions, in step order.
+    pub answers: Vec<HandoutAnswer>,
 }
 
 /// One conversation's ladder as a whole `<svg>` document ([`super::svg::render`]).
@@ -56,8 +58,22 @@ pub struct HandoutStep {
     /// Field names to explain ([`crate::explain::explain`]); names without an entry are skipped.
     pub fields: Vec<String>,
     /// The field a lesson step points at, as the tree shows it (`Upgrade: websocket`),
-    /// or why it is missing.
+    /// or why it is missing; its value is `?` when the step asks for it.
     pub value: Option<String>,
+    /// The question a lesson step asks (its choices after it), if any: the answer is
+    /// left out of the step and given in [`Handout::answers`].
+    pub question: Option<String>,
+}
+
+/// The answer to a lesson step's question, printed after the steps (a teacher who hands
+/// out the questions can cut it off).
+#[derive(Clone, Debug, Default)]
+pub struct HandoutAnswer {
+    /// The step's number, from 1.
+    pub step: usize,
+    pub answer: String,
+    /// Why, from the lesson's `explain`.
+    pub explain: String,
 }
 
 /// The fields worth explaining at a milestone whose arrow is labelled `label`.
@@ -136,6 +152,7 @@ pub fn conversation_handout_of(store: &Store, capture_name: &str, conversation: 
         title,
         steps,
         left_out,
+        answers: Vec::new(),
     }
 }
 
@@ -202,6 +219,19 @@ impl Handout {
                 self.left_out
             );
         }
+        if !self.answers.is_empty() {
+            o.push_str("<h2>Answers</h2>\n<dl class=\"answers\">\n");
+            for a in &self.answers {
+                let _ = writeln!(
+                    o,
+                    "<dt>Step {}: <code>{}</code></dt><dd>{}</dd>",
+                    a.step,
+                    escape(&a.answer),
+                    escape(&a.explain)
+                );
+            }
+            o.push_str("</dl>\n");
+        }
         o.push_str("<footer>Made with layerscope. Packet numbers are those of the capture file.</footer>\n</body>\n</html>\n");
         o
     }
@@ -237,6 +267,9 @@ impl Handout {
                 let _ = writeln!(o, "Field `{name}`: {}\n", code_md(v));
             }
             let _ = writeln!(o, "{}\n", md(&s.story));
+            if let Some(q) = &s.question {
+                let _ = writeln!(o, "**Question:** {}\n", md(q));
+            }
             for (name, e, seen) in entries(s, &mut explained) {
                 match seen {
                     Some(p) => {
@@ -261,6 +294,16 @@ impl Handout {
         }
         if self.left_out > 0 {
             let _ = writeln!(o, "{} more steps are left out.\n", self.left_out);
+        }
+        if !self.answers.is_empty() {
+            o.push_str("## Answers\n\n");
+            for a in &self.answers {
+                let _ = writeln!(o, "- Step {}: {}", a.step, code_md(&a.answer));
+                if !a.explain.is_empty() {
+                    let _ = writeln!(o, "  {}", md(&a.explain));
+                }
+            }
+            o.push('\n');
         }
         o
     }
@@ -312,6 +355,13 @@ fn step_html<'a>(o: &mut String, s: &'a HandoutStep, explained: &mut Vec<(&'a st
         );
     }
     let _ = writeln!(o, "<p class=\"story\">{}</p>", escape(&s.story));
+    if let Some(q) = &s.question {
+        let _ = writeln!(
+            o,
+            "<p class=\"question\"><b>Question:</b> {}</p>",
+            escape(q)
+        );
+    }
     let list = entries(s, explained);
     if !list.is_empty() {
         o.push_str("<dl>\n");

@@ -4,7 +4,7 @@
 
 use std::collections::BTreeSet;
 
-use super::{Handout, HandoutStep, LadderImage};
+use super::{Handout, HandoutAnswer, HandoutStep, LadderImage};
 use crate::dissect::Dissection;
 use crate::export::svg::{ladder_title, render};
 use crate::lessons::{find_field, Lesson, Step};
@@ -20,8 +20,15 @@ pub fn lesson_handout(store: &Store, lesson: &Lesson) -> Handout {
     let ladders: Vec<(u32, Ladder)> = (conversations.iter())
         .map(|&c| (c, ladder(store, c)))
         .collect();
+    let mut answers = Vec::new();
     let steps = (lesson.steps.iter().enumerate())
-        .map(|(i, s)| step(store, &ladders, i + 1, s))
+        .map(|(i, s)| {
+            let mut h = step(store, &ladders, i + 1, s);
+            if let Some(a) = ask(store, s, &mut h) {
+                answers.push(a);
+            }
+            h
+        })
         .collect();
     let visits = match conversations.len() {
         0 => String::new(),
@@ -43,7 +50,37 @@ pub fn lesson_handout(store: &Store, lesson: &Lesson) -> Handout {
             .collect(),
         steps,
         left_out: 0,
+        answers,
     }
+}
+
+/// A step's question: asked in the step, its answer kept out of the step (masked
+/// wherever it stands as a word; for a multiple-choice question, the field's
+/// explanation, which states it, left out) and returned for the page's end.
+fn ask(store: &Store, s: &Step, h: &mut HandoutStep) -> Option<HandoutAnswer> {
+    let c = s.challenge.as_ref()?;
+    let Ok(expected) = c.resolve(s, store) else {
+        h.question = Some(format!(
+            "{} (this question's answer is not in the capture)",
+            c.question
+        ));
+        return None;
+    };
+    h.question = Some(match c.choices.is_empty() {
+        true => c.question.clone(),
+        false => format!("{} ({})", c.question, c.choices.join(" / ")),
+    });
+    if !c.choices.is_empty() {
+        h.fields.clear();
+    }
+    h.story = expected.mask(&h.story).into_owned();
+    h.label = expected.mask(&h.label).into_owned();
+    h.value = h.value.as_deref().map(|v| expected.mask(v).into_owned());
+    Some(HandoutAnswer {
+        step: h.number.unwrap_or_default(),
+        answer: expected.shown.clone(),
+        explain: c.explain.clone(),
+    })
 }
 
 /// The `tcp.stream` of packet `number` (from 1), if it is a TCP packet of the capture.
@@ -107,6 +144,58 @@ mod tests {
     use crate::export::svg::tests::check_xml;
     use crate::lessons::load_bundled;
     use crate::story::testutil::sample;
+
+    #[test]
+    fn a_question_is_asked_in_its_step_and_answered_at_the_end() {
+        let lesson = load_bundled("handshake").expect("bundled");
+        let store = sample(&lesson.capture);
+        let h = lesson_handout(&store, &lesson);
+        let asked: Vec<&HandoutStep> = h.steps.iter().filter(|s| s.question.is_some()).collect();
+        assert_eq!(asked.len(), 1);
+        let q = asked[0];
+        assert!(q
+            .question
+            .as_deref()
+            .unwrap_or("")
+            .contains("acknowledgment number"));
+        assert_eq!(
+            q.value.as_deref(),
+            Some("Acknowledgment Number (raw): ?"),
+            "the answer is not given in the step"
+        );
+        assert_eq!(h.answers.len(), 1);
+        assert_eq!(h.answers[0].step, q.number.unwrap_or(0));
+        assert_eq!(h.answers[0].answer, "858667451");
+        for page in [h.html(), h.markdown(&[])] {
+            let at = page.find("Answers").expect("an Answers section");
+            assert!(
+                !page[..at].contains("858667451"),
+                "given away before the answers"
+            );
+            assert!(
+                !page[..at].contains("858,667,451"),
+                "given away before the answers"
+            );
+            assert!(page[at..].contains("858667451"));
+            assert!(page.contains("Question:"));
+        }
+        // A multiple-choice question lists its choices and leaves out the explanation
+        // that states the answer.
+        let lesson = load_bundled("websocket-frames").expect("bundled");
+        let h = lesson_handout(&sample(&lesson.capture), &lesson);
+        let q = h
+            .steps
+            .iter()
+            .find(|s| s.question.is_some())
+            .expect("asked");
+        assert!(q
+            .question
+            .as_deref()
+            .unwrap_or("")
+            .ends_with("(client / server / both)"));
+        assert!(q.fields.is_empty());
+        assert_eq!(h.answers[0].answer, "client");
+    }
 
     #[test]
     fn the_comparison_lesson_has_its_three_ladders_and_every_step() {

@@ -76,9 +76,15 @@ fn a_lesson_can_bring_its_own_steps_and_text_is_escaped() {
             story: "A <b>story</b>.".into(),
             milestone: Some("Upgrade".into()),
             fields: vec!["http.upgrade".into(), "no.such.field".into()],
+            question: Some("Is <this> escaped?".into()),
             ..HandoutStep::default()
         }],
         left_out: 3,
+        answers: vec![super::HandoutAnswer {
+            step: 1,
+            answer: "<yes>".into(),
+            explain: "Because & so".into(),
+        }],
     };
     let html = h.html();
     check_xml(html.trim_start_matches("<!DOCTYPE html>\n")).unwrap_or_else(|e| panic!("{e}"));
@@ -86,6 +92,8 @@ fn a_lesson_can_bring_its_own_steps_and_text_is_escaped() {
     assert!(!html.contains("<b>story"));
     assert!(!html.contains("no.such.field"));
     assert!(html.contains("3 more steps are left out"));
+    assert!(html.contains("Is &lt;this&gt; escaped?"));
+    assert!(html.contains("<code>&lt;yes&gt;</code></dt><dd>Because &amp; so</dd>"));
     let md = h.markdown(&["ladder.svg".into()]);
     assert!(md.starts_with("# Lesson &lt;1&gt; &amp; &quot;more&quot;\n"));
     assert!(md.contains("`GET /<script>&\"`"));
