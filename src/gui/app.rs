@@ -41,7 +41,10 @@ mod classroom;
 mod lesson;
 #[path = "panes.rs"]
 mod panes;
+#[path = "welcome.rs"]
+mod welcome;
 pub use lesson::LessonState;
+pub use welcome::{sample_text, WELCOME_TITLE};
 
 /// The capture bundled in the binary, opened when no file is given: a Socket.IO
 /// chat with the polling → WebSocket upgrade (see samples/README.md).
@@ -170,6 +173,8 @@ pub struct App {
     pub presenter: Presenter,
     /// Help ▸ Lessons: the lesson in progress.
     pub lesson: Option<LessonState>,
+    /// The welcome page is shown in place of the packet list.
+    welcome: bool,
 }
 
 /// How often the conversation views are rebuilt while a capture loads.
@@ -219,11 +224,13 @@ impl App {
             replay: None,
             presenter: Presenter::default(),
             lesson: None,
+            welcome: false,
         }
     }
 
     /// Start loading `input` off the UI thread (after asking, if a capture is not saved).
     pub fn open(&mut self, input: Input, ctx: &egui::Context) {
+        self.welcome = false;
         if self.has_unsaved() {
             self.confirm = Some(Pending::Open(input));
             return;
@@ -682,11 +689,15 @@ impl App {
             if self.settings.show_legend {
                 legend_panel_ui(ui);
             }
-            self.replay_panels_ui(ui, store, &mut actions);
-            if self.views.docked {
-                self.conversations_ui(ui, store, &mut actions);
+            if self.welcome {
+                self.welcome_ui(ui);
+            } else {
+                self.replay_panels_ui(ui, store, &mut actions);
+                if self.views.docked {
+                    self.conversations_ui(ui, store, &mut actions);
+                }
+                self.body_ui(ui, store, &mut actions);
             }
-            self.body_ui(ui, store, &mut actions);
         }
         if !self.views.docked {
             self.conversations_ui(ui, store, &mut actions);
