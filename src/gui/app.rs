@@ -25,7 +25,7 @@ use super::replay::Replay;
 use super::settings::Settings;
 use super::tcp_states::TcpStatesView;
 use super::theme::{install_fonts, legend_panel_ui};
-use super::views::{ConvAction, ConvViews, Frame as ViewsFrame};
+use super::views::{ConvAction, ConvViews, Frame as ViewsFrame, LadderFile};
 use super::worked::StepPath;
 use crate::dissect::{Dissection, Src};
 use crate::store::Growing;
@@ -37,12 +37,15 @@ mod live_ui;
 use live_ui::{Pending, Problem, Recovery, SpoolState};
 #[path = "classroom.rs"]
 mod classroom;
+#[path = "ladder_save.rs"]
+mod ladder_save;
 #[path = "lesson.rs"]
 mod lesson;
 #[path = "panes.rs"]
 mod panes;
 #[path = "welcome.rs"]
 mod welcome;
+pub use ladder_save::{crop, encode_png, write_ladder_svg, LadderSave};
 pub use lesson::LessonState;
 pub use welcome::{sample_text, WELCOME_TITLE};
 
@@ -65,6 +68,8 @@ pub enum Action {
         displayed_only: bool,
     },
     ExportJson,
+    /// Conversations ▸ Ladder ▸ Save ladder as ….
+    SaveLadder(u32, LadderFile),
 }
 
 /// The selected packet's decoded tree, kept until the selection changes.
@@ -103,6 +108,7 @@ enum Choosing {
     Save { displayed_only: bool },
     ExportJson,
     Lesson,
+    Ladder(LadderSave),
 }
 
 pub struct App {
@@ -487,6 +493,7 @@ impl App {
             Action::ApplyFilter(text) => self.filter.set(&text),
             Action::SaveAs { displayed_only } => self.choose(Choosing::Save { displayed_only }),
             Action::ExportJson => self.choose(Choosing::ExportJson),
+            Action::SaveLadder(c, file) => self.choose_ladder(c, file, ctx),
         }
     }
 
@@ -511,6 +518,7 @@ impl App {
             Choosing::Open => self.open(Input::File(path), ctx),
             Choosing::Lesson => self.lesson_chosen(&path, ctx),
             Choosing::Save { displayed_only } => self.save_as(&path, displayed_only, ctx),
+            Choosing::Ladder(what) => self.save_ladder(&path, what),
             Choosing::ExportJson => {
                 let Some(store) = self.store().cloned() else {
                     self.status = Some("wait for loading to finish before exporting".into());
@@ -787,6 +795,7 @@ impl App {
             actions.push(match a {
                 ConvAction::SelectPacket(p) => Action::Select(p),
                 ConvAction::ApplyFilter(f) => Action::ApplyFilter(f),
+                ConvAction::SaveLadder(c, file) => Action::SaveLadder(c, file),
             });
         }
     }
