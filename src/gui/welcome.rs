@@ -229,8 +229,13 @@ impl App {
                 {
                     cmd = Some(Cmd::Open(Input::File(p.clone())));
                 }
-                let folder = p.parent().map(|d| d.display().to_string());
-                ui.label(RichText::new(folder.unwrap_or_default()).weak());
+                let mut folder = p
+                    .parent()
+                    .map_or_else(String::new, |d| d.display().to_string());
+                if !p.exists() {
+                    folder.push_str(" (not found)");
+                }
+                ui.label(RichText::new(folder).weak());
             });
         }
         cmd
