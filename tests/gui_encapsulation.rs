@@ -153,3 +153,24 @@ fn at_twice_the_size_everything_stays_on_screen() {
         "the sentence at {sentence:?}"
     );
 }
+
+/// The window opens over the layers tree, the pane it needs least: the packet list
+/// and the bytes it highlights stay in view.
+#[test]
+fn the_window_opens_clear_of_the_packet_list_and_the_bytes() {
+    let mut h = harness("socketio-chat.pcap", 4);
+    open_view(&mut h);
+    h.run_steps(4);
+    let list = h.get_by_label("Packet list").rect();
+    let bytes = h.get_by_label("Bytes").rect();
+    let title = h.get_by_label("Encapsulation").rect();
+    let end = h.get_by_label("End ►►").rect();
+    assert!(
+        title.top() >= list.bottom(),
+        "{title:?} over the list {list:?}"
+    );
+    assert!(
+        end.right() <= bytes.left(),
+        "{end:?} over the bytes {bytes:?}"
+    );
+}

@@ -25,7 +25,7 @@ use super::replay::Replay;
 use super::settings::Settings;
 use super::tcp_states::TcpStatesView;
 use super::theme::{install_fonts, legend_panel_ui};
-use super::views::{ConvAction, ConvViews, Frame as ViewsFrame};
+use super::views::{ConvAction, ConvViews, Frame as ViewsFrame, LadderFile};
 use super::worked::StepPath;
 use crate::dissect::{Dissection, Src};
 use crate::store::Growing;
@@ -37,13 +37,19 @@ mod live_ui;
 use live_ui::{Pending, Problem, Recovery, SpoolState};
 #[path = "classroom.rs"]
 mod classroom;
+#[path = "ladder_save.rs"]
+mod ladder_save;
 #[path = "lesson.rs"]
 mod lesson;
 #[path = "lesson_handout.rs"]
 mod lesson_handout;
 #[path = "panes.rs"]
 mod panes;
+#[path = "welcome.rs"]
+mod welcome;
+pub use ladder_save::{crop, encode_png, write_ladder_svg, LadderSave};
 pub use lesson::LessonState;
+pub use welcome::{sample_text, WELCOME_TITLE};
 
 /// The capture bundled in the binary, opened when no file is given: a Socket.IO
 /// chat with the polling → WebSocket upgrade (see samples/README.md).
@@ -64,6 +70,8 @@ pub enum Action {
         displayed_only: bool,
     },
     ExportJson,
+    /// Conversations ▸ Ladder ▸ Save ladder as ….
+    SaveLadder(u32, LadderFile),
 }
 
 /// The selected packet's decoded tree, kept until the selection changes.
@@ -106,6 +114,7 @@ enum Choosing {
     Lesson,
     /// Where to save the lesson in progress as a handout.
     LessonHandout,
+    Ladder(LadderSave),
 }
 
 pub struct App {
@@ -176,6 +185,8 @@ pub struct App {
     pub presenter: Presenter,
     /// Help ▸ Lessons: the lesson in progress.
     pub lesson: Option<LessonState>,
+    /// The welcome page is shown in place of the packet list.
+    welcome: bool,
 }
 
 /// How often the conversation views are rebuilt while a capture loads.
@@ -225,11 +236,13 @@ impl App {
             replay: None,
             presenter: Presenter::default(),
             lesson: None,
+            welcome: false,
         }
     }
 
     /// Start loading `input` off the UI thread (after asking, if a capture is not saved).
     pub fn open(&mut self, input: Input, ctx: &egui::Context) {
+        self.welcome = false;
         if self.has_unsaved() {
             self.confirm = Some(Pending::Open(input));
             return;
@@ -486,6 +499,7 @@ impl App {
             Action::ApplyFilter(text) => self.filter.set(&text),
             Action::SaveAs { displayed_only } => self.choose(Choosing::Save { displayed_only }),
             Action::ExportJson => self.choose(Choosing::ExportJson),
+            Action::SaveLadder(c, file) => self.choose_ladder(c, file, ctx),
         }
     }
 
@@ -511,6 +525,7 @@ impl App {
             Choosing::Lesson => self.lesson_chosen(&path, ctx),
             Choosing::LessonHandout => self.save_lesson_handout(&path),
             Choosing::Save { displayed_only } => self.save_as(&path, displayed_only, ctx),
+            Choosing::Ladder(what) => self.save_ladder(&path, what),
             Choosing::ExportJson => {
                 let Some(store) = self.store().cloned() else {
                     self.status = Some("wait for loading to finish before exporting".into());
@@ -689,11 +704,15 @@ impl App {
             if self.settings.show_legend {
                 legend_panel_ui(ui);
             }
-            self.replay_panels_ui(ui, store, &mut actions);
-            if self.views.docked {
-                self.conversations_ui(ui, store, &mut actions);
+            if self.welcome {
+                self.welcome_ui(ui);
+            } else {
+                self.replay_panels_ui(ui, store, &mut actions);
+                if self.views.docked {
+                    self.conversations_ui(ui, store, &mut actions);
+                }
+                self.body_ui(ui, store, &mut actions);
             }
-            self.body_ui(ui, store, &mut actions);
         }
         if !self.views.docked {
             self.conversations_ui(ui, store, &mut actions);
@@ -783,6 +802,7 @@ impl App {
             actions.push(match a {
                 ConvAction::SelectPacket(p) => Action::Select(p),
                 ConvAction::ApplyFilter(f) => Action::ApplyFilter(f),
+                ConvAction::SaveLadder(c, file) => Action::SaveLadder(c, file),
             });
         }
     }

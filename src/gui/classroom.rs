@@ -10,7 +10,9 @@ use super::{Action, App};
 use crate::dissect::Dissection;
 use crate::gui::details::{explanation_panel_ui, osi_title, Withheld, OSI_ORDER};
 use crate::gui::presenter::Mask;
-use crate::gui::replay::{key_commands, ladder_ui, replay_bar_ui, Cmd, Item, Replay};
+use crate::gui::replay::{
+    key_commands, ladder_ui, presenter_replay_bar_ui, replay_bar_ui, Cmd, Item, Replay,
+};
 use crate::gui::stack::layer_summary;
 use crate::gui::theme::osi_color;
 use crate::store::{PacketId, Store};
@@ -135,16 +137,27 @@ impl App {
         self.presenter.mask(d, dir, endpoints)
     }
 
-    /// The replay bar at the top; selects the step's packet when the step changed.
+    /// The replay bar at the top (presenting: with the presenter's masks and the way
+    /// out on the controls' line); selects the step's packet when the step changed.
     fn replay_bar_panel_ui(&mut self, ui: &mut egui::Ui, store: &Store, actions: &mut Vec<Action>) {
         let Some(mut r) = self.replay.take() else {
             return;
         };
         let current = r.current(store);
         let mask = self.replay_mask(current.as_ref(), r.endpoints.as_ref());
+        let presenter = &mut self.presenter;
+        let mut leave = false;
         let cmds = egui::Panel::top("replay")
-            .show(ui, |ui| replay_bar_ui(ui, &mut r, current.as_ref(), &mask))
+            .show(ui, |ui| match presenter.active {
+                true => presenter_replay_bar_ui(ui, &mut r, current.as_ref(), &mask, |ui| {
+                    leave = presenter.bar_contents_ui(ui)
+                }),
+                false => replay_bar_ui(ui, &mut r, current.as_ref(), &mask),
+            })
             .inner;
+        if leave {
+            self.presenter.leave(ui.ctx());
+        }
         let now = ui.input(|i| i.time);
         if cmds.into_iter().all(|c| r.run(c, store, now)) {
             if let Some(p) = r.packet_to_select(store) {
@@ -199,21 +212,25 @@ impl App {
         store: Option<&Store>,
         actions: &mut Vec<Action>,
     ) {
-        let ctx = ui.ctx().clone();
-        let leave = egui::Panel::top("presenter")
-            .show(ui, |ui| self.presenter.bar_ui(ui))
-            .inner;
-        if leave {
-            self.presenter.leave(&ctx);
+        match store.filter(|_| self.replay.is_some()) {
+            // The presenter's own controls share the replay's line.
+            Some(store) => self.replay_bar_panel_ui(ui, store, actions),
+            None => {
+                let leave = egui::Panel::top("presenter")
+                    .show(ui, |ui| self.presenter.bar_ui(ui))
+                    .inner;
+                if leave {
+                    self.presenter.leave(ui.ctx());
+                }
+            }
         }
-        if let Some(store) = store {
-            self.replay_bar_panel_ui(ui, store, actions);
-        }
+        // The ladder keeps at least half (its wrapped rows would take all the stack
+        // is allowed): its column names fit on one line at 2×.
         let width = ui.available_width();
         egui::Panel::right("presenter-stack")
             .resizable(true)
-            .default_size(width * 0.5)
-            .size_range((width * 0.3)..=(width * 0.65))
+            .default_size(width * 0.45)
+            .size_range((width * 0.3)..=(width * 0.5))
             .show(ui, |ui| self.presenter_stack_ui(ui, actions));
         egui::CentralPanel::default().show(ui, |ui| match (store, self.replay.is_some()) {
             (Some(store), true) => self.replay_ladder_ui(ui, store),

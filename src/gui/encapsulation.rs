@@ -69,10 +69,13 @@ pub fn encapsulation_window(
         .max_width(room.width() - 16.0)
         .max_height(room.height() - 40.0)
         .default_size([
-            room.width().min(900.0) - 20.0,
+            (room.width() * 0.42 - 16.0).clamp(360.0, 900.0),
             room.height().min(430.0) - 40.0,
         ])
-        .default_pos([8.0, room.height() * 0.3])
+        // Over the selected packet's layers tree (bottom left), the pane it needs
+        // least: the packet list, the OSI stack and the bytes it highlights stay in view.
+        .pivot(egui::Align2::LEFT_BOTTOM)
+        .default_pos([room.left() + 8.0, room.bottom() - 30.0])
         .show(ctx, |ui| {
             egui::ScrollArea::vertical()
                 .auto_shrink([false, true])

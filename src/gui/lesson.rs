@@ -211,6 +211,7 @@ impl App {
     pub(super) fn help_menu_ui(&mut self, ui: &mut egui::Ui) {
         let ctx = ui.ctx().clone();
         ui.menu_button("Help", |ui| {
+            self.welcome_menu_ui(ui);
             ui.menu_button("Lessons", |ui| {
                 for l in lessons::bundled() {
                     if ui.button(&l.title).on_hover_text(&l.name).clicked() {

@@ -169,6 +169,7 @@ impl App {
     }
 
     fn start_capture_now(&mut self, opts: Options, ctx: &egui::Context) {
+        self.welcome = false;
         self.leave_capture();
         if let Some(l) = self.loader.take() {
             l.cancel();

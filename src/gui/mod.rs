@@ -14,6 +14,7 @@
 //! - [`replay`], [`presenter`]: the classroom's step-through replay and presenter mode (F5).
 //! - lessons (`lesson.rs`, part of [`app`]): the lesson bar, Help ▸ Lessons, File ▸ Open Lesson…;
 //!   [`challenge`]: a step's question, checked.
+//! - the welcome page (`welcome.rs`, part of [`app`]): at launch without a file, and Help ▸ Welcome.
 //! - [`theme`], [`settings`], [`file_dialog`].
 //!
 //! Renderers: eframe does not fall back from one renderer to another by
@@ -47,12 +48,11 @@ use std::path::Path;
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use app::{App, SAMPLE};
-use loader::Input;
+use app::App;
 use settings::Settings;
 
-/// Open the window on `file` (`-`: standard input, read as it comes), or on the bundled
-/// sample.
+/// Open the window on `file` (`-`: standard input, read as it comes), or on the welcome
+/// page with the bundled sample loaded behind it.
 pub fn run(file: Option<&Path>) -> ExitCode {
     if file == Some(Path::new("-")) {
         let factory = live::ReaderSource::factory(std::io::stdin());
@@ -60,11 +60,8 @@ pub fn run(file: Option<&Path>) -> ExitCode {
             app.read_stream(factory.clone(), ctx)
         }));
     }
-    let input = match file {
-        Some(p) => Input::File(p.to_path_buf()),
-        None => Input::Bytes(SAMPLE.0, SAMPLE.1),
-    };
-    launch(Arc::new(move |app, ctx| app.open(input.clone(), ctx)))
+    let file = file.map(Path::to_path_buf);
+    launch(Arc::new(move |app, ctx| app.at_launch(file.clone(), ctx)))
 }
 
 /// Open the window on `lesson`, at its first step.

@@ -114,16 +114,26 @@ impl Presenter {
         m
     }
 
-    /// The presenter's own bar: the two masks and the way out.
+    /// The presenter's own bar, when nothing is replayed: the two masks and the way
+    /// out. True when Leave was clicked.
     pub fn bar_ui(&mut self, ui: &mut egui::Ui) -> bool {
         let mut leave = false;
         ui.horizontal_wrapped(|ui| {
             ui.strong("Presenter");
-            ui.checkbox(&mut self.mask_addresses, "Mask addresses");
-            ui.checkbox(&mut self.mask_payload, "Mask payload text");
-            leave = ui.button("Leave (F5)").clicked();
+            leave = self.bar_contents_ui(ui);
         });
         leave
+    }
+
+    /// The two masks and the way out, in a row (the replay's controls come first).
+    pub fn bar_contents_ui(&mut self, ui: &mut egui::Ui) -> bool {
+        let hint = "IP addresses, ports and MAC addresses shown as \"client\" and \"server\"";
+        (ui.checkbox(&mut self.mask_addresses, "Mask addresses")).on_hover_text(hint);
+        (ui.checkbox(&mut self.mask_payload, "Mask payload text"))
+            .on_hover_text("Quoted text and JSON arguments shown as \"…\"");
+        (ui.button("Leave"))
+            .on_hover_text("F5: back to the whole window")
+            .clicked()
     }
 }
 

@@ -317,8 +317,8 @@ pub fn key_commands(ctx: &egui::Context) -> Vec<Cmd> {
     })
 }
 
-/// The bar: controls, speed, scope, "step N of M", the milestone, and the step's
-/// story in large text (masked by `mask`). Returns the commands clicked.
+/// The replay's bar: its controls (buttons with their names, a speed slider), what
+/// is replayed and the step, and the step's story large.
 pub fn replay_bar_ui(
     ui: &mut egui::Ui,
     r: &mut Replay,
@@ -326,43 +326,121 @@ pub fn replay_bar_ui(
     mask: &Mask,
 ) -> Vec<Cmd> {
     let mut cmds = Vec::new();
-    let last = r.len().saturating_sub(1);
+    ui.horizontal_wrapped(|ui| controls_ui(ui, r, false, &mut cmds));
+    scope_line_ui(ui, r, current, mask);
+    story_ui(ui, current, mask, STORY_SIZE);
+    cmds
+}
+
+/// Presenter mode's bar: the controls as icons on one line with `more` after them
+/// (the presenter's masks and the way out), then what is replayed and the story, a
+/// little less large than in the window (presenter mode is zoomed already) so that
+/// the ladder keeps its room.
+pub fn presenter_replay_bar_ui(
+    ui: &mut egui::Ui,
+    r: &mut Replay,
+    current: Option<&Item>,
+    mask: &Mask,
+    more: impl FnOnce(&mut egui::Ui),
+) -> Vec<Cmd> {
+    let mut cmds = Vec::new();
     ui.horizontal_wrapped(|ui| {
-        let mut button = |ui: &mut egui::Ui, enabled: bool, text: &str, hint: &str, cmd: Cmd| {
-            if ui
-                .add_enabled(enabled, egui::Button::new(text))
-                .on_hover_text(hint)
-                .clicked()
-            {
-                cmds.push(cmd);
-            }
-        };
-        button(
-            ui,
-            r.index > 0,
-            "◄◄ Start",
+        controls_ui(ui, r, true, &mut cmds);
+        ui.add_space(ui.spacing().item_spacing.x);
+        more(ui);
+    });
+    scope_line_ui(ui, r, current, mask);
+    story_ui(ui, current, mask, PRESENTER_STORY_SIZE);
+    cmds
+}
+
+/// The story's size, in body text heights.
+const STORY_SIZE: f32 = 1.45;
+/// In presenter mode, already zoomed at least twice.
+const PRESENTER_STORY_SIZE: f32 = 1.2;
+
+/// Start, Back, Play or Pause, Forward, Next phase, the speed and Close; `compact`:
+/// icons (named on hover), a small speed field and no Close, for presenter mode's
+/// one line.
+fn controls_ui(ui: &mut egui::Ui, r: &mut Replay, compact: bool, cmds: &mut Vec<Cmd>) {
+    let last = r.len().saturating_sub(1);
+    let (back, forward) = (r.index > 0, r.index < last);
+    // The bundled fonts have no ⏵ or ⏸: Play and Pause are words.
+    let play = match r.playing {
+        true => ("Pause", "Pause"),
+        false if compact => ("Play", "Play"),
+        false => ("► Play", "Play"),
+    };
+    let buttons = [
+        (
+            back,
+            ("◄◄", "◄◄ Start"),
             "Back to the first step",
             Cmd::Restart,
-        );
-        button(ui, r.index > 0, "◄ Back", "Left arrow", Cmd::Back);
-        let play = if r.playing { "Pause" } else { "► Play" };
-        button(ui, true, play, "Space", Cmd::PlayPause);
-        button(ui, r.index < last, "Forward ►", "Right arrow", Cmd::Forward);
-        button(
-            ui,
-            r.index < last,
-            "Next phase ►►",
-            "N: the next handshake step, Upgrade, 101, first frame or close",
+        ),
+        (back, ("◄", "◄ Back"), "Back: Left arrow", Cmd::Back),
+        (true, (play.0, play.0), "Space", Cmd::PlayPause),
+        (
+            forward,
+            ("►", "Forward ►"),
+            "Forward: Right arrow",
+            Cmd::Forward,
+        ),
+        (
+            forward,
+            ("►►", "Next phase ►►"),
+            "Next phase (N): the next handshake step, Upgrade, 101, first frame or close",
             Cmd::NextPhase,
-        );
+        ),
+    ];
+    for (enabled, (icon, text), hint, cmd) in buttons {
+        let text = if compact { icon } else { text };
+        let hint = if cmd == Cmd::PlayPause {
+            format!("{}: {hint}", play.1)
+        } else {
+            hint.to_string()
+        };
+        if (ui.add_enabled(enabled, egui::Button::new(text)))
+            .on_hover_text(hint)
+            .clicked()
+        {
+            cmds.push(cmd);
+        }
+    }
+    speed_ui(ui, r, compact);
+    // Presenting, F5 leaves and the menu stops the replay: the line keeps its room.
+    if !compact
+        && ui
+            .button("Close replay ✖")
+            .on_hover_text("Stop replaying")
+            .clicked()
+    {
+        cmds.push(Cmd::Close);
+    }
+}
+
+fn speed_ui(ui: &mut egui::Ui, r: &mut Replay, compact: bool) {
+    if compact {
+        ui.add(
+            egui::DragValue::new(&mut r.speed)
+                .range(0.25..=4.0)
+                .speed(0.05)
+                .max_decimals(2)
+                .suffix("/s"),
+        )
+        .on_hover_text("Speed: steps a second (drag, or click and type)");
+    } else {
         ui.add(
             egui::Slider::new(&mut r.speed, 0.25..=4.0)
                 .step_by(0.25)
                 .suffix(" steps/s")
                 .text("Speed"),
         );
-        button(ui, true, "Close replay ✖", "Stop replaying", Cmd::Close);
-    });
+    }
+}
+
+/// What is replayed, the step, its phase and the replay's note.
+fn scope_line_ui(ui: &mut egui::Ui, r: &Replay, current: Option<&Item>, mask: &Mask) {
     ui.horizontal_wrapped(|ui| {
         ui.label(RichText::new(format!("Replaying {}", mask.apply(&r.name))).weak());
         ui.label(RichText::new(format!("step {} of {}", r.index + 1, r.len())).strong());
@@ -380,7 +458,11 @@ pub fn replay_bar_ui(
             ui.label(RichText::new(n).italics());
         }
     });
-    let big = ui.text_style_height(&egui::TextStyle::Body) * 1.45;
+}
+
+/// The step's story at `size` body heights, in at least two lines' room.
+fn story_ui(ui: &mut egui::Ui, current: Option<&Item>, mask: &Mask, size: f32) {
+    let big = ui.text_style_height(&egui::TextStyle::Body) * size;
     let story = current.map_or_else(
         || "This step is not analysed.".to_string(),
         |c| {
@@ -398,7 +480,6 @@ pub fn replay_bar_ui(
         .height();
     let two_lines = 2.0 * ui.fonts_mut(|f| f.row_height(&FontId::proportional(big)));
     ui.add_space((two_lines - took).max(0.0));
-    cmds
 }
 
 /// Where the compact ladder's columns are.
@@ -430,7 +511,9 @@ pub fn ladder_ui(
     let now = ui.input(|i| i.time);
     let font = FontId::proportional(ui.text_style_height(&egui::TextStyle::Body) * 0.8);
     let line = ui.fonts_mut(|f| f.row_height(&font));
-    let row_h = line * 2.4;
+    // A line for the label and a short slope for the arrow under it: at 2× on a
+    // 1280×800 projector, ten arrows or more.
+    let row_h = line * 2.0;
     let ink = ui.visuals().text_color();
     let painter = ui.painter().clone();
     let width = ui.available_width();
@@ -438,16 +521,25 @@ pub fn ladder_ui(
     let (client, server) = (line * 2.6, line * 0.8);
     let galley = |t: &str| painter.layout_no_wrap(t.to_string(), font.clone(), ink);
     let (a, b) = (galley(names.0), galley(names.1));
-    // The columns' names side by side, or one above the other when they would meet.
-    let stacked = a.size().x + b.size().x + line > width - client - server;
+    // The columns' names side by side, each centred over its column as far as the
+    // edges allow, or one above the other when they would meet.
+    let ax = (left + client - a.size().x / 2.0).max(left);
+    let bx = (left + width - server - b.size().x / 2.0).min(left + width - b.size().x);
+    let stacked = ax + a.size().x + line > bx;
     let rows = if stacked { 2.6 } else { 1.6 };
     let (title, _) = ui.allocate_exact_size(vec2(width, line * rows), Sense::hover());
     let (ya, yb) = match stacked {
         true => (title.top() + line * 0.2, title.top() + line * 1.3),
         false => (title.top() + line * 0.3, title.top() + line * 0.3),
     };
-    let bx = (left + width - server - b.size().x).max(left);
-    painter.galley(pos2(left + client, ya), a, ink);
+    let (ax, bx) = match stacked {
+        true => (
+            left + client,
+            (left + width - server - b.size().x).max(left),
+        ),
+        false => (ax, bx),
+    };
+    painter.galley(pos2(ax, ya), a, ink);
     painter.galley(pos2(bx, yb), b, ink);
     let area = ui.available_rect_before_wrap();
     let cols = Columns {
@@ -507,7 +599,7 @@ pub fn ladder_ui(
             text_color,
         );
         let (from, to) = cols.of(item.step.dir);
-        let (y0, y1) = (top + row_h * 0.55, top + row_h * 0.9);
+        let (y0, y1) = (top + line * 1.2, top + row_h - line * 0.15);
         let tip_t = if current { crossed } else { 1.0 };
         let tip = pos2(from + (to - from) * tip_t, y0 + (y1 - y0) * tip_t);
         let width = if current { 3.0 } else { 1.8 };
@@ -527,7 +619,7 @@ pub fn ladder_ui(
         let galley = painter.layout_job(job);
         let at = pos2(
             (cols.client + cols.server - galley.size().x) / 2.0,
-            top + row_h * 0.05,
+            top + line * 0.1,
         );
         painter.galley(at, galley, text_color);
     }

@@ -141,6 +141,11 @@ pub fn bundled() -> Vec<Lesson> {
         .collect()
 }
 
+/// The sample captures embedded in the binary: (file name in samples/, bytes).
+pub fn bundled_samples() -> &'static [(&'static str, &'static [u8])] {
+    SAMPLES
+}
+
 /// The names of the bundled lessons, in teaching order.
 pub fn bundled_names() -> impl Iterator<Item = &'static str> {
     BUNDLED.iter().map(|(n, _)| *n)

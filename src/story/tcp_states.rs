@@ -16,6 +16,13 @@
 //! the first packet (the server's LISTEN, or ESTABLISHED for a conversation
 //! joined mid-stream) and the end of TIME-WAIT (a timer, 2×MSL) are inferred:
 //! no packet shows them.
+//!
+//! **Segments that crossed.** Where both ends sent the same kind of segment before
+//! receiving the other's, the first one is received only after the second was sent:
+//! two FINs (a simultaneous close: FIN-WAIT-1 → CLOSING on both sides), and two
+//! SYN-ACKs after two SYNs (a simultaneous open, RFC 9293 Figure 6: both start
+//! CLOSED, go SYN-SENT with their SYN, SYN-RECEIVED as each sends its SYN-ACK, and
+//! ESTABLISHED once each receives the other's).
 
 use serde::{Serialize, Serializer};
 
@@ -337,6 +344,9 @@ struct Machine {
     /// A FIN to this endpoint crossed its own FIN on the way: it is received once
     /// its own FIN was sent (simultaneous close).
     fin_in_flight: [bool; 2],
+    /// A SYN-ACK to this endpoint crossed its own SYN-ACK (simultaneous open, RFC 9293
+    /// Figure 6): it acknowledges its SYN once it has sent its SYN-ACK.
+    syn_ack_in_flight: [bool; 2],
     /// The endpoint was listening (a passive OPEN), so a RST in SYN-RECEIVED
     /// returns it to LISTEN.
     passive: [bool; 2],
@@ -385,6 +395,8 @@ impl Machine {
             self.apply(at, y, Event::RcvRst { passive }, How::Inferred);
             return;
         }
+        // Both had sent a SYN and neither had answered: a simultaneous open.
+        let both_syn_sent = self.st == [TcpState::SynSent; 2];
         if has(SYN) {
             self.isn[xi] = Some(s.seq);
         }
@@ -407,7 +419,11 @@ impl Machine {
             self.apply(at, x, Event::Close, How::Seen);
         }
         if has(ACK) {
-            if self.acked_syn(y, s.ack) {
+            if has(SYN) && both_syn_sent && self.acked_syn(y, s.ack) {
+                // The other, still in SYN-SENT, answers our SYN with its own SYN-ACK
+                // before this one arrives: it is received after that one is sent.
+                self.syn_ack_in_flight[y.index()] = true;
+            } else if self.acked_syn(y, s.ack) {
                 self.apply(at, y, Event::RcvAckOfSyn, How::Inferred);
             }
             if self.fin_end[y.index()].is_some_and(|e| seq_ge(s.ack, e)) {
@@ -423,6 +439,9 @@ impl Machine {
         }
         if has(FIN) && std::mem::take(&mut self.fin_in_flight[xi]) {
             self.apply(at, x, Event::RcvFin, How::Inferred);
+        }
+        if has(SYN) && has(ACK) && std::mem::take(&mut self.syn_ack_in_flight[xi]) {
+            self.apply(at, x, Event::RcvAckOfSyn, How::Inferred);
         }
     }
 

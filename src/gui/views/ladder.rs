@@ -5,7 +5,7 @@
 use egui::{Align2, Color32, FontId, RichText, Sense, Stroke};
 
 use super::job::{Built, Look, Tick};
-use super::{conversation_is_large, waiting_ui, ConvAction, Frame};
+use super::{conversation_is_large, waiting_ui, ConvAction, Frame, LadderFile};
 use crate::gui::theme::RowKind;
 use crate::ids::Direction;
 use crate::store::Store;
@@ -72,22 +72,13 @@ impl LadderView {
         let Look::Ready(ladder) = look else {
             return None;
         };
-        let mut action = None;
-        ui.horizontal(|ui| {
-            ui.strong(format!(
-                "Stream {c}: {}  ⇄  {}",
-                ladder.client, ladder.server
-            ));
-            if ui
-                .small_button("Filter")
-                .on_hover_text("Apply as filter")
-                .clicked()
-            {
-                action = Some(ConvAction::ApplyFilter(story::conversation_filter(
-                    f.store, c,
-                )));
-            }
-        });
+        let (mut action, save) = ladder_buttons_ui(ui, f, c);
+        // The picture starts at the title: the buttons above are not in it.
+        let top = ui.cursor().top();
+        ui.strong(format!(
+            "Stream {c}: {}  ⇄  {}",
+            ladder.client, ladder.server
+        ));
         let dark = ui.visuals().dark_mode;
         ui.horizontal_wrapped(|ui| {
             for p in legend(&ladder.phases) {
@@ -98,7 +89,7 @@ impl LadderView {
             }
         });
         let row_h = 26.0;
-        egui::ScrollArea::vertical()
+        let shown = egui::ScrollArea::vertical()
             .id_salt("ladder")
             .auto_shrink([false, false])
             .show_rows(ui, row_h, ladder.arrows.len(), |ui, range| {
@@ -109,8 +100,47 @@ impl LadderView {
                     }
                 }
             });
-        action
+        let rect = shown.inner_rect;
+        let rect = egui::Rect::from_x_y_ranges(rect.x_range(), top..=rect.bottom());
+        let rect = rect.intersect(ui.clip_rect());
+        save.map(|s| match s {
+            LadderFile::Png(_) => ConvAction::SaveLadder(c, LadderFile::Png(rect)),
+            LadderFile::Svg => ConvAction::SaveLadder(c, s),
+        })
+        .or(action)
     }
+}
+
+/// Apply as filter, and save the ladder as SVG or PNG.
+fn ladder_buttons_ui(
+    ui: &mut egui::Ui,
+    f: &Frame<'_>,
+    c: u32,
+) -> (Option<ConvAction>, Option<LadderFile>) {
+    let (mut action, mut save) = (None, None);
+    ui.horizontal_wrapped(|ui| {
+        if ui
+            .small_button("Filter")
+            .on_hover_text("Apply as filter")
+            .clicked()
+        {
+            action = Some(ConvAction::ApplyFilter(story::conversation_filter(
+                f.store, c,
+            )));
+        }
+        let svg = ui.small_button("Save ladder as SVG…");
+        if svg
+            .on_hover_text("The whole ladder, for a handout")
+            .clicked()
+        {
+            save = Some(LadderFile::Svg);
+        }
+        let png = ui.small_button("Save ladder as PNG…");
+        if png.on_hover_text("The ladder as it is on screen").clicked() {
+            save = Some(LadderFile::Png(egui::Rect::NOTHING));
+        }
+    });
+    (action, save)
 }
 
 /// One arrow, `w` wide; true when clicked.

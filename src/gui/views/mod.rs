@@ -27,6 +27,17 @@ use job::{Look, Stores};
 pub enum ConvAction {
     SelectPacket(u32),
     ApplyFilter(String),
+    /// Save the ladder of conversation N to a file the user chooses.
+    SaveLadder(u32, LadderFile),
+}
+
+/// How to save a ladder.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum LadderFile {
+    /// The whole ladder, drawn again as SVG.
+    Svg,
+    /// The ladder as it is on screen: the window's pixels under this rect (in points).
+    Png(egui::Rect),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]

@@ -205,6 +205,94 @@ fn simultaneous_close_goes_through_closing() {
     assert_eq!(at(&t, 4), ("FIN-WAIT-1", "ESTABLISHED"));
 }
 
+/// RFC 9293 Figure 6: both ends send a SYN (#1, #2) before either has received the
+/// other's, so neither is listening: both start CLOSED. Each answers the other's SYN
+/// with a SYN-ACK carrying its own SYN again (#3, #4), and leaves SYN-SENT for
+/// SYN-RECEIVED as it sends it. #4 reaches the client: ESTABLISHED. The client's
+/// SYN-ACK (#3) crossed the server's (#4): the server receives it once it has sent
+/// its own, and enters ESTABLISHED too.
+#[test]
+fn simultaneous_open_goes_through_syn_received() {
+    let store = store_of(&[
+        (true, SYN, 100, 0, 0),
+        (false, SYN, 300, 0, 0),
+        (true, SYN | ACK, 100, 301, 0),
+        (false, SYN | ACK, 300, 101, 0),
+        (true, ACK | PSH, 101, 301, 10),
+        (false, ACK, 301, 111, 0),
+    ]);
+    assert_eq!(
+        store.analysis.tcp.conversations.len(),
+        1,
+        "one conversation"
+    );
+    let t = timeline(&store, 0);
+    assert_eq!(
+        t.start,
+        [(TcpState::Closed, How::Inferred); 2],
+        "nobody listens"
+    );
+    assert_eq!(
+        lines(&t),
+        [
+            "#1 client CLOSED → SYN-SENT (active OPEN / snd SYN) seen",
+            "#2 server CLOSED → SYN-SENT (active OPEN / snd SYN) seen",
+            "#3 client SYN-SENT → SYN-RECEIVED (rcv SYN / snd SYN,ACK) seen",
+            "#4 server SYN-SENT → SYN-RECEIVED (rcv SYN / snd SYN,ACK) seen",
+            "#4 client SYN-RECEIVED → ESTABLISHED (rcv ACK of SYN / x) inferred",
+            "#4 server SYN-RECEIVED → ESTABLISHED (rcv ACK of SYN / x) inferred",
+        ]
+    );
+    assert_eq!(at(&t, 1), ("SYN-SENT", "CLOSED"));
+    assert_eq!(at(&t, 2), ("SYN-SENT", "SYN-SENT"));
+    assert_eq!(at(&t, 3), ("SYN-RECEIVED", "SYN-SENT"));
+    assert_eq!(at(&t, 4), ("ESTABLISHED", "ESTABLISHED"));
+    assert_eq!(at(&t, 6), ("ESTABLISHED", "ESTABLISHED"));
+    let caused: Vec<_> = t.caused_by(PacketId(3)).map(|t| t.event).collect();
+    assert_eq!(
+        caused,
+        [Event::RcvSyn, Event::RcvAckOfSyn, Event::RcvAckOfSyn]
+    );
+}
+
+/// The same open with the SYN-ACKs the other way round (the server's first), and a
+/// simultaneous close after it: both go through CLOSING and TIME-WAIT.
+#[test]
+fn simultaneous_open_then_simultaneous_close() {
+    let store = store_of(&[
+        (true, SYN, 100, 0, 0),
+        (false, SYN, 300, 0, 0),
+        (false, SYN | ACK, 300, 101, 0),
+        (true, SYN | ACK, 100, 301, 0),
+        (true, FIN | ACK, 101, 301, 0),
+        (false, FIN | ACK, 301, 101, 0),
+        (true, ACK, 102, 302, 0),
+        (false, ACK, 302, 102, 0),
+    ]);
+    let t = timeline(&store, 0);
+    assert_eq!(
+        lines(&t),
+        [
+            "#1 client CLOSED → SYN-SENT (active OPEN / snd SYN) seen",
+            "#2 server CLOSED → SYN-SENT (active OPEN / snd SYN) seen",
+            "#3 server SYN-SENT → SYN-RECEIVED (rcv SYN / snd SYN,ACK) seen",
+            "#4 client SYN-SENT → SYN-RECEIVED (rcv SYN / snd SYN,ACK) seen",
+            "#4 server SYN-RECEIVED → ESTABLISHED (rcv ACK of SYN / x) inferred",
+            "#4 client SYN-RECEIVED → ESTABLISHED (rcv ACK of SYN / x) inferred",
+            "#5 client ESTABLISHED → FIN-WAIT-1 (CLOSE / snd FIN) seen",
+            "#6 server ESTABLISHED → FIN-WAIT-1 (CLOSE / snd FIN) seen",
+            "#6 client FIN-WAIT-1 → CLOSING (rcv FIN / snd ACK) inferred",
+            "#6 server FIN-WAIT-1 → CLOSING (rcv FIN / snd ACK) inferred",
+            "#7 server CLOSING → TIME-WAIT (rcv ACK of FIN / x) inferred",
+            "#8 client CLOSING → TIME-WAIT (rcv ACK of FIN / x) inferred",
+            "timer client TIME-WAIT → CLOSED (Timeout=2MSL / delete TCB) inferred",
+            "timer server TIME-WAIT → CLOSED (Timeout=2MSL / delete TCB) inferred",
+        ]
+    );
+    assert_eq!(at(&t, 3), ("SYN-SENT", "SYN-RECEIVED"));
+    assert_eq!(at(&t, 4), ("ESTABLISHED", "ESTABLISHED"));
+}
+
 #[test]
 fn reset_closes_both() {
     let store = with_handshake(&[
