@@ -322,7 +322,7 @@ fn ipv6(t: &mut Tree<'_>, v6: &LaxIpv6Slice<'_>) {
         hf::IPV6_SRC.at(src, r(8, 16)),
         hf::IPV6_DST.at(dst, r(24, 16)),
     ];
-    for ext in v6.extensions().clone() {
+    for ext in ipv6_extensions(v6.extensions()) {
         l.fields.push(ipv6_ext(t, &ext));
     }
     if let Some(last) = l.fields.last() {
@@ -343,6 +343,55 @@ fn ipv6(t: &mut Tree<'_>, v6: &LaxIpv6Slice<'_>) {
         "ipv6",
         40 + usize::from(h.payload_length()),
     );
+}
+
+/// The extension headers etherparse found, each read again with its checked parser.
+///
+/// Written by hand because etherparse 0.21's own iterator is unsound on a lax slice:
+/// when lax parsing stops at a bad header (Hop-by-Hop not first, one cut short), the
+/// slice ends before it but the last good header still names it as the next one, and
+/// the iterator reads it with an *unchecked* parser past the slice's end (an abort in
+/// a debug build, a read out of bounds in a release one). Here the walk stops where
+/// the bytes or the checked parsers do.
+fn ipv6_extensions<'a>(
+    exts: &etherparse::Ipv6ExtensionsSlice<'a>,
+) -> impl Iterator<Item = Ipv6ExtensionSlice<'a>> {
+    use etherparse::{
+        ip_number, IpAuthHeaderSlice, Ipv6FragmentHeaderSlice, Ipv6RawExtHeaderSlice,
+    };
+    let mut next = exts.first_header();
+    let mut rest = exts.slice();
+    std::iter::from_fn(move || {
+        if rest.is_empty() {
+            return None;
+        }
+        let (ext, len, after) = match next? {
+            ip_number::IPV6_HOP_BY_HOP | ip_number::IPV6_ROUTE | ip_number::IPV6_DEST_OPTIONS => {
+                let x = Ipv6RawExtHeaderSlice::from_slice(rest).ok()?;
+                let (len, after) = (x.slice().len(), x.next_header());
+                let ext = match next? {
+                    ip_number::IPV6_HOP_BY_HOP => Ipv6ExtensionSlice::HopByHop(x),
+                    ip_number::IPV6_ROUTE => Ipv6ExtensionSlice::Routing(x),
+                    _ => Ipv6ExtensionSlice::DestinationOptions(x),
+                };
+                (ext, len, after)
+            }
+            ip_number::IPV6_FRAG => {
+                let x = Ipv6FragmentHeaderSlice::from_slice(rest).ok()?;
+                let (len, after) = (x.slice().len(), x.next_header());
+                (Ipv6ExtensionSlice::Fragment(x), len, after)
+            }
+            ip_number::AUTH => {
+                let x = IpAuthHeaderSlice::from_slice(rest).ok()?;
+                let (len, after) = (x.slice().len(), x.next_header());
+                (Ipv6ExtensionSlice::Authentication(x), len, after)
+            }
+            _ => return None,
+        };
+        rest = rest.get(len..)?;
+        next = Some(after);
+        Some(ext)
+    })
 }
 
 fn ipv6_ext(t: &Tree<'_>, ext: &Ipv6ExtensionSlice<'_>) -> Field {
@@ -457,6 +506,58 @@ fn proto_addr(v4: &super::FieldDef, other: &super::FieldDef, b: &[u8], r: [u32; 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// An IPv6 packet (raw, no link header) whose extension headers are `ext`, the
+    /// first of them announced by `first`.
+    fn ipv6_with(first: u8, ext: &[u8]) -> Vec<u8> {
+        let mut p = vec![0x60, 0, 0, 0];
+        p.extend_from_slice(&(ext.len() as u16).to_be_bytes());
+        p.extend_from_slice(&[first, 64]);
+        p.extend_from_slice(&[0; 15]);
+        p.push(1); // ::1
+        p.extend_from_slice(&[0; 15]);
+        p.push(1);
+        p.extend_from_slice(ext);
+        p
+    }
+
+    /// Regression (found by tests/fuzz.rs): a Hop-by-Hop header followed by a bad one
+    /// (cut short, or a second Hop-by-Hop) made etherparse's iterator read the bad one
+    /// past the end of the slice with an unchecked parser: the test process aborted.
+    #[test]
+    fn a_bad_extension_header_after_a_good_one_is_not_read_past_the_end() {
+        use crate::capture::LinkType;
+        let hop_by_hop = |next: u8| [next, 0, 1, 4, 0, 0, 0, 0];
+        let cut_short = [hop_by_hop(60).as_slice(), &[17]].concat();
+        let twice = [hop_by_hop(0), hop_by_hop(17)].concat();
+        for (what, ext) in [("cut short", cut_short), ("Hop-by-Hop twice", twice)] {
+            let data = ipv6_with(0, &ext);
+            let meta = super::super::FrameMeta {
+                number: 1,
+                ts_ns: 0,
+                first_ts_ns: 0,
+                caplen: data.len() as u32,
+                origlen: data.len() as u32,
+                iface: 0,
+                link_type: LinkType::RAW,
+                cut_from: None,
+                prev_ts_ns: 0,
+            };
+            let d = super::super::dissect(&meta, &data, None);
+            let v6 = d
+                .layer("ipv6")
+                .unwrap_or_else(|| panic!("{what}: no IPv6 layer"));
+            let exts: Vec<&str> = (v6.fields.iter())
+                .map(|f| f.name)
+                .filter(|n| *n == "ipv6.hopopts" || *n == "ipv6.dstopts")
+                .collect();
+            assert_eq!(exts, ["ipv6.hopopts"], "{what}: only the good header");
+            assert!(
+                d.stop.is_some() || !d.warnings.is_empty(),
+                "{what}: the bad one is said"
+            );
+        }
+    }
 
     #[test]
     fn checksum_of_a_known_header() {

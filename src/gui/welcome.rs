@@ -44,6 +44,9 @@ pub fn sample_text(name: &str) -> Option<&'static str> {
         "websocket-deflate.pcap" => {
             "a WebSocket session: masked text and binary frames, ping and pong, fragments, compression, close"
         }
+        "chat-ws-vs-sio.pcap" => {
+            "the same chat twice: over a plain WebSocket, then over Socket.IO with its long-polling start and upgrade"
+        }
         _ => return None,
     })
 }
