@@ -2,7 +2,6 @@
 
 use std::fmt::Write;
 
-use crate::dissect::fmt::secs6;
 use crate::dissect::{Dissection, Field, Osi, Src};
 use crate::store::{PacketId, Store};
 
@@ -30,14 +29,31 @@ pub fn write_row(
     };
     writeln!(
         out,
-        "{:>6} {:>11} {}{arrow}{} {} {len} {}",
+        "{:>6} {} {}{arrow}{} {} {len} {}",
         id.number(),
-        secs6(store.relative_ns(id)),
+        Time(store.relative_ns(id)),
         c.src,
         c.dst,
         c.protocol,
-        c.info
+        c.info,
     )
+}
+
+/// A relative time as [`crate::dissect::fmt::secs6`] writes it, right-aligned in 11
+/// columns, written without building a string.
+struct Time(i64);
+
+impl std::fmt::Display for Time {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let ns = self.0;
+        let us = (ns.unsigned_abs() + 500) / 1000;
+        let (whole, frac) = (us / 1_000_000, us % 1_000_000);
+        let digits = whole.checked_ilog10().map_or(1, |d| d as usize + 1);
+        let width = usize::from(ns < 0) + digits + 7;
+        let sign = if ns < 0 { "-" } else { "" };
+        let pad = 11usize.saturating_sub(width);
+        write!(f, "{:pad$}{sign}{whole}.{frac:06}", "")
+    }
 }
 
 /// The full tree of one packet, grouped by OSI layer, each field with its name and byte range.
@@ -98,5 +114,30 @@ fn field(out: &mut String, f: &Field, depth: usize) {
     let _ = writeln!(out, "{pad}{}{sep}{shown}  [{} {at}]", f.label, f.name);
     for c in &f.children {
         field(out, c, depth + 1);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Time;
+    use crate::dissect::fmt::secs6;
+
+    #[test]
+    fn the_time_column_is_secs6_right_aligned() {
+        for ns in [
+            0,
+            499,
+            500,
+            999_999_499,
+            999_999_500,
+            1_234_567_890,
+            -1_234_567_890,
+            -400,
+            86_400_000_000_000,
+            i64::MAX,
+            i64::MIN,
+        ] {
+            assert_eq!(Time(ns).to_string(), format!("{:>11}", secs6(ns)), "{ns}");
+        }
     }
 }

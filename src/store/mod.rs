@@ -474,6 +474,16 @@ impl Store {
             Some(proto) => protocol = Some(proto),
             None => above.truncate(start),
         }
+        if let Some((p, (src, dst))) = protocol.zip(self.addresses(id)) {
+            // A line from above TCP replaces everything the packet's own layers would
+            // say but its addresses, which its flow knows: the packet is not sliced again.
+            return Columns {
+                src: src.to_string(),
+                dst: dst.to_string(),
+                protocol: p,
+                info: above,
+            };
+        }
         let tcp_rel = if protocol.is_some() {
             None
         } else {
@@ -485,6 +495,16 @@ impl Store {
             c.info = above;
         }
         c
+    }
+
+    /// The source and destination addresses of packet `id`, from its flow.
+    fn addresses(&self, id: PacketId) -> Option<(std::net::IpAddr, std::net::IpAddr)> {
+        let s = self.summary(id)?;
+        let key = self.flows.get(FlowId(s.flow))?.key;
+        Some(match s.dir {
+            FlowSide::Reversed => (key.dst, key.src),
+            _ => (key.src, key.dst),
+        })
     }
 
     /// Seconds since the first packet.
