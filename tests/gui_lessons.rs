@@ -263,3 +263,63 @@ fn every_lesson_step_scrolls_the_tree_to_its_field() {
         }
     }
 }
+
+/// F5 during a lesson: the replay goes on from the lesson's packet (not from the
+/// conversation's first), and at presenter size the lesson bar's title gives way to its
+/// buttons instead of running under them.
+#[test]
+fn presenter_mode_in_a_lesson_starts_at_the_lessons_packet_and_the_bar_fits() {
+    let lesson = lessons::load_bundled("handshake").expect("bundled");
+    let mut h = harness_on(lesson.clone());
+    for _ in 0..4 {
+        h.key_press(Key::ArrowRight);
+        h.run_steps(2);
+    }
+    assert_at_step(&h, &lesson, 4);
+    let packet = lesson.steps[4].packet - 1;
+    assert_ne!(packet, 0, "the step is not the conversation's first packet");
+    // The teacher had zoomed in already.
+    h.state_mut().settings.zoom = 1.5;
+    h.key_press(Key::F5);
+    h.run_steps(4);
+    let app = h.state();
+    assert!(app.presenter.active);
+    let r = app.replay.as_ref().expect("a replay");
+    assert_eq!(r.index, 1, "the replay is at the lesson's packet");
+    assert_eq!(app.selected_index(), Some(packet));
+    bar_fits(&h, &lesson);
+    // Back at the normal size, and at presenter size without a zoom of one's own.
+    h.key_press(Key::F5);
+    h.run_steps(3);
+    bar_fits(&h, &lesson);
+    h.state_mut().settings.zoom = 1.0;
+    h.key_press(Key::F5);
+    h.run_steps(4);
+    assert!(h.state().presenter.active);
+    bar_fits(&h, &lesson);
+}
+
+/// The lesson bar's title, step and buttons are all on screen and none runs under another.
+fn bar_fits(h: &Harness<'static, App>, lesson: &Lesson) {
+    let screen = h.ctx.content_rect();
+    let title = format!("Lesson: {}", lesson.title);
+    let mut rects = vec![(title.clone(), h.get_by_label(&title).rect())];
+    for b in ["◄ Back", "Next ►", "Handout…", "Close lesson"] {
+        // The lesson bar's (the replay's controls, under it, have a Back too).
+        let r = (h.query_all_by_label(b).map(|n| n.rect()))
+            .min_by(|a, b| a.top().total_cmp(&b.top()))
+            .unwrap_or_else(|| panic!("{b} is shown"));
+        rects.push((b.to_string(), r));
+    }
+    for (name, r) in &rects {
+        assert!(
+            r.left() >= screen.left() && r.right() <= screen.right() + 0.5,
+            "{name} {r:?} is off the screen {screen:?}"
+        );
+    }
+    for (i, (a, ra)) in rects.iter().enumerate() {
+        for (b, rb) in &rects[i + 1..] {
+            assert!(!ra.intersects(*rb), "{a} {ra:?} runs under {b} {rb:?}");
+        }
+    }
+}

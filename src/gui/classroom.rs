@@ -55,7 +55,9 @@ impl App {
         self.presenter.enter(ctx, self.settings.zoom);
         if self.replay.is_none() {
             if let Some(Start::Conversation(c)) = self.selected_conversation() {
-                self.start_replay(Start::Conversation(c), ctx);
+                // In a lesson, the replay goes on from the lesson's packet.
+                let from = self.lesson.as_ref().and(self.selected_index());
+                self.start_replay(Start::Conversation(c), ctx, from);
             }
         }
     }
@@ -68,7 +70,9 @@ impl App {
         Some(Start::Conversation(c.0))
     }
 
-    fn start_replay(&mut self, what: Start, ctx: &egui::Context) {
+    /// Start replaying `what` at its first step, or at packet `from` (0-based) when given
+    /// and in it.
+    fn start_replay(&mut self, what: Start, ctx: &egui::Context, from: Option<u32>) {
         let Some(store) = self.store().cloned() else {
             return;
         };
@@ -78,7 +82,8 @@ impl App {
             Start::Capture => Replay::capture(&store),
         };
         self.replay = r.map(|mut r| {
-            r.run(Cmd::Go(0), &store, ctx.input(|i| i.time));
+            let at = from.and_then(|p| r.step_of(p)).unwrap_or(0);
+            r.run(Cmd::Go(at), &store, ctx.input(|i| i.time));
             r
         });
     }
@@ -108,7 +113,7 @@ impl App {
                     .clicked()
                 {
                     if let Some(w) = what {
-                        self.start_replay(w, &ctx);
+                        self.start_replay(w, &ctx, None);
                     }
                     ui.close();
                 }

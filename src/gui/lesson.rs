@@ -240,51 +240,87 @@ impl App {
     }
 }
 
+/// Narrower than this (points), the lesson bar puts its buttons on a line of their own.
+const NARROW_BAR: f32 = 560.0;
+
+/// Back, Next, Handout… and Close lesson, in that order on screen (`rtl`: laid out from
+/// the right, so added the other way round); the command of the one clicked.
+fn lesson_buttons_ui(ui: &mut egui::Ui, l: &LessonState, rtl: bool) -> Option<Cmd> {
+    let mut cmd = None;
+    let last = l.step + 1 >= l.lesson.steps.len();
+    let mut buttons: [(bool, &str, &str, Cmd); 4] = [
+        (l.step > 0, "◄ Back", "Left arrow", Cmd::Back),
+        (!last, "Next ►", "Right arrow", Cmd::Next),
+        (
+            true,
+            "Handout…",
+            "Save the lesson as a page for students (HTML, or Markdown)",
+            Cmd::Handout,
+        ),
+        (true, "Close lesson", "End the lesson", Cmd::Close),
+    ];
+    if rtl {
+        buttons.reverse();
+    }
+    for (enabled, label, hover, c) in buttons {
+        if ui
+            .add_enabled(enabled, egui::Button::new(label))
+            .on_hover_text(hover)
+            .clicked()
+        {
+            cmd = Some(c);
+        }
+    }
+    cmd
+}
+
+/// `step 5 of 8`, `packet 2` and whether the step asks a question, in that order on
+/// screen (`rtl`: added the other way round).
+fn step_labels_ui(ui: &mut egui::Ui, l: &LessonState, rtl: bool) {
+    let steps = &l.lesson.steps;
+    let step = &steps[l.step.min(steps.len() - 1)];
+    let mut labels = vec![
+        RichText::new(format!("step {} of {}", l.step + 1, steps.len())),
+        RichText::new(format!("packet {}", step.packet)).weak(),
+    ];
+    if step.challenge.is_some() {
+        labels.push(RichText::new("· a question").weak());
+    }
+    if rtl {
+        labels.reverse();
+    }
+    for t in labels {
+        ui.label(t);
+    }
+}
+
 fn lesson_bar_contents_ui(ui: &mut egui::Ui, l: &mut LessonState) -> Option<Cmd> {
     let mut cmd = None;
     let steps = &l.lesson.steps;
     let at = l.step.min(steps.len() - 1);
     let step = &steps[at];
     ui.add_space(4.0);
-    ui.horizontal(|ui| {
-        ui.strong(format!("Lesson: {}", l.lesson.title));
-        ui.label(format!("step {} of {}", l.step + 1, steps.len()));
-        ui.label(RichText::new(format!("packet {}", step.packet)).weak());
-        if step.challenge.is_some() {
-            ui.label(RichText::new("· a question").weak());
-        }
-        ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
-            if ui
-                .button("Close lesson")
-                .on_hover_text("End the lesson")
-                .clicked()
-            {
-                cmd = Some(Cmd::Close);
-            }
-            if ui
-                .button("Handout…")
-                .on_hover_text("Save the lesson as a page for students (HTML, or Markdown)")
-                .clicked()
-            {
-                cmd = Some(Cmd::Handout);
-            }
-            let last = l.step + 1 >= steps.len();
-            if ui
-                .add_enabled(!last, egui::Button::new("Next ►"))
-                .on_hover_text("Right arrow")
-                .clicked()
-            {
-                cmd = Some(Cmd::Next);
-            }
-            if ui
-                .add_enabled(l.step > 0, egui::Button::new("◄ Back"))
-                .on_hover_text("Left arrow")
-                .clicked()
-            {
-                cmd = Some(Cmd::Back);
-            }
+    // Wide: the buttons and the step from the right, the title in what is left, cut
+    // with "…" when it does not fit (at a projector's zoom it ran under them). Narrow (a
+    // zoomed-in presenter mode): the buttons on a line of their own, then the rest.
+    if ui.available_width() >= NARROW_BAR {
+        ui.horizontal(|ui| {
+            ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                cmd = lesson_buttons_ui(ui, l, true);
+                step_labels_ui(ui, l, true);
+                ui.with_layout(egui::Layout::left_to_right(egui::Align::Center), |ui| {
+                    let title = RichText::new(format!("Lesson: {}", l.lesson.title)).strong();
+                    ui.add(egui::Label::new(title).truncate());
+                });
+            });
         });
-    });
+    } else {
+        ui.horizontal_wrapped(|ui| cmd = lesson_buttons_ui(ui, l, false));
+        ui.horizontal_wrapped(|ui| {
+            ui.strong(format!("Lesson: {}", l.lesson.title));
+            step_labels_ui(ui, l, false);
+        });
+    }
     if !l.capture_shown {
         ui.label(RichText::new(format!("Opening {}…", l.lesson.capture)).weak());
     }

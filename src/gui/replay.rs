@@ -170,6 +170,14 @@ impl Replay {
         self.len() == 0
     }
 
+    /// The step that shows packet `p` (0-based), if the replay has one.
+    pub fn step_of(&self, p: u32) -> Option<usize> {
+        match &self.steps {
+            Steps::Listed(v) => v.iter().position(|it| it.step.packet == p),
+            Steps::Capture { len, .. } => ((p as usize) < *len).then_some(p as usize),
+        }
+    }
+
     /// Step `i` with its arrow's label.
     pub fn item(&mut self, store: &Store, i: usize) -> Option<Item> {
         match &mut self.steps {
