@@ -2,6 +2,8 @@
 //! (RFC 7692 §7.2.2), the UTF-8 check (RFC 6455 §5.6, §8.1) and the close
 //! body (RFC 6455 §5.5.1, §7.4).
 
+use std::borrow::Cow;
+
 use serde::Serialize;
 
 use super::close::{close_code_valid, parse_close, CloseBody};
@@ -75,11 +77,15 @@ impl Msg {
     }
 
     /// Decodes a message that ended: inflate, UTF-8 check, close body.
-    pub(super) fn decode(
+    /// Its payload (`whole` when given, else `buf`) and record: `whole` is the message's
+    /// whole payload as it is in the capture (one unmasked frame whose payload sits in
+    /// one segment), never copied.
+    pub(super) fn decode_from<'p>(
         self,
+        whole: Option<&'p [u8]>,
         inflater: Option<&mut Inflater>,
         cap: usize,
-    ) -> (MessageRecord, Vec<u8>) {
+    ) -> (MessageRecord, Cow<'p, [u8]>) {
         let m = self;
         let mut warnings = m.warnings;
         let mut truncated = m.truncated;
@@ -90,10 +96,11 @@ impl Msg {
             Some(inf) => {
                 let mut out = Vec::new();
                 // RFC 7692 §7.2.2: the joined payloads are inflated once.
+                let input = whole.unwrap_or(&m.buf);
                 let r = if partial {
-                    inf.inflate_partial(&m.buf, cap, &mut out)
+                    inf.inflate_partial(input, cap, &mut out)
                 } else {
-                    inf.inflate_into(&m.buf, cap, &mut out)
+                    inf.inflate_into(input, cap, &mut out)
                 };
                 match r {
                     Ok(()) => {}
@@ -106,9 +113,12 @@ impl Msg {
                         decoded_ok = false;
                     }
                 }
-                out
+                Cow::Owned(out)
             }
-            None => m.buf,
+            None => match whole {
+                Some(w) => Cow::Borrowed(w),
+                None => Cow::Owned(m.buf),
+            },
         };
         let partial = partial || truncated;
         let mut utf8_valid = None;

@@ -13,6 +13,7 @@
 //! ([`DirectionParser::lost`]) after reporting what was in progress as incomplete.
 
 use serde::Serialize;
+use std::borrow::Cow;
 
 use super::deflate::{DeflateParams, Extensions, Inflater};
 use super::frame::{
@@ -422,8 +423,20 @@ impl DirectionParser {
         cur.rec.end_packet = here.packet;
         let cap = self.cap;
         let (masked, mask, offset) = (cur.rec.header.masked, cur.rec.header.mask, cur.offset);
+        // A whole unmasked message in this chunk (one final frame, its payload all here):
+        // handed on from the capture's bytes, not copied (half of the frames, the server's,
+        // are unmasked).
+        let whole_here = matches!(cur.slot, Slot::Data)
+            && cur.rec.header.fin
+            && !masked
+            && offset == 0
+            && n as u64 == cur.remaining
+            && n <= cap;
+        let mut whole = None;
         if let Some(m) = self.msg(cur.slot) {
-            if !m.hole && !m.truncated {
+            if whole_here && !m.hole && !m.truncated && !m.compressed && m.buf.is_empty() {
+                whole = Some(chunk);
+            } else if !m.hole && !m.truncated {
                 let before = m.buf.len();
                 if !push_bounded(&mut m.buf, chunk, cap) {
                     m.truncated = true;
@@ -438,7 +451,7 @@ impl DirectionParser {
         cur.remaining -= n as u64;
         cur.offset += n as u64;
         if cur.remaining == 0 {
-            self.end_frame(cur, sink);
+            self.end_frame_with(cur, whole, sink);
         } else {
             self.state = State::Payload(cur);
         }
@@ -447,6 +460,12 @@ impl DirectionParser {
 
     /// The frame's payload ended (or was cut: `rec.incomplete`).
     fn end_frame(&mut self, cur: Cur, sink: &mut impl FnMut(Event<'_>)) {
+        self.end_frame_with(cur, None, sink);
+    }
+
+    /// [`Self::end_frame`]; `whole`: the message's whole payload, not copied (see
+    /// [`Self::feed_payload`]).
+    fn end_frame_with(&mut self, cur: Cur, whole: Option<&[u8]>, sink: &mut impl FnMut(Event<'_>)) {
         let mut rec = cur.rec;
         match cur.slot {
             Slot::Single => {
@@ -479,7 +498,7 @@ impl DirectionParser {
                 // RFC 6455 §5.4: the message ends with the frame that has FIN set.
                 if fin {
                     if let Some(m) = self.data.take() {
-                        self.emit_message(m, sink);
+                        self.emit_message_with(m, whole, sink);
                     }
                 }
             }
@@ -487,9 +506,25 @@ impl DirectionParser {
     }
 
     fn emit_message(&mut self, m: Msg, sink: &mut impl FnMut(Event<'_>)) {
-        let (rec, payload) = self.build_message(m);
+        self.emit_message_with(m, None, sink);
+    }
+
+    fn emit_message_with(
+        &mut self,
+        mut m: Msg,
+        whole: Option<&[u8]>,
+        sink: &mut impl FnMut(Event<'_>),
+    ) {
+        // The spare buffer the message was given is kept for the next one.
+        let spare = whole.map(|_| std::mem::take(&mut m.buf));
+        let (rec, payload) = self.build_message_from(m, whole);
         sink(Event::Message(rec, &payload));
-        self.recycle(payload);
+        if let Cow::Owned(p) = payload {
+            self.recycle(p);
+        }
+        if let Some(b) = spare {
+            self.recycle(b);
+        }
     }
 
     /// A message with the spare buffer.
@@ -509,6 +544,16 @@ impl DirectionParser {
 
     /// Decodes a message that ended, with this direction's inflater.
     fn build_message(&mut self, m: Msg) -> (MessageRecord, Vec<u8>) {
+        let (rec, payload) = self.build_message_from(m, None);
+        (rec, payload.into_owned())
+    }
+
+    /// [`Self::build_message`] of `whole` when given (see [`Msg::decode_from`]).
+    fn build_message_from<'p>(
+        &mut self,
+        m: Msg,
+        whole: Option<&'p [u8]>,
+    ) -> (MessageRecord, Cow<'p, [u8]>) {
         let (deflate, dir) = (self.deflate, self.dir);
         let inflater = match deflate {
             // RFC 7692 §7.1.1: the sender's own parameters apply.
@@ -518,6 +563,6 @@ impl DirectionParser {
             ),
             _ => None,
         };
-        m.decode(inflater, self.cap)
+        m.decode_from(whole, inflater, self.cap)
     }
 }
