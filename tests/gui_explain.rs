@@ -2,26 +2,16 @@
 //! its explanation under it, hovering one shows the first sentence.
 #![cfg(feature = "gui")]
 
-use std::path::Path;
+mod common;
 
 use egui_kittest::kittest::{NodeT, Queryable};
 use egui_kittest::Harness;
 use layerscope::explain;
 use layerscope::gui::app::App;
-use layerscope::gui::loader::Input;
-use layerscope::gui::settings::Settings;
 
 /// The window on the sample, loaded, its first packet (a SYN) selected.
 fn harness() -> Harness<'static, App> {
-    let mut app = App::new(Settings::default(), None);
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/socketio-chat.pcap");
-    app.open(Input::File(path), &egui::Context::default());
-    app.wait_loaded();
-    let mut h = Harness::builder()
-        .with_size(egui::vec2(1280.0, 800.0))
-        .build_ui_state(|ui, app: &mut App| app.ui(ui), app);
-    h.run_steps(4);
-    h
+    common::window_on("socketio-chat.pcap")
 }
 
 fn entry(name: &str) -> &'static explain::Entry {

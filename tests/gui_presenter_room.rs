@@ -2,26 +2,17 @@
 //! the presenter's own on one line, and the ladder with room for many arrows.
 #![cfg(feature = "gui")]
 
-use std::path::Path;
+mod common;
 
 use egui::Key;
 use egui_kittest::kittest::{By, NodeT, Queryable};
 use egui_kittest::Harness;
 use layerscope::gui::app::App;
-use layerscope::gui::loader::Input;
-use layerscope::gui::settings::Settings;
 
 /// The window on the chat sample at 1280×800, packet 22 (the WebSocket Upgrade,
 /// TCP stream 2: packets 14 to 58) selected, presenting.
 fn presenting() -> Harness<'static, App> {
-    let mut app = App::new(Settings::default(), None);
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/socketio-chat.pcap");
-    app.open(Input::File(path), &egui::Context::default());
-    app.wait_loaded();
-    let mut h = Harness::builder()
-        .with_size(egui::vec2(1280.0, 800.0))
-        .build_ui_state(|ui, app: &mut App| app.ui(ui), app);
-    h.run_steps(4);
+    let mut h = common::window_on("socketio-chat.pcap");
     for _ in 1..22 {
         h.key_press(Key::ArrowDown);
         h.run_steps(1);

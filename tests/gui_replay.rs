@@ -3,27 +3,17 @@
 //! playing, the panes presenter mode keeps and its masks.
 #![cfg(feature = "gui")]
 
-use std::path::Path;
+mod common;
 
 use egui::Key;
 use egui_kittest::kittest::{By, NodeT, Queryable};
 use egui_kittest::Harness;
 use layerscope::gui::app::App;
-use layerscope::gui::loader::Input;
 use layerscope::gui::replay::Scope;
-use layerscope::gui::settings::Settings;
 
 /// The window on the chat sample, loaded, with packet `number` (from 1) selected.
 fn harness(number: u32) -> Harness<'static, App> {
-    let mut app = App::new(Settings::default(), None);
-    let ctx = egui::Context::default();
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/socketio-chat.pcap");
-    app.open(Input::File(path), &ctx);
-    app.wait_loaded();
-    let mut h = Harness::builder()
-        .with_size(egui::vec2(1280.0, 800.0))
-        .build_ui_state(|ui, app: &mut App| app.ui(ui), app);
-    h.run_steps(4);
+    let mut h = common::window_on("socketio-chat.pcap");
     for _ in 1..number {
         h.key_press(Key::ArrowDown);
         h.run_steps(1);

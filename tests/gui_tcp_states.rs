@@ -2,6 +2,8 @@
 //! selected packet and a packet number in it selects that packet.
 #![cfg(feature = "gui")]
 
+mod common;
+
 use std::path::Path;
 
 use egui_kittest::kittest::Queryable;
@@ -11,16 +13,7 @@ use layerscope::gui::loader::Input;
 use layerscope::gui::settings::Settings;
 
 fn harness() -> Harness<'static, App> {
-    let mut app = App::new(Settings::default(), None);
-    let ctx = egui::Context::default();
-    let file = Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/socketio-chat.pcap");
-    app.open(Input::File(file), &ctx);
-    app.wait_loaded();
-    let mut h = Harness::builder()
-        .with_size(egui::vec2(1280.0, 800.0))
-        .build_ui_state(|ui, app: &mut App| app.ui(ui), app);
-    h.run_steps(4);
-    h
+    common::window_on("socketio-chat.pcap")
 }
 
 fn press_down(h: &mut Harness<'static, App>, n: usize) {

@@ -3,26 +3,18 @@
 //! highlighted in the bytes pane when it is clicked.
 #![cfg(feature = "gui")]
 
-use std::path::Path;
+mod common;
 
 use egui_kittest::kittest::Queryable;
 use egui_kittest::Harness;
 use layerscope::gui::app::App;
-use layerscope::gui::loader::Input;
 use layerscope::gui::settings::Settings;
 
 /// The window on the chat sample, loaded, with packet `number` selected; tall enough
 /// for a whole computation to be on screen without scrolling.
 fn at_packet(number: usize) -> Harness<'static, App> {
-    let mut app = App::new(Settings::default(), None);
-    let ctx = egui::Context::default();
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/socketio-chat.pcap");
-    app.open(Input::File(path), &ctx);
-    app.wait_loaded();
-    let mut h = Harness::builder()
-        .with_size(egui::vec2(1280.0, 1600.0))
-        .build_ui_state(|ui, app: &mut App| app.ui(ui), app);
-    h.run_steps(4);
+    let app = App::new(Settings::default(), None);
+    let mut h = common::window_with(app, "socketio-chat.pcap", [1280.0, 1600.0]);
     go_to(&mut h, number);
     h
 }

@@ -472,17 +472,7 @@ mod tests {
     }
 
     fn meta(len: usize) -> FrameMeta {
-        FrameMeta {
-            number: 1,
-            ts_ns: 0,
-            first_ts_ns: 0,
-            caplen: len as u32,
-            origlen: len as u32,
-            iface: 0,
-            link_type: LinkType::LINUX_SLL,
-            cut_from: None,
-            prev_ts_ns: 0,
-        }
+        FrameMeta::alone(LinkType::LINUX_SLL, len, len)
     }
 
     fn field<'d>(d: &'d Dissection, name: &str) -> &'d crate::dissect::Field {

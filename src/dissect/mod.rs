@@ -75,6 +75,23 @@ impl FrameMeta {
         }
     }
 
+    /// Packet 1 of `link_type` alone at time 0, `caplen` bytes captured of `origlen`
+    /// (for tests that dissect a frame made by hand).
+    #[cfg(test)]
+    pub(crate) fn alone(link_type: LinkType, caplen: usize, origlen: usize) -> Self {
+        FrameMeta {
+            number: 1,
+            ts_ns: 0,
+            first_ts_ns: 0,
+            prev_ts_ns: 0,
+            caplen: caplen as u32,
+            origlen: origlen as u32,
+            iface: 0,
+            link_type,
+            cut_from: None,
+        }
+    }
+
     /// The same frame, cut by the end of the file from `claimed` captured bytes (if `Some`).
     pub fn cut_from(self, claimed: Option<u32>) -> Self {
         FrameMeta {

@@ -532,17 +532,7 @@ mod tests {
         let twice = [hop_by_hop(0), hop_by_hop(17)].concat();
         for (what, ext) in [("cut short", cut_short), ("Hop-by-Hop twice", twice)] {
             let data = ipv6_with(0, &ext);
-            let meta = super::super::FrameMeta {
-                number: 1,
-                ts_ns: 0,
-                first_ts_ns: 0,
-                caplen: data.len() as u32,
-                origlen: data.len() as u32,
-                iface: 0,
-                link_type: LinkType::RAW,
-                cut_from: None,
-                prev_ts_ns: 0,
-            };
+            let meta = super::super::FrameMeta::alone(LinkType::RAW, data.len(), data.len());
             let d = super::super::dissect(&meta, &data, None);
             let v6 = d
                 .layer("ipv6")

@@ -31,17 +31,7 @@ pub(crate) const SYN: [u8; 74] = [
 ];
 
 fn meta(link_type: LinkType, len: usize, origlen: usize) -> FrameMeta {
-    FrameMeta {
-        number: 1,
-        ts_ns: 0,
-        first_ts_ns: 0,
-        caplen: len as u32,
-        origlen: origlen as u32,
-        iface: 0,
-        link_type,
-        cut_from: None,
-        prev_ts_ns: 0,
-    }
+    FrameMeta::alone(link_type, len, origlen)
 }
 
 fn check_ranges(f: &Field, len: u32) {

@@ -27,17 +27,7 @@ fn step<'a>(e: &'a Encapsulation, name: &str) -> &'a Step {
 
 /// A frame of `link` dissected alone (no analysis).
 fn alone(link: LinkType, bytes: &[u8]) -> Encapsulation {
-    let meta = FrameMeta {
-        number: 1,
-        ts_ns: 0,
-        first_ts_ns: 0,
-        prev_ts_ns: 0,
-        caplen: bytes.len() as u32,
-        origlen: bytes.len() as u32,
-        iface: 0,
-        link_type: link,
-        cut_from: None,
-    };
+    let meta = FrameMeta::alone(link, bytes.len(), bytes.len());
     encapsulation(&dissect(&meta, bytes, None))
 }
 
