@@ -236,11 +236,7 @@ capture_socketio_truth() {  # capture_socketio_truth NAME PORT SERVER_JS CLIENT_
   stop_server
   stop_capture
   grep -v '^TRUTH ' "$TMP_DIR/$name-server.log" | sed 's/^/    /' >&2 || true
-  mkdir -p "$EXPECTED_DIR"
-  node "$SRC_DIR/sio_truth.js" merge "$TMP_DIR/$name-client.log" "$TMP_DIR/$name-server.log" \
-    >"$EXPECTED_DIR/$name.events.json"
-  chown --reference="$SAMPLES_DIR" "$EXPECTED_DIR/$name.events.json" 2>/dev/null || true
-  log "    wrote $EXPECTED_DIR/$name.events.json ($(grep -c '"from"' "$EXPECTED_DIR/$name.events.json") events)"
+  write_truth "$name" "$TMP_DIR/$name-client.log" "$TMP_DIR/$name-server.log"
 }
 
 # The same short chat twice in one capture: first over plain WebSocket
@@ -271,9 +267,15 @@ capture_chat_compare() {
   stop_server
   stop_capture
   grep -v '^TRUTH ' "$TMP_DIR/chat-sio.log" | sed 's/^/    /' >&2 || true
+  write_truth "$name" "$TMP_DIR/$name-client.log" "$TMP_DIR/chat-sio.log"
+}
+
+# tests/samples_expected/NAME.events.json from the TRUTH lines of the client's and
+# the server's logs.
+write_truth() {
+  local name="$1" client_log="$2" server_log="$3"
   mkdir -p "$EXPECTED_DIR"
-  node "$SRC_DIR/sio_truth.js" merge "$TMP_DIR/$name-client.log" "$TMP_DIR/chat-sio.log" \
-    >"$EXPECTED_DIR/$name.events.json"
+  node "$SRC_DIR/sio_truth.js" merge "$client_log" "$server_log" >"$EXPECTED_DIR/$name.events.json"
   chown --reference="$SAMPLES_DIR" "$EXPECTED_DIR/$name.events.json" 2>/dev/null || true
   log "    wrote $EXPECTED_DIR/$name.events.json ($(grep -c '"from"' "$EXPECTED_DIR/$name.events.json") events)"
 }
