@@ -1,24 +1,11 @@
 //! `layerscope explain`: a field's explanation in words or JSON, aliases, unknown names
 //! with the nearest ones, and the list of every name.
 
-use std::process::{Command, Output};
+mod common;
+
+use common::cli::{run, stderr, stdout};
 
 use layerscope::explain;
-
-fn run(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_layerscope"))
-        .args(args)
-        .output()
-        .expect("runs")
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
 
 /// The words of `text`, joined by single spaces (the command wraps long lines).
 fn words(text: &str) -> String {

@@ -1,21 +1,8 @@
 //! `layerscope lessons` and `layerscope --lesson NAME` as a person uses them.
 
-use std::process::{Command, Output};
+mod common;
 
-fn run(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_layerscope"))
-        .args(args)
-        .output()
-        .expect("runs")
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
+use common::cli::{run, stderr, stdout};
 
 #[test]
 fn lessons_lists_the_bundled_lessons_with_their_titles() {

@@ -11,7 +11,7 @@ use layerscope::gui::app::App;
 
 /// The window on the sample, loaded, its first packet (a SYN) selected.
 fn harness() -> Harness<'static, App> {
-    common::window_on("socketio-chat.pcap")
+    common::window::window_on("socketio-chat.pcap")
 }
 
 fn entry(name: &str) -> &'static explain::Entry {

@@ -12,7 +12,7 @@ use layerscope::gui::app::App;
 /// The window on the chat sample at 1280×800, packet 22 (the WebSocket Upgrade,
 /// TCP stream 2: packets 14 to 58) selected, presenting.
 fn presenting() -> Harness<'static, App> {
-    let mut h = common::window_on("socketio-chat.pcap");
+    let mut h = common::window::window_on("socketio-chat.pcap");
     for _ in 1..22 {
         h.key_press(Key::ArrowDown);
         h.run_steps(1);

@@ -13,7 +13,7 @@ use layerscope::gui::replay::Scope;
 
 /// The window on the chat sample, loaded, with packet `number` (from 1) selected.
 fn harness(number: u32) -> Harness<'static, App> {
-    let mut h = common::window_on("socketio-chat.pcap");
+    let mut h = common::window::window_on("socketio-chat.pcap");
     for _ in 1..number {
         h.key_press(Key::ArrowDown);
         h.run_steps(1);

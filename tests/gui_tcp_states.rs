@@ -13,7 +13,7 @@ use layerscope::gui::loader::Input;
 use layerscope::gui::settings::Settings;
 
 fn harness() -> Harness<'static, App> {
-    common::window_on("socketio-chat.pcap")
+    common::window::window_on("socketio-chat.pcap")
 }
 
 fn press_down(h: &mut Harness<'static, App>, n: usize) {

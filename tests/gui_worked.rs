@@ -14,7 +14,7 @@ use layerscope::gui::settings::Settings;
 /// for a whole computation to be on screen without scrolling.
 fn at_packet(number: usize) -> Harness<'static, App> {
     let app = App::new(Settings::default(), None);
-    let mut h = common::window_with(app, "socketio-chat.pcap", [1280.0, 1600.0]);
+    let mut h = common::window::window_with(app, "socketio-chat.pcap", [1280.0, 1600.0]);
     go_to(&mut h, number);
     h
 }
