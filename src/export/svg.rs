@@ -45,19 +45,6 @@ pub fn escape(text: &str) -> String {
     out
 }
 
-/// What a phase is called in the legend.
-pub fn phase_name(p: Phase) -> &'static str {
-    match p {
-        Phase::TcpHandshake => "TCP handshake",
-        Phase::Upgrade => "HTTP Upgrade",
-        Phase::Http => "HTTP",
-        Phase::WebSocket => "WebSocket",
-        Phase::SocketIo => "Engine.IO / Socket.IO",
-        Phase::Data => "data",
-        Phase::Teardown => "teardown",
-    }
-}
-
 /// A light fill for a phase's band (prints on white, black text reads on it).
 fn phase_fill(p: Phase) -> &'static str {
     match p {
@@ -174,7 +161,7 @@ fn legend(out: &mut String, l: &Ladder, y: u32) -> u32 {
     }
     let (mut x, mut y) = (10, y);
     for p in seen {
-        let name = phase_name(p);
+        let name = p.name();
         let w = 14 + 6 + (name.chars().count() as u32) * 13 / 2 + 22;
         if x + w > WIDTH - 10 {
             x = 10;

@@ -43,6 +43,21 @@ pub enum Phase {
     Teardown,
 }
 
+impl Phase {
+    /// What the phase is called in a ladder's legend.
+    pub fn name(self) -> &'static str {
+        match self {
+            Phase::TcpHandshake => "TCP handshake",
+            Phase::Upgrade => "HTTP Upgrade",
+            Phase::Http => "HTTP",
+            Phase::WebSocket => "WebSocket",
+            Phase::SocketIo => "Engine.IO / Socket.IO",
+            Phase::Data => "data",
+            Phase::Teardown => "teardown",
+        }
+    }
+}
+
 /// What an arrow is, for drawing it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]

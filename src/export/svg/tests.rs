@@ -129,7 +129,7 @@ fn the_chat_ladder_is_well_formed_with_one_arrow_per_packet() {
     let phases: Vec<Phase> = l.phases.iter().map(|s| s.phase).collect();
     assert!(phases.len() > 4);
     for p in &phases {
-        let tag = format!(">{}<", escape(phase_name(*p)));
+        let tag = format!(">{}<", escape(p.name()));
         assert_eq!(svg.matches(&tag).count(), 1, "{tag}");
     }
 }

@@ -25,18 +25,6 @@ pub fn phase_color(p: Phase, dark: bool) -> Color32 {
     kind.color().gamma_multiply(if dark { 0.25 } else { 0.35 })
 }
 
-pub fn phase_name(p: Phase) -> &'static str {
-    match p {
-        Phase::TcpHandshake => "TCP handshake",
-        Phase::Upgrade => "HTTP Upgrade",
-        Phase::Http => "HTTP",
-        Phase::WebSocket => "WebSocket",
-        Phase::SocketIo => "Engine.IO / Socket.IO",
-        Phase::Data => "data",
-        Phase::Teardown => "teardown",
-    }
-}
-
 /// The phases of a ladder for its legend: each once, in order of first use (a
 /// long conversation goes back and forth between phases many times).
 pub fn legend(spans: &[PhaseSpan]) -> Vec<Phase> {
@@ -85,7 +73,7 @@ impl LadderView {
                 let (r, _) = ui.allocate_exact_size(egui::vec2(12.0, 12.0), Sense::hover());
                 ui.painter()
                     .rect_filled(r, 2.0, phase_color(p, dark).gamma_multiply(2.5));
-                ui.label(RichText::new(phase_name(p)).small());
+                ui.label(RichText::new(p.name()).small());
             }
         });
         let row_h = 26.0;

@@ -18,7 +18,7 @@ use std::sync::Arc;
 use egui::RichText;
 
 pub use conversations::Lists;
-pub use ladder::{phase_color, phase_name};
+pub use ladder::phase_color;
 
 use crate::store::{PacketId, Store};
 use job::{Look, Stores};
