@@ -7,7 +7,7 @@ use etherparse::{
     LaxNetSlice, LaxSlicedPacket, LinkSlice, TcpOptionElement, TcpOptionsIterator, TransportSlice,
 };
 
-use super::fmt::mac;
+use super::fmt::{mac, push_ip, push_num};
 use super::net::ip_proto_str;
 use super::slice::{LinkHeader, LinkStop, Sliced, TcpBytes};
 use super::summary::tcp_flags::*;
@@ -43,28 +43,39 @@ pub struct Columns {
     pub info: String,
 }
 
+/// Flag names in tshark's order.
+const FLAG_NAMES: [(u16, &str); 9] = [
+    (FIN, "FIN"),
+    (SYN, "SYN"),
+    (RST, "RST"),
+    (PSH, "PSH"),
+    (ACK, "ACK"),
+    (URG, "URG"),
+    (ECE, "ECE"),
+    (CWR, "CWR"),
+    (AE, "AE"),
+];
+
 /// `SYN, ACK`: flag names in tshark's order.
 pub fn tcp_flags_str(f: u16) -> String {
-    let names = [
-        (FIN, "FIN"),
-        (SYN, "SYN"),
-        (RST, "RST"),
-        (PSH, "PSH"),
-        (ACK, "ACK"),
-        (URG, "URG"),
-        (ECE, "ECE"),
-        (CWR, "CWR"),
-        (AE, "AE"),
-    ];
-    let v: Vec<&str> = names
-        .iter()
-        .filter(|(b, _)| f & b != 0)
-        .map(|(_, n)| *n)
-        .collect();
-    if v.is_empty() {
-        "<None>".to_string()
-    } else {
-        v.join(", ")
+    let mut s = String::new();
+    push_flags(&mut s, f);
+    s
+}
+
+/// [`tcp_flags_str`], appended.
+fn push_flags(s: &mut String, f: u16) {
+    let start = s.len();
+    for (bit, name) in FLAG_NAMES {
+        if f & bit != 0 {
+            if s.len() > start {
+                s.push_str(", ");
+            }
+            s.push_str(name);
+        }
+    }
+    if s.len() == start {
+        s.push_str("<None>");
     }
 }
 
@@ -211,8 +222,8 @@ fn net_columns(p: &LaxSlicedPacket<'_>, tcp: bool, c: &mut Columns) {
     match &p.net {
         Some(LaxNetSlice::Ipv4(v4)) => {
             let h = v4.header();
-            c.src = h.source_addr().to_string();
-            c.dst = h.destination_addr().to_string();
+            push_ip(&mut c.src, h.source_addr().into());
+            push_ip(&mut c.dst, h.destination_addr().into());
             c.protocol = "IPv4";
             let pl = v4.payload();
             c.info = if covered {
@@ -324,58 +335,65 @@ fn icmp_info(name: String, s: &[u8], echo: bool, ttl: u8) -> String {
     )
 }
 
+/// ` SLE=… SRE=…` for one SACK block, relative to `base`.
+fn push_sack(s: &mut String, (le, re): (u32, u32), base: u32) {
+    s.push_str(" SLE=");
+    push_num(s, le.wrapping_sub(base));
+    s.push_str(" SRE=");
+    push_num(s, re.wrapping_sub(base));
+}
+
+/// `47889 → 8080 [SYN] Seq=0 Win=64240 Len=0 MSS=1460 …`, written without `core::fmt`
+/// (a row in four is a bare TCP segment; see [`push_num`]).
 fn tcp_info(t: &TcpBytes<'_>, rel: Option<TcpRel>) -> String {
     let flags = t.flags();
     let seq = rel.map_or(t.seq(), |r| t.seq().wrapping_sub(r.seq_base));
-    let mut s = format!(
-        "{} → {} [{}] Seq={seq}",
-        t.sport(),
-        t.dport(),
-        tcp_flags_str(flags)
-    );
+    let mut s = String::with_capacity(96);
+    push_num(&mut s, t.sport());
+    s.push_str(" → ");
+    push_num(&mut s, t.dport());
+    s.push_str(" [");
+    push_flags(&mut s, flags);
+    s.push_str("] Seq=");
+    push_num(&mut s, seq);
     if flags & ACK != 0 {
         let ack = t.ack();
         let ack = rel
             .and_then(|r| r.ack_base)
             .map_or(ack, |b| ack.wrapping_sub(b));
-        let _ = write!(s, " Ack={ack}");
+        s.push_str(" Ack=");
+        push_num(&mut s, ack);
     }
-    let _ = write!(
-        s,
-        " Win={} Len={}",
-        TcpRel::window(rel, t.window(), flags),
-        t.wire_len
-    );
+    s.push_str(" Win=");
+    push_num(&mut s, TcpRel::window(rel, t.window(), flags));
+    s.push_str(" Len=");
+    push_num(&mut s, t.wire_len);
     if flags & URG != 0 {
-        let _ = write!(s, " Urg={}", t.urgent());
+        s.push_str(" Urg=");
+        push_num(&mut s, t.urgent());
     }
     for o in TcpOptionsIterator::from_slice(t.options()).flatten() {
         match o {
             TcpOptionElement::MaximumSegmentSize(v) => {
-                let _ = write!(s, " MSS={v}");
+                s.push_str(" MSS=");
+                push_num(&mut s, v);
             }
             TcpOptionElement::WindowScale(v) => {
-                let _ = write!(s, " WS={}", 1u32 << u32::from(v).min(14));
+                s.push_str(" WS=");
+                push_num(&mut s, 1u32 << u32::from(v).min(14));
             }
             TcpOptionElement::SelectiveAcknowledgementPermitted => s.push_str(" SACK_PERM"),
             TcpOptionElement::Timestamp(v, e) => {
-                let _ = write!(s, " TSval={v} TSecr={e}");
+                s.push_str(" TSval=");
+                push_num(&mut s, v);
+                s.push_str(" TSecr=");
+                push_num(&mut s, e);
             }
-            TcpOptionElement::SelectiveAcknowledgement((le, re), rest) => {
+            TcpOptionElement::SelectiveAcknowledgement(first, rest) => {
                 let base = rel.and_then(|r| r.ack_base).unwrap_or(0);
-                let _ = write!(
-                    s,
-                    " SLE={} SRE={}",
-                    le.wrapping_sub(base),
-                    re.wrapping_sub(base)
-                );
-                for (le, re) in rest.iter().flatten() {
-                    let _ = write!(
-                        s,
-                        " SLE={} SRE={}",
-                        le.wrapping_sub(base),
-                        re.wrapping_sub(base)
-                    );
+                push_sack(&mut s, first, base);
+                for block in rest.iter().flatten() {
+                    push_sack(&mut s, *block, base);
                 }
             }
             TcpOptionElement::Noop => {}

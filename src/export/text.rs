@@ -22,38 +22,49 @@ pub fn write_row(
 ) -> std::io::Result<()> {
     let c = store.columns(id);
     let len = store.capture.record(id.index()).map_or(0, |r| r.origlen);
-    let arrow = if c.src.is_empty() && c.dst.is_empty() {
-        ""
-    } else {
-        " → "
-    };
-    writeln!(
-        out,
-        "{:>6} {} {}{arrow}{} {} {len} {}",
-        id.number(),
-        Time(store.relative_ns(id)),
-        c.src,
-        c.dst,
-        c.protocol,
-        c.info,
-    )
+    // Written piece by piece, without `core::fmt` (see `dissect::fmt::push_num`).
+    let mut line = String::with_capacity(64 + c.src.len() + c.dst.len() + c.info.len());
+    let mut n = itoa::Buffer::new();
+    let number = n.format(id.number());
+    line.extend(std::iter::repeat_n(
+        ' ',
+        6usize.saturating_sub(number.len()),
+    ));
+    line.push_str(number);
+    line.push(' ');
+    push_time(&mut line, store.relative_ns(id));
+    line.push(' ');
+    line.push_str(&c.src);
+    if !(c.src.is_empty() && c.dst.is_empty()) {
+        line.push_str(" → ");
+    }
+    line.push_str(&c.dst);
+    line.push(' ');
+    line.push_str(c.protocol);
+    line.push(' ');
+    line.push_str(n.format(len));
+    line.push(' ');
+    line.push_str(&c.info);
+    line.push('\n');
+    out.write_all(line.as_bytes())
 }
 
 /// A relative time as [`crate::dissect::fmt::secs6`] writes it, right-aligned in 11
-/// columns, written without building a string.
-struct Time(i64);
-
-impl std::fmt::Display for Time {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let ns = self.0;
-        let us = (ns.unsigned_abs() + 500) / 1000;
-        let (whole, frac) = (us / 1_000_000, us % 1_000_000);
-        let digits = whole.checked_ilog10().map_or(1, |d| d as usize + 1);
-        let width = usize::from(ns < 0) + digits + 7;
-        let sign = if ns < 0 { "-" } else { "" };
-        let pad = 11usize.saturating_sub(width);
-        write!(f, "{:pad$}{sign}{whole}.{frac:06}", "")
+/// columns, appended.
+fn push_time(s: &mut String, ns: i64) {
+    let us = (ns.unsigned_abs() + 500) / 1000;
+    let (whole, frac) = (us / 1_000_000, us % 1_000_000);
+    let mut n = itoa::Buffer::new();
+    let whole = n.format(whole);
+    let width = usize::from(ns < 0) + whole.len() + 7;
+    s.extend(std::iter::repeat_n(' ', 11usize.saturating_sub(width)));
+    if ns < 0 {
+        s.push('-');
     }
+    s.push_str(whole);
+    s.push('.');
+    let frac = n.format(frac + 1_000_000);
+    s.push_str(&frac[1..]);
 }
 
 /// The full tree of one packet, grouped by OSI layer, each field with its name and byte range.
@@ -119,7 +130,7 @@ fn field(out: &mut String, f: &Field, depth: usize) {
 
 #[cfg(test)]
 mod tests {
-    use super::Time;
+    use super::push_time;
     use crate::dissect::fmt::secs6;
 
     #[test]
@@ -137,7 +148,9 @@ mod tests {
             i64::MAX,
             i64::MIN,
         ] {
-            assert_eq!(Time(ns).to_string(), format!("{:>11}", secs6(ns)), "{ns}");
+            let mut s = String::new();
+            push_time(&mut s, ns);
+            assert_eq!(s, format!("{:>11}", secs6(ns)), "{ns}");
         }
     }
 }

@@ -477,12 +477,14 @@ impl Store {
         if let Some((p, (src, dst))) = protocol.zip(self.addresses(id)) {
             // A line from above TCP replaces everything the packet's own layers would
             // say but its addresses, which its flow knows: the packet is not sliced again.
-            return Columns {
-                src: src.to_string(),
-                dst: dst.to_string(),
+            let mut c = Columns {
                 protocol: p,
                 info: above,
+                ..Columns::default()
             };
+            dissect::fmt::push_ip(&mut c.src, src);
+            dissect::fmt::push_ip(&mut c.dst, dst);
+            return c;
         }
         let tcp_rel = if protocol.is_some() {
             None
