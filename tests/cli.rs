@@ -941,3 +941,50 @@ fn handout_writes_a_page_a_ladder_and_markdown() {
     assert!(stderr(&o).contains("cannot write"), "{}", stderr(&o));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// `inspect -Y` with a filter of ports and addresses analyses only the conversations
+/// it needs (a scoped build), and prints what a whole build prints: the same filter
+/// joined with a record-tier test that passes nothing (which takes a whole build), and
+/// on standard input (which is read as a stream, whole), print the same rows. With
+/// `-c`, the first of them.
+#[test]
+fn a_scoped_filter_prints_what_a_whole_build_prints() {
+    let path = sample("chat-ws-vs-sio.pcap");
+    let file = path.to_str().unwrap();
+    let bytes = std::fs::read(&path).expect("sample");
+    for filter in [
+        "tcp.port == 18311",
+        "tcp.port == 43408",
+        "tcp.port == 18310 && ip.addr == 127.0.0.1",
+        "tcp.flags.syn == 1",
+    ] {
+        let scoped = run(&["inspect", "-Y", filter, file]);
+        assert_eq!(scoped.status.code(), Some(0), "{}", stderr(&scoped));
+        let rows = stdout(&scoped);
+        assert!(rows.lines().count() > 3, "{filter}: {rows}");
+        let whole_filter = format!("({filter}) || http.request.method == \"NOPE\"");
+        let whole = run(&["inspect", "-Y", &whole_filter, file]);
+        assert_eq!(stdout(&whole), rows, "{filter}");
+        let mut child = bin()
+            .args(["inspect", "-Y", filter, "-"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("spawn");
+        child
+            .stdin
+            .take()
+            .expect("stdin")
+            .write_all(&bytes)
+            .expect("write");
+        let piped = child.wait_with_output().expect("wait");
+        assert_eq!(stdout(&piped), rows, "{filter} on standard input");
+        let two = run(&["inspect", "-c", "2", "-Y", filter, file]);
+        let first_two: Vec<&str> = rows.lines().take(2).collect();
+        assert_eq!(
+            stdout(&two).lines().collect::<Vec<_>>(),
+            first_two,
+            "{filter} -c 2"
+        );
+    }
+}

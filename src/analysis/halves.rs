@@ -119,6 +119,11 @@ impl TcpHalf<'_> {
     pub fn step<'a>(&mut self, capture: &'a Capture, packet: (usize, &Summary), q: &mut Queue<'a>) {
         self.pass.step(self.tcp, capture, packet, q);
     }
+
+    /// Pass over packet `i` (the next one) without following it (see [`TcpPass::skip`]).
+    pub fn skip(&mut self, i: usize) {
+        self.pass.skip(self.tcp, i);
+    }
 }
 
 /// The upper half of an analysis pass.

@@ -6,6 +6,7 @@
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use clap::{Parser, Subcommand};
 
@@ -21,7 +22,7 @@ use crate::capture::{Capture, OpenError};
 use crate::export::{json, text};
 use crate::filter::{self, Filter, FilterError};
 use crate::stats;
-use crate::store::{PacketId, Store};
+use crate::store::{PacketId, Store, Threads};
 
 #[derive(Parser, Debug)]
 #[command(
@@ -250,9 +251,20 @@ fn inspect(a: &InspectArgs) -> Result<Outcome, CliError> {
     if is_stdin(&a.file) {
         return inspect_stdin(a, &filter, limit);
     }
-    let store = load(&a.file)?;
     let mut out = BufWriter::new(io::stdout().lock());
-    rows::print_all(&mut out, &store, a, &filter, limit)?;
+    let rows_only = !(a.json || a.verbose || a.worked);
+    if rows_only && filter.without_analysis() {
+        // Only the conversations of the packets the filter may pass are analysed.
+        let capture = Arc::new(Capture::open(&a.file).map_err(CliError::Open)?);
+        let may_pass = |s: &Store, id| filter.quick(s, id) != Some(false);
+        let how = (Keep::Records, Threads::for_this_machine());
+        let (store, packets) = Store::build_scoped(capture, how, may_pass);
+        rows::print_all(&mut out, (&store, Some(&packets)), a, &filter, limit)?;
+        out.flush()?;
+        return Ok(outcome_at_exit(store));
+    }
+    let store = load(&a.file)?;
+    rows::print_all(&mut out, (&store, None), a, &filter, limit)?;
     out.flush()?;
     Ok(outcome_at_exit(store))
 }
@@ -273,7 +285,7 @@ fn inspect_stdin(a: &InspectArgs, filter: &Filter, limit: usize) -> Result<Outco
     };
     if rows.next == 0 {
         // Nothing printed before the end: the file's way, on two threads.
-        rows::print_all(&mut out, &store, a, filter, limit)?;
+        rows::print_all(&mut out, (&store, None), a, filter, limit)?;
         out.flush()?;
     } else {
         more(&mut rows, &mut out, &store)?;

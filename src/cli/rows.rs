@@ -32,6 +32,8 @@ struct Ctx<'a> {
     store: &'a Store,
     args: &'a InspectArgs,
     filter: &'a Filter,
+    /// The packets to look at, in order (`None`: all of them).
+    only: Option<&'a [u32]>,
     chunk: usize,
 }
 
@@ -41,14 +43,19 @@ impl Ctx<'_> {
         c.bytes.clear();
         c.ends.clear();
         let from = k * self.chunk;
-        let to = self.store.len().min(from + self.chunk);
+        let to = self.len().min(from + self.chunk);
         for i in from..to {
-            let id = PacketId(i as u32);
+            let id = PacketId(self.only.map_or(i as u32, |o| o[i]));
             if print_packet(&mut c.bytes, self.store, id, self.args, self.filter)? {
                 c.ends.push(c.bytes.len());
             }
         }
         Ok(())
+    }
+
+    /// How many packets there are to look at.
+    fn len(&self) -> usize {
+        self.only.map_or(self.store.len(), <[u32]>::len)
     }
 }
 
@@ -71,10 +78,11 @@ fn write_chunk(
     Ok(false)
 }
 
-/// Print every packet of `store` that passes `filter`, at most `limit`, in order.
+/// Print every packet of `store` (or of `only`, packets in capture order) that passes
+/// `filter`, at most `limit`, in order.
 pub(super) fn print_all(
     out: &mut impl Write,
-    store: &Store,
+    (store, only): (&Store, Option<&[u32]>),
     args: &InspectArgs,
     filter: &Filter,
     limit: usize,
@@ -84,14 +92,14 @@ pub(super) fn print_all(
         true => CHUNK_TREES,
         false => CHUNK_PACKETS,
     };
-    print_in_chunks(out, store, (args, filter), limit, (chunk, threads))
+    print_in_chunks(out, (store, only), (args, filter), limit, (chunk, threads))
 }
 
 /// [`print_all`] in chunks of `chunk` packets, on two threads when `threads` says so
 /// (and there are two chunks or more and the limit is not under one chunk).
 fn print_in_chunks(
     out: &mut impl Write,
-    store: &Store,
+    (store, only): (&Store, Option<&[u32]>),
     (args, filter): (&InspectArgs, &Filter),
     limit: usize,
     (chunk, threads): (usize, Threads),
@@ -100,9 +108,10 @@ fn print_in_chunks(
         store,
         args,
         filter,
+        only,
         chunk: chunk.max(1),
     };
-    let chunks = store.len().div_ceil(ctx.chunk);
+    let chunks = ctx.len().div_ceil(ctx.chunk);
     let two = threads != Threads::One && chunks >= 2 && limit >= ctx.chunk;
     if !two || !print_on_two_threads(out, ctx, chunks, limit)? {
         let mut printed = 0;
@@ -210,8 +219,14 @@ mod tests {
             let f = crate::filter::parse(filter).expect("filter");
             let print = |limit, chunk, threads| {
                 let mut out = Vec::new();
-                print_in_chunks(&mut out, &store, (&args, &f), limit, (chunk, threads))
-                    .expect("printed");
+                print_in_chunks(
+                    &mut out,
+                    (&store, None),
+                    (&args, &f),
+                    limit,
+                    (chunk, threads),
+                )
+                .expect("printed");
                 out
             };
             for limit in [0, 1, 5, 17, usize::MAX] {

@@ -271,6 +271,65 @@ impl Known<'_> {
     }
 }
 
+/// The names whose values and presence come from a packet's summary, flow and index
+/// record alone, never from the analysis ([`Known::values`] and [`Known::has`] but
+/// `tcp.stream`): a filter of only these picks its packets before anything is analysed
+/// (`Store::build_scoped`). Where the summary cannot say (a packet it does not describe
+/// whole), the packet's own tree answers, which for these names is the same.
+const SUMMARY_NAMES: [&str; 41] = [
+    "frame",
+    "frame.number",
+    "frame.len",
+    "frame.time",
+    "frame.time_epoch",
+    "frame.time_relative",
+    "frame.time_delta",
+    "eth",
+    "eth.addr",
+    "eth.src",
+    "eth.dst",
+    "arp",
+    "ip",
+    "ip.addr",
+    "ip.src",
+    "ip.dst",
+    "ipv6",
+    "ipv6.addr",
+    "ipv6.src",
+    "ipv6.dst",
+    "tcp",
+    "tcp.port",
+    "tcp.srcport",
+    "tcp.dstport",
+    "tcp.len",
+    "tcp.flags",
+    "tcp.flags.res",
+    "tcp.flags.ae",
+    "tcp.flags.cwr",
+    "tcp.flags.ece",
+    "tcp.flags.urg",
+    "tcp.flags.ack",
+    "tcp.flags.push",
+    "tcp.flags.reset",
+    "tcp.flags.syn",
+    "tcp.flags.fin",
+    "udp",
+    "udp.port",
+    "udp.srcport",
+    "udp.dstport",
+    "dns",
+];
+
+/// Whether every test of `e` names only [`SUMMARY_NAMES`].
+pub(crate) fn without_analysis(e: &Expr) -> bool {
+    match e {
+        Expr::All => true,
+        Expr::And(v) | Expr::Or(v) => v.iter().all(without_analysis),
+        Expr::Not(x) => without_analysis(x),
+        Expr::Has(name) | Expr::Test(name, _) => SUMMARY_NAMES.contains(&name.as_str()),
+    }
+}
+
 /// Whether test `t` can be answered from typed values alone: texts and patterns see the
 /// tree's wording (`74 bytes`), so they need the tree; the bytes a slice cuts do not.
 pub(crate) fn typed(t: &Test) -> bool {
@@ -339,4 +398,43 @@ fn combine(
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::SUMMARY_NAMES;
+    use crate::store::{PacketId, Store};
+
+    /// Each name a filter may use without the analysis is one the filter knows, and the
+    /// quick tier answers it on every packet of a sample (all described whole by their
+    /// summaries) while the store holds no analysis at all; names it cannot answer so
+    /// (`tcp.stream`, the records') need the analysis.
+    #[test]
+    fn summary_names_are_known_and_answered_before_any_analysis() {
+        let path =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/socketio-chat.pcap");
+        let cap = std::sync::Arc::new(crate::capture::Capture::open(&path).expect("sample"));
+        let threads = crate::store::Threads::One;
+        let (store, _) =
+            Store::build_scoped(cap, (crate::analysis::Keep::Records, threads), |_, _| false);
+        assert!(store.analysis.tcp.conversations.is_empty());
+        for name in SUMMARY_NAMES {
+            let f = crate::filter::parse(name).expect(name);
+            assert!(f.without_analysis(), "{name}");
+            let answered = (0..store.len() as u32)
+                .filter(|&i| f.quick(&store, PacketId(i)).is_some())
+                .count();
+            assert_eq!(answered, store.len(), "{name}");
+        }
+        for text in [
+            "tcp.stream == 1",
+            "tcp.port == 80 && http",
+            "websocket",
+            "",
+            "frame contains \"x\" || socketio",
+        ] {
+            let f = crate::filter::parse(text).expect(text);
+            assert!(!f.without_analysis(), "{text}");
+        }
+    }
 }

@@ -16,7 +16,7 @@ use std::sync::mpsc;
 use super::{FlowTable, Store, StorePass};
 use crate::analysis::halves::Queue;
 use crate::capture::Capture;
-use crate::dissect::{self, Summary};
+use crate::dissect::{self, Endpoints, Summary};
 
 /// Packets summarized per batch handed to the analysis.
 pub const BATCH_PACKETS: usize = 1024;
@@ -47,6 +47,15 @@ impl Threads {
 
 /// The summary of packet `i`, put in its flow.
 fn summarize(capture: &Capture, flows: &mut FlowTable, i: usize) -> Summary {
+    let (mut sum, ep) = summary_of(capture, i);
+    if let Some(ep) = ep {
+        flows.assign(&mut sum, &ep, i as u32);
+    }
+    sum
+}
+
+/// The summary of packet `i` and the endpoints of its flow, not yet put in it.
+pub(super) fn summary_of(capture: &Capture, i: usize) -> (Summary, Option<Endpoints>) {
     let data = capture.data(i);
     let origlen = capture.record(i).map_or(0, |r| r.origlen);
     let (mut sum, ep) = dissect::summarize(capture.link_type(i), data, origlen);
@@ -58,10 +67,7 @@ fn summarize(capture: &Capture, flows: &mut FlowTable, i: usize) -> Summary {
         }
         sum.anomalies |= dissect::anomaly::CUT_BY_END_OF_FILE;
     }
-    if let Some(ep) = ep {
-        flows.assign(&mut sum, &ep, i as u32);
-    }
-    sum
+    (sum, ep)
 }
 
 impl Store {

@@ -9,6 +9,7 @@ mod info;
 mod ingest;
 pub(crate) mod places;
 mod realtime_layers;
+mod scoped;
 
 /// The Socket.IO field definitions, for tiers that build one field without its layer.
 pub(crate) use realtime_layers::hf as socketio_fields;

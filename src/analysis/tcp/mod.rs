@@ -331,10 +331,7 @@ impl<C: Default> TcpPass<C> {
         (i, sum): (usize, &Summary),
         http: &mut S,
     ) {
-        debug_assert_eq!(i, a.conv_of.len());
-        a.conv_of.push(u32::MAX);
-        a.roles.push(Role::Segment);
-        a.notes.push(0);
+        self.skip(a, i);
         if !sum.protos.contains(Proto::Tcp) || sum.flow == Summary::NO_FLOW {
             return;
         }
@@ -354,6 +351,15 @@ impl<C: Default> TcpPass<C> {
         };
         a.notes[i] = self.streams.feed(c, conv, (i, payload), &seg, http);
         self.streams.enforce_limit(&mut a.conversations, id, http);
+    }
+
+    /// Pass over packet `i` (the next one) without following it: it gets no
+    /// conversation, as a packet that is not TCP.
+    pub fn skip(&mut self, a: &mut TcpAnalysis, i: usize) {
+        debug_assert_eq!(i, a.conv_of.len());
+        a.conv_of.push(u32::MAX);
+        a.roles.push(Role::Segment);
+        a.notes.push(0);
     }
 
     /// End of the capture: the streams still open give up their holes.
