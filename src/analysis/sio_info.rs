@@ -73,9 +73,10 @@ pub fn info_plain(text: &[u8], h: &SioHead<'_>, out: &mut String) -> bool {
         },
         None => None,
     };
-    // Plain data is valid UTF-8 (`json_scan::check`), so it is not checked again here
-    // (that was a row's largest single cost after the JSON itself).
     if h.kind.is_binary() || (data.is_some() && !h.plain) {
+        return false;
+    }
+    if data.is_some_and(|d| std::str::from_utf8(d).is_err()) {
         return false;
     }
     let start = out.len();
@@ -141,6 +142,21 @@ mod tests {
         } else {
             assert_eq!(out, "x");
         }
+    }
+
+    /// The JSON check does not read UTF-8, so data that is not UTF-8 far past the cut is
+    /// still checked here: such a packet is left to `info`'s way (it does not parse).
+    #[test]
+    fn not_utf8_past_the_cut_is_not_written_plain() {
+        let mut text = br#"2["chat",""#.to_vec();
+        text.extend(b"a".repeat(1000));
+        text.extend(b"\xff\"]");
+        let h = parse_head(&text).expect("the head reads");
+        assert!(h.plain, "the check does not read UTF-8");
+        assert!(parse(&text).is_err());
+        let mut out = String::new();
+        assert!(!info_plain(&text, &h, &mut out));
+        assert!(out.is_empty());
     }
 
     #[test]
