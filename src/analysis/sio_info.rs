@@ -150,7 +150,7 @@ mod tests {
     fn not_utf8_past_the_cut_is_not_written_plain() {
         let mut text = br#"2["chat",""#.to_vec();
         text.extend(b"a".repeat(1000));
-        text.extend(b"\xff\"]");
+        text.extend(b"\",\"\xff\"]");
         let h = parse_head(&text).expect("the head reads");
         assert!(h.plain, "the check does not read UTF-8");
         assert!(parse(&text).is_err());
