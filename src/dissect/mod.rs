@@ -10,6 +10,7 @@
 //! [`Warning`]s for anomalies. Nothing here returns `Err` or panics.
 
 mod dns;
+mod fast;
 pub mod fmt;
 mod info;
 mod link;
@@ -126,6 +127,9 @@ pub fn dissect(meta: &FrameMeta, data: &[u8], tcp: Option<TcpRel>) -> Dissection
 /// Decode the compact summary of one packet and its flow key (no allocation).
 /// `origlen` is the length on the wire, to notice snaplen truncation.
 pub fn summarize(link_type: LinkType, data: &[u8], origlen: u32) -> (Summary, Option<Endpoints>) {
+    if let Some(s) = fast::summarize(link_type, data, origlen) {
+        return s;
+    }
     let sliced = slice::slice(link_type, data);
     summary::from_sliced(&sliced, origlen, data)
 }

@@ -533,7 +533,7 @@ pub fn nflog_tlvs(mut rest: &[u8]) -> impl Iterator<Item = NflogTlv<'_>> {
 }
 
 /// Ports on which a payload is tried as DNS (53) and multicast DNS (5353).
-const DNS_PORTS: [u16; 2] = [53, 5353];
+pub(super) const DNS_PORTS: [u16; 2] = [53, 5353];
 
 /// The DNS message a packet carries, if it is on a DNS port and looks like DNS:
 /// a UDP payload, or a TCP payload after its 2-byte length prefix.
