@@ -988,3 +988,27 @@ fn a_scoped_filter_prints_what_a_whole_build_prints() {
         );
     }
 }
+
+/// `inspect -Y` with a filter of the record protocols looks only at the packets with
+/// records, and prints what it prints when it looks at every packet (the same filter
+/// or'ed with a test that passes nothing and needs no record).
+#[test]
+fn a_record_filter_prints_what_looking_at_every_packet_prints() {
+    let path = sample("chat-ws-vs-sio.pcap");
+    let file = path.to_str().unwrap();
+    for filter in [
+        "websocket",
+        "socketio && tcp.port == 18311",
+        "http.response.code == 101",
+        "websocket.opcode == 1 || engineio",
+    ] {
+        let only = stdout(&run(&["inspect", "-Y", filter, file]));
+        assert!(only.lines().count() > 1, "{filter}: {only}");
+        let every = format!("({filter}) || frame.number == 0");
+        assert_eq!(
+            stdout(&run(&["inspect", "-Y", &every, file])),
+            only,
+            "{filter}"
+        );
+    }
+}

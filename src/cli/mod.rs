@@ -264,7 +264,8 @@ fn inspect(a: &InspectArgs) -> Result<Outcome, CliError> {
         return Ok(outcome_at_exit(store));
     }
     let store = load(&a.file)?;
-    rows::print_all(&mut out, (&store, None), a, &filter, limit)?;
+    let only = (filter.needs_stream_records()).then(|| store.packets_with_stream_records());
+    rows::print_all(&mut out, (&store, only.as_deref()), a, &filter, limit)?;
     out.flush()?;
     Ok(outcome_at_exit(store))
 }

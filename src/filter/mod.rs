@@ -308,6 +308,13 @@ impl Filter {
         !self.is_empty() && quick::without_analysis(&self.expr)
     }
 
+    /// Whether the filter passes only packets with analysis records (see
+    /// [`Filter::rules_out`]): then `Store::packets_with_stream_records` are the only
+    /// packets to look at.
+    pub fn needs_stream_records(&self) -> bool {
+        self.needs_records
+    }
+
     pub fn rules_out(&self, store: &Store, id: PacketId) -> bool {
         self.needs_records && !store.has_stream_records(id)
     }

@@ -359,6 +359,30 @@ impl Store {
             || up.realtime.eio_at(id.0).next().is_some()
     }
 
+    /// Every packet for which [`Store::has_stream_records`] is true, in order: the
+    /// sorted indexes of the analysis merged (what a filter of the record protocols
+    /// looks at, without a search per packet).
+    pub fn packets_with_stream_records(&self) -> Vec<u32> {
+        let up = &self.analysis.upper;
+        let [shown, open] = up.http.shown_packets();
+        let lists: [Box<dyn Iterator<Item = u32> + '_>; 4] = [
+            Box::new(up.frame_packets()),
+            Box::new(shown),
+            Box::new(open),
+            Box::new(up.realtime.eio_packets()),
+        ];
+        let mut heads: Vec<_> = lists.into_iter().map(|l| l.peekable()).collect();
+        let mut out: Vec<u32> = Vec::new();
+        // A merge of sorted lists: the smallest head next, each packet once.
+        while let Some(p) = heads.iter_mut().filter_map(|h| h.peek().copied()).min() {
+            for h in &mut heads {
+                while h.next_if_eq(&p).is_some() {}
+            }
+            out.push(p);
+        }
+        out
+    }
+
     /// The captured TCP payload of packet `id` (empty if it has none).
     pub fn tcp_payload(&self, id: PacketId) -> &[u8] {
         let i = id.index();
@@ -539,6 +563,34 @@ mod tests {
     /// Issue 11, point 3: once the payload arena is full, a message says its payload
     /// was not kept, `stats` counts it (in both modes alike), and an uncompressed
     /// payload is decoded again from its packets, equal to the kept one.
+    /// The merged list of packets with records is the packets `has_stream_records`
+    /// says have some, on every sample and corpus file.
+    #[test]
+    fn packets_with_stream_records_are_those_that_have_some() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut with = 0;
+        for dir in ["samples", "tests/corpus"] {
+            for e in std::fs::read_dir(root.join(dir)).expect("dir") {
+                let path = e.expect("entry").path();
+                let Ok(cap) = crate::capture::Capture::open(&path) else {
+                    continue;
+                };
+                let store = Store::build(cap);
+                let want: Vec<u32> = (0..store.len() as u32)
+                    .filter(|&p| store.has_stream_records(PacketId(p)))
+                    .collect();
+                assert_eq!(
+                    store.packets_with_stream_records(),
+                    want,
+                    "{}",
+                    path.display()
+                );
+                with += want.len();
+            }
+        }
+        assert!(with > 200, "{with}");
+    }
+
     #[test]
     fn a_payload_not_kept_is_flagged_counted_and_read_again() {
         use crate::analysis::websocket::warn::NOT_KEPT;
