@@ -293,8 +293,43 @@ pub enum Stop {
 }
 
 /// An object member: where its key starts (at its quote) and ends (after its
-/// quote), and where its value starts.
-type Member = (usize, usize, usize);
+/// quote), and where its value starts and ends.
+type Member = (usize, usize, usize, usize);
+
+/// Members of objects with at most this many are kept on the stack.
+const STACK_MEMBERS: usize = 8;
+
+/// The members of one object: on the stack when they are few (one lives while its
+/// object is written, so its size is the point, not a waste).
+#[allow(clippy::large_enum_variant)]
+enum Members {
+    Few([Member; STACK_MEMBERS], usize),
+    Many(Vec<Member>),
+}
+
+impl Members {
+    fn push(&mut self, m: Member) {
+        match self {
+            Members::Few(a, n) if *n < STACK_MEMBERS => {
+                a[*n] = m;
+                *n += 1;
+            }
+            Members::Few(a, n) => {
+                let mut v = a[..*n].to_vec();
+                v.push(m);
+                *self = Members::Many(v);
+            }
+            Members::Many(v) => v.push(m),
+        }
+    }
+
+    fn as_mut_slice(&mut self) -> &mut [Member] {
+        match self {
+            Members::Few(a, n) => &mut a[..*n],
+            Members::Many(v) => v,
+        }
+    }
+}
 
 /// Writes compact JSON of plain text (see [`check`]).
 pub struct Compact<'a> {
@@ -395,18 +430,19 @@ impl<'a> Compact<'a> {
         Ok(pos + 1)
     }
 
-    /// The members of the object at `pos`: (key with its quotes, value start), and the end.
-    fn members(&self, pos: usize) -> Result<(Vec<Member>, usize), Stop> {
-        let mut members = Vec::new();
+    /// The members of the object at `pos`: (key with its quotes, value), and the end.
+    fn members(&self, pos: usize) -> Result<(Members, usize), Stop> {
+        let mut members = Members::Few([(0, 0, 0, 0); STACK_MEMBERS], 0);
         let mut pos = self.skip_ws(pos + 1);
         if self.b.get(pos) == Some(&b'}') {
             return Ok((members, pos + 1));
         }
         loop {
             let key_end = self.string_end(pos)?;
-            let value = self.skip_ws(key_end) + 1; // after the colon
-            members.push((pos, key_end, value));
-            pos = self.skip_ws(self.skip(value)?);
+            let value = self.skip_ws(self.skip_ws(key_end) + 1); // after the colon
+            let value_end = self.skip(value)?;
+            members.push((pos, key_end, value, value_end));
+            pos = self.skip_ws(value_end);
             match self.b.get(pos) {
                 Some(b',') => pos = self.skip_ws(pos + 1),
                 Some(b'}') => return Ok((members, pos + 1)),
@@ -418,6 +454,7 @@ impl<'a> Compact<'a> {
     /// Writes the object at `pos` (its `{`) with its keys in byte order; returns its end.
     fn object(&mut self, pos: usize) -> Result<usize, Stop> {
         let (mut members, end) = self.members(pos)?;
+        let members = members.as_mut_slice();
         let b = self.b;
         let key = |m: &Member| &b[m.0 + 1..m.1 - 1];
         if !members.windows(2).all(|w| key(&w[0]) < key(&w[1])) {
@@ -428,13 +465,19 @@ impl<'a> Compact<'a> {
             }
         }
         self.push(b"{")?;
-        for (i, &(ks, ke, v)) in members.iter().enumerate() {
+        for (i, &(ks, ke, v, v_end)) in members.iter().enumerate() {
             if i > 0 {
                 self.push(b",")?;
             }
             self.push(&b[ks..ke])?;
             self.push(b":")?;
-            self.value(v)?;
+            match b[v] {
+                b'[' | b'{' => {
+                    self.value(v)?;
+                }
+                // A scalar is written as it is: its end is known already.
+                _ => self.push(&b[v..v_end])?,
+            }
         }
         self.push(b"}")?;
         Ok(end)

@@ -13,6 +13,15 @@ const BUDGET_BYTES: usize = 4 * INFO_JSON_CHARS + 4;
 
 /// Cuts what was written after `start` to [`INFO_JSON_CHARS`] characters, with `…`.
 fn cut(out: &mut String, start: usize) {
+    let written = &out.as_bytes()[start..];
+    if written.len() <= INFO_JSON_CHARS {
+        return; // no more characters than bytes
+    }
+    if written[..=INFO_JSON_CHARS].is_ascii() {
+        out.truncate(start + INFO_JSON_CHARS);
+        out.push('…');
+        return;
+    }
     if let Some((i, _)) = out[start..].char_indices().nth(INFO_JSON_CHARS) {
         out.truncate(start + i);
         out.push('…');
@@ -141,6 +150,32 @@ mod tests {
             assert_eq!(out[1..], info(&full), "{}", String::from_utf8_lossy(text));
         } else {
             assert_eq!(out, "x");
+        }
+    }
+
+    /// The cut keeps 120 characters, ASCII or not, and only cuts what is longer.
+    #[test]
+    fn the_cut_counts_characters() {
+        for text in [
+            "a".repeat(119),
+            "a".repeat(120),
+            "a".repeat(121),
+            "a".repeat(500),
+            "é".repeat(100),
+            "é".repeat(121),
+            format!("{}é{}", "a".repeat(119), "b".repeat(5)),
+            format!("{}é", "a".repeat(120)),
+        ] {
+            let mut out = String::from("head ");
+            out.push_str(&text);
+            cut(&mut out, 5);
+            let chars: String = text.chars().take(INFO_JSON_CHARS).collect();
+            let want = if text.chars().count() > INFO_JSON_CHARS {
+                format!("head {chars}…")
+            } else {
+                format!("head {text}")
+            };
+            assert_eq!(out, want);
         }
     }
 
