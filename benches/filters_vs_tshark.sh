@@ -5,8 +5,9 @@
 #
 # The capture is ../shared/bench/gen_pcap.py's (seed 2), written once to
 # target/bench-data/reference-<PACKETS>.pcap; LAYERSCOPE_BENCH_FILE=FILE uses FILE instead.
-# Each command runs 3 times per program, the two programs alternating (layerscope first in
-# runs 1 and 3, tshark first in run 2), after a warm-up read of the file; the report (a
+# Each command runs 3 times per program (LAYERSCOPE_BENCH_RUNS=N: N times, N odd), the two
+# programs alternating (layerscope first in odd runs, tshark first in even ones), after a
+# warm-up read of the file; the report (a
 # markdown table of medians and ratios, MISS where a target is missed) goes to standard
 # output and to target/bench-data/filters-report.md, progress to standard error.
 # LAYERSCOPE_BENCH_CHECK=0 skips the cross-check of the rows each program prints;
@@ -63,7 +64,11 @@ seconds() {
     awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", (b - a) / 1e9 }'
 }
 
-median() { printf '%s\n' "$@" | sort -g | sed -n 2p; }
+runs="${LAYERSCOPE_BENCH_RUNS:-3}"
+case "$runs" in
+    *[!0-9]* | '' | *[02468]) echo "LAYERSCOPE_BENCH_RUNS must be odd" >&2; exit 2 ;;
+esac
+median() { printf '%s\n' "$@" | sort -g | sed -n "$(((runs + 1) / 2))p"; }
 
 cat "$file" >/dev/null # warm-up: the file in the page cache
 
@@ -81,9 +86,9 @@ for c in "${cases[@]}"; do
     read -ra ts_argv <<<"${ts_args//FILE/$file}"
     ls_t=()
     ts_t=()
-    for run in 1 2 3; do
+    for run in $(seq "$runs"); do
         echo "$name: run $run ..." >&2
-        if [[ $run == 2 && $have_tshark == 1 ]]; then
+        if [[ $((run % 2)) == 0 && $have_tshark == 1 ]]; then
             ts_t+=("$(seconds tshark "${ts_argv[@]}")")
             ls_t+=("$(seconds "$ls_bin" "${ls_argv[@]}" "$file")")
         else
