@@ -6,7 +6,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 
-use common::cli::{bin, run, sample, stderr, stdout};
+use common::cli::{bin, run, run_with_input, sample, stderr, stdout};
 
 /// A file in the test's own temporary folder.
 fn temp_file(name: &str, bytes: &[u8]) -> PathBuf {
@@ -166,20 +166,8 @@ fn truncated_file_keeps_packets_before_the_cut_and_exits_1() {
 fn stdin_reads_like_a_file() {
     let path = sample("websocket-deflate.pcap");
     let from_file = run(&["inspect", path.to_str().unwrap()]);
-    let mut child = bin()
-        .args(["inspect", "-"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("spawn");
     let bytes = std::fs::read(&path).expect("sample");
-    child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(&bytes)
-        .expect("write");
-    let o = child.wait_with_output().expect("wait");
+    let o = run_with_input(&["inspect", "-"], &bytes);
     assert_eq!(o.status.code(), Some(0));
     assert_eq!(stdout(&o), stdout(&from_file));
     assert_eq!(stdout(&o).lines().count(), 26);
@@ -965,19 +953,7 @@ fn a_scoped_filter_prints_what_a_whole_build_prints() {
         let whole_filter = format!("({filter}) || http.request.method == \"NOPE\"");
         let whole = run(&["inspect", "-Y", &whole_filter, file]);
         assert_eq!(stdout(&whole), rows, "{filter}");
-        let mut child = bin()
-            .args(["inspect", "-Y", filter, "-"])
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .spawn()
-            .expect("spawn");
-        child
-            .stdin
-            .take()
-            .expect("stdin")
-            .write_all(&bytes)
-            .expect("write");
-        let piped = child.wait_with_output().expect("wait");
+        let piped = run_with_input(&["inspect", "-Y", filter, "-"], &bytes);
         assert_eq!(stdout(&piped), rows, "{filter} on standard input");
         let two = run(&["inspect", "-c", "2", "-Y", filter, file]);
         let first_two: Vec<&str> = rows.lines().take(2).collect();

@@ -1,4 +1,18 @@
-//! Builders of tiny pcap and pcapng files for tests.
+//! Builders of tiny pcap and pcapng files for tests, and the captures tests run over.
+
+/// Every sample and corpus capture (`samples/`, `tests/corpus/`), sorted.
+pub(crate) fn sample_and_corpus_files() -> Vec<std::path::PathBuf> {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut files: Vec<_> = ["samples", "tests/corpus"]
+        .iter()
+        .flat_map(|d| std::fs::read_dir(root.join(d)).expect("dir"))
+        .map(|e| e.expect("entry").path())
+        .filter(|p| p.extension().is_some_and(|e| e == "pcap" || e == "pcapng"))
+        .collect();
+    files.sort();
+    assert!(files.len() > 10, "{files:?}");
+    files
+}
 
 /// Appends `v` in the chosen byte order.
 pub(crate) fn put16(buf: &mut Vec<u8>, v: u16, be: bool) {

@@ -167,20 +167,16 @@ mod tests {
     /// etherparse's; and most TCP packets are read here.
     #[test]
     fn every_sample_packet_summarizes_as_etherparse_slices_it() {
-        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
         let (mut fast, mut tcp) = (0, 0);
-        for dir in ["samples", "tests/corpus"] {
-            for e in std::fs::read_dir(root.join(dir)).expect("dir") {
-                let path = e.expect("entry").path();
-                let Ok(cap) = crate::capture::Capture::open(&path) else {
-                    continue;
-                };
-                for i in 0..cap.len() {
-                    let (data, lt) = (cap.data(i), cap.link_type(i));
-                    let origlen = cap.record(i).map_or(0, |r| r.origlen);
-                    fast += usize::from(same(lt, data, origlen));
-                    tcp += usize::from(sliced(lt, data, origlen).0.protos.contains(Proto::Tcp));
-                }
+        for path in crate::capture::testutil::sample_and_corpus_files() {
+            let Ok(cap) = crate::capture::Capture::open(&path) else {
+                continue;
+            };
+            for i in 0..cap.len() {
+                let (data, lt) = (cap.data(i), cap.link_type(i));
+                let origlen = cap.record(i).map_or(0, |r| r.origlen);
+                fast += usize::from(same(lt, data, origlen));
+                tcp += usize::from(sliced(lt, data, origlen).0.protos.contains(Proto::Tcp));
             }
         }
         assert!(fast * 10 > tcp * 8, "{fast} of {tcp} TCP packets read here");

@@ -17,18 +17,7 @@ fn hits(s: &Store, filter: &str) -> Vec<u32> {
     filter_all(s, &f, &AtomicBool::new(false), |_, _| {})
 }
 
-/// Every sample and corpus capture, sorted.
-fn capture_files() -> Vec<std::path::PathBuf> {
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-    let mut files: Vec<_> = ["samples", "tests/corpus"]
-        .iter()
-        .flat_map(|d| std::fs::read_dir(root.join(d)).unwrap())
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "pcap" || e == "pcapng"))
-        .collect();
-    files.sort();
-    files
-}
+use crate::capture::testutil::sample_and_corpus_files as capture_files;
 
 /// Packets for which `pred` holds on the dissection, computed without the filter.
 fn by_tree(s: &Store, pred: impl Fn(&Dissection) -> bool) -> Vec<u32> {

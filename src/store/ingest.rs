@@ -263,20 +263,7 @@ mod tests {
     /// same summaries, flows, records, rows, messages and stats.
     #[test]
     fn two_threads_build_the_same_store_as_one() {
-        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-        let mut files: Vec<_> = ["samples", "tests/corpus"]
-            .iter()
-            .flat_map(|d| std::fs::read_dir(root.join(d)).expect("dir"))
-            .map(|e| e.expect("entry").path())
-            .filter(|p| {
-                matches!(
-                    p.extension().and_then(|e| e.to_str()),
-                    Some("pcap" | "pcapng")
-                )
-            })
-            .collect();
-        files.sort();
-        assert!(files.len() > 10, "{files:?}");
+        let files = crate::capture::testutil::sample_and_corpus_files();
         for path in files {
             let name = path.display().to_string();
             let cap = open(&path);

@@ -567,26 +567,18 @@ mod tests {
     /// says have some, on every sample and corpus file.
     #[test]
     fn packets_with_stream_records_are_those_that_have_some() {
-        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
         let mut with = 0;
-        for dir in ["samples", "tests/corpus"] {
-            for e in std::fs::read_dir(root.join(dir)).expect("dir") {
-                let path = e.expect("entry").path();
-                let Ok(cap) = crate::capture::Capture::open(&path) else {
-                    continue;
-                };
-                let store = Store::build(cap);
-                let want: Vec<u32> = (0..store.len() as u32)
-                    .filter(|&p| store.has_stream_records(PacketId(p)))
-                    .collect();
-                assert_eq!(
-                    store.packets_with_stream_records(),
-                    want,
-                    "{}",
-                    path.display()
-                );
-                with += want.len();
-            }
+        for path in crate::capture::testutil::sample_and_corpus_files() {
+            let Ok(cap) = crate::capture::Capture::open(&path) else {
+                continue;
+            };
+            let store = Store::build(cap);
+            let want: Vec<u32> = (0..store.len() as u32)
+                .filter(|&p| store.has_stream_records(PacketId(p)))
+                .collect();
+            let got = store.packets_with_stream_records();
+            assert_eq!(got, want, "{}", path.display());
+            with += want.len();
         }
         assert!(with > 200, "{with}");
     }

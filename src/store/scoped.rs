@@ -25,6 +25,7 @@
 
 use std::collections::HashSet;
 use std::net::IpAddr;
+use std::ops::Range;
 use std::sync::mpsc;
 use std::sync::Arc;
 
@@ -79,34 +80,16 @@ impl Store {
         };
         if let Some(size) = batch_size(threads, n) {
             let capture = Arc::clone(&self.capture);
-            let (full_tx, full_rx) = mpsc::sync_channel::<Vec<_>>(2);
-            let (empty_tx, empty_rx) = mpsc::channel::<Vec<_>>();
-            let started = std::thread::scope(|scope| {
-                let worker = std::thread::Builder::new()
-                    .name("layerscope-summarize".into())
-                    .spawn_scoped(scope, move || {
-                        for from in (0..n).step_by(size) {
-                            let mut batch = empty_rx.try_recv().unwrap_or_default();
-                            batch.clear();
-                            let to = n.min(from + size);
-                            batch.extend((from..to).map(|i| summary_of(&capture, i)));
-                            if full_tx.send(batch).is_err() {
-                                return;
-                            }
-                        }
-                    });
-                if worker.is_err() {
-                    return false;
+            let slice = move |at: Range<usize>, batch: &mut Vec<_>| {
+                batch.clear();
+                batch.extend(at.map(|i| summary_of(&capture, i)));
+            };
+            let put = |batch: &mut Vec<_>| {
+                for one in batch.drain(..) {
+                    take(self, one);
                 }
-                for mut batch in full_rx {
-                    for one in batch.drain(..) {
-                        take(self, one);
-                    }
-                    let _ = empty_tx.send(batch);
-                }
-                true
-            });
-            if started {
+            };
+            if in_batches((n, size), "layerscope-summarize", slice, put) {
                 return candidates;
             }
         }
@@ -163,34 +146,13 @@ impl Store {
         };
         let n = summaries.len();
         if let Some(size) = batch_size(pass.1, n) {
-            let (full_tx, full_rx) = mpsc::sync_channel::<Queue<'_>>(2);
-            let (empty_tx, empty_rx) = mpsc::channel::<Queue<'_>>();
             let tcp = &mut tcp;
-            let step = &step;
-            let done = std::thread::scope(|scope| {
-                let worker = std::thread::Builder::new()
-                    .name("layerscope-tcp".into())
-                    .spawn_scoped(scope, move || {
-                        for from in (0..n).step_by(size) {
-                            let mut q = empty_rx.try_recv().unwrap_or_default();
-                            for i in from..n.min(from + size) {
-                                step(tcp, i, &mut q);
-                            }
-                            if full_tx.send(q).is_err() {
-                                return;
-                            }
-                        }
-                    });
-                if worker.is_err() {
-                    return false;
+            let follow = |at: Range<usize>, q: &mut Queue<'a>| {
+                for i in at {
+                    step(tcp, i, q);
                 }
-                for mut q in full_rx {
-                    upper.apply(&mut q);
-                    let _ = empty_tx.send(q);
-                }
-                true
-            });
-            if done {
+            };
+            if in_batches((n, size), "layerscope-tcp", follow, |q| upper.apply(q)) {
                 return;
             }
         }
@@ -202,6 +164,41 @@ impl Store {
             upper.apply(&mut q);
         }
     }
+}
+
+/// Packets `0..n` in batches of `size`: `produce` fills each batch on a thread named
+/// `name`, `consume` takes them here in order, and the batches' buffers go back to be
+/// filled again (two at most wait). Returns false, having done nothing, when the
+/// thread could not be started.
+fn in_batches<B: Default + Send>(
+    (n, size): (usize, usize),
+    name: &str,
+    mut produce: impl FnMut(Range<usize>, &mut B) + Send,
+    mut consume: impl FnMut(&mut B),
+) -> bool {
+    let (full_tx, full_rx) = mpsc::sync_channel::<B>(2);
+    let (empty_tx, empty_rx) = mpsc::channel::<B>();
+    std::thread::scope(|scope| {
+        let worker = std::thread::Builder::new()
+            .name(name.into())
+            .spawn_scoped(scope, move || {
+                for from in (0..n).step_by(size) {
+                    let mut batch = empty_rx.try_recv().unwrap_or_default();
+                    produce(from..n.min(from + size), &mut batch);
+                    if full_tx.send(batch).is_err() {
+                        return;
+                    }
+                }
+            });
+        if worker.is_err() {
+            return false;
+        }
+        for mut batch in full_rx {
+            consume(&mut batch);
+            let _ = empty_tx.send(batch);
+        }
+        true
+    })
 }
 
 /// The batch size of a run of `n` packets on `threads`: `None` for one thread (as
@@ -232,22 +229,10 @@ mod tests {
     use super::*;
     use crate::filter::Filter;
 
-    fn captures() -> Vec<std::path::PathBuf> {
-        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-        let mut files: Vec<_> = ["samples", "tests/corpus"]
-            .iter()
-            .flat_map(|d| std::fs::read_dir(root.join(d)).expect("dir"))
-            .map(|e| e.expect("entry").path())
-            .filter(|p| {
-                matches!(
-                    p.extension().and_then(|e| e.to_str()),
-                    Some("pcap" | "pcapng")
-                )
-            })
-            .collect();
-        files.sort();
-        assert!(files.len() > 10, "{files:?}");
-        files
+    /// A whole build of `cap`, as `inspect` makes for other filters.
+    fn whole_build(cap: &Arc<Capture>) -> Store {
+        let no = std::sync::atomic::AtomicBool::new(false);
+        Store::build_shared(cap.clone(), &no, |_, _| {}, Keep::Records)
     }
 
     /// The rows `filter` passes, as `inspect` prints them.
@@ -291,15 +276,10 @@ mod tests {
     #[test]
     fn scoped_rows_are_the_whole_builds_rows() {
         let mut fewer = 0;
-        for path in captures() {
+        for path in crate::capture::testutil::sample_and_corpus_files() {
             let name = path.display().to_string();
             let cap = Arc::new(Capture::open(&path).expect("capture"));
-            let whole = Store::build_shared(
-                cap.clone(),
-                &std::sync::atomic::AtomicBool::new(false),
-                |_, _| {},
-                Keep::Records,
-            );
+            let whole = whole_build(&cap);
             for text in filters_for(&whole) {
                 let filter = crate::filter::parse(&text).expect("filter");
                 assert!(filter.without_analysis(), "{text}");
@@ -331,12 +311,7 @@ mod tests {
         let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
         let path = root.join("samples/socketio-chat.pcap");
         let cap = Arc::new(Capture::open(&path).expect("sample"));
-        let whole = Store::build_shared(
-            cap.clone(),
-            &std::sync::atomic::AtomicBool::new(false),
-            |_, _| {},
-            Keep::Records,
-        );
+        let whole = whole_build(&cap);
         let ws = (whole.analysis.upper.ws_connections.first()).expect("a WebSocket connection");
         let conv = &whole.analysis.tcp.conversations[ws.conversation as usize];
         let key = whole.flows.get(conv.flow).expect("flow").key;
