@@ -353,12 +353,12 @@ impl HttpAnalysis {
         self.ws_by_message.sort_unstable();
     }
 
-    /// The messages packet `packet` shows (usually none or one).
     /// The packets that show a message, in order (each once per message it shows).
     pub fn shown_packets(&self) -> [impl Iterator<Item = u32> + '_; 2] {
         [&self.shown_at, &self.shown_open].map(|v| v.iter().map(|&(p, _)| p))
     }
 
+    /// The messages packet `packet` shows (usually none or one).
     pub fn messages_at(&self, packet: u32) -> impl Iterator<Item = (u32, &HttpMessage)> {
         let at = |v: &[(u32, u32)]| {
             let start = v.partition_point(|&(p, _)| p < packet);

@@ -426,12 +426,12 @@ impl Realtime {
         }
     }
 
-    /// The Engine.IO packets whose carrier packet `p` completed.
     /// The packets that complete an Engine.IO packet, in order (with repeats).
     pub fn eio_packets(&self) -> impl Iterator<Item = u32> + '_ {
         self.eio_at.iter().map(|&(p, _)| p)
     }
 
+    /// The Engine.IO packets whose carrier packet `p` completed.
     pub fn eio_at(&self, p: u32) -> impl Iterator<Item = (u32, &EioRecord)> {
         let start = self.eio_at.partition_point(|&(q, _)| q < p);
         self.eio_at[start..]

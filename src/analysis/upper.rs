@@ -297,12 +297,12 @@ impl Upper {
         self.payloads.shrink();
     }
 
-    /// The frames packet `p` carries bytes of.
     /// The packets that hold bytes of a WebSocket frame, in order (with repeats).
     pub fn frame_packets(&self) -> impl Iterator<Item = u32> + '_ {
         self.frames_at.iter().map(|&(p, _)| p)
     }
 
+    /// The frames packet `p` carries bytes of.
     pub fn frames_at(&self, p: u32) -> impl Iterator<Item = (u32, &WsFrame)> {
         let start = self.frames_at.partition_point(|&(q, _)| q < p);
         self.frames_at[start..]

@@ -298,8 +298,6 @@ impl Filter {
         })
     }
 
-    /// True when packet `id` cannot match, known without dissecting it: the
-    /// filter needs a field of a record protocol and the packet has no record.
     /// Whether the filter names only what a packet's summary, flow and index record
     /// hold (addresses, ports, flags, lengths, protocol presence): then which packets
     /// it may pass is known before any analysis, from [`Filter::quick`], and only their
@@ -315,6 +313,8 @@ impl Filter {
         self.needs_records
     }
 
+    /// True when packet `id` cannot match, known without dissecting it: the
+    /// filter needs a field of a record protocol and the packet has no record.
     pub fn rules_out(&self, store: &Store, id: PacketId) -> bool {
         self.needs_records && !store.has_stream_records(id)
     }

@@ -560,9 +560,6 @@ mod tests {
         store
     }
 
-    /// Issue 11, point 3: once the payload arena is full, a message says its payload
-    /// was not kept, `stats` counts it (in both modes alike), and an uncompressed
-    /// payload is decoded again from its packets, equal to the kept one.
     /// The merged list of packets with records is the packets `has_stream_records`
     /// says have some, on every sample and corpus file.
     #[test]
@@ -583,6 +580,9 @@ mod tests {
         assert!(with > 200, "{with}");
     }
 
+    /// Issue 11, point 3: once the payload arena is full, a message says its payload
+    /// was not kept, `stats` counts it (in both modes alike), and an uncompressed
+    /// payload is decoded again from its packets, equal to the kept one.
     #[test]
     fn a_payload_not_kept_is_flagged_counted_and_read_again() {
         use crate::analysis::websocket::warn::NOT_KEPT;
