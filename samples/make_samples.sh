@@ -229,14 +229,22 @@ capture_socketio_truth() {  # capture_socketio_truth NAME PORT SERVER_JS CLIENT_
   start_server "$name-server" env NODE_PATH="$NODE_MODULES_DIR" node "$SRC_DIR/$server_js" 127.0.0.1 "$port"
   wait_listen 127.0.0.1 "$port"
   start_capture "$file" "tcp port $port"
+  sio_client_then_truth "$name" "$client_js" "$port" "$TMP_DIR/$name-server.log"
+}
+
+# Runs node CLIENT_JS against the Socket.IO server started last, on PORT; waits for
+# that server to end, stops it and the capture, and writes NAME's truth from the
+# client's log and SERVER_LOG.
+sio_client_then_truth() {  # sio_client_then_truth NAME CLIENT_JS PORT SERVER_LOG
+  local name=$1 client_js=$2 port=$3 server_log=$4
   NODE_PATH="$NODE_MODULES_DIR" timeout 20 node "$SRC_DIR/$client_js" "http://127.0.0.1:$port" 2>&1 |
     tee "$TMP_DIR/$name-client.log" | grep -v '^TRUTH ' | sed 's/^/    /' >&2
   # The server exits by itself once the client has disconnected.
   for _ in $(seq 1 50); do kill -0 "$SERVER_PID" 2>/dev/null || break; sleep 0.1; done
   stop_server
   stop_capture
-  grep -v '^TRUTH ' "$TMP_DIR/$name-server.log" | sed 's/^/    /' >&2 || true
-  write_truth "$name" "$TMP_DIR/$name-client.log" "$TMP_DIR/$name-server.log"
+  grep -v '^TRUTH ' "$server_log" | sed 's/^/    /' >&2 || true
+  write_truth "$name" "$TMP_DIR/$name-client.log" "$server_log"
 }
 
 # The same short chat twice in one capture: first over plain WebSocket
@@ -261,13 +269,7 @@ capture_chat_compare() {
 
   start_server chat-sio env NODE_PATH="$NODE_MODULES_DIR" node "$SRC_DIR/chat_sio_server.js" 127.0.0.1 "$CHAT_SIO_PORT"
   wait_listen 127.0.0.1 "$CHAT_SIO_PORT"
-  NODE_PATH="$NODE_MODULES_DIR" timeout 20 node "$SRC_DIR/chat_sio_client.js" "http://127.0.0.1:$CHAT_SIO_PORT" 2>&1 |
-    tee "$TMP_DIR/$name-client.log" | grep -v '^TRUTH ' | sed 's/^/    /' >&2
-  for _ in $(seq 1 50); do kill -0 "$SERVER_PID" 2>/dev/null || break; sleep 0.1; done
-  stop_server
-  stop_capture
-  grep -v '^TRUTH ' "$TMP_DIR/chat-sio.log" | sed 's/^/    /' >&2 || true
-  write_truth "$name" "$TMP_DIR/$name-client.log" "$TMP_DIR/chat-sio.log"
+  sio_client_then_truth "$name" chat_sio_client.js "$CHAT_SIO_PORT" "$TMP_DIR/chat-sio.log"
 }
 
 # tests/samples_expected/NAME.events.json from the TRUTH lines of the client's and
