@@ -8,6 +8,8 @@
 
 use std::borrow::Cow;
 
+use super::realtime::Realtime;
+use super::realtime_feed::RealtimeFeed;
 use super::tcp::{StreamSink, TcpAnalysis, TcpPass};
 use super::upper::{Upper, UpperConv};
 use super::{Analysis, AnalysisPass};
@@ -133,13 +135,34 @@ pub struct UpperHalf<'s> {
 }
 
 impl UpperHalf<'_> {
-    /// Apply (and empty) the queue.
+    /// Apply (and empty) the queue, Engine.IO and Socket.IO included.
     pub fn apply(&mut self, q: &mut Queue<'_>) {
         self.states.apply(self.upper, q.events.drain(..));
+        self.upper.feed_realtime();
+    }
+
+    /// Apply (and empty) the queue but for Engine.IO and Socket.IO, whose part is
+    /// left in `rest` (which must be empty) to be applied, in order, to the
+    /// [`Realtime`] taken out of this analysis ([`Analysis::take_realtime`]).
+    pub fn apply_but_realtime(&mut self, q: &mut Queue<'_>, rest: &mut RealtimeFeed) {
+        self.states.apply(self.upper, q.events.drain(..));
+        std::mem::swap(&mut self.upper.feed, rest);
     }
 }
 
 impl Analysis {
+    /// Engine.IO and Socket.IO, taken out to run on another thread, fed by
+    /// [`UpperHalf::apply_but_realtime`]; put back with [`Self::put_realtime`].
+    pub fn take_realtime(&mut self) -> Realtime {
+        std::mem::take(&mut self.upper.realtime)
+    }
+
+    /// Put back what [`Self::take_realtime`] took, fed with everything since.
+    pub fn put_realtime(&mut self, rt: Realtime) {
+        self.upper.realtime = rt;
+        self.upper.sync_engineio();
+    }
+
     /// The two halves of this analysis and its pass, to run side by side.
     pub fn halves<'s>(&'s mut self, pass: &'s mut AnalysisPass) -> (TcpHalf<'s>, UpperHalf<'s>) {
         (

@@ -8,6 +8,7 @@ pub mod http;
 pub mod http_tree;
 pub mod json_scan;
 pub mod realtime;
+pub mod realtime_feed;
 pub mod sio_info;
 pub mod socketio;
 pub mod socketio_spans;

@@ -121,13 +121,15 @@ pub struct Realtime {
     /// (Socket.IO record, Engine.IO packet of one of its binary attachments),
     /// sorted at the end of the pass.
     attached: Vec<(u32, u32)>,
+    /// The session of each WebSocket connection (by connection), if it has one.
+    ws_sessions: Vec<Option<u32>>,
 }
 
 impl Realtime {
-    /// The session a request target names (`sid=`), made when first seen. A target
-    /// with `EIO=` but no `sid` (a WebSocket-only client) gets a session whose sid
-    /// the open packet will fill in.
-    pub fn websocket_session(&mut self, target: &str, conv: u32, connection: u32) -> Option<u32> {
+    /// The session a request target names (`sid=`), made when first seen, for
+    /// WebSocket `connection`. A target with `EIO=` but no `sid` (a WebSocket-only
+    /// client) gets a session whose sid the open packet will fill in.
+    pub fn websocket_session(&mut self, target: &str, conv: u32, connection: u32) {
         let version = eio::eio_version_from_query(target).unwrap_or(4);
         let s = match eio::sid_from_query(target) {
             Some(sid) => self.session_for(sid, version),
@@ -138,7 +140,16 @@ impl Realtime {
         if !sess.conversations.contains(&conv) {
             sess.conversations.push(conv);
         }
-        Some(s)
+        let at = connection as usize;
+        if self.ws_sessions.len() <= at {
+            self.ws_sessions.resize(at + 1, None);
+        }
+        self.ws_sessions[at] = Some(s);
+    }
+
+    /// The Engine.IO session WebSocket connection `connection` carries, if any.
+    pub fn websocket_session_of(&self, connection: u32) -> Option<u32> {
+        self.ws_sessions.get(connection as usize).copied().flatten()
     }
 
     fn session_for(&mut self, sid: &str, version: u8) -> u32 {
@@ -163,30 +174,34 @@ impl Realtime {
         s
     }
 
-    /// A complete WebSocket message of a connection; `session` is the Engine.IO
-    /// session the connection's handshake named. Returns the session.
+    /// A complete text or binary message of WebSocket connection `connection`,
+    /// `len` bytes long; `payload` is all of it, or for a binary message at least
+    /// its first byte (see [`super::realtime_feed::RealtimeFeed::ws_message`]).
+    /// Nothing is done for a connection that carries no Engine.IO session.
     #[allow(clippy::too_many_arguments)]
     pub fn ws_message(
         &mut self,
         keep: Keep,
-        session: Option<u32>,
-        (conv, _connection): (u32, u32),
+        (conv, connection): (u32, u32),
         dir: Direction,
         text: bool,
-        payload: &[u8],
+        (payload, len): (&[u8], u32),
         carrier: Carrier,
         packet: u32,
-    ) -> Option<u32> {
-        let s = session?;
+    ) {
+        let Some(s) = self.websocket_session_of(connection) else {
+            return;
+        };
         let version = self.sessions.get(s as usize).map_or(4, |x| x.version);
         let p = if text {
-            eio::parse_ws_text(payload).ok()?
+            let Ok(p) = eio::parse_ws_text(payload) else {
+                return;
+            };
+            p
         } else {
             eio::parse_ws_binary(payload, version)
         };
-        let range = (0, payload.len() as u32);
-        self.packet(keep, s, conv, dir, &p, carrier, range, packet);
-        Some(s)
+        self.packet(keep, s, conv, dir, &p, carrier, (0, len), packet);
     }
 
     /// A complete HTTP long-polling body (request or response) of `target`.

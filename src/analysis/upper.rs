@@ -15,6 +15,7 @@ use serde::Serialize;
 
 use super::http::{HttpAnalysis, HttpConversation};
 use super::realtime::{Carrier, Realtime};
+use super::realtime_feed::RealtimeFeed;
 use super::tcp::StreamSink;
 use super::websocket::{self as ws, DirectionParser, Event};
 use crate::ids::Direction;
@@ -240,7 +241,15 @@ pub struct Upper {
     pub ws_messages: Vec<WsMessage>,
     pub ws: WsCounts,
     pub payloads: Payloads,
+    /// Engine.IO and Socket.IO: fed by [`Self::feed`], on the same thread or another.
     pub realtime: Realtime,
+    /// What the parsers here found for [`Self::realtime`] and it has not seen yet.
+    pub(crate) feed: RealtimeFeed,
+    /// Whether each WebSocket connection carries an Engine.IO session (known
+    /// here before [`Self::realtime`] has numbered it).
+    ws_engineio: Vec<bool>,
+    /// Connections whose `engineio` has been copied from [`Self::realtime`].
+    ws_synced: usize,
     pings: ws::PingTracker,
     /// (packet, frame) for every packet a frame has bytes in, sorted at the end.
     frames_at: Vec<(u32, u32)>,
@@ -266,6 +275,9 @@ impl Upper {
             ws: WsCounts::default(),
             payloads: Payloads::default(),
             realtime: Realtime::default(),
+            feed: RealtimeFeed::default(),
+            ws_engineio: Vec::new(),
+            ws_synced: 0,
             pings: ws::PingTracker::default(),
             frames_at: Vec::new(),
             open_frames: Vec::new(),
@@ -276,10 +288,34 @@ impl Upper {
         self.keep == Keep::Records
     }
 
+    /// Hand what the parsers found since the last call to [`Self::realtime`], here.
+    pub(crate) fn feed_realtime(&mut self) {
+        if !self.feed.is_empty() {
+            self.feed.apply(&mut self.realtime, self.keep);
+        }
+        self.sync_engineio();
+    }
+
+    /// Copy each new WebSocket connection's Engine.IO session from
+    /// [`Self::realtime`], which must have been fed up to here.
+    pub(crate) fn sync_engineio(&mut self) {
+        let rt = &self.realtime;
+        for (c, conn) in self
+            .ws_connections
+            .iter_mut()
+            .enumerate()
+            .skip(self.ws_synced)
+        {
+            conn.engineio = rt.websocket_session_of(c as u32);
+        }
+        self.ws_synced = self.ws_connections.len();
+    }
+
     /// Sort the packet indexes so far, mid-pass (a capture still loading is
     /// being shown). Between two calls few entries are added, mostly in order:
     /// the stable sort finds the sorted run and merges the rest in linear time.
     pub fn settle(&mut self) {
+        self.feed_realtime();
         self.http.settle();
         self.sort_indexes();
     }
@@ -292,6 +328,7 @@ impl Upper {
 
     /// Sort the packet indexes; call once after the pass.
     pub fn finish(&mut self) {
+        self.feed_realtime();
         self.http.finish();
         self.sort_indexes();
         self.payloads.shrink();
@@ -362,18 +399,22 @@ impl Upper {
             .map(ws::parse_extensions)
             .unwrap_or_default();
         let connection = self.ws_connections.len() as u32;
-        let engineio = handshake.and_then(|h| {
+        let target = handshake.and_then(|h| {
             let w = self.http.websockets.get(h as usize)?;
-            let target = self.http.engineio_targets.get(&w.request)?;
-            self.realtime.websocket_session(target, conv, connection)
+            self.http.engineio_targets.get(&w.request)
         });
+        if let Some(target) = target {
+            self.feed.websocket(target, conv, connection);
+        }
+        self.ws_engineio.push(target.is_some());
         self.ws.connections += u64::from(handshake.is_some());
         self.ws_connections.push(WsConnection {
             conversation: conv,
             handshake,
             guessed: handshake.is_none(),
             deflate: ext.deflate.is_some(),
-            engineio,
+            // Copied from `realtime` once it has seen the connection (`sync_engineio`).
+            engineio: None,
         });
         st.ws = Some(Box::new(WsState {
             connection,
@@ -492,24 +533,12 @@ impl Upper {
             .observe(dir, m.opcode, payload, 0, u64::from(idx)))
         .map(|(ping, _)| ping as u32);
         let carrier = Carrier::WsMessage(idx);
-        let conn = &self.ws_connections[connection as usize];
-        let conv = conn.conversation;
-        let session = conn.engineio;
+        let conv = self.ws_connections[connection as usize].conversation;
         let text = m.opcode == ws::frame::OP_TEXT;
-        if matches!(m.opcode, 1 | 2) && !m.truncated {
-            let found = self.realtime.ws_message(
-                self.keep,
-                session,
-                (conv, connection),
-                dir,
-                text,
-                payload,
-                carrier,
-                m.last_packet,
-            );
-            if let Some(s) = found {
-                self.ws_connections[connection as usize].engineio = Some(s);
-            }
+        let engineio = self.ws_engineio.get(connection as usize) == Some(&true);
+        if engineio && matches!(m.opcode, 1 | 2) && !m.truncated {
+            let at = (conv, connection);
+            (self.feed).ws_message(at, dir, text, payload, carrier, m.last_packet);
         }
         if !self.records() {
             return;
@@ -577,18 +606,11 @@ impl Upper {
                 }
             } else if self.records() {
                 if let Some(at) = self.payloads.keep(&b.bytes) {
-                    self.realtime.keep_body(b.message, at);
+                    self.feed.keep_body(b.message, at);
                 }
             }
-            self.realtime.polling_body(
-                self.keep,
-                &target,
-                conv,
-                dir,
-                &b.bytes,
-                Carrier::HttpBody(b.message),
-                shown,
-            );
+            let carrier = Carrier::HttpBody(b.message);
+            (self.feed).polling_body(target, (conv, dir), b.bytes, carrier, shown);
         }
     }
 }
