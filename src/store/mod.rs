@@ -3,6 +3,7 @@
 //! field trees) is derived from it on demand.
 
 mod app_layers;
+mod deferred;
 mod flows;
 mod growing;
 mod info;

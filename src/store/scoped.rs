@@ -26,9 +26,10 @@
 use std::collections::HashSet;
 use std::net::IpAddr;
 use std::ops::Range;
-use std::sync::mpsc;
+use std::sync::mpsc::{self, TryRecvError, TrySendError};
 use std::sync::Arc;
 
+use super::deferred::Deferred;
 use super::ingest::summary_of;
 use super::{Keep, PacketId, Store, StorePass, Threads};
 use crate::analysis::halves::{Queue, TcpHalf};
@@ -89,7 +90,7 @@ impl Store {
                     take(self, one);
                 }
             };
-            if in_batches((n, size), "layerscope-summarize", slice, put) {
+            if in_batches((n, size), "layerscope-summarize", slice, put, &|| false) {
                 return candidates;
             }
         }
@@ -140,24 +141,35 @@ impl Store {
         } = self;
         let capture: &Capture = capture;
         let summaries: &[Summary] = summaries;
-        let (mut tcp, mut upper) = analysis.halves(&mut pass.0);
         let step = |tcp: &mut TcpHalf<'_>, i: usize, q: &mut Queue<'a>| {
             step_needed(tcp, (capture, summaries, needed), i, q);
         };
         let n = summaries.len();
         if let Some(size) = batch_size(pass.1, n) {
+            // Engine.IO and Socket.IO on whichever thread would wait, as in a whole build.
+            let deferred = Deferred::new(analysis.take_realtime(), analysis.upper.keep);
+            let (mut tcp, mut upper) = analysis.halves(&mut pass.0);
             let tcp = &mut tcp;
             let follow = |at: Range<usize>, q: &mut Queue<'a>| {
                 for i in at {
                     step(tcp, i, q);
                 }
             };
-            if in_batches((n, size), "layerscope-tcp", follow, |q| upper.apply(q)) {
+            let upper_half = |q: &mut Queue<'a>| {
+                let mut feed = deferred.spare();
+                upper.apply_but_realtime(q, &mut feed);
+                deferred.push(feed);
+            };
+            let idle = || deferred.apply_waiting();
+            let ran = in_batches((n, size), "layerscope-tcp", follow, upper_half, &idle);
+            analysis.put_realtime(deferred.finish());
+            if ran {
                 return;
             }
         }
         // One thread: a small capture, or the second thread could not be started
         // (then nothing was analysed).
+        let (mut tcp, mut upper) = analysis.halves(&mut pass.0);
         let mut q = Queue::default();
         for i in 0..n {
             step(&mut tcp, i, &mut q);
@@ -168,13 +180,15 @@ impl Store {
 
 /// Packets `0..n` in batches of `size`: `produce` fills each batch on a thread named
 /// `name`, `consume` takes them here in order, and the batches' buffers go back to be
-/// filled again (two at most wait). Returns false, having done nothing, when the
-/// thread could not be started.
+/// filled again (two at most wait). A thread that would wait (for a batch, or for
+/// room for one) calls `idle` first, and again while it says it did something.
+/// Returns false, having done nothing, when the thread could not be started.
 fn in_batches<B: Default + Send>(
     (n, size): (usize, usize),
     name: &str,
     mut produce: impl FnMut(Range<usize>, &mut B) + Send,
     mut consume: impl FnMut(&mut B),
+    idle: &(impl Fn() -> bool + Sync),
 ) -> bool {
     let (full_tx, full_rx) = mpsc::sync_channel::<B>(2);
     let (empty_tx, empty_rx) = mpsc::channel::<B>();
@@ -185,15 +199,32 @@ fn in_batches<B: Default + Send>(
                 for from in (0..n).step_by(size) {
                     let mut batch = empty_rx.try_recv().unwrap_or_default();
                     produce(from..n.min(from + size), &mut batch);
-                    if full_tx.send(batch).is_err() {
-                        return;
+                    loop {
+                        match full_tx.try_send(batch) {
+                            Ok(()) => break,
+                            Err(TrySendError::Full(back)) if idle() => batch = back,
+                            Err(TrySendError::Full(back)) => match full_tx.send(back) {
+                                Ok(()) => break,
+                                Err(_) => return,
+                            },
+                            Err(TrySendError::Disconnected(_)) => return,
+                        }
                     }
                 }
             });
         if worker.is_err() {
             return false;
         }
-        for mut batch in full_rx {
+        loop {
+            let mut batch = match full_rx.try_recv() {
+                Ok(b) => b,
+                Err(TryRecvError::Empty) if idle() => continue,
+                Err(TryRecvError::Empty) => match full_rx.recv() {
+                    Ok(b) => b,
+                    Err(_) => break,
+                },
+                Err(TryRecvError::Disconnected) => break,
+            };
             consume(&mut batch);
             let _ = empty_tx.send(batch);
         }
