@@ -173,6 +173,106 @@ fn http_counts(h: &crate::analysis::http::HttpAnalysis) -> HttpCounts {
     c
 }
 
+/// What [`from_store`] counts packet by packet.
+#[derive(Debug, Default, PartialEq, Eq)]
+struct PacketCounts {
+    bytes: u64,
+    wire_bytes: u64,
+    per_iface: Vec<u64>,
+    per_proto: [u64; Proto::ALL.len()],
+    warnings: u64,
+    syn: u64,
+    syn_ack: u64,
+    rst: u64,
+    fin: u64,
+    not_reassembled: u64,
+}
+
+impl PacketCounts {
+    fn add(&mut self, o: PacketCounts) {
+        self.bytes += o.bytes;
+        self.wire_bytes += o.wire_bytes;
+        for (a, b) in self.per_iface.iter_mut().zip(o.per_iface) {
+            *a += b;
+        }
+        for (a, b) in self.per_proto.iter_mut().zip(o.per_proto) {
+            *a += b;
+        }
+        self.warnings += o.warnings;
+        self.syn += o.syn;
+        self.syn_ack += o.syn_ack;
+        self.rst += o.rst;
+        self.fin += o.fin;
+        self.not_reassembled += o.not_reassembled;
+    }
+}
+
+/// Packets from which [`packet_counts`] counts on two threads.
+const COUNT_ON_TWO_FROM: usize = 1 << 16;
+
+/// The per-packet counts of the whole store: in two halves at once for a large one.
+fn packet_counts(store: &Store) -> PacketCounts {
+    let n = store.len().min(store.capture.packets.len());
+    if n < COUNT_ON_TWO_FROM {
+        return count_packets(store, 0..n);
+    }
+    std::thread::scope(|scope| {
+        let second = std::thread::Builder::new()
+            .name("layerscope-count".into())
+            .spawn_scoped(scope, || count_packets(store, n / 2..n));
+        match second {
+            Ok(second) => {
+                let mut counts = count_packets(store, 0..n / 2);
+                match second.join() {
+                    Ok(rest) => counts.add(rest),
+                    Err(panic) => std::panic::resume_unwind(panic),
+                }
+                counts
+            }
+            Err(_) => count_packets(store, 0..n),
+        }
+    })
+}
+
+/// The per-packet counts of the packets in `range`.
+fn count_packets(store: &Store, range: std::ops::Range<usize>) -> PacketCounts {
+    let cap = &store.capture;
+    let mut c = PacketCounts {
+        per_iface: vec![0; cap.interfaces.len()],
+        ..PacketCounts::default()
+    };
+    let records = cap.packets.get(range.clone()).unwrap_or_default();
+    let summaries = store.summaries.get(range.clone()).unwrap_or_default();
+    for (i, (rec, sum)) in range.zip(records.iter().zip(summaries)) {
+        c.bytes += u64::from(rec.caplen);
+        c.wire_bytes += u64::from(rec.origlen);
+        if let Some(n) = c.per_iface.get_mut(rec.iface() as usize) {
+            *n += 1;
+        }
+        // The set's bit `p as usize` is protocol `p`: count the bits that are set.
+        let mut bits = sum.protos.0;
+        while bits != 0 {
+            if let Some(n) = c.per_proto.get_mut(bits.trailing_zeros() as usize) {
+                *n += 1;
+            }
+            bits &= bits - 1;
+        }
+        c.warnings += u64::from(sum.warning_count());
+        if sum.protos.contains(Proto::Tcp) {
+            let f = sum.tcp_flags;
+            let syn = f & tcp_flags::SYN != 0;
+            let ack = f & tcp_flags::ACK != 0;
+            c.syn += u64::from(syn && !ack);
+            c.syn_ack += u64::from(syn && ack);
+            c.rst += u64::from(f & tcp_flags::RST != 0);
+            c.fin += u64::from(f & tcp_flags::FIN != 0);
+            let notes = store.analysis.tcp.notes(PacketId(i as u32));
+            c.not_reassembled += u64::from(notes & note::CLOSED_EARLY != 0);
+        }
+    }
+    c
+}
+
 /// Open `path` and count it.
 pub fn collect(path: &Path) -> Result<Stats, OpenError> {
     let capture = Capture::open(path)?;
@@ -211,35 +311,16 @@ pub fn from_store(file: &str, store: &Store) -> Stats {
         warnings: cap.warnings.len() as u64,
         errors: cap.damage.iter().map(|d| d.message()).collect(),
     };
-    let mut per_iface = vec![0u64; cap.interfaces.len()];
-    let mut per_proto = [0u64; Proto::ALL.len()];
-    for (i, (rec, sum)) in cap.packets.iter().zip(&store.summaries).enumerate() {
-        st.bytes += u64::from(rec.caplen);
-        st.wire_bytes += u64::from(rec.origlen);
-        if let Some(n) = per_iface.get_mut(rec.iface() as usize) {
-            *n += 1;
-        }
-        // The set's bit `p as usize` is protocol `p`: count the bits that are set.
-        let mut bits = sum.protos.0;
-        while bits != 0 {
-            if let Some(n) = per_proto.get_mut(bits.trailing_zeros() as usize) {
-                *n += 1;
-            }
-            bits &= bits - 1;
-        }
-        st.warnings += u64::from(sum.warning_count());
-        if sum.protos.contains(Proto::Tcp) {
-            let f = sum.tcp_flags;
-            let syn = f & tcp_flags::SYN != 0;
-            let ack = f & tcp_flags::ACK != 0;
-            st.tcp.syn += u64::from(syn && !ack);
-            st.tcp.syn_ack += u64::from(syn && ack);
-            st.tcp.rst += u64::from(f & tcp_flags::RST != 0);
-            st.tcp.fin += u64::from(f & tcp_flags::FIN != 0);
-            let notes = store.analysis.tcp.notes(PacketId(i as u32));
-            st.tcp.segments_not_reassembled += u64::from(notes & note::CLOSED_EARLY != 0);
-        }
-    }
+    let counts = packet_counts(store);
+    st.bytes = counts.bytes;
+    st.wire_bytes = counts.wire_bytes;
+    st.warnings += counts.warnings;
+    st.tcp.syn = counts.syn;
+    st.tcp.syn_ack = counts.syn_ack;
+    st.tcp.rst = counts.rst;
+    st.tcp.fin = counts.fin;
+    st.tcp.segments_not_reassembled = counts.not_reassembled;
+    let (per_iface, per_proto) = (counts.per_iface, counts.per_proto);
     for c in &store.analysis.tcp.conversations {
         st.tcp.streams += 1;
         st.tcp.resets += u64::from(c.teardown.reset.is_some());
@@ -264,4 +345,43 @@ pub fn from_store(file: &str, store: &Store) -> Stats {
         }
     }
     st
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Counts of parts added up are the counts of the whole, wherever it is cut (as
+    /// [`packet_counts`] cuts a large store in two); and they are not all zero.
+    #[test]
+    fn packet_counts_of_parts_add_up_to_the_whole() {
+        for path in crate::capture::testutil::sample_and_corpus_files() {
+            let cap = Capture::open(&path).expect("opens");
+            let store = Store::build_keeping(cap, Keep::Counts);
+            let n = store.len();
+            let whole = count_packets(&store, 0..n);
+            assert_eq!(whole, packet_counts(&store), "{}", path.display());
+            assert!(n == 0 || whole.bytes > 0, "{}", path.display());
+            for cut in [0, 1, n / 3, n / 2, n.saturating_sub(1), n] {
+                let mut parts = count_packets(&store, 0..cut);
+                parts.add(count_packets(&store, cut..n));
+                assert_eq!(parts, whole, "{} cut at {cut}", path.display());
+            }
+        }
+    }
+
+    /// `stats` lets go of the file's bytes before it counts: the counts are the same.
+    #[test]
+    fn counting_needs_no_packet_bytes() {
+        for path in crate::capture::testutil::sample_and_corpus_files() {
+            let cap = Capture::open(&path).expect("opens");
+            let mut store = Store::build_keeping(cap, Keep::Counts);
+            let before = serde_json::to_string(&from_store("f", &store)).expect("json");
+            let cap = std::sync::Arc::get_mut(&mut store.capture).expect("not shared");
+            cap.release_bytes();
+            assert!(cap.data(0).is_empty(), "the bytes are let go");
+            let after = serde_json::to_string(&from_store("f", &store)).expect("json");
+            assert_eq!(before, after, "{}", path.display());
+        }
+    }
 }

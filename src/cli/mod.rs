@@ -413,7 +413,11 @@ fn messages_cmd(a: &MessagesArgs) -> Result<Outcome, CliError> {
 }
 
 fn stats_cmd(a: &StatsArgs) -> Result<Outcome, CliError> {
-    let store = load_keeping(&a.file, Keep::Counts)?;
+    let mut store = load_keeping(&a.file, Keep::Counts)?;
+    // Counting reads no packet bytes: the file is unmapped while it runs.
+    if let Some(cap) = std::sync::Arc::get_mut(&mut store.capture) {
+        cap.release_bytes();
+    }
     let st = stats::from_store(&a.file.display().to_string(), &store);
     let mut out = BufWriter::new(io::stdout().lock());
     if a.json {
