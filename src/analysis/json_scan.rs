@@ -254,6 +254,58 @@ impl Reader<'_> {
     }
 }
 
+/// Bytes with the high bit set where `v`'s bytes equal `c` (the SWAR trick:
+/// exact for the high bit of each byte once or-ed with the other tests' results).
+fn bytes_eq(v: u64, c: u8) -> u64 {
+    const ONES: u64 = u64::MAX / 255;
+    let x = v ^ (ONES * u64::from(c));
+    x.wrapping_sub(ONES) & !x
+}
+
+/// How many bytes of `b` come before its first `"` or `\\` (all of them if none),
+/// eight at a time.
+fn quote_or_backslash(b: &[u8]) -> usize {
+    const HIGH: u64 = (u64::MAX / 255) << 7;
+    let mut chunks = b.chunks_exact(8);
+    let mut at = 0;
+    for chunk in &mut chunks {
+        let v = u64::from_le_bytes(chunk.try_into().unwrap_or_default());
+        let found = (bytes_eq(v, b'"') | bytes_eq(v, b'\\')) & HIGH;
+        if found != 0 {
+            return at + found.trailing_zeros() as usize / 8;
+        }
+        at += 8;
+    }
+    at + chunks
+        .remainder()
+        .iter()
+        .position(|&c| c == b'"' || c == b'\\')
+        .unwrap_or(chunks.remainder().len())
+}
+
+/// The first `"`, `[`, `]`, `{` or `}` of `b` at or after `from`, eight bytes at a time.
+fn next_structural(b: &[u8], from: usize) -> Option<usize> {
+    const HIGH: u64 = (u64::MAX / 255) << 7;
+    let rest = b.get(from..)?;
+    let mut chunks = rest.chunks_exact(8);
+    let mut at = from;
+    for chunk in &mut chunks {
+        let v = u64::from_le_bytes(chunk.try_into().unwrap_or_default());
+        // `[`/`{` and `]`/`}` differ in one bit (0x20): fold it away.
+        let folded = v | (u64::MAX / 255 * 0x20);
+        let found = (bytes_eq(v, b'"') | bytes_eq(folded, b'{') | bytes_eq(folded, b'}')) & HIGH;
+        if found != 0 {
+            return Some(at + found.trailing_zeros() as usize / 8);
+        }
+        at += 8;
+    }
+    let tail = chunks.remainder();
+    let i = tail
+        .iter()
+        .position(|&c| matches!(c, b'"' | b'[' | b']' | b'{' | b'}'))?;
+    Some(at + i)
+}
+
 /// What [`check`] found in valid JSON text.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Checked {
@@ -366,26 +418,60 @@ impl<'a> Compact<'a> {
         Ok(())
     }
 
-    /// The end of the value at `pos` (after blanks), without writing it.
+    /// The end of the value at `pos` (after blanks), without writing it. The text
+    /// was checked: brackets and quotes alone say where a value ends, and the long
+    /// values skipped to sort an object's keys (a Socket.IO history of 50 kB) are not
+    /// read again as the checker reads them.
     fn skip(&self, pos: usize) -> Result<usize, Stop> {
-        let mut r = Reader {
-            b: self.b,
-            pos,
-            plain: true,
-        };
-        r.value().ok_or(Stop::Unsupported)?;
-        Ok(r.pos)
+        let b = self.b;
+        match b.get(pos) {
+            Some(b'"') => self.string_end(pos),
+            Some(b'[' | b'{') => {
+                let mut depth = 0usize;
+                let mut i = pos;
+                loop {
+                    i = next_structural(b, i).ok_or(Stop::Unsupported)?;
+                    match b[i] {
+                        b'"' => {
+                            i = self.string_end(i)?;
+                            continue;
+                        }
+                        b'[' | b'{' => depth += 1,
+                        _ => {
+                            depth -= 1;
+                            if depth == 0 {
+                                return Ok(i + 1);
+                            }
+                        }
+                    }
+                    i += 1;
+                }
+            }
+            Some(_) => {
+                let rest = b.get(pos..).unwrap_or_default();
+                let len = rest
+                    .iter()
+                    .position(|&c| matches!(c, b',' | b']' | b'}') || is_ws(c))
+                    .unwrap_or(rest.len());
+                Ok(pos + len)
+            }
+            None => Err(Stop::Unsupported),
+        }
     }
 
-    /// The end of the string at `pos` (its opening quote).
+    /// The end of the string at `pos` (its opening quote): the next quote that no
+    /// backslash escapes.
     fn string_end(&self, pos: usize) -> Result<usize, Stop> {
-        let mut r = Reader {
-            b: self.b,
-            pos,
-            plain: true,
-        };
-        r.string(false).ok_or(Stop::Unsupported)?;
-        Ok(r.pos)
+        let b = self.b;
+        let mut i = pos + 1;
+        loop {
+            i += b.get(i..).map_or(0, quote_or_backslash);
+            match b.get(i) {
+                Some(b'"') => return Ok(i + 1),
+                Some(_) => i += 2,
+                None => return Err(Stop::Unsupported),
+            }
+        }
     }
 
     /// Writes the value at `pos` (blanks before it allowed); returns its end.
@@ -583,6 +669,11 @@ mod tests {
             "{\"é\":1,\"e\":2}",
             "[\"a\\\"b\\n\"]",
             "{\"a\\n\":1}",
+            // Members skipped to sort the keys, with brackets and escaped quotes in strings.
+            r#"{"b":["x]}{[",{"c":"\"]"}],"a":"\\"}"#,
+            r#"{"z":{"y":[1,2,{"q":"}"}]},"a":[]}"#,
+            r#"["e",{"m":[{"t":"a \" ] b"}],"a":0}]"#,
+            r#"{"n":-12,"f":false,"t":true,"e":{},"a":null}"#,
         ] {
             agrees(t.as_bytes());
         }
@@ -611,6 +702,27 @@ mod tests {
         fn generated_json_agrees(v in json_value()) {
             agrees(serde_json::to_string(&v).unwrap().as_bytes());
             agrees(serde_json::to_string_pretty(&v).unwrap().as_bytes());
+            // Keys out of order: every member is skipped over before one is written.
+            agrees(reversed_keys(&v).as_bytes());
+        }
+    }
+
+    /// `v` as JSON text with each object's keys in reverse order.
+    fn reversed_keys(v: &Value) -> String {
+        match v {
+            Value::Array(a) => {
+                let items: Vec<String> = a.iter().map(reversed_keys).collect();
+                format!("[{}]", items.join(","))
+            }
+            Value::Object(o) => {
+                let members: Vec<String> = o
+                    .iter()
+                    .rev()
+                    .map(|(k, x)| format!("{}:{}", Value::from(k.as_str()), reversed_keys(x)))
+                    .collect();
+                format!("{{{}}}", members.join(" , "))
+            }
+            _ => v.to_string(),
         }
     }
 
@@ -620,7 +732,7 @@ mod tests {
             any::<bool>().prop_map(Value::Bool),
             any::<i64>().prop_map(Value::from),
             (-1e6f64..1e6).prop_map(Value::from),
-            "[a-z\"\\\\/\n\u{e9}]{0,6}".prop_map(Value::String),
+            "[a-z\"\\\\/\n\u{e9}\\[\\]{}]{0,6}".prop_map(Value::String),
         ];
         leaf.prop_recursive(4, 32, 5, |inner| {
             prop_oneof![

@@ -74,7 +74,9 @@ fn first_element(data: &[u8]) -> Option<(usize, usize)> {
 /// `text`, when it can be done without parsing its data: plain JSON in UTF-8,
 /// and not a binary packet (whose placeholders are shown with their
 /// attachments). Returns false, with `out` as it was, when it cannot.
-pub fn info_plain(text: &[u8], h: &SioHead<'_>, out: &mut String) -> bool {
+/// `utf8`: the whole text is known to be UTF-8 (it is not checked again: only
+/// the start of a long text is written).
+pub fn info_plain(text: &[u8], h: &SioHead<'_>, utf8: bool, out: &mut String) -> bool {
     let data = match h.data_range {
         Some((s, e)) => match text.get(s..e) {
             Some(d) => Some(d),
@@ -85,7 +87,7 @@ pub fn info_plain(text: &[u8], h: &SioHead<'_>, out: &mut String) -> bool {
     if h.kind.is_binary() || (data.is_some() && !h.plain) {
         return false;
     }
-    if data.is_some_and(|d| std::str::from_utf8(d).is_err()) {
+    if !utf8 && data.is_some_and(|d| std::str::from_utf8(d).is_err()) {
         return false;
     }
     let start = out.len();
@@ -145,7 +147,7 @@ mod tests {
             return;
         };
         let mut out = String::from("x");
-        if info_plain(text, &h, &mut out) {
+        if info_plain(text, &h, false, &mut out) {
             let full = parse(text).expect("plain packets parse");
             assert_eq!(out[1..], info(&full), "{}", String::from_utf8_lossy(text));
         } else {
@@ -190,7 +192,7 @@ mod tests {
         assert!(h.plain, "the check does not read UTF-8");
         assert!(parse(&text).is_err());
         let mut out = String::new();
-        assert!(!info_plain(&text, &h, &mut out));
+        assert!(!info_plain(&text, &h, false, &mut out));
         assert!(out.is_empty());
     }
 

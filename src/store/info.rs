@@ -78,6 +78,24 @@ impl Store {
         s
     }
 
+    /// Whether an Engine.IO packet's carrier is a whole WebSocket text message
+    /// found valid UTF-8 (its text need not be checked again).
+    pub(super) fn carried_by_utf8_text(&self, e: &crate::analysis::realtime::EioRecord) -> bool {
+        let crate::analysis::realtime::Carrier::WsMessage(m) = e.carrier else {
+            return false;
+        };
+        self.analysis
+            .upper
+            .ws_messages
+            .get(m as usize)
+            .is_some_and(|w| {
+                w.opcode == ws::frame::OP_TEXT
+                    && w.utf8_valid == Some(true)
+                    && !w.truncated
+                    && !w.incomplete
+            })
+    }
+
     /// `Socket.IO EVENT / "chat message" ["hi"]`, with its attachments joined and
     /// its ack pairing.
     pub fn sio_info(&self, s: u32) -> Option<String> {
@@ -93,9 +111,10 @@ impl Store {
             return false;
         };
         let plain = r.plain
-            && self.with_eio_packet(r.eio, |_, p| {
+            && self.with_eio_packet(r.eio, |e, p| {
+                let utf8 = self.carried_by_utf8_text(e);
                 sio::parse_head_known_plain(&p.data)
-                    .is_ok_and(|h| sio_info::info_plain(&p.data, &h, out))
+                    .is_ok_and(|h| sio_info::info_plain(&p.data, &h, utf8, out))
             }) == Some(true);
         let mut missing = 0;
         if !plain {

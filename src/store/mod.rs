@@ -561,6 +561,33 @@ mod tests {
         store
     }
 
+    /// An Engine.IO packet is said to be carried by UTF-8 text (its Socket.IO Info
+    /// then skips the UTF-8 check) only when its data is UTF-8, on every sample and
+    /// corpus file; and some are.
+    #[test]
+    fn carried_by_utf8_text_only_when_the_data_is_utf8() {
+        let mut said = 0;
+        for path in crate::capture::testutil::sample_and_corpus_files() {
+            let Ok(cap) = crate::capture::Capture::open(&path) else {
+                continue;
+            };
+            let store = Store::build(cap);
+            for e in 0..store.analysis.upper.realtime.eio.len() as u32 {
+                let utf8 = store.with_eio_packet(e, |r, p| {
+                    (
+                        store.carried_by_utf8_text(r),
+                        std::str::from_utf8(&p.data).is_ok(),
+                    )
+                });
+                if let Some((claimed, is)) = utf8 {
+                    assert!(!claimed || is, "{} eio {e}", path.display());
+                    said += usize::from(claimed);
+                }
+            }
+        }
+        assert!(said > 50, "{said}");
+    }
+
     /// The merged list of packets with records is the packets `has_stream_records`
     /// says have some, on every sample and corpus file.
     #[test]
