@@ -54,6 +54,19 @@ impl Store {
         offset: u32,
         len: usize,
     ) -> Vec<u8> {
+        let mut out = Vec::with_capacity(len.min(1 << 16));
+        self.stream_bytes_into((first, last), offset, len, &mut out);
+        out
+    }
+
+    /// [`Self::stream_bytes`] appended to `out`.
+    pub(crate) fn stream_bytes_into(
+        &self,
+        (first, last): (u32, u32),
+        offset: u32,
+        len: usize,
+        out: &mut Vec<u8>,
+    ) {
         let tcp = &self.analysis.tcp;
         let side = |p: u32| {
             let id = PacketId(p);
@@ -61,19 +74,18 @@ impl Store {
             Some((conv.0, self.summary(id)?.dir == c.client_side))
         };
         let want = side(first);
-        let mut out = Vec::with_capacity(len.min(1 << 16));
+        let start = out.len();
         let head = self.tcp_payload(PacketId(first));
         out.extend_from_slice(head.get(offset as usize..).unwrap_or_default());
         for p in first.saturating_add(1)..=last {
-            if out.len() >= len {
+            if out.len() - start >= len {
                 break;
             }
             if want.is_some() && side(p) == want {
                 out.extend_from_slice(self.tcp_payload(PacketId(p)));
             }
         }
-        out.truncate(len);
-        out
+        out.truncate(start + len.min(out.len() - start));
     }
 
     /// Where the header of WebSocket frame `f`, shown at packet `id`, is: in this frame

@@ -65,18 +65,21 @@ impl Store {
         if msg.compressed {
             return None;
         }
-        let mut out = Vec::new();
+        let max = crate::analysis::websocket::MAX_MESSAGE_BYTES;
+        // Room for the length the frames claim, up to what a usual message needs
+        // (a hostile claim gets no more).
+        let mut out = Vec::with_capacity(usize::try_from(msg.len).unwrap_or(max).min(1 << 16));
         for (_, f) in up.frames_of(m) {
-            let room = crate::analysis::websocket::MAX_MESSAGE_BYTES.saturating_sub(out.len());
+            let room = max.saturating_sub(out.len());
             let len = usize::try_from(f.payload_len)
                 .unwrap_or(usize::MAX)
                 .min(room);
-            let mut part =
-                self.stream_bytes((f.payload_start.0, f.end_packet), f.payload_start.1, len);
+            let at = out.len();
+            let packets = (f.payload_start.0, f.end_packet);
+            self.stream_bytes_into(packets, f.payload_start.1, len, &mut out);
             if let Some(key) = f.mask {
-                crate::analysis::websocket::unmask(&mut part, key, 0);
+                crate::analysis::websocket::unmask(&mut out[at..], key, 0);
             }
-            out.extend_from_slice(&part);
         }
         Some(out)
     }
