@@ -2,6 +2,7 @@
 //! of a build's two threads would otherwise wait ([`Deferred`]).
 
 use std::collections::VecDeque;
+use std::sync::mpsc::{Receiver, SyncSender, TryRecvError, TrySendError};
 use std::sync::{Mutex, MutexGuard, PoisonError, TryLockError};
 
 use crate::analysis::realtime::Realtime;
@@ -99,6 +100,32 @@ impl Deferred {
             feed.apply(&mut rt, self.keep);
         }
         rt
+    }
+}
+
+/// Send `item`, first calling `idle` while the channel is full and it says it did
+/// something. False when the receiver is gone.
+pub(super) fn send_or_work<T>(tx: &SyncSender<T>, mut item: T, idle: impl Fn() -> bool) -> bool {
+    loop {
+        match tx.try_send(item) {
+            Ok(()) => return true,
+            Err(TrySendError::Full(back)) if idle() => item = back,
+            Err(TrySendError::Full(back)) => return tx.send(back).is_ok(),
+            Err(TrySendError::Disconnected(_)) => return false,
+        }
+    }
+}
+
+/// The next item, first calling `idle` while there is none and it says it did
+/// something. `None` when the sender is gone.
+pub(super) fn recv_or_work<T>(rx: &Receiver<T>, idle: impl Fn() -> bool) -> Option<T> {
+    loop {
+        match rx.try_recv() {
+            Ok(item) => return Some(item),
+            Err(TryRecvError::Empty) if idle() => {}
+            Err(TryRecvError::Empty) => return rx.recv().ok(),
+            Err(TryRecvError::Disconnected) => return None,
+        }
     }
 }
 

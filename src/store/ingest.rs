@@ -14,9 +14,9 @@
 //! packet.
 
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::mpsc::{self, TryRecvError, TrySendError};
+use std::sync::mpsc;
 
-use super::deferred::Deferred;
+use super::deferred::{recv_or_work, send_or_work, Deferred};
 use super::{FlowTable, Store, StorePass};
 use crate::analysis::halves::Queue;
 use crate::capture::Capture;
@@ -179,21 +179,8 @@ impl Store {
                             sums.push(sum);
                         }
                         // While the other thread is behind, Engine.IO and Socket.IO here.
-                        let mut full = (sums, q);
-                        loop {
-                            match full_tx.try_send(full) {
-                                Ok(()) => break,
-                                Err(TrySendError::Full(back)) if deferred.apply_waiting() => {
-                                    full = back;
-                                }
-                                Err(TrySendError::Full(back)) => {
-                                    if full_tx.send(back).is_err() {
-                                        return;
-                                    }
-                                    break;
-                                }
-                                Err(TrySendError::Disconnected(_)) => return,
-                            }
+                        if !send_or_work(&full_tx, (sums, q), || deferred.apply_waiting()) {
+                            return;
                         }
                         at = end;
                     }
@@ -204,16 +191,7 @@ impl Store {
             // Every batch summarized goes in (its flows and TCP records are in
             // already), even after `go_on` said stop: the worker stops before the
             // next one. While the worker is behind, Engine.IO and Socket.IO here.
-            loop {
-                let (sums, mut q) = match full_rx.try_recv() {
-                    Ok(b) => b,
-                    Err(TryRecvError::Empty) if deferred.apply_one() => continue,
-                    Err(TryRecvError::Empty) => match full_rx.recv() {
-                        Ok(b) => b,
-                        Err(_) => break,
-                    },
-                    Err(TryRecvError::Disconnected) => break,
-                };
+            while let Some((sums, mut q)) = recv_or_work(&full_rx, || deferred.apply_one()) {
                 let mut feed = deferred.spare();
                 upper.apply_but_realtime(&mut q, &mut feed);
                 deferred.push(feed);

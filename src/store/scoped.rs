@@ -26,10 +26,10 @@
 use std::collections::HashSet;
 use std::net::IpAddr;
 use std::ops::Range;
-use std::sync::mpsc::{self, TryRecvError, TrySendError};
+use std::sync::mpsc;
 use std::sync::Arc;
 
-use super::deferred::Deferred;
+use super::deferred::{recv_or_work, send_or_work, Deferred};
 use super::ingest::summary_of;
 use super::{Keep, PacketId, Store, StorePass, Threads};
 use crate::analysis::halves::{Queue, TcpHalf};
@@ -199,32 +199,15 @@ fn in_batches<B: Default + Send>(
                 for from in (0..n).step_by(size) {
                     let mut batch = empty_rx.try_recv().unwrap_or_default();
                     produce(from..n.min(from + size), &mut batch);
-                    loop {
-                        match full_tx.try_send(batch) {
-                            Ok(()) => break,
-                            Err(TrySendError::Full(back)) if idle() => batch = back,
-                            Err(TrySendError::Full(back)) => match full_tx.send(back) {
-                                Ok(()) => break,
-                                Err(_) => return,
-                            },
-                            Err(TrySendError::Disconnected(_)) => return,
-                        }
+                    if !send_or_work(&full_tx, batch, idle) {
+                        return;
                     }
                 }
             });
         if worker.is_err() {
             return false;
         }
-        loop {
-            let mut batch = match full_rx.try_recv() {
-                Ok(b) => b,
-                Err(TryRecvError::Empty) if idle() => continue,
-                Err(TryRecvError::Empty) => match full_rx.recv() {
-                    Ok(b) => b,
-                    Err(_) => break,
-                },
-                Err(TryRecvError::Disconnected) => break,
-            };
+        while let Some(mut batch) = recv_or_work(&full_rx, idle) {
             consume(&mut batch);
             let _ = empty_tx.send(batch);
         }
