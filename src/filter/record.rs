@@ -83,6 +83,9 @@ impl<'a> Records<'a> {
         if let Some(answer) = self.sio_event(e, name) {
             return Some(answer);
         }
+        if let Some(answer) = self.sio_ack_id(e, name) {
+            return Some(answer);
+        }
         if !self.any() {
             // No record, no layer of these protocols: absent, so every test is false.
             return Some(false);
@@ -172,6 +175,35 @@ impl<'a> Records<'a> {
         Some(test_values(t, &mut |f| {
             names.iter().any(|v| f(Occ::Field(v)))
         }))
+    }
+
+    /// A test of `socketio.ack_id` from the Socket.IO records, without building the
+    /// layers (which parse every packet's data). The tree has the field where the packet
+    /// has an ack id and its layer: plain data, whose parsing cannot fail, and a carrier
+    /// that can be read again; for any other packet with an ack id, `None` (the layers).
+    fn sio_ack_id(&self, e: &Expr, name: &str) -> Option<bool> {
+        if name != "socketio.ack_id" {
+            return None;
+        }
+        let rt = &self.store.analysis.upper.realtime;
+        let mut ids = Vec::new();
+        for (ei, _) in rt.eio_at(self.id.0) {
+            let Some(id) = rt.socketio_of(ei).and_then(|(_, s)| s.ack_id) else {
+                continue;
+            };
+            let plain = rt.socketio_of(ei).is_some_and(|(_, s)| s.plain);
+            if !plain || self.store.with_eio_packet(ei, |_, _| ()).is_none() {
+                return None;
+            }
+            ids.push(Value::Unsigned(id));
+        }
+        match e {
+            Expr::Has(_) => Some(!ids.is_empty()),
+            Expr::Test(_, t) if typed(t) => Some(test_values(t, &mut |f| {
+                ids.iter().any(|v| f(Occ::Value(v)))
+            })),
+            _ => None,
+        }
     }
 
     /// `f` on the record layers of `parts` (built once, again with more parts if a later
