@@ -83,7 +83,7 @@ impl<'a> Records<'a> {
         if let Some(answer) = self.sio_event(e, name) {
             return Some(answer);
         }
-        if let Some(answer) = self.sio_ack_id(e, name) {
+        if let Some(answer) = self.sio_head(e, name) {
             return Some(answer);
         }
         if !self.any() {
@@ -177,30 +177,45 @@ impl<'a> Records<'a> {
         }))
     }
 
-    /// A test of `socketio.ack_id` from the Socket.IO records, without building the
-    /// layers (which parse every packet's data). The tree has the field where the packet
-    /// has an ack id and its layer: plain data, whose parsing cannot fail, and a carrier
-    /// that can be read again; for any other packet with an ack id, `None` (the layers).
-    fn sio_ack_id(&self, e: &Expr, name: &str) -> Option<bool> {
-        if name != "socketio.ack_id" {
+    /// A test of `socketio.type`, `socketio.nsp` or `socketio.ack_id` from the Socket.IO
+    /// records, without building the layers (which parse every packet's JSON). The tree
+    /// has a packet's fields where it has its layer: its data is plain (its parsing
+    /// cannot fail) and its carrier can be read again; for a packet where that is not
+    /// sure of every Socket.IO record, `None` (the layers answer). The fields are built
+    /// as the tree builds them, so every kind of test sees what it sees there.
+    fn sio_head(&self, e: &Expr, name: &str) -> Option<bool> {
+        use crate::store::socketio_fields as hf;
+        if !matches!(name, "socketio.type" | "socketio.nsp" | "socketio.ack_id") {
             return None;
         }
         let rt = &self.store.analysis.upper.realtime;
-        let mut ids = Vec::new();
+        let mut fields: Vec<crate::dissect::Field> = Vec::new();
         for (ei, _) in rt.eio_at(self.id.0) {
-            let Some(id) = rt.socketio_of(ei).and_then(|(_, s)| s.ack_id) else {
+            let Some((_, s)) = rt.socketio_of(ei) else {
                 continue;
             };
-            let plain = rt.socketio_of(ei).is_some_and(|(_, s)| s.plain);
-            if !plain || self.store.with_eio_packet(ei, |_, _| ()).is_none() {
+            let field = match name {
+                "socketio.type" => {
+                    let kind = Value::Named(u64::from(s.kind as u8), s.kind.name());
+                    Some(hf::SIO_TYPE.at(kind, [0, 0]))
+                }
+                "socketio.nsp" if s.nsp == u16::MAX => return None,
+                "socketio.nsp" => Some(hf::NSP.at(rt.namespace(s.nsp), [0, 0])),
+                _ => s.ack_id.map(|id| hf::ACK_ID.at(id, [0, 0])),
+            };
+            // A record without the field adds nothing, layer or not.
+            let Some(field) = field else {
+                continue;
+            };
+            if !s.plain || self.store.with_eio_packet(ei, |_, _| ()).is_none() {
                 return None;
             }
-            ids.push(Value::Unsigned(id));
+            fields.push(field);
         }
         match e {
-            Expr::Has(_) => Some(!ids.is_empty()),
-            Expr::Test(_, t) if typed(t) => Some(test_values(t, &mut |f| {
-                ids.iter().any(|v| f(Occ::Value(v)))
+            Expr::Has(_) => Some(!fields.is_empty()),
+            Expr::Test(_, t) => Some(test_values(t, &mut |f| {
+                fields.iter().any(|v| f(Occ::Field(v)))
             })),
             _ => None,
         }
