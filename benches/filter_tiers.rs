@@ -32,6 +32,9 @@ const FILTERS: &[(&str, &str, f64)] = &[
     ("tcp.port == 8080 && websocket.mask == 1", "records", 1.0),
     ("http.request.method == \"GET\"", "records", 1.0),
     ("socketio.event == \"chat message\"", "records", 1.0),
+    ("socketio.type == 2", "records", 1.0),
+    ("socketio.ack_id && tcp.port == 8080", "records", 1.0),
+    ("engineio.type == 4", "records", 1.0),
     ("tcp.window_size_value < 100", "dissection", f64::INFINITY),
 ];
 
