@@ -12,6 +12,7 @@
 
 use std::cell::{Cell, RefCell};
 
+use crate::analysis::realtime::SioRecord;
 use crate::analysis::upper::WsFrame;
 use crate::dissect::{Dissection, Value};
 use crate::store::{PacketId, RecordParts, Store};
@@ -145,6 +146,12 @@ impl<'a> Records<'a> {
         }
     }
 
+    /// The Socket.IO records this packet completes, with their Engine.IO packets.
+    fn sio_records(&self) -> impl Iterator<Item = (u32, &'a SioRecord)> + 'a {
+        let rt = &self.store.analysis.upper.realtime;
+        (rt.eio_at(self.id.0)).filter_map(|(ei, _)| Some((ei, rt.socketio_of(ei)?.1)))
+    }
+
     /// A test of `socketio.event` from the Socket.IO records and each event's name alone
     /// (the first string of its data), without building the layers: the usual filter on
     /// a Socket.IO capture, and the one that parsing every message made slow. The field is
@@ -156,12 +163,8 @@ impl<'a> Records<'a> {
         if name != "socketio.event" {
             return None;
         }
-        let rt = &self.store.analysis.upper.realtime;
         let mut names: Vec<crate::dissect::Field> = Vec::new();
-        for (ei, _) in rt.eio_at(self.id.0) {
-            let Some((_, s)) = rt.socketio_of(ei) else {
-                continue;
-            };
+        for (ei, s) in self.sio_records() {
             if !s.kind.is_event() {
                 continue;
             }
@@ -190,10 +193,7 @@ impl<'a> Records<'a> {
         }
         let rt = &self.store.analysis.upper.realtime;
         let mut fields: Vec<crate::dissect::Field> = Vec::new();
-        for (ei, _) in rt.eio_at(self.id.0) {
-            let Some((_, s)) = rt.socketio_of(ei) else {
-                continue;
-            };
+        for (ei, s) in self.sio_records() {
             let field = match name {
                 "socketio.type" => {
                     let kind = Value::Named(u64::from(s.kind as u8), s.kind.name());
