@@ -62,7 +62,9 @@ impl Deferred {
     /// Apply the oldest waiting feed, waiting for the other thread to end the
     /// one it is applying if need be. Whether there was one.
     pub(super) fn apply_waiting(&self) -> bool {
-        !lock(&self.waiting).is_empty() && self.apply_next(lock(&self.realtime))
+        // The queue's lock is let go before the other is taken (`apply_next` takes it again).
+        let any = !lock(&self.waiting).is_empty();
+        any && self.apply_next(lock(&self.realtime))
     }
 
     /// Apply the oldest waiting feed unless another thread is applying one.
