@@ -87,6 +87,9 @@ impl<'a> Records<'a> {
         if let Some(answer) = self.sio_head(e, name) {
             return Some(answer);
         }
+        if let Some(answer) = self.eio_type(e, name) {
+            return Some(answer);
+        }
         if !self.any() {
             // No record, no layer of these protocols: absent, so every test is false.
             return Some(false);
@@ -211,6 +214,29 @@ impl<'a> Records<'a> {
                 return None;
             }
             fields.push(field);
+        }
+        match e {
+            Expr::Has(_) => Some(!fields.is_empty()),
+            Expr::Test(_, t) => Some(test_values(t, &mut |f| {
+                fields.iter().any(|v| f(Occ::Field(v)))
+            })),
+            _ => None,
+        }
+    }
+
+    /// A test of `engineio.type` from the Engine.IO records, without building the layers:
+    /// the tree has the field for each Engine.IO packet whose carrier can be read again.
+    fn eio_type(&self, e: &Expr, name: &str) -> Option<bool> {
+        use crate::store::socketio_fields as hf;
+        if name != "engineio.type" {
+            return None;
+        }
+        let rt = &self.store.analysis.upper.realtime;
+        let mut fields: Vec<crate::dissect::Field> = Vec::new();
+        for (ei, r) in rt.eio_at(self.id.0) {
+            self.store.with_eio_packet(ei, |_, _| ())?;
+            let kind = Value::Named(u64::from(r.kind.number()), r.kind.name());
+            fields.push(hf::TYPE.at(kind, [0, 0]));
         }
         match e {
             Expr::Has(_) => Some(!fields.is_empty()),
