@@ -763,9 +763,11 @@ impl App {
             return;
         }
         let shared = self.store().cloned();
+        let growing = self.source.as_ref().and_then(Source::growing).cloned();
         let frame = store.map(|s| ViewsFrame {
             store: s,
             shared: shared.as_ref(),
+            growing: growing.as_ref(),
             generation: self.views_generation,
             selected: self.selected_index(),
         });

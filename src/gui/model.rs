@@ -70,6 +70,14 @@ impl Source {
         }
     }
 
+    /// The store being filled (while a file loads, or a live capture runs).
+    pub fn growing(&self) -> Option<&Arc<Growing>> {
+        match self {
+            Source::Growing(_, g) | Source::Live(g, _) => Some(g),
+            _ => None,
+        }
+    }
+
     /// The store as far as it is filled. A growing store is locked while the
     /// returned value lives: hold one at a time, and not across frames.
     pub fn read(&self) -> Option<StoreRef<'_>> {

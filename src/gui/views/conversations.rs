@@ -3,12 +3,13 @@
 //! second click reverses).
 
 use std::collections::HashMap;
+use std::sync::mpsc::{sync_channel, Receiver, TryRecvError};
 use std::sync::Arc;
 
 use egui_extras::{Column, TableBuilder};
 
 use super::{ConvAction, Frame, Tab};
-use crate::store::Store;
+use crate::store::{Growing, Store};
 use crate::story::{self, ConversationRow, SessionRow, SortBy};
 
 /// The conversation and session lists: what each conversation carries, kept
@@ -45,10 +46,31 @@ const COLUMNS: [(&str, SortBy); 7] = [
     ("Carries", SortBy::Carries),
 ];
 
-#[derive(Default)]
+/// Where a worker thread reads the store to build the lists: the finished
+/// store, or the growing one under its read lock (the loader lets readers in
+/// first, so the window's own looks at the store are not held back).
+enum Source {
+    Done(Arc<Store>),
+    Growing(Arc<Growing>),
+}
+
+impl Source {
+    fn lists(&self) -> Lists {
+        match self {
+            Source::Done(s) => Lists::of(s),
+            Source::Growing(g) => Lists::of(&g.read()),
+        }
+    }
+}
+
 pub struct ListView {
+    /// Above this many conversations, the lists are built on a worker thread.
+    large: usize,
     /// The lists, built once per store generation (never once per frame).
     lists: Option<(u64, Arc<Lists>)>,
+    /// The lists being built on a worker thread, for a generation. One at a time:
+    /// a generation that comes meanwhile is built when this one has arrived.
+    building: Option<(u64, Receiver<Lists>)>,
     /// Conversation rows in words, for the rows shown.
     rows: HashMap<u32, ConversationRow>,
     sort: (SortBy, bool),
@@ -57,20 +79,76 @@ pub struct ListView {
     order: Option<Vec<u32>>,
 }
 
+impl Default for ListView {
+    fn default() -> Self {
+        ListView {
+            large: super::LARGE as usize,
+            lists: None,
+            building: None,
+            rows: HashMap::new(),
+            sort: Default::default(),
+            order: None,
+        }
+    }
+}
+
 impl ListView {
-    /// The lists for the current generation (a pass over the records, not the
-    /// packets: a few milliseconds on a million packets).
-    fn refresh(&mut self, f: &Frame<'_>) -> Arc<Lists> {
-        match &self.lists {
-            Some((g, l)) if *g == f.generation => l.clone(),
-            _ => {
-                let l = Arc::new(Lists::of(f.store));
-                self.lists = Some((f.generation, l.clone()));
-                self.rows.clear();
-                self.order = None;
-                l
+    /// The lists for the current generation, or the last ones built while those
+    /// are on their way. They are a pass over the records, not the packets, but
+    /// that is still over 10 ms on a million packets: above [`super::LARGE`]
+    /// conversations they are built on a worker thread, so that the frames
+    /// drawn while a large capture loads stay short.
+    fn refresh(&mut self, f: &Frame<'_>, ctx: &egui::Context) -> Option<Arc<Lists>> {
+        if let Some((g, rx)) = &self.building {
+            match rx.try_recv() {
+                Ok(l) => {
+                    let g = *g;
+                    self.building = None;
+                    self.show(g, l);
+                }
+                // The worker died: build the lists here below.
+                Err(TryRecvError::Disconnected) => self.building = None,
+                Err(TryRecvError::Empty) => {}
             }
         }
+        let current = matches!(&self.lists, Some((g, _)) if *g == f.generation);
+        if !current && self.building.is_none() {
+            let large = f.store.analysis.tcp.conversations.len() > self.large;
+            let source = match (f.shared, f.growing) {
+                (Some(s), _) => Some(Source::Done(s.clone())),
+                (None, Some(g)) => Some(Source::Growing(g.clone())),
+                (None, None) => None,
+            };
+            let spawned = source
+                .filter(|_| large)
+                .is_some_and(|s| self.spawn(f.generation, s, ctx));
+            if !spawned {
+                self.show(f.generation, Lists::of(f.store));
+            }
+        }
+        self.lists.as_ref().map(|(_, l)| l.clone())
+    }
+
+    fn show(&mut self, generation: u64, lists: Lists) {
+        self.lists = Some((generation, Arc::new(lists)));
+        self.rows.clear();
+        self.order = None;
+    }
+
+    /// Build the lists on a worker thread; false if there is no thread to be had.
+    fn spawn(&mut self, generation: u64, source: Source, ctx: &egui::Context) -> bool {
+        let (tx, rx) = sync_channel(1);
+        let ctx = ctx.clone();
+        let spawned = std::thread::Builder::new()
+            .name("layerscope-lists".into())
+            .spawn(move || {
+                let _ = tx.send(source.lists());
+                ctx.request_repaint();
+            });
+        if spawned.is_ok() {
+            self.building = Some((generation, rx));
+        }
+        spawned.is_ok()
     }
 
     /// Conversation `i` in words, from the small cache of rows shown.
@@ -109,7 +187,13 @@ impl ListView {
         picked: (Option<u32>, Option<u32>),
         tab: &mut Tab,
     ) -> Option<Picked> {
-        let lists = self.refresh(f);
+        let Some(lists) = self.refresh(f, ui.ctx()) else {
+            ui.horizontal(|ui| {
+                ui.spinner();
+                ui.label("Listing the conversations…");
+            });
+            return None;
+        };
         let mut out = None;
         if !lists.sessions.is_empty() {
             out = sessions_ui(ui, &lists.sessions, picked.1, tab);
@@ -275,4 +359,115 @@ fn sessions_ui(
             }
         });
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analysis::Keep;
+    use crate::capture::Capture;
+
+    const SAMPLE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/samples/socketio-chat.pcap");
+
+    fn capture() -> Arc<Capture> {
+        Arc::new(Capture::open(std::path::Path::new(SAMPLE)).expect("sample opens"))
+    }
+
+    fn store() -> Arc<Store> {
+        Arc::new(Store::build(
+            Capture::open(std::path::Path::new(SAMPLE)).unwrap(),
+        ))
+    }
+
+    /// The lists `view` shows after frames over `f`, waiting for a worker.
+    fn settled(view: &mut ListView, f: &Frame<'_>, ctx: &egui::Context) -> Arc<Lists> {
+        for _ in 0..10_000 {
+            if let Some(l) = view.refresh(f, ctx) {
+                if view.building.is_none() {
+                    return l;
+                }
+            }
+            std::thread::sleep(std::time::Duration::from_millis(1));
+        }
+        panic!("the lists never arrived");
+    }
+
+    /// The lists as the table shows them.
+    fn words(store: &Store, l: &Lists) -> String {
+        let rows: Vec<_> = (0..l.carried.len() as u32)
+            .map(|i| story::conversation_row(store, &l.carried, i))
+            .collect();
+        serde_json::to_string(&(rows, &l.sessions)).unwrap()
+    }
+
+    fn same(store: &Store, a: &Lists, b: &Lists) {
+        assert_eq!(words(store, a), words(store, b));
+    }
+
+    /// Large lists come from a worker thread, over the finished store or over the
+    /// growing one; nothing is shown until they arrive, and they are the lists
+    /// built here.
+    #[test]
+    fn large_lists_are_built_on_a_worker() {
+        let ctx = egui::Context::default();
+        let cap = capture();
+        let done = store();
+        let here = Lists::of(&done);
+        assert!(!here.carried.is_empty() && !here.sessions.is_empty());
+
+        let mut view = ListView {
+            large: 0,
+            ..ListView::default()
+        };
+        let f = Frame {
+            store: &done,
+            shared: Some(&done),
+            growing: None,
+            generation: u64::MAX,
+            selected: None,
+        };
+        assert!(
+            view.refresh(&f, &ctx).is_none(),
+            "built here, not on a worker"
+        );
+        assert!(view.building.is_some());
+        same(&done, &settled(&mut view, &f, &ctx), &here);
+
+        let (g, mut pass) = Growing::start(cap.clone(), Keep::Records);
+        let g = Arc::new(g);
+        g.grow_by(&mut pass, usize::MAX);
+        g.finish(pass);
+        let read = g.read();
+        let f = Frame {
+            store: &read,
+            shared: None,
+            growing: Some(&g),
+            generation: 7,
+            selected: None,
+        };
+        // The old lists stay shown while the new ones are built.
+        let shown = view.refresh(&f, &ctx).expect("the last lists stay shown");
+        assert!(view.building.is_some());
+        same(&done, &shown, &here);
+        same(&done, &settled(&mut view, &f, &ctx), &here);
+        assert!(matches!(view.lists, Some((7, _))));
+    }
+
+    /// Small lists are built at once, on the thread that draws.
+    #[test]
+    fn small_lists_are_built_at_once() {
+        let ctx = egui::Context::default();
+        let done = store();
+        let mut view = ListView::default();
+        let f = Frame {
+            store: &done,
+            shared: Some(&done),
+            growing: None,
+            generation: 1,
+            selected: None,
+        };
+        let l = view.refresh(&f, &ctx).expect("built at once");
+        assert!(view.building.is_none());
+        same(&done, &l, &Lists::of(&done));
+    }
 }

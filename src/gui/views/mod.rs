@@ -20,7 +20,7 @@ use egui::RichText;
 pub use conversations::Lists;
 pub use ladder::phase_color;
 
-use crate::store::{PacketId, Store};
+use crate::store::{Growing, PacketId, Store};
 use job::{Look, Stores};
 
 /// What a click here asks the window for.
@@ -56,6 +56,9 @@ pub struct Frame<'a> {
     /// The finished store, when loading is over (large builds run on a worker
     /// thread over it).
     pub shared: Option<&'a Arc<Store>>,
+    /// The store being filled, while the capture loads (what a worker thread
+    /// reads under its lock).
+    pub growing: Option<&'a Arc<Growing>>,
     /// Changes when the store has more in it: what was built is built again.
     pub generation: u64,
     /// The packet selected in the list: its conversation is shown when none
