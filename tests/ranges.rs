@@ -1,5 +1,5 @@
-//! Every field's byte range names the bytes its value came from, on every sample
-//! and every capture of the shared corpus: in the frame, or in the derived buffer
+//! Every field's byte range names the bytes its value came from, on every sample,
+//! every capture of the shared corpus and the crafted Socket.IO captures: in the frame, or in the derived buffer
 //! (a payload unmasked, joined or inflated, a head joined from several packets) that
 //! the field names. For text fields the bytes there read as the typed value; for the
 //! WebSocket header fields and the Engine.IO type they decode to it. A field above TCP with bytes of its
@@ -23,6 +23,11 @@ fn captures() -> Vec<PathBuf> {
                 out.push(p);
             }
         }
+    }
+    // And the crafted Socket.IO captures: nesting past serde_json's limit, text that is
+    // not UTF-8 (its fields placed in the bytes as they are).
+    for name in ["socketio-deep-arguments.pcap", "socketio-invalid-utf8.pcap"] {
+        out.push(root.join("tests/hostile").join(name));
     }
     out.sort();
     out

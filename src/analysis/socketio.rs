@@ -184,7 +184,23 @@ fn json_error_offset(data: &[u8], line: usize, column: usize) -> usize {
 /// Parses one Socket.IO packet (the data of an Engine.IO message packet).
 /// Errors name the reason: unknown type, bad attachment count, bad ack id,
 /// invalid JSON at byte N, or JSON of the wrong shape for the type.
+///
+/// Text that is not UTF-8 (a peer's bug: Engine.IO text is UTF-8, and so is a
+/// WebSocket text frame) is read with each invalid sequence as U+FFFD, as the
+/// analysis counted it (its JSON check does not read UTF-8) and as Wireshark shows
+/// such strings; `data_range` stays in `text`'s bytes.
 pub fn parse(text: &[u8]) -> Result<SioPacket, Error> {
+    if std::str::from_utf8(text).is_ok() {
+        return parse_utf8(text);
+    }
+    // Errors are found, and placed, in the bytes as they are.
+    let head = parse_head(text)?;
+    let mut p = parse_utf8(String::from_utf8_lossy(text).as_bytes())?;
+    p.data_range = head.data_range;
+    Ok(p)
+}
+
+fn parse_utf8(text: &[u8]) -> Result<SioPacket, Error> {
     let (h, data, too_deep) = match parse_with(text, Data::Keep) {
         Ok((h, data)) => (h, data, false),
         Err(Error::InvalidJson { reason, .. })
@@ -235,11 +251,19 @@ pub fn event_name_in(text: &[u8]) -> Option<String> {
     first_string(text.get(pos..)?)
 }
 
-/// The string that opens JSON array `json` (an event's name), read alone.
+/// The string that opens JSON array `json` (an event's name), read alone (text
+/// that is not UTF-8 as [`parse`] reads it).
 fn first_string(json: &[u8]) -> Option<String> {
     let at = json.iter().position(|&b| b == b'[')? + 1;
-    let mut it = serde_json::Deserializer::from_slice(json.get(at..)?).into_iter::<String>();
-    it.next()?.ok()
+    let rest = json.get(at..)?;
+    let read = |b: &[u8]| {
+        let mut it = serde_json::Deserializer::from_slice(b).into_iter::<String>();
+        it.next()?.ok()
+    };
+    read(rest).or_else(|| match std::str::from_utf8(rest) {
+        Ok(_) => None,
+        Err(_) => read(String::from_utf8_lossy(rest).as_bytes()),
+    })
 }
 
 /// What the analysis reads of every Socket.IO packet: a [`SioPacket`] without

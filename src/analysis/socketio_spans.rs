@@ -73,7 +73,18 @@ pub fn sio_spans(text: &[u8]) -> SioSpans {
 /// The spans of a JSON array's elements in `json` (none when it is not an array,
 /// or not valid JSON). serde_json's `RawValue` keeps each element's text as a slice
 /// of the input, so its place is where that slice starts.
+///
+/// Text that is not UTF-8 is read with each invalid byte as `?`: the same length, so
+/// the same places (the JSON was checked: such bytes can only be inside strings).
 fn array_elements(json: &[u8]) -> Vec<Span> {
+    if std::str::from_utf8(json).is_err() {
+        let mut patched = Vec::with_capacity(json.len());
+        for chunk in json.utf8_chunks() {
+            patched.extend_from_slice(chunk.valid().as_bytes());
+            patched.extend(std::iter::repeat_n(b'?', chunk.invalid().len()));
+        }
+        return array_elements(&patched);
+    }
     let Ok(items) = serde_json::from_slice::<Vec<&RawValue>>(json) else {
         return Vec::new();
     };
@@ -108,6 +119,18 @@ mod tests {
 
     fn part(text: &[u8], s: Span) -> &str {
         std::str::from_utf8(&text[s[0] as usize..s[1] as usize]).unwrap()
+    }
+
+    /// Text that is not UTF-8 has its parts placed in the bytes as they are.
+    #[test]
+    fn text_not_utf8_is_placed_in_its_bytes() {
+        let text = b"21[\"caf\xe9\",{\"k\xff\":\"v\"},3]";
+        let s = sio_spans(text);
+        assert_eq!(s.ack_id, Some([1, 2]));
+        let at: Vec<&[u8]> = (s.elements.iter())
+            .map(|&[a, b]| &text[a as usize..b as usize])
+            .collect();
+        assert_eq!(at, [&b"\"caf\xe9\""[..], b"{\"k\xff\":\"v\"}", b"3"]);
     }
 
     #[test]

@@ -378,3 +378,23 @@ mod deep_tests {
         }
     }
 }
+
+/// Text that is not UTF-8 is read with U+FFFD in place of each bad sequence (the
+/// analysis counted it: its check does not read UTF-8), its data range in the bytes.
+#[test]
+fn text_not_utf8_reads_with_replacement_characters() {
+    let text = b"2/chat,7[\"caf\xe9\",{\"k\xff\":\"v\"}]";
+    let head = parse_head(text).expect("the analysis counts it");
+    let p = parse(text).expect("shown too");
+    assert_eq!(p.kind, SioType::Event);
+    assert_eq!((p.nsp.as_str(), p.ack_id), ("/chat", Some(7)));
+    assert_eq!(p.event_name(), Some("caf\u{fffd}"));
+    assert_eq!(p.data, Some(json!(["caf\u{fffd}", {"k\u{fffd}": "v"}])));
+    assert_eq!(p.data_range, head.data_range);
+    assert_eq!(p.data_range, Some((8, text.len())));
+    assert_eq!(event_name_in(text).as_deref(), Some("caf\u{fffd}"));
+    // What is not JSON stays an error, placed in the bytes.
+    let bad = b"2[\"caf\xe9\",]";
+    assert!(matches!(parse(bad), Err(Error::InvalidJson { .. })));
+    assert_eq!(parse(bad).err(), parse_head(bad).err());
+}

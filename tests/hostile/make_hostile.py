@@ -153,6 +153,25 @@ def socketio_deep_arguments():
     c.write("socketio-deep-arguments.pcap")
 
 
+def socketio_invalid_utf8():
+    """Socket.IO events whose JSON is well formed but not UTF-8 (a text frame
+    must be, RFC 6455 §8.1): in an argument, in the event name, in an object key;
+    between two ordinary events."""
+    c = Conversation()
+    c.handshake()
+    c.upgrade(path=b"/socket.io/?EIO=4&transport=websocket")
+    c.send(False, ws_frame(1, b'0{"sid":"utf8x","upgrades":[],"pingInterval":25000,'
+                              b'"pingTimeout":20000,"maxPayload":1000000}'))
+    c.send(True, ws_masked(1, b"40"))
+    c.send(False, ws_frame(1, b'40{"sid":"nsp2"}'))
+    c.send(True, ws_masked(1, b'42["chat message","before"]'))
+    c.send(True, ws_masked(1, b'42["chat message","caf\xe9 au lait"]'))
+    c.send(False, ws_frame(1, b'42["caf\xe9","hi"]'))
+    c.send(True, ws_masked(1, b'421["chat message",{"k\xff":"v"}]'))
+    c.send(True, ws_masked(1, b'42["chat message","after"]'))
+    c.write("socketio-invalid-utf8.pcap")
+
+
 def deflated(z, data):
     """One permessage-deflate message from compressor `z` (context kept between
     messages): a sync flush with its trailing 00 00 ff ff removed (RFC 7692 §7.2.1)."""
@@ -189,4 +208,5 @@ if __name__ == "__main__":
     ws_deflate_bomb()
     http_huge_chunk()
     socketio_deep_arguments()
+    socketio_invalid_utf8()
     sys.exit(0)
