@@ -35,6 +35,13 @@ const FILTERS: &[(&str, &str, f64)] = &[
     ("socketio.type == 2", "records", 1.0),
     ("socketio.ack_id && tcp.port == 8080", "records", 1.0),
     ("engineio.type == 4", "records", 1.0),
+    ("socketio.args contains \"hello\"", "records", 1.0),
+    ("socketio.arg contains \"hello\"", "records", 1.0),
+    ("engineio.data contains \"hello\"", "records", 1.0),
+    ("engineio.sid", "records", 1.0),
+    ("websocket.payload contains \"hello\"", "records", 1.0),
+    ("http.host contains \"example\"", "records", 1.0),
+    ("json", "records", 1.0),
     ("tcp.window_size_value < 100", "dissection", f64::INFINITY),
 ];
 

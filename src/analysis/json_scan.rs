@@ -474,6 +474,16 @@ impl<'a> Compact<'a> {
         }
     }
 
+    /// The end of the value at `pos` (blanks before it allowed), without writing it.
+    pub fn skip_value(&self, pos: usize) -> Result<usize, Stop> {
+        self.skip(self.skip_ws(pos))
+    }
+
+    /// Where the next byte that is not a blank is, from `pos`.
+    pub fn after_blanks(&self, pos: usize) -> usize {
+        self.skip_ws(pos)
+    }
+
     /// Writes the value at `pos` (blanks before it allowed); returns its end.
     pub fn value(&mut self, pos: usize) -> Result<usize, Stop> {
         let pos = self.skip_ws(pos);

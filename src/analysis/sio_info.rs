@@ -98,6 +98,31 @@ pub fn info_plain(text: &[u8], h: &SioHead<'_>, utf8: bool, out: &mut String) ->
     true
 }
 
+/// Appends the compact JSON of a packet's arguments to `out` (what `socketio.args`
+/// shows): for an event, its data array without the first element (the name), else
+/// the whole data. `data` is plain and UTF-8; stops once `out` is longer than `budget`
+/// (what was written is then a prefix of the whole).
+pub fn args_plain(data: &[u8], event: bool, out: &mut String, budget: usize) -> Result<(), Stop> {
+    let mut w = Compact::new(data, out, budget);
+    if !event {
+        return w.value(0).map(|_| ());
+    }
+    // An event's data is an array (the analysis checked its shape).
+    let open = w.after_blanks(0);
+    if data.get(open) != Some(&b'[') {
+        return Err(Stop::Unsupported);
+    }
+    let first = w.after_blanks(open + 1);
+    if data.get(first) == Some(&b']') {
+        return w.array(first, true).map(|_| ());
+    }
+    let after = w.after_blanks(w.skip_value(first)?);
+    match data.get(after) {
+        Some(b',') => w.array(after + 1, false).map(|_| ()),
+        _ => w.array(after, true).map(|_| ()),
+    }
+}
+
 fn write(data: Option<&[u8]>, h: &SioHead<'_>, out: &mut String) -> Result<(), Stop> {
     let _ = write!(out, "Socket.IO {} {}", h.kind.name(), h.nsp);
     if let Some(q) = &h.query {
@@ -199,6 +224,47 @@ mod tests {
         let mut out = String::new();
         assert!(!info_plain(&text, &h, false, &mut out));
         assert!(out.is_empty());
+    }
+
+    /// `args_plain` writes what `socketio.args` shows for the parsed data: an event's
+    /// array without its name, other data whole, as serde_json writes it.
+    #[test]
+    fn args_are_what_serde_json_writes() {
+        for (data, event) in [
+            (r#"["ping"]"#, true),
+            (r#"[ "ping" , 1 ]"#, true),
+            (r#"["chat",{"z":1,"a":[true,null]}, "x" ,[]]"#, true),
+            (r#"[{"b":2,"a":1}]"#, true),
+            (r#"[]"#, true),
+            (r#"[ ]"#, true),
+            (r#"[1,"a\"b\\c"]"#, false),
+            (r#" {"sid":"x","a":{}} "#, false),
+            (r#""why""#, false),
+        ] {
+            let v: serde_json::Value = serde_json::from_str(data).unwrap();
+            let want = match (&v, event) {
+                (serde_json::Value::Array(a), true) => {
+                    serde_json::Value::Array(a.iter().skip(1).cloned().collect()).to_string()
+                }
+                _ => v.to_string(),
+            };
+            let mut out = String::new();
+            assert_eq!(
+                args_plain(data.as_bytes(), event, &mut out, 1 << 20),
+                Ok(())
+            );
+            assert_eq!(out, want, "{data}");
+            // A budget stops early with a prefix of the whole.
+            let mut short = String::new();
+            let _ = args_plain(data.as_bytes(), event, &mut short, 3);
+            assert!(want.starts_with(&short), "{data}: {short}");
+        }
+        let mut out = String::new();
+        assert_eq!(
+            args_plain(b"{\"a\":1}", true, &mut out, 100),
+            Err(Stop::Unsupported),
+            "an event's data is an array"
+        );
     }
 
     #[test]

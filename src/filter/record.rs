@@ -12,6 +12,7 @@
 
 use std::cell::{Cell, RefCell};
 
+use crate::analysis::json_scan;
 use crate::analysis::realtime::SioRecord;
 use crate::analysis::upper::WsFrame;
 use crate::dissect::{Dissection, Value};
@@ -88,6 +89,12 @@ impl<'a> Records<'a> {
             return Some(answer);
         }
         if let Some(answer) = self.eio_type(e, name) {
+            return Some(answer);
+        }
+        if let Some(answer) = self.sio_args(e, name) {
+            return Some(answer);
+        }
+        if let Some(answer) = self.ws_payload(e, name) {
             return Some(answer);
         }
         if !self.any() {
@@ -222,6 +229,79 @@ impl<'a> Records<'a> {
             })),
             _ => None,
         }
+    }
+
+    /// A test of `socketio.args` (the arguments as compact JSON) or `socketio.arg` (each
+    /// argument's text) from the Socket.IO records and their data, without building the
+    /// layers (which parse every packet's JSON into values). Only for data that is plain
+    /// and UTF-8 of packets without attachments, whose carrier can be read again (where
+    /// that is not sure of every Socket.IO record, `None`: the layers answer). The fields
+    /// are built as the tree builds them.
+    fn sio_args(&self, e: &Expr, name: &str) -> Option<bool> {
+        use crate::analysis::{sio_info, socketio as sio, socketio_spans as spans};
+        use crate::store::{socketio_fields as hf, socketio_text_field as text};
+        let each = match name {
+            "socketio.args" => false,
+            "socketio.arg" => true,
+            _ => return None,
+        };
+        let mut fields: Vec<crate::dissect::Field> = Vec::new();
+        for (ei, s) in self.sio_records() {
+            if !s.plain || s.kind.is_binary() {
+                return None;
+            }
+            let event = s.kind.is_event();
+            let more = self.store.with_eio_packet(ei, |_, p| {
+                let h = sio::parse_head_known_plain(&p.data).ok()?;
+                let Some((a, b)) = h.data_range else {
+                    return Some(Vec::new());
+                };
+                let data = std::str::from_utf8(p.data.get(a..b)?).ok()?;
+                if each {
+                    let sp = spans::sio_spans(&p.data);
+                    let skip = usize::from(event);
+                    let args = sp.elements.get(skip..).unwrap_or_default().iter();
+                    return Some(
+                        args.map(|&[a, b]| {
+                            let raw = p.data.get(a as usize..b as usize).unwrap_or_default();
+                            text(&hf::ARG, &String::from_utf8_lossy(raw), [0, 0])
+                        })
+                        .collect(),
+                    );
+                }
+                let mut shown = String::new();
+                let budget = crate::store::MAX_FIELD_BYTES;
+                match sio_info::args_plain(data.as_bytes(), event, &mut shown, budget) {
+                    Ok(()) | Err(json_scan::Stop::Budget) => {}
+                    Err(json_scan::Stop::Unsupported) => return None,
+                }
+                Some(vec![text(&hf::ARGS, &shown, [0, 0])])
+            });
+            fields.extend(more.flatten()?);
+        }
+        match e {
+            Expr::Has(_) => Some(!fields.is_empty()),
+            Expr::Test(_, t) => Some(test_values(t, &mut |f| {
+                fields.iter().any(|v| f(Occ::Field(v)))
+            })),
+            _ => None,
+        }
+    }
+
+    /// A test of `websocket.payload` from the WebSocket frame and message records and the
+    /// payloads read again, without building the layers. Presence is left to the layers
+    /// (`websocket.payload.part` is below the name).
+    fn ws_payload(&self, e: &Expr, name: &str) -> Option<bool> {
+        let Expr::Test(_, t) = e else {
+            return None;
+        };
+        if name != "websocket.payload" {
+            return None;
+        }
+        let fields = self.store.ws_payload_fields_at(self.id);
+        Some(test_values(t, &mut |f| {
+            fields.iter().any(|v| f(Occ::Field(v)))
+        }))
     }
 
     /// A test of `engineio.type` from the Engine.IO records, without building the layers:

@@ -16,7 +16,7 @@ use super::{PacketId, RecordParts, Store};
 pub(super) const MAX_FIELD_TEXT: u16 = 4096;
 /// Longest payload kept in a tree field's value (bytes): a filter on the payload sees
 /// this much of a longer one, and the field says it was cut.
-pub(super) const MAX_FIELD_BYTES: usize = 64 << 10;
+pub(crate) const MAX_FIELD_BYTES: usize = 64 << 10;
 
 /// The WebSocket fields (Wireshark's names where Wireshark has them).
 pub(crate) mod hf {
@@ -380,6 +380,36 @@ impl Store {
                     .generated(),
             );
         }
+    }
+
+    /// The `websocket.payload` fields the layers of packet `id` hold (see
+    /// [`Store::add_app_layers`]), without building the layers: a frame's payload where
+    /// the packet completes a frame that is its whole message, and the reassembled
+    /// payload of each message of several frames, or compressed, completed here.
+    pub(crate) fn ws_payload_fields_at(&self, id: PacketId) -> Vec<crate::dissect::Field> {
+        let up = &self.analysis.upper;
+        let mut out = Vec::new();
+        let mut frames = up.frames_at(id.0).filter(|(_, f)| f.end_packet == id.0);
+        let Some(first) = frames.next() else {
+            return out;
+        };
+        if self.summary(id).is_none() {
+            return out;
+        }
+        for (_, f) in std::iter::once(first).chain(frames) {
+            if let Some(m) = up.ws_messages.get(f.message as usize) {
+                if m.frames == 1 && !m.compressed {
+                    out.push(self.ws_payload_field(f.message, m, [0, 0]));
+                }
+            }
+        }
+        for (mi, m) in up.messages_at(id.0) {
+            if m.frames > 1 || m.compressed {
+                let field = self.ws_payload_field(mi, m, [0, 0]);
+                out.push(field.labelled("Reassembled payload"));
+            }
+        }
+        out
     }
 
     /// The decoded payload of message `mi` as a field: its bytes (up to

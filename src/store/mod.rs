@@ -12,8 +12,10 @@ pub(crate) mod places;
 mod realtime_layers;
 mod scoped;
 
+pub(crate) use app_layers::MAX_FIELD_BYTES;
 /// The Socket.IO field definitions, for tiers that build one field without its layer.
 pub(crate) use realtime_layers::hf as socketio_fields;
+pub(crate) use realtime_layers::text as socketio_text_field;
 mod records;
 
 use std::sync::atomic::{AtomicBool, Ordering};

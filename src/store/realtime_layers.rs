@@ -49,7 +49,7 @@ pub(crate) mod hf {
 
 /// Text kept in a field's value: at most [`MAX_FIELD_BYTES`] bytes (cut on a character
 /// boundary), shown on one line within [`MAX_FIELD_TEXT`] characters.
-fn text(def: &FieldDef, s: &str, range: Range) -> Field {
+pub(crate) fn text(def: &FieldDef, s: &str, range: Range) -> Field {
     let mut end = s.len().min(MAX_FIELD_BYTES);
     while !s.is_char_boundary(end) {
         end -= 1;
