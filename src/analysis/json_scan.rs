@@ -335,6 +335,18 @@ pub fn check(text: &[u8]) -> Option<Checked> {
     })
 }
 
+/// Whether `serde_json::from_slice::<serde_json::Value>(text)` succeeds, mostly without
+/// building the value: text that [`check`] refuses is refused by it too, and plain text
+/// in UTF-8 is read by it; only the rest (numbers out of range, nesting past its limit,
+/// bytes that are not UTF-8...) is parsed to know. `utf8`: `text` is known to be UTF-8.
+pub fn parses_as_value(text: &[u8], utf8: bool) -> bool {
+    match check(text) {
+        None => false,
+        Some(c) if c.plain && (utf8 || std::str::from_utf8(text).is_ok()) => true,
+        Some(_) => serde_json::from_slice::<serde_json::Value>(text).is_ok(),
+    }
+}
+
 /// Why [`write_compact`] stopped.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Stop {
@@ -594,6 +606,16 @@ mod tests {
 
     /// `check` against serde_json, and `write_compact` against `to_string` for plain text.
     fn agrees(text: &[u8]) {
+        let value = serde_json::from_slice::<Value>(text).is_ok();
+        assert_eq!(
+            parses_as_value(text, false),
+            value,
+            "{:?}",
+            String::from_utf8_lossy(text)
+        );
+        if std::str::from_utf8(text).is_ok() {
+            assert_eq!(parses_as_value(text, true), value);
+        }
         let serde = serde_json::from_slice::<serde::de::IgnoredAny>(text).is_ok();
         let ours = check(text);
         assert_eq!(ours.is_some(), serde, "{:?}", String::from_utf8_lossy(text));
@@ -684,12 +706,18 @@ mod tests {
             r#"{"z":{"y":[1,2,{"q":"}"}]},"a":[]}"#,
             r#"["e",{"m":[{"t":"a \" ] b"}],"a":0}]"#,
             r#"{"n":-12,"f":false,"t":true,"e":{},"a":null}"#,
+            // Numbers out of f64's range: read by IgnoredAny, refused as a Value.
+            "1e400",
+            "[-1e400]",
+            "123456789012345678901234567890",
         ] {
             agrees(t.as_bytes());
         }
         agrees(&[b'"', 0xff, b'"']);
         let deep = format!("{}{}", "[".repeat(300), "]".repeat(300));
         agrees(deep.as_bytes());
+        // Deeper than plain text, within serde_json's limit.
+        agrees(format!("{}{}", "[".repeat(120), "]".repeat(120)).as_bytes());
         assert!(!check(deep.as_bytes()).unwrap().plain);
     }
 

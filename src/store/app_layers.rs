@@ -4,6 +4,7 @@
 //! packets (7, in `realtime_layers.rs`). Their Info text is in `info.rs`.
 
 use crate::analysis::engineio as eio;
+use crate::analysis::json_scan;
 use crate::analysis::upper::{WsFrame, WsMessage};
 use crate::analysis::websocket as ws;
 use crate::dissect::{Dissection, Layer, Osi, Show, Value};
@@ -215,7 +216,7 @@ impl Store {
                     let json = p
                         .iter()
                         .position(|b| matches!(b, b'{' | b'['))
-                        .map(|at| serde_json::from_slice::<serde_json::Value>(&p[at..]).is_ok());
+                        .map(|at| json_scan::parses_as_value(&p[at..], m.utf8_valid == Some(true)));
                     if let Some(ok) = json {
                         let words = Show::Words("valid JSON", "not valid JSON");
                         pres.fields
