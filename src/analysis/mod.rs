@@ -70,13 +70,27 @@ impl Analysis {
 
     /// End the pass: streams still open give up their holes, the indexes are
     /// sorted and each Engine.IO session's heartbeat is checked.
-    pub fn finish(&mut self, mut pass: AnalysisPass, capture: &Capture) {
+    pub fn finish(&mut self, pass: AnalysisPass, capture: &Capture) {
+        self.finish_pass(pass);
+        let found = self.health(capture);
+        self.upper.realtime.set_health(found);
+    }
+
+    /// [`Analysis::finish`] but for the heartbeat check ([`Analysis::health`]), which
+    /// only reads what the pass left.
+    pub fn finish_pass(&mut self, mut pass: AnalysisPass) {
         let mut q = halves::Queue::default();
         std::mem::take(&mut pass.tcp).finish(&mut self.tcp, &mut q);
         self.halves(&mut pass).1.apply(&mut q);
         self.upper.finish();
+    }
+
+    /// Each Engine.IO session's heartbeat checked against its announced interval and
+    /// timeout, once the pass is finished: the findings in words, by session (for
+    /// `Realtime::set_health`).
+    pub fn health(&self, capture: &Capture) -> Vec<(u32, Vec<String>)> {
         let ts = |p: u32| capture.record(p as usize).map_or(0, |r| r.ts_ns);
         let end = capture.packets.last().map_or(0, |r| r.ts_ns);
-        self.upper.realtime.check_health(ts, end);
+        self.upper.realtime.health(ts, end)
     }
 }

@@ -420,7 +420,15 @@ impl Realtime {
     /// Check each session's heartbeat against its announced interval and timeout
     /// (`ts(p)`: the timestamp of packet `p`); findings go to `EioSession::health`.
     pub fn check_health(&mut self, ts: impl Fn(u32) -> i64, end_ts_ns: i64) {
-        let mut health: HashMap<u32, eio::Health> = HashMap::new();
+        let found = self.health(ts, end_ts_ns);
+        self.set_health(found);
+    }
+
+    /// What [`Realtime::check_health`] finds, without changing anything (the store can
+    /// be read meanwhile): each session's findings in words, by session.
+    pub fn health(&self, ts: impl Fn(u32) -> i64, end_ts_ns: i64) -> Vec<(u32, Vec<String>)> {
+        // By session: a session's packets are many, and the sessions few enough.
+        let mut health: Vec<Option<eio::Health>> = vec![None; self.sessions.len()];
         for (i, r) in self.eio.iter().enumerate() {
             let Some(sess) = self.sessions.get(r.session as usize) else {
                 continue;
@@ -428,15 +436,24 @@ impl Realtime {
             let (Some(iv), Some(to)) = (sess.ping_interval_ms, sess.ping_timeout_ms) else {
                 continue;
             };
-            let h = health
-                .entry(r.session)
-                .or_insert_with(|| eio::Health::new(sess.version, iv, to));
+            let h = health[r.session as usize]
+                .get_or_insert_with(|| eio::Health::new(sess.version, iv, to));
             h.observe(r.dir, r.kind, i as u32, ts(r.packet).max(0) as u64);
         }
-        for (s, h) in health {
-            let findings = h.finish(end_ts_ns.max(0) as u64);
+        let end = end_ts_ns.max(0) as u64;
+        (health.into_iter().enumerate())
+            .filter_map(|(s, h)| {
+                let findings = h?.finish(end);
+                Some((s as u32, findings.iter().map(|f| f.describe()).collect()))
+            })
+            .collect()
+    }
+
+    /// Puts what [`Realtime::health`] found in the sessions.
+    pub fn set_health(&mut self, found: Vec<(u32, Vec<String>)>) {
+        for (s, words) in found {
             if let Some(sess) = self.sessions.get_mut(s as usize) {
-                sess.health = findings.iter().map(|f| f.describe()).collect();
+                sess.health = words;
             }
         }
     }
@@ -475,5 +492,64 @@ impl Realtime {
         self.namespaces
             .get(usize::from(i))
             .map_or("/", String::as_str)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use Direction::{FromClient, FromServer};
+
+    /// Two sessions over WebSocket, pinged every second by the server with 0.5 s to
+    /// answer: the first never answers its second ping, the second answers each.
+    #[test]
+    fn heartbeat_findings_go_to_their_session() {
+        let mut rt = Realtime::default();
+        let open = br#"0{"sid":"S","upgrades":[],"pingInterval":1000,"pingTimeout":500}"#;
+        let mut packet = 0;
+        let mut send = |rt: &mut Realtime, c: u32, dir: Direction, text: &[u8]| {
+            let len = text.len() as u32;
+            let carrier = Carrier::WsMessage(packet);
+            rt.ws_message(
+                Keep::Records,
+                (c, c),
+                dir,
+                true,
+                (text, len),
+                carrier,
+                packet,
+            );
+            packet += 1;
+        };
+        for c in 0..2 {
+            rt.websocket_session("/socket.io/?EIO=4&transport=websocket", c, c);
+            send(&mut rt, c, FromServer, open);
+        }
+        // Packets 2..: pings of both sessions, answered but for session 0's second.
+        for round in 0..3 {
+            for c in 0..2 {
+                send(&mut rt, c, FromServer, b"2");
+                if !(c == 0 && round == 1) {
+                    send(&mut rt, c, FromClient, b"3");
+                }
+            }
+        }
+        // One packet a tenth of a second; the pings of a round a second apart.
+        let ts = |p: u32| {
+            let round = p.saturating_sub(2) / 4;
+            1_000_000_000 * i64::from(round) + 100_000_000 * i64::from(p % 4)
+        };
+        let end = 3_000_000_000;
+        let found = rt.health(ts, end);
+        let of = |s: u32| found.iter().find(|(x, _)| *x == s).map(|(_, w)| w.clone());
+        let words = of(0).expect("session 0 checked");
+        assert!(
+            words.iter().any(|w| w.contains("without an answer")),
+            "{words:?}"
+        );
+        assert_eq!(of(1), Some(Vec::new()), "session 1 answered every ping");
+        rt.check_health(ts, end);
+        assert_eq!(rt.sessions[0].health, words);
+        assert!(rt.sessions[1].health.is_empty());
     }
 }

@@ -245,6 +245,21 @@ impl Store {
         self.analysis.finish(pass.0, &self.capture);
     }
 
+    /// [`Store::finish`] in the steps a store being read needs (see
+    /// `Growing::finish`): the pass ended, then the heartbeat findings, which only
+    /// read the store, then put in.
+    pub(crate) fn finish_pass(&mut self, pass: StorePass) {
+        self.analysis.finish_pass(pass.0);
+    }
+
+    pub(crate) fn health_findings(&self) -> Vec<(u32, Vec<String>)> {
+        self.analysis.health(&self.capture)
+    }
+
+    pub(crate) fn set_health(&mut self, found: Vec<(u32, Vec<String>)>) {
+        self.analysis.upper.realtime.set_health(found);
+    }
+
     pub fn len(&self) -> usize {
         self.summaries.len()
     }
