@@ -474,13 +474,26 @@ fn a_killed_capture_leaves_a_readable_spool() {
     std::thread::sleep(Duration::from_millis(400));
     cap.kill().unwrap();
     cap.wait().unwrap();
-    std::thread::sleep(Duration::from_millis(500));
-    let spools: Vec<PathBuf> = std::fs::read_dir(cache.join("layerscope").join("captures"))
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .collect();
+    // The helper ends by itself once it sees its standard input closed: on a busy
+    // machine that can take a while, so the spool is looked at until it holds the
+    // whole chat, for up to ten seconds.
+    let dir = cache.join("layerscope").join("captures");
+    let t = Instant::now();
+    let (spools, o) = loop {
+        std::thread::sleep(Duration::from_millis(200));
+        let spools: Vec<PathBuf> = std::fs::read_dir(&dir)
+            .map(|d| d.map(|e| e.unwrap().path()).collect())
+            .unwrap_or_default();
+        let o = (spools.len() == 1).then(|| bin().arg("inspect").arg(&spools[0]).output().unwrap());
+        let whole = o
+            .as_ref()
+            .is_some_and(|o| String::from_utf8_lossy(&o.stdout).contains("last one"));
+        if whole || t.elapsed() > Duration::from_secs(10) {
+            break (spools, o);
+        }
+    };
     assert_eq!(spools.len(), 1, "{spools:?}");
-    let o = bin().arg("inspect").arg(&spools[0]).output().unwrap();
+    let o = o.expect("one spool");
     assert!(matches!(o.status.code(), Some(0 | 1)));
     let rows = String::from_utf8_lossy(&o.stdout);
     assert!(rows.contains("101 Switching Protocols"), "{rows}");

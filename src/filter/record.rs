@@ -15,13 +15,13 @@ use std::cell::{Cell, RefCell};
 use crate::analysis::json_scan;
 use crate::analysis::realtime::SioRecord;
 use crate::analysis::upper::WsFrame;
-use crate::dissect::{Dissection, Value};
+use crate::dissect::{Dissection, Field, Value};
 use crate::store::{PacketId, RecordParts, Store};
 
 use super::compare::Occ;
 use super::eval::{self, test_values};
 use super::fields::is_protocol;
-use super::parser::Expr;
+use super::parser::{Expr, Test};
 use super::quick::typed;
 
 /// The record layers a name needs (`None`: not a record protocol's name). WebSocket names
@@ -50,6 +50,20 @@ fn parts_of(name: &str) -> Option<RecordParts> {
         },
         _ => return None,
     })
+}
+
+/// The answer of test `t` on the occurrences `fields` of its name (true if any passes).
+fn on_test(t: &Test, fields: &[Field]) -> bool {
+    test_values(t, &mut |f| fields.iter().any(|v| f(Occ::Field(v))))
+}
+
+/// The answer of `e`, the presence or a test of a name, on its occurrences `fields`.
+fn on_fields(e: &Expr, fields: &[Field]) -> Option<bool> {
+    match e {
+        Expr::Has(_) => Some(!fields.is_empty()),
+        Expr::Test(_, t) => Some(on_test(t, fields)),
+        _ => None,
+    }
 }
 
 /// What the record tier knows of one packet: its records, and the record layers once
@@ -173,7 +187,7 @@ impl<'a> Records<'a> {
         if name != "socketio.event" {
             return None;
         }
-        let mut names: Vec<crate::dissect::Field> = Vec::new();
+        let mut names: Vec<Field> = Vec::new();
         for (ei, s) in self.sio_records() {
             if !s.kind.is_event() {
                 continue;
@@ -185,9 +199,7 @@ impl<'a> Records<'a> {
                 names.push(crate::store::socketio_fields::EVENT.at(n.as_str(), [0, 0]));
             }
         }
-        Some(test_values(t, &mut |f| {
-            names.iter().any(|v| f(Occ::Field(v)))
-        }))
+        Some(on_test(t, &names))
     }
 
     /// A test of `socketio.type`, `socketio.nsp` or `socketio.ack_id` from the Socket.IO
@@ -202,7 +214,7 @@ impl<'a> Records<'a> {
             return None;
         }
         let rt = &self.store.analysis.upper.realtime;
-        let mut fields: Vec<crate::dissect::Field> = Vec::new();
+        let mut fields: Vec<Field> = Vec::new();
         for (ei, s) in self.sio_records() {
             let field = match name {
                 "socketio.type" => {
@@ -222,13 +234,7 @@ impl<'a> Records<'a> {
             }
             fields.push(field);
         }
-        match e {
-            Expr::Has(_) => Some(!fields.is_empty()),
-            Expr::Test(_, t) => Some(test_values(t, &mut |f| {
-                fields.iter().any(|v| f(Occ::Field(v)))
-            })),
-            _ => None,
-        }
+        on_fields(e, &fields)
     }
 
     /// A test of `socketio.args` (the arguments as compact JSON) or `socketio.arg` (each
@@ -245,7 +251,7 @@ impl<'a> Records<'a> {
             "socketio.arg" => true,
             _ => return None,
         };
-        let mut fields: Vec<crate::dissect::Field> = Vec::new();
+        let mut fields: Vec<Field> = Vec::new();
         for (ei, s) in self.sio_records() {
             if !s.plain || s.kind.is_binary() {
                 return None;
@@ -279,13 +285,7 @@ impl<'a> Records<'a> {
             });
             fields.extend(more.flatten()?);
         }
-        match e {
-            Expr::Has(_) => Some(!fields.is_empty()),
-            Expr::Test(_, t) => Some(test_values(t, &mut |f| {
-                fields.iter().any(|v| f(Occ::Field(v)))
-            })),
-            _ => None,
-        }
+        on_fields(e, &fields)
     }
 
     /// A test of `websocket.payload` from the WebSocket frame and message records and the
@@ -298,10 +298,7 @@ impl<'a> Records<'a> {
         if name != "websocket.payload" {
             return None;
         }
-        let fields = self.store.ws_payload_fields_at(self.id);
-        Some(test_values(t, &mut |f| {
-            fields.iter().any(|v| f(Occ::Field(v)))
-        }))
+        Some(on_test(t, &self.store.ws_payload_fields_at(self.id)))
     }
 
     /// A test of `engineio.type` from the Engine.IO records, without building the layers:
@@ -312,19 +309,13 @@ impl<'a> Records<'a> {
             return None;
         }
         let rt = &self.store.analysis.upper.realtime;
-        let mut fields: Vec<crate::dissect::Field> = Vec::new();
+        let mut fields: Vec<Field> = Vec::new();
         for (ei, r) in rt.eio_at(self.id.0) {
             self.store.with_eio_packet(ei, |_, _| ())?;
             let kind = Value::Named(u64::from(r.kind.number()), r.kind.name());
             fields.push(hf::TYPE.at(kind, [0, 0]));
         }
-        match e {
-            Expr::Has(_) => Some(!fields.is_empty()),
-            Expr::Test(_, t) => Some(test_values(t, &mut |f| {
-                fields.iter().any(|v| f(Occ::Field(v)))
-            })),
-            _ => None,
-        }
+        on_fields(e, &fields)
     }
 
     /// `f` on the record layers of `parts` (built once, again with more parts if a later

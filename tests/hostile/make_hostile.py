@@ -135,17 +135,24 @@ def ws_masked(opcode, payload, key=b"\x11\x22\x33\x44"):
     return head + key + bytes(b ^ key[i % 4] for i, b in enumerate(payload))
 
 
-def socketio_deep_arguments():
-    """Issue 11, point 7: Socket.IO events whose arguments nest 200 levels deep
-    (serde_json stops at 128), between two ordinary events."""
+def socketio_connected(sid, nsp_sid):
+    """A Socket.IO client over WebSocket: the upgrade, the Engine.IO open packet
+    (session `sid`), the CONNECT of `/` and its answer, and one ordinary event."""
     c = Conversation()
     c.handshake()
     c.upgrade(path=b"/socket.io/?EIO=4&transport=websocket")
-    c.send(False, ws_frame(1, b'0{"sid":"deep1","upgrades":[],"pingInterval":25000,'
+    c.send(False, ws_frame(1, b'0{"sid":"' + sid + b'","upgrades":[],"pingInterval":25000,'
                               b'"pingTimeout":20000,"maxPayload":1000000}'))
     c.send(True, ws_masked(1, b"40"))
-    c.send(False, ws_frame(1, b'40{"sid":"nsp1"}'))
+    c.send(False, ws_frame(1, b'40{"sid":"' + nsp_sid + b'"}'))
     c.send(True, ws_masked(1, b'42["chat message","before"]'))
+    return c
+
+
+def socketio_deep_arguments():
+    """Issue 11, point 7: Socket.IO events whose arguments nest 200 levels deep
+    (serde_json stops at 128), between two ordinary events."""
+    c = socketio_connected(b"deep1", b"nsp1")
     deep = b"[" * 200 + b"1" + b"]" * 200
     c.send(True, ws_masked(1, b'42["deep",' + deep + b"]"))
     c.send(True, ws_masked(1, b'42["deep",{"a":' + deep + b"}]"))
@@ -157,14 +164,7 @@ def socketio_invalid_utf8():
     """Socket.IO events whose JSON is well formed but not UTF-8 (a text frame
     must be, RFC 6455 §8.1): in an argument, in the event name, in an object key;
     between two ordinary events."""
-    c = Conversation()
-    c.handshake()
-    c.upgrade(path=b"/socket.io/?EIO=4&transport=websocket")
-    c.send(False, ws_frame(1, b'0{"sid":"utf8x","upgrades":[],"pingInterval":25000,'
-                              b'"pingTimeout":20000,"maxPayload":1000000}'))
-    c.send(True, ws_masked(1, b"40"))
-    c.send(False, ws_frame(1, b'40{"sid":"nsp2"}'))
-    c.send(True, ws_masked(1, b'42["chat message","before"]'))
+    c = socketio_connected(b"utf8x", b"nsp2")
     c.send(True, ws_masked(1, b'42["chat message","caf\xe9 au lait"]'))
     c.send(False, ws_frame(1, b'42["caf\xe9","hi"]'))
     c.send(True, ws_masked(1, b'421["chat message",{"k\xff":"v"}]'))
