@@ -52,6 +52,9 @@ fn parts_of(name: &str) -> Option<RecordParts> {
     })
 }
 
+/// A reading of one name straight from the records (see [`Records::leaf`]).
+type Read<'a> = fn(&Records<'a>, &Expr, &str) -> Option<bool>;
+
 /// The answer of test `t` on the occurrences `fields` of its name (true if any passes).
 fn on_test(t: &Test, fields: &[Field]) -> bool {
     test_values(t, &mut |f| fields.iter().any(|v| f(Occ::Field(v))))
@@ -93,22 +96,18 @@ impl<'a> Records<'a> {
             _ => return None,
         };
         let parts = parts_of(name)?;
-        if let Some(answer) = self.frame_header(e, name) {
-            return Some(answer);
-        }
-        if let Some(answer) = self.sio_event(e, name) {
-            return Some(answer);
-        }
-        if let Some(answer) = self.sio_head(e, name) {
-            return Some(answer);
-        }
-        if let Some(answer) = self.eio_type(e, name) {
-            return Some(answer);
-        }
-        if let Some(answer) = self.sio_args(e, name) {
-            return Some(answer);
-        }
-        if let Some(answer) = self.ws_payload(e, name) {
+        // The names read straight from the records (each gives `None` for other names,
+        // or where only the layers know).
+        let read: [Read<'a>; 7] = [
+            Self::frame_header,
+            Self::sio_event,
+            Self::sio_head,
+            Self::eio_type,
+            Self::sio_args,
+            Self::ws_payload,
+            Self::eio_sid,
+        ];
+        if let Some(answer) = read.iter().find_map(|f| f(self, e, name)) {
             return Some(answer);
         }
         if !self.any() {
@@ -288,6 +287,15 @@ impl<'a> Records<'a> {
         on_fields(e, &fields)
     }
 
+    /// A test (or presence) of `engineio.sid` from the sessions of the records, without
+    /// building the layers.
+    fn eio_sid(&self, e: &Expr, name: &str) -> Option<bool> {
+        if name != "engineio.sid" {
+            return None;
+        }
+        on_fields(e, &self.store.eio_sid_fields_at(self.id))
+    }
+
     /// A test of `websocket.payload` from the WebSocket frame and message records and the
     /// payloads read again, without building the layers. Presence is left to the layers
     /// (`websocket.payload.part` is below the name).
@@ -301,19 +309,29 @@ impl<'a> Records<'a> {
         Some(on_test(t, &self.store.ws_payload_fields_at(self.id)))
     }
 
-    /// A test of `engineio.type` from the Engine.IO records, without building the layers:
-    /// the tree has the field for each Engine.IO packet whose carrier can be read again.
+    /// A test of `engineio.type` or `engineio.data` from the Engine.IO records (and the
+    /// packets read again, for the data), without building the layers: the tree has the
+    /// type for each Engine.IO packet whose carrier can be read again, and the data of
+    /// each such text packet that has some.
     fn eio_type(&self, e: &Expr, name: &str) -> Option<bool> {
-        use crate::store::socketio_fields as hf;
-        if name != "engineio.type" {
-            return None;
-        }
+        use crate::store::{socketio_fields as hf, socketio_text_field as text};
+        let data = match name {
+            "engineio.type" => false,
+            "engineio.data" => true,
+            _ => return None,
+        };
         let rt = &self.store.analysis.upper.realtime;
         let mut fields: Vec<Field> = Vec::new();
         for (ei, r) in rt.eio_at(self.id.0) {
-            self.store.with_eio_packet(ei, |_, _| ())?;
-            let kind = Value::Named(u64::from(r.kind.number()), r.kind.name());
-            fields.push(hf::TYPE.at(kind, [0, 0]));
+            let field = self.store.with_eio_packet(ei, |_, p| match data {
+                false => {
+                    let kind = Value::Named(u64::from(r.kind.number()), r.kind.name());
+                    Some(hf::TYPE.at(kind, [0, 0]))
+                }
+                true if p.binary || p.data.is_empty() => None,
+                true => Some(text(&hf::DATA, &String::from_utf8_lossy(&p.data), [0, 0])),
+            })?;
+            fields.extend(field);
         }
         on_fields(e, &fields)
     }

@@ -67,6 +67,32 @@ impl Store {
         self.session_layer_of(s, range)
     }
 
+    /// The `engineio.sid` fields the layers of packet `id` hold, without building them:
+    /// one for the session of the HTTP long-polling bodies completed here, one for the
+    /// session of the WebSocket connection of the first frame completed here (as
+    /// [`Store::add_polling_layers`] and `add_app_layers` put their session layers).
+    pub(crate) fn eio_sid_fields_at(&self, id: PacketId) -> Vec<Field> {
+        let up = &self.analysis.upper;
+        let sid = |s: u32| {
+            let sess = up.realtime.sessions.get(s as usize)?;
+            let sid = sess.sid.clone().unwrap_or_else(|| "(not seen)".into());
+            Some(hf::SID.at(sid, [0, 0]))
+        };
+        let mut out = Vec::new();
+        let polling =
+            (up.realtime.eio_at(id.0)).find(|(_, r)| matches!(r.carrier, Carrier::HttpBody(..)));
+        if let Some((_, r)) = polling {
+            out.extend(sid(r.session));
+        }
+        let first = up.frames_at(id.0).find(|(_, f)| f.end_packet == id.0);
+        if let (Some((_, f)), Some(_)) = (first, self.summary(id)) {
+            let connection = up.frame_connection(f).unwrap_or(u32::MAX);
+            let s = (up.ws_connections.get(connection as usize)).and_then(|c| c.engineio);
+            out.extend(s.and_then(sid));
+        }
+        out
+    }
+
     /// The Engine.IO session (layer 5): what the analysis knows of it, gathered from
     /// many packets (so its fields have no bytes of their own here).
     fn session_layer_of(&self, s: u32, range: Range) -> Option<Layer> {
