@@ -47,6 +47,11 @@ pub(crate) mod hf {
     }
 }
 
+/// A session's id as its layer shows it.
+fn sid_shown(sess: &crate::analysis::realtime::EioSession) -> String {
+    sess.sid.clone().unwrap_or_else(|| "(not seen)".into())
+}
+
 /// Text kept in a field's value: at most [`MAX_FIELD_BYTES`] bytes (cut on a character
 /// boundary), shown on one line within [`MAX_FIELD_TEXT`] characters.
 pub(crate) fn text(def: &FieldDef, s: &str, range: Range) -> Field {
@@ -75,8 +80,7 @@ impl Store {
         let up = &self.analysis.upper;
         let sid = |s: u32| {
             let sess = up.realtime.sessions.get(s as usize)?;
-            let sid = sess.sid.clone().unwrap_or_else(|| "(not seen)".into());
-            Some(hf::SID.at(sid, [0, 0]))
+            Some(hf::SID.at(sid_shown(sess), [0, 0]))
         };
         let mut out = Vec::new();
         let polling =
@@ -97,7 +101,7 @@ impl Store {
     /// many packets (so its fields have no bytes of their own here).
     fn session_layer_of(&self, s: u32, range: Range) -> Option<Layer> {
         let sess = self.analysis.upper.realtime.sessions.get(s as usize)?;
-        let sid = sess.sid.clone().unwrap_or_else(|| "(not seen)".into());
+        let sid = sid_shown(sess);
         let mut l = Layer::new(
             Osi::Session,
             "engineio.session",
