@@ -400,10 +400,8 @@ pub enum OpenError {
 }
 
 impl Capture {
-    /// Opens and indexes the capture at `path`; `-` reads standard input (spooled to an
-    /// unlinked temporary file so it can be mapped like any other).
     /// Let go of the file's bytes, on a thread of their own for a mapped file
-    /// (unmapping 300 MB takes about 8 ms, which process exit would otherwise spend),
+    /// (unmapping 300 MB takes 8–25 ms, which process exit would otherwise spend),
     /// keeping the index: for a caller that has read every packet it will read
     /// ([`Self::data`] is empty after it).
     pub fn release_bytes(&mut self) {
@@ -415,6 +413,8 @@ impl Capture {
         }
     }
 
+    /// Opens and indexes the capture at `path`; `-` reads standard input (spooled to an
+    /// unlinked temporary file so it can be mapped like any other).
     pub fn open(path: &Path) -> Result<Capture, OpenError> {
         if path == Path::new("-") {
             return Self::from_reader_named(std::io::stdin().lock(), "-");

@@ -24,7 +24,7 @@ use super::presenter::Presenter;
 use super::replay::Replay;
 use super::settings::Settings;
 use super::tcp_states::TcpStatesView;
-use super::theme::{install_fonts, legend_panel_ui};
+use super::theme::{install_fonts, legend_panel_ui, GlyphWarmup};
 use super::views::{ConvAction, ConvViews, Frame as ViewsFrame, LadderFile};
 use super::worked::StepPath;
 use crate::dissect::{Dissection, Src};
@@ -148,6 +148,8 @@ pub struct App {
     native_dialog: Option<(Receiver<file_dialog::Answer>, Choosing)>,
     /// Applied zoom, to notice a change.
     applied_zoom: f32,
+    /// Glyphs rasterized ahead of need, a font a frame.
+    pub glyphs: GlyphWarmup,
     fonts_installed: bool,
     applied_dark: Option<bool>,
     /// The source's generation the row cache was filled at.
@@ -196,6 +198,7 @@ impl App {
     pub fn new(settings: Settings, settings_path: Option<PathBuf>) -> App {
         App {
             applied_zoom: 0.0,
+            glyphs: GlyphWarmup::default(),
             fonts_installed: false,
             applied_dark: None,
             rows_generation: 0,
@@ -559,6 +562,9 @@ impl App {
         if !self.fonts_installed {
             install_fonts(ctx);
             self.fonts_installed = true;
+        } else {
+            // The fonts set above are used from the next frame on.
+            self.glyphs.step(ctx);
         }
         while let Some(e) = self.opening.as_ref().and_then(|o| o.loader.poll()) {
             self.opening_event(e);

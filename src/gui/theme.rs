@@ -137,6 +137,89 @@ pub fn install_fonts(ctx: &egui::Context) {
     ctx.set_fonts(fonts);
 }
 
+/// The glyphs egui rasterizes ahead of need: printable ASCII and the symbols the
+/// window writes (arrows, check marks, the replacement character).
+const WARM_GLYPHS: &str = concat!(
+    " !\"#$%&'()*+,-./0123456789:;<=>?@ABCDEFGHIJKLMNOPQRSTUVWXYZ[\\]^_`",
+    "abcdefghijklmnopqrstuvwxyz{|}~→←↔✓✗…•▸▾·\u{fffd}"
+);
+
+/// Glyphs rasterized before they are needed. egui rasterizes a glyph the first time
+/// it draws it, for each size, scale and quarter-pixel offset (its sub-pixel bins):
+/// 10–60 µs each, so the first frame that showed a page of Follow Stream's monospace
+/// took 10–13 ms where the next took 1–2. Each frame warms a few glyphs of the font
+/// sizes not yet warm at the current scale, [`Self::BUDGET`] at most, while the
+/// window opens and after a zoom.
+#[derive(Default)]
+pub struct GlyphWarmup {
+    /// Per font and scale (pixels per point's bits): the pieces done.
+    progress: Vec<(egui::FontId, u32, usize)>,
+}
+
+/// egui's sub-pixel bins: glyphs are placed at quarter pixels.
+const BINS: usize = 4;
+/// Glyphs laid out at a time.
+const PIECE: usize = 12;
+
+/// How many pieces warm a font: every bin of every glyph.
+fn pieces() -> usize {
+    BINS * WARM_GLYPHS.chars().count().div_ceil(PIECE)
+}
+
+impl GlyphWarmup {
+    /// The most time a frame spends warming glyphs (it goes on past it to end a piece).
+    pub const BUDGET: std::time::Duration = std::time::Duration::from_millis(2);
+
+    /// The font sizes of the current style not yet all warm at the current scale.
+    pub fn pending(&self, ctx: &egui::Context) -> Vec<egui::FontId> {
+        let ppp = ctx.pixels_per_point().to_bits();
+        let mut out: Vec<egui::FontId> = Vec::new();
+        for id in ctx.global_style().text_styles.values() {
+            let done =
+                (self.progress.iter()).any(|(f, p, n)| f == id && *p == ppp && *n >= pieces());
+            if !done && !out.contains(id) {
+                out.push(id.clone());
+            }
+        }
+        out
+    }
+
+    /// Warms glyphs for [`Self::BUDGET`] (at least one piece), if any are pending;
+    /// call once a frame.
+    pub fn step(&mut self, ctx: &egui::Context) {
+        let started = std::time::Instant::now();
+        let ppp = ctx.pixels_per_point();
+        let chars: Vec<char> = WARM_GLYPHS.chars().collect();
+        while let Some(id) = self.pending(ctx).into_iter().next() {
+            let at = match (self.progress.iter())
+                .position(|(f, p, _)| *f == id && *p == ppp.to_bits())
+            {
+                Some(at) => at,
+                None => {
+                    self.progress.push((id.clone(), ppp.to_bits(), 0));
+                    self.progress.len() - 1
+                }
+            };
+            let piece = self.progress[at].2;
+            let (bin, chunk) = (piece % BINS, piece / BINS);
+            let text: String = chars.iter().skip(chunk * PIECE).take(PIECE).collect();
+            let mut job = egui::text::LayoutJob::simple_singleline(text, id, Color32::WHITE);
+            // Every glyph starts `bin` quarter pixels further right.
+            if let Some(s) = job.sections.first_mut() {
+                s.leading_space = bin as f32 / BINS as f32 / ppp;
+            }
+            ctx.fonts_mut(|f| f.layout_job(job));
+            self.progress[at].2 += 1;
+            if started.elapsed() >= Self::BUDGET {
+                break;
+            }
+        }
+        if !self.pending(ctx).is_empty() {
+            ctx.request_repaint();
+        }
+    }
+}
+
 /// The legend in a panel on the right: at least [`LEGEND_MIN_WIDTH`], at most a
 /// share of the window; its entries wrap whole words and scroll.
 pub fn legend_panel_ui(ui: &mut egui::Ui) {
@@ -167,5 +250,85 @@ fn legend_ui(ui: &mut egui::Ui) {
             }
             ui.add(egui::Label::new(k.legend()).wrap());
         });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A context with the window's fonts in use (they apply from the next pass).
+    fn context() -> egui::Context {
+        let ctx = egui::Context::default();
+        install_fonts(&ctx);
+        for _ in 0..2 {
+            ctx.run_ui(egui::RawInput::default(), |_| {})
+                .textures_delta
+                .clear();
+        }
+        ctx
+    }
+
+    /// Every glyph warmed ahead, U+FFFD among them, has a font in both families:
+    /// none is drawn as a box (and egui_kittest, which panics on a missing glyph,
+    /// can draw text decoded from bytes that are not UTF-8).
+    #[test]
+    fn every_warmed_glyph_has_a_font() {
+        let ctx = context();
+        for family in [egui::FontFamily::Proportional, egui::FontFamily::Monospace] {
+            let id = egui::FontId::new(14.0, family);
+            for c in WARM_GLYPHS.chars() {
+                assert!(
+                    ctx.fonts_mut(|f| f.has_glyph(&id, c)),
+                    "{c:?} (U+{:04X}) in {:?}",
+                    c as u32,
+                    id.family
+                );
+            }
+        }
+    }
+
+    /// Steps warm every font size of the style, each in every bin, and then nothing
+    /// is pending; a new scale (a zoom) makes them all pending again. Every glyph
+    /// warmed is in the atlas: laying the glyphs out afterwards adds nothing to it.
+    #[test]
+    fn warm_up_takes_every_font_and_again_after_a_zoom() {
+        let ctx = context();
+        let mut w = GlyphWarmup::default();
+        let fonts = w.pending(&ctx).len();
+        assert!(fonts >= 3, "Small, Body and Monospace at least: {fonts}");
+        let mut steps = 0;
+        while !w.pending(&ctx).is_empty() {
+            w.step(&ctx);
+            steps += 1;
+            assert!(
+                steps <= fonts * pieces(),
+                "each step warms a piece at least"
+            );
+        }
+        assert!(w.progress.iter().all(|p| p.2 == pieces()));
+        let fill = ctx.fonts(|f| f.font_atlas_fill_ratio());
+        let ppp = ctx.pixels_per_point();
+        for id in ctx.global_style().text_styles.values() {
+            for bin in 0..BINS {
+                let mut job = egui::text::LayoutJob::simple_singleline(
+                    format!("{WARM_GLYPHS} {WARM_GLYPHS}"),
+                    id.clone(),
+                    Color32::WHITE,
+                );
+                job.sections[0].leading_space = (bin as f32 + 0.1) / BINS as f32 / ppp;
+                ctx.fonts_mut(|f| f.layout_job(job));
+            }
+        }
+        assert_eq!(
+            ctx.fonts(|f| f.font_atlas_fill_ratio()),
+            fill,
+            "nothing new"
+        );
+        ctx.set_pixels_per_point(2.0);
+        ctx.run_ui(egui::RawInput::default(), |_| {})
+            .textures_delta
+            .clear();
+        assert_eq!(w.pending(&ctx).len(), fonts);
     }
 }
