@@ -210,6 +210,28 @@ fn a_typed_filter_shows_only_the_matching_rows() {
     h.get_by_label_contains("not a known field");
 }
 
+/// Text decoded from bytes that are not UTF-8 shows U+FFFD, as Wireshark shows it,
+/// and the window's fonts have that glyph (egui_kittest panics on a missing glyph,
+/// where the window would draw a box).
+#[test]
+fn an_event_name_that_is_not_utf8_is_shown_with_the_replacement_character() {
+    let mut app = App::new(Settings::default(), None);
+    let path =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/hostile/socketio-invalid-utf8.pcap");
+    app.open(Input::File(path), &egui::Context::default());
+    app.wait_loaded();
+    let mut h = Harness::builder()
+        .with_size(egui::vec2(1280.0, 800.0))
+        .build_ui_state(|ui, app: &mut App| app.ui(ui), app);
+    h.state_mut().filter.set("socketio.type == 2");
+    h.run_steps(2);
+    let store = h.state().store().cloned().expect("loaded");
+    let ctx = h.ctx.clone();
+    h.state_mut().filter.wait(&store, &ctx);
+    h.run_steps(2);
+    h.get_by_label_contains("\"caf\u{fffd}\" [\"hi\"]");
+}
+
 #[test]
 fn a_conversation_shows_its_ladder_and_an_arrow_selects_its_packet() {
     let mut h = harness("socketio-chat.pcap");
