@@ -284,3 +284,15 @@ fn sorting_the_conversation_table_by_a_column_reorders_it() {
     // The WebSocket conversation has the most packets.
     assert_eq!(top_row(&h), "127.0.0.1:46262 → 127.0.0.1:18300");
 }
+
+/// Two servers that hand out the same Engine.IO sid: the session list shows two
+/// sessions, each named with its server.
+#[test]
+fn the_same_sid_on_two_servers_is_listed_twice_with_its_server() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/hostile/engineio-same-sid-two-servers.pcap");
+    let h = harness(&path);
+    h.get_by_label_contains("Engine.IO sessions (2)");
+    h.get_by_label_contains("same on server-a  v4  streams [0, 2]");
+    h.get_by_label_contains("same on server-b  v4  streams [1, 3]");
+}

@@ -143,3 +143,31 @@ fn socketio_arguments_nested_too_deep_are_flagged_and_counted_alike() {
         .iter()
         .all(|l| l.summary.contains("nested more than 128 levels deep")));
 }
+
+/// Two servers hand out the same Engine.IO sid: two sessions, one per server (a sid
+/// is unique on one server only), each holding its polling handshake and its
+/// upgraded WebSocket, and each event in its own session.
+#[test]
+fn the_same_sid_on_two_servers_is_two_sessions() {
+    let s = store("engineio-same-sid-two-servers.pcap");
+    let rt = &s.analysis.upper.realtime;
+    let st = stats::from_store("engineio-same-sid-two-servers.pcap", &s);
+    assert_eq!(st.engineio.sessions, 2);
+    let hosts: Vec<_> = rt.sessions.iter().map(|x| x.host.as_str()).collect();
+    assert_eq!(hosts, ["server-a", "server-b"]);
+    for (i, sess) in rt.sessions.iter().enumerate() {
+        assert_eq!(sess.sid.as_deref(), Some("same"));
+        assert_eq!(sess.conversations.len(), 2, "session {i}: {sess:?}");
+        assert!(sess.websocket.is_some(), "session {i} upgraded");
+        assert_eq!(
+            sess.packets, 7,
+            "open, probe ping and pong, upgrade, 3 Socket.IO"
+        );
+    }
+    // Each server's event went to its own session.
+    let said: Vec<_> = (rt.socketio.iter())
+        .filter(|p| p.kind == layerscope::analysis::socketio::SioType::Event)
+        .map(|p| rt.eio[p.eio as usize].session)
+        .collect();
+    assert_eq!(said, [0, 1]);
+}

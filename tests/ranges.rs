@@ -25,8 +25,12 @@ fn captures() -> Vec<PathBuf> {
         }
     }
     // And the crafted Socket.IO captures: nesting past serde_json's limit, text that is
-    // not UTF-8 (its fields placed in the bytes as they are).
-    for name in ["socketio-deep-arguments.pcap", "socketio-invalid-utf8.pcap"] {
+    // not UTF-8 (its fields placed in the bytes as they are), one sid on two servers.
+    for name in [
+        "socketio-deep-arguments.pcap",
+        "socketio-invalid-utf8.pcap",
+        "engineio-same-sid-two-servers.pcap",
+    ] {
         out.push(root.join("tests/hostile").join(name));
     }
     out.sort();

@@ -281,6 +281,26 @@ struct UpgradeAsk {
     key: String,
 }
 
+/// An Engine.IO request: its target (`/socket.io/?EIO=4&sid=…`) and the server it
+/// was sent to (its `Host` header, lower case; empty without one). A session is named
+/// by its sid on one server: two servers that hand out the same sid hold two sessions.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct EioTarget {
+    pub target: Box<str>,
+    pub host: Box<str>,
+}
+
+#[cfg(test)]
+impl EioTarget {
+    /// `target` sent to `host`.
+    pub fn new(target: &str, host: &str) -> Self {
+        EioTarget {
+            target: target.into(),
+            host: host.into(),
+        }
+    }
+}
+
 /// All HTTP messages and WebSocket handshakes of a capture.
 #[derive(Debug, Default)]
 pub struct HttpAnalysis {
@@ -288,8 +308,8 @@ pub struct HttpAnalysis {
     pub websockets: Vec<WsHandshake>,
     /// (packet, message) for the packet that shows each message, sorted by packet.
     shown_at: Vec<(u32, u32)>,
-    /// The target of every Engine.IO request (`EIO=` in it), by message.
-    pub engineio_targets: std::collections::HashMap<u32, Box<str>>,
+    /// Every Engine.IO request (`EIO=` in its target), by message.
+    pub engineio_targets: std::collections::HashMap<u32, EioTarget>,
     /// Engine.IO bodies completed and not yet taken by [`Self::take_bodies`].
     bodies: Vec<KeptBody>,
     /// (request or response message, handshake), sorted by message.
@@ -593,7 +613,12 @@ impl HttpAnalysis {
         if let StartLine::Request { target, .. } = &h.start {
             if target.contains("EIO=") {
                 flags |= flag::ENGINEIO;
-                self.engineio_targets.insert(idx, target.as_str().into());
+                let host = h.header("Host").unwrap_or_default().trim();
+                let target = EioTarget {
+                    target: target.as_str().into(),
+                    host: host.to_ascii_lowercase().into(),
+                };
+                self.engineio_targets.insert(idx, target);
             }
         }
         let mut m = HttpMessage {

@@ -16,6 +16,7 @@ type FastMap<K, V> = foldhash::HashMap<K, V>;
 use serde::Serialize;
 
 use super::engineio::{self as eio, PacketType};
+use super::http::EioTarget;
 use super::socketio::{self as sio, SioType};
 use super::upper::{Keep, PayloadRef};
 use crate::ids::Direction;
@@ -70,6 +71,9 @@ pub struct SioRecord {
 #[derive(Clone, Debug, Default, Serialize)]
 pub struct EioSession {
     pub sid: Option<String>,
+    /// The server it was opened on, as the client named it (its requests' `Host`,
+    /// lower case; empty without one): sids are unique on one server only.
+    pub host: String,
     pub version: u8,
     /// TCP conversations that carried it, in order of first use.
     pub conversations: Vec<u32>,
@@ -110,7 +114,8 @@ pub struct Realtime {
     pub socketio: Vec<SioRecord>,
     pub namespaces: Vec<String>,
     pub counts: RealtimeCounts,
-    by_sid: HashMap<String, u32>,
+    /// Sessions by (host, sid).
+    by_sid: HashMap<(String, String), u32>,
     acks: sio::AckTracker,
     /// Per (session, sender): the Socket.IO packet waiting for attachments.
     waiting: FastMap<(u32, Direction), (u32, u32)>,
@@ -129,11 +134,11 @@ impl Realtime {
     /// The session a request target names (`sid=`), made when first seen, for
     /// WebSocket `connection`. A target with `EIO=` but no `sid` (a WebSocket-only
     /// client) gets a session whose sid the open packet will fill in.
-    pub fn websocket_session(&mut self, target: &str, conv: u32, connection: u32) {
-        let version = eio::eio_version_from_query(target).unwrap_or(4);
-        let s = match eio::sid_from_query(target) {
-            Some(sid) => self.session_for(sid, version),
-            None => self.new_session(None, version),
+    pub fn websocket_session(&mut self, t: &EioTarget, conv: u32, connection: u32) {
+        let version = eio::eio_version_from_query(&t.target).unwrap_or(4);
+        let s = match eio::sid_from_query(&t.target) {
+            Some(sid) => self.session_for(&t.host, sid, version),
+            None => self.new_session(&t.host, None, version),
         };
         let sess = &mut self.sessions[s as usize];
         sess.websocket = Some(connection);
@@ -152,21 +157,22 @@ impl Realtime {
         self.ws_sessions.get(connection as usize).copied().flatten()
     }
 
-    fn session_for(&mut self, sid: &str, version: u8) -> u32 {
-        if let Some(&s) = self.by_sid.get(sid) {
+    fn session_for(&mut self, host: &str, sid: &str, version: u8) -> u32 {
+        if let Some(&s) = self.by_sid.get(&(host.to_string(), sid.to_string())) {
             return s;
         }
-        self.new_session(Some(sid), version)
+        self.new_session(host, Some(sid), version)
     }
 
-    fn new_session(&mut self, sid: Option<&str>, version: u8) -> u32 {
+    fn new_session(&mut self, host: &str, sid: Option<&str>, version: u8) -> u32 {
         let s = self.sessions.len() as u32;
         if let Some(sid) = sid {
-            self.by_sid.insert(sid.to_string(), s);
+            self.by_sid.insert((host.to_string(), sid.to_string()), s);
         }
         self.counts.eio_sessions += 1;
         self.sessions.push(EioSession {
             sid: sid.map(str::to_string),
+            host: host.to_string(),
             version,
             first_packet: u32::MAX,
             ..Default::default()
@@ -209,15 +215,16 @@ impl Realtime {
     pub fn polling_body(
         &mut self,
         keep: Keep,
-        target: &str,
+        t: &EioTarget,
         conv: u32,
         dir: Direction,
         body: &[u8],
         carrier: Carrier,
         packet: u32,
     ) {
-        let version = eio::eio_version_from_query(target).unwrap_or(4);
-        let mut session = eio::sid_from_query(target).map(|sid| self.session_for(sid, version));
+        let version = eio::eio_version_from_query(&t.target).unwrap_or(4);
+        let mut session =
+            eio::sid_from_query(&t.target).map(|sid| self.session_for(&t.host, sid, version));
         for p in eio::split_polling(body, version).into_iter().flatten() {
             let s = match session {
                 Some(s) => s,
@@ -228,8 +235,8 @@ impl Realtime {
                         .flatten()
                         .map(|o| o.sid);
                     let s = match sid {
-                        Some(sid) => self.session_for(&sid, version),
-                        None => self.new_session(None, version),
+                        Some(sid) => self.session_for(&t.host, &sid, version),
+                        None => self.new_session(&t.host, None, version),
                     };
                     session = Some(s);
                     s
@@ -264,7 +271,7 @@ impl Realtime {
         if p.kind == PacketType::Open {
             if let Ok(o) = eio::parse_open(&p.data) {
                 if sess.sid.is_none() {
-                    self.by_sid.insert(o.sid.clone(), s);
+                    self.by_sid.insert((sess.host.clone(), o.sid.clone()), s);
                     sess.sid = Some(o.sid.clone());
                 }
                 sess.ping_interval_ms = Some(o.ping_interval_ms);
@@ -500,6 +507,45 @@ mod tests {
     use super::*;
     use Direction::{FromClient, FromServer};
 
+    /// A session is its sid on one server: the polling requests and the upgrade sent
+    /// to the server that opened it join it, the same sid sent to another server is
+    /// another session.
+    #[test]
+    fn a_session_is_its_sid_on_one_server() {
+        let mut rt = Realtime::default();
+        let open =
+            br#"0{"sid":"S","upgrades":["websocket"],"pingInterval":25000,"pingTimeout":20000}"#;
+        let poll = |host: &str, sid: Option<&str>| {
+            let q = sid.map_or(String::new(), |s| format!("&sid={s}"));
+            EioTarget::new(&format!("/socket.io/?EIO=4&transport=polling{q}"), host)
+        };
+        let mut packet = 0;
+        let mut body = |rt: &mut Realtime, t: &EioTarget, conv: u32, dir, text: &[u8]| {
+            let carrier = Carrier::HttpBody(packet);
+            rt.polling_body(Keep::Records, t, conv, dir, text, carrier, packet);
+            packet += 1;
+        };
+        // The handshake on a:3000 (the open packet names the session), then a poll.
+        body(&mut rt, &poll("a:3000", None), 0, FromServer, open);
+        body(&mut rt, &poll("a:3000", Some("S")), 1, FromClient, b"40");
+        // Another server, the same sid: its own handshake and poll.
+        body(&mut rt, &poll("b:3000", None), 2, FromServer, open);
+        body(&mut rt, &poll("b:3000", Some("S")), 3, FromClient, b"40");
+        // The upgrade to a:3000.
+        let upgrade = EioTarget::new("/socket.io/?EIO=4&transport=websocket&sid=S", "a:3000");
+        rt.websocket_session(&upgrade, 4, 0);
+        assert_eq!(rt.sessions.len(), 2, "{:?}", rt.sessions);
+        let [a, b] = [&rt.sessions[0], &rt.sessions[1]];
+        assert_eq!((a.sid.as_deref(), a.host.as_str()), (Some("S"), "a:3000"));
+        assert_eq!((b.sid.as_deref(), b.host.as_str()), (Some("S"), "b:3000"));
+        assert_eq!(a.conversations, [0, 1, 4]);
+        assert_eq!(b.conversations, [2, 3]);
+        assert_eq!(a.websocket, Some(0));
+        assert_eq!(b.websocket, None);
+        assert_eq!((a.packets, b.packets), (2, 2));
+        assert_eq!(rt.counts.eio_sessions, 2);
+    }
+
     /// Two sessions over WebSocket, pinged every second by the server with 0.5 s to
     /// answer: the first never answers its second ping, the second answers each.
     #[test]
@@ -522,7 +568,8 @@ mod tests {
             packet += 1;
         };
         for c in 0..2 {
-            rt.websocket_session("/socket.io/?EIO=4&transport=websocket", c, c);
+            let t = EioTarget::new("/socket.io/?EIO=4&transport=websocket", "");
+            rt.websocket_session(&t, c, c);
             send(&mut rt, c, FromServer, open);
         }
         // Packets 2..: pings of both sessions, answered but for session 0's second.

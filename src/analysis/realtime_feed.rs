@@ -7,6 +7,7 @@
 //! and is copied to the connection's record when the feed has been applied.
 
 use super::engineio::PacketType;
+use super::http::EioTarget;
 use super::realtime::{Carrier, Realtime};
 use super::upper::{Keep, PayloadRef};
 use crate::ids::Direction;
@@ -16,7 +17,7 @@ use crate::ids::Direction;
 enum Call {
     /// A WebSocket connection whose handshake named an Engine.IO target.
     WebSocket {
-        target: Box<str>,
+        target: EioTarget,
         conv: u32,
         connection: u32,
     },
@@ -36,7 +37,7 @@ enum Call {
     KeepBody { message: u32, at: PayloadRef },
     /// A complete long-polling body.
     PollingBody {
-        target: Box<str>,
+        target: EioTarget,
         conv: u32,
         dir: Direction,
         body: Vec<u8>,
@@ -59,9 +60,9 @@ impl RealtimeFeed {
     }
 
     /// See [`Realtime::websocket_session`].
-    pub fn websocket(&mut self, target: &str, conv: u32, connection: u32) {
+    pub fn websocket(&mut self, target: &EioTarget, conv: u32, connection: u32) {
         self.calls.push(Call::WebSocket {
-            target: target.into(),
+            target: target.clone(),
             conv,
             connection,
         });
@@ -106,7 +107,7 @@ impl RealtimeFeed {
     /// See [`Realtime::polling_body`].
     pub fn polling_body(
         &mut self,
-        target: Box<str>,
+        target: EioTarget,
         (conv, dir): (u32, Direction),
         body: Vec<u8>,
         carrier: Carrier,

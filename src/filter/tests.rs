@@ -415,11 +415,16 @@ fn record_tier_answers_equal_the_tree_answers() {
         "not (engineio and websocket.mask == 1)",
     ];
     // And the crafted Socket.IO captures (nesting past serde_json's limit, text that is
-    // not UTF-8), where the records and the tree could part ways.
+    // not UTF-8, one sid on two servers), where the records and the tree could part ways.
     let mut files = capture_files();
     let hostile = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/hostile");
     files.extend(
-        ["socketio-deep-arguments.pcap", "socketio-invalid-utf8.pcap"].map(|n| hostile.join(n)),
+        [
+            "socketio-deep-arguments.pcap",
+            "socketio-invalid-utf8.pcap",
+            "engineio-same-sid-two-servers.pcap",
+        ]
+        .map(|n| hostile.join(n)),
     );
     let parsed: Vec<Filter> = filters.iter().map(|t| parse(t).unwrap()).collect();
     let mut matched = vec![0usize; filters.len()];

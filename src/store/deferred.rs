@@ -136,6 +136,7 @@ mod tests {
     use std::sync::atomic::{AtomicBool, Ordering};
 
     use super::*;
+    use crate::analysis::http::EioTarget;
 
     /// Feeds of one Engine.IO session: emits that ask for acks, their acks, and a
     /// binary event with its attachment, `n` of each, a feed per round.
@@ -144,7 +145,11 @@ mod tests {
         use crate::ids::Direction::{FromClient, FromServer};
         let mut feeds = Vec::new();
         let mut first = RealtimeFeed::default();
-        first.websocket("/socket.io/?EIO=4&transport=websocket", 0, 0);
+        first.websocket(
+            &EioTarget::new("/socket.io/?EIO=4&transport=websocket", ""),
+            0,
+            0,
+        );
         feeds.push(first);
         let mut m = 0;
         for i in 0..n {
@@ -237,7 +242,11 @@ mod tests {
         let mut binary_open = vec![0];
         binary_open.extend_from_slice(&open[1..]);
         let mut f = RealtimeFeed::default();
-        f.websocket("/socket.io/?EIO=3&transport=websocket", 0, 0);
+        f.websocket(
+            &EioTarget::new("/socket.io/?EIO=3&transport=websocket", ""),
+            0,
+            0,
+        );
         f.ws_message(
             (0, 0),
             FromServer,

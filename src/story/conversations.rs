@@ -46,6 +46,8 @@ pub struct SessionRow {
     /// Index into the capture's sessions.
     pub id: u32,
     pub sid: Option<String>,
+    /// The server, as its requests named it (`Host`); empty without one.
+    pub host: String,
     /// Engine.IO protocol version (3 or 4).
     pub version: u8,
     /// TCP conversations that carried it, in order of first use.
@@ -383,6 +385,7 @@ pub fn sessions(store: &Store) -> Vec<SessionRow> {
             SessionRow {
                 id: i as u32,
                 sid: s.sid.clone(),
+                host: s.host.clone(),
                 version: s.version,
                 conversations: s.conversations.clone(),
                 transports: tr,

@@ -5,8 +5,9 @@ library only; the output is byte-for-byte the same on every run.
 
     python3 tests/hostile/make_hostile.py          # rewrites tests/hostile/*.pcap
 
-Every capture is one TCP conversation over Ethernet/IPv4 with correct checksums,
-sequence and acknowledgement numbers: a handshake, then what each case needs.
+Every capture is TCP over Ethernet/IPv4 with correct checksums, sequence and
+acknowledgement numbers: one conversation (two servers' four for the shared sid), a
+handshake, then what each case needs.
 """
 
 import os
@@ -35,13 +36,14 @@ def ip4(a):
 class Conversation:
     """A TCP conversation written as it goes; `send` keeps seq/ack right."""
 
-    def __init__(self):
+    def __init__(self, client=CLIENT, server=SERVER, t=1_700_000_000_000_000):
         self.frames = []
-        self.t = 1_700_000_000_000_000  # microseconds
+        self.client, self.server = client, server
+        self.t = t  # microseconds
         self.seq = {True: 1000, False: 5000}  # from_client -> next seq
 
     def packet(self, from_client, flags, payload=b""):
-        src, dst = (CLIENT, SERVER) if from_client else (SERVER, CLIENT)
+        src, dst = (self.client, self.server) if from_client else (self.server, self.client)
         seq, ack = self.seq[from_client], self.seq[not from_client]
         tcp = struct.pack("!HHIIBBHHH", src[1], dst[1], seq, ack if flags & 0x10 else 0,
                           5 << 4, flags, 65535, 0, 0)
@@ -67,11 +69,11 @@ class Conversation:
             self.packet(from_client, 0x18, payload[i:i + mss])
             self.packet(not from_client, 0x10)
 
-    def upgrade(self, deflate=False, path=b"/chat"):
+    def upgrade(self, deflate=False, path=b"/chat", host=b"server"):
         """The HTTP Upgrade to WebSocket, with the RFC 6455 §1.3 key and accept;
         `deflate`: permessage-deflate offered and accepted (RFC 7692)."""
         ext = b"Sec-WebSocket-Extensions: permessage-deflate\r\n" if deflate else b""
-        self.send(True, b"GET " + path + b" HTTP/1.1\r\nHost: server\r\nUpgrade: websocket\r\n"
+        self.send(True, b"GET " + path + b" HTTP/1.1\r\nHost: " + host + b"\r\nUpgrade: websocket\r\n"
                         b"Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
                         b"Sec-WebSocket-Version: 13\r\n" + ext + b"\r\n")
         self.send(False, b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
@@ -79,12 +81,17 @@ class Conversation:
                          b"Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n\r\n")
 
     def write(self, name):
-        out = struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 1)
-        for t, data in self.frames:
-            out += struct.pack("<IIII", t // 1_000_000, t % 1_000_000, len(data), len(data))
-            out += data
-        with open(os.path.join(HERE, name), "wb") as f:
-            f.write(out)
+        write_frames(name, self.frames)
+
+
+def write_frames(name, frames):
+    """A pcap file of `frames`, (time in microseconds, Ethernet frame) pairs."""
+    out = struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 1)
+    for t, data in frames:
+        out += struct.pack("<IIII", t // 1_000_000, t % 1_000_000, len(data), len(data))
+        out += data
+    with open(os.path.join(HERE, name), "wb") as f:
+        f.write(out)
 
 
 def ws_frame(opcode, payload, fin=True, length=None, rsv1=False):
@@ -172,6 +179,42 @@ def socketio_invalid_utf8():
     c.write("socketio-invalid-utf8.pcap")
 
 
+def engineio_polled_then_upgraded(server, host, port, t, sid, said):
+    """An Engine.IO client of `server` (named `host`): the polling handshake, whose
+    open packet names session `sid`, on one conversation; the upgrade to WebSocket
+    with that sid on a second; the probe, the Socket.IO CONNECT and one event
+    (`said`) over it."""
+    poll = Conversation((CLIENT[0], port, CLIENT[2]), server, t)
+    poll.handshake()
+    poll.send(True, b"GET /socket.io/?EIO=4&transport=polling HTTP/1.1\r\nHost: " + host +
+                    b"\r\n\r\n")
+    body = (b'0{"sid":"' + sid + b'","upgrades":["websocket"],"pingInterval":25000,'
+            b'"pingTimeout":20000,"maxPayload":1000000}')
+    poll.send(False, b"HTTP/1.1 200 OK\r\nContent-Type: text/plain; charset=UTF-8\r\n"
+                     b"Content-Length: " + str(len(body)).encode() + b"\r\n\r\n" + body)
+    ws = Conversation((CLIENT[0], port + 1, CLIENT[2]), server, poll.t)
+    ws.handshake()
+    ws.upgrade(path=b"/socket.io/?EIO=4&transport=websocket&sid=" + sid, host=host)
+    ws.send(True, ws_masked(1, b"2probe"))
+    ws.send(False, ws_frame(1, b"3probe"))
+    ws.send(True, ws_masked(1, b"5"))
+    ws.send(True, ws_masked(1, b"40"))
+    ws.send(False, ws_frame(1, b'40{"sid":"n' + said + b'"}'))
+    ws.send(True, ws_masked(1, b'42["chat message","' + said + b'"]'))
+    return poll.frames + ws.frames
+
+
+def engineio_same_sid_two_servers():
+    """Two servers that hand out the same Engine.IO sid (a sid is unique on one
+    server only): two sessions, one per server, each with its two conversations."""
+    b = ("10.0.0.3", 80, b"\x02\x00\x00\x00\x00\x03")
+    frames = engineio_polled_then_upgraded(SERVER, b"server-a", 40000, 1_700_000_000_000_000,
+                                           b"same", b"a")
+    frames += engineio_polled_then_upgraded(b, b"server-b", 41000, 1_700_000_000_000_500,
+                                            b"same", b"b")
+    write_frames("engineio-same-sid-two-servers.pcap", sorted(frames, key=lambda f: f[0]))
+
+
 def deflated(z, data):
     """One permessage-deflate message from compressor `z` (context kept between
     messages): a sync flush with its trailing 00 00 ff ff removed (RFC 7692 §7.2.1)."""
@@ -209,4 +252,5 @@ if __name__ == "__main__":
     http_huge_chunk()
     socketio_deep_arguments()
     socketio_invalid_utf8()
+    engineio_same_sid_two_servers()
     sys.exit(0)

@@ -340,8 +340,13 @@ fn sessions_ui(
                 .skip(range.start)
                 .take(range.len())
             {
+                let on = if s.host.is_empty() {
+                    String::new()
+                } else {
+                    format!(" on {}", s.host)
+                };
                 let mut text = format!(
-                    "{}  v{}  streams {:?}  {}  {} packets",
+                    "{}{on}  v{}  streams {:?}  {}  {} packets",
                     s.sid.as_deref().unwrap_or("(sid not seen)"),
                     s.version,
                     s.conversations,
