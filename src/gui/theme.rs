@@ -191,7 +191,6 @@ impl GlyphWarmup {
     pub fn step(&mut self, ctx: &egui::Context) {
         let started = std::time::Instant::now();
         let ppp = ctx.pixels_per_point();
-        let chars: Vec<char> = WARM_GLYPHS.chars().collect();
         while let Some(id) = self.pending(ctx).into_iter().next() {
             let at = match (self.progress.iter())
                 .position(|(f, p, _)| *f == id && *p == ppp.to_bits())
@@ -204,7 +203,11 @@ impl GlyphWarmup {
             };
             let piece = self.progress[at].2;
             let (bin, chunk) = (piece % BINS, piece / BINS);
-            let text: String = chars.iter().skip(chunk * PIECE).take(PIECE).collect();
+            let text: String = WARM_GLYPHS
+                .chars()
+                .skip(chunk * PIECE)
+                .take(PIECE)
+                .collect();
             let mut job = egui::text::LayoutJob::simple_singleline(text, id, Color32::WHITE);
             // Every glyph starts `bin` quarter pixels further right.
             if let Some(s) = job.sections.first_mut() {
