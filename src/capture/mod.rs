@@ -403,13 +403,15 @@ impl Capture {
     /// Let go of the file's bytes, on a thread of their own for a mapped file
     /// (unmapping 300 MB takes 8–25 ms, which process exit would otherwise spend),
     /// keeping the index: for a caller that has read every packet it will read
-    /// ([`Self::data`] is empty after it).
-    pub fn release_bytes(&mut self) {
+    /// ([`Self::data`] is empty after it). Whether a thread is unmapping the file now.
+    pub fn release_bytes(&mut self) -> bool {
         let bytes = std::mem::replace(&mut self.bytes, source::Bytes::Owned(Vec::new()));
-        if let source::Bytes::Map(map) = bytes {
-            let _ = std::thread::Builder::new()
+        match bytes {
+            source::Bytes::Map(map) => std::thread::Builder::new()
                 .name("layerscope-unmap".into())
-                .spawn(move || drop(map));
+                .spawn(move || drop(map))
+                .is_ok(),
+            source::Bytes::Owned(_) => false,
         }
     }
 

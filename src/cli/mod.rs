@@ -415,10 +415,13 @@ fn messages_cmd(a: &MessagesArgs) -> Result<Outcome, CliError> {
 fn stats_cmd(a: &StatsArgs) -> Result<Outcome, CliError> {
     let mut store = load_keeping(&a.file, Keep::Counts)?;
     // Counting reads no packet bytes: the file is unmapped while it runs.
-    if let Some(cap) = std::sync::Arc::get_mut(&mut store.capture) {
-        cap.release_bytes();
-    }
-    let st = stats::from_store(&a.file.display().to_string(), &store);
+    let unmapping = std::sync::Arc::get_mut(&mut store.capture).is_some_and(|c| c.release_bytes());
+    let file = a.file.display().to_string();
+    let st = if unmapping {
+        stats::from_store_while_unmapping(&file, &store)
+    } else {
+        stats::from_store(&file, &store)
+    };
     let mut out = BufWriter::new(io::stdout().lock());
     if a.json {
         let s = serde_json::to_string(&st).map_err(io::Error::other)?;
