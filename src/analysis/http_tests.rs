@@ -223,3 +223,68 @@ fn head_response_and_until_close_bodies() {
     assert_eq!(a.messages[1].end_packet, Some(1), "no body after HEAD");
     assert_eq!(a.messages[3].body_len, 16);
 }
+
+/// The facts found in one pass are what the lookups by name find, with fields repeated,
+/// in any case, and tokens in lists.
+#[test]
+fn head_facts_are_what_the_lookups_find() {
+    let heads: [&[u8]; 5] = [
+        b"GET /chat HTTP/1.1\r\nHost: Example.ORG\r\nupgrade: h2c\r\nUPGRADE: WebSocket\r\n\
+          Connection: keep-alive, Upgrade\r\nSec-WebSocket-Key: k1\r\nsec-websocket-key: k2\r\n\r\n",
+        b"POST /x HTTP/1.1\r\nhost: a\r\nHost: b\r\nTransfer-Encoding: gzip, Chunked\r\n\
+          Content-Length: 5\r\ncontent-length: 7\r\n\r\n",
+        b"GET / HTTP/1.1\r\nConnection: close\r\nTransfer-Encoding: gzip\r\n\
+          X-Upgrade: websocket\r\nUpgrades: websocket\r\n\r\n",
+        b"GET / HTTP/1.1\r\nUpgrade: tcp\r\nConnection: upgrade\r\n\r\n",
+        b"GET / HTTP/1.1\r\n\r\n",
+    ];
+    let parsed: Vec<ParsedHead> = heads
+        .iter()
+        .map(|raw| {
+            let (_, start, headers) = parse_head(raw, true).expect("valid").expect("complete");
+            ParsedHead { start, headers }
+        })
+        .collect();
+    let mut seen = HeadFacts::default();
+    for (raw, h) in heads.iter().zip(&parsed) {
+        let f = HeadFacts::of(h);
+        let text = String::from_utf8_lossy(raw);
+        assert_eq!(f.upgrade, h.header("Upgrade"), "{text}");
+        assert_eq!(
+            f.upgrade_websocket,
+            h.header_has("Upgrade", "websocket"),
+            "{text}"
+        );
+        assert_eq!(
+            f.connection_upgrade,
+            h.header_has("Connection", "upgrade"),
+            "{text}"
+        );
+        assert_eq!(f.host, h.header("Host"), "{text}");
+        assert_eq!(f.websocket_key, h.header("Sec-WebSocket-Key"), "{text}");
+        assert_eq!(
+            f.chunked,
+            h.header_has("Transfer-Encoding", "chunked"),
+            "{text}"
+        );
+        assert_eq!(f.content_length, h.header("Content-Length"), "{text}");
+        seen.upgrade = seen.upgrade.or(f.upgrade);
+        seen.upgrade_websocket |= f.upgrade_websocket;
+        seen.connection_upgrade |= f.connection_upgrade;
+        seen.host = seen.host.or(f.host);
+        seen.websocket_key = seen.websocket_key.or(f.websocket_key);
+        seen.chunked |= f.chunked;
+        seen.content_length = seen.content_length.or(f.content_length);
+    }
+    // Every fact was found somewhere, and the first of repeated fields won.
+    let first = HeadFacts {
+        upgrade: Some("h2c"),
+        upgrade_websocket: true,
+        connection_upgrade: true,
+        host: Some("Example.ORG"),
+        websocket_key: Some("k1"),
+        chunked: true,
+        content_length: Some("5"),
+    };
+    assert_eq!(seen, first);
+}
