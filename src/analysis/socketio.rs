@@ -18,7 +18,6 @@
 //! `{"_placeholder":true,"num":N}` ([`replace_placeholders`], [`Attachments`]).
 
 use std::borrow::Cow;
-use std::collections::HashMap;
 use std::fmt;
 
 use serde_json::Value;
@@ -624,8 +623,9 @@ type AckKey = (u64, String, Direction, u64);
 /// the server's ask, and the other way round.
 #[derive(Clone, Debug, Default)]
 pub struct AckTracker {
-    /// (session, nsp, who asked, ack id) → (record, ts).
-    pending: HashMap<AckKey, (u32, u64)>,
+    /// (session, nsp, who asked, ack id) → (record, ts). Looked up once per ack and
+    /// ask: foldhash, randomly seeded (see Cargo.toml).
+    pending: foldhash::HashMap<AckKey, (u32, u64)>,
     /// Asks replaced by a later ask with the same id before an answer.
     superseded: Vec<u32>,
     /// Answers with no ask waiting.

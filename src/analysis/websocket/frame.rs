@@ -190,16 +190,19 @@ pub fn opcode_label(op: u8) -> String {
 /// can be unmasked in pieces.
 pub fn unmask(data: &mut [u8], mask: [u8; 4], offset: u64) {
     let rot = (offset % 4) as u32;
-    // The key as seen from `data[0]`, applied 4 bytes at a time.
-    let key = u32::from_be_bytes(mask).rotate_left(8 * rot).to_be_bytes();
-    let mut chunks = data.chunks_exact_mut(4);
-    for c in &mut chunks {
-        for (b, k) in c.iter_mut().zip(key) {
-            *b ^= k;
-        }
+    // The key as seen from `data[0]`, twice, applied 8 bytes at a time (4 at a time, a
+    // byte each, was 1% of `stats`'s instructions).
+    let [a, b, c, d] = u32::from_be_bytes(mask).rotate_left(8 * rot).to_be_bytes();
+    let key = [a, b, c, d, a, b, c, d];
+    let wide = u64::from_ne_bytes(key);
+    let mut chunks = data.chunks_exact_mut(8);
+    for chunk in &mut chunks {
+        let mut eight = [0; 8];
+        eight.copy_from_slice(chunk);
+        chunk.copy_from_slice(&(u64::from_ne_bytes(eight) ^ wide).to_ne_bytes());
     }
-    for (b, k) in chunks.into_remainder().iter_mut().zip(key) {
-        *b ^= k;
+    for (byte, k) in chunks.into_remainder().iter_mut().zip(key) {
+        *byte ^= k;
     }
 }
 
