@@ -498,7 +498,9 @@ impl Store {
         // The lines from above TCP first: when there is one, the TCP line it replaces
         // is not formatted.
         let http = &self.analysis.upper.http;
-        let mut above = String::new();
+        // Room for most Info lines from above TCP at once (a Socket.IO line shows up to
+        // 120 characters of JSON): grown piece by piece, it was reallocated five times.
+        let mut above = String::with_capacity(192);
         let mut protocol = None;
         for (m, _) in http.messages_at(id.0) {
             if let Some(h) = self.http_head(m) {
