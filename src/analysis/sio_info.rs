@@ -32,11 +32,24 @@ fn cut(out: &mut String, start: usize) {
 fn part(
     out: &mut String,
     data: &[u8],
-    write: impl FnOnce(&mut Compact<'_>) -> Result<usize, Stop>,
+    write: impl Fn(&mut Compact<'_>) -> Result<usize, Stop>,
 ) -> Result<(), Stop> {
     let start = out.len();
-    let mut w = Compact::new(data, out, start + BUDGET_BYTES);
-    match write(&mut w) {
+    // First with room for the cut alone, which is enough when the characters before the
+    // cut are ASCII, a byte each (nearly always): a long text (a Socket.IO history) was
+    // written four times as far as shown.
+    let mut r = write(&mut Compact::new(data, out, start + INFO_JSON_CHARS));
+    let ascii = |out: &String| {
+        let written = &out.as_bytes()[start..];
+        written
+            .get(..=INFO_JSON_CHARS)
+            .is_some_and(<[u8]>::is_ascii)
+    };
+    if r == Err(Stop::Budget) && !ascii(out) {
+        out.truncate(start);
+        r = write(&mut Compact::new(data, out, start + BUDGET_BYTES));
+    }
+    match r {
         Ok(_) | Err(Stop::Budget) => {}
         Err(Stop::Unsupported) => return Err(Stop::Unsupported),
     }
@@ -294,6 +307,15 @@ mod tests {
             r#"2["x",{"a":1,"a":2}]"#.into(),
             r#"51-["hello",{"_placeholder":true,"num":0}]"#.into(),
             r#"2["é",{"ü":"ö"}]"#.into(),
+            // Characters of two bytes before the cut, and after it; many short ones, so
+            // that more bytes than the cut's characters are written in fewer characters.
+            format!(r#"2["x","{}"]"#, "é".repeat(200)),
+            format!(r#"2["x",{}]"#, vec![r#""é""#; 100].join(",")),
+            format!(r#"2["x","{}é{}"]"#, "a".repeat(100), "b".repeat(300)),
+            format!(r#"2["x","{}é{}"]"#, "a".repeat(200), "b".repeat(300)),
+            // Keys given twice in an object past the cut, and before it.
+            format!(r#"2["x","{long}",{{"a":1,"a":2}}]"#),
+            format!(r#"2["x",{{"a":1,"a":2}},"{long}"]"#),
         ] {
             same(t.as_bytes());
         }
