@@ -238,6 +238,11 @@ fn literal_number(v: &Value, l: &Literal) -> Option<Num> {
 
 /// `==`: the value equals the literal (for several packets linked, any of them).
 pub(crate) fn equals(o: &Occ<'_>, l: &Literal) -> bool {
+    // The common case first (a port, a length, a flag against a number), as the general
+    // way below decides it: asked once per packet by the summary tier.
+    if let (Occ::Value(Value::Unsigned(u)), Some(Num::Int(n)), false) = (o, l.num, l.quoted) {
+        return i128::from(*u) == n;
+    }
     if let Some(b) = o.raw() {
         return literal_bytes(l) == Some(b);
     }

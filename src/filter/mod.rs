@@ -284,17 +284,11 @@ impl Filter {
             }
             e
         });
-        let stream = store.analysis.tcp.conversation_of(id).map(|(c, _)| c.0);
         Some(quick::Known {
             id,
+            store,
             summary,
-            record: store.capture.record(id.index()),
             ends,
-            stream,
-            first_ts_ns: store.first_ts_ns(),
-            prev_ts_ns: store.prev_ts_ns(id),
-            link_type: store.capture.link_type(id.index()),
-            data: store.capture.data(id.index()),
         })
     }
 

@@ -16,28 +16,22 @@ use std::net::IpAddr;
 
 use crate::capture::{LinkType, PacketRecord};
 use crate::dissect::{anomaly, tcp_flags, Endpoints, Proto, Summary, Value};
-use crate::store::PacketId;
+use crate::store::{PacketId, Store};
 
 use super::compare::Occ;
 use super::eval::test_values;
 use super::fields::is_protocol;
 use super::parser::{Expr, SetItem, Test};
 
-/// What the quick tier knows of one packet.
+/// What the quick tier knows of one packet: its summary and flow endpoints, read for
+/// nearly every test; the rest is looked up in the store when a test asks (asked once per
+/// packet of a capture, building it all was a quarter of the tier's work).
 pub(crate) struct Known<'a> {
     pub id: PacketId,
+    pub store: &'a Store,
     pub summary: &'a Summary,
-    pub record: Option<&'a PacketRecord>,
     /// The packet's flow endpoints, oriented as this packet travels (source first).
     pub ends: Option<Endpoints>,
-    /// Its TCP conversation (`tcp.stream`), if the analysis gave it one.
-    pub stream: Option<u32>,
-    /// The capture time of the first packet and of the one before this (`frame.time_*`).
-    pub first_ts_ns: i64,
-    pub prev_ts_ns: Option<i64>,
-    pub link_type: LinkType,
-    /// The captured bytes (only the Ethernet addresses are read from them).
-    pub data: &'a [u8],
 }
 
 /// Anomalies that leave the summary's view of the headers whole.
@@ -95,6 +89,25 @@ fn mac(b: &[u8]) -> Value {
 }
 
 impl Known<'_> {
+    fn record(&self) -> Option<&PacketRecord> {
+        self.store.capture.record(self.id.index())
+    }
+
+    /// Its TCP conversation (`tcp.stream`), if the analysis gave it one.
+    fn stream(&self) -> Option<u32> {
+        let conversation = self.store.analysis.tcp.conversation_of(self.id);
+        conversation.map(|(c, _)| c.0)
+    }
+
+    fn link_type(&self) -> LinkType {
+        self.store.capture.link_type(self.id.index())
+    }
+
+    /// The captured bytes (only the Ethernet addresses are read from them).
+    fn data(&self) -> &[u8] {
+        self.store.capture.data(self.id.index())
+    }
+
     /// The summary describes the packet's headers completely.
     fn plain(&self) -> bool {
         let p = self.summary.protos;
@@ -139,7 +152,7 @@ impl Known<'_> {
             "tcp.flags.reset" => flag(tcp_flags::RST),
             "tcp.flags.syn" => flag(tcp_flags::SYN),
             "tcp.flags.fin" => flag(tcp_flags::FIN),
-            "tcp.stream" => match self.stream {
+            "tcp.stream" => match self.stream() {
                 Some(c) if tcp => Vals::one(c.into()),
                 _ => Vals::none(),
             },
@@ -150,16 +163,17 @@ impl Known<'_> {
 
     /// `frame.*` from the index record: known for every packet.
     fn frame_values(&self, name: &str) -> Option<Option<Vals>> {
-        let r = self.record;
+        let r = self.record();
         let ts = |f: &dyn Fn(&PacketRecord) -> Value| Some(r.map(|r| Vals::one(f(r))));
         match name {
             "frame.number" => Some(Some(Vals::one(self.id.number().into()))),
             "frame.len" => ts(&|r| r.origlen.into()),
             "frame.time" | "frame.time_epoch" => ts(&|r| Value::Time(r.ts_ns)),
-            "frame.time_relative" => ts(&|r| Value::Duration(r.ts_ns - self.first_ts_ns)),
-            "frame.time_delta" => {
-                ts(&|r| Value::Duration(r.ts_ns - self.prev_ts_ns.unwrap_or(r.ts_ns)))
-            }
+            "frame.time_relative" => ts(&|r| Value::Duration(r.ts_ns - self.store.first_ts_ns())),
+            "frame.time_delta" => ts(&|r| {
+                let prev = self.store.prev_ts_ns(self.id);
+                Value::Duration(r.ts_ns - prev.unwrap_or(r.ts_ns))
+            }),
             _ => None,
         }
     }
@@ -192,13 +206,14 @@ impl Known<'_> {
     /// The Ethernet addresses of a frame whose link type is Ethernet (read from its first
     /// twelve bytes); `None` for other link types, which may carry Ethernet further in.
     fn eth(&self, name: &str) -> Option<Vals> {
-        if self.link_type != LinkType::ETHERNET {
+        if self.link_type() != LinkType::ETHERNET {
             return None;
         }
-        if !self.summary.protos.contains(Proto::Eth) || self.data.len() < 12 {
+        let data = self.data();
+        if !self.summary.protos.contains(Proto::Eth) || data.len() < 12 {
             return Some(Vals::none());
         }
-        let (dst, src) = (mac(&self.data[0..6]), mac(&self.data[6..12]));
+        let (dst, src) = (mac(&data[0..6]), mac(&data[6..12]));
         Some(match name {
             "eth.src" => Vals::one(src),
             "eth.dst" => Vals::one(dst),
@@ -212,10 +227,11 @@ impl Known<'_> {
     /// again; `Some(None)` when the packet has no such layer, `None` when it cannot say.
     fn proto_bytes(&self, name: &str) -> Option<Option<&[u8]>> {
         let p = self.summary.protos;
-        let whole = Some(Some(self.data));
+        let data = self.data();
+        let whole = Some(Some(data));
         match name {
             "frame" => whole,
-            "eth" if self.link_type == LinkType::ETHERNET => {
+            "eth" if self.link_type() == LinkType::ETHERNET => {
                 if p.contains(Proto::Eth) {
                     whole
                 } else {
@@ -232,13 +248,13 @@ impl Known<'_> {
                 if !p.contains(proto) {
                     return Some(None);
                 }
-                let spans = crate::dissect::spans(self.link_type, self.data);
+                let spans = crate::dissect::spans(self.link_type(), data);
                 let [start, end] = spans.ip?;
                 let start = match proto {
                     Proto::Tcp | Proto::Udp => spans.transport?,
                     _ => start,
                 };
-                self.data.get(start..end).map(Some)
+                data.get(start..end).map(Some)
             }
             _ => None,
         }
@@ -252,7 +268,7 @@ impl Known<'_> {
         if let Some(v) = self.frame_values(name) {
             return v.map(|v| v.n > 0);
         }
-        if name == "eth" && self.link_type == LinkType::ETHERNET {
+        if name == "eth" && self.link_type() == LinkType::ETHERNET {
             return Some(self.summary.protos.contains(Proto::Eth));
         }
         if !self.plain() {
