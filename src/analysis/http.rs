@@ -9,6 +9,7 @@
 //! against base64(SHA-1(key + GUID)) (RFC 6455 §4.2.2).
 
 use base64::Engine;
+use std::cell::Cell;
 
 use serde::Serialize;
 use sha1::{Digest, Sha1};
@@ -441,14 +442,12 @@ impl HttpAnalysis {
 
     /// The messages packet `packet` shows (usually none or one).
     pub fn messages_at(&self, packet: u32) -> impl Iterator<Item = (u32, &HttpMessage)> {
-        let at = |v: &[(u32, u32)]| {
-            let start = v.partition_point(|&(p, _)| p < packet);
-            start..start + v[start..].iter().take_while(|&&(p, _)| p == packet).count()
-        };
-        let (done, open) = (at(&self.shown_at), at(&self.shown_open));
-        (self.shown_at[done].iter())
-            .chain(&self.shown_open[open])
-            .map(|&(_, m)| (m, &self.messages[m as usize]))
+        use super::packet_index::entries_at;
+        thread_local!(static DONE: Cell<usize> = const { Cell::new(0) });
+        thread_local!(static OPEN: Cell<usize> = const { Cell::new(0) });
+        (entries_at(&self.shown_at, packet, &DONE))
+            .chain(entries_at(&self.shown_open, packet, &OPEN))
+            .filter_map(|m| Some((m, self.messages.get(m as usize)?)))
     }
 
     /// The WebSocket handshake a message belongs to, if any.

@@ -7,6 +7,7 @@ pub mod halves;
 pub mod http;
 pub mod http_tree;
 pub mod json_scan;
+pub(crate) mod packet_index;
 pub mod realtime;
 pub mod realtime_feed;
 pub mod sio_info;

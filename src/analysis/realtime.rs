@@ -8,6 +8,7 @@
 //! module keeps the records, which point back at their carrier (a WebSocket
 //! message or an HTTP body) and the packet that completed it.
 
+use std::cell::Cell;
 use std::collections::{BTreeSet, HashMap};
 
 // Looked up once per Engine.IO message: foldhash, randomly seeded (see Cargo.toml).
@@ -472,11 +473,9 @@ impl Realtime {
 
     /// The Engine.IO packets whose carrier packet `p` completed.
     pub fn eio_at(&self, p: u32) -> impl Iterator<Item = (u32, &EioRecord)> {
-        let start = self.eio_at.partition_point(|&(q, _)| q < p);
-        self.eio_at[start..]
-            .iter()
-            .take_while(move |&&(q, _)| q == p)
-            .filter_map(|&(_, e)| Some((e, self.eio.get(e as usize)?)))
+        thread_local!(static HINT: Cell<usize> = const { Cell::new(0) });
+        super::packet_index::entries_at(&self.eio_at, p, &HINT)
+            .filter_map(|e| Some((e, self.eio.get(e as usize)?)))
     }
 
     /// Where the long-polling body of HTTP message `m` is kept.

@@ -10,6 +10,7 @@
 //! never need to replay a compressed stream.
 
 use std::borrow::Cow;
+use std::cell::Cell;
 
 use serde::Serialize;
 
@@ -341,11 +342,9 @@ impl Upper {
 
     /// The frames packet `p` carries bytes of.
     pub fn frames_at(&self, p: u32) -> impl Iterator<Item = (u32, &WsFrame)> {
-        let start = self.frames_at.partition_point(|&(q, _)| q < p);
-        self.frames_at[start..]
-            .iter()
-            .take_while(move |&&(q, _)| q == p)
-            .filter_map(|&(_, f)| Some((f, self.ws_frames.get(f as usize)?)))
+        thread_local!(static HINT: Cell<usize> = const { Cell::new(0) });
+        super::packet_index::entries_at(&self.frames_at, p, &HINT)
+            .filter_map(|f| Some((f, self.ws_frames.get(f as usize)?)))
     }
 
     /// The messages packet `p` completed.
