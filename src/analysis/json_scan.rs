@@ -435,6 +435,15 @@ impl<'a> Compact<'a> {
         pos
     }
 
+    /// Writes one of the punctuation bytes, which need no UTF-8 check.
+    fn punct(&mut self, c: char) -> Result<(), Stop> {
+        self.out.push(c);
+        if self.out.len() > self.budget {
+            return Err(Stop::Budget);
+        }
+        Ok(())
+    }
+
     fn push(&mut self, s: &[u8]) -> Result<(), Stop> {
         // Plain text is UTF-8 and every cut is at an ASCII byte.
         self.out
@@ -529,16 +538,16 @@ impl<'a> Compact<'a> {
     /// Writes `[`, the array's elements from `pos` (just after `[`, or after a
     /// comma when `first` is false), and `]`; returns the end.
     pub fn array(&mut self, pos: usize, first: bool) -> Result<usize, Stop> {
-        self.push(b"[")?;
+        self.punct('[')?;
         let mut pos = self.skip_ws(pos);
         if first && self.b.get(pos) == Some(&b']') {
-            self.push(b"]")?;
+            self.punct(']')?;
             return Ok(pos + 1);
         }
         let mut n = 0;
         loop {
             if n > 0 {
-                self.push(b",")?;
+                self.punct(',')?;
             }
             let end = self.value(pos)?;
             pos = self.skip_ws(end);
@@ -549,7 +558,7 @@ impl<'a> Compact<'a> {
                 _ => return Err(Stop::Unsupported),
             }
         }
-        self.push(b"]")?;
+        self.punct(']')?;
         Ok(pos + 1)
     }
 
@@ -587,13 +596,13 @@ impl<'a> Compact<'a> {
                 return Err(Stop::Unsupported);
             }
         }
-        self.push(b"{")?;
+        self.punct('{')?;
         for (i, &(ks, ke, v, v_end)) in members.iter().enumerate() {
             if i > 0 {
-                self.push(b",")?;
+                self.punct(',')?;
             }
             self.push(&b[ks..ke])?;
-            self.push(b":")?;
+            self.punct(':')?;
             match b[v] {
                 b'[' | b'{' => {
                     self.value(v)?;
@@ -602,7 +611,7 @@ impl<'a> Compact<'a> {
                 _ => self.push(&b[v..v_end])?,
             }
         }
-        self.push(b"}")?;
+        self.punct('}')?;
         Ok(end)
     }
 }
