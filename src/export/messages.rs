@@ -344,13 +344,7 @@ fn text_or_hex(bytes: &[u8], text: bool) -> (String, bool) {
     let more = if bytes.len() > MAX_TEXT { "…" } else { "" };
     match (text, std::str::from_utf8(cut)) {
         (true, Ok(s)) => (format!("{s}{more}"), false),
-        _ => (
-            format!(
-                "{}{more}",
-                cut.iter().map(|b| format!("{b:02x}")).collect::<String>()
-            ),
-            true,
-        ),
+        _ => (crate::dissect::fmt::hex(bytes, MAX_TEXT), true),
     }
 }
 
