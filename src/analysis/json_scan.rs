@@ -438,16 +438,17 @@ impl<'a> Compact<'a> {
     /// Writes one of the punctuation bytes, which need no UTF-8 check.
     fn punct(&mut self, c: char) -> Result<(), Stop> {
         self.out.push(c);
-        if self.out.len() > self.budget {
-            return Err(Stop::Budget);
-        }
-        Ok(())
+        self.within_budget()
     }
 
     fn push(&mut self, s: &[u8]) -> Result<(), Stop> {
         // Plain text is UTF-8 and every cut is at an ASCII byte.
         self.out
             .push_str(std::str::from_utf8(s).map_err(|_| Stop::Unsupported)?);
+        self.within_budget()
+    }
+
+    fn within_budget(&self) -> Result<(), Stop> {
         if self.out.len() > self.budget {
             return Err(Stop::Budget);
         }

@@ -14,7 +14,7 @@ use std::thread::LocalKey;
 pub(crate) type Hint = LocalKey<Cell<usize>>;
 
 /// The first entry of `index` (sorted by packet) whose packet is not below `packet`.
-pub(crate) fn first_at(index: &[(u32, u32)], packet: u32, hint: &'static Hint) -> usize {
+fn first_at(index: &[(u32, u32)], packet: u32, hint: &'static Hint) -> usize {
     hint.with(|h| {
         let start = first_from(index, packet, h.get());
         h.set(start);
