@@ -10,6 +10,70 @@
 use std::cell::Cell;
 use std::thread::LocalKey;
 
+/// A (packet, record) index filled mostly in packet order and sorted when asked
+/// ([`Index::settle`], [`Index::settle_dedup`]), mid-pass as often as a growing capture is shown: in time
+/// proportional to what came in since the last time, and to how far back it reaches,
+/// not to the whole index (sorting it all took 3 ms at 900,000 packets, under the
+/// lock the window waits on).
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Index {
+    entries: Vec<(u32, u32)>,
+    /// How many entries at the front are sorted and without repeats.
+    settled: usize,
+}
+
+impl Index {
+    pub(crate) fn push(&mut self, packet: u32, record: u32) {
+        self.entries.push((packet, record));
+    }
+
+    /// Sort the entries (keeping repeats).
+    pub(crate) fn settle(&mut self) {
+        self.sort_new();
+        self.settled = self.entries.len();
+    }
+
+    /// Sort the entries and drop repeats.
+    pub(crate) fn settle_dedup(&mut self) {
+        let from = self.sort_new();
+        // `v[..from]` has no repeats: keep each entry of the rest unless it repeats
+        // the one kept before it.
+        let v = &mut self.entries;
+        let start = from.max(1).min(v.len());
+        let mut kept = start;
+        for i in start..v.len() {
+            if v[i] != v[kept - 1] {
+                v[kept] = v[i];
+                kept += 1;
+            }
+        }
+        v.truncate(kept);
+        self.settled = v.len();
+    }
+
+    /// Sort what came in since the last settling into the rest; returns the first
+    /// position that changed.
+    fn sort_new(&mut self) -> usize {
+        let v = &mut self.entries;
+        let settled = self.settled.min(v.len());
+        v[settled..].sort_unstable();
+        // Where the first new entry goes among the settled ones: from there on, two
+        // sorted runs, which the stable sort merges in linear time.
+        let from = match v.get(settled) {
+            Some(first) => v[..settled].partition_point(|e| e <= first),
+            None => settled,
+        };
+        if from < settled {
+            v[from..].sort();
+        }
+        from
+    }
+
+    pub(crate) fn as_slice(&self) -> &[(u32, u32)] {
+        &self.entries
+    }
+}
+
 /// Where a lookup of an index last ended on this thread.
 pub(crate) type Hint = LocalKey<Cell<usize>>;
 
@@ -64,6 +128,55 @@ mod tests {
     use super::*;
 
     thread_local!(static HINT: Cell<usize> = const { Cell::new(0) });
+
+    /// Settled after every few entries, in any order and with repeats, the index
+    /// ends as the whole of it sorted once without repeats.
+    #[test]
+    fn settling_piecewise_equals_sorting_once() {
+        // A small deterministic generator: mostly ascending packets, some far back.
+        let mut x = 12345u64;
+        let mut next = move || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        for (every, dedup) in [1usize, 2, 3, 7, 50, 1000]
+            .into_iter()
+            .flat_map(|e| [(e, true), (e, false)])
+        {
+            let mut index = Index::default();
+            let mut all = Vec::new();
+            let mut packet = 0u32;
+            for i in 0..3000 {
+                let r = next();
+                packet += (r % 3) as u32;
+                let p = match r % 10 {
+                    0 => packet.saturating_sub((r >> 8) as u32 % 200),
+                    1 => (r >> 8) as u32 % (packet + 1),
+                    _ => packet,
+                };
+                let e = (p, (r >> 32) as u32 % 4);
+                index.push(e.0, e.1);
+                all.push(e);
+                if i % every == 0 {
+                    let mut want = all.clone();
+                    want.sort();
+                    if dedup {
+                        index.settle_dedup();
+                        want.dedup();
+                    } else {
+                        index.settle();
+                    }
+                    assert_eq!(
+                        index.as_slice(),
+                        &want[..],
+                        "every {every}, at {i}, {dedup}"
+                    );
+                }
+            }
+        }
+    }
 
     /// From any starting point, the answer is the whole search's.
     #[test]

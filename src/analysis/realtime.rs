@@ -121,12 +121,12 @@ pub struct Realtime {
     /// Per (session, sender): the Socket.IO packet waiting for attachments.
     waiting: FastMap<(u32, Direction), (u32, u32)>,
     /// (packet, eio record) for the packet that completed each carrier.
-    eio_at: Vec<(u32, u32)>,
+    eio_at: super::packet_index::Index,
     /// The kept long-polling bodies, by HTTP message.
     bodies: HashMap<u32, PayloadRef>,
     /// (Socket.IO record, Engine.IO packet of one of its binary attachments),
-    /// sorted at the end of the pass.
-    attached: Vec<(u32, u32)>,
+    /// sorted when settled.
+    attached: super::packet_index::Index,
     /// The session of each WebSocket connection (by connection), if it has one.
     ws_sessions: Vec<Option<u32>>,
 }
@@ -293,7 +293,7 @@ impl Realtime {
                 packet,
                 socketio: None,
             });
-            self.eio_at.push((packet, idx));
+            self.eio_at.push(packet, idx);
         }
         if p.kind != PacketType::Message {
             return;
@@ -316,7 +316,7 @@ impl Realtime {
             return;
         };
         if records {
-            self.attached.push((owner, eio_idx));
+            self.attached.push(owner, eio_idx);
         }
         if left <= 1 {
             self.waiting.remove(&(s, dir));
@@ -408,18 +408,19 @@ impl Realtime {
     }
 
     /// Sort the indexes and count what is still unanswered; called mid-pass
-    /// and at the end (stable sorts: new entries are few and mostly in order).
+    /// and at the end, in time proportional to what came in since the last call.
     pub fn settle(&mut self) {
-        self.counts.unanswered_acks = self.acks.unanswered().len() as u64;
-        self.eio_at.sort();
-        self.attached.sort();
+        self.counts.unanswered_acks = self.acks.unanswered_count() as u64;
+        self.eio_at.settle();
+        self.attached.settle();
     }
 
     /// The Engine.IO packets that carried the binary attachments of Socket.IO
     /// record `s`, in order.
     pub fn attached(&self, s: u32) -> impl Iterator<Item = u32> + '_ {
-        let start = self.attached.partition_point(|&(x, _)| x < s);
-        self.attached[start..]
+        let attached = self.attached.as_slice();
+        let start = attached.partition_point(|&(x, _)| x < s);
+        attached[start..]
             .iter()
             .take_while(move |&&(x, _)| x == s)
             .map(|&(_, e)| e)
@@ -468,13 +469,13 @@ impl Realtime {
 
     /// The packets that complete an Engine.IO packet, in order (with repeats).
     pub fn eio_packets(&self) -> impl Iterator<Item = u32> + '_ {
-        self.eio_at.iter().map(|&(p, _)| p)
+        self.eio_at.as_slice().iter().map(|&(p, _)| p)
     }
 
     /// The Engine.IO packets whose carrier packet `p` completed.
     pub fn eio_at(&self, p: u32) -> impl Iterator<Item = (u32, &EioRecord)> {
         thread_local!(static HINT: Cell<usize> = const { Cell::new(0) });
-        super::packet_index::entries_at(&self.eio_at, p, &HINT)
+        super::packet_index::entries_at(self.eio_at.as_slice(), p, &HINT)
             .filter_map(|e| Some((e, self.eio.get(e as usize)?)))
     }
 

@@ -685,6 +685,11 @@ impl AckTracker {
         }
     }
 
+    /// How many [`Self::unanswered`] gives, without listing them.
+    pub fn unanswered_count(&self) -> usize {
+        self.pending.len() + self.superseded.len()
+    }
+
     /// Records of asks never answered (including asks whose id was reused
     /// before an answer came), sorted.
     pub fn unanswered(&self) -> Vec<u32> {

@@ -252,8 +252,8 @@ pub struct Upper {
     /// Connections whose `engineio` has been copied from [`Self::realtime`].
     ws_synced: usize,
     pings: ws::PingTracker,
-    /// (packet, frame) for every packet a frame has bytes in, sorted at the end.
-    frames_at: Vec<(u32, u32)>,
+    /// (packet, frame) for every packet a frame has bytes in, sorted when settled.
+    frames_at: super::packet_index::Index,
     /// Frames not yet given their message: (frame, the message's index in its
     /// direction, connection, from client).
     open_frames: Vec<(u32, u32, u32, Direction)>,
@@ -280,7 +280,7 @@ impl Upper {
             ws_engineio: Vec::new(),
             ws_synced: 0,
             pings: ws::PingTracker::default(),
-            frames_at: Vec::new(),
+            frames_at: Default::default(),
             open_frames: Vec::new(),
         }
     }
@@ -313,8 +313,8 @@ impl Upper {
     }
 
     /// Sort the packet indexes so far, mid-pass (a capture still loading is
-    /// being shown). Between two calls few entries are added, mostly in order:
-    /// the stable sort finds the sorted run and merges the rest in linear time.
+    /// being shown), in time proportional to the entries added since the last call
+    /// ([`super::packet_index::Index`]).
     pub fn settle(&mut self) {
         self.feed_realtime();
         self.http.settle();
@@ -322,8 +322,7 @@ impl Upper {
     }
 
     fn sort_indexes(&mut self) {
-        self.frames_at.sort();
-        self.frames_at.dedup();
+        self.frames_at.settle_dedup();
         self.realtime.settle();
     }
 
@@ -337,13 +336,13 @@ impl Upper {
 
     /// The packets that hold bytes of a WebSocket frame, in order (with repeats).
     pub fn frame_packets(&self) -> impl Iterator<Item = u32> + '_ {
-        self.frames_at.iter().map(|&(p, _)| p)
+        self.frames_at.as_slice().iter().map(|&(p, _)| p)
     }
 
     /// The frames packet `p` carries bytes of.
     pub fn frames_at(&self, p: u32) -> impl Iterator<Item = (u32, &WsFrame)> {
         thread_local!(static HINT: Cell<usize> = const { Cell::new(0) });
-        super::packet_index::entries_at(&self.frames_at, p, &HINT)
+        super::packet_index::entries_at(self.frames_at.as_slice(), p, &HINT)
             .filter_map(|f| Some((f, self.ws_frames.get(f as usize)?)))
     }
 
@@ -497,7 +496,7 @@ impl Upper {
             .iter()
             .filter(|&&p| (f.start.packet..=f.end_packet).contains(&p));
         for &p in carried {
-            self.frames_at.push((p, idx));
+            self.frames_at.push(p, idx);
         }
         self.open_frames.push((idx, f.message, connection, dir));
     }
