@@ -77,6 +77,10 @@ impl Reader<'_> {
 
     #[inline(always)]
     fn skip_ws(&mut self) -> Option<u8> {
+        // Compact JSON has no blanks: one comparison for the common case.
+        if let Some(c) = self.peek().filter(|&c| c > b' ') {
+            return Some(c);
+        }
         while let Some(c) = self.peek() {
             if !is_ws(c) {
                 return Some(c);
@@ -97,12 +101,8 @@ impl Reader<'_> {
     #[inline(always)]
     fn skip_plain_bytes(&mut self) {
         const ONES: u64 = u64::MAX / 255;
-        let rest = self.b.get(self.pos..).unwrap_or_default();
-        let mut chunks = rest.chunks_exact(8);
-        for chunk in &mut chunks {
-            let mut eight = [0; 8];
-            eight.copy_from_slice(chunk);
-            let v = u64::from_le_bytes(eight);
+        while let Some(chunk) = self.b.get(self.pos..self.pos + 8) {
+            let v = u64::from_le_bytes(chunk.try_into().unwrap_or_default());
             let ctrl = v.wrapping_sub(ONES * 0x20) & !v;
             let q = v ^ (ONES * u64::from(b'"'));
             let quote = q.wrapping_sub(ONES) & !q;
