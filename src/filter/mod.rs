@@ -167,6 +167,8 @@ pub const PROGRESS_EVERY: usize = 4096;
 pub struct Filter {
     text: String,
     expr: parser::Expr,
+    /// `expr` with the names the quick tier answers resolved.
+    plan: quick::Plan,
     /// Only a packet with stream-analysis records can match (see [`needs_records`]).
     needs_records: bool,
 }
@@ -222,6 +224,7 @@ pub fn parse(text: &str) -> Result<Filter, FilterError> {
     Ok(Filter {
         text: text.to_string(),
         needs_records: needs_records(&expr),
+        plan: quick::Plan::of(&expr),
         expr,
     })
 }
@@ -256,8 +259,8 @@ impl Filter {
     pub fn without_dissection(&self, store: &Store, id: PacketId) -> Option<bool> {
         let known = self.known(store, id)?;
         let records = record::Records::new(store, id);
-        quick::eval(&self.expr, &mut |e| {
-            known.leaf(e).or_else(|| records.leaf(e))
+        quick::eval(&self.expr, &self.plan, &mut |e, leaf| {
+            known.leaf(e, leaf).or_else(|| records.leaf(e))
         })
     }
 
@@ -267,7 +270,7 @@ impl Filter {
     /// UDP, IPv4, IPv6, ARP, DNS); `None` when it must be dissected.
     pub fn quick(&self, store: &Store, id: PacketId) -> Option<bool> {
         let known = self.known(store, id)?;
-        quick::eval(&self.expr, &mut |e| known.leaf(e))
+        quick::eval(&self.expr, &self.plan, &mut |e, leaf| known.leaf(e, leaf))
     }
 
     /// What the quick tier knows of packet `id`.

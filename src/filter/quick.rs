@@ -37,6 +37,125 @@ pub(crate) struct Known<'a> {
 /// Anomalies that leave the summary's view of the headers whole.
 const HARMLESS: u16 = anomaly::BAD_IPV4_CHECKSUM | anomaly::TCP_BAD_FLAGS;
 
+/// Which end of a flow a field names.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum End {
+    Either,
+    Src,
+    Dst,
+}
+
+/// A name the quick tier answers, resolved once per filter ([`Plan`]): matching the
+/// names as text for every packet was 400 instructions a packet for `tcp.port == 8080`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Name {
+    Frame,
+    FrameNumber,
+    FrameLen,
+    FrameTime,
+    FrameTimeRelative,
+    FrameTimeDelta,
+    Eth,
+    EthAddr(End),
+    /// A protocol whose presence the summary holds (`tcp`, `udp`, `ip`, `ipv6`, `arp`, `dns`).
+    Proto(Proto),
+    /// `ip.addr`, `ip.src`, `ip.dst` (`Proto::Ipv4`) and `ipv6.*` (`Proto::Ipv6`).
+    Addr(Proto, End),
+    /// `tcp.port`, `tcp.srcport`, `tcp.dstport` (`Proto::Tcp`) and `udp.*` (`Proto::Udp`).
+    Port(Proto, End),
+    TcpLen,
+    TcpFlags,
+    TcpFlag(u16),
+    TcpStream,
+}
+
+impl Name {
+    /// The quick tier's name for `name`, if it answers it at all.
+    pub(crate) fn resolve(name: &str) -> Option<Name> {
+        let end = |field: &str, [either, src, dst]: [&str; 3]| {
+            [(either, End::Either), (src, End::Src), (dst, End::Dst)]
+                .into_iter()
+                .find(|(n, _)| *n == field)
+                .map(|(_, e)| e)
+        };
+        let addr = ["addr", "src", "dst"];
+        let port = ["port", "srcport", "dstport"];
+        Some(match name {
+            "frame" => Name::Frame,
+            "frame.number" => Name::FrameNumber,
+            "frame.len" => Name::FrameLen,
+            "frame.time" | "frame.time_epoch" => Name::FrameTime,
+            "frame.time_relative" => Name::FrameTimeRelative,
+            "frame.time_delta" => Name::FrameTimeDelta,
+            "eth" => Name::Eth,
+            "tcp" => Name::Proto(Proto::Tcp),
+            "udp" => Name::Proto(Proto::Udp),
+            "ip" => Name::Proto(Proto::Ipv4),
+            "ipv6" => Name::Proto(Proto::Ipv6),
+            "arp" => Name::Proto(Proto::Arp),
+            "dns" => Name::Proto(Proto::Dns),
+            "tcp.len" => Name::TcpLen,
+            "tcp.flags" => Name::TcpFlags,
+            "tcp.flags.res" => Name::TcpFlag(0x0e00),
+            "tcp.flags.ae" => Name::TcpFlag(tcp_flags::AE),
+            "tcp.flags.cwr" => Name::TcpFlag(tcp_flags::CWR),
+            "tcp.flags.ece" => Name::TcpFlag(tcp_flags::ECE),
+            "tcp.flags.urg" => Name::TcpFlag(tcp_flags::URG),
+            "tcp.flags.ack" => Name::TcpFlag(tcp_flags::ACK),
+            "tcp.flags.push" => Name::TcpFlag(tcp_flags::PSH),
+            "tcp.flags.reset" => Name::TcpFlag(tcp_flags::RST),
+            "tcp.flags.syn" => Name::TcpFlag(tcp_flags::SYN),
+            "tcp.flags.fin" => Name::TcpFlag(tcp_flags::FIN),
+            "tcp.stream" => Name::TcpStream,
+            _ => {
+                let (family, field) = name.split_once('.')?;
+                match family {
+                    "eth" => Name::EthAddr(end(field, addr)?),
+                    "ip" => Name::Addr(Proto::Ipv4, end(field, addr)?),
+                    "ipv6" => Name::Addr(Proto::Ipv6, end(field, addr)?),
+                    "tcp" => Name::Port(Proto::Tcp, end(field, port)?),
+                    "udp" => Name::Port(Proto::Udp, end(field, port)?),
+                    _ => return None,
+                }
+            }
+        })
+    }
+}
+
+/// A leaf of a filter as the quick tier sees it: the name it answers (none: it never
+/// does), and whether the name is a protocol's (a test on it reads the protocol's bytes).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Leaf {
+    name: Option<Name>,
+    protocol: bool,
+}
+
+/// A filter's expression with its names resolved once ([`Name`]), node for node the
+/// shape of the expression ([`eval`] walks both together).
+#[derive(Clone, Debug)]
+pub(crate) enum Plan {
+    All,
+    And(Vec<Plan>),
+    Or(Vec<Plan>),
+    Not(Box<Plan>),
+    Leaf(Leaf),
+}
+
+impl Plan {
+    pub(crate) fn of(e: &Expr) -> Plan {
+        match e {
+            Expr::All => Plan::All,
+            Expr::And(v) => Plan::And(v.iter().map(Plan::of).collect()),
+            Expr::Or(v) => Plan::Or(v.iter().map(Plan::of).collect()),
+            Expr::Not(x) => Plan::Not(Box::new(Plan::of(x))),
+            Expr::Has(name) | Expr::Test(name, _) => Plan::Leaf(Leaf {
+                name: Name::resolve(name),
+                protocol: is_protocol(name),
+            }),
+        }
+    }
+}
+
 /// The values of one name on one packet: none (absent), one or two (both ports).
 pub(crate) struct Vals {
     n: usize,
@@ -117,7 +236,7 @@ impl Known<'_> {
     }
 
     /// The values the tree has for `name` on this packet, or `None` when it cannot say.
-    fn values(&self, name: &str) -> Option<Vals> {
+    fn values(&self, name: Name) -> Option<Vals> {
         if let Some(v) = self.frame_values(name) {
             return v;
         }
@@ -126,51 +245,37 @@ impl Known<'_> {
         }
         let s = self.summary;
         let tcp = s.protos.contains(Proto::Tcp);
-        let udp = s.protos.contains(Proto::Udp);
-        let ends =
-            |pick: &dyn Fn(&Endpoints) -> Vals| self.ends.as_ref().map_or(Vals::none(), pick);
-        let ports = |e: &Endpoints| Vals::two(e.sport.into(), e.dport.into());
-        let sport = |e: &Endpoints| Vals::one(e.sport.into());
-        let dport = |e: &Endpoints| Vals::one(e.dport.into());
-        let flag = |bit: u16| Vals::when(tcp, Vals::one(Value::Bool(s.tcp_flags & bit != 0)));
         Some(match name {
-            "tcp.port" => Vals::when(tcp, ends(&ports)),
-            "tcp.srcport" => Vals::when(tcp, ends(&sport)),
-            "tcp.dstport" => Vals::when(tcp, ends(&dport)),
-            "udp.port" => Vals::when(udp, ends(&ports)),
-            "udp.srcport" => Vals::when(udp, ends(&sport)),
-            "udp.dstport" => Vals::when(udp, ends(&dport)),
-            "tcp.len" => Vals::when(tcp, Vals::one(s.payload_len.into())),
-            "tcp.flags" => Vals::when(tcp, Vals::one(s.tcp_flags.into())),
-            "tcp.flags.res" => flag(0x0e00),
-            "tcp.flags.ae" => flag(tcp_flags::AE),
-            "tcp.flags.cwr" => flag(tcp_flags::CWR),
-            "tcp.flags.ece" => flag(tcp_flags::ECE),
-            "tcp.flags.urg" => flag(tcp_flags::URG),
-            "tcp.flags.ack" => flag(tcp_flags::ACK),
-            "tcp.flags.push" => flag(tcp_flags::PSH),
-            "tcp.flags.reset" => flag(tcp_flags::RST),
-            "tcp.flags.syn" => flag(tcp_flags::SYN),
-            "tcp.flags.fin" => flag(tcp_flags::FIN),
-            "tcp.stream" => match self.stream() {
+            Name::Port(proto, end) => {
+                let ports = self.ends.as_ref().map_or(Vals::none(), |e| match end {
+                    End::Either => Vals::two(e.sport.into(), e.dport.into()),
+                    End::Src => Vals::one(e.sport.into()),
+                    End::Dst => Vals::one(e.dport.into()),
+                });
+                Vals::when(s.protos.contains(proto), ports)
+            }
+            Name::TcpLen => Vals::when(tcp, Vals::one(s.payload_len.into())),
+            Name::TcpFlags => Vals::when(tcp, Vals::one(s.tcp_flags.into())),
+            Name::TcpFlag(bit) => Vals::when(tcp, Vals::one(Value::Bool(s.tcp_flags & bit != 0))),
+            Name::TcpStream => match self.stream() {
                 Some(c) if tcp => Vals::one(c.into()),
                 _ => Vals::none(),
             },
-            "eth.addr" | "eth.src" | "eth.dst" => self.eth(name)?,
-            _ => return self.addresses(name),
+            Name::EthAddr(end) => self.eth(end)?,
+            Name::Addr(proto, end) => return self.addresses(proto, end),
+            _ => return None,
         })
     }
 
     /// `frame.*` from the index record: known for every packet.
-    fn frame_values(&self, name: &str) -> Option<Option<Vals>> {
-        let r = self.record();
-        let ts = |f: &dyn Fn(&PacketRecord) -> Value| Some(r.map(|r| Vals::one(f(r))));
+    fn frame_values(&self, name: Name) -> Option<Option<Vals>> {
+        let ts = |f: &dyn Fn(&PacketRecord) -> Value| Some(self.record().map(|r| Vals::one(f(r))));
         match name {
-            "frame.number" => Some(Some(Vals::one(self.id.number().into()))),
-            "frame.len" => ts(&|r| r.origlen.into()),
-            "frame.time" | "frame.time_epoch" => ts(&|r| Value::Time(r.ts_ns)),
-            "frame.time_relative" => ts(&|r| Value::Duration(r.ts_ns - self.store.first_ts_ns())),
-            "frame.time_delta" => ts(&|r| {
+            Name::FrameNumber => Some(Some(Vals::one(self.id.number().into()))),
+            Name::FrameLen => ts(&|r| r.origlen.into()),
+            Name::FrameTime => ts(&|r| Value::Time(r.ts_ns)),
+            Name::FrameTimeRelative => ts(&|r| Value::Duration(r.ts_ns - self.store.first_ts_ns())),
+            Name::FrameTimeDelta => ts(&|r| {
                 let prev = self.store.prev_ts_ns(self.id);
                 Value::Duration(r.ts_ns - prev.unwrap_or(r.ts_ns))
             }),
@@ -178,17 +283,8 @@ impl Known<'_> {
         }
     }
 
-    /// `ip.*` and `ipv6.*` addresses from the flow's endpoints.
-    fn addresses(&self, name: &str) -> Option<Vals> {
-        let (family, field) = name.split_once('.')?;
-        let proto = match family {
-            "ip" => Proto::Ipv4,
-            "ipv6" => Proto::Ipv6,
-            _ => return None,
-        };
-        if !matches!(field, "addr" | "src" | "dst") {
-            return None;
-        }
+    /// `ip.*` (`Proto::Ipv4`) and `ipv6.*` addresses from the flow's endpoints.
+    fn addresses(&self, proto: Proto, end: End) -> Option<Vals> {
         let here = self.summary.protos.contains(proto);
         if !here {
             return Some(Vals::none());
@@ -196,16 +292,16 @@ impl Known<'_> {
         // Without a flow (no transport the flow table keys on) the summary does not hold
         // the addresses.
         let e = self.ends.as_ref()?;
-        Some(match field {
-            "src" => Vals::one(ip(e.src)),
-            "dst" => Vals::one(ip(e.dst)),
-            _ => Vals::two(ip(e.src), ip(e.dst)),
+        Some(match end {
+            End::Src => Vals::one(ip(e.src)),
+            End::Dst => Vals::one(ip(e.dst)),
+            End::Either => Vals::two(ip(e.src), ip(e.dst)),
         })
     }
 
     /// The Ethernet addresses of a frame whose link type is Ethernet (read from its first
     /// twelve bytes); `None` for other link types, which may carry Ethernet further in.
-    fn eth(&self, name: &str) -> Option<Vals> {
+    fn eth(&self, end: End) -> Option<Vals> {
         if self.link_type() != LinkType::ETHERNET {
             return None;
         }
@@ -214,10 +310,10 @@ impl Known<'_> {
             return Some(Vals::none());
         }
         let (dst, src) = (mac(&data[0..6]), mac(&data[6..12]));
-        Some(match name {
-            "eth.src" => Vals::one(src),
-            "eth.dst" => Vals::one(dst),
-            _ => Vals::two(dst, src),
+        Some(match end {
+            End::Src => Vals::one(src),
+            End::Dst => Vals::one(dst),
+            End::Either => Vals::two(dst, src),
         })
     }
 
@@ -225,26 +321,22 @@ impl Known<'_> {
     /// the captured frame for `frame` (and `eth` on Ethernet), and the IP packet or TCP or
     /// UDP segment of a packet whose headers the summary describes, found by slicing it
     /// again; `Some(None)` when the packet has no such layer, `None` when it cannot say.
-    fn proto_bytes(&self, name: &str) -> Option<Option<&[u8]>> {
+    fn proto_bytes(&self, name: Name) -> Option<Option<&[u8]>> {
         let p = self.summary.protos;
         let data = self.data();
         let whole = Some(Some(data));
         match name {
-            "frame" => whole,
-            "eth" if self.link_type() == LinkType::ETHERNET => {
+            Name::Frame => whole,
+            Name::Eth if self.link_type() == LinkType::ETHERNET => {
                 if p.contains(Proto::Eth) {
                     whole
                 } else {
                     Some(None)
                 }
             }
-            "ip" | "ipv6" | "tcp" | "udp" if self.plain() => {
-                let proto = match name {
-                    "ip" => Proto::Ipv4,
-                    "ipv6" => Proto::Ipv6,
-                    "tcp" => Proto::Tcp,
-                    _ => Proto::Udp,
-                };
+            Name::Proto(proto @ (Proto::Ipv4 | Proto::Ipv6 | Proto::Tcp | Proto::Udp))
+                if self.plain() =>
+            {
                 if !p.contains(proto) {
                     return Some(None);
                 }
@@ -260,38 +352,26 @@ impl Known<'_> {
         }
     }
 
-    /// Whether a protocol is present, for the names the summary knows.
-    fn has(&self, name: &str) -> Option<bool> {
-        if name == "frame" {
+    fn has(&self, name: Name) -> Option<bool> {
+        if name == Name::Frame {
             return Some(true);
         }
         if let Some(v) = self.frame_values(name) {
             return v.map(|v| v.n > 0);
         }
-        if name == "eth" && self.link_type() == LinkType::ETHERNET {
+        if name == Name::Eth && self.link_type() == LinkType::ETHERNET {
             return Some(self.summary.protos.contains(Proto::Eth));
         }
         if !self.plain() {
             return None;
         }
-        let p = self.summary.protos;
-        Some(match name {
-            "tcp" => p.contains(Proto::Tcp),
-            "udp" => p.contains(Proto::Udp),
-            "ip" => p.contains(Proto::Ipv4),
-            "ipv6" => p.contains(Proto::Ipv6),
-            "arp" => p.contains(Proto::Arp),
-            "dns" => p.contains(Proto::Dns),
-            _ => return self.values(name).map(|v| v.n > 0),
-        })
+        match name {
+            Name::Proto(p) => Some(self.summary.protos.contains(p)),
+            _ => self.values(name).map(|v| v.n > 0),
+        }
     }
 }
 
-/// The names whose values and presence come from a packet's summary, flow and index
-/// record alone, never from the analysis ([`Known::values`] and [`Known::has`] but
-/// `tcp.stream`): a filter of only these picks its packets before anything is analysed
-/// (`Store::build_scoped`). Where the summary cannot say (a packet it does not describe
-/// whole), the packet's own tree answers, which for these names is the same.
 const SUMMARY_NAMES: [&str; 41] = [
     "frame",
     "frame.number",
@@ -361,17 +441,19 @@ pub(crate) fn typed(t: &Test) -> bool {
 }
 
 impl Known<'_> {
-    /// The answer of a test (or presence) from the summary, or `None` when it cannot say.
-    pub(crate) fn leaf(&self, e: &Expr) -> Option<bool> {
+    /// The answer of a test (or presence) `e`, resolved as `leaf`, from the summary, or
+    /// `None` when it cannot say.
+    pub(crate) fn leaf(&self, e: &Expr, leaf: Leaf) -> Option<bool> {
+        let name = leaf.name?;
         match e {
-            Expr::Has(name) => self.has(name),
-            Expr::Test(name, t) if is_protocol(name) => {
+            Expr::Has(_) => self.has(name),
+            Expr::Test(_, t) if leaf.protocol => {
                 let bytes = self.proto_bytes(name)?;
                 Some(test_values(t, &mut |f| {
                     bytes.is_some_and(|b| f(Occ::Proto(b)))
                 }))
             }
-            Expr::Test(name, t) => {
+            Expr::Test(_, t) => {
                 if !typed(t) {
                     return None;
                 }
@@ -386,28 +468,35 @@ impl Known<'_> {
     }
 }
 
-/// `e` answered by `leaf` for its tests, combined in three-valued logic; `None` when some
-/// test that decides is unknown (the packet must be dissected).
-pub(crate) fn eval(e: &Expr, leaf: &mut dyn FnMut(&Expr) -> Option<bool>) -> Option<bool> {
-    match e {
-        Expr::All => Some(true),
-        Expr::And(v) => combine(v, leaf, false),
-        Expr::Or(v) => combine(v, leaf, true),
-        Expr::Not(x) => eval(x, leaf).map(|b| !b),
-        Expr::Has(_) | Expr::Test(..) => leaf(e),
+/// `e` answered by `leaf` for its tests (each with its resolved name from `plan`, the
+/// plan of `e`), combined in three-valued logic; `None` when some test that decides is
+/// unknown (the packet must be dissected).
+pub(crate) fn eval(
+    e: &Expr,
+    plan: &Plan,
+    leaf: &mut dyn FnMut(&Expr, Leaf) -> Option<bool>,
+) -> Option<bool> {
+    match (e, plan) {
+        (Expr::All, _) => Some(true),
+        (Expr::And(v), Plan::And(p)) => combine((v, p), leaf, false),
+        (Expr::Or(v), Plan::Or(p)) => combine((v, p), leaf, true),
+        (Expr::Not(x), Plan::Not(p)) => eval(x, p, leaf).map(|b| !b),
+        (Expr::Has(_) | Expr::Test(..), Plan::Leaf(l)) => leaf(e, *l),
+        // A plan has the shape of the expression it was made from: not reached.
+        _ => None,
     }
 }
 
 /// `and` (`decisive` false) or `or` (`decisive` true) of `v` in three-valued logic: one
 /// known `decisive` answer decides; otherwise an unknown one leaves the whole unknown.
 fn combine(
-    v: &[Expr],
-    leaf: &mut dyn FnMut(&Expr) -> Option<bool>,
+    (v, plan): (&[Expr], &[Plan]),
+    leaf: &mut dyn FnMut(&Expr, Leaf) -> Option<bool>,
     decisive: bool,
 ) -> Option<bool> {
     let mut out = Some(!decisive);
-    for x in v {
-        match eval(x, leaf) {
+    for (x, p) in v.iter().zip(plan) {
+        match eval(x, p, leaf) {
             Some(b) if b == decisive => return Some(decisive),
             Some(_) => {}
             None => out = None,
