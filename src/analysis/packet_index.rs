@@ -11,10 +11,10 @@ use std::cell::Cell;
 use std::thread::LocalKey;
 
 /// A (packet, record) index filled mostly in packet order and sorted when asked
-/// ([`Index::settle`], [`Index::settle_dedup`]), mid-pass as often as a growing capture is shown: in time
-/// proportional to what came in since the last time, and to how far back it reaches,
-/// not to the whole index (sorting it all took 3 ms at 900,000 packets, under the
-/// lock the window waits on).
+/// ([`Index::settle`], [`Index::settle_dedup`]), mid-pass as often as a growing capture
+/// is shown: in time proportional to what came in since the last time, and to how far
+/// back it reaches, not to the whole index (sorting it all took 3 ms at 900,000 packets,
+/// under the lock the window waits on).
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Index {
     entries: Vec<(u32, u32)>,
