@@ -39,7 +39,9 @@ fn a_head_with_hundreds_of_headers_keeps_them_all() {
             req.extend_from_slice(format!("X-H{k}: v{k}\r\n").as_bytes());
         }
         req.extend_from_slice(b"\r\n");
-        let (len, start, headers) = parse_head(&req, true).expect("parses").expect("complete");
+        let (len, start, headers) = parse_head(&req, true, |_, f| Headers::from_fields(f))
+            .expect("parses")
+            .expect("complete");
         assert_eq!(len, req.len(), "{n}");
         assert!(matches!(start, StartLine::Request { .. }));
         let all: Vec<(&str, &str)> = headers.iter().collect();
@@ -57,9 +59,10 @@ fn a_head_with_hundreds_of_headers_keeps_them_all() {
     for k in 0..300 {
         resp.extend_from_slice(format!("A{k}: b\r\n").as_bytes());
     }
-    assert_eq!(parse_head(&resp, false), Ok(None));
+    let fields = |_: &StartLine, f: &[httparse::Header<'_>]| Headers::from_fields(f);
+    assert_eq!(parse_head(&resp, false, fields), Ok(None));
     resp.extend_from_slice(b"\r\n");
-    let (_, _, headers) = parse_head(&resp, false).unwrap().unwrap();
+    let (_, _, headers) = parse_head(&resp, false, fields).unwrap().unwrap();
     assert_eq!(headers.iter().count(), 300);
 }
 
@@ -228,7 +231,7 @@ fn head_response_and_until_close_bodies() {
 /// in any case, and tokens in lists.
 #[test]
 fn head_facts_are_what_the_lookups_find() {
-    let heads: [&[u8]; 5] = [
+    let heads: [&[u8]; 6] = [
         b"GET /chat HTTP/1.1\r\nHost: Example.ORG\r\nupgrade: h2c\r\nUPGRADE: WebSocket\r\n\
           Connection: keep-alive, Upgrade\r\nSec-WebSocket-Key: k1\r\nsec-websocket-key: k2\r\n\r\n",
         b"POST /x HTTP/1.1\r\nhost: a\r\nHost: b\r\nTransfer-Encoding: gzip, Chunked\r\n\
@@ -237,19 +240,17 @@ fn head_facts_are_what_the_lookups_find() {
           X-Upgrade: websocket\r\nUpgrades: websocket\r\n\r\n",
         b"GET / HTTP/1.1\r\nUpgrade: tcp\r\nConnection: upgrade\r\n\r\n",
         b"GET / HTTP/1.1\r\n\r\n",
+        // Values that are not UTF-8 (obs-text) are read lossily, as a view shows them.
+        b"GET / HTTP/1.1\r\nHost: caf\xe9\r\nUpgrade: web\xffsocket, websocket\r\n\r\n",
     ];
-    let parsed: Vec<ParsedHead> = heads
-        .iter()
-        .map(|raw| {
-            let (_, start, headers) = parse_head(raw, true).expect("valid").expect("complete");
-            ParsedHead { start, headers }
-        })
-        .collect();
     let mut seen = HeadFacts::default();
-    for (raw, h) in heads.iter().zip(&parsed) {
-        let f = HeadFacts::of(h);
+    for raw in heads {
+        let h = parse_head_bytes(raw, true).expect("complete");
+        let (_, _, f) = parse_head(raw, true, |_, fields| HeadFacts::of(fields))
+            .expect("valid")
+            .expect("complete");
         let text = String::from_utf8_lossy(raw);
-        assert_eq!(f.upgrade, h.header("Upgrade"), "{text}");
+        assert_eq!(f.upgrade.as_deref(), h.header("Upgrade"), "{text}");
         assert_eq!(
             f.upgrade_websocket,
             h.header_has("Upgrade", "websocket"),
@@ -260,14 +261,22 @@ fn head_facts_are_what_the_lookups_find() {
             h.header_has("Connection", "upgrade"),
             "{text}"
         );
-        assert_eq!(f.host, h.header("Host"), "{text}");
-        assert_eq!(f.websocket_key, h.header("Sec-WebSocket-Key"), "{text}");
+        assert_eq!(f.host.as_deref(), h.header("Host"), "{text}");
+        assert_eq!(
+            f.websocket_key.as_deref(),
+            h.header("Sec-WebSocket-Key"),
+            "{text}"
+        );
         assert_eq!(
             f.chunked,
             h.header_has("Transfer-Encoding", "chunked"),
             "{text}"
         );
-        assert_eq!(f.content_length, h.header("Content-Length"), "{text}");
+        assert_eq!(
+            f.content_length.as_deref(),
+            h.header("Content-Length"),
+            "{text}"
+        );
         seen.upgrade = seen.upgrade.or(f.upgrade);
         seen.upgrade_websocket |= f.upgrade_websocket;
         seen.connection_upgrade |= f.connection_upgrade;
@@ -278,13 +287,22 @@ fn head_facts_are_what_the_lookups_find() {
     }
     // Every fact was found somewhere, and the first of repeated fields won.
     let first = HeadFacts {
-        upgrade: Some("h2c"),
+        upgrade: Some("h2c".into()),
         upgrade_websocket: true,
         connection_upgrade: true,
-        host: Some("Example.ORG"),
-        websocket_key: Some("k1"),
+        host: Some("Example.ORG".into()),
+        websocket_key: Some("k1".into()),
         chunked: true,
-        content_length: Some("5"),
+        content_length: Some("5".into()),
     };
     assert_eq!(seen, first);
+    let (_, _, lossy) = parse_head(heads[5], true, |_, fields| HeadFacts::of(fields))
+        .expect("valid")
+        .expect("complete");
+    assert_eq!(lossy.host.as_deref(), Some("caf\u{fffd}"));
+    assert_eq!(
+        lossy.upgrade.as_deref(),
+        Some("web\u{fffd}socket, websocket")
+    );
+    assert!(lossy.upgrade_websocket);
 }
