@@ -15,7 +15,7 @@
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use super::net::internet_checksum;
-use super::slice::{offset_in, TcpBytes, DNS_PORTS};
+use super::slice::{is_dns_port, offset_in, TcpBytes};
 use super::summary::{anomaly, bad_tcp_flags, Endpoints, Proto, Summary};
 use crate::capture::LinkType;
 
@@ -55,8 +55,10 @@ pub(super) fn summarize(
             let header = &ip[..header_len];
             let checksum = u16::from_be_bytes([ip[10], ip[11]]);
             let bad = checksum != 0 && internet_checksum(header) != 0;
-            let addr =
-                |at: usize| IpAddr::V4(Ipv4Addr::new(ip[at], ip[at + 1], ip[at + 2], ip[at + 3]));
+            let addr = |at: usize| {
+                let b: [u8; 4] = ip[at..at + 4].try_into().unwrap_or_default();
+                IpAddr::V4(Ipv4Addr::from(b))
+            };
             (
                 Proto::Ipv4,
                 addr(12),
@@ -99,7 +101,7 @@ pub(super) fn summarize(
         cut_at: None,
         wire_len: transport.len() - tcp_len,
     };
-    if DNS_PORTS.contains(&t.sport()) || DNS_PORTS.contains(&t.dport()) {
+    if is_dns_port(t.sport()) || is_dns_port(t.dport()) {
         return None;
     }
     let mut sum = Summary {

@@ -108,13 +108,16 @@ pub(crate) fn ip_proto(n: IpNumber) -> Value {
 
 /// The Internet checksum (RFC 1071) over `bytes`; 0 means the embedded checksum is right.
 pub(crate) fn internet_checksum(bytes: &[u8]) -> u16 {
-    let mut sum: u32 = 0;
-    let mut chunks = bytes.chunks_exact(2);
-    for c in &mut chunks {
-        sum += u32::from(u16::from_be_bytes([c[0], c[1]]));
+    // Four bytes at a time: a 32-bit word adds its two 16-bit halves once the carries
+    // are folded in (2^16 = 1 modulo 0xffff, RFC 1071 §2). Every IPv4 header is summed.
+    let mut sum: u64 = 0;
+    let mut words = bytes.chunks_exact(4);
+    for w in &mut words {
+        sum += u64::from(u32::from_be_bytes(w.try_into().unwrap_or_default()));
     }
-    if let [b] = chunks.remainder() {
-        sum += u32::from(*b) << 8;
+    for pair in words.remainder().chunks(2) {
+        let lo = pair.get(1).copied().unwrap_or(0);
+        sum += u64::from(u16::from_be_bytes([pair[0], lo]));
     }
     while sum > 0xffff {
         sum = (sum & 0xffff) + (sum >> 16);
@@ -561,6 +564,32 @@ mod tests {
         bad[11] ^= 1;
         assert_ne!(internet_checksum(&bad), 0);
         assert_eq!(internet_checksum(&[0xff]), 0x00ff);
+    }
+
+    /// Summing four bytes at a time gives what RFC 1071's 16-bit sum gives, at every
+    /// length (odd ones padded with a zero byte) and with carries in every word.
+    #[test]
+    fn checksum_by_words_is_the_16_bit_sum() {
+        fn by_halves(bytes: &[u8]) -> u16 {
+            let mut sum: u32 = 0;
+            for pair in bytes.chunks(2) {
+                sum += u32::from(pair[0]) << 8 | u32::from(pair.get(1).copied().unwrap_or(0));
+                sum = (sum & 0xffff) + (sum >> 16);
+            }
+            !(sum as u16)
+        }
+        let mut x: u32 = 0x9e37_79b9;
+        let mut bytes = Vec::new();
+        for len in 0..=70 {
+            for fill in [None, Some(0xff), Some(0x00)] {
+                bytes.clear();
+                for _ in 0..len {
+                    x = x.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+                    bytes.push(fill.unwrap_or((x >> 24) as u8));
+                }
+                assert_eq!(internet_checksum(&bytes), by_halves(&bytes), "{bytes:02x?}");
+            }
+        }
     }
 
     #[test]
