@@ -353,6 +353,7 @@ impl Known<'_> {
         }
     }
 
+    /// Whether a protocol is present, for the names the summary knows.
     fn has(&self, name: Name) -> Option<bool> {
         if name == Name::Frame {
             return Some(true);
@@ -373,57 +374,19 @@ impl Known<'_> {
     }
 }
 
-const SUMMARY_NAMES: [&str; 41] = [
-    "frame",
-    "frame.number",
-    "frame.len",
-    "frame.time",
-    "frame.time_epoch",
-    "frame.time_relative",
-    "frame.time_delta",
-    "eth",
-    "eth.addr",
-    "eth.src",
-    "eth.dst",
-    "arp",
-    "ip",
-    "ip.addr",
-    "ip.src",
-    "ip.dst",
-    "ipv6",
-    "ipv6.addr",
-    "ipv6.src",
-    "ipv6.dst",
-    "tcp",
-    "tcp.port",
-    "tcp.srcport",
-    "tcp.dstport",
-    "tcp.len",
-    "tcp.flags",
-    "tcp.flags.res",
-    "tcp.flags.ae",
-    "tcp.flags.cwr",
-    "tcp.flags.ece",
-    "tcp.flags.urg",
-    "tcp.flags.ack",
-    "tcp.flags.push",
-    "tcp.flags.reset",
-    "tcp.flags.syn",
-    "tcp.flags.fin",
-    "udp",
-    "udp.port",
-    "udp.srcport",
-    "udp.dstport",
-    "dns",
-];
-
-/// Whether every test of `e` names only [`SUMMARY_NAMES`].
+/// Whether every test of `e` names only what a packet's summary, flow and index record
+/// say alone, never the analysis: the names [`Known`] answers ([`Name::resolve`]) but
+/// `tcp.stream`. Such a filter picks its packets before anything is analysed
+/// (`Store::build_scoped`). Where the summary cannot say (a packet it does not describe
+/// whole), the packet's own tree answers, which for these names is the same.
 pub(crate) fn without_analysis(e: &Expr) -> bool {
     match e {
         Expr::All => true,
         Expr::And(v) | Expr::Or(v) => v.iter().all(without_analysis),
         Expr::Not(x) => without_analysis(x),
-        Expr::Has(name) | Expr::Test(name, _) => SUMMARY_NAMES.contains(&name.as_str()),
+        Expr::Has(name) | Expr::Test(name, _) => {
+            Name::resolve(name).is_some_and(|n| n != Name::TcpStream)
+        }
     }
 }
 
@@ -508,8 +471,52 @@ fn combine(
 
 #[cfg(test)]
 mod tests {
-    use super::SUMMARY_NAMES;
     use crate::store::{PacketId, Store};
+
+    /// Every name the summary tier answers before any analysis (see `without_analysis`).
+    const SUMMARY_NAMES: [&str; 41] = [
+        "frame",
+        "frame.number",
+        "frame.len",
+        "frame.time",
+        "frame.time_epoch",
+        "frame.time_relative",
+        "frame.time_delta",
+        "eth",
+        "eth.addr",
+        "eth.src",
+        "eth.dst",
+        "arp",
+        "ip",
+        "ip.addr",
+        "ip.src",
+        "ip.dst",
+        "ipv6",
+        "ipv6.addr",
+        "ipv6.src",
+        "ipv6.dst",
+        "tcp",
+        "tcp.port",
+        "tcp.srcport",
+        "tcp.dstport",
+        "tcp.len",
+        "tcp.flags",
+        "tcp.flags.res",
+        "tcp.flags.ae",
+        "tcp.flags.cwr",
+        "tcp.flags.ece",
+        "tcp.flags.urg",
+        "tcp.flags.ack",
+        "tcp.flags.push",
+        "tcp.flags.reset",
+        "tcp.flags.syn",
+        "tcp.flags.fin",
+        "udp",
+        "udp.port",
+        "udp.srcport",
+        "udp.dstport",
+        "dns",
+    ];
 
     /// Each name a filter may use without the analysis is one the filter knows, and the
     /// quick tier answers it on every packet of a sample (all described whole by their
